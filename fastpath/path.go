@@ -1,0 +1,578 @@
+package fastpath
+
+import (
+	"strconv"
+	"strings"
+)
+
+// PathRoot says what a path starts from.
+type PathRoot uint8
+
+// The roots a path can start from.
+const (
+	RootInput   PathRoot = iota // $
+	RootContext                 // $$
+	RootVar                     // $name: a variable set by Assign
+)
+
+type stepKind uint8
+
+const (
+	stepField    stepKind = iota // .name or ['name']
+	stepIndex                    // [n]; negative counts from the end
+	stepWildcard                 // [*] or .*
+	stepSlice                    // [lo:hi:step]
+	stepUnion                    // ['a','b'] or [1,2]
+	stepScan                     // ..name or ..*
+	stepFilter                   // [?(expr)]
+)
+
+type pathStep struct {
+	kind   stepKind
+	name   string // stepField, stepScan ("" with stepScan means ..*)
+	index  int    // stepIndex
+	lo, hi int    // stepSlice
+	hasLo  bool
+	hasHi  bool
+	stride int
+	names  []string // stepUnion of keys
+	idxs   []int    // stepUnion of indexes
+	filter *filterExpr
+}
+
+// Path is a compiled JSONPath, as AWS Step Functions accepts them in
+// InputPath, OutputPath, ResultPath, "key.$" fields, intrinsic arguments and
+// Choice variables. A Path is immutable and safe for concurrent use.
+type Path struct {
+	// Text is the path as written in the definition, for messages.
+	Text string
+	// Root is what the path starts from.
+	Root PathRoot
+	// Var is the variable name when Root is RootVar.
+	Var string
+	// VarSlot is the variable's index in the execution's variable table,
+	// assigned by the compiler when Root is RootVar.
+	VarSlot int
+
+	steps    []pathStep
+	definite bool
+}
+
+// Definite reports whether the path selects at most one value (no
+// wildcards, slices, unions, scans or filters). An indefinite path always
+// yields an array of what it matched.
+func (p *Path) Definite() bool { return p.definite }
+
+// IsRoot reports whether the path is just its root ($, $$ or $name).
+func (p *Path) IsRoot() bool { return len(p.steps) == 0 }
+
+// PathError reports a path that cannot be parsed.
+type PathError struct {
+	Path   string
+	Offset int
+	Msg    string
+}
+
+func (e *PathError) Error() string {
+	return "invalid JSONPath " + strconv.Quote(e.Path) + " at offset " + strconv.Itoa(e.Offset) + ": " + e.Msg
+}
+
+// ParsePath compiles a JSONPath. It accepts $, $$ and $name roots followed by
+// .name, ['name'], [n], [*], .*, [lo:hi:step], unions, ..name scans and
+// [?(...)] filters, as the Jayway JsonPath library that AWS uses does.
+func ParsePath(text string) (*Path, error) {
+	p := &Path{Text: text, definite: true}
+	s := text
+	if len(s) == 0 || s[0] != '$' {
+		return nil, &PathError{text, 0, "a path must start with '$'"}
+	}
+	i := 1
+	switch {
+	case i < len(s) && s[i] == '$':
+		p.Root = RootContext
+		i++
+	case i < len(s) && isVarChar(s[i]):
+		j := i
+		for j < len(s) && isVarChar(s[j]) {
+			j++
+		}
+		p.Root, p.Var = RootVar, s[i:j]
+		i = j
+	}
+	for i < len(s) {
+		var st pathStep
+		var err error
+		switch s[i] {
+		case '.':
+			st, i, err = parseDotStep(s, i)
+		case '[':
+			st, i, err = parseBracketStep(s, i)
+		default:
+			err = &PathError{text, i, "expected '.' or '['"}
+		}
+		if err != nil {
+			if pe, ok := err.(*PathError); ok {
+				pe.Path = text
+			}
+			return nil, err
+		}
+		if st.kind != stepField && st.kind != stepIndex {
+			p.definite = false
+		}
+		p.steps = append(p.steps, st)
+	}
+	return p, nil
+}
+
+func isVarChar(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// dotStep = '.' name / '.*' / '..' ( name / '*' / bracketStep )
+func parseDotStep(s string, i int) (pathStep, int, error) {
+	i++
+	if i < len(s) && s[i] == '.' {
+		i++
+		if i < len(s) && s[i] == '*' {
+			return pathStep{kind: stepScan}, i + 1, nil
+		}
+		if i < len(s) && s[i] == '[' {
+			st, j, err := parseBracketStep(s, i)
+			if err != nil || st.kind != stepField {
+				return st, j, &PathError{s, i, "unsupported deep scan"}
+			}
+			return pathStep{kind: stepScan, name: st.name}, j, nil
+		}
+		j := nameEnd(s, i)
+		if j == i {
+			return pathStep{}, i, &PathError{s, i, "expected a name after '..'"}
+		}
+		return pathStep{kind: stepScan, name: s[i:j]}, j, nil
+	}
+	if i < len(s) && s[i] == '*' {
+		return pathStep{kind: stepWildcard}, i + 1, nil
+	}
+	j := nameEnd(s, i)
+	if j == i {
+		return pathStep{}, i, &PathError{s, i, "expected a name after '.'"}
+	}
+	return pathStep{kind: stepField, name: s[i:j]}, j, nil
+}
+
+func nameEnd(s string, i int) int {
+	for i < len(s) && s[i] != '.' && s[i] != '[' && s[i] != ' ' {
+		i++
+	}
+	return i
+}
+
+// bracketStep = '[' ( '*' / quoted *( ',' quoted ) / int *( ',' int ) /
+// [int] ':' [int] [ ':' int ] / '?(' filter ')' ) ']'
+func parseBracketStep(s string, i int) (pathStep, int, error) {
+	start := i
+	i++
+	i = skipSpaces(s, i)
+	if i >= len(s) {
+		return pathStep{}, i, &PathError{s, start, "unterminated '['"}
+	}
+	switch c := s[i]; {
+	case c == '*':
+		i = skipSpaces(s, i+1)
+		if i >= len(s) || s[i] != ']' {
+			return pathStep{}, i, &PathError{s, i, "expected ']'"}
+		}
+		return pathStep{kind: stepWildcard}, i + 1, nil
+	case c == '\'' || c == '"':
+		var names []string
+		for {
+			name, j, err := parseQuoted(s, i)
+			if err != nil {
+				return pathStep{}, j, err
+			}
+			names = append(names, name)
+			i = skipSpaces(s, j)
+			if i < len(s) && s[i] == ',' {
+				i = skipSpaces(s, i+1)
+				continue
+			}
+			break
+		}
+		if i >= len(s) || s[i] != ']' {
+			return pathStep{}, i, &PathError{s, i, "expected ']'"}
+		}
+		if len(names) == 1 {
+			return pathStep{kind: stepField, name: names[0]}, i + 1, nil
+		}
+		return pathStep{kind: stepUnion, names: names}, i + 1, nil
+	case c == '?':
+		if i+1 >= len(s) || s[i+1] != '(' {
+			return pathStep{}, i, &PathError{s, i, "expected '(' after '?'"}
+		}
+		f, j, err := parseFilter(s, i+2)
+		if err != nil {
+			return pathStep{}, j, err
+		}
+		j = skipSpaces(s, j)
+		if j >= len(s) || s[j] != ')' {
+			return pathStep{}, j, &PathError{s, j, "expected ')' to close the filter"}
+		}
+		j = skipSpaces(s, j+1)
+		if j >= len(s) || s[j] != ']' {
+			return pathStep{}, j, &PathError{s, j, "expected ']'"}
+		}
+		return pathStep{kind: stepFilter, filter: f}, j + 1, nil
+	default:
+		return parseIndexStep(s, i)
+	}
+}
+
+func parseIndexStep(s string, i int) (pathStep, int, error) {
+	var nums [3]int
+	var has [3]bool
+	part, colons := 0, 0
+	var idxs []int
+	for {
+		i = skipSpaces(s, i)
+		if i < len(s) && (s[i] == '-' || s[i] >= '0' && s[i] <= '9') {
+			j := i + 1
+			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+				j++
+			}
+			n, err := strconv.Atoi(s[i:j])
+			if err != nil {
+				return pathStep{}, i, &PathError{s, i, "invalid array index"}
+			}
+			nums[part], has[part] = n, true
+			i = skipSpaces(s, j)
+		}
+		if i >= len(s) {
+			return pathStep{}, i, &PathError{s, i, "unterminated '['"}
+		}
+		switch s[i] {
+		case ':':
+			if len(idxs) > 0 || colons == 2 {
+				return pathStep{}, i, &PathError{s, i, "unexpected ':'"}
+			}
+			colons++
+			part++
+			i++
+		case ',':
+			if colons > 0 || !has[0] {
+				return pathStep{}, i, &PathError{s, i, "unexpected ','"}
+			}
+			idxs = append(idxs, nums[0])
+			has[0] = false
+			i++
+		case ']':
+			if colons > 0 {
+				st := pathStep{kind: stepSlice, lo: nums[0], hasLo: has[0], hi: nums[1], hasHi: has[1], stride: 1}
+				if has[2] {
+					if nums[2] <= 0 {
+						return pathStep{}, i, &PathError{s, i, "slice step must be positive"}
+					}
+					st.stride = nums[2]
+				}
+				return st, i + 1, nil
+			}
+			if !has[0] {
+				return pathStep{}, i, &PathError{s, i, "expected an index"}
+			}
+			if len(idxs) > 0 {
+				return pathStep{kind: stepUnion, idxs: append(idxs, nums[0])}, i + 1, nil
+			}
+			return pathStep{kind: stepIndex, index: nums[0]}, i + 1, nil
+		default:
+			return pathStep{}, i, &PathError{s, i, "unexpected character in '[...]'"}
+		}
+	}
+}
+
+func skipSpaces(s string, i int) int {
+	for i < len(s) && s[i] == ' ' {
+		i++
+	}
+	return i
+}
+
+// parseQuoted reads a '...' or "..." string starting at s[i], decoding
+// backslash escapes.
+func parseQuoted(s string, i int) (string, int, error) {
+	q := s[i]
+	var b strings.Builder
+	for j := i + 1; j < len(s); j++ {
+		c := s[j]
+		switch {
+		case c == q:
+			return b.String(), j + 1, nil
+		case c == '\\' && j+1 < len(s):
+			j++
+			switch s[j] {
+			case 'n':
+				b.WriteByte('\n')
+			case 't':
+				b.WriteByte('\t')
+			case 'r':
+				b.WriteByte('\r')
+			default:
+				b.WriteByte(s[j])
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "", len(s), &PathError{s, i, "unterminated string"}
+}
+
+// Get evaluates a definite path against root and returns the selected value,
+// a span of root, or nil when nothing is there. It allocates nothing. For an
+// indefinite path use Eval.
+func (p *Path) Get(root []byte) []byte {
+	return getSteps(root, p.steps)
+}
+
+func getSteps(v []byte, steps []pathStep) []byte {
+	for i := range steps {
+		st := &steps[i]
+		switch st.kind {
+		case stepField:
+			if KindOf(v) != KindObject {
+				return nil
+			}
+			v = ObjectGet(v, st.name)
+		case stepIndex:
+			if KindOf(v) != KindArray {
+				return nil
+			}
+			idx := st.index
+			if idx < 0 {
+				idx += ArrayLen(v)
+				if idx < 0 {
+					return nil
+				}
+			}
+			v = ArrayIndex(v, idx)
+		default:
+			panic("BUG: getSteps on an indefinite step")
+		}
+		if v == nil {
+			return nil
+		}
+	}
+	return v
+}
+
+// Eval evaluates the path against root. A definite path returns a span of
+// root (or nil when not found) and dst unchanged. An indefinite path appends
+// the JSON array of its matches (possibly empty) to dst and returns that
+// array, a span of the returned dst; it is never nil. Eval allocates only
+// when dst must grow.
+func (p *Path) Eval(dst, root []byte) (val, out []byte) {
+	return EvalSteps(p, dst, root, 0)
+}
+
+// EvalSteps is Eval starting at step `from`, for callers that resolved the
+// first steps themselves (the context object).
+func EvalSteps(p *Path, dst, root []byte, from int) (val, out []byte) {
+	steps := p.steps[from:]
+	if p.definite {
+		return getSteps(root, steps), dst
+	}
+	start := len(dst)
+	dst = append(dst, '[')
+	dst, _ = collect(dst, root, steps, false)
+	if len(dst) > start+1 {
+		dst[len(dst)-1] = ']' // replace the trailing comma
+	} else {
+		dst = append(dst, ']')
+	}
+	return dst[start:], dst
+}
+
+// Step reports the field name of step i when it is a field step, for
+// resolving the context object's first levels.
+func (p *Path) Step(i int) (name string, ok bool) {
+	if i >= len(p.steps) || p.steps[i].kind != stepField {
+		return "", false
+	}
+	return p.steps[i].name, true
+}
+
+// NumSteps is the number of steps after the root.
+func (p *Path) NumSteps() int { return len(p.steps) }
+
+// collect appends each match of steps over v followed by a comma.
+func collect(dst, v []byte, steps []pathStep, any bool) ([]byte, bool) {
+	if len(steps) == 0 {
+		dst = append(dst, v...)
+		return append(dst, ','), true
+	}
+	st := &steps[0]
+	rest := steps[1:]
+	switch st.kind {
+	case stepField:
+		if c := fieldOf(v, st.name); c != nil {
+			return collect(dst, c, rest, any)
+		}
+	case stepIndex:
+		if KindOf(v) == KindArray {
+			idx := st.index
+			if idx < 0 {
+				idx += ArrayLen(v)
+			}
+			if c := ArrayIndex(v, idx); idx >= 0 && c != nil {
+				return collect(dst, c, rest, any)
+			}
+		}
+	case stepWildcard:
+		switch KindOf(v) {
+		case KindArray:
+			var it ArrayIter
+			it.Reset(v)
+			for c, ok := it.Next(); ok; c, ok = it.Next() {
+				dst, any = collect(dst, c, rest, any)
+			}
+		case KindObject:
+			var it ObjectIter
+			it.Reset(v)
+			for _, c, ok := it.Next(); ok; _, c, ok = it.Next() {
+				dst, any = collect(dst, c, rest, any)
+			}
+		}
+	case stepSlice:
+		if KindOf(v) == KindArray {
+			n := ArrayLen(v)
+			lo, hi := sliceBounds(st, n)
+			var it ArrayIter
+			it.Reset(v)
+			i := 0
+			for c, ok := it.Next(); ok && i < hi; c, ok = it.Next() {
+				if i >= lo && (i-lo)%st.stride == 0 {
+					dst, any = collect(dst, c, rest, any)
+				}
+				i++
+			}
+		}
+	case stepUnion:
+		if st.names != nil {
+			for _, name := range st.names {
+				if c := fieldOf(v, name); c != nil {
+					dst, any = collect(dst, c, rest, any)
+				}
+			}
+		} else if KindOf(v) == KindArray {
+			n := ArrayLen(v)
+			for _, idx := range st.idxs {
+				if idx < 0 {
+					idx += n
+				}
+				if c := ArrayIndex(v, idx); idx >= 0 && c != nil {
+					dst, any = collect(dst, c, rest, any)
+				}
+			}
+		}
+	case stepScan:
+		dst, any = scan(dst, v, st.name, rest, any)
+	case stepFilter:
+		switch KindOf(v) {
+		case KindArray:
+			var it ArrayIter
+			it.Reset(v)
+			for c, ok := it.Next(); ok; c, ok = it.Next() {
+				if st.filter.match(c) {
+					dst, any = collect(dst, c, rest, any)
+				}
+			}
+		case KindObject:
+			if st.filter.match(v) {
+				dst, any = collect(dst, v, rest, any)
+			}
+		}
+	}
+	return dst, any
+}
+
+func fieldOf(v []byte, name string) []byte {
+	if KindOf(v) != KindObject {
+		return nil
+	}
+	return ObjectGet(v, name)
+}
+
+// scan implements ..name (name == "" means ..*): the matches in v and in
+// every value nested in v, depth first, parents before children.
+func scan(dst, v []byte, name string, rest []pathStep, any bool) ([]byte, bool) {
+	switch KindOf(v) {
+	case KindObject:
+		var it ObjectIter
+		it.Reset(v)
+		for k, c, ok := it.Next(); ok; k, c, ok = it.Next() {
+			if name == "" || KeyEquals(k, name) {
+				dst, any = collect(dst, c, rest, any)
+			}
+		}
+		it.Reset(v)
+		for _, c, ok := it.Next(); ok; _, c, ok = it.Next() {
+			dst, any = scan(dst, c, name, rest, any)
+		}
+	case KindArray:
+		var it ArrayIter
+		it.Reset(v)
+		for c, ok := it.Next(); ok; c, ok = it.Next() {
+			if name == "" {
+				dst, any = collect(dst, c, rest, any)
+			}
+			dst, any = scan(dst, c, name, rest, any)
+		}
+	}
+	return dst, any
+}
+
+func sliceBounds(st *pathStep, n int) (lo, hi int) {
+	lo, hi = 0, n
+	if st.hasLo {
+		lo = st.lo
+		if lo < 0 {
+			lo = max(lo+n, 0)
+		}
+	}
+	if st.hasHi {
+		hi = st.hi
+		if hi < 0 {
+			hi += n
+		}
+		hi = min(hi, n)
+	}
+	return lo, hi
+}
+
+// AppendNormalized appends the path in Jayway's normalized form
+// ($['a'][0]), the form AWS quotes in "Invalid path" messages.
+func (p *Path) AppendNormalized(dst []byte) []byte {
+	switch p.Root {
+	case RootContext:
+		dst = append(dst, "$$"...)
+	case RootVar:
+		dst = append(dst, '$')
+		dst = append(dst, p.Var...)
+	default:
+		dst = append(dst, '$')
+	}
+	for i := range p.steps {
+		st := &p.steps[i]
+		switch st.kind {
+		case stepField:
+			dst = append(dst, "['"...)
+			dst = append(dst, st.name...)
+			dst = append(dst, "']"...)
+		case stepIndex:
+			dst = append(dst, '[')
+			dst = strconv.AppendInt(dst, int64(st.index), 10)
+			dst = append(dst, ']')
+		case stepWildcard:
+			dst = append(dst, "[*]"...)
+		default:
+			return append(dst, p.Text[min(len(p.Text), 1):]...)
+		}
+	}
+	return dst
+}
