@@ -28,6 +28,9 @@ const (
 type Failure struct {
 	Name  string
 	Cause string
+	// noName and noCause mark a Fail state without Error or Cause: AWS
+	// then reports no such field rather than an empty one.
+	noName, noCause bool
 }
 
 func (f *Failure) Error() string { return f.Name + ": " + f.Cause }

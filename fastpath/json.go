@@ -707,3 +707,19 @@ func Equal(a, b []byte) bool {
 		return string(a) == string(b)
 	}
 }
+
+// placeValue makes v the bytes of dst from mark on. Evaluators may return a
+// value that is a span of anything (the input, a variable) or one they
+// appended to dst, possibly after scratch bytes of their own; placeValue
+// moves or copies it so that dst ends with exactly v after mark.
+func placeValue(dst []byte, mark int, v []byte) []byte {
+	if len(v) > 0 && len(dst) > mark {
+		lo := uintptr(unsafe.Pointer(&dst[mark]))
+		hi := uintptr(unsafe.Pointer(unsafe.SliceData(dst))) + uintptr(len(dst))
+		if p := uintptr(unsafe.Pointer(&v[0])); p >= lo && p < hi {
+			n := copy(dst[mark:], v)
+			return dst[:mark+n]
+		}
+	}
+	return append(dst[:mark], v...)
+}

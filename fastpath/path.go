@@ -56,6 +56,10 @@ type Path struct {
 
 	steps    []pathStep
 	definite bool
+	// ctx and ctxSteps say which part of the context object a $$ path
+	// selects through its first ctxSteps steps, so the VM builds only that.
+	ctx      ctxKey
+	ctxSteps int
 }
 
 // Definite reports whether the path selects at most one value (no
@@ -120,6 +124,9 @@ func ParsePath(text string) (*Path, error) {
 			p.definite = false
 		}
 		p.steps = append(p.steps, st)
+	}
+	if p.Root == RootContext {
+		p.ctx, p.ctxSteps = resolveCtxKey(p)
 	}
 	return p, nil
 }

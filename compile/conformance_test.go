@@ -1,0 +1,114 @@
+package compile
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/internal/conformance"
+)
+
+// knownFailuresFile lists the conformance cases that do not pass yet, one
+// "id<TAB>reason" a line; docs/CONFORMANCE.md explains them. The test fails
+// when a case outside the list fails, and when a listed case passes (so the
+// list never goes stale).
+const knownFailuresFile = "testdata/conformance/known_failures.txt"
+
+func loadKnownFailures(t *testing.T) map[string]string {
+	f, err := os.Open(knownFailuresFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	known := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		id, reason, _ := strings.Cut(line, "\t")
+		known[id] = reason
+	}
+	return known
+}
+
+// conformanceOptions are the names AWS recorded the corpus under.
+func conformanceOptions(clock fastpath.Clock) *fastpath.Options {
+	return &fastpath.Options{
+		ExecutionArn:     "arn:aws:states:us-east-1:111111111111:execution:conformance:exec-1",
+		ExecutionName:    "exec-1",
+		StateMachineArn:  "arn:aws:states:us-east-1:111111111111:stateMachine:conformance",
+		StateMachineName: "conformance",
+		RoleArn:          "arn:aws:iam::111111111111:role/stepd",
+		Clock:            clock,
+	}
+}
+
+// TestConformance runs every corpus case that needs no AWS service and no
+// JSONata, in process, and prints the pass rate by category.
+func TestConformance(t *testing.T) {
+	dir, err := conformance.Dir()
+	if err != nil {
+		t.Skip(err)
+	}
+	cases, err := conformance.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := loadKnownFailures(t)
+	var tally conformance.Tally
+	notRun := map[string]int{}
+	for _, c := range cases {
+		switch {
+		case len(c.Needs) > 0:
+			notRun["needs a Lambda stub (task integrations issue)"]++
+			continue
+		case c.UsesJSONata():
+			notRun["uses JSONata (JSONata issue)"]++
+			continue
+		}
+		err := runCase(c)
+		tally.Add(c.Category, err == nil)
+		reason, isKnown := known[c.ID]
+		switch {
+		case err != nil && !isKnown:
+			t.Errorf("%s (%s): %v", c.ID, c.File, err)
+		case err == nil && isKnown:
+			t.Errorf("%s passes now: remove it from %s (%s)", c.ID, knownFailuresFile, reason)
+		}
+	}
+	t.Logf("conformance, in process:\n%s", tally.String())
+	for reason, n := range notRun {
+		t.Logf("not run: %d cases: %s", n, reason)
+	}
+}
+
+func runCase(c *conformance.Case) error {
+	if c.IsValidation() {
+		return checkValidationCase(c)
+	}
+	prog, err := Compile(c.DefinitionBytes(), MachineType(c.Type()))
+	if err != nil {
+		return err
+	}
+	ex := fastpath.AcquireExecution()
+	defer fastpath.ReleaseExecution(ex)
+	clock := fastpath.NewVirtualClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	res, err := ex.Run(context.Background(), prog, c.Input, conformanceOptions(clock))
+	if err != nil {
+		return err
+	}
+	o := conformance.Outcome{Status: res.Status.String(), Output: res.Output}
+	if res.HasError {
+		o.Error = &res.Error
+	}
+	if res.HasCause {
+		o.Cause = &res.Cause
+	}
+	return c.CheckExecution(o)
+}

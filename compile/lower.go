@@ -1,0 +1,477 @@
+package compile
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/stepd/stepd/fastpath"
+)
+
+// lowerer turns a validated definition into a fastpath.Program. It assumes
+// Validate found no errors; what it still cannot lower it reports as a
+// *LowerError naming the JSON pointer.
+type lowerer struct {
+	prog  *fastpath.Program
+	slots map[string]int
+}
+
+// LowerError is a definition problem found while lowering: something that
+// passed validation but that this engine cannot run.
+type LowerError struct {
+	Pointer string
+	Code    string
+	Msg     string
+}
+
+func (e *LowerError) Error() string { return e.Pointer + ": " + e.Code + ": " + e.Msg }
+
+func lowerFail(ptr, format string, args ...any) *LowerError {
+	return &LowerError{Pointer: ptr, Code: "SCHEMA_VALIDATION_FAILED", Msg: fmt.Sprintf(format, args...)}
+}
+
+// lower builds the program from the compact definition def.
+func lower(def []byte, typ MachineType) (prog *fastpath.Program, err error) {
+	l := &lowerer{prog: &fastpath.Program{Express: typ == Express}, slots: map[string]int{}}
+	defer func() {
+		if r := recover(); r != nil {
+			le, ok := r.(*LowerError)
+			if !ok {
+				panic(r)
+			}
+			prog, err = nil, le
+		}
+	}()
+	if ql := stringField(def, "QueryLanguage", "/QueryLanguage"); ql == "JSONata" {
+		panic(lowerFail("/QueryLanguage", "JSONata is not supported by this version of stepd"))
+	}
+	if t := fastpath.ObjectGet(def, "TimeoutSeconds"); t != nil {
+		l.prog.Timeout = time.Duration(intValue(t, "/TimeoutSeconds")) * time.Second
+	}
+	l.prog.Start = l.scope(def, "")
+	return l.prog, nil
+}
+
+// scope lowers the StartAt/States of obj (at pointer ptr) and returns the
+// index of its start state. States of one scope get consecutive indices in
+// definition order, so the program reads like the definition.
+func (l *lowerer) scope(obj []byte, ptr string) int {
+	states := fastpath.ObjectGet(obj, "States")
+	startAt := stringField(obj, "StartAt", ptr+"/StartAt")
+	names := map[string]int{}
+	type pending struct {
+		name string
+		raw  []byte
+		idx  int
+	}
+	var todo []pending
+	var it fastpath.ObjectIter
+	it.Reset(states)
+	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
+		name := string(fastpath.AppendUnquoted(nil, k))
+		idx := len(l.prog.States)
+		l.prog.States = append(l.prog.States, fastpath.State{})
+		names[name] = idx
+		todo = append(todo, pending{name, v, idx})
+	}
+	start, ok := names[startAt]
+	if !ok {
+		panic(lowerFail(ptr+"/StartAt", "Missing 'StartAt' target: %s", startAt))
+	}
+	for _, p := range todo {
+		st := l.state(p.name, p.raw, ptr+"/States/"+escapePointer(p.name), names)
+		l.prog.States[p.idx] = st
+	}
+	return start
+}
+
+func (l *lowerer) target(names map[string]int, name, ptr string) int {
+	idx, ok := names[name]
+	if !ok {
+		panic(lowerFail(ptr, "Missing 'Next' target: %s", name))
+	}
+	return idx
+}
+
+var stateKinds = map[string]fastpath.StateKind{
+	"Pass": fastpath.StatePass, "Task": fastpath.StateTask, "Choice": fastpath.StateChoice,
+	"Wait": fastpath.StateWait, "Succeed": fastpath.StateSucceed, "Fail": fastpath.StateFail,
+	"Parallel": fastpath.StateParallel, "Map": fastpath.StateMap,
+}
+
+func (l *lowerer) state(name string, raw []byte, ptr string, names map[string]int) fastpath.State {
+	typ := stringField(raw, "Type", ptr+"/Type")
+	kind, ok := stateKinds[typ]
+	if !ok {
+		panic(lowerFail(ptr+"/Type", "Unknown state type: %s", typ))
+	}
+	if ql := stringField(raw, "QueryLanguage", ptr+"/QueryLanguage"); ql == "JSONata" {
+		panic(lowerFail(ptr+"/QueryLanguage", "JSONata is not supported by this version of stepd"))
+	}
+	st := fastpath.State{Kind: kind, Name: name, Next: fastpath.NoState, Default: fastpath.NoState}
+	if next := stringField(raw, "Next", ptr+"/Next"); next != "" {
+		st.Next = l.target(names, next, ptr+"/Next")
+	}
+	st.InputPath, st.InputPathNull = l.optPath(raw, "InputPath", ptr)
+	st.OutputPath, st.OutputPathNull = l.optPath(raw, "OutputPath", ptr)
+	st.ResultPath, st.ResultPathNull = l.optPath(raw, "ResultPath", ptr)
+	st.Parameters = l.optTemplate(raw, "Parameters", ptr)
+	st.ResultSelector = l.optTemplate(raw, "ResultSelector", ptr)
+	st.Assign = l.assign(raw, ptr)
+	st.Retry = l.retriers(raw, ptr)
+	st.Catch = l.catchers(raw, ptr, names)
+
+	switch kind {
+	case fastpath.StatePass:
+		if r := fastpath.ObjectGet(raw, "Result"); r != nil {
+			st.Result = r
+		}
+	case fastpath.StateTask:
+		st.Task = &fastpath.Task{Resource: stringField(raw, "Resource", ptr+"/Resource"), State: name}
+		if v := fastpath.ObjectGet(raw, "TimeoutSeconds"); v != nil {
+			st.TaskTimeout = time.Duration(intValue(v, ptr+"/TimeoutSeconds")) * time.Second
+		}
+		st.TimeoutPath = l.pathField(raw, "TimeoutSecondsPath", ptr)
+		if v := fastpath.ObjectGet(raw, "HeartbeatSeconds"); v != nil {
+			st.Heartbeat = time.Duration(intValue(v, ptr+"/HeartbeatSeconds")) * time.Second
+		}
+		st.HeartbeatPath = l.pathField(raw, "HeartbeatSecondsPath", ptr)
+	case fastpath.StateChoice:
+		l.choices(&st, raw, ptr, names)
+	case fastpath.StateWait:
+		l.wait(&st, raw, ptr)
+	case fastpath.StateFail:
+		st.Error, st.HasError = optString(raw, "Error", ptr)
+		st.Cause, st.HasCause = optString(raw, "Cause", ptr)
+		st.ErrorPath = l.expression(raw, "ErrorPath", ptr)
+		st.CausePath = l.expression(raw, "CausePath", ptr)
+	case fastpath.StateParallel:
+		var it fastpath.ArrayIter
+		it.Reset(fastpath.ObjectGet(raw, "Branches"))
+		i := 0
+		for b, ok := it.Next(); ok; b, ok = it.Next() {
+			st.Branches = append(st.Branches, l.scope(b, fmt.Sprintf("%s/Branches/%d", ptr, i)))
+			i++
+		}
+	case fastpath.StateMap:
+		l.mapState(&st, raw, ptr)
+	}
+	return st
+}
+
+func (l *lowerer) mapState(st *fastpath.State, raw []byte, ptr string) {
+	proc, procPtr := fastpath.ObjectGet(raw, "ItemProcessor"), ptr+"/ItemProcessor"
+	if proc == nil {
+		proc, procPtr = fastpath.ObjectGet(raw, "Iterator"), ptr+"/Iterator"
+	}
+	if proc == nil {
+		panic(lowerFail(ptr, "These fields are required: [ItemProcessor]"))
+	}
+	if cfg := fastpath.ObjectGet(proc, "ProcessorConfig"); cfg != nil {
+		st.Distributed = stringField(cfg, "Mode", procPtr+"/ProcessorConfig/Mode") == "DISTRIBUTED"
+	}
+	if fastpath.ObjectGet(raw, "ItemReader") != nil {
+		panic(lowerFail(ptr+"/ItemReader", "ItemReader needs Amazon S3, which this engine does not reach"))
+	}
+	st.Processor = l.scope(proc, procPtr)
+	st.ItemsPath = l.pathField(raw, "ItemsPath", ptr)
+	st.ItemSelector = l.optTemplate(raw, "ItemSelector", ptr)
+	if st.ItemSelector == nil {
+		st.ItemSelector, st.Parameters = st.Parameters, nil
+	}
+	if v := fastpath.ObjectGet(raw, "MaxConcurrency"); v != nil {
+		st.MaxConcurrency = int(intValue(v, ptr+"/MaxConcurrency"))
+	}
+	st.MaxConcurrencyPath = l.pathField(raw, "MaxConcurrencyPath", ptr)
+	if v := fastpath.ObjectGet(raw, "ToleratedFailurePercentage"); v != nil {
+		st.ToleratedPercent, st.HasToleratedPercent = numberValue(v, ptr+"/ToleratedFailurePercentage"), true
+	}
+	st.ToleratedPercentPath = l.pathField(raw, "ToleratedFailurePercentagePath", ptr)
+	if v := fastpath.ObjectGet(raw, "ToleratedFailureCount"); v != nil {
+		st.ToleratedCount, st.HasToleratedCount = int(intValue(v, ptr+"/ToleratedFailureCount")), true
+	}
+	st.ToleratedCountPath = l.pathField(raw, "ToleratedFailureCountPath", ptr)
+}
+
+func (l *lowerer) wait(st *fastpath.State, raw []byte, ptr string) {
+	if v := fastpath.ObjectGet(raw, "Seconds"); v != nil {
+		st.WaitSeconds = intValue(v, ptr+"/Seconds")
+	}
+	if ts, ok := optString(raw, "Timestamp", ptr); ok {
+		ns, ok := fastpath.ParseTimestamp([]byte(ts))
+		if !ok {
+			panic(lowerFail(ptr+"/Timestamp", "String does not match RFC3339 timestamp"))
+		}
+		st.WaitTimestamp, st.WaitHasTimestamp = ns, true
+	}
+	st.WaitSecondsPath = l.pathField(raw, "SecondsPath", ptr)
+	st.WaitTimestampPath = l.pathField(raw, "TimestampPath", ptr)
+}
+
+func (l *lowerer) choices(st *fastpath.State, raw []byte, ptr string, names map[string]int) {
+	if d := stringField(raw, "Default", ptr+"/Default"); d != "" {
+		st.Default = l.target(names, d, ptr+"/Default")
+	}
+	var it fastpath.ArrayIter
+	it.Reset(fastpath.ObjectGet(raw, "Choices"))
+	i := 0
+	for r, ok := it.Next(); ok; r, ok = it.Next() {
+		rptr := fmt.Sprintf("%s/Choices/%d", ptr, i)
+		rule := l.rule(r, rptr)
+		rule.Next = l.target(names, stringField(r, "Next", rptr+"/Next"), rptr+"/Next")
+		st.Choices = append(st.Choices, rule)
+		st.ChoiceAssigns = append(st.ChoiceAssigns, l.assign(r, rptr))
+		i++
+	}
+}
+
+// choiceMeta are the fields of a Choice rule that are not its operator.
+var choiceMeta = map[string]bool{"Variable": true, "Next": true, "Assign": true, "Comment": true}
+
+func (l *lowerer) rule(r []byte, ptr string) *fastpath.ChoiceRule {
+	if v := fastpath.ObjectGet(r, "Not"); v != nil {
+		return fastpath.NewNot(l.rule(v, ptr+"/Not"))
+	}
+	for _, op := range []string{"And", "Or"} {
+		v := fastpath.ObjectGet(r, op)
+		if v == nil {
+			continue
+		}
+		var rules []*fastpath.ChoiceRule
+		var it fastpath.ArrayIter
+		it.Reset(v)
+		i := 0
+		for c, ok := it.Next(); ok; c, ok = it.Next() {
+			rules = append(rules, l.rule(c, fmt.Sprintf("%s/%s/%d", ptr, op, i)))
+			i++
+		}
+		if op == "And" {
+			return fastpath.NewAnd(rules)
+		}
+		return fastpath.NewOr(rules)
+	}
+	variable := l.pathField(r, "Variable", ptr)
+	var it fastpath.ObjectIter
+	it.Reset(r)
+	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
+		op := string(fastpath.AppendUnquoted(nil, k))
+		if choiceMeta[op] {
+			continue
+		}
+		rule, err := fastpath.NewComparison(variable, op, v)
+		if err != nil {
+			panic(lowerFail(ptr+"/"+op, "%s", err.Error()))
+		}
+		l.bind(rule.Paths())
+		return rule
+	}
+	panic(lowerFail(ptr, "a Choice rule needs a comparison operator, And, Or or Not"))
+}
+
+func (l *lowerer) retriers(raw []byte, ptr string) []fastpath.Retrier {
+	var out []fastpath.Retrier
+	var it fastpath.ArrayIter
+	it.Reset(fastpath.ObjectGet(raw, "Retry"))
+	i := 0
+	for r, ok := it.Next(); ok; r, ok = it.Next() {
+		rptr := fmt.Sprintf("%s/Retry/%d", ptr, i)
+		rt := fastpath.Retrier{Errors: errorSet(r, rptr), Interval: time.Second, MaxAttempts: 3, BackoffRate: 2}
+		if v := fastpath.ObjectGet(r, "IntervalSeconds"); v != nil {
+			rt.Interval = time.Duration(intValue(v, rptr+"/IntervalSeconds")) * time.Second
+		}
+		if v := fastpath.ObjectGet(r, "MaxAttempts"); v != nil {
+			rt.MaxAttempts = int(intValue(v, rptr+"/MaxAttempts"))
+		}
+		if v := fastpath.ObjectGet(r, "BackoffRate"); v != nil {
+			rt.BackoffRate = numberValue(v, rptr+"/BackoffRate")
+		}
+		if v := fastpath.ObjectGet(r, "MaxDelaySeconds"); v != nil {
+			rt.MaxDelay = time.Duration(intValue(v, rptr+"/MaxDelaySeconds")) * time.Second
+		}
+		rt.FullJitter = stringField(r, "JitterStrategy", rptr+"/JitterStrategy") == "FULL"
+		out = append(out, rt)
+		i++
+	}
+	return out
+}
+
+func (l *lowerer) catchers(raw []byte, ptr string, names map[string]int) []fastpath.Catcher {
+	var out []fastpath.Catcher
+	var it fastpath.ArrayIter
+	it.Reset(fastpath.ObjectGet(raw, "Catch"))
+	i := 0
+	for c, ok := it.Next(); ok; c, ok = it.Next() {
+		cptr := fmt.Sprintf("%s/Catch/%d", ptr, i)
+		ct := fastpath.Catcher{Errors: errorSet(c, cptr)}
+		ct.Next = l.target(names, stringField(c, "Next", cptr+"/Next"), cptr+"/Next")
+		ct.ResultPath, ct.ResultPathNull = l.optPath(c, "ResultPath", cptr)
+		ct.Assign = l.assign(c, cptr)
+		out = append(out, ct)
+		i++
+	}
+	return out
+}
+
+func errorSet(raw []byte, ptr string) fastpath.ErrorSet {
+	var s fastpath.ErrorSet
+	var it fastpath.ArrayIter
+	it.Reset(fastpath.ObjectGet(raw, "ErrorEquals"))
+	for v, ok := it.Next(); ok; v, ok = it.Next() {
+		name := stringValue(v, ptr+"/ErrorEquals")
+		if name == fastpath.ErrALL {
+			s.All = true
+			continue
+		}
+		s.Names = append(s.Names, name)
+	}
+	return s
+}
+
+// assign lowers an Assign field; nil when there is none.
+func (l *lowerer) assign(raw []byte, ptr string) *fastpath.Assign {
+	v := fastpath.ObjectGet(raw, "Assign")
+	if v == nil {
+		return nil
+	}
+	a := &fastpath.Assign{}
+	var it fastpath.ObjectIter
+	it.Reset(v)
+	for k, m, ok := it.Next(); ok; k, m, ok = it.Next() {
+		key := string(fastpath.AppendUnquoted(nil, k))
+		var t *fastpath.Template
+		var err error
+		if name, dynamic := strings.CutSuffix(key, ".$"); dynamic {
+			key = name
+			t, err = fastpath.NewExpression(key+".$", stringValue(m, ptr+"/Assign/"+escapePointer(key+".$")))
+		} else {
+			t, err = fastpath.NewTemplate(m)
+		}
+		if err != nil {
+			panic(lowerFail(ptr+"/Assign", "%s", err.Error()))
+		}
+		l.bind(t.Paths())
+		a.Slots = append(a.Slots, l.slot(key))
+		a.Values = append(a.Values, t)
+	}
+	return a
+}
+
+// slot returns the variable's index, creating it on first use.
+func (l *lowerer) slot(name string) int {
+	if s, ok := l.slots[name]; ok {
+		return s
+	}
+	s := len(l.prog.VarNames)
+	l.slots[name] = s
+	l.prog.VarNames = append(l.prog.VarNames, name)
+	return s
+}
+
+// bind gives every variable path its slot.
+func (l *lowerer) bind(paths []*fastpath.Path) {
+	for _, p := range paths {
+		if p.Root == fastpath.RootVar {
+			p.VarSlot = l.slot(p.Var)
+		}
+	}
+}
+
+func (l *lowerer) optTemplate(raw []byte, field, ptr string) *fastpath.Template {
+	v := fastpath.ObjectGet(raw, field)
+	if v == nil {
+		return nil
+	}
+	t, err := fastpath.NewTemplate(v)
+	if err != nil {
+		panic(lowerFail(ptr+"/"+field, "%s", err.Error()))
+	}
+	l.bind(t.Paths())
+	return t
+}
+
+func (l *lowerer) expression(raw []byte, field, ptr string) *fastpath.Template {
+	text, ok := optString(raw, field, ptr)
+	if !ok {
+		return nil
+	}
+	t, err := fastpath.NewExpression(field, text)
+	if err != nil {
+		panic(lowerFail(ptr+"/"+field, "%s", err.Error()))
+	}
+	l.bind(t.Paths())
+	return t
+}
+
+// optPath lowers a path field that may also be null.
+func (l *lowerer) optPath(raw []byte, field, ptr string) (*fastpath.Path, bool) {
+	v := fastpath.ObjectGet(raw, field)
+	if v == nil {
+		return nil, false
+	}
+	if fastpath.KindOf(v) == fastpath.KindNull {
+		return nil, true
+	}
+	return l.path(stringValue(v, ptr+"/"+field), ptr+"/"+field), false
+}
+
+func (l *lowerer) pathField(raw []byte, field, ptr string) *fastpath.Path {
+	text, ok := optString(raw, field, ptr)
+	if !ok {
+		return nil
+	}
+	return l.path(text, ptr+"/"+field)
+}
+
+func (l *lowerer) path(text, ptr string) *fastpath.Path {
+	p, err := fastpath.ParsePath(text)
+	if err != nil {
+		panic(lowerFail(ptr, "%s", err.Error()))
+	}
+	l.bind([]*fastpath.Path{p})
+	return p
+}
+
+func stringField(raw []byte, field, ptr string) string {
+	s, _ := optString(raw, field, ptr)
+	return s
+}
+
+func optString(raw []byte, field, ptr string) (string, bool) {
+	v := fastpath.ObjectGet(raw, field)
+	if v == nil {
+		return "", false
+	}
+	return stringValue(v, ptr+"/"+field), true
+}
+
+func stringValue(v []byte, ptr string) string {
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil {
+		panic(lowerFail(ptr, "expected a string"))
+	}
+	return s
+}
+
+func numberValue(v []byte, ptr string) float64 {
+	f, ok := fastpath.ParseNumber(v)
+	if !ok || fastpath.KindOf(v) != fastpath.KindNumber {
+		panic(lowerFail(ptr, "expected a number"))
+	}
+	return f
+}
+
+func intValue(v []byte, ptr string) int64 {
+	f := numberValue(v, ptr)
+	if f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		panic(lowerFail(ptr, "expected an integer"))
+	}
+	return int64(f)
+}
+
+// escapePointer escapes a key for a JSON pointer (RFC 6901).
+func escapePointer(s string) string {
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+}

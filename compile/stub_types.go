@@ -1,0 +1,8 @@
+package compile
+
+type MachineType string
+
+const (
+	Express  MachineType = "EXPRESS"
+	Standard MachineType = "STANDARD"
+)

@@ -1,0 +1,201 @@
+package fastpath
+
+import (
+	"strconv"
+	"time"
+)
+
+// ctxKey names the part of the context object ($$) a path starts from.
+type ctxKey uint8
+
+const (
+	ctxWhole ctxKey = iota
+	ctxExecution
+	ctxExecutionID
+	ctxExecutionInput
+	ctxExecutionName
+	ctxExecutionRoleArn
+	ctxExecutionStartTime
+	ctxExecutionRedriveCount
+	ctxStateMachine
+	ctxStateMachineID
+	ctxStateMachineName
+	ctxState
+	ctxStateName
+	ctxStateEnteredTime
+	ctxStateRetryCount
+	ctxMap
+	ctxMapItem
+	ctxMapItemIndex
+	ctxMapItemValue
+)
+
+var ctxKeys = []struct {
+	names []string
+	key   ctxKey
+}{
+	{[]string{"Execution", "Id"}, ctxExecutionID},
+	{[]string{"Execution", "Input"}, ctxExecutionInput},
+	{[]string{"Execution", "Name"}, ctxExecutionName},
+	{[]string{"Execution", "RoleArn"}, ctxExecutionRoleArn},
+	{[]string{"Execution", "StartTime"}, ctxExecutionStartTime},
+	{[]string{"Execution", "RedriveCount"}, ctxExecutionRedriveCount},
+	{[]string{"Execution"}, ctxExecution},
+	{[]string{"StateMachine", "Id"}, ctxStateMachineID},
+	{[]string{"StateMachine", "Name"}, ctxStateMachineName},
+	{[]string{"StateMachine"}, ctxStateMachine},
+	{[]string{"State", "Name"}, ctxStateName},
+	{[]string{"State", "EnteredTime"}, ctxStateEnteredTime},
+	{[]string{"State", "RetryCount"}, ctxStateRetryCount},
+	{[]string{"State"}, ctxState},
+	{[]string{"Map", "Item", "Index"}, ctxMapItemIndex},
+	{[]string{"Map", "Item", "Value"}, ctxMapItemValue},
+	{[]string{"Map", "Item"}, ctxMapItem},
+	{[]string{"Map"}, ctxMap},
+}
+
+// resolveCtxKey finds the longest known prefix of a $$ path.
+func resolveCtxKey(p *Path) (ctxKey, int) {
+outer:
+	for _, k := range ctxKeys {
+		for i, n := range k.names {
+			if name, ok := p.Step(i); !ok || name != n {
+				continue outer
+			}
+		}
+		return k.key, len(k.names)
+	}
+	return ctxWhole, 0
+}
+
+// timeLayout is how AWS writes times in the context object.
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+func appendTime(dst []byte, t time.Time) []byte {
+	dst = append(dst, '"')
+	dst = t.UTC().AppendFormat(dst, timeLayout)
+	return append(dst, '"')
+}
+
+// appendContext appends the part of the context object named by k to dst.
+// It returns dst unchanged and false when that part does not exist here
+// ($$.Map outside an ItemSelector).
+func (ex *Execution) appendContext(dst []byte, k ctxKey) ([]byte, bool) {
+	o := ex.opts
+	switch k {
+	case ctxWhole:
+		dst = append(dst, `{"Execution":`...)
+		dst, _ = ex.appendContext(dst, ctxExecution)
+		dst = append(dst, `,"StateMachine":`...)
+		dst, _ = ex.appendContext(dst, ctxStateMachine)
+		dst = append(dst, `,"State":`...)
+		dst, _ = ex.appendContext(dst, ctxState)
+		if ex.mapActive {
+			dst = append(dst, `,"Map":`...)
+			dst, _ = ex.appendContext(dst, ctxMap)
+		}
+		return append(dst, '}'), true
+	case ctxExecution:
+		dst = append(dst, `{"Id":`...)
+		dst = AppendQuotedString(dst, o.ExecutionArn)
+		dst = append(dst, `,"Input":`...)
+		dst = append(dst, ex.input...)
+		dst = append(dst, `,"StartTime":`...)
+		dst = appendTime(dst, ex.start)
+		dst = append(dst, `,"Name":`...)
+		dst = AppendQuotedString(dst, o.ExecutionName)
+		dst = append(dst, `,"RoleArn":`...)
+		dst = AppendQuotedString(dst, o.RoleArn)
+		return append(dst, `,"RedriveCount":0}`...), true
+	case ctxExecutionID:
+		return AppendQuotedString(dst, o.ExecutionArn), true
+	case ctxExecutionName:
+		return AppendQuotedString(dst, o.ExecutionName), true
+	case ctxExecutionRoleArn:
+		return AppendQuotedString(dst, o.RoleArn), true
+	case ctxExecutionStartTime:
+		return appendTime(dst, ex.start), true
+	case ctxExecutionRedriveCount:
+		return append(dst, '0'), true
+	case ctxStateMachine:
+		dst = append(dst, `{"Id":`...)
+		dst = AppendQuotedString(dst, o.StateMachineArn)
+		dst = append(dst, `,"Name":`...)
+		dst = AppendQuotedString(dst, o.StateMachineName)
+		return append(dst, '}'), true
+	case ctxStateMachineID:
+		return AppendQuotedString(dst, o.StateMachineArn), true
+	case ctxStateMachineName:
+		return AppendQuotedString(dst, o.StateMachineName), true
+	case ctxState:
+		dst = append(dst, `{"Name":`...)
+		dst = AppendQuotedString(dst, ex.state.Name)
+		dst = append(dst, `,"EnteredTime":`...)
+		dst = appendTime(dst, ex.entered)
+		if ex.state.Kind == StateTask {
+			dst = append(dst, `,"RetryCount":`...)
+			dst = strconv.AppendInt(dst, int64(ex.retryCount), 10)
+		}
+		return append(dst, '}'), true
+	case ctxStateName:
+		return AppendQuotedString(dst, ex.state.Name), true
+	case ctxStateEnteredTime:
+		return appendTime(dst, ex.entered), true
+	case ctxStateRetryCount:
+		return strconv.AppendInt(dst, int64(ex.retryCount), 10), true
+	}
+	if !ex.mapActive {
+		return dst, false
+	}
+	switch k {
+	case ctxMap:
+		dst = append(dst, `{"Item":`...)
+		dst, _ = ex.appendContext(dst, ctxMapItem)
+		return append(dst, '}'), true
+	case ctxMapItem:
+		dst = append(dst, `{"Index":`...)
+		dst = strconv.AppendInt(dst, int64(ex.mapIndex), 10)
+		dst = append(dst, `,"Value":`...)
+		dst = append(dst, ex.mapItem...)
+		return append(dst, '}'), true
+	case ctxMapItemIndex:
+		return strconv.AppendInt(dst, int64(ex.mapIndex), 10), true
+	case ctxMapItemValue:
+		return append(dst, ex.mapItem...), true
+	}
+	panic("BUG: unknown context key")
+}
+
+// Resolve evaluates p against the root it names: the current "$" value, a
+// variable or the context object. It implements Resolver.
+func (ex *Execution) Resolve(p *Path, dst []byte) (val, out []byte) {
+	switch p.Root {
+	case RootInput:
+		return p.Eval(dst, ex.dollar)
+	case RootVar:
+		v := ex.vars[p.VarSlot]
+		if v == nil {
+			return nil, dst
+		}
+		return p.Eval(dst, v)
+	}
+	switch p.ctx {
+	case ctxExecutionInput:
+		return EvalSteps(p, dst, ex.input, p.ctxSteps)
+	case ctxMapItemValue:
+		if ex.mapActive {
+			return EvalSteps(p, dst, ex.mapItem, p.ctxSteps)
+		}
+	}
+	mark := len(dst)
+	dst, ok := ex.appendContext(dst, p.ctx)
+	if !ok {
+		return nil, dst
+	}
+	root := dst[mark:len(dst):len(dst)]
+	val, dst = EvalSteps(p, dst, root, p.ctxSteps)
+	if val == nil {
+		return nil, dst[:mark]
+	}
+	return val, dst
+}

@@ -1,0 +1,123 @@
+package fastpath
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Invoker runs the work of Task states. It is the runtime's only door to the
+// outside world; the daemon supplies Lambda, HTTP and mock invokers, tests and
+// embedders supply Go functions (see Funcs).
+type Invoker interface {
+	// Invoke runs task with the compact JSON input and appends the result's
+	// compact JSON to dst, returning it (a span of out, or any other slice
+	// that stays valid until the execution ends). A task failure is a
+	// *Failure carrying the error name that Retry and Catch match. ctx ends
+	// when the task's timeout or the execution's deadline passes.
+	Invoke(ctx context.Context, task *Task, input, dst []byte) (result, out []byte, err error)
+}
+
+// Clock is the time source of executions: Wait states and Retry back-offs
+// sleep on it, so tests replace it to run without waiting.
+type Clock interface {
+	Now() time.Time
+	// Sleep waits for d or until ctx ends, returning ctx.Err() in that case.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns the current time.
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// Sleep waits for d or until ctx is done.
+func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Funcs is an Invoker that runs Go functions registered under their Resource
+// ARN: the in-process invoker for tests and for programs that embed stepd.
+// Register all functions before executions start; it is then safe for
+// concurrent use.
+type Funcs map[string]func(ctx context.Context, input, dst []byte) ([]byte, error)
+
+// Invoke calls the function registered under task.Resource, or fails with
+// States.TaskFailed when there is none.
+func (f Funcs) Invoke(ctx context.Context, task *Task, input, dst []byte) ([]byte, []byte, error) {
+	fn := f[task.Resource]
+	if fn == nil {
+		return nil, dst, &Failure{Name: ErrTaskFailed, Cause: "no function is registered for the resource " + task.Resource}
+	}
+	mark := len(dst)
+	out, err := fn(ctx, input, dst)
+	if err != nil {
+		return nil, dst[:mark], err
+	}
+	return out[mark:], out, nil
+}
+
+// Options describe one execution: the names that appear in the context
+// object and the services it may use. The zero value is usable: it runs on
+// the system clock with no tasks available.
+type Options struct {
+	// ExecutionArn, ExecutionName, StateMachineArn, StateMachineName and
+	// RoleArn appear in the context object ($$).
+	ExecutionArn     string
+	ExecutionName    string
+	StateMachineArn  string
+	StateMachineName string
+	RoleArn          string
+	Invoker          Invoker
+	Clock            Clock
+	// MaxPayload is the largest state input or output in bytes; 0 means
+	// AWS's 256 KiB.
+	MaxPayload int
+}
+
+// MaxPayloadBytes is AWS's limit on the size of state inputs and outputs.
+const MaxPayloadBytes = 256 * 1024
+
+// ExpressMaxDuration is the longest an Express workflow may run.
+const ExpressMaxDuration = 5 * time.Minute
+
+// VirtualClock is a Clock on which sleeping takes no real time: Sleep moves
+// the clock forward at once. Tests use it so that Wait states and Retry
+// back-offs of any length finish immediately while timeouts still trigger.
+// It is safe for concurrent use.
+type VirtualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewVirtualClock returns a clock that starts at start.
+func NewVirtualClock(start time.Time) *VirtualClock { return &VirtualClock{now: start} }
+
+// Now returns the clock's current time.
+func (c *VirtualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Sleep advances the clock by d, unless ctx is already done.
+func (c *VirtualClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+	return nil
+}

@@ -1,0 +1,625 @@
+package fastpath
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Status is how an execution ended.
+type Status uint8
+
+// The execution statuses, as AWS names them.
+const (
+	Succeeded Status = iota
+	Failed
+	TimedOut
+	Aborted
+)
+
+var statusNames = [...]string{"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+// String returns AWS's name of the status.
+func (s Status) String() string { return statusNames[s] }
+
+// Result is the outcome of an execution. Output is owned by the Execution
+// that produced it and valid until that Execution is released.
+type Result struct {
+	Status Status
+	// Output is the execution's output (compact JSON) when it succeeded.
+	Output []byte
+	// Error and Cause describe a failure; HasError and HasCause are false
+	// when AWS reports no such field (a Fail state without Error, a
+	// timeout).
+	Error, Cause       string
+	HasError, HasCause bool
+}
+
+// Execution runs one state machine execution. It owns the arena that every
+// intermediate value lives in and is reused through AcquireExecution and
+// ReleaseExecution, so steady-state executions allocate nothing. An
+// Execution is not safe for concurrent use; a Result's Output must not be used
+// after the Execution is released.
+type Execution struct {
+	prog  *Program
+	opts  *Options
+	clock Clock
+	ctx   context.Context
+
+	arena    []byte
+	vars     [][]byte
+	varStack [][]byte // saved variable tables of enclosing scopes
+	spans    [][]byte // stack of values being collected (branch outputs)
+	assigned [][]byte // scratch for Assign values
+
+	input    []byte // the execution input
+	start    time.Time
+	deadline time.Time // zero when there is none
+	maxBytes int
+	events   int // history events so far, for AWS's "entered at the event id #N"
+
+	// The state being executed.
+	state        *State
+	entered      time.Time
+	enteredEvent int
+	retryCount   int
+	dollar       []byte // what "$" refers to now
+	mapActive    bool   // $$.Map exists (inside ItemSelector)
+	mapIndex     int
+	mapItem      []byte
+}
+
+var executionPool = sync.Pool{New: func() any { return &Execution{} }}
+
+// AcquireExecution returns an Execution from the pool. Release it with
+// ReleaseExecution once its Result is no longer used.
+func AcquireExecution() *Execution { return executionPool.Get().(*Execution) }
+
+// ReleaseExecution returns ex to the pool. ex and every Result it produced
+// must not be used afterwards.
+func ReleaseExecution(ex *Execution) {
+	ex.Reset()
+	executionPool.Put(ex)
+}
+
+// maxRetainedArena bounds the arena a pooled Execution keeps, so one huge
+// execution does not pin its memory forever.
+const maxRetainedArena = 4 << 20
+
+// Reset clears ex for reuse, keeping its buffers.
+func (ex *Execution) Reset() {
+	arena := ex.arena[:0]
+	if cap(arena) > maxRetainedArena {
+		arena = nil
+	}
+	clear(ex.vars)
+	clear(ex.varStack[:cap(ex.varStack)])
+	clear(ex.spans[:cap(ex.spans)])
+	clear(ex.assigned[:cap(ex.assigned)])
+	*ex = Execution{arena: arena, vars: ex.vars[:0], varStack: ex.varStack[:0], spans: ex.spans[:0], assigned: ex.assigned[:0]}
+}
+
+// errTimedOut marks an execution that ran past its deadline; it is never
+// shown to users (AWS reports TIMED_OUT without error or cause).
+var errTimedOut = &Failure{Name: ErrTimeout}
+
+// Run executes p with the JSON input (any spacing) and returns how it ended.
+// It returns an error only when input is not valid JSON. opts may be nil.
+func (ex *Execution) Run(ctx context.Context, p *Program, input []byte, opts *Options) (Result, error) {
+	if opts == nil {
+		opts = &defaultOptions
+	}
+	ex.prog, ex.opts, ex.ctx = p, opts, ctx
+	ex.clock = opts.Clock
+	if ex.clock == nil {
+		ex.clock = SystemClock{}
+	}
+	ex.maxBytes = opts.MaxPayload
+	if ex.maxBytes == 0 {
+		ex.maxBytes = MaxPayloadBytes
+	}
+	var err error
+	if ex.arena, err = Compact(ex.arena[:0], input, MaxDepth); err != nil {
+		return Result{}, err
+	}
+	ex.input = ex.arena[:len(ex.arena):len(ex.arena)]
+	if n := len(p.VarNames); cap(ex.vars) >= n {
+		ex.vars = ex.vars[:n]
+	} else {
+		ex.vars = make([][]byte, n)
+	}
+	ex.start = ex.clock.Now()
+	if limit := p.Timeout; limit > 0 || p.Express {
+		if p.Express && (limit == 0 || limit > ExpressMaxDuration) {
+			limit = ExpressMaxDuration
+		}
+		ex.deadline = ex.start.Add(limit)
+	}
+	ex.events = 1 // ExecutionStarted
+	out, f := ex.runScope(p.Start, ex.input)
+	switch {
+	case f == nil:
+		return Result{Status: Succeeded, Output: out}, nil
+	case f == errTimedOut:
+		return Result{Status: TimedOut}, nil
+	case f == errAborted:
+		return Result{Status: Aborted}, nil
+	}
+	return Result{Status: Failed, Error: f.Name, Cause: f.Cause, HasError: !f.noName, HasCause: !f.noCause}, nil
+}
+
+var defaultOptions Options
+
+var errAborted = &Failure{Name: "States.Aborted"}
+
+// runScope runs the states of one scope from start until one ends it.
+func (ex *Execution) runScope(start int, input []byte) ([]byte, *Failure) {
+	idx := start
+	for {
+		if f := ex.checkTime(); f != nil {
+			return nil, f
+		}
+		st := &ex.prog.States[idx]
+		out, next, f := ex.runState(st, input)
+		if f != nil {
+			return nil, f
+		}
+		if next == NoState {
+			return out, nil
+		}
+		input, idx = out, next
+	}
+}
+
+func (ex *Execution) checkTime() *Failure {
+	if ex.ctx.Err() != nil {
+		return errAborted
+	}
+	if !ex.deadline.IsZero() && !ex.clock.Now().Before(ex.deadline) {
+		return errTimedOut
+	}
+	return nil
+}
+
+// enter records entering st.
+func (ex *Execution) enter(st *State) {
+	ex.state = st
+	ex.events++
+	ex.enteredEvent = ex.events
+	ex.entered = ex.clock.Now()
+	ex.retryCount = 0
+}
+
+// runState runs one state on its raw input and returns its output and the
+// index of the next state (NoState when the scope ends).
+func (ex *Execution) runState(st *State, raw []byte) (out []byte, next int, f *Failure) {
+	ex.enter(st)
+	switch st.Kind {
+	case StatePass:
+		out, f = ex.runPass(st, raw)
+		next = st.Next
+	case StateTask, StateParallel, StateMap:
+		out, next, f = ex.runWithRetry(st, raw)
+	case StateChoice:
+		out, next, f = ex.runChoice(st, raw)
+	case StateWait:
+		out, f = ex.runWait(st, raw)
+		next = st.Next
+	case StateSucceed:
+		var eff []byte
+		if eff, f = ex.inputPath(st, raw); f == nil {
+			out, f = ex.outputPath(st, eff)
+		}
+		next = NoState
+	case StateFail:
+		return nil, NoState, ex.runFail(st, raw)
+	}
+	if f != nil {
+		return nil, NoState, f
+	}
+	ex.events++ // StateExited
+	return out, next, nil
+}
+
+func (ex *Execution) runPass(st *State, raw []byte) ([]byte, *Failure) {
+	eff, f := ex.inputPath(st, raw)
+	if f != nil {
+		return nil, f
+	}
+	result := eff
+	switch {
+	case st.Result != nil:
+		result = st.Result
+	case st.Parameters != nil:
+		if result, f = ex.template(st.Parameters, eff); f != nil {
+			return nil, f
+		}
+	}
+	return ex.finish(st, raw, result, st.Assign)
+}
+
+// finish applies Assign (with "$" as the result), ResultPath and OutputPath,
+// and then sets the assigned variables, in AWS's order.
+func (ex *Execution) finish(st *State, raw, result []byte, assign *Assign) ([]byte, *Failure) {
+	if assign != nil {
+		if f := ex.evalAssign(assign, result); f != nil {
+			return nil, f
+		}
+	}
+	out, f := ex.resultPath(st.ResultPath, st.ResultPathNull, raw, result)
+	if f != nil {
+		return nil, f
+	}
+	if out, f = ex.outputPath(st, out); f != nil {
+		return nil, f
+	}
+	if assign != nil {
+		ex.commitAssign(assign)
+	}
+	return out, nil
+}
+
+// evalAssign evaluates every value of a into ex.assigned; commitAssign
+// then sets them, so that all values see the variables as they were.
+func (ex *Execution) evalAssign(a *Assign, dollar []byte) *Failure {
+	ex.assigned = ex.assigned[:0]
+	for _, t := range a.Values {
+		v, f := ex.template(t, dollar)
+		if f != nil {
+			return f
+		}
+		ex.assigned = append(ex.assigned, v)
+	}
+	return nil
+}
+
+func (ex *Execution) commitAssign(a *Assign) {
+	for i, slot := range a.Slots {
+		ex.vars[slot] = ex.assigned[i]
+	}
+}
+
+// template evaluates t with "$" bound to dollar, into the arena.
+func (ex *Execution) template(t *Template, dollar []byte) ([]byte, *Failure) {
+	saved := ex.dollar
+	ex.dollar = dollar
+	v, arena, err := t.Eval(ex.arena, ex)
+	ex.arena = arena
+	ex.dollar = saved
+	if err != nil {
+		return nil, ex.runtimeFailure(err, dollar)
+	}
+	return v, nil
+}
+
+// runtimeFailure turns an evaluation error into the Failure AWS reports,
+// with its "An error occurred while executing the state" prefix.
+func (ex *Execution) runtimeFailure(err error, input []byte) *Failure {
+	var nf *PathNotFound
+	if errors.As(err, &nf) {
+		return ex.stateError(ErrRuntime, "The JSONPath '"+nf.Path+"' specified for the field '"+nf.Field+"' could not be found in the input '"+string(input)+"'")
+	}
+	var f *Failure
+	if errors.As(err, &f) {
+		if f.Name == ErrRuntime {
+			return ex.stateError(ErrRuntime, f.Cause)
+		}
+		return f
+	}
+	return ex.stateError(ErrRuntime, err.Error())
+}
+
+// stateError builds a failure whose cause names the current state the way
+// AWS does.
+func (ex *Execution) stateError(name, msg string) *Failure {
+	return &Failure{Name: name, Cause: "An error occurred while executing the state '" + ex.state.Name +
+		"' (entered at the event id #" + strconv.Itoa(ex.enteredEvent) + "). " + msg}
+}
+
+func (ex *Execution) inputPath(st *State, raw []byte) ([]byte, *Failure) {
+	if st.InputPathNull {
+		return jsonEmpty, nil
+	}
+	return ex.selectPath(st.InputPath, raw)
+}
+
+func (ex *Execution) outputPath(st *State, v []byte) ([]byte, *Failure) {
+	if st.OutputPathNull {
+		return jsonEmpty, nil
+	}
+	out, f := ex.selectPath(st.OutputPath, v)
+	if f == nil && len(out) > ex.maxBytes {
+		return nil, ex.dataLimit()
+	}
+	return out, f
+}
+
+func (ex *Execution) dataLimit() *Failure {
+	return &Failure{Name: ErrDataLimitExceeded, Cause: "The state/task '" + ex.state.Name +
+		"' returned a result with a size exceeding the maximum number of bytes service limit."}
+}
+
+// selectPath applies an InputPath or OutputPath to v.
+func (ex *Execution) selectPath(p *Path, v []byte) ([]byte, *Failure) {
+	if p == nil {
+		return v, nil
+	}
+	if p.Root == RootInput && p.IsRoot() {
+		return v, nil
+	}
+	saved := ex.dollar
+	ex.dollar = v
+	mark := len(ex.arena)
+	out, arena := ex.Resolve(p, ex.arena)
+	ex.dollar = saved
+	ex.arena = arena
+	if out == nil {
+		ex.arena = ex.arena[:mark]
+		msg := "Invalid path '" + p.Text + "' : No results for path: " + string(p.AppendNormalized(nil))
+		return nil, ex.stateError(ErrRuntime, msg)
+	}
+	return out, nil
+}
+
+// resultPath places result into raw as ResultPath says.
+func (ex *Execution) resultPath(p *Path, discard bool, raw, result []byte) ([]byte, *Failure) {
+	switch {
+	case discard:
+		return raw, nil
+	case p == nil || p.IsRoot():
+		return result, nil
+	}
+	mark := len(ex.arena)
+	arena, ok := setPath(ex.arena, raw, p.steps, result)
+	if !ok {
+		ex.arena = ex.arena[:mark]
+		return nil, ex.stateError(ErrResultPathMatchFailure, "Unable to apply ResultPath '"+p.Text+"' to input '"+string(raw)+"'")
+	}
+	ex.arena = arena
+	return arena[mark:len(arena):len(arena)], nil
+}
+
+// setPath appends a copy of v with the value at steps replaced by (or, for
+// a missing object member, extended with) val. Missing intermediate
+// objects are created. It fails when a step meets a value of the wrong
+// kind.
+func setPath(dst, v []byte, steps []pathStep, val []byte) ([]byte, bool) {
+	if len(steps) == 0 {
+		return append(dst, val...), true
+	}
+	st := &steps[0]
+	switch st.kind {
+	case stepField:
+		if v == nil {
+			dst = append(dst, '{')
+			dst = AppendQuotedString(dst, st.name)
+			dst = append(dst, ':')
+			dst, ok := setPath(dst, nil, steps[1:], val)
+			return append(dst, '}'), ok
+		}
+		if KindOf(v) != KindObject {
+			return dst, false
+		}
+		dst = append(dst, '{')
+		var it ObjectIter
+		it.Reset(v)
+		found := false
+		n := 0
+		for k, m, ok := it.Next(); ok; k, m, ok = it.Next() {
+			if n > 0 {
+				dst = append(dst, ',')
+			}
+			n++
+			dst = append(dst, k...)
+			dst = append(dst, ':')
+			if !found && KeyEquals(k, st.name) {
+				found = true
+				var ok bool
+				if dst, ok = setPath(dst, m, steps[1:], val); !ok {
+					return dst, false
+				}
+				continue
+			}
+			dst = append(dst, m...)
+		}
+		if !found {
+			if n > 0 {
+				dst = append(dst, ',')
+			}
+			dst = AppendQuotedString(dst, st.name)
+			dst = append(dst, ':')
+			var ok bool
+			if dst, ok = setPath(dst, nil, steps[1:], val); !ok {
+				return dst, false
+			}
+		}
+		return append(dst, '}'), true
+	case stepIndex:
+		if KindOf(v) != KindArray {
+			return dst, false
+		}
+		idx := st.index
+		if idx < 0 {
+			idx += ArrayLen(v)
+		}
+		dst = append(dst, '[')
+		var it ArrayIter
+		it.Reset(v)
+		i := 0
+		found := false
+		for e, ok := it.Next(); ok; e, ok = it.Next() {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			if i == idx {
+				found = true
+				var ok bool
+				if dst, ok = setPath(dst, e, steps[1:], val); !ok {
+					return dst, false
+				}
+			} else {
+				dst = append(dst, e...)
+			}
+			i++
+		}
+		return append(dst, ']'), found
+	}
+	return dst, false
+}
+
+func (ex *Execution) runChoice(st *State, raw []byte) ([]byte, int, *Failure) {
+	eff, f := ex.inputPath(st, raw)
+	if f != nil {
+		return nil, NoState, f
+	}
+	next, assign := st.Default, st.Assign
+	matched := false
+	saved := ex.dollar
+	ex.dollar = eff
+	for i, rule := range st.Choices {
+		ok, arena, err := rule.Eval(ex, ex.arena)
+		ex.arena = arena
+		if err != nil {
+			ex.dollar = saved
+			return nil, NoState, ex.runtimeFailure(err, eff)
+		}
+		if ok {
+			next, assign, matched = rule.Next, st.ChoiceAssigns[i], true
+			break
+		}
+	}
+	ex.dollar = saved
+	if !matched && next == NoState {
+		return nil, NoState, &Failure{Name: ErrNoChoiceMatched, Cause: "No Matches!"}
+	}
+	if assign != nil {
+		if f := ex.evalAssign(assign, eff); f != nil {
+			return nil, NoState, f
+		}
+	}
+	out, f := ex.outputPath(st, eff)
+	if f != nil {
+		return nil, NoState, f
+	}
+	if assign != nil {
+		ex.commitAssign(assign)
+	}
+	return out, next, nil
+}
+
+func (ex *Execution) runFail(st *State, raw []byte) *Failure {
+	f := &Failure{Name: st.Error, Cause: st.Cause, noName: !st.HasError, noCause: !st.HasCause}
+	var err *Failure
+	if st.ErrorPath != nil {
+		if f.Name, err = ex.failField(st.ErrorPath, raw); err != nil {
+			return err
+		}
+		f.noName = false
+	}
+	if st.CausePath != nil {
+		if f.Cause, err = ex.failField(st.CausePath, raw); err != nil {
+			return err
+		}
+		f.noCause = false
+	}
+	return f
+}
+
+// failField evaluates a Fail state's ErrorPath or CausePath to its text.
+func (ex *Execution) failField(t *Template, raw []byte) (string, *Failure) {
+	v, f := ex.template(t, raw)
+	if f != nil {
+		return "", f
+	}
+	if KindOf(v) == KindString {
+		return string(AppendUnquoted(nil, v)), nil
+	}
+	return string(v), nil
+}
+
+func (ex *Execution) runWait(st *State, raw []byte) ([]byte, *Failure) {
+	eff, f := ex.inputPath(st, raw)
+	if f != nil {
+		return nil, f
+	}
+	var until time.Time
+	now := ex.clock.Now()
+	switch {
+	case st.WaitSecondsPath != nil:
+		v, f := ex.pathValue(st.WaitSecondsPath, eff)
+		if f != nil {
+			return nil, f
+		}
+		n, err := strconv.ParseInt(bytesToString(v), 10, 64)
+		if err != nil {
+			return nil, ex.stateError(ErrRuntime, "The SecondsPath parameter cannot be parsed as a long value: "+st.WaitSecondsPath.Text+" == "+displayValue(v))
+		}
+		if n < 0 {
+			return nil, ex.stateError(ErrRuntime, "The SecondsPath parameter references a negative value: "+st.WaitSecondsPath.Text+" == "+displayValue(v))
+		}
+		until = now.Add(time.Duration(n) * time.Second)
+	case st.WaitTimestampPath != nil:
+		v, f := ex.pathValue(st.WaitTimestampPath, eff)
+		if f != nil {
+			return nil, f
+		}
+		ns, ok := int64(0), false
+		if KindOf(v) == KindString {
+			ns, ok = ParseTimestamp(v[1 : len(v)-1])
+		}
+		if !ok {
+			return nil, ex.stateError(ErrRuntime, "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: "+st.WaitTimestampPath.Text+" == "+displayValue(v))
+		}
+		until = time.Unix(0, ns)
+	case st.WaitHasTimestamp:
+		until = time.Unix(0, st.WaitTimestamp)
+	default:
+		until = now.Add(time.Duration(st.WaitSeconds) * time.Second)
+	}
+	if f := ex.sleepUntil(until); f != nil {
+		return nil, f
+	}
+	return ex.finish(st, eff, eff, st.Assign)
+}
+
+// displayValue renders a value the way AWS quotes it in messages: strings
+// without their quotes, anything else as its JSON text.
+func displayValue(v []byte) string {
+	if KindOf(v) == KindString {
+		return string(AppendUnquoted(nil, v))
+	}
+	return string(v)
+}
+
+// pathValue resolves a definite path that a state field must find.
+func (ex *Execution) pathValue(p *Path, dollar []byte) ([]byte, *Failure) {
+	saved := ex.dollar
+	ex.dollar = dollar
+	v, arena := ex.Resolve(p, ex.arena)
+	ex.arena = arena
+	ex.dollar = saved
+	if v == nil {
+		return nil, ex.stateError(ErrRuntime, "Invalid path '"+p.Text+"' : No results for path: "+string(p.AppendNormalized(nil)))
+	}
+	return v, nil
+}
+
+// sleepUntil waits on the clock until t, the execution's deadline, or
+// cancellation, whichever comes first.
+func (ex *Execution) sleepUntil(t time.Time) *Failure {
+	timedOut := false
+	if !ex.deadline.IsZero() && t.After(ex.deadline) {
+		t, timedOut = ex.deadline, true
+	}
+	if d := t.Sub(ex.clock.Now()); d > 0 {
+		if err := ex.clock.Sleep(ex.ctx, d); err != nil {
+			return errAborted
+		}
+	}
+	if timedOut {
+		return errTimedOut
+	}
+	return nil
+}

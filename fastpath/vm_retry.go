@@ -1,0 +1,394 @@
+package fastpath
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"time"
+)
+
+// maxInlineRetriers is how many Retry entries keep their attempt counters
+// on the stack; more than that is rare and allocates.
+const maxInlineRetriers = 8
+
+// runWithRetry runs a Task, Parallel or Map state, retrying and catching
+// its failures as its Retry and Catch fields say.
+func (ex *Execution) runWithRetry(st *State, raw []byte) ([]byte, int, *Failure) {
+	var inline [maxInlineRetriers]int
+	attempts := inline[:0]
+	if len(st.Retry) > maxInlineRetriers {
+		attempts = make([]int, len(st.Retry))
+	} else {
+		attempts = inline[:len(st.Retry)]
+	}
+	for {
+		mark := len(ex.arena)
+		out, f := ex.attempt(st, raw)
+		if f == nil {
+			return out, st.Next, nil
+		}
+		if f == errTimedOut || f == errAborted {
+			return nil, NoState, f
+		}
+		delay, retry := ex.retryDelay(st, f, attempts)
+		if !retry {
+			return ex.catch(st, raw, f)
+		}
+		ex.arena = ex.arena[:mark]
+		if f := ex.sleepUntil(ex.clock.Now().Add(delay)); f != nil {
+			return nil, NoState, f
+		}
+		ex.retryCount++
+	}
+}
+
+// retryDelay finds the first Retrier matching f and says whether it allows
+// another attempt and after how long.
+func (ex *Execution) retryDelay(st *State, f *Failure, attempts []int) (time.Duration, bool) {
+	for i := range st.Retry {
+		r := &st.Retry[i]
+		if !r.Errors.Matches(f.Name) {
+			continue
+		}
+		if attempts[i] >= r.MaxAttempts {
+			return 0, false
+		}
+		d := float64(r.Interval) * math.Pow(r.BackoffRate, float64(attempts[i]))
+		attempts[i]++
+		if r.MaxDelay > 0 && d > float64(r.MaxDelay) {
+			d = float64(r.MaxDelay)
+		}
+		if r.FullJitter {
+			d = rand.Float64() * d
+		}
+		return time.Duration(d), true
+	}
+	return 0, false
+}
+
+// catch applies the first Catcher that matches f, or fails the state.
+func (ex *Execution) catch(st *State, raw []byte, f *Failure) ([]byte, int, *Failure) {
+	for i := range st.Catch {
+		c := &st.Catch[i]
+		if !c.Errors.Matches(f.Name) {
+			continue
+		}
+		mark := len(ex.arena)
+		ex.arena = append(ex.arena, `{"Error":`...)
+		ex.arena = AppendQuotedString(ex.arena, f.Name)
+		ex.arena = append(ex.arena, `,"Cause":`...)
+		ex.arena = AppendQuotedString(ex.arena, f.Cause)
+		ex.arena = append(ex.arena, '}')
+		errOut := ex.arena[mark:len(ex.arena):len(ex.arena)]
+		if c.Assign != nil {
+			if f := ex.evalAssign(c.Assign, errOut); f != nil {
+				return nil, NoState, f
+			}
+		}
+		out, f := ex.resultPath(c.ResultPath, c.ResultPathNull, raw, errOut)
+		if f != nil {
+			return nil, NoState, f
+		}
+		if out, f = ex.outputPath(st, out); f != nil {
+			return nil, NoState, f
+		}
+		if c.Assign != nil {
+			ex.commitAssign(c.Assign)
+		}
+		ex.events++ // StateExited
+		return out, c.Next, nil
+	}
+	return nil, NoState, f
+}
+
+// attempt runs one try of a Task, Parallel or Map state up to its output.
+func (ex *Execution) attempt(st *State, raw []byte) ([]byte, *Failure) {
+	eff, f := ex.inputPath(st, raw)
+	if f != nil {
+		return nil, f
+	}
+	var result []byte
+	switch st.Kind {
+	case StateTask:
+		result, f = ex.runTask(st, eff)
+	case StateParallel:
+		result, f = ex.runParallel(st, eff)
+	case StateMap:
+		result, f = ex.runMap(st, eff)
+	}
+	if f != nil {
+		return nil, f
+	}
+	if st.ResultSelector != nil {
+		if result, f = ex.template(st.ResultSelector, result); f != nil {
+			return nil, f
+		}
+	}
+	return ex.finish(st, raw, result, st.Assign)
+}
+
+func (ex *Execution) runTask(st *State, eff []byte) ([]byte, *Failure) {
+	in := eff
+	var f *Failure
+	if st.Parameters != nil {
+		if in, f = ex.template(st.Parameters, eff); f != nil {
+			return nil, f
+		}
+	}
+	inv := ex.opts.Invoker
+	if inv == nil {
+		inv = Funcs(nil)
+	}
+	timeout := st.TaskTimeout
+	if st.TimeoutPath != nil {
+		v, f := ex.pathValue(st.TimeoutPath, eff)
+		if f != nil {
+			return nil, f
+		}
+		n, err := strconv.ParseInt(bytesToString(v), 10, 64)
+		if err != nil || n <= 0 {
+			return nil, ex.stateError(ErrRuntime, "The TimeoutSecondsPath parameter does not reference a positive integer: "+st.TimeoutPath.Text+" == "+displayValue(v))
+		}
+		timeout = time.Duration(n) * time.Second
+	}
+	ctx := ex.ctx
+	var cancel context.CancelFunc
+	if timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+	}
+	if !ex.deadline.IsZero() {
+		if cancel == nil {
+			ctx, cancel = context.WithDeadline(ctx, ex.deadline)
+		} else if dl, _ := ctx.Deadline(); ex.deadline.Before(dl) {
+			ctx, cancel = context.WithDeadline(ctx, ex.deadline)
+		}
+	}
+	ex.events += 2 // TaskScheduled, TaskStarted
+	mark := len(ex.arena)
+	result, arena, err := inv.Invoke(ctx, st.Task, in, ex.arena)
+	if cancel != nil {
+		cancel()
+	}
+	ex.arena = arena
+	ex.events++ // TaskSucceeded or TaskFailed
+	if err != nil {
+		ex.arena = ex.arena[:mark]
+		switch {
+		case ex.ctx.Err() != nil:
+			return nil, errAborted
+		case !ex.deadline.IsZero() && !ex.clock.Now().Before(ex.deadline):
+			return nil, errTimedOut
+		case errors.Is(err, context.DeadlineExceeded):
+			return nil, &Failure{Name: ErrTimeout, noCause: true}
+		}
+		var tf *Failure
+		if errors.As(err, &tf) {
+			return nil, tf
+		}
+		return nil, &Failure{Name: ErrTaskFailed, Cause: err.Error()}
+	}
+	if len(result) > ex.maxBytes {
+		return nil, ex.dataLimit()
+	}
+	return result, nil
+}
+
+// runBranch runs a nested scope (a Parallel branch or a Map iteration) in
+// its own variable scope: it reads the enclosing variables, and what it
+// assigns disappears when it ends.
+func (ex *Execution) runBranch(start int, input []byte) ([]byte, *Failure) {
+	base := len(ex.varStack)
+	ex.varStack = append(ex.varStack, ex.vars...)
+	state, entered, enteredEvent, retry := ex.state, ex.entered, ex.enteredEvent, ex.retryCount
+	out, f := ex.runScope(start, input)
+	ex.state, ex.entered, ex.enteredEvent, ex.retryCount = state, entered, enteredEvent, retry
+	copy(ex.vars, ex.varStack[base:])
+	ex.varStack = ex.varStack[:base]
+	return out, f
+}
+
+// collectArray appends the JSON array of ex.spans[base:] to the arena and
+// pops them.
+func (ex *Execution) collectArray(base int) []byte {
+	mark := len(ex.arena)
+	ex.arena = append(ex.arena, '[')
+	for i, v := range ex.spans[base:] {
+		if i > 0 {
+			ex.arena = append(ex.arena, ',')
+		}
+		ex.arena = append(ex.arena, v...)
+	}
+	ex.arena = append(ex.arena, ']')
+	clear(ex.spans[base:])
+	ex.spans = ex.spans[:base]
+	return ex.arena[mark:len(ex.arena):len(ex.arena)]
+}
+
+func (ex *Execution) runParallel(st *State, eff []byte) ([]byte, *Failure) {
+	in := eff
+	var f *Failure
+	if st.Parameters != nil {
+		if in, f = ex.template(st.Parameters, eff); f != nil {
+			return nil, f
+		}
+	}
+	ex.events++ // ParallelStateStarted
+	base := len(ex.spans)
+	for _, start := range st.Branches {
+		out, f := ex.runBranch(start, in)
+		if f != nil {
+			clear(ex.spans[base:])
+			ex.spans = ex.spans[:base]
+			return nil, f
+		}
+		ex.spans = append(ex.spans, out)
+	}
+	ex.events++ // ParallelStateSucceeded
+	return ex.collectArray(base), nil
+}
+
+func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
+	items := eff
+	var f *Failure
+	switch {
+	case st.Items != nil:
+		if items, f = ex.template(st.Items, eff); f != nil {
+			return nil, f
+		}
+	case st.ItemsPath != nil:
+		if items, f = ex.pathValue(st.ItemsPath, eff); f != nil {
+			return nil, f
+		}
+	}
+	if KindOf(items) != KindArray {
+		return nil, ex.stateError(ErrRuntime, "Item path "+itemsPathText(st)+" must point to a JSON array, but was "+KindOf(items).String())
+	}
+	if f := ex.mapLimits(st, eff); f != nil {
+		return nil, f
+	}
+	percent, tolerance, count, f := ex.tolerance(st, eff)
+	if f != nil {
+		return nil, f
+	}
+	ex.events++ // MapStateStarted
+	base := len(ex.spans)
+	failures, n := 0, ArrayLen(items)
+	var it ArrayIter
+	it.Reset(items)
+	i := 0
+	for item, ok := it.Next(); ok; item, ok = it.Next() {
+		in := item
+		if st.ItemSelector != nil {
+			savedActive, savedIndex, savedItem := ex.mapActive, ex.mapIndex, ex.mapItem
+			ex.mapActive, ex.mapIndex, ex.mapItem = true, i, item
+			in, f = ex.template(st.ItemSelector, eff)
+			ex.mapActive, ex.mapIndex, ex.mapItem = savedActive, savedIndex, savedItem
+			if f != nil {
+				ex.spans = ex.spans[:base]
+				return nil, f
+			}
+		}
+		ex.events++ // MapIterationStarted
+		out, f := ex.runBranch(st.Processor, in)
+		ex.events++ // MapIterationSucceeded or MapIterationFailed
+		if f != nil {
+			if f == errTimedOut || f == errAborted || (!tolerance && count < 0) {
+				clear(ex.spans[base:])
+				ex.spans = ex.spans[:base]
+				return nil, f
+			}
+			failures++
+			if (count >= 0 && failures > count) || (tolerance && float64(failures)*100 > percent*float64(n)) {
+				clear(ex.spans[base:])
+				ex.spans = ex.spans[:base]
+				return nil, &Failure{Name: ErrExceedToleratedFailureThreshold, Cause: "The specified tolerated failure threshold was exceeded"}
+			}
+			out = jsonNull
+		}
+		ex.spans = append(ex.spans, out)
+		i++
+	}
+	ex.events++ // MapStateSucceeded
+	return ex.collectArray(base), nil
+}
+
+func itemsPathText(st *State) string {
+	if st.ItemsPath == nil {
+		return "$"
+	}
+	return st.ItemsPath.Text
+}
+
+// mapLimits checks MaxConcurrencyPath. Iterations run in order on the
+// execution's goroutine, which satisfies every concurrency limit.
+func (ex *Execution) mapLimits(st *State, eff []byte) *Failure {
+	if st.MaxConcurrencyPath == nil {
+		return nil
+	}
+	v, f := ex.pathValue(st.MaxConcurrencyPath, eff)
+	if f != nil {
+		return f
+	}
+	n, ok := numericField(v)
+	if !ok || n != math.Trunc(n) {
+		return ex.stateError(ErrRuntime, "The MaxConcurrencyPath field refers to value \""+displayValue(v)+"\" which is not a valid integer: "+st.MaxConcurrencyPath.Text)
+	}
+	if n < 0 {
+		return ex.stateError(ErrRuntime, "MaxConcurrency cannot be negative.")
+	}
+	return nil
+}
+
+// tolerance resolves the Map's tolerated failures: the percentage and
+// whether it is set, and the count (-1 when unset).
+func (ex *Execution) tolerance(st *State, eff []byte) (float64, bool, int, *Failure) {
+	percent, hasPercent := st.ToleratedPercent, st.HasToleratedPercent
+	if st.ToleratedPercentPath != nil {
+		v, f := ex.pathValue(st.ToleratedPercentPath, eff)
+		if f != nil {
+			return 0, false, 0, f
+		}
+		n, ok := numericField(v)
+		if !ok {
+			return 0, false, 0, ex.stateError(ErrRuntime, "The ToleratedFailurePercentagePath field refers to value \""+displayValue(v)+"\" which is not a valid float: "+st.ToleratedPercentPath.Text)
+		}
+		percent, hasPercent = n, true
+	}
+	if hasPercent && (percent < 0 || percent > 100) {
+		return 0, false, 0, ex.stateError(ErrRuntime, "ToleratedFailurePercentage must be between 0 and 100.")
+	}
+	count := -1
+	if st.HasToleratedCount {
+		count = st.ToleratedCount
+	}
+	if st.ToleratedCountPath != nil {
+		v, f := ex.pathValue(st.ToleratedCountPath, eff)
+		if f != nil {
+			return 0, false, 0, f
+		}
+		n, ok := numericField(v)
+		if !ok || n != math.Trunc(n) {
+			return 0, false, 0, ex.stateError(ErrRuntime, "The ToleratedFailureCountPath field refers to value \""+displayValue(v)+"\" which is not a valid integer: "+st.ToleratedCountPath.Text)
+		}
+		count = int(n)
+	}
+	if st.HasToleratedCount || st.ToleratedCountPath != nil {
+		if count < 0 {
+			return 0, false, 0, ex.stateError(ErrRuntime, "ToleratedFailureCount cannot be negative.")
+		}
+	}
+	return percent, hasPercent, count, nil
+}
+
+// numericField reads a number that AWS also accepts spelled as a string.
+func numericField(v []byte) (float64, bool) {
+	switch KindOf(v) {
+	case KindNumber:
+		return ParseNumber(v)
+	case KindString:
+		return ParseNumber(v[1 : len(v)-1])
+	}
+	return 0, false
+}
