@@ -148,6 +148,9 @@ func NewComparison(variable *Path, operator string, value []byte) (*ChoiceRule, 
 	if variable == nil {
 		return nil, &choiceError{"the comparison " + operator + " has no Variable"}
 	}
+	if _, err := Compact(nil, value, MaxDepth); err != nil {
+		return nil, &choiceError{"the value of " + operator + " is not valid JSON: " + err.Error()}
+	}
 	r := &ChoiceRule{fam: op.fam, rel: op.rel, variable: variable}
 	r.missingVariable = missingPathFailure(variable)
 	if op.path {

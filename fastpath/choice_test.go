@@ -225,6 +225,9 @@ func TestNewComparisonErrors(t *testing.T) {
 	f("StringEqualsPath", `"v"`, "must be a valid JSONPath")
 	f("NumericEqualsPath", `1`, "must be a string holding a JSONPath, not a number")
 	f("StringContains", `"x"`, `unknown Choice comparison operator "StringContains"`)
+	if _, err := NewComparison(mustPath(t, "$.v"), "StringMatches", []byte(`"`)); err == nil {
+		t.Fatal("NewComparison with malformed JSON: no error")
+	}
 	if _, err := NewComparison(nil, "IsNull", []byte("true")); err == nil {
 		t.Fatal("NewComparison without a Variable: no error")
 	}
