@@ -84,7 +84,16 @@ type Options struct {
 	// MaxPayload is the largest state input or output in bytes; 0 means
 	// AWS's 256 KiB.
 	MaxPayload int
+	// MaxTransitions bounds the states one execution may enter, so that a
+	// machine looping without waiting cannot spin for the whole Express
+	// time limit; 0 means DefaultMaxTransitions.
+	MaxTransitions int
 }
+
+// DefaultMaxTransitions is the default of Options.MaxTransitions: far more
+// than any Express execution makes in five minutes of real work, yet small
+// enough that a runaway loop ends within a second.
+const DefaultMaxTransitions = 1_000_000
 
 // MaxPayloadBytes is AWS's limit on the size of state inputs and outputs.
 const MaxPayloadBytes = 256 * 1024

@@ -58,6 +58,7 @@ type Execution struct {
 	start    time.Time
 	deadline time.Time // zero when there is none
 	maxBytes int
+	budget   int // states the execution may still enter
 	events   int // history events so far, for AWS's "entered at the event id #N"
 
 	// The state being executed.
@@ -137,6 +138,10 @@ func (ex *Execution) Run(ctx context.Context, p *Program, input []byte, opts *Op
 		}
 		ex.deadline = ex.start.Add(limit)
 	}
+	ex.budget = opts.MaxTransitions
+	if ex.budget == 0 {
+		ex.budget = DefaultMaxTransitions
+	}
 	ex.events = 1 // ExecutionStarted
 	out, f := ex.runScope(p.Start, ex.input)
 	switch {
@@ -174,6 +179,9 @@ func (ex *Execution) runScope(start int, input []byte) ([]byte, *Failure) {
 }
 
 func (ex *Execution) checkTime() *Failure {
+	if ex.budget--; ex.budget < 0 {
+		return &Failure{Name: ErrRuntime, Cause: "The execution exceeded the limit of " + strconv.Itoa(ex.transitionLimit()) + " state transitions"}
+	}
 	if ex.ctx.Err() != nil {
 		return errAborted
 	}
@@ -181,6 +189,13 @@ func (ex *Execution) checkTime() *Failure {
 		return errTimedOut
 	}
 	return nil
+}
+
+func (ex *Execution) transitionLimit() int {
+	if ex.opts.MaxTransitions > 0 {
+		return ex.opts.MaxTransitions
+	}
+	return DefaultMaxTransitions
 }
 
 // enter records entering st.

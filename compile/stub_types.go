@@ -1,8 +1,0 @@
-package compile
-
-type MachineType string
-
-const (
-	Express  MachineType = "EXPRESS"
-	Standard MachineType = "STANDARD"
-)
