@@ -61,10 +61,10 @@ const (
 //	Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: <message> at <location>'
 //
 // (a diagnostic without a location says "at null", as AWS does). Several are
-// each quoted and joined with ", " inside the outer quotes, the form AWS's
-// Java service prints:
+// joined with ", " inside the one pair of quotes, as AWS answered for a
+// definition with two transition faults (localstack/localstack#12487):
 //
-//	Invalid State Machine Definition: ''A: m at /x', 'B: n at /y''
+//	Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET: Missing 'Next' target: pass3 at /States/pass1/Next, MISSING_TRANSITION_TARGET: State "pass2" is not reachable. at /States/pass2'
 //
 // It returns "" when diags holds no error.
 func CreateError(diags []Diagnostic) string {
@@ -79,11 +79,8 @@ func CreateError(diags []Diagnostic) string {
 		}
 		parts = append(parts, d.Code+": "+d.Message+" at "+loc)
 	}
-	switch len(parts) {
-	case 0:
+	if len(parts) == 0 {
 		return ""
-	case 1:
-		return "Invalid State Machine Definition: '" + parts[0] + "'"
 	}
-	return "Invalid State Machine Definition: ''" + strings.Join(parts, "', '") + "''"
+	return "Invalid State Machine Definition: '" + strings.Join(parts, ", ") + "'"
 }

@@ -206,7 +206,7 @@ func TestCreateErrorJoin(t *testing.T) {
 		{[]Diagnostic{{SeverityError, "MISSING_END_STATE", "Workflow has no terminal state", ""}},
 			"Invalid State Machine Definition: 'MISSING_END_STATE: Workflow has no terminal state at null'"},
 		{[]Diagnostic{{SeverityError, "A", "m", "/x"}, {SeverityWarning, "W", "w", "/z"}, {SeverityError, "B", "n", "/y"}},
-			"Invalid State Machine Definition: ''A: m at /x', 'B: n at /y''"},
+			"Invalid State Machine Definition: 'A: m at /x, B: n at /y'"},
 	} {
 		if got := CreateError(tc.diags); got != tc.want {
 			t.Errorf("CreateError(%v) = %q, want %q", tc.diags, got, tc.want)
