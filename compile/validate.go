@@ -203,7 +203,7 @@ func (v *validator) machine(root *node) {
 	if len(missing) > 0 {
 		// Without both AWS stops at the schema: no graph to check.
 		if st := root.get("States"); st.isObject() {
-			v.states(st, "/States", "", lang, lang == jsonata)
+			v.states(st, "/States", lang, lang == jsonata)
 		}
 		return
 	}
@@ -222,7 +222,7 @@ func (v *validator) scope(n *node, loc string, lang queryLanguage, topJSONata, t
 		v.schema(ptr(loc, "States"), "Expected value of type [OBJECT]")
 		return
 	}
-	v.states(states, ptr(loc, "States"), loc, lang, topJSONata)
+	v.states(states, ptr(loc, "States"), lang, topJSONata)
 
 	// Transitions and reachability.
 	index := map[string]int{}
@@ -310,7 +310,7 @@ func (v *validator) scope(n *node, loc string, lang queryLanguage, topJSONata, t
 }
 
 // states checks each state of a States object.
-func (v *validator) states(states *node, loc, _ string, lang queryLanguage, topJSONata bool) {
+func (v *validator) states(states *node, loc string, lang queryLanguage, topJSONata bool) {
 	if len(states.keys) == 0 {
 		// Unconfirmed wording: AWS's schema requires at least one state.
 		v.schema(loc, "The field 'States' should be non-empty")
@@ -323,8 +323,9 @@ func (v *validator) states(states *node, loc, _ string, lang queryLanguage, topJ
 			continue
 		}
 		seen[name] = true
-		if first, dup := v.names[name]; dup {
-			_ = first
+		// State names are unique across the whole machine, nested scopes
+		// included (ASL spec); the later one is reported.
+		if _, dup := v.names[name]; dup {
 			v.add(codeDuplicateState, sloc, "Duplicate State name: "+name)
 		} else {
 			v.names[name] = sloc

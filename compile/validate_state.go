@@ -38,7 +38,7 @@ var (
 	jsonPathOnly = fieldSet("InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector",
 		"Result", "ItemsPath", "TimeoutSecondsPath", "HeartbeatSecondsPath", "SecondsPath",
 		"TimestampPath", "ErrorPath", "CausePath", "MaxConcurrencyPath", "ToleratedFailurePercentagePath",
-		"ToleratedFailureCountPath", "Iterator")
+		"ToleratedFailureCountPath")
 	jsonataOnly = fieldSet("Arguments", "Output", "Items")
 )
 
@@ -329,7 +329,7 @@ func (v *validator) subMachine(n *node, loc string, lang queryLanguage, topJSONa
 	if len(missing) > 0 {
 		v.schema(loc, "These fields are required: ["+strings.Join(missing, ", ")+"]")
 		if st := n.get("States"); st.isObject() {
-			v.states(st, ptr(loc, "States"), loc, lang, topJSONata)
+			v.states(st, ptr(loc, "States"), lang, topJSONata)
 		}
 		return
 	}
