@@ -4,13 +4,31 @@ import (
 	"github.com/stepd/stepd/fastpath"
 )
 
+// DefinitionError is a definition that Validate rejected. Its message is
+// AWS's CreateStateMachine InvalidDefinition text.
+type DefinitionError struct {
+	Diagnostics []Diagnostic
+}
+
+func (e *DefinitionError) Error() string { return CreateError(e.Diagnostics) }
+
 // Compile validates an ASL definition for a state machine of type typ and
-// lowers it to a program the fastpath VM runs. When the definition has errors
-// it returns them all (sorted by location) and no program.
+// lowers it to a program the fastpath VM runs. A definition with errors
+// yields a *DefinitionError holding every diagnostic (warnings included)
+// and no program.
 func Compile(definition []byte, typ MachineType) (*fastpath.Program, error) {
+	diags := Validate(definition, typ)
+	if hasError(diags) {
+		return nil, &DefinitionError{Diagnostics: diags}
+	}
 	def, err := fastpath.Compact(nil, definition, fastpath.MaxDepth)
 	if err != nil {
 		return nil, err
 	}
-	return lower(def, typ)
+	prog, err := lower(def, typ)
+	if err != nil {
+		le := err.(*LowerError)
+		return nil, &DefinitionError{Diagnostics: []Diagnostic{{Severity: SeverityError, Code: le.Code, Message: le.Msg, Location: le.Pointer}}}
+	}
+	return prog, nil
 }

@@ -3,6 +3,7 @@ package compile
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -111,4 +112,32 @@ func runCase(c *conformance.Case) error {
 		o.Cause = &res.Cause
 	}
 	return c.CheckExecution(o)
+}
+
+// checkValidationCase compares Validate with a recorded definition check:
+// CreateStateMachine's exact InvalidDefinition message, or
+// ValidateStateMachineDefinition's result and diagnostics.
+func checkValidationCase(c *conformance.Case) error {
+	diags := Validate(c.DefinitionBytes(), MachineType(c.Type()))
+	e := &c.Expect
+	if e.API == "CreateStateMachine" {
+		if got := CreateError(diags); got != e.Message {
+			return fmt.Errorf("CreateError %q, want %q", got, e.Message)
+		}
+		return nil
+	}
+	result := "OK"
+	if hasError(diags) {
+		result = "FAIL"
+	}
+	if result != e.Result || len(diags) != len(e.Diagnostics) {
+		return fmt.Errorf("result %s with %v, want %s with %v", result, diags, e.Result, e.Diagnostics)
+	}
+	for i, w := range e.Diagnostics {
+		d := diags[i]
+		if d.Code != w.Code || d.Location != w.Location || d.Message != w.Message || string(d.Severity) != w.Severity {
+			return fmt.Errorf("diagnostic %d: %+v, want %+v", i, d, w)
+		}
+	}
+	return nil
 }

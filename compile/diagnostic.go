@@ -84,3 +84,13 @@ func CreateError(diags []Diagnostic) string {
 	}
 	return "Invalid State Machine Definition: '" + strings.Join(parts, ", ") + "'"
 }
+
+// hasError reports whether any diagnostic is an error.
+func hasError(diags []Diagnostic) bool {
+	for _, d := range diags {
+		if d.Severity == SeverityError {
+			return true
+		}
+	}
+	return false
+}
