@@ -38,10 +38,15 @@ func loadKnownFailures(t *testing.T) map[string]string {
 	return known
 }
 
-// conformanceOptions are the names AWS recorded the corpus under.
-func conformanceOptions(clock fastpath.Clock) *fastpath.Options {
+// conformanceOptions are the names AWS recorded the corpus under. Express
+// executions have ARNs of their own shape.
+func conformanceOptions(c *conformance.Case, clock fastpath.Clock) *fastpath.Options {
+	arn := "arn:aws:states:us-east-1:111111111111:execution:conformance:exec-1"
+	if c.Type() == "EXPRESS" {
+		arn = "arn:aws:states:us-east-1:111111111111:express:conformance:exec-1:0f5c3c9e-7a52-4b8e-9e43-6d1c8a1b2f00"
+	}
 	return &fastpath.Options{
-		ExecutionArn:     "arn:aws:states:us-east-1:111111111111:execution:conformance:exec-1",
+		ExecutionArn:     arn,
 		ExecutionName:    "exec-1",
 		StateMachineArn:  "arn:aws:states:us-east-1:111111111111:stateMachine:conformance",
 		StateMachineName: "conformance",
@@ -100,7 +105,7 @@ func runCase(c *conformance.Case) error {
 	ex := fastpath.AcquireExecution()
 	defer fastpath.ReleaseExecution(ex)
 	clock := fastpath.NewVirtualClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-	res, err := ex.Run(context.Background(), prog, c.Input, conformanceOptions(clock))
+	res, err := ex.Run(context.Background(), prog, c.Input, conformanceOptions(c, clock))
 	if err != nil {
 		return err
 	}

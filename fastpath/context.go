@@ -106,6 +106,9 @@ func (ex *Execution) appendContext(dst []byte, k ctxKey) ([]byte, bool) {
 		dst = AppendQuotedString(dst, o.ExecutionName)
 		dst = append(dst, `,"RoleArn":`...)
 		dst = AppendQuotedString(dst, o.RoleArn)
+		if ex.prog.Express {
+			return append(dst, '}'), true // Express executions cannot be redriven
+		}
 		return append(dst, `,"RedriveCount":0}`...), true
 	case ctxExecutionID:
 		return AppendQuotedString(dst, o.ExecutionArn), true
@@ -116,7 +119,7 @@ func (ex *Execution) appendContext(dst []byte, k ctxKey) ([]byte, bool) {
 	case ctxExecutionStartTime:
 		return appendTime(dst, ex.start), true
 	case ctxExecutionRedriveCount:
-		return append(dst, '0'), true
+		return append(dst, '0'), !ex.prog.Express
 	case ctxStateMachine:
 		dst = append(dst, `{"Id":`...)
 		dst = AppendQuotedString(dst, o.StateMachineArn)

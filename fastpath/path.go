@@ -301,8 +301,9 @@ func skipSpaces(s string, i int) int {
 	return i
 }
 
-// parseQuoted reads a '...' or "..." string starting at s[i], decoding
-// backslash escapes.
+// parseQuoted reads a '...' or "..." string starting at s[i]. As in Jayway,
+// a backslash escapes only the closing quote character; any other backslash
+// is kept as written.
 func parseQuoted(s string, i int) (string, int, error) {
 	q := s[i]
 	var b strings.Builder
@@ -311,18 +312,9 @@ func parseQuoted(s string, i int) (string, int, error) {
 		switch {
 		case c == q:
 			return b.String(), j + 1, nil
-		case c == '\\' && j+1 < len(s):
+		case c == '\\' && j+1 < len(s) && s[j+1] == q:
 			j++
-			switch s[j] {
-			case 'n':
-				b.WriteByte('\n')
-			case 't':
-				b.WriteByte('\t')
-			case 'r':
-				b.WriteByte('\r')
-			default:
-				b.WriteByte(s[j])
-			}
+			b.WriteByte(q)
 		default:
 			b.WriteByte(c)
 		}
