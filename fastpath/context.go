@@ -134,7 +134,7 @@ func (ex *Execution) appendContext(dst []byte, k ctxKey) ([]byte, bool) {
 		dst = append(dst, `{"Name":`...)
 		dst = AppendQuotedString(dst, ex.state.Name)
 		dst = append(dst, `,"EnteredTime":`...)
-		dst = appendTime(dst, ex.entered)
+		dst = appendTime(dst, ex.enteredTime())
 		if ex.state.Kind == StateTask {
 			dst = append(dst, `,"RetryCount":`...)
 			dst = strconv.AppendInt(dst, int64(ex.retryCount), 10)
@@ -143,7 +143,7 @@ func (ex *Execution) appendContext(dst []byte, k ctxKey) ([]byte, bool) {
 	case ctxStateName:
 		return AppendQuotedString(dst, ex.state.Name), true
 	case ctxStateEnteredTime:
-		return appendTime(dst, ex.entered), true
+		return appendTime(dst, ex.enteredTime()), true
 	case ctxStateRetryCount:
 		return strconv.AppendInt(dst, int64(ex.retryCount), 10), true
 	}

@@ -102,15 +102,12 @@ type compactor struct {
 }
 
 func (c *compactor) ws() {
-	for c.i < len(c.src) {
-		switch c.src[c.i] {
-		case ' ', '\t', '\n', '\r':
-			c.i++
-		default:
-			return
-		}
+	for c.i < len(c.src) && space[c.src[c.i]] {
+		c.i++
 	}
 }
+
+var space = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
 
 func (c *compactor) fail(msg string) error { return &SyntaxError{msg, c.i} }
 
@@ -240,6 +237,10 @@ func (c *compactor) str() error {
 	c.i++
 	for c.i < len(c.src) {
 		b := c.src[c.i]
+		if plainString[b] {
+			c.i++
+			continue
+		}
 		switch {
 		case b == '"':
 			c.i++
@@ -352,6 +353,18 @@ func numberEnd(b []byte, i int) int {
 	return i
 }
 
+// structural marks the bytes that matter when skipping over a container.
+var structural = [256]byte{'"': 1, '{': 1, '[': 1, '}': 1, ']': 1}
+
+// plainString marks the bytes a string may hold without a closer look:
+// everything but the quote, the backslash, control characters and non-ASCII.
+var plainString = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // skipValue returns the offset just past the compact JSON value starting at
 // b[i]. b must be valid compact JSON (as produced by Compact); on anything
 // else the result is unspecified but stays within len(b).
@@ -365,7 +378,12 @@ func skipValue(b []byte, i int) int {
 	case '{', '[':
 		depth := 0
 		for i < len(b) {
-			switch b[i] {
+			c := b[i]
+			if structural[c] == 0 {
+				i++
+				continue
+			}
+			switch c {
 			case '"':
 				i = skipString(b, i)
 				continue
@@ -399,16 +417,13 @@ func skipValue(b []byte, i int) int {
 // skipString returns the offset just past the JSON string whose opening quote
 // is at b[i].
 func skipString(b []byte, i int) int {
-	i++
-	for i < len(b) {
+	for i++; i < len(b); i++ {
 		switch b[i] {
-		case '\\':
-			i += 2
-			continue
 		case '"':
 			return i + 1
+		case '\\':
+			i++
 		}
-		i++
 	}
 	return len(b)
 }

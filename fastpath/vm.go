@@ -63,7 +63,7 @@ type Execution struct {
 
 	// The state being executed.
 	state        *State
-	entered      time.Time
+	entered      time.Time // read from the clock when first asked for
 	enteredEvent int
 	retryCount   int
 	dollar       []byte // what "$" refers to now
@@ -178,9 +178,19 @@ func (ex *Execution) runScope(start int, input []byte) ([]byte, *Failure) {
 	}
 }
 
+// clockCheckEvery is how many transitions run between two reads of the
+// clock: states that do not wait or call out take well under a microsecond,
+// so a pure state loop still notices its deadline within milliseconds,
+// while short executions skip most clock reads. Waits and tasks check the
+// deadline themselves.
+const clockCheckEvery = 1024
+
 func (ex *Execution) checkTime() *Failure {
 	if ex.budget--; ex.budget < 0 {
 		return &Failure{Name: ErrRuntime, Cause: "The execution exceeded the limit of " + strconv.Itoa(ex.transitionLimit()) + " state transitions"}
+	}
+	if ex.budget%clockCheckEvery != 0 {
+		return nil
 	}
 	if ex.ctx.Err() != nil {
 		return errAborted
@@ -198,12 +208,21 @@ func (ex *Execution) transitionLimit() int {
 	return DefaultMaxTransitions
 }
 
+// enteredTime is when the current state was entered, read from the clock
+// the first time it is needed: most states never ask.
+func (ex *Execution) enteredTime() time.Time {
+	if ex.entered.IsZero() {
+		ex.entered = ex.clock.Now()
+	}
+	return ex.entered
+}
+
 // enter records entering st.
 func (ex *Execution) enter(st *State) {
 	ex.state = st
 	ex.events++
 	ex.enteredEvent = ex.events
-	ex.entered = ex.clock.Now()
+	ex.entered = time.Time{}
 	ex.retryCount = 0
 }
 
