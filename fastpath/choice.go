@@ -120,6 +120,10 @@ type ChoiceRule struct {
 	ts      timestamp // Timestamp*
 	want    bool      // BooleanEquals and Is*: the expected value
 
+	// operator and value are the comparison as written, for Disassemble.
+	operator string
+	value    []byte
+
 	// The failures Eval reports when a path selects nothing, built once so
 	// the error path allocates nothing either.
 	missingVariable *Failure
@@ -151,7 +155,7 @@ func NewComparison(variable *Path, operator string, value []byte) (*ChoiceRule, 
 	if _, err := Compact(nil, value, MaxDepth); err != nil {
 		return nil, &choiceError{"the value of " + operator + " is not valid JSON: " + err.Error()}
 	}
-	r := &ChoiceRule{fam: op.fam, rel: op.rel, variable: variable}
+	r := &ChoiceRule{fam: op.fam, rel: op.rel, variable: variable, operator: operator, value: value}
 	r.missingVariable = missingPathFailure(variable)
 	if op.path {
 		if KindOf(value) != KindString {
