@@ -242,8 +242,9 @@ func TestIntrinsicPaths(t *testing.T) {
 
 // TestIntrinsicGolden runs testdata/intrinsics/*.txt: blocks separated by
 // blank lines, each with an "expr:" line, an optional "input:" line (JSON,
-// default {}), and one of "want:" (compact JSON result), "error:" (the
-// Failure's cause) or "parse-error:" (a substring of the parse error).
+// default {}), and one of "want:" (the JSON result, compared with Equal),
+// "error:" (the Failure's cause) or "parse-error:" (a substring of the parse
+// error). An expr in double quotes is a Go string literal, for newlines.
 func TestIntrinsicGolden(t *testing.T) {
 	files, _ := filepath.Glob("testdata/intrinsics/*.txt")
 	if len(files) == 0 {
@@ -266,7 +267,7 @@ func TestIntrinsicGolden(t *testing.T) {
 					t.Errorf("%s: %s: got %s, %v; want failure %q", name, c["expr"], got, err, c["error"])
 				}
 			default:
-				if err != nil || string(got) != string(mustCompact(t, c["want"])) {
+				if err != nil || !Equal(got, mustCompact(t, c["want"])) {
 					t.Errorf("%s: %s on %s:\n got %s, %v\nwant %s", name, c["expr"], c["input"], got, err, c["want"])
 				}
 			}
@@ -304,7 +305,13 @@ func readGolden(t *testing.T, file string) []map[string]string {
 			cur = map[string]string{"input": "{}", "line": strconv.Itoa(line)}
 			cases = append(cases, cur)
 		}
-		cur[k] = strings.TrimSpace(v)
+		v = strings.TrimSpace(v)
+		if k == "expr" && strings.HasPrefix(v, `"`) {
+			if v, err = strconv.Unquote(v); err != nil {
+				t.Fatalf("%s:%d: %v", file, line, err)
+			}
+		}
+		cur[k] = v
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
