@@ -3,6 +3,7 @@ package fastpath
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // fnID names one of the States.* intrinsic functions; Eval dispatches on it
@@ -111,11 +112,18 @@ func (e *IntrinsicError) Error() string {
 // compiled with ParsePath) and nested calls, up to 10 levels deep. Function
 // names are case-sensitive and must be one of the 18 AWS defines. The
 // number and types of arguments are checked by Eval, because AWS reports
-// them as run-time errors. Errors are *IntrinsicError values, or a
-// *PathError for a malformed path argument (its Offset then counts from the
-// start of text).
+// them as run-time errors. Text must be valid UTF-8 (as any text decoded
+// from a JSON definition is), so string literals yield valid JSON strings.
+// Errors are *IntrinsicError values, or a *PathError for a malformed path
+// argument (its Offset then counts from the start of text).
 func ParseIntrinsic(text string) (*Intrinsic, error) {
 	p := intrinsicParser{s: text}
+	for i, r := range text {
+		if r == utf8.RuneError && !strings.HasPrefix(text[i:], "\uFFFD") {
+			p.i = i
+			return nil, p.fail("invalid UTF-8")
+		}
+	}
 	in, err := p.call(0)
 	if err != nil {
 		return nil, err
@@ -321,6 +329,12 @@ scan:
 		case depth <= 0 && (c == ',' || c == ')' || c == ' ' || c == '\t' || c == '\n' || c == '\r'):
 			break scan
 		}
+	}
+	if depth > 0 || quote != 0 {
+		// Checked here, not left to ParsePath: it indexes past the end of
+		// a path that stops inside a bracket union such as $['a',.
+		p.i = start
+		return intrinsicArg{}, p.fail("unterminated '[' in a path")
 	}
 	pth, err := ParsePath(p.s[start:j])
 	if err != nil {

@@ -217,8 +217,14 @@ func TestParseIntrinsicErrors(t *testing.T) {
 	f(`States.Array(01)`, 14, "unexpected character")
 	f(`States.Array(-)`, 13, "invalid number")
 	f(`States.Array(@)`, 13, "expected a string")
-	f(`States.Array($.a[)`, 17, "unexpected character")
+	f(`States.Array($.a[)`, 13, "unterminated '['")
+	f(`States.Array($['']['',`, 13, "unterminated '['") // found by FuzzParseIntrinsic: ParsePath panics on it
+	f(`States.Array($.a[0]])`, 19, "expected '.' or '['")
 	f(`States.Array() x`, 14, "unexpected text after the call")
+	f("States.Format('{}\xa2{}', 0, 0)", 17, "invalid UTF-8") // found by FuzzParseIntrinsic
+	if _, err := ParseIntrinsic("States.Array('\uFFFD')"); err != nil {
+		t.Errorf("a literal U+FFFD is valid UTF-8: %v", err)
+	}
 	f(strings.Repeat("States.Array(", 11)+strings.Repeat(")", 11), 130, "nest more than 10")
 }
 
