@@ -51,6 +51,7 @@ func conformanceOptions(c *conformance.Case, clock fastpath.Clock) *fastpath.Opt
 		StateMachineArn:  "arn:aws:states:us-east-1:111111111111:stateMachine:conformance",
 		StateMachineName: "conformance",
 		RoleArn:          "arn:aws:iam::111111111111:role/stepd",
+		Synchronous:      c.Synchronous(),
 		Clock:            clock,
 	}
 }

@@ -106,8 +106,8 @@ func (ex *Execution) appendContext(dst []byte, k ctxKey) ([]byte, bool) {
 		dst = AppendQuotedString(dst, o.ExecutionName)
 		dst = append(dst, `,"RoleArn":`...)
 		dst = AppendQuotedString(dst, o.RoleArn)
-		if ex.prog.Express {
-			return append(dst, '}'), true // Express executions cannot be redriven
+		if ex.opts.Synchronous {
+			return append(dst, '}'), true // synchronous executions cannot be redriven
 		}
 		return append(dst, `,"RedriveCount":0}`...), true
 	case ctxExecutionID:
@@ -119,7 +119,7 @@ func (ex *Execution) appendContext(dst []byte, k ctxKey) ([]byte, bool) {
 	case ctxExecutionStartTime:
 		return appendTime(dst, ex.start), true
 	case ctxExecutionRedriveCount:
-		return append(dst, '0'), !ex.prog.Express
+		return append(dst, '0'), !ex.opts.Synchronous
 	case ctxStateMachine:
 		dst = append(dst, `{"Id":`...)
 		dst = AppendQuotedString(dst, o.StateMachineArn)

@@ -79,8 +79,11 @@ type Options struct {
 	StateMachineArn  string
 	StateMachineName string
 	RoleArn          string
-	Invoker          Invoker
-	Clock            Clock
+	// Synchronous marks an execution started by StartSyncExecution: AWS
+	// cannot redrive those, so their context object has no RedriveCount.
+	Synchronous bool
+	Invoker     Invoker
+	Clock       Clock
 	// MaxPayload is the largest state input or output in bytes; 0 means
 	// AWS's 256 KiB.
 	MaxPayload int

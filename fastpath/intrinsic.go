@@ -91,7 +91,11 @@ type intrinsicArg struct {
 type Intrinsic struct {
 	fn   fnID
 	args []intrinsicArg
+	text string // the call as written, for messages and Disassemble
 }
+
+// String returns the call as written in the definition.
+func (in *Intrinsic) String() string { return in.text }
 
 // IntrinsicError reports intrinsic function text that cannot be compiled: the
 // byte offset in Text where the problem was found and what it is.
@@ -131,6 +135,7 @@ func ParseIntrinsic(text string) (*Intrinsic, error) {
 	if p.i != len(text) {
 		return nil, p.fail("unexpected text after the call")
 	}
+	in.text = text
 	return in, nil
 }
 

@@ -31,7 +31,10 @@ type Case struct {
 	MatchPaths       map[string]string `json:"match_paths"`
 	Features         []string          `json:"features"`
 	Needs            []string          `json:"needs"`
-	File             string            `json:"-"`
+	Source           struct {
+		RecordedFrom string `json:"recorded_from"`
+	} `json:"source"`
+	File string `json:"-"`
 }
 
 // Expect is what AWS answered.
@@ -111,6 +114,9 @@ func (c *Case) Type() string {
 	}
 	return c.StateMachineType
 }
+
+// Synchronous reports whether AWS ran the case with StartSyncExecution.
+func (c *Case) Synchronous() bool { return c.Source.RecordedFrom == "sync" }
 
 // IsValidation reports whether the case checks a definition rather than
 // running an execution.
