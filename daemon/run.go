@@ -1,0 +1,195 @@
+package daemon
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/stepd/stepd/compile"
+	"github.com/stepd/stepd/fastpath"
+)
+
+// identity is where executions pretend to run: the region and account of
+// their ARNs.
+type identity struct {
+	region, account string
+}
+
+func (id *identity) register(fs *flag.FlagSet) {
+	fs.StringVar(&id.region, "region", "us-east-1", "AWS region named in ARNs")
+	fs.StringVar(&id.account, "account", "123456789012", "AWS account id named in ARNs")
+}
+
+func (id *identity) stateMachineArn(name string) string {
+	return "arn:aws:states:" + id.region + ":" + id.account + ":stateMachine:" + name
+}
+
+// executionArn returns the ARN of an execution; Express executions have
+// their own shape, with a run id after the name.
+func (id *identity) executionArn(machine, name string, express bool) string {
+	if express {
+		return "arn:aws:states:" + id.region + ":" + id.account + ":express:" + machine + ":" + name + ":" + newUUID()
+	}
+	return "arn:aws:states:" + id.region + ":" + id.account + ":execution:" + machine + ":" + name
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// syncResponse is the StartSyncExecution response shape that `run -json`
+// prints.
+type syncResponse struct {
+	ExecutionArn    string  `json:"executionArn"`
+	StateMachineArn string  `json:"stateMachineArn"`
+	Name            string  `json:"name"`
+	StartDate       float64 `json:"startDate"`
+	StopDate        float64 `json:"stopDate"`
+	Status          string  `json:"status"`
+	Input           string  `json:"input"`
+	Output          *string `json:"output,omitempty"`
+	Error           *string `json:"error,omitempty"`
+	Cause           *string `json:"cause,omitempty"`
+}
+
+func epochSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
+
+func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("stepd run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: stepd run DEFINITION.json [flags]\n\nRuns one execution in process and prints its output.\nExit status: 0 SUCCEEDED, 1 FAILED or TIMED_OUT, 2 bad definition or usage.\n\nFlags (each also read from STEPD_<NAME>):")
+		fs.PrintDefaults()
+	}
+	input := fs.String("input", "", "execution input: JSON text, or @FILE to read it from a file (@- for standard input); default {}")
+	asJSON := fs.Bool("json", false, "print a StartSyncExecution-shaped JSON object instead of the bare output")
+	typ := machineType("EXPRESS")
+	fs.Var(&typ, "type", "state machine type whose validation rules apply: EXPRESS or STANDARD")
+	var id identity
+	id.register(fs)
+	fs.String("lambda-endpoint", "", "base URL of an AWS Lambda Invoke API for Lambda tasks (arrives with the task integrations)")
+	files, err := parseInterspersed(fs, args)
+	if err == flag.ErrHelp {
+		return exitOK
+	}
+	if err == nil {
+		err = envDefaults(fs, os.Getenv)
+	}
+	if err == nil && len(files) != 1 {
+		err = fmt.Errorf("run needs exactly one definition file, got %d", len(files))
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "stepd run: %v\n", err)
+		return exitUsage
+	}
+	def, err := os.ReadFile(files[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "stepd run: %v\n", err)
+		return exitUsage
+	}
+	prog, err := compile.Compile(def, compile.MachineType(typ))
+	if err != nil {
+		printCompileError(stderr, files[0], err)
+		return exitUsage
+	}
+	in, err := readInput(*input, stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "stepd run: cannot read the input: %v\n", err)
+		return exitUsage
+	}
+	machine := machineName(files[0])
+	name := newUUID()
+	opts := &fastpath.Options{
+		ExecutionArn:     id.executionArn(machine, name, typ == "EXPRESS"),
+		ExecutionName:    name,
+		StateMachineArn:  id.stateMachineArn(machine),
+		StateMachineName: machine,
+		RoleArn:          "arn:aws:iam::" + id.account + ":role/stepd",
+		Synchronous:      true,
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	ex := fastpath.AcquireExecution()
+	defer fastpath.ReleaseExecution(ex)
+	start := time.Now()
+	res, err := ex.Run(ctx, prog, in, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "stepd run: InvalidExecutionInput: %v\n", err)
+		return exitUsage
+	}
+	code := exitOK
+	if res.Status != fastpath.Succeeded {
+		code = exitFailed
+	}
+	if *asJSON {
+		resp := syncResponse{
+			ExecutionArn: opts.ExecutionArn, StateMachineArn: opts.StateMachineArn, Name: name,
+			StartDate: epochSeconds(start), StopDate: epochSeconds(time.Now()),
+			Status: res.Status.String(), Input: string(in),
+		}
+		if res.Status == fastpath.Succeeded {
+			out := string(res.Output)
+			resp.Output = &out
+		}
+		if res.HasError {
+			resp.Error = &res.Error
+		}
+		if res.HasCause {
+			resp.Cause = &res.Cause
+		}
+		b, _ := json.Marshal(resp)
+		fmt.Fprintf(stdout, "%s\n", b)
+		return code
+	}
+	if res.Status == fastpath.Succeeded {
+		fmt.Fprintf(stdout, "%s\n", res.Output)
+		return code
+	}
+	fmt.Fprintf(stderr, "%s\n", res.Status)
+	if res.HasError {
+		fmt.Fprintf(stderr, "error: %s\n", res.Error)
+	}
+	if res.HasCause {
+		fmt.Fprintf(stderr, "cause: %s\n", res.Cause)
+	}
+	return code
+}
+
+// machineName derives a state machine name from a definition's file name.
+func machineName(file string) string {
+	base := filepath.Base(file)
+	for _, ext := range []string{".asl.json", ".json", ".asl"} {
+		if strings.HasSuffix(base, ext) {
+			return strings.TrimSuffix(base, ext)
+		}
+	}
+	return base
+}
+
+// printCompileError prints a compile failure one diagnostic a line,
+// "FILE: /pointer: CODE: message".
+func printCompileError(w io.Writer, file string, err error) {
+	var de *compile.DefinitionError
+	if errors.As(err, &de) {
+		for _, d := range de.Diagnostics {
+			fmt.Fprintf(w, "%s: %s\n", file, d)
+		}
+		return
+	}
+	fmt.Fprintf(w, "%s: %v\n", file, err)
+}

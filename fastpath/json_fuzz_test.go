@@ -1,0 +1,68 @@
+package fastpath
+
+import (
+	"encoding/json"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzCompact checks the scanner against encoding/json: both accept the
+// same texts (except invalid UTF-8, which only encoding/json lets through), Compact's output is valid and compact, and the iterators and
+// Equal work on it without panicking.
+func FuzzCompact(f *testing.F) {
+	for _, s := range []string{`{"a":[1,2,{"b":null}],"c":"x\"y"}`, ` [ 1 , -2.5e3 , true ] `, `"\ud83d\ude00"`, `{"a":1,"a":2}`, `[`, `{"a" 1}`, `01`, "\"\xff\""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		out, err := Compact(nil, src, MaxDepth)
+		if (err == nil) != json.Valid(src) && utf8.Valid(src) {
+			if err != ErrTooDeep {
+				t.Fatalf("Compact(%q) error %v, json.Valid %v", src, err, json.Valid(src))
+			}
+		}
+		if err != nil {
+			return
+		}
+		if again, err := Compact(nil, out, MaxDepth); err != nil || string(again) != string(out) {
+			t.Fatalf("compact form %q is not stable: %q %v", out, again, err)
+		}
+		if end := skipValue(out, 0); end != len(out) {
+			t.Fatalf("skipValue(%q) = %d, want %d", out, end, len(out))
+		}
+		var it ObjectIter
+		it.Reset(out)
+		for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
+			_ = ObjectGet(out, string(AppendUnquoted(nil, k)))
+			_ = Equal(v, v)
+		}
+		_ = ArrayLen(out)
+		if !Equal(out, out) {
+			t.Fatalf("Equal(%q, itself) is false", out)
+		}
+	})
+}
+
+// FuzzParsePath checks that any path text either fails to parse or
+// evaluates without panicking, definite or not.
+func FuzzParsePath(f *testing.F) {
+	for _, s := range []string{"$", "$$.Execution.Input", "$.a.b[0]", "$.a[*].b", "$..x", "$.a[1:3]", "$['x','y']", "$.a[?(@.b == 1 && @.c)]", "$var.x", "$['']['',", "$[-1]", "$.a[::2]"} {
+		f.Add(s)
+	}
+	input := []byte(`{"a":[{"b":1,"c":true},{"b":2}],"x":{"y":[1,2,3]},"":{"":0}}`)
+	f.Fuzz(func(t *testing.T, text string) {
+		p, err := ParsePath(text)
+		if err != nil {
+			return
+		}
+		v, _ := p.Eval(nil, input)
+		if v != nil {
+			if _, err := Compact(nil, v, MaxDepth); err != nil {
+				t.Fatalf("%q yields invalid JSON %q", text, v)
+			}
+		}
+		if p.Definite() && len(p.steps) > 0 {
+			setPath(nil, input, p.steps, []byte("1"))
+		}
+		_ = p.AppendNormalized(nil)
+	})
+}
