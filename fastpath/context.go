@@ -174,6 +174,15 @@ func (ex *Execution) appendContext(dst []byte, k ctxKey) ([]byte, bool) {
 func (ex *Execution) Resolve(p *Path, dst []byte) (val, out []byte) {
 	switch p.Root {
 	case RootInput:
+		if name, ok := p.Step(0); ok && KindOf(ex.dollar) == KindObject {
+			v := ex.index.get(ex.dollar, name)
+			if v == nil && p.definite {
+				return nil, dst
+			}
+			if v != nil {
+				return EvalSteps(p, dst, v, 1)
+			}
+		}
 		return p.Eval(dst, ex.dollar)
 	case RootVar:
 		v := ex.vars[p.VarSlot]

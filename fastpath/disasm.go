@@ -23,12 +23,12 @@ func (p *Program) Disassemble() string {
 	}
 	b.WriteByte('\n')
 	for i := range p.States {
-		p.States[i].disassemble(&b, i)
+		p.States[i].disassemble(&b, i, p.VarNames)
 	}
 	return b.String()
 }
 
-func (st *State) disassemble(b *strings.Builder, idx int) {
+func (st *State) disassemble(b *strings.Builder, idx int, vars []string) {
 	b.WriteString(pad4(idx) + " " + st.Kind.String() + " " + strconv.Quote(st.Name))
 	if st.Next != NoState {
 		b.WriteString(" next=" + strconv.Itoa(st.Next))
@@ -66,6 +66,21 @@ func (st *State) disassemble(b *strings.Builder, idx int) {
 	tmpl("ItemSelector", st.ItemSelector)
 	if st.Kind == StateMap {
 		field("Processor", strconv.Itoa(st.Processor))
+		if st.Distributed {
+			field("Mode", "DISTRIBUTED")
+		}
+		if st.MaxConcurrency > 0 {
+			field("MaxConcurrency", strconv.Itoa(st.MaxConcurrency))
+		}
+		path("MaxConcurrencyPath", st.MaxConcurrencyPath, false)
+		if st.HasToleratedPercent {
+			field("ToleratedFailurePercentage", strconv.FormatFloat(st.ToleratedPercent, 'g', -1, 64))
+		}
+		path("ToleratedFailurePercentagePath", st.ToleratedPercentPath, false)
+		if st.HasToleratedCount {
+			field("ToleratedFailureCount", strconv.Itoa(st.ToleratedCount))
+		}
+		path("ToleratedFailureCountPath", st.ToleratedCountPath, false)
 	}
 	for i, br := range st.Branches {
 		field("Branch"+strconv.Itoa(i), strconv.Itoa(br))
@@ -98,7 +113,7 @@ func (st *State) disassemble(b *strings.Builder, idx int) {
 	path("ResultPath", st.ResultPath, st.ResultPathNull)
 	path("OutputPath", st.OutputPath, st.OutputPathNull)
 	if st.Assign != nil {
-		field("Assign", st.Assign.String())
+		field("Assign", st.Assign.describe(vars))
 	}
 	for i, r := range st.Retry {
 		field("Retry"+strconv.Itoa(i), r.Errors.String()+" interval="+r.Interval.String()+
@@ -133,11 +148,11 @@ func (t *Template) String() string {
 	return strings.Join(parts, "")
 }
 
-// String lists the assignments as name slot = template.
-func (a *Assign) String() string {
+// describe lists the assignments as $name=template.
+func (a *Assign) describe(vars []string) string {
 	var parts []string
 	for i, slot := range a.Slots {
-		parts = append(parts, "$"+strconv.Itoa(slot)+"="+a.Values[i].String())
+		parts = append(parts, "$"+vars[slot]+"="+a.Values[i].String())
 	}
 	return strings.Join(parts, " ")
 }

@@ -1,7 +1,9 @@
 package fastpath
 
 import (
+	"encoding/binary"
 	"errors"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 	"unsafe"
@@ -378,6 +380,17 @@ func skipValue(b []byte, i int) int {
 	case '{', '[':
 		depth := 0
 		for i < len(b) {
+			if i+8 <= len(b) {
+				x := binary.LittleEndian.Uint64(b[i:])
+				// '[' and ']' differ from '{' and '}' only in bit 5.
+				y := x | 0x2020202020202020
+				m := hasByteValue(x, '"') | hasByteValue(y, '{') | hasByteValue(y, '}')
+				if m == 0 {
+					i += 8
+					continue
+				}
+				i += bits.TrailingZeros64(m) >> 3
+			}
 			c := b[i]
 			if structural[c] == 0 {
 				i++
@@ -415,17 +428,43 @@ func skipValue(b []byte, i int) int {
 }
 
 // skipString returns the offset just past the JSON string whose opening quote
-// is at b[i].
+// is at b[i]. It looks at eight bytes at a time for a quote or backslash.
 func skipString(b []byte, i int) int {
-	for i++; i < len(b); i++ {
+	i++
+	for {
+		for i+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[i:])
+			if m := hasByteValue(x, '"') | hasByteValue(x, '\\'); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
+		if i >= len(b) {
+			return len(b)
+		}
 		switch b[i] {
 		case '"':
 			return i + 1
 		case '\\':
+			i += 2
+		default:
 			i++
 		}
 	}
-	return len(b)
+}
+
+// SWAR helpers: which bytes of a little-endian word equal a given byte.
+const (
+	swarOnes = 0x0101010101010101
+	swarHigh = 0x8080808080808080
+)
+
+// hasByteValue returns a mask whose lowest set bit lies in the first byte
+// of x equal to c (bits above it may be false positives), or 0 if none is.
+func hasByteValue(x uint64, c byte) uint64 {
+	y := x ^ (swarOnes * uint64(c))
+	return (y - swarOnes) &^ y & swarHigh
 }
 
 // ObjectIter walks the members of a compact JSON object without allocating.
@@ -533,8 +572,10 @@ func KeyEquals(key []byte, name string) bool {
 		return false
 	}
 	body := key[1 : len(key)-1]
-	if len(body) == len(name) && string(body) == name {
-		return true
+	// An escape makes the raw key longer than its text, so a raw key as
+	// long as name matches only byte for byte, and a shorter one never.
+	if len(body) <= len(name) {
+		return string(body) == name
 	}
 	if !hasByte(body, '\\') {
 		return false

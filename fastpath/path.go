@@ -192,6 +192,9 @@ func parseBracketStep(s string, i int) (pathStep, int, error) {
 	case c == '\'' || c == '"':
 		var names []string
 		for {
+			if i >= len(s) || (s[i] != '\'' && s[i] != '"') {
+				return pathStep{}, i, &PathError{s, i, "expected a quoted name"}
+			}
 			name, j, err := parseQuoted(s, i)
 			if err != nil {
 				return pathStep{}, j, err

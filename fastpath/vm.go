@@ -70,6 +70,7 @@ type Execution struct {
 	mapActive    bool   // $$.Map exists (inside ItemSelector)
 	mapIndex     int
 	mapItem      []byte
+	index        objectIndex // members of the "$" value last looked up
 }
 
 var executionPool = sync.Pool{New: func() any { return &Execution{} }}
@@ -99,7 +100,8 @@ func (ex *Execution) Reset() {
 	clear(ex.varStack[:cap(ex.varStack)])
 	clear(ex.spans[:cap(ex.spans)])
 	clear(ex.assigned[:cap(ex.assigned)])
-	*ex = Execution{arena: arena, vars: ex.vars[:0], varStack: ex.varStack[:0], spans: ex.spans[:0], assigned: ex.assigned[:0]}
+	ex.index.reset()
+	*ex = Execution{arena: arena, vars: ex.vars[:0], varStack: ex.varStack[:0], spans: ex.spans[:0], assigned: ex.assigned[:0], index: ex.index}
 }
 
 // errTimedOut marks an execution that ran past its deadline; it is never
@@ -315,6 +317,14 @@ func (ex *Execution) commitAssign(a *Assign) {
 	}
 }
 
+// truncate drops the arena's bytes from mark on. Values there may have
+// been indexed, and new values will reuse their addresses, so the index is
+// dropped too.
+func (ex *Execution) truncate(mark int) {
+	ex.arena = ex.arena[:mark]
+	ex.index.reset()
+}
+
 // template evaluates t with "$" bound to dollar, into the arena.
 func (ex *Execution) template(t *Template, dollar []byte) ([]byte, *Failure) {
 	saved := ex.dollar
@@ -390,7 +400,7 @@ func (ex *Execution) selectPath(p *Path, v []byte) ([]byte, *Failure) {
 	ex.dollar = saved
 	ex.arena = arena
 	if out == nil {
-		ex.arena = ex.arena[:mark]
+		ex.truncate(mark)
 		msg := "Invalid path '" + p.Text + "' : No results for path: " + string(p.AppendNormalized(nil))
 		return nil, ex.stateError(ErrRuntime, msg)
 	}
@@ -408,7 +418,7 @@ func (ex *Execution) resultPath(p *Path, discard bool, raw, result []byte) ([]by
 	mark := len(ex.arena)
 	arena, ok := setPath(ex.arena, raw, p.steps, result)
 	if !ok {
-		ex.arena = ex.arena[:mark]
+		ex.truncate(mark)
 		return nil, ex.stateError(ErrResultPathMatchFailure, "Unable to apply ResultPath '"+p.Text+"' to input '"+string(raw)+"'")
 	}
 	ex.arena = arena

@@ -36,7 +36,7 @@ func (ex *Execution) runWithRetry(st *State, raw []byte) ([]byte, int, *Failure)
 		if !retry {
 			return ex.catch(st, raw, f)
 		}
-		ex.arena = ex.arena[:mark]
+		ex.truncate(mark)
 		if f := ex.sleepUntil(ex.clock.Now().Add(delay)); f != nil {
 			return nil, NoState, f
 		}
@@ -174,7 +174,7 @@ func (ex *Execution) runTask(st *State, eff []byte) ([]byte, *Failure) {
 	ex.arena = arena
 	ex.events++ // TaskSucceeded or TaskFailed
 	if err != nil {
-		ex.arena = ex.arena[:mark]
+		ex.truncate(mark)
 		switch {
 		case ex.ctx.Err() != nil:
 			return nil, errAborted
