@@ -1,0 +1,224 @@
+package compile
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stepd/stepd/fastpath"
+)
+
+// These tests drive the VM through the compiler with in-process Task
+// functions and a virtual clock: the behaviours the AWS corpus cannot show
+// without Lambda (Retry timing, Catch, task timeouts, limits, cancellation).
+
+var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// flaky is a Task function that fails with the given error names, one per
+// call, then succeeds with {"ok":true}; it records when it was called.
+type flaky struct {
+	mu     sync.Mutex
+	fails  []string
+	calls  []time.Time
+	clock  fastpath.Clock
+	inputs []string
+}
+
+func (f *flaky) fn(ctx context.Context, input, dst []byte) ([]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, f.clock.Now())
+	f.inputs = append(f.inputs, string(input))
+	if len(f.fails) > 0 {
+		name := f.fails[0]
+		f.fails = f.fails[1:]
+		return dst, &fastpath.Failure{Name: name, Cause: "failed with " + name}
+	}
+	return append(dst, `{"ok":true}`...), nil
+}
+
+// sleeper blocks until its context ends, like a function that outlives
+// its TimeoutSeconds.
+func sleeper(ctx context.Context, input, dst []byte) ([]byte, error) {
+	<-ctx.Done()
+	return dst, ctx.Err()
+}
+
+// huge returns a result just over the 256 KiB limit.
+func huge(ctx context.Context, input, dst []byte) ([]byte, error) {
+	dst = append(dst, '"')
+	dst = append(dst, strings.Repeat("x", fastpath.MaxPayloadBytes)...)
+	return append(dst, '"'), nil
+}
+
+// fn is the Resource ARN under which a test function is registered.
+func fn(name string) string { return "arn:aws:lambda:us-east-1:123456789012:function:" + name }
+
+type runResult struct {
+	fastpath.Result
+	output string
+}
+
+func runMachine(t *testing.T, def, input string, opts *fastpath.Options) runResult {
+	t.Helper()
+	prog, err := Compile([]byte(def), Express)
+	if err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	if opts.Clock == nil {
+		opts.Clock = fastpath.NewVirtualClock(epoch)
+	}
+	ex := fastpath.AcquireExecution()
+	defer fastpath.ReleaseExecution(ex)
+	res, err := ex.Run(context.Background(), prog, []byte(input), opts)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	return runResult{res, string(res.Output)}
+}
+
+const retryMachine = `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:flaky",
+ "Retry":[{"ErrorEquals":["Busy"],"IntervalSeconds":2,"MaxAttempts":3,"BackoffRate":3,"MaxDelaySeconds":10}],
+ "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.err","Next":"Caught"}],"End":true},
+ "Caught":{"Type":"Pass","End":true}}}`
+
+func TestRetryBackoff(t *testing.T) {
+	clock := fastpath.NewVirtualClock(epoch)
+	f := &flaky{fails: []string{"Busy", "Busy", "Busy"}, clock: clock}
+	res := runMachine(t, retryMachine, `{"a":1}`, &fastpath.Options{Clock: clock, Invoker: fastpath.Funcs{fn("flaky"): f.fn}})
+	if res.Status != fastpath.Succeeded || res.output != `{"ok":true}` {
+		t.Fatalf("got %s %s %s", res.Status, res.output, res.Cause)
+	}
+	// Intervals 2s, 6s, then 18s capped at MaxDelaySeconds 10s.
+	want := []time.Duration{0, 2 * time.Second, 8 * time.Second, 18 * time.Second}
+	if len(f.calls) != len(want) {
+		t.Fatalf("%d calls, want %d", len(f.calls), len(want))
+	}
+	for i, w := range want {
+		if got := f.calls[i].Sub(epoch); got != w {
+			t.Errorf("call %d at %v, want %v", i, got, w)
+		}
+	}
+}
+
+func TestRetryExhaustedThenCatch(t *testing.T) {
+	clock := fastpath.NewVirtualClock(epoch)
+	f := &flaky{fails: []string{"Busy", "Busy", "Busy", "Busy"}, clock: clock}
+	res := runMachine(t, retryMachine, `{"a":1}`, &fastpath.Options{Clock: clock, Invoker: fastpath.Funcs{fn("flaky"): f.fn}})
+	want := `{"a":1,"err":{"Error":"Busy","Cause":"failed with Busy"}}`
+	if res.Status != fastpath.Succeeded || res.output != want {
+		t.Fatalf("got %s %s, want %s", res.Status, res.output, want)
+	}
+	if len(f.calls) != 4 {
+		t.Errorf("%d calls, want 4 (1 + MaxAttempts 3)", len(f.calls))
+	}
+}
+
+func TestRetryMaxAttemptsZeroAndOrder(t *testing.T) {
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:flaky",
+	 "Retry":[{"ErrorEquals":["Busy"],"MaxAttempts":0},{"ErrorEquals":["States.ALL"],"MaxAttempts":1,"IntervalSeconds":1}],"End":true}}}`
+	f := &flaky{fails: []string{"Busy", "Other"}, clock: fastpath.NewVirtualClock(epoch)}
+	res := runMachine(t, def, `{}`, &fastpath.Options{Clock: f.clock, Invoker: fastpath.Funcs{fn("flaky"): f.fn}})
+	// The first matching retrier (MaxAttempts 0) decides: Busy is not retried.
+	if res.Status != fastpath.Failed || res.Error != "Busy" || len(f.calls) != 1 {
+		t.Fatalf("got %s %s after %d calls", res.Status, res.Error, len(f.calls))
+	}
+}
+
+func TestCatchAllDoesNotCatchRuntime(t *testing.T) {
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:flaky","ResultSelector":{"x.$":"$.missing"},
+	 "Catch":[{"ErrorEquals":["States.ALL"],"Next":"Caught"}],"End":true},"Caught":{"Type":"Succeed"}}}`
+	f := &flaky{clock: fastpath.NewVirtualClock(epoch)}
+	res := runMachine(t, def, `{}`, &fastpath.Options{Clock: f.clock, Invoker: fastpath.Funcs{fn("flaky"): f.fn}})
+	if res.Status != fastpath.Failed || res.Error != fastpath.ErrRuntime {
+		t.Fatalf("got %s %s %s", res.Status, res.Error, res.Cause)
+	}
+	wantCause := `An error occurred while executing the state 'T' (entered at the event id #2). The JSONPath '$.missing' specified for the field 'x.$' could not be found in the input '{"ok":true}'`
+	if res.Cause != wantCause {
+		t.Errorf("cause %q\nwant  %q", res.Cause, wantCause)
+	}
+}
+
+func TestTaskTimeout(t *testing.T) {
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:sleep","TimeoutSeconds":1,
+	 "Catch":[{"ErrorEquals":["States.Timeout"],"Next":"Caught"}],"End":true},"Caught":{"Type":"Pass","End":true}}}`
+	res := runMachine(t, def, `{}`, &fastpath.Options{Clock: fastpath.SystemClock{}, Invoker: fastpath.Funcs{fn("sleep"): sleeper}})
+	if res.Status != fastpath.Succeeded || res.output != `{"Error":"States.Timeout","Cause":""}` {
+		t.Fatalf("got %s %s %s: %s", res.Status, res.output, res.Error, res.Cause)
+	}
+}
+
+func TestExecutionTimeout(t *testing.T) {
+	def := `{"StartAt":"W","TimeoutSeconds":5,"States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}`
+	res := runMachine(t, def, `{}`, &fastpath.Options{})
+	if res.Status != fastpath.TimedOut || res.HasError || res.HasCause {
+		t.Fatalf("got %s %q %q", res.Status, res.Error, res.Cause)
+	}
+	// Express machines stop at five minutes even without TimeoutSeconds.
+	def = `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":301,"End":true}}}`
+	if res := runMachine(t, def, `{}`, &fastpath.Options{}); res.Status != fastpath.TimedOut {
+		t.Fatalf("express cap: got %s", res.Status)
+	}
+}
+
+func TestDataLimitExceeded(t *testing.T) {
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:huge","Catch":[{"ErrorEquals":["States.ALL"],"Next":"C"}],"End":true},"C":{"Type":"Succeed"}}}`
+	res := runMachine(t, def, `{}`, &fastpath.Options{Invoker: fastpath.Funcs{fn("huge"): huge}})
+	if res.Status != fastpath.Failed || res.Error != fastpath.ErrDataLimitExceeded {
+		t.Fatalf("got %s %s", res.Status, res.Error)
+	}
+}
+
+func TestRunawayLoopIsBounded(t *testing.T) {
+	def := `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},
+	 "B":{"Type":"Choice","Choices":[{"Variable":"$.stop","IsPresent":true,"Next":"Done"}],"Default":"A"},"Done":{"Type":"Succeed"}}}`
+	res := runMachine(t, def, `{}`, &fastpath.Options{MaxTransitions: 1000})
+	if res.Status != fastpath.Failed || res.Error != fastpath.ErrRuntime {
+		t.Fatalf("got %s %s", res.Status, res.Error)
+	}
+}
+
+func TestCancellationAborts(t *testing.T) {
+	prog, err := Compile([]byte(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100,"End":true}}}`), Express)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	ex := fastpath.AcquireExecution()
+	defer fastpath.ReleaseExecution(ex)
+	res, err := ex.Run(ctx, prog, []byte(`{}`), &fastpath.Options{Clock: fastpath.SystemClock{}})
+	if err != nil || res.Status != fastpath.Aborted {
+		t.Fatalf("got %v %s", err, res.Status)
+	}
+}
+
+func TestMapToleratedFailures(t *testing.T) {
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailureCount":1,"ItemProcessor":{"StartAt":"C","States":{
+	 "C":{"Type":"Choice","Choices":[{"Variable":"$","NumericEquals":2,"Next":"F"}],"Default":"P"},
+	 "F":{"Type":"Fail","Error":"Two"},"P":{"Type":"Pass","End":true}}},"End":true}}}`
+	res := runMachine(t, def, `[1,2,3]`, &fastpath.Options{})
+	if res.Status != fastpath.Succeeded || res.output != `[1,null,3]` {
+		t.Fatalf("one failure tolerated: got %s %s %s", res.Status, res.output, res.Cause)
+	}
+	res = runMachine(t, def, `[2,2]`, &fastpath.Options{})
+	if res.Status != fastpath.Failed || res.Error != fastpath.ErrExceedToleratedFailureThreshold {
+		t.Fatalf("two failures: got %s %s", res.Status, res.Error)
+	}
+}
+
+func TestInvalidInputIsAnError(t *testing.T) {
+	prog, err := Compile([]byte(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`), Express)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := fastpath.AcquireExecution()
+	defer fastpath.ReleaseExecution(ex)
+	var se *fastpath.SyntaxError
+	if _, err := ex.Run(context.Background(), prog, []byte(`{"a":`), nil); !errors.As(err, &se) {
+		t.Fatalf("got %v, want a *fastpath.SyntaxError", err)
+	}
+}
