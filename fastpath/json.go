@@ -1,9 +1,7 @@
 package fastpath
 
 import (
-	"encoding/binary"
 	"errors"
-	"math/bits"
 	"strconv"
 	"unicode/utf8"
 	"unsafe"
@@ -380,17 +378,6 @@ func skipValue(b []byte, i int) int {
 	case '{', '[':
 		depth := 0
 		for i < len(b) {
-			if i+8 <= len(b) {
-				x := binary.LittleEndian.Uint64(b[i:])
-				// '[' and ']' differ from '{' and '}' only in bit 5.
-				y := x | 0x2020202020202020
-				m := hasByteValue(x, '"') | hasByteValue(y, '{') | hasByteValue(y, '}')
-				if m == 0 {
-					i += 8
-					continue
-				}
-				i += bits.TrailingZeros64(m) >> 3
-			}
 			c := b[i]
 			if structural[c] == 0 {
 				i++
@@ -428,43 +415,17 @@ func skipValue(b []byte, i int) int {
 }
 
 // skipString returns the offset just past the JSON string whose opening quote
-// is at b[i]. It looks at eight bytes at a time for a quote or backslash.
+// is at b[i].
 func skipString(b []byte, i int) int {
-	i++
-	for {
-		for i+8 <= len(b) {
-			x := binary.LittleEndian.Uint64(b[i:])
-			if m := hasByteValue(x, '"') | hasByteValue(x, '\\'); m != 0 {
-				i += bits.TrailingZeros64(m) >> 3
-				break
-			}
-			i += 8
-		}
-		if i >= len(b) {
-			return len(b)
-		}
+	for i++; i < len(b); i++ {
 		switch b[i] {
 		case '"':
 			return i + 1
 		case '\\':
-			i += 2
-		default:
 			i++
 		}
 	}
-}
-
-// SWAR helpers: which bytes of a little-endian word equal a given byte.
-const (
-	swarOnes = 0x0101010101010101
-	swarHigh = 0x8080808080808080
-)
-
-// hasByteValue returns a mask whose lowest set bit lies in the first byte
-// of x equal to c (bits above it may be false positives), or 0 if none is.
-func hasByteValue(x uint64, c byte) uint64 {
-	y := x ^ (swarOnes * uint64(c))
-	return (y - swarOnes) &^ y & swarHigh
+	return len(b)
 }
 
 // ObjectIter walks the members of a compact JSON object without allocating.

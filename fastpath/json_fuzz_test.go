@@ -61,7 +61,10 @@ func FuzzParsePath(f *testing.F) {
 			}
 		}
 		if p.Definite() && len(p.steps) > 0 {
-			setPath(nil, input, p.steps, []byte("1"))
+			out, ok := setPath(nil, input, p.steps, []byte("1"), nil)
+			if _, err := Compact(nil, out, MaxDepth); ok && err != nil {
+				t.Fatalf("setting %q gives invalid JSON %q", text, out)
+			}
 		}
 		_ = p.AppendNormalized(nil)
 	})

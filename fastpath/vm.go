@@ -416,7 +416,7 @@ func (ex *Execution) resultPath(p *Path, discard bool, raw, result []byte) ([]by
 		return result, nil
 	}
 	mark := len(ex.arena)
-	arena, ok := setPath(ex.arena, raw, p.steps, result)
+	arena, ok := setPath(ex.arena, raw, p.steps, result, ex.index.get)
 	if !ok {
 		ex.truncate(mark)
 		return nil, ex.stateError(ErrResultPathMatchFailure, "Unable to apply ResultPath '"+p.Text+"' to input '"+string(raw)+"'")
@@ -428,58 +428,42 @@ func (ex *Execution) resultPath(p *Path, discard bool, raw, result []byte) ([]by
 // setPath appends a copy of v with the value at steps replaced by (or, for
 // a missing object member, extended with) val. Missing intermediate
 // objects are created. It fails when a step meets a value of the wrong
-// kind.
-func setPath(dst, v []byte, steps []pathStep, val []byte) ([]byte, bool) {
+// kind. Only the path's members are looked up; everything around them is
+// copied as whole spans. first, when not nil, finds members of v itself
+// (the VM passes its index).
+func setPath(dst, v []byte, steps []pathStep, val []byte, first func(obj []byte, name string) []byte) ([]byte, bool) {
 	if len(steps) == 0 {
 		return append(dst, val...), true
 	}
 	st := &steps[0]
+	var m []byte
 	switch st.kind {
 	case stepField:
 		if v == nil {
 			dst = append(dst, '{')
 			dst = AppendQuotedString(dst, st.name)
 			dst = append(dst, ':')
-			dst, ok := setPath(dst, nil, steps[1:], val)
+			dst, ok := setPath(dst, nil, steps[1:], val, nil)
 			return append(dst, '}'), ok
 		}
 		if KindOf(v) != KindObject {
 			return dst, false
 		}
-		dst = append(dst, '{')
-		var it ObjectIter
-		it.Reset(v)
-		found := false
-		n := 0
-		for k, m, ok := it.Next(); ok; k, m, ok = it.Next() {
-			if n > 0 {
-				dst = append(dst, ',')
-			}
-			n++
-			dst = append(dst, k...)
-			dst = append(dst, ':')
-			if !found && KeyEquals(k, st.name) {
-				found = true
-				var ok bool
-				if dst, ok = setPath(dst, m, steps[1:], val); !ok {
-					return dst, false
-				}
-				continue
-			}
-			dst = append(dst, m...)
+		if first != nil {
+			m = first(v, st.name)
+		} else {
+			m = ObjectGet(v, st.name)
 		}
-		if !found {
-			if n > 0 {
+		if m == nil {
+			dst = append(dst, v[:len(v)-1]...)
+			if len(v) > 2 {
 				dst = append(dst, ',')
 			}
 			dst = AppendQuotedString(dst, st.name)
 			dst = append(dst, ':')
-			var ok bool
-			if dst, ok = setPath(dst, nil, steps[1:], val); !ok {
-				return dst, false
-			}
+			dst, ok := setPath(dst, nil, steps[1:], val, nil)
+			return append(dst, '}'), ok
 		}
-		return append(dst, '}'), true
 	case stepIndex:
 		if KindOf(v) != KindArray {
 			return dst, false
@@ -488,29 +472,16 @@ func setPath(dst, v []byte, steps []pathStep, val []byte) ([]byte, bool) {
 		if idx < 0 {
 			idx += ArrayLen(v)
 		}
-		dst = append(dst, '[')
-		var it ArrayIter
-		it.Reset(v)
-		i := 0
-		found := false
-		for e, ok := it.Next(); ok; e, ok = it.Next() {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			if i == idx {
-				found = true
-				var ok bool
-				if dst, ok = setPath(dst, e, steps[1:], val); !ok {
-					return dst, false
-				}
-			} else {
-				dst = append(dst, e...)
-			}
-			i++
+		if m = ArrayIndex(v, idx); idx < 0 || m == nil {
+			return dst, false
 		}
-		return append(dst, ']'), found
+	default:
+		return dst, false
 	}
-	return dst, false
+	off := spanOffset(v, m)
+	dst = append(dst, v[:off]...)
+	dst, ok := setPath(dst, m, steps[1:], val, nil)
+	return append(dst, v[off+len(m):]...), ok
 }
 
 func (ex *Execution) runChoice(st *State, raw []byte) ([]byte, int, *Failure) {
