@@ -29,7 +29,10 @@ type indexedObject struct {
 // get returns the value of name in the object obj, or nil when it has no
 // such member.
 func (x *objectIndex) get(obj []byte, name string) []byte {
-	o := x.slot(obj)
+	return x.slot(obj, nil).lookup(name)
+}
+
+func (o *indexedObject) lookup(name string) []byte {
 	for i, k := range o.keys {
 		if KeyEquals(k, name) {
 			return o.vals[i]
@@ -50,15 +53,75 @@ func (x *objectIndex) get(obj []byte, name string) []byte {
 	return nil
 }
 
-// slot returns obj's slot, taking over the least recently started one if
-// obj is not indexed.
-func (x *objectIndex) slot(obj []byte) *indexedObject {
+// setMember appends to dst the object obj with its member name set to
+// val (replaced where it exists, added at the end where it does not), and
+// returns the new object. The new object's index is derived from obj's by
+// shifting offsets, so that the next state's lookups in it scan nothing.
+func (x *objectIndex) setMember(dst, obj []byte, name string, val []byte) (out, arena []byte) {
+	o := x.slot(obj, nil)
+	m := o.lookup(name)
+	mark := len(dst)
+	var off, oldLen, keyOff int
+	if m != nil {
+		off, oldLen = spanOffset(obj, m), len(m)
+		dst = append(dst, obj[:off]...)
+		dst = append(dst, val...)
+		dst = append(dst, obj[off+oldLen:]...)
+	} else {
+		dst = append(dst, obj[:len(obj)-1]...)
+		if len(obj) > 2 {
+			dst = append(dst, ',')
+		}
+		keyOff = len(dst) - mark
+		dst = AppendQuotedString(dst, name)
+		dst = append(dst, ':')
+		off = len(dst) - mark
+		dst = append(dst, val...)
+		dst = append(dst, '}')
+	}
+	out = dst[mark:len(dst):len(dst)]
+	n := x.slot(out, o)
+	delta := len(val) - oldLen
+	shift := func(span []byte) []byte {
+		p := spanOffset(obj, span)
+		if p > off {
+			p += delta
+		}
+		return out[p : p+len(span)]
+	}
+	for i, k := range o.keys {
+		n.keys = append(n.keys, shift(k))
+		if m != nil && spanOffset(obj, o.vals[i]) == off {
+			n.vals = append(n.vals, out[off:off+len(val)])
+		} else {
+			n.vals = append(n.vals, shift(o.vals[i]))
+		}
+	}
+	if m == nil { // o.done holds: a lookup misses only after the last member
+		n.keys = append(n.keys, out[keyOff:off-1])
+		n.vals = append(n.vals, out[off:off+len(val)])
+	}
+	n.done = o.done
+	n.it = ObjectIter{b: out, i: o.it.i}
+	if o.it.i > off {
+		n.it.i += delta
+	}
+	return out, dst
+}
+
+// slot returns obj's slot. If obj is not indexed it takes over the least
+// recently taken slot other than keep.
+func (x *objectIndex) slot(obj []byte, keep *indexedObject) *indexedObject {
 	for i := range x.slots {
 		if sameSpan(x.slots[i].src, obj) {
 			return &x.slots[i]
 		}
 	}
 	o := &x.slots[x.next]
+	if o == keep {
+		x.next = (x.next + 1) % indexSlots
+		o = &x.slots[x.next]
+	}
 	x.next = (x.next + 1) % indexSlots
 	o.reset()
 	o.src = obj

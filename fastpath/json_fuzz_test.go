@@ -36,6 +36,16 @@ func FuzzCompact(f *testing.F) {
 			_ = Equal(v, v)
 		}
 		_ = ArrayLen(out)
+		if KindOf(out) == KindObject {
+			var x objectIndex
+			set, _ := x.setMember(nil, out, "k", []byte(`[1]`))
+			if got := ObjectGet(set, "k"); string(got) != "[1]" && ObjectGet(out, "k") == nil {
+				t.Fatalf("setMember(%q) = %q", out, set)
+			}
+			if _, err := Compact(nil, set, MaxDepth+1); err != nil {
+				t.Fatalf("setMember(%q) gives invalid %q", out, set)
+			}
+		}
 		if !Equal(out, out) {
 			t.Fatalf("Equal(%q, itself) is false", out)
 		}

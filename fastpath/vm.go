@@ -415,6 +415,11 @@ func (ex *Execution) resultPath(p *Path, discard bool, raw, result []byte) ([]by
 	case p == nil || p.IsRoot():
 		return result, nil
 	}
+	if len(p.steps) == 1 && p.steps[0].kind == stepField && KindOf(raw) == KindObject {
+		var out []byte
+		out, ex.arena = ex.index.setMember(ex.arena, raw, p.steps[0].name, result)
+		return out, nil
+	}
 	mark := len(ex.arena)
 	arena, ok := setPath(ex.arena, raw, p.steps, result, ex.index.get)
 	if !ok {
