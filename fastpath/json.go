@@ -538,6 +538,9 @@ func KeyEquals(key []byte, name string) bool {
 	if len(body) <= len(name) {
 		return string(body) == name
 	}
+	if len(name) > 0 && body[0] != name[0] && body[0] != '\\' {
+		return false // the first character is plain and differs
+	}
 	if !hasByte(body, '\\') {
 		return false
 	}
