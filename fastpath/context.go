@@ -101,7 +101,7 @@ func (ex *Execution) appendContext(dst []byte, k ctxKey) ([]byte, bool) {
 		dst = append(dst, `,"Input":`...)
 		dst = append(dst, ex.input...)
 		dst = append(dst, `,"StartTime":`...)
-		dst = appendTime(dst, ex.start)
+		dst = appendTime(dst, ex.startTime())
 		dst = append(dst, `,"Name":`...)
 		dst = AppendQuotedString(dst, o.ExecutionName)
 		dst = append(dst, `,"RoleArn":`...)
@@ -117,7 +117,7 @@ func (ex *Execution) appendContext(dst []byte, k ctxKey) ([]byte, bool) {
 	case ctxExecutionRoleArn:
 		return AppendQuotedString(dst, o.RoleArn), true
 	case ctxExecutionStartTime:
-		return appendTime(dst, ex.start), true
+		return appendTime(dst, ex.startTime()), true
 	case ctxExecutionRedriveCount:
 		return append(dst, '0'), !ex.opts.Synchronous
 	case ctxStateMachine:

@@ -79,6 +79,10 @@ type Options struct {
 	StateMachineArn  string
 	StateMachineName string
 	RoleArn          string
+	// StartTime is when the execution started, for callers that already
+	// read the clock (to report startDate); zero means the VM reads it
+	// when first needed.
+	StartTime time.Time
 	// Synchronous marks an execution started by StartSyncExecution: AWS
 	// cannot redrive those, so their context object has no RedriveCount.
 	Synchronous bool

@@ -54,9 +54,9 @@ type Execution struct {
 	spans    [][]byte // stack of values being collected (branch outputs)
 	assigned [][]byte // scratch for Assign values
 
-	input    []byte // the execution input
-	start    time.Time
-	deadline time.Time // zero when there is none
+	input    []byte        // the execution input
+	start    time.Time     // zero until first needed; see startTime
+	limit    time.Duration // how long the execution may run, 0 for ever
 	maxBytes int
 	budget   int // states the execution may still enter
 	events   int // history events so far, for AWS's "entered at the event id #N"
@@ -133,12 +133,12 @@ func (ex *Execution) Run(ctx context.Context, p *Program, input []byte, opts *Op
 	} else {
 		ex.vars = make([][]byte, n)
 	}
-	ex.start = ex.clock.Now()
+	ex.start = opts.StartTime
 	if limit := p.Timeout; limit > 0 || p.Express {
 		if p.Express && (limit == 0 || limit > ExpressMaxDuration) {
 			limit = ExpressMaxDuration
 		}
-		ex.deadline = ex.start.Add(limit)
+		ex.limit = limit
 	}
 	ex.budget = opts.MaxTransitions
 	if ex.budget == 0 {
@@ -197,10 +197,35 @@ func (ex *Execution) checkTime() *Failure {
 	if ex.ctx.Err() != nil {
 		return errAborted
 	}
-	if !ex.deadline.IsZero() && !ex.clock.Now().Before(ex.deadline) {
+	if ex.pastDeadline() {
 		return errTimedOut
 	}
 	return nil
+}
+
+func (ex *Execution) pastDeadline() bool {
+	dl, ok := ex.deadline()
+	return ok && !ex.clock.Now().Before(dl)
+}
+
+// startTime is when the execution started. Unless the caller said, the
+// clock is read the first time it is needed: a short execution without
+// waits or tasks never needs it, and a clock read is a tenth of such an
+// execution's cost.
+func (ex *Execution) startTime() time.Time {
+	if ex.start.IsZero() {
+		ex.start = ex.clock.Now()
+	}
+	return ex.start
+}
+
+// deadline is when the execution times out; ok is false when it never
+// does.
+func (ex *Execution) deadline() (time.Time, bool) {
+	if ex.limit == 0 {
+		return time.Time{}, false
+	}
+	return ex.startTime().Add(ex.limit), true
 }
 
 func (ex *Execution) transitionLimit() int {
@@ -630,8 +655,8 @@ func (ex *Execution) pathValue(p *Path, dollar []byte) ([]byte, *Failure) {
 // cancellation, whichever comes first.
 func (ex *Execution) sleepUntil(t time.Time) *Failure {
 	timedOut := false
-	if !ex.deadline.IsZero() && t.After(ex.deadline) {
-		t, timedOut = ex.deadline, true
+	if dl, ok := ex.deadline(); ok && t.After(dl) {
+		t, timedOut = dl, true
 	}
 	if d := t.Sub(ex.clock.Now()); d > 0 {
 		if err := ex.clock.Sleep(ex.ctx, d); err != nil {

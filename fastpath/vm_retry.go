@@ -158,11 +158,12 @@ func (ex *Execution) runTask(st *State, eff []byte) ([]byte, *Failure) {
 	if timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 	}
-	if !ex.deadline.IsZero() {
+	if dl, ok := ex.deadline(); ok {
 		if cancel == nil {
-			ctx, cancel = context.WithDeadline(ctx, ex.deadline)
-		} else if dl, _ := ctx.Deadline(); ex.deadline.Before(dl) {
-			ctx, cancel = context.WithDeadline(ctx, ex.deadline)
+			ctx, cancel = context.WithDeadline(ctx, dl)
+		} else if taskDl, _ := ctx.Deadline(); dl.Before(taskDl) {
+			cancel()
+			ctx, cancel = context.WithDeadline(ex.ctx, dl)
 		}
 	}
 	ex.events += 2 // TaskScheduled, TaskStarted
@@ -178,7 +179,7 @@ func (ex *Execution) runTask(st *State, eff []byte) ([]byte, *Failure) {
 		switch {
 		case ex.ctx.Err() != nil:
 			return nil, errAborted
-		case !ex.deadline.IsZero() && !ex.clock.Now().Before(ex.deadline):
+		case ex.pastDeadline():
 			return nil, errTimedOut
 		case errors.Is(err, context.DeadlineExceeded):
 			return nil, &Failure{Name: ErrTimeout, noCause: true}
