@@ -7,13 +7,13 @@ import (
 	"testing"
 )
 
-// TestProgramGolden compiles testdata/program/*.asl.json and compares the
-// disassembled program with the matching .dump file. Run with -update to
-// rewrite the dumps, then review the diff.
-func TestProgramGolden(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "program", "*.asl.json"))
+// goldenTest runs render over every testdata/<dir>/*.asl.json and compares
+// what it returns with the file of the same name ending in ext. Run the
+// tests with -update to rewrite those files, then review the diff.
+func goldenTest(t *testing.T, dir, ext string, render func(t *testing.T, name string, def []byte) string) {
+	files, _ := filepath.Glob(filepath.Join("testdata", dir, "*.asl.json"))
 	if len(files) == 0 {
-		t.Fatal("no golden definitions")
+		t.Fatalf("no definitions in testdata/%s", dir)
 	}
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".asl.json")
@@ -22,12 +22,8 @@ func TestProgramGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			prog, err := Compile(def, Express)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := prog.Disassemble()
-			golden := strings.TrimSuffix(f, ".asl.json") + ".dump"
+			got := render(t, name, def)
+			golden := strings.TrimSuffix(f, ".asl.json") + ext
 			if *update {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 					t.Fatal(err)
@@ -39,8 +35,20 @@ func TestProgramGolden(t *testing.T) {
 				t.Fatalf("%v (run with -update)", err)
 			}
 			if got != string(want) {
-				t.Errorf("program differs:\n got:\n%s\nwant:\n%s", got, want)
+				t.Errorf("%s differs:\n got:\n%s\nwant:\n%s", golden, got, want)
 			}
 		})
 	}
+}
+
+// TestProgramGolden compiles testdata/program/*.asl.json and compares the
+// disassembled programs with the .dump files.
+func TestProgramGolden(t *testing.T) {
+	goldenTest(t, "program", ".dump", func(t *testing.T, _ string, def []byte) string {
+		prog, err := Compile(def, Express)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return prog.Disassemble()
+	})
 }

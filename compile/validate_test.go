@@ -1,10 +1,7 @@
 package compile
 
 import (
-	"bytes"
 	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -48,45 +45,20 @@ func TestValidateAcceptsAWSAccepted(t *testing.T) {
 
 // TestValidateGolden checks testdata/validate/*.asl.json against the
 // diagnostics in the matching .golden file (one String() line each). A file
-// whose name contains ".express." is validated as EXPRESS. Run with -update
-// to rewrite the goldens, then review the diff.
+// whose name contains ".express" is validated as EXPRESS.
 func TestValidateGolden(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "validate", "*.asl.json"))
-	if len(files) == 0 {
-		t.Fatal("no golden definitions")
-	}
-	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".asl.json")
-		t.Run(name, func(t *testing.T) {
-			def, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			typ := Standard
-			if strings.Contains(name, ".express") {
-				typ = Express
-			}
-			var buf bytes.Buffer
-			for _, d := range Validate(def, typ) {
-				buf.WriteString(d.String())
-				buf.WriteByte('\n')
-			}
-			golden := strings.TrimSuffix(f, ".asl.json") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if buf.String() != string(want) {
-				t.Errorf("diagnostics differ:\n got:\n%s\nwant:\n%s", buf.String(), want)
-			}
-		})
-	}
+	goldenTest(t, "validate", ".golden", func(t *testing.T, name string, def []byte) string {
+		typ := Standard
+		if strings.Contains(name, ".express") {
+			typ = Express
+		}
+		var b strings.Builder
+		for _, d := range Validate(def, typ) {
+			b.WriteString(d.String())
+			b.WriteByte('\n')
+		}
+		return b.String()
+	})
 }
 
 func TestCreateErrorJoin(t *testing.T) {

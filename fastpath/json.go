@@ -118,9 +118,9 @@ func (c *compactor) value(depth int) error {
 	}
 	switch b := c.src[c.i]; b {
 	case '{':
-		return c.object(depth + 1)
+		return c.container(depth+1, '}')
 	case '[':
-		return c.array(depth + 1)
+		return c.container(depth+1, ']')
 	case '"':
 		return c.str()
 	case 't':
@@ -146,89 +146,66 @@ func (c *compactor) literal(lit string) error {
 	return nil
 }
 
-// object = '{' [ string ':' value *( ',' string ':' value ) ] '}'
-func (c *compactor) object(depth int) error {
+// object = '{' [ member *( ',' member ) ] '}'; member = string ':' value
+// array  = '[' [ value *( ',' value ) ] ']'
+func (c *compactor) container(depth int, close byte) error {
 	if depth > c.maxDepth {
 		return ErrTooDeep
 	}
-	c.dst = append(c.dst, '{')
+	c.dst = append(c.dst, c.src[c.i])
 	c.i++
 	c.ws()
-	if c.i < len(c.src) && c.src[c.i] == '}' {
+	if c.i < len(c.src) && c.src[c.i] == close {
 		c.i++
-		c.dst = append(c.dst, '}')
+		c.dst = append(c.dst, close)
 		return nil
 	}
 	for {
 		c.ws()
-		if c.i >= len(c.src) || c.src[c.i] != '"' {
-			return c.fail("expected a string key")
+		if close == '}' {
+			if err := c.key(); err != nil {
+				return err
+			}
 		}
-		if err := c.str(); err != nil {
-			return err
-		}
-		c.ws()
-		if c.i >= len(c.src) || c.src[c.i] != ':' {
-			return c.fail("expected ':' after an object key")
-		}
-		c.i++
-		c.dst = append(c.dst, ':')
-		c.ws()
 		if err := c.value(depth); err != nil {
 			return err
 		}
 		c.ws()
 		if c.i >= len(c.src) {
-			return c.fail("unexpected end of input in an object")
+			return c.fail("unexpected end of input in " + containerName[close])
 		}
 		switch c.src[c.i] {
 		case ',':
 			c.i++
 			c.dst = append(c.dst, ',')
-		case '}':
+		case close:
 			c.i++
-			c.dst = append(c.dst, '}')
+			c.dst = append(c.dst, close)
 			return nil
 		default:
-			return c.fail("expected ',' or '}' in an object")
+			return c.fail("expected ',' or '" + string(close) + "' in " + containerName[close])
 		}
 	}
 }
 
-// array = '[' [ value *( ',' value ) ] ']'
-func (c *compactor) array(depth int) error {
-	if depth > c.maxDepth {
-		return ErrTooDeep
+var containerName = map[byte]string{'}': "an object", ']': "an array"}
+
+// key reads an object member's key and colon.
+func (c *compactor) key() error {
+	if c.i >= len(c.src) || c.src[c.i] != '"' {
+		return c.fail("expected a string key")
 	}
-	c.dst = append(c.dst, '[')
-	c.i++
+	if err := c.str(); err != nil {
+		return err
+	}
 	c.ws()
-	if c.i < len(c.src) && c.src[c.i] == ']' {
-		c.i++
-		c.dst = append(c.dst, ']')
-		return nil
+	if c.i >= len(c.src) || c.src[c.i] != ':' {
+		return c.fail("expected ':' after an object key")
 	}
-	for {
-		c.ws()
-		if err := c.value(depth); err != nil {
-			return err
-		}
-		c.ws()
-		if c.i >= len(c.src) {
-			return c.fail("unexpected end of input in an array")
-		}
-		switch c.src[c.i] {
-		case ',':
-			c.i++
-			c.dst = append(c.dst, ',')
-		case ']':
-			c.i++
-			c.dst = append(c.dst, ']')
-			return nil
-		default:
-			return c.fail("expected ',' or ']' in an array")
-		}
-	}
+	c.i++
+	c.dst = append(c.dst, ':')
+	c.ws()
+	return nil
 }
 
 // str = '"' *( unescaped / '\' escape ) '"'
