@@ -222,3 +222,106 @@ func TestInvalidInputIsAnError(t *testing.T) {
 		t.Fatalf("got %v, want a *fastpath.SyntaxError", err)
 	}
 }
+
+// inFlight counts concurrent calls of a Task function and remembers the
+// most seen at once.
+type inFlight struct {
+	mu       sync.Mutex
+	now, max int
+}
+
+func (c *inFlight) enter() {
+	c.mu.Lock()
+	c.now++
+	c.max = max(c.max, c.now)
+	c.mu.Unlock()
+}
+
+func (c *inFlight) leave() {
+	c.mu.Lock()
+	c.now--
+	c.mu.Unlock()
+}
+
+func TestParallelBranchesWithTasksOverlap(t *testing.T) {
+	// Each branch waits until the other has started: only concurrent
+	// branches can both finish (the rendezvous gives up after 10 s).
+	var started sync.WaitGroup
+	started.Add(2)
+	meet := func(ctx context.Context, input, dst []byte) ([]byte, error) {
+		started.Done()
+		done := make(chan struct{})
+		go func() { started.Wait(); close(done) }()
+		select {
+		case <-done:
+			return append(dst, input...), nil
+		case <-time.After(10 * time.Second):
+			return dst, &fastpath.Failure{Name: "NotConcurrent", Cause: "the other branch never started"}
+		}
+	}
+	def := `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+	 {"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:meet","Parameters":{"b":1},"End":true}}},
+	 {"StartAt":"B","States":{"B":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:meet","Parameters":{"b":2},"End":true}}}]}}}`
+	res := runMachine(t, def, `{}`, &fastpath.Options{Clock: fastpath.SystemClock{}, Invoker: fastpath.Funcs{fn("meet"): meet}})
+	if res.Status != fastpath.Succeeded || res.output != `[{"b":1},{"b":2}]` {
+		t.Fatalf("got %s %s %s: %s", res.Status, res.output, res.Error, res.Cause)
+	}
+}
+
+func TestMapMaxConcurrency(t *testing.T) {
+	for _, limit := range []int{1, 2, 0} {
+		var c inFlight
+		block := make(chan struct{})
+		work := func(ctx context.Context, input, dst []byte) ([]byte, error) {
+			c.enter()
+			defer c.leave()
+			select { // hold the slot a moment so that overlaps show
+			case <-block:
+			case <-time.After(20 * time.Millisecond):
+			}
+			return append(dst, input...), nil
+		}
+		def := `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":` + itoa(int64(limit)) + `,"End":true,
+		 "ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:work","End":true}}}}}}`
+		res := runMachine(t, def, `[1,2,3,4,5]`, &fastpath.Options{Clock: fastpath.SystemClock{}, Invoker: fastpath.Funcs{fn("work"): work}})
+		if res.Status != fastpath.Succeeded || res.output != `[1,2,3,4,5]` {
+			t.Fatalf("limit %d: got %s %s %s", limit, res.Status, res.output, res.Cause)
+		}
+		if limit > 0 && c.max > limit {
+			t.Errorf("limit %d: %d iterations ran at once", limit, c.max)
+		}
+	}
+}
+
+func TestParallelFailureCancelsOtherBranches(t *testing.T) {
+	wait := func(ctx context.Context, input, dst []byte) ([]byte, error) {
+		select {
+		case <-ctx.Done():
+			return dst, ctx.Err()
+		case <-time.After(10 * time.Second):
+			return dst, &fastpath.Failure{Name: "NotCancelled", Cause: "the branch was not cancelled"}
+		}
+	}
+	def := `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+	 {"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:wait","End":true}}},
+	 {"StartAt":"B","States":{"B":{"Type":"Fail","Error":"Boom","Cause":"branch B failed"}}}]}}}`
+	res := runMachine(t, def, `{}`, &fastpath.Options{Clock: fastpath.SystemClock{}, Invoker: fastpath.Funcs{fn("wait"): wait}})
+	if res.Status != fastpath.Failed || res.Error != "Boom" || res.Cause != "branch B failed" {
+		t.Fatalf("got %s %s: %s", res.Status, res.Error, res.Cause)
+	}
+}
+
+func TestConcurrentWaitsOnVirtualClock(t *testing.T) {
+	// Ten iterations wait 60 s each, concurrently: a minute passes, not ten,
+	// so the Express five-minute limit is not reached.
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,
+	 "ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}}}}`
+	clock := fastpath.NewVirtualClock(epoch)
+	res := runMachine(t, def, `[0,1,2,3,4,5,6,7,8,9]`, &fastpath.Options{Clock: clock})
+	if res.Status != fastpath.Succeeded {
+		t.Fatalf("got %s", res.Status)
+	}
+	if got := clock.Now().Sub(epoch); got != time.Minute {
+		t.Errorf("virtual time passed: %v, want 1m", got)
+	}
+}

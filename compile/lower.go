@@ -52,6 +52,7 @@ func lower(def []byte, typ MachineType) (prog *fastpath.Program, err error) {
 		l.prog.Timeout = time.Duration(intValue(t, "/TimeoutSeconds")) * time.Second
 	}
 	l.prog.Start = l.scope(def, "")
+	l.prog.Seal()
 	return l.prog, nil
 }
 

@@ -137,3 +137,25 @@ func (c *VirtualClock) Sleep(ctx context.Context, d time.Duration) error {
 	c.mu.Unlock()
 	return nil
 }
+
+// fork returns a clock for one concurrent branch: virtual time passes for
+// each branch on its own, as real time passes for all at once.
+func (c *VirtualClock) fork() Clock { return NewVirtualClock(c.Now()) }
+
+// join moves the clock to the end of a branch's time if that is later.
+func (c *VirtualClock) join(branch Clock) {
+	t := branch.Now()
+	c.mu.Lock()
+	if t.After(c.now) {
+		c.now = t
+	}
+	c.mu.Unlock()
+}
+
+// branchClock is a Clock that concurrent branches must not share, because
+// its time moves only when someone sleeps on it.
+type branchClock interface {
+	Clock
+	fork() Clock
+	join(branch Clock)
+}

@@ -109,7 +109,10 @@ type State struct {
 	HasToleratedCount    bool
 	ToleratedCountPath   *Path
 	Distributed          bool
-	UsesMapContext       bool // ItemSelector reads $$.Map
+	// Concurrent is set by Seal on Parallel and Map states whose branches
+	// wait or call tasks: those run on goroutines, the others inline.
+	Concurrent     bool
+	UsesMapContext bool // ItemSelector reads $$.Map
 }
 
 // Assign is a compiled Assign field: each variable slot gets the value of a

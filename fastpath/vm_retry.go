@@ -237,17 +237,81 @@ func (ex *Execution) runParallel(st *State, eff []byte) ([]byte, *Failure) {
 	}
 	ex.events++ // ParallelStateStarted
 	base := len(ex.spans)
-	for _, start := range st.Branches {
-		out, f := ex.runBranch(start, in)
-		if f != nil {
-			clear(ex.spans[base:])
-			ex.spans = ex.spans[:base]
-			return nil, f
-		}
-		ex.spans = append(ex.spans, out)
+	for range st.Branches {
+		ex.spans = append(ex.spans, in)
+	}
+	if f := ex.runBranches(st, base, len(st.Branches), branchPolicy{count: -1}); f != nil {
+		return nil, f
 	}
 	ex.events++ // ParallelStateSucceeded
 	return ex.collectArray(base), nil
+}
+
+// branchPolicy says how many failed branches a Map tolerates (a Parallel
+// tolerates none) and how many branches may run at once.
+type branchPolicy struct {
+	limit     int // concurrent branches, 0 for no limit
+	count     int // tolerated failures, -1 when unset
+	percent   float64
+	tolerance bool // percent is set
+	n         int  // number of branches, for the percentage
+}
+
+// failFast reports whether the first failure fails the state.
+func (p branchPolicy) failFast() bool { return p.count < 0 && !p.tolerance }
+
+// exceeded reports whether this many failures are more than tolerated.
+func (p branchPolicy) exceeded(failures int) bool {
+	return (p.count >= 0 && failures > p.count) || (p.tolerance && float64(failures)*100 > p.percent*float64(p.n))
+}
+
+var errToleranceExceeded = &Failure{Name: ErrExceedToleratedFailureThreshold, Cause: "The specified tolerated failure threshold was exceeded"}
+
+// branchStart is where branch i of a Parallel or Map state starts.
+func branchStart(st *State, i int) int {
+	if st.Kind == StateParallel {
+		return st.Branches[i]
+	}
+	return st.Processor
+}
+
+// runBranches runs the n branches whose inputs are ex.spans[base:] and
+// replaces each input with the branch's output (null for a tolerated
+// failure). Branches that only compute run one after another here; those
+// that wait or call tasks run concurrently (see runConcurrently). On
+// failure the spans are popped.
+func (ex *Execution) runBranches(st *State, base, n int, pol branchPolicy) *Failure {
+	var f *Failure
+	if st.Concurrent {
+		f = ex.runConcurrently(st, base, n, pol)
+	} else {
+		f = ex.runInline(st, base, n, pol)
+	}
+	if f != nil {
+		clear(ex.spans[base:])
+		ex.spans = ex.spans[:base]
+	}
+	return f
+}
+
+func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failure {
+	failures := 0
+	for i := 0; i < n; i++ {
+		ex.events++ // MapIterationStarted (a Parallel branch has no event)
+		out, f := ex.runBranch(branchStart(st, i), ex.spans[base+i])
+		ex.events++ // MapIterationSucceeded or MapIterationFailed
+		if f != nil {
+			if f == errTimedOut || f == errAborted || pol.failFast() {
+				return f
+			}
+			if failures++; pol.exceeded(failures) {
+				return errToleranceExceeded
+			}
+			out = jsonNull
+		}
+		ex.spans[base+i] = out
+	}
+	return nil
 }
 
 func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
@@ -266,16 +330,16 @@ func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 	if KindOf(items) != KindArray {
 		return nil, ex.stateError(ErrRuntime, "Item path "+itemsPathText(st)+" must point to a JSON array, but was "+KindOf(items).String())
 	}
-	if f := ex.mapLimits(st, eff); f != nil {
+	limit, f := ex.maxConcurrency(st, eff)
+	if f != nil {
 		return nil, f
 	}
-	percent, tolerance, count, f := ex.tolerance(st, eff)
-	if f != nil {
+	pol := branchPolicy{n: ArrayLen(items)}
+	if pol.percent, pol.tolerance, pol.count, f = ex.tolerance(st, eff); f != nil {
 		return nil, f
 	}
 	ex.events++ // MapStateStarted
 	base := len(ex.spans)
-	failures, n := 0, ArrayLen(items)
 	var it ArrayIter
 	it.Reset(items)
 	i := 0
@@ -287,29 +351,17 @@ func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 			in, f = ex.template(st.ItemSelector, eff)
 			ex.mapActive, ex.mapIndex, ex.mapItem = savedActive, savedIndex, savedItem
 			if f != nil {
-				ex.spans = ex.spans[:base]
-				return nil, f
-			}
-		}
-		ex.events++ // MapIterationStarted
-		out, f := ex.runBranch(st.Processor, in)
-		ex.events++ // MapIterationSucceeded or MapIterationFailed
-		if f != nil {
-			if f == errTimedOut || f == errAborted || (!tolerance && count < 0) {
 				clear(ex.spans[base:])
 				ex.spans = ex.spans[:base]
 				return nil, f
 			}
-			failures++
-			if (count >= 0 && failures > count) || (tolerance && float64(failures)*100 > percent*float64(n)) {
-				clear(ex.spans[base:])
-				ex.spans = ex.spans[:base]
-				return nil, &Failure{Name: ErrExceedToleratedFailureThreshold, Cause: "The specified tolerated failure threshold was exceeded"}
-			}
-			out = jsonNull
 		}
-		ex.spans = append(ex.spans, out)
+		ex.spans = append(ex.spans, in)
 		i++
+	}
+	pol.limit = limit
+	if f := ex.runBranches(st, base, i, pol); f != nil {
+		return nil, f
 	}
 	ex.events++ // MapStateSucceeded
 	return ex.collectArray(base), nil
@@ -322,24 +374,24 @@ func itemsPathText(st *State) string {
 	return st.ItemsPath.Text
 }
 
-// mapLimits checks MaxConcurrencyPath. Iterations run in order on the
-// execution's goroutine, which satisfies every concurrency limit.
-func (ex *Execution) mapLimits(st *State, eff []byte) *Failure {
+// maxConcurrency resolves MaxConcurrency or MaxConcurrencyPath: how many
+// iterations may run at once, 0 for no limit.
+func (ex *Execution) maxConcurrency(st *State, eff []byte) (int, *Failure) {
 	if st.MaxConcurrencyPath == nil {
-		return nil
+		return st.MaxConcurrency, nil
 	}
 	v, f := ex.pathValue(st.MaxConcurrencyPath, eff)
 	if f != nil {
-		return f
+		return 0, f
 	}
 	n, ok := numericField(v)
 	if !ok || n != math.Trunc(n) {
-		return ex.stateError(ErrRuntime, "The MaxConcurrencyPath field refers to value \""+displayValue(v)+"\" which is not a valid integer: "+st.MaxConcurrencyPath.Text)
+		return 0, ex.stateError(ErrRuntime, "The MaxConcurrencyPath field refers to value \""+displayValue(v)+"\" which is not a valid integer: "+st.MaxConcurrencyPath.Text)
 	}
 	if n < 0 {
-		return ex.stateError(ErrRuntime, "MaxConcurrency cannot be negative.")
+		return 0, ex.stateError(ErrRuntime, "MaxConcurrency cannot be negative.")
 	}
-	return nil
+	return int(min(n, math.MaxInt32)), nil
 }
 
 // tolerance resolves the Map's tolerated failures: the percentage and
