@@ -1,0 +1,197 @@
+package fastpath
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"time"
+)
+
+// maxInlineRetriers is how many Retry entries keep their attempt counters
+// on the stack; more than that is rare and allocates.
+const maxInlineRetriers = 8
+
+// runWithRetry runs a Task, Parallel or Map state, retrying and catching
+// its failures as its Retry and Catch fields say.
+func (ex *Execution) runWithRetry(st *State, raw []byte) ([]byte, int, *Failure) {
+	var inline [maxInlineRetriers]int
+	attempts := inline[:0]
+	if len(st.Retry) > maxInlineRetriers {
+		attempts = make([]int, len(st.Retry))
+	} else {
+		attempts = inline[:len(st.Retry)]
+	}
+	for {
+		mark := len(ex.arena)
+		out, f := ex.attempt(st, raw)
+		if f == nil {
+			return out, st.Next, nil
+		}
+		if f == errTimedOut || f == errAborted {
+			return nil, NoState, f
+		}
+		delay, retry := ex.retryDelay(st, f, attempts)
+		if !retry {
+			return ex.catch(st, raw, f)
+		}
+		ex.truncate(mark)
+		if f := ex.sleepUntil(ex.clock.Now().Add(delay)); f != nil {
+			return nil, NoState, f
+		}
+		ex.retryCount++
+	}
+}
+
+// retryDelay finds the first Retrier matching f and says whether it allows
+// another attempt and after how long.
+func (ex *Execution) retryDelay(st *State, f *Failure, attempts []int) (time.Duration, bool) {
+	for i := range st.Retry {
+		r := &st.Retry[i]
+		if !r.Errors.Matches(f.Name) {
+			continue
+		}
+		if attempts[i] >= r.MaxAttempts {
+			return 0, false
+		}
+		d := float64(r.Interval) * math.Pow(r.BackoffRate, float64(attempts[i]))
+		attempts[i]++
+		if r.MaxDelay > 0 && d > float64(r.MaxDelay) {
+			d = float64(r.MaxDelay)
+		}
+		if r.FullJitter {
+			d = rand.Float64() * d
+		}
+		return time.Duration(d), true
+	}
+	return 0, false
+}
+
+// catch applies the first Catcher that matches f, or fails the state.
+func (ex *Execution) catch(st *State, raw []byte, f *Failure) ([]byte, int, *Failure) {
+	for i := range st.Catch {
+		c := &st.Catch[i]
+		if !c.Errors.Matches(f.Name) {
+			continue
+		}
+		mark := len(ex.arena)
+		ex.arena = append(ex.arena, `{"Error":`...)
+		ex.arena = AppendQuotedString(ex.arena, f.Name)
+		ex.arena = append(ex.arena, `,"Cause":`...)
+		ex.arena = AppendQuotedString(ex.arena, f.Cause)
+		ex.arena = append(ex.arena, '}')
+		errOut := ex.arena[mark:len(ex.arena):len(ex.arena)]
+		if c.Assign != nil {
+			if f := ex.evalAssign(c.Assign, errOut); f != nil {
+				return nil, NoState, f
+			}
+		}
+		out, f := ex.resultPath(c.ResultPath, c.ResultPathNull, raw, errOut)
+		if f != nil {
+			return nil, NoState, f
+		}
+		if out, f = ex.outputPath(st, out); f != nil {
+			return nil, NoState, f
+		}
+		if c.Assign != nil {
+			ex.commitAssign(c.Assign)
+		}
+		ex.events++ // StateExited
+		return out, c.Next, nil
+	}
+	return nil, NoState, f
+}
+
+// attempt runs one try of a Task, Parallel or Map state up to its output.
+func (ex *Execution) attempt(st *State, raw []byte) ([]byte, *Failure) {
+	eff, f := ex.inputPath(st, raw)
+	if f != nil {
+		return nil, f
+	}
+	var result []byte
+	switch st.Kind {
+	case StateTask:
+		result, f = ex.runTask(st, eff)
+	case StateParallel:
+		result, f = ex.runParallel(st, eff)
+	case StateMap:
+		result, f = ex.runMap(st, eff)
+	}
+	if f != nil {
+		return nil, f
+	}
+	if st.ResultSelector != nil {
+		if result, f = ex.template(st.ResultSelector, result); f != nil {
+			return nil, f
+		}
+	}
+	return ex.finish(st, raw, result, st.Assign)
+}
+
+func (ex *Execution) runTask(st *State, eff []byte) ([]byte, *Failure) {
+	in := eff
+	var f *Failure
+	if st.Parameters != nil {
+		if in, f = ex.template(st.Parameters, eff); f != nil {
+			return nil, f
+		}
+	}
+	inv := ex.opts.Invoker
+	if inv == nil {
+		inv = Funcs(nil)
+	}
+	timeout := st.TaskTimeout
+	if st.TimeoutPath != nil {
+		v, f := ex.pathValue(st.TimeoutPath, eff)
+		if f != nil {
+			return nil, f
+		}
+		n, err := strconv.ParseInt(bytesToString(v), 10, 64)
+		if err != nil || n <= 0 {
+			return nil, ex.stateError(ErrRuntime, "The TimeoutSecondsPath parameter does not reference a positive integer: "+st.TimeoutPath.Text+" == "+displayValue(v))
+		}
+		timeout = time.Duration(n) * time.Second
+	}
+	ctx := ex.ctx
+	var cancel context.CancelFunc
+	if timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+	}
+	if dl, ok := ex.deadline(); ok {
+		if cancel == nil {
+			ctx, cancel = context.WithDeadline(ctx, dl)
+		} else if taskDl, _ := ctx.Deadline(); dl.Before(taskDl) {
+			cancel()
+			ctx, cancel = context.WithDeadline(ex.ctx, dl)
+		}
+	}
+	ex.events += 2 // TaskScheduled, TaskStarted
+	mark := len(ex.arena)
+	result, arena, err := inv.Invoke(ctx, st.Task, in, ex.arena)
+	if cancel != nil {
+		cancel()
+	}
+	ex.arena = arena
+	ex.events++ // TaskSucceeded or TaskFailed
+	if err != nil {
+		ex.truncate(mark)
+		switch {
+		case ex.ctx.Err() != nil:
+			return nil, errAborted
+		case ex.pastDeadline():
+			return nil, errTimedOut
+		case errors.Is(err, context.DeadlineExceeded):
+			return nil, &Failure{Name: ErrTimeout, noCause: true}
+		}
+		var tf *Failure
+		if errors.As(err, &tf) {
+			return nil, tf
+		}
+		return nil, &Failure{Name: ErrTaskFailed, Cause: err.Error()}
+	}
+	if len(result) > ex.maxBytes {
+		return nil, ex.dataLimit()
+	}
+	return result, nil
+}
