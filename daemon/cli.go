@@ -19,7 +19,7 @@ const (
 // and returns the process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") && !strings.Contains(args[0], "=") {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
@@ -28,8 +28,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "validate":
 		return validateCommand(args, stdout, stderr)
 	case "serve":
-		fmt.Fprintln(stderr, "stepd: the server is not part of this build yet; use 'stepd run' or 'stepd validate'")
-		return exitUsage
+		return serveCommand(args, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
@@ -39,11 +38,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 const usage = `Usage:
+  stepd [serve] [flags]          run a node (the default)
   stepd run DEFINITION.json [-input JSON | -input @FILE] [-json] [-type EXPRESS|STANDARD]
   stepd validate [-type EXPRESS|STANDARD] [-dump] FILE...
   stepd help
 
-Run 'stepd run -h' or 'stepd validate -h' for the flags of each.
+Run 'stepd serve -h', 'stepd run -h' or 'stepd validate -h' for the flags of each.
 `
 
 // parseInterspersed parses flags that may come before or after the
@@ -75,7 +75,7 @@ func envDefaults(fs *flag.FlagSet, getenv func(string) string) error {
 		if set[f.Name] || err != nil {
 			return
 		}
-		name := "STEPD_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		name := envName(f.Name)
 		if v := getenv(name); v != "" {
 			if e := f.Value.Set(v); e != nil {
 				err = fmt.Errorf("cannot use %s=%q: %w", name, v, e)
@@ -83,6 +83,11 @@ func envDefaults(fs *flag.FlagSet, getenv func(string) string) error {
 		}
 	})
 	return err
+}
+
+// envName is the environment variable that mirrors a flag.
+func envName(flagName string) string {
+	return "STEPD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
 // machineType is a flag value that accepts EXPRESS or STANDARD.

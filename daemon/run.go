@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -38,18 +37,9 @@ func (id *identity) stateMachineArn(name string) string {
 // their own shape, with a run id after the name.
 func (id *identity) executionArn(machine, name string, express bool) string {
 	if express {
-		return "arn:aws:states:" + id.region + ":" + id.account + ":express:" + machine + ":" + name + ":" + newUUID()
+		return "arn:aws:states:" + id.region + ":" + id.account + ":express:" + machine + ":" + name + ":" + string(newID(nil))
 	}
 	return "arn:aws:states:" + id.region + ":" + id.account + ":execution:" + machine + ":" + name
-}
-
-// newUUID returns a random (version 4) UUID.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // syncResponse is the StartSyncExecution response shape that `run -json`
@@ -113,7 +103,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	machine := machineName(files[0])
-	name := newUUID()
+	name := string(newID(nil))
 	opts := &fastpath.Options{
 		ExecutionArn:     id.executionArn(machine, name, typ == "EXPRESS"),
 		ExecutionName:    name,

@@ -1,0 +1,489 @@
+package daemon
+
+import (
+	"strings"
+	"time"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/stepd/stepd/compile"
+	"github.com/stepd/stepd/fastpath"
+)
+
+// awsAction is one action of the AWS Step Functions JSON 1.0 API: it reads
+// the request body and appends the response body to dst.
+type awsAction struct {
+	handle  func(s *server, body, dst []byte) ([]byte, *apiError)
+	metrics *httpMetrics
+}
+
+// awsActions maps the X-Amz-Target suffix to its handler. It is built once
+// and only read afterwards.
+var awsActions = map[string]*awsAction{}
+
+func init() {
+	for name, h := range map[string]func(*server, []byte, []byte) ([]byte, *apiError){
+		"CreateStateMachine":               (*server).createStateMachine,
+		"UpdateStateMachine":               (*server).updateStateMachine,
+		"DescribeStateMachine":             (*server).describeStateMachine,
+		"DeleteStateMachine":               (*server).deleteStateMachine,
+		"ListStateMachines":                (*server).listStateMachines,
+		"ValidateStateMachineDefinition":   (*server).validateDefinition,
+		"StartSyncExecution":               (*server).startSyncExecution,
+		"StartExecution":                   (*server).startExecution,
+		"StopExecution":                    (*server).stopExecution,
+		"DescribeExecution":                (*server).describeExecution,
+		"ListExecutions":                   (*server).listExecutions,
+		"DescribeStateMachineForExecution": (*server).describeStateMachineForExecution,
+		"PublishStateMachineVersion":       (*server).publishVersion,
+		"ListStateMachineVersions":         (*server).listVersions,
+		"DeleteStateMachineVersion":        (*server).deleteVersion,
+		"CreateStateMachineAlias":          (*server).createAlias,
+		"DescribeStateMachineAlias":        (*server).describeAlias,
+		"UpdateStateMachineAlias":          (*server).updateAlias,
+		"DeleteStateMachineAlias":          (*server).deleteAlias,
+		"ListStateMachineAliases":          (*server).listAliases,
+		"TagResource":                      (*server).tagResource,
+		"UntagResource":                    (*server).untagResource,
+		"ListTagsForResource":              (*server).listTags,
+	} {
+		awsActions[name] = &awsAction{handle: h, metrics: newHTTPMetrics(name)}
+	}
+}
+
+// decode parses a request body into v, answering AWS's
+// SerializationException for anything that is not a JSON object of the
+// right shape.
+func decode(body []byte, v any) *apiError {
+	if len(body) == 0 {
+		body = []byte("{}")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return apiErr("SerializationException", "Cannot parse the request body: %v", err)
+	}
+	return nil
+}
+
+// encode appends v's JSON to dst, without the HTML escaping of <, > and &
+// that AWS does not do either.
+func encode(dst []byte, v any) ([]byte, *apiError) {
+	b, err := json.MarshalNoEscape(v)
+	if err != nil {
+		return dst, apiErr("InternalFailure", "cannot encode the response: %v", err)
+	}
+	return append(dst, b...), nil
+}
+
+// epochTime marshals as AWS's JSON timestamps (seconds since the epoch).
+type epochTime time.Time
+
+func (t epochTime) MarshalJSON() ([]byte, error) { return appendEpoch(nil, time.Time(t)), nil }
+
+func required(field, value string) *apiError {
+	if value == "" {
+		return apiErr("ValidationException", "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", field)
+	}
+	return nil
+}
+
+// machineType checks a CreateStateMachine type, STANDARD by default.
+func machineTypeOf(t string) (string, *apiError) {
+	switch t {
+	case "":
+		return "STANDARD", nil
+	case "STANDARD", "EXPRESS":
+		return t, nil
+	}
+	return "", apiErr("ValidationException", "1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]", t)
+}
+
+// checkDefinition compiles a definition for a machine type, answering
+// InvalidDefinition with AWS's message when it is not valid.
+func checkDefinition(def, typ string) (*fastpath.Program, *apiError) {
+	if len(def) > 1<<20 {
+		return nil, apiErr("InvalidDefinition", "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The definition exceeds the maximum size of 1048576 bytes'")
+	}
+	prog, err := compile.Compile([]byte(def), compile.MachineType(typ))
+	if err != nil {
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "Invalid State Machine Definition") {
+			msg = "Invalid State Machine Definition: '" + msg + "'"
+		}
+		return nil, apiErr("InvalidDefinition", "%s", msg)
+	}
+	return prog, nil
+}
+
+func (s *server) machineByArn(arn string) (*machine, *apiError) {
+	if err := required("stateMachineArn", arn); err != nil {
+		return nil, err
+	}
+	name, qualifier, err := s.id.parseMachineArn(arn)
+	if err != nil {
+		return nil, err
+	}
+	snap := s.reg.snap.Load()
+	if qualifier != "" {
+		if v := snap.versions[arn]; v != nil {
+			return v, nil
+		}
+	} else if m := snap.machines[name]; m != nil {
+		return m, nil
+	}
+	return nil, apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn)
+}
+
+type tagList []tag
+
+// merge sets the tags in add, replacing existing keys.
+func (t tagList) merge(add []tag) []tag {
+	out := append([]tag(nil), t...)
+	for _, a := range add {
+		found := false
+		for i := range out {
+			if out[i].Key == a.Key {
+				out[i].Value, found = a.Value, true
+			}
+		}
+		if !found {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (s *server) createStateMachine(body, dst []byte) ([]byte, *apiError) {
+	var req struct {
+		Name                 string          `json:"name"`
+		Definition           string          `json:"definition"`
+		RoleArn              string          `json:"roleArn"`
+		Type                 string          `json:"type"`
+		LoggingConfiguration json.RawMessage `json:"loggingConfiguration"`
+		TracingConfiguration json.RawMessage `json:"tracingConfiguration"`
+		Tags                 []tag           `json:"tags"`
+		Publish              bool            `json:"publish"`
+		VersionDescription   string          `json:"versionDescription"`
+	}
+	if err := decode(body, &req); err != nil {
+		return dst, err
+	}
+	for field, v := range map[string]string{"name": req.Name, "definition": req.Definition, "roleArn": req.RoleArn} {
+		if err := required(field, v); err != nil {
+			return dst, err
+		}
+	}
+	if !validName(req.Name) {
+		return dst, apiErr("InvalidName", "Invalid Name: '%s'", req.Name)
+	}
+	typ, aerr := machineTypeOf(req.Type)
+	if aerr != nil {
+		return dst, aerr
+	}
+	prog, aerr := checkDefinition(req.Definition, typ)
+	if aerr != nil {
+		return dst, aerr
+	}
+	now := time.Now()
+	m := &machine{
+		Arn: s.id.stateMachineArn(req.Name), Name: req.Name, Type: typ, Definition: req.Definition,
+		RoleArn: req.RoleArn, Created: now, Updated: now, RevisionID: newRevisionID(),
+		Logging: req.LoggingConfiguration, Tracing: req.TracingConfiguration, Tags: req.Tags,
+		prog: prog, metrics: newMachineMetrics(req.Name), NextVersion: 1,
+	}
+	var versionArn string
+	err := s.reg.update(func(snap *snapshot) error {
+		if old := snap.machines[req.Name]; old != nil {
+			if old.Definition == m.Definition && old.RoleArn == m.RoleArn && old.Type == m.Type {
+				m = old // AWS answers an identical create with the existing machine
+				return nil
+			}
+			return apiErr("StateMachineAlreadyExists", "State Machine Already Exists: '%s'", m.Arn)
+		}
+		snap.machines[m.Name] = m
+		if req.Publish {
+			versionArn = publish(snap, m, req.VersionDescription, now)
+		}
+		return nil
+	})
+	if err != nil {
+		return dst, asAPIError(err)
+	}
+	return encode(dst, struct {
+		Arn        string    `json:"stateMachineArn"`
+		Created    epochTime `json:"creationDate"`
+		VersionArn string    `json:"stateMachineVersionArn,omitempty"`
+	}{m.Arn, epochTime(m.Created), versionArn})
+}
+
+// asAPIError passes an *apiError through and wraps anything else as an
+// internal failure.
+func asAPIError(err error) *apiError {
+	if ae, ok := err.(*apiError); ok {
+		return ae
+	}
+	return apiErr("InternalFailure", "%v", err)
+}
+
+// publish adds a version of m (the caller holds the registry's lock) and
+// returns its ARN.
+func publish(snap *snapshot, m *machine, description string, now time.Time) string {
+	n := max(m.NextVersion, 1)
+	v := *m
+	v.Arn, v.Version, v.Description, v.Created, v.Tags = versionArn(m.Arn, n), n, description, now, nil
+	snap.versions[v.Arn] = &v
+	next := *m
+	next.NextVersion = n + 1
+	snap.machines[m.Name] = &next
+	return v.Arn
+}
+
+func (s *server) updateStateMachine(body, dst []byte) ([]byte, *apiError) {
+	var req struct {
+		Arn                  string          `json:"stateMachineArn"`
+		Definition           *string         `json:"definition"`
+		RoleArn              *string         `json:"roleArn"`
+		LoggingConfiguration json.RawMessage `json:"loggingConfiguration"`
+		TracingConfiguration json.RawMessage `json:"tracingConfiguration"`
+		Publish              bool            `json:"publish"`
+		VersionDescription   string          `json:"versionDescription"`
+	}
+	if err := decode(body, &req); err != nil {
+		return dst, err
+	}
+	cur, aerr := s.machineByArn(req.Arn)
+	if aerr != nil {
+		return dst, aerr
+	}
+	if cur.Version != 0 {
+		return dst, apiErr("ValidationException", "Versions cannot be updated: '%s'", req.Arn)
+	}
+	if req.Definition == nil && req.RoleArn == nil && req.LoggingConfiguration == nil && req.TracingConfiguration == nil {
+		return dst, apiErr("MissingRequiredParameter", "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
+	}
+	var prog *fastpath.Program
+	if req.Definition != nil {
+		if prog, aerr = checkDefinition(*req.Definition, cur.Type); aerr != nil {
+			return dst, aerr
+		}
+	}
+	now := time.Now()
+	var out struct {
+		Updated    epochTime `json:"updateDate"`
+		RevisionID string    `json:"revisionId"`
+		VersionArn string    `json:"stateMachineVersionArn,omitempty"`
+	}
+	err := s.reg.update(func(snap *snapshot) error {
+		old := snap.machines[cur.Name]
+		if old == nil {
+			return apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", req.Arn)
+		}
+		m := *old
+		if req.Definition != nil {
+			m.Definition, m.prog = *req.Definition, prog
+		}
+		if req.RoleArn != nil {
+			m.RoleArn = *req.RoleArn
+		}
+		if req.LoggingConfiguration != nil {
+			m.Logging = req.LoggingConfiguration
+		}
+		if req.TracingConfiguration != nil {
+			m.Tracing = req.TracingConfiguration
+		}
+		m.Updated, m.RevisionID = now, newRevisionID()
+		snap.machines[m.Name] = &m
+		out.Updated, out.RevisionID = epochTime(now), m.RevisionID
+		if req.Publish {
+			out.VersionArn = publish(snap, &m, req.VersionDescription, now)
+		}
+		return nil
+	})
+	if err != nil {
+		return dst, asAPIError(err)
+	}
+	return encode(dst, out)
+}
+
+// loggingOrDefault is a machine's logging configuration as AWS describes
+// it when none was set.
+func loggingOrDefault(l json.RawMessage) json.RawMessage {
+	if len(l) == 0 {
+		return json.RawMessage(`{"level":"OFF","includeExecutionData":false}`)
+	}
+	return l
+}
+
+func tracingOrDefault(t json.RawMessage) json.RawMessage {
+	if len(t) == 0 {
+		return json.RawMessage(`{"enabled":false}`)
+	}
+	return t
+}
+
+type describedMachine struct {
+	Arn         string          `json:"stateMachineArn"`
+	Name        string          `json:"name"`
+	Status      string          `json:"status"`
+	Definition  string          `json:"definition"`
+	RoleArn     string          `json:"roleArn"`
+	Type        string          `json:"type"`
+	Created     epochTime       `json:"creationDate"`
+	Logging     json.RawMessage `json:"loggingConfiguration"`
+	Tracing     json.RawMessage `json:"tracingConfiguration"`
+	RevisionID  string          `json:"revisionId"`
+	Description string          `json:"description,omitempty"`
+}
+
+func describe(m *machine) describedMachine {
+	return describedMachine{
+		Arn: m.Arn, Name: m.Name, Status: "ACTIVE", Definition: m.Definition, RoleArn: m.RoleArn, Type: m.Type,
+		Created: epochTime(m.Created), Logging: loggingOrDefault(m.Logging), Tracing: tracingOrDefault(m.Tracing),
+		RevisionID: m.RevisionID, Description: m.Description,
+	}
+}
+
+func (s *server) describeStateMachine(body, dst []byte) ([]byte, *apiError) {
+	var req struct {
+		Arn string `json:"stateMachineArn"`
+	}
+	if err := decode(body, &req); err != nil {
+		return dst, err
+	}
+	m, err := s.machineByArn(req.Arn)
+	if err != nil {
+		return dst, err
+	}
+	return encode(dst, describe(m))
+}
+
+func (s *server) deleteStateMachine(body, dst []byte) ([]byte, *apiError) {
+	var req struct {
+		Arn string `json:"stateMachineArn"`
+	}
+	if err := decode(body, &req); err != nil {
+		return dst, err
+	}
+	m, aerr := s.machineByArn(req.Arn)
+	if aerr != nil {
+		return dst, aerr
+	}
+	if m.Version != 0 {
+		return dst, apiErr("ValidationException", "Use DeleteStateMachineVersion to delete a version: '%s'", req.Arn)
+	}
+	err := s.reg.update(func(snap *snapshot) error {
+		delete(snap.machines, m.Name)
+		for arn, v := range snap.versions {
+			if v.Name == m.Name {
+				delete(snap.versions, arn)
+			}
+		}
+		for arn, a := range snap.aliases {
+			if a.Machine == m.Name {
+				delete(snap.aliases, arn)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return dst, asAPIError(err)
+	}
+	return append(dst, "{}"...), nil
+}
+
+// page cuts items to one page of a paginated list: nextToken is the index
+// of the first item of the next page.
+func page[T any](items []T, token string, maxResults int) ([]T, string, *apiError) {
+	start := 0
+	if token != "" {
+		n, err := parseToken(token)
+		if err != nil || n > len(items) {
+			return nil, "", apiErr("InvalidToken", "Invalid Token: '%s'", token)
+		}
+		start = n
+	}
+	if maxResults <= 0 || maxResults > 1000 {
+		maxResults = 100
+	}
+	end := min(start+maxResults, len(items))
+	next := ""
+	if end < len(items) {
+		next = makeToken(end)
+	}
+	return items[start:end], next, nil
+}
+
+func (s *server) listStateMachines(body, dst []byte) ([]byte, *apiError) {
+	var req struct {
+		MaxResults int    `json:"maxResults"`
+		NextToken  string `json:"nextToken"`
+	}
+	if err := decode(body, &req); err != nil {
+		return dst, err
+	}
+	type item struct {
+		Arn     string    `json:"stateMachineArn"`
+		Name    string    `json:"name"`
+		Type    string    `json:"type"`
+		Created epochTime `json:"creationDate"`
+	}
+	var items []item
+	for _, m := range s.reg.snap.Load().machines {
+		items = append(items, item{m.Arn, m.Name, m.Type, epochTime(m.Created)})
+	}
+	sortBy(items, func(i item) string { return i.Name })
+	pageItems, next, err := page(items, req.NextToken, req.MaxResults)
+	if err != nil {
+		return dst, err
+	}
+	if pageItems == nil {
+		pageItems = []item{}
+	}
+	return encode(dst, struct {
+		StateMachines []item `json:"stateMachines"`
+		NextToken     string `json:"nextToken,omitempty"`
+	}{pageItems, next})
+}
+
+func (s *server) validateDefinition(body, dst []byte) ([]byte, *apiError) {
+	var req struct {
+		Definition string `json:"definition"`
+		Type       string `json:"type"`
+		Severity   string `json:"severity"`
+		MaxResults int    `json:"maxResults"`
+	}
+	if err := decode(body, &req); err != nil {
+		return dst, err
+	}
+	if err := required("definition", req.Definition); err != nil {
+		return dst, err
+	}
+	typ, aerr := machineTypeOf(req.Type)
+	if aerr != nil {
+		return dst, aerr
+	}
+	type diag struct {
+		Severity string `json:"severity"`
+		Code     string `json:"code"`
+		Message  string `json:"message"`
+		Location string `json:"location,omitempty"`
+	}
+	diags := []diag{}
+	result := "OK"
+	for _, d := range compile.Validate([]byte(req.Definition), compile.MachineType(typ)) {
+		if d.Severity == compile.SeverityError {
+			result = "FAIL"
+		} else if req.Severity == "ERROR" {
+			continue
+		}
+		diags = append(diags, diag{string(d.Severity), d.Code, d.Message, d.Location})
+	}
+	truncated := false
+	if req.MaxResults > 0 && len(diags) > req.MaxResults {
+		diags, truncated = diags[:req.MaxResults], true
+	}
+	return encode(dst, struct {
+		Result      string `json:"result"`
+		Diagnostics []diag `json:"diagnostics"`
+		Truncated   bool   `json:"truncated"`
+	}{result, diags, truncated})
+}

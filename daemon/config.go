@@ -1,0 +1,133 @@
+package daemon
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	json "github.com/goccy/go-json"
+)
+
+// Config is everything `stepd serve` is told. Each field has a flag of the
+// name in its `flag` tag, an environment variable STEPD_<NAME> and a key of
+// the same name in the JSON config file; a flag wins over the environment,
+// which wins over the file, which wins over the default.
+type Config struct {
+	Listen         string        `json:"listen"`
+	DataDir        string        `json:"data-dir"`
+	NodeID         string        `json:"node-id"`
+	RaftAddr       string        `json:"raft-addr"`
+	Join           string        `json:"join"`
+	Region         string        `json:"region"`
+	Account        string        `json:"account"`
+	LambdaEndpoint string        `json:"lambda-endpoint"`
+	MaxInFlight    int           `json:"max-inflight"`
+	MaxBodyBytes   int           `json:"max-body-bytes"`
+	ShutdownGrace  time.Duration `json:"shutdown-grace"`
+	RecentRuns     int           `json:"recent-executions"`
+}
+
+// DefaultConfig is a single node on loopback, as a sidecar wants it.
+func DefaultConfig() Config {
+	return Config{
+		Listen:        "127.0.0.1:8083",
+		DataDir:       "./stepd-data",
+		NodeID:        "node1",
+		RaftAddr:      "127.0.0.1:8084",
+		Region:        "us-east-1",
+		Account:       "123456789012",
+		MaxInFlight:   10000,
+		MaxBodyBytes:  1 << 20,
+		ShutdownGrace: 30 * time.Second,
+		RecentRuns:    10000,
+	}
+}
+
+// Validate reports the first setting that cannot work.
+func (c *Config) Validate() error {
+	switch {
+	case c.Listen == "":
+		return errors.New("-listen must not be empty")
+	case c.DataDir == "":
+		return errors.New("-data-dir must not be empty")
+	case len(c.Account) != 12 || strings.Trim(c.Account, "0123456789") != "":
+		return fmt.Errorf("-account must be 12 digits, not %q", c.Account)
+	case c.Region == "":
+		return errors.New("-region must not be empty")
+	case c.MaxInFlight < 1:
+		return errors.New("-max-inflight must be at least 1")
+	case c.MaxBodyBytes < 300*1024:
+		return errors.New("-max-body-bytes must leave room for a 256 KiB input (at least 307200)")
+	case c.Join != "":
+		return errors.New("-join: clustering arrives with the cluster issue; this build runs one node")
+	}
+	return nil
+}
+
+// register declares the serve flags on fs, with c's values as defaults.
+func (c *Config) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.Listen, "listen", c.Listen, "address of the API: host:port, or unix:/path/to.sock for a Unix socket")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for state machines (and later Raft state and history)")
+	fs.StringVar(&c.NodeID, "node-id", c.NodeID, "name of this node in a cluster")
+	fs.StringVar(&c.RaftAddr, "raft-addr", c.RaftAddr, "address of this node's Raft transport")
+	fs.StringVar(&c.Join, "join", c.Join, "API address of a running node to join (not in this build)")
+	fs.StringVar(&c.Region, "region", c.Region, "AWS region named in ARNs")
+	fs.StringVar(&c.Account, "account", c.Account, "AWS account id named in ARNs")
+	fs.StringVar(&c.LambdaEndpoint, "lambda-endpoint", c.LambdaEndpoint, "base URL of an AWS Lambda Invoke API for Lambda tasks (arrives with the task integrations)")
+	fs.IntVar(&c.MaxInFlight, "max-inflight", c.MaxInFlight, "executions running at once; more are refused with ThrottlingException rather than queued, so latency stays bounded under overload")
+	fs.IntVar(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body; AWS allows 1 MiB definitions and 256 KiB inputs (escaped inside JSON)")
+	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "on SIGTERM, how long in-flight executions may finish before the node exits")
+	fs.IntVar(&c.RecentRuns, "recent-executions", c.RecentRuns, "asynchronous executions kept in memory for DescribeExecution and ListExecutions")
+}
+
+// loadConfig resolves the configuration from args, the environment and
+// the config file that -config (or STEPD_CONFIG) names.
+func loadConfig(args []string, getenv func(string) string, fs *flag.FlagSet) (Config, error) {
+	c := DefaultConfig()
+	configFile := fs.String("config", "", "JSON file of settings, keys named as the flags; flags and STEPD_* variables win over it")
+	c.register(fs)
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return c, err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *configFile == "" {
+		*configFile = getenv("STEPD_CONFIG")
+	}
+	if *configFile != "" {
+		b, err := os.ReadFile(*configFile)
+		if err != nil {
+			return c, fmt.Errorf("cannot read the config file: %w", err)
+		}
+		var file map[string]json.RawMessage
+		if err := json.Unmarshal(b, &file); err != nil {
+			return c, fmt.Errorf("cannot parse the config file %s: %w", *configFile, err)
+		}
+		for name, raw := range file {
+			f := fs.Lookup(name)
+			if f == nil || name == "config" {
+				return c, fmt.Errorf("config file %s: unknown setting %q", *configFile, name)
+			}
+			if set[name] || getenv(envName(name)) != "" {
+				continue
+			}
+			var v any
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.UseNumber()
+			if err := dec.Decode(&v); err != nil {
+				return c, err
+			}
+			if err := f.Value.Set(fmt.Sprint(v)); err != nil {
+				return c, fmt.Errorf("config file %s: %s: %w", *configFile, name, err)
+			}
+		}
+	}
+	if err := envDefaults(fs, getenv); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}

@@ -1,0 +1,258 @@
+package daemon
+
+import (
+	"context"
+	"encoding/hex"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/stepd/stepd/fastpath"
+)
+
+// runner starts executions: synchronously for StartSyncExecution and the
+// REST API, in the background for StartExecution. It enforces the
+// in-flight cap and keeps recent background executions for Describe and
+// List.
+type runner struct {
+	reg      *registry
+	id       identity
+	invoker  fastpath.Invoker
+	maxRuns  int64
+	inFlight atomic.Int64
+
+	// background executions: their lifetime context, ended when the
+	// shutdown grace period is over, and a WaitGroup to drain them.
+	bgCtx context.Context
+	bg    sync.WaitGroup
+
+	recent *recentExecutions
+}
+
+var errThrottled = apiErr("ThrottlingException", "Rate exceeded")
+
+// acquire takes an in-flight slot, or refuses when the cap is reached:
+// overload is answered at once instead of queueing without bound.
+func (rn *runner) acquire() *apiError {
+	if rn.inFlight.Add(1) > rn.maxRuns {
+		rn.inFlight.Add(-1)
+		throttledTotal.Inc()
+		return errThrottled
+	}
+	inFlightGauge.Inc()
+	return nil
+}
+
+func (rn *runner) release() {
+	rn.inFlight.Add(-1)
+	inFlightGauge.Dec()
+}
+
+// newID returns a random 128-bit id in UUID form. Execution names and ARNs
+// need uniqueness, not secrecy, so the fast non-cryptographic generator
+// serves.
+func newID(dst []byte) []byte {
+	var b [16]byte
+	lo, hi := rand.Uint64(), rand.Uint64()
+	for i := 0; i < 8; i++ {
+		b[i], b[8+i] = byte(lo>>(8*i)), byte(hi>>(8*i))
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var h [36]byte
+	hex.Encode(h[0:8], b[0:4])
+	h[8] = '-'
+	hex.Encode(h[9:13], b[4:6])
+	h[13] = '-'
+	hex.Encode(h[14:18], b[6:8])
+	h[18] = '-'
+	hex.Encode(h[19:23], b[8:10])
+	h[23] = '-'
+	hex.Encode(h[24:36], b[10:16])
+	return append(dst, h[:]...)
+}
+
+// execution is the outcome of one run, in the shape the API reports.
+type execution struct {
+	Arn        string
+	MachineArn string
+	Name       string
+	Start      time.Time
+	Stop       time.Time
+	Status     string
+	Input      string
+	Output     *string
+	Error      *string
+	Cause      *string
+	machine    *machine
+}
+
+// run executes r's machine on input and fills e. Input that is not JSON
+// is refused with InvalidExecutionInput before anything runs.
+func (rn *runner) run(ctx context.Context, r resolved, e *execution, input []byte, sync bool) *apiError {
+	opts := fastpath.Options{
+		ExecutionArn:     e.Arn,
+		ExecutionName:    e.Name,
+		StateMachineArn:  r.arn,
+		StateMachineName: r.m.Name,
+		RoleArn:          r.m.RoleArn,
+		Synchronous:      sync,
+		Invoker:          rn.invoker,
+		StartTime:        e.Start,
+	}
+	ex := fastpath.AcquireExecution()
+	defer fastpath.ReleaseExecution(ex)
+	res, err := ex.Run(ctx, r.m.prog, input, &opts)
+	e.Stop = time.Now()
+	if err != nil {
+		return apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: '%v'", err)
+	}
+	e.Status = res.Status.String()
+	if res.Status == fastpath.Succeeded {
+		out := string(res.Output)
+		e.Output = &out
+	}
+	if res.HasError {
+		s := res.Error
+		e.Error = &s
+	}
+	if res.HasCause {
+		s := res.Cause
+		e.Cause = &s
+	}
+	r.m.metrics.byStatus[res.Status].Inc()
+	executionDuration.Update(e.Stop.Sub(e.Start).Seconds())
+	return nil
+}
+
+// executionArn is the ARN of an execution of r named name.
+func (rn *runner) executionArn(r resolved, name string) string {
+	return rn.id.executionArn(r.m.Name, name, r.m.Type == "EXPRESS")
+}
+
+// record is a background execution as Describe and List see it.
+type record struct {
+	mu     sync.Mutex
+	e      execution
+	cancel context.CancelFunc
+}
+
+func (rec *record) snapshot() execution {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return rec.e
+}
+
+// recentExecutions keeps the last background executions, evicting the
+// oldest finished ones beyond its capacity.
+type recentExecutions struct {
+	mu    sync.Mutex
+	max   int
+	byArn map[string]*record
+	order []*record // in start order
+}
+
+func newRecentExecutions(max int) *recentExecutions {
+	return &recentExecutions{max: max, byArn: map[string]*record{}}
+}
+
+func (re *recentExecutions) add(rec *record) {
+	re.mu.Lock()
+	defer re.mu.Unlock()
+	re.byArn[rec.e.Arn] = rec
+	re.order = append(re.order, rec)
+	for len(re.order) > re.max {
+		old := re.order[0]
+		if old.snapshot().Status == "RUNNING" {
+			break
+		}
+		delete(re.byArn, old.e.Arn)
+		re.order = re.order[1:]
+	}
+}
+
+func (re *recentExecutions) get(arn string) *record {
+	re.mu.Lock()
+	defer re.mu.Unlock()
+	return re.byArn[arn]
+}
+
+// list returns the executions started through machineArn (or its
+// versions and aliases), newest first, filtered by status when not "".
+func (re *recentExecutions) list(machineName, status string) []execution {
+	re.mu.Lock()
+	recs := append([]*record(nil), re.order...)
+	re.mu.Unlock()
+	var out []execution
+	for i := len(recs) - 1; i >= 0; i-- {
+		e := recs[i].snapshot()
+		if e.machine.Name != machineName || (status != "" && e.Status != status) {
+			continue
+		}
+		out = append(out, e)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.After(out[j].Start) })
+	return out
+}
+
+// startBackground starts an execution that outlives the request, as
+// StartExecution does.
+func (rn *runner) startBackground(r resolved, name string, input []byte) (execution, *apiError) {
+	if err := rn.acquire(); err != nil {
+		return execution{}, err
+	}
+	arn := rn.executionArn(r, name)
+	if old := rn.recent.get(arn); old != nil {
+		rn.release()
+		prev := old.snapshot()
+		if prev.Input == string(input) {
+			return prev, nil // AWS answers a repeated StartExecution with the same execution
+		}
+		return execution{}, apiErr("ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn)
+	}
+	ctx, cancel := context.WithCancel(rn.bgCtx)
+	rec := &record{cancel: cancel, e: execution{Arn: arn, MachineArn: r.arn, Name: name, Start: time.Now(), Status: "RUNNING", Input: string(input), machine: r.m}}
+	rn.recent.add(rec)
+	started := rec.e
+	rn.bg.Add(1)
+	go func() {
+		defer rn.bg.Done()
+		defer rn.release()
+		defer cancel()
+		e := started
+		if aerr := rn.run(ctx, r, &e, input, false); aerr != nil {
+			e.Status, e.Error, e.Cause = "FAILED", &aerr.Code, &aerr.Message
+		}
+		rec.mu.Lock()
+		if rec.e.Status == "RUNNING" { // not stopped meanwhile
+			rec.e = e
+		}
+		rec.mu.Unlock()
+	}()
+	return started, nil
+}
+
+// stop ends a background execution as ABORTED with the given error and
+// cause.
+func (rn *runner) stop(arn string, errName, cause *string) (time.Time, *apiError) {
+	rec := rn.recent.get(arn)
+	if rec == nil {
+		return time.Time{}, apiErr("ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", arn)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.e.Status == "RUNNING" {
+		rec.e.Status, rec.e.Stop, rec.e.Error, rec.e.Cause = "ABORTED", time.Now(), errName, cause
+		rec.cancel()
+	}
+	return rec.e.Stop, nil
+}
+
+// epoch renders a time as AWS's JSON timestamps: seconds since the epoch
+// with milliseconds.
+func appendEpoch(dst []byte, t time.Time) []byte {
+	return strconv.AppendFloat(dst, float64(t.UnixMilli())/1000, 'f', 3, 64)
+}

@@ -1,0 +1,207 @@
+package daemon
+
+import (
+	"bytes"
+	"strings"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/stepd/stepd/fastpath"
+)
+
+// The REST API, for a service beside stepd that wants one plain HTTP call
+// per execution:
+//
+//	PUT    /v1/state-machines/{name}[?type=EXPRESS|STANDARD]  body: the ASL definition
+//	GET    /v1/state-machines/{name}
+//	DELETE /v1/state-machines/{name}
+//	GET    /v1/state-machines
+//	POST   /v1/state-machines/{name}/executions[?name=...]   body: the input
+//
+// An execution that SUCCEEDED answers 200 with its output as the body.
+// One that FAILED or TIMED_OUT answers 422 with {"status","error","cause"}.
+// Requests that cannot run answer {"error": <AWS error code>, "cause":
+// <message>} with 400 (bad input or definition), 404 (no such machine),
+// 405 (wrong method), 429 (over the in-flight limit) or 500.
+
+var restStatus = map[string]int{
+	"StateMachineDoesNotExist": fasthttp.StatusNotFound,
+	"ThrottlingException":      fasthttp.StatusTooManyRequests,
+	"InternalFailure":          fasthttp.StatusInternalServerError,
+}
+
+var restMetrics = newHTTPMetrics("REST")
+
+func writeRESTError(ctx *fasthttp.RequestCtx, e *apiError) {
+	status, ok := restStatus[e.Code]
+	if !ok {
+		status = fasthttp.StatusBadRequest
+	}
+	restMetrics.count(status)
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("application/json")
+	b := append([]byte(`{"error":`), fastpath.AppendQuotedString(nil, e.Code)...)
+	b = append(b, `,"cause":`...)
+	b = fastpath.AppendQuotedString(b, e.Message)
+	ctx.SetBody(append(b, '}'))
+}
+
+func writeRESTJSON(ctx *fasthttp.RequestCtx, status int, body []byte) {
+	restMetrics.count(status)
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("application/json")
+	ctx.SetBody(body)
+}
+
+func (s *server) handleREST(ctx *fasthttp.RequestCtx) {
+	rest, ok := bytes.CutPrefix(ctx.Path(), []byte("/v1/state-machines"))
+	if !ok {
+		writeRESTError(ctx, apiErr("UnknownOperationException", "Unknown path %q", ctx.Path()))
+		return
+	}
+	rest = bytes.TrimPrefix(rest, []byte("/"))
+	name, sub, _ := bytes.Cut(rest, []byte("/"))
+	method := string(ctx.Method())
+	switch {
+	case len(name) == 0 && method == fasthttp.MethodGet:
+		s.restList(ctx)
+	case len(name) == 0:
+		writeRESTError(ctx, &apiError{Code: "MethodNotAllowed", Status: 405, Message: "use GET to list state machines"})
+	case string(sub) == "executions" && method == fasthttp.MethodPost:
+		s.restExecute(ctx, string(name))
+	case len(sub) > 0:
+		writeRESTError(ctx, apiErr("UnknownOperationException", "Unknown path %q", ctx.Path()))
+	case method == fasthttp.MethodPut:
+		s.restPut(ctx, string(name))
+	case method == fasthttp.MethodGet:
+		s.restDescribe(ctx, string(name))
+	case method == fasthttp.MethodDelete:
+		s.restDelete(ctx, string(name))
+	default:
+		ctx.SetStatusCode(fasthttp.StatusMethodNotAllowed)
+	}
+}
+
+func (s *server) restExecute(ctx *fasthttp.RequestCtx, name string) {
+	r, aerr := s.reg.resolve(s.id.stateMachineArn(name), pickWeighted)
+	if aerr != nil {
+		writeRESTError(ctx, aerr)
+		return
+	}
+	input := ctx.PostBody()
+	if len(bytes.TrimSpace(input)) == 0 {
+		input = []byte("{}")
+	}
+	if len(input) > fastpath.MaxPayloadBytes {
+		writeRESTError(ctx, apiErr("InvalidExecutionInput", "the input is %d bytes, more than the maximum of %d", len(input), fastpath.MaxPayloadBytes))
+		return
+	}
+	execName := string(ctx.QueryArgs().Peek("name"))
+	if execName != "" && !validName(execName) {
+		writeRESTError(ctx, apiErr("InvalidName", "Invalid Name: '%s'", execName))
+		return
+	}
+	e, aerr := s.runSync(r, execName, input)
+	if aerr != nil {
+		writeRESTError(ctx, aerr)
+		return
+	}
+	ctx.Response.Header.Set("X-Stepd-Execution-Arn", e.Arn)
+	if e.Output != nil {
+		writeRESTJSON(ctx, fasthttp.StatusOK, []byte(*e.Output))
+		return
+	}
+	b := append([]byte(`{"status":`), fastpath.AppendQuotedString(nil, e.Status)...)
+	if e.Error != nil {
+		b = append(b, `,"error":`...)
+		b = fastpath.AppendQuotedString(b, *e.Error)
+	}
+	if e.Cause != nil {
+		b = append(b, `,"cause":`...)
+		b = fastpath.AppendQuotedString(b, *e.Cause)
+	}
+	writeRESTJSON(ctx, fasthttp.StatusUnprocessableEntity, append(b, '}'))
+}
+
+// restPut creates the machine, or updates its definition when it exists.
+func (s *server) restPut(ctx *fasthttp.RequestCtx, name string) {
+	if !validName(name) {
+		writeRESTError(ctx, apiErr("InvalidName", "Invalid Name: '%s'", name))
+		return
+	}
+	typ, aerr := machineTypeOf(strings.ToUpper(string(ctx.QueryArgs().Peek("type"))))
+	if aerr != nil {
+		writeRESTError(ctx, aerr)
+		return
+	}
+	if len(ctx.QueryArgs().Peek("type")) == 0 {
+		typ = "EXPRESS" // the REST API is for synchronous calls
+	}
+	def := string(ctx.PostBody())
+	roleArn := string(ctx.QueryArgs().Peek("roleArn"))
+	if roleArn == "" {
+		roleArn = "arn:aws:iam::" + s.id.account + ":role/stepd"
+	}
+	created := false
+	err := s.reg.update(func(snap *snapshot) error {
+		now := time.Now()
+		old := snap.machines[name]
+		if old != nil && old.Type != typ {
+			return apiErr("StateMachineAlreadyExists", "State Machine Already Exists with type %s: '%s'", old.Type, old.Arn)
+		}
+		prog, aerr := checkDefinition(def, typ)
+		if aerr != nil {
+			return aerr
+		}
+		m := &machine{Arn: s.id.stateMachineArn(name), Name: name, Type: typ, RoleArn: roleArn, Created: now, NextVersion: 1, metrics: newMachineMetrics(name)}
+		if old != nil {
+			c := *old
+			m = &c
+		}
+		m.Definition, m.prog, m.Updated, m.RevisionID = def, prog, now, newRevisionID()
+		snap.machines[name] = m
+		created = old == nil
+		return nil
+	})
+	if err != nil {
+		writeRESTError(ctx, asAPIError(err))
+		return
+	}
+	status := fasthttp.StatusOK
+	if created {
+		status = fasthttp.StatusCreated
+	}
+	m := s.reg.snap.Load().machines[name]
+	body, _ := encode(nil, describe(m))
+	writeRESTJSON(ctx, status, body)
+}
+
+func (s *server) restDescribe(ctx *fasthttp.RequestCtx, name string) {
+	m := s.reg.snap.Load().machines[name]
+	if m == nil {
+		writeRESTError(ctx, apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", s.id.stateMachineArn(name)))
+		return
+	}
+	body, _ := encode(nil, describe(m))
+	writeRESTJSON(ctx, fasthttp.StatusOK, body)
+}
+
+func (s *server) restDelete(ctx *fasthttp.RequestCtx, name string) {
+	body := []byte(`{"stateMachineArn":` + string(fastpath.AppendQuotedString(nil, s.id.stateMachineArn(name))) + `}`)
+	if _, aerr := s.deleteStateMachine(body, nil); aerr != nil {
+		writeRESTError(ctx, aerr)
+		return
+	}
+	restMetrics.count(fasthttp.StatusNoContent)
+	ctx.SetStatusCode(fasthttp.StatusNoContent)
+}
+
+func (s *server) restList(ctx *fasthttp.RequestCtx) {
+	body, aerr := s.listStateMachines([]byte(`{"maxResults":1000}`), nil)
+	if aerr != nil {
+		writeRESTError(ctx, aerr)
+		return
+	}
+	writeRESTJSON(ctx, fasthttp.StatusOK, body)
+}

@@ -1,0 +1,212 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+	"github.com/valyala/fasthttp"
+)
+
+// server answers the AWS JSON API, the REST API, metrics and health checks
+// for one node.
+type server struct {
+	cfg  Config
+	id   identity
+	reg  *registry
+	runs *runner
+	log  *log.Logger
+
+	// ctx ends when the node stops for good: synchronous executions still
+	// running then are aborted.
+	ctx   context.Context
+	ready atomic.Bool
+	http  *fasthttp.Server
+	panic throttledLog
+}
+
+// newServer opens the registry in the data directory and prepares the
+// HTTP server; Serve starts answering.
+func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, error) {
+	id := identity{region: cfg.Region, account: cfg.Account}
+	reg, err := openRegistry(id, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{cfg: cfg, id: id, reg: reg, log: logger, ctx: ctx}
+	s.runs = &runner{reg: reg, id: id, maxRuns: int64(cfg.MaxInFlight), bgCtx: ctx, recent: newRecentExecutions(cfg.RecentRuns)}
+	s.http = &fasthttp.Server{
+		Handler:                       s.handle,
+		Name:                          "stepd",
+		MaxRequestBodySize:            cfg.MaxBodyBytes,
+		ReadTimeout:                   30 * time.Second, // a slow client cannot hold a connection for ever
+		WriteTimeout:                  6 * time.Minute,  // longer than the longest Express execution
+		IdleTimeout:                   2 * time.Minute,
+		ReadBufferSize:                16 << 10, // room for the headers of signed AWS requests
+		NoDefaultServerHeader:         false,
+		NoDefaultDate:                 true,
+		DisableHeaderNamesNormalizing: true,
+		Logger:                        logger,
+	}
+	return s, nil
+}
+
+// listen opens the API listener: TCP host:port, or unix:/path.
+func listen(addr string) (net.Listener, error) {
+	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
+		_ = os.Remove(path) // a stale socket from an earlier run
+		return net.Listen("unix", path)
+	}
+	return net.Listen("tcp", addr)
+}
+
+// serve answers on ln until Shutdown.
+func (s *server) serve(ln net.Listener) error {
+	s.ready.Store(true)
+	return s.http.Serve(ln)
+}
+
+// shutdown stops accepting requests, lets in-flight requests and
+// background executions finish until the grace period ends, then returns.
+func (s *server) shutdown(grace time.Duration) error {
+	s.ready.Store(false)
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := s.http.ShutdownWithContext(ctx)
+	done := make(chan struct{})
+	go func() { s.runs.bg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return fmt.Errorf("executions still running after %v", grace)
+	}
+	return err
+}
+
+var (
+	pathRoot    = []byte("/")
+	pathMetrics = []byte("/metrics")
+	pathHealth  = []byte("/healthz")
+	pathReady   = []byte("/readyz")
+	prefixREST  = []byte("/v1/")
+)
+
+// handle routes one request. It is the outermost handler, so it recovers
+// panics: a bug in one request answers InternalFailure and is counted and
+// logged (throttled), instead of taking the node down.
+func (s *server) handle(ctx *fasthttp.RequestCtx) {
+	defer func() {
+		if p := recover(); p != nil {
+			panicsTotal.Inc()
+			s.panic.printf(s.log, "panic serving %s %s: %v", ctx.Method(), ctx.Path(), p)
+			ctx.Response.Reset()
+			writeAPIError(ctx, apiErr("InternalFailure", "An internal error occurred"))
+		}
+	}()
+	path := ctx.Path()
+	switch {
+	case bytes.Equal(path, pathRoot) && ctx.IsPost():
+		s.handleAWS(ctx)
+	case bytes.HasPrefix(path, prefixREST):
+		s.handleREST(ctx)
+	case bytes.Equal(path, pathMetrics):
+		ctx.SetContentType("text/plain; version=0.0.4")
+		metrics.WritePrometheus(ctx, true)
+	case bytes.Equal(path, pathHealth):
+		ctx.SetBodyString("ok\n")
+	case bytes.Equal(path, pathReady):
+		if !s.ready.Load() {
+			ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
+			ctx.SetBodyString("shutting down\n")
+			return
+		}
+		ctx.SetBodyString("ready\n")
+	default:
+		ctx.SetStatusCode(fasthttp.StatusNotFound)
+		ctx.SetBodyString("not found\n")
+	}
+}
+
+const targetPrefix = "AWSStepFunctions."
+
+var (
+	headerTarget = []byte("X-Amz-Target")
+	jsonTypes    = [][]byte{[]byte("application/x-amz-json-1.0"), []byte("application/x-amz-json-1.1"), []byte("application/json")}
+)
+
+// handleAWS answers one AWS JSON 1.0 request.
+func (s *server) handleAWS(ctx *fasthttp.RequestCtx) {
+	target := ctx.Request.Header.PeekBytes(headerTarget)
+	name, ok := bytes.CutPrefix(target, []byte(targetPrefix))
+	action := awsActions[string(name)]
+	if !ok || action == nil {
+		writeAPIError(ctx, apiErr("UnknownOperationException", "Unknown operation: %q", target))
+		return
+	}
+	if !contentTypeOK(ctx.Request.Header.ContentType()) {
+		action.metrics.count(400)
+		writeAPIError(ctx, apiErr("SerializationException", "Content-Type must be application/x-amz-json-1.0, not %q", ctx.Request.Header.ContentType()))
+		return
+	}
+	bp := responsePool.Get().(*[]byte)
+	defer responsePool.Put(bp)
+	out, aerr := action.handle(s, ctx.PostBody(), (*bp)[:0])
+	*bp = out[:0]
+	if aerr != nil {
+		action.metrics.count(aerr.Status)
+		writeAPIError(ctx, aerr)
+		return
+	}
+	action.metrics.count(200)
+	ctx.Response.Header.SetContentType("application/x-amz-json-1.0")
+	ctx.SetBody(out)
+}
+
+// responsePool holds the buffers responses are built in before fasthttp
+// copies them out.
+var responsePool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+func contentTypeOK(ct []byte) bool {
+	ct, _, _ = bytes.Cut(ct, []byte(";"))
+	for _, t := range jsonTypes {
+		if bytes.EqualFold(bytes.TrimSpace(ct), t) {
+			return true
+		}
+	}
+	return false
+}
+
+func writeAPIError(ctx *fasthttp.RequestCtx, e *apiError) {
+	ctx.SetStatusCode(e.Status)
+	ctx.Response.Header.SetContentType("application/x-amz-json-1.0")
+	ctx.Response.Header.Set("X-Amzn-ErrorType", e.Code)
+	ctx.SetBody(appendErrorBody(nil, e))
+}
+
+// throttledLog prints at most one message a second, counting the rest, so
+// a flood of bad requests cannot flood the log.
+type throttledLog struct {
+	last       atomic.Int64
+	suppressed atomic.Int64
+}
+
+func (t *throttledLog) printf(l *log.Logger, format string, args ...any) {
+	now := time.Now().UnixNano()
+	last := t.last.Load()
+	if now-last < int64(time.Second) || !t.last.CompareAndSwap(last, now) {
+		t.suppressed.Add(1)
+		return
+	}
+	if n := t.suppressed.Swap(0); n > 0 {
+		format += fmt.Sprintf(" (%d more suppressed)", n)
+	}
+	l.Printf(format, args...)
+}
