@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 	"unsafe"
 
 	"github.com/stepd/stepd/fastpath"
@@ -110,7 +109,7 @@ func (s *server) runSync(r resolved, name string, input []byte) (execution, *api
 		var id [36]byte
 		name = string(newID(id[:0]))
 	}
-	e := execution{Arn: s.runs.executionArn(r, name), MachineArn: r.arn, Name: name, Start: time.Now(), machine: r.m}
+	e := execution{Arn: s.runs.executionArn(r, name), MachineArn: r.arn, Name: name, Start: s.runs.now(), machine: r.m}
 	if aerr := s.runs.run(s.ctx, r, &e, input, true); aerr != nil {
 		return execution{}, aerr
 	}

@@ -21,6 +21,7 @@ type runner struct {
 	reg      *registry
 	id       identity
 	invoker  fastpath.Invoker
+	clock    fastpath.Clock // nil: the system clock; tests use a virtual one
 	maxRuns  int64
 	inFlight atomic.Int64
 
@@ -30,6 +31,15 @@ type runner struct {
 	bg    sync.WaitGroup
 
 	recent *recentExecutions
+}
+
+// now reads the runner's clock: execution start and stop times and the
+// engine's deadlines must come from the same one.
+func (rn *runner) now() time.Time {
+	if rn.clock != nil {
+		return rn.clock.Now()
+	}
+	return time.Now()
 }
 
 var errThrottled = apiErr("ThrottlingException", "Rate exceeded")
@@ -101,12 +111,13 @@ func (rn *runner) run(ctx context.Context, r resolved, e *execution, input []byt
 		RoleArn:          r.m.RoleArn,
 		Synchronous:      sync,
 		Invoker:          rn.invoker,
+		Clock:            rn.clock,
 		StartTime:        e.Start,
 	}
 	ex := fastpath.AcquireExecution()
 	defer fastpath.ReleaseExecution(ex)
 	res, err := ex.Run(ctx, r.m.prog, input, &opts)
-	e.Stop = time.Now()
+	e.Stop = rn.now()
 	if err != nil {
 		return apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: '%v'", err)
 	}
@@ -214,7 +225,7 @@ func (rn *runner) startBackground(r resolved, name string, input []byte) (execut
 		return execution{}, apiErr("ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn)
 	}
 	ctx, cancel := context.WithCancel(rn.bgCtx)
-	rec := &record{cancel: cancel, e: execution{Arn: arn, MachineArn: r.arn, Name: name, Start: time.Now(), Status: "RUNNING", Input: string(input), machine: r.m}}
+	rec := &record{cancel: cancel, e: execution{Arn: arn, MachineArn: r.arn, Name: name, Start: rn.now(), Status: "RUNNING", Input: string(input), machine: r.m}}
 	rn.recent.add(rec)
 	started := rec.e
 	rn.bg.Add(1)
@@ -245,7 +256,7 @@ func (rn *runner) stop(arn string, errName, cause *string) (time.Time, *apiError
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	if rec.e.Status == "RUNNING" {
-		rec.e.Status, rec.e.Stop, rec.e.Error, rec.e.Cause = "ABORTED", time.Now(), errName, cause
+		rec.e.Status, rec.e.Stop, rec.e.Error, rec.e.Cause = "ABORTED", rn.now(), errName, cause
 		rec.cancel()
 	}
 	return rec.e.Stop, nil
