@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/stepd/stepd/fastpath"
@@ -92,61 +93,99 @@ func (s *server) startSyncExecution(body, dst []byte) ([]byte, *apiError) {
 	if r.m.Type != "EXPRESS" {
 		return dst, apiErr("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
 	}
-	e, aerr := s.runSync(r, req.name, req.input)
-	if aerr != nil {
-		return dst, aerr
-	}
-	return appendSyncResponse(dst, &e, req.input), nil
+	aerr = s.execSync(r, req.name, req.input, func(sr *syncResult) {
+		dst = appendSyncResponse(dst, sr, req.input)
+	})
+	return dst, aerr
 }
 
-// runSync runs an execution to its end within the request.
-func (s *server) runSync(r resolved, name string, input []byte) (execution, *apiError) {
+// syncResult is a finished synchronous execution. Its strings and output
+// are valid only during the reply callback of execSync.
+type syncResult struct {
+	arn, machineArn, name string
+	start, stop           time.Time
+	res                   *fastpath.Result
+}
+
+// syncCall holds what one synchronous execution needs besides the engine,
+// pooled so that a request allocates nothing for it.
+type syncCall struct {
+	opts   fastpath.Options
+	arn    []byte
+	name   [36]byte
+	result syncResult
+	res    fastpath.Result
+}
+
+var syncCallPool = sync.Pool{New: func() any { return &syncCall{} }}
+
+// execSync runs an execution to its end within the request and hands the
+// result to reply before the execution's memory is reused.
+func (s *server) execSync(r resolved, name string, input []byte, reply func(*syncResult)) *apiError {
 	if aerr := s.runs.acquire(); aerr != nil {
-		return execution{}, aerr
+		return aerr
 	}
 	defer s.runs.release()
+	c := syncCallPool.Get().(*syncCall)
+	defer syncCallPool.Put(c)
 	if name == "" {
-		var id [36]byte
-		name = string(newID(id[:0]))
+		name = bytesString(newID(c.name[:0]))
 	}
-	e := execution{Arn: s.runs.executionArn(r, name), MachineArn: r.arn, Name: name, Start: s.runs.now(), machine: r.m}
-	if aerr := s.runs.run(s.ctx, r, &e, input, true); aerr != nil {
-		return execution{}, aerr
+	c.arn = s.id.appendExecutionArn(c.arn[:0], r.m.Name, name, r.m.Type == "EXPRESS")
+	sr := &c.result
+	*sr = syncResult{arn: bytesString(c.arn), machineArn: r.arn, name: name, start: s.runs.now()}
+	c.opts = fastpath.Options{
+		ExecutionArn: sr.arn, ExecutionName: name, StateMachineArn: r.arn, StateMachineName: r.m.Name,
+		RoleArn: r.m.RoleArn, Synchronous: true, Invoker: s.runs.invoker, Clock: s.runs.clock, StartTime: sr.start,
 	}
-	return e, nil
+	ex := fastpath.AcquireExecution()
+	defer fastpath.ReleaseExecution(ex)
+	var err error
+	c.res, err = ex.Run(s.ctx, r.m.prog, input, &c.opts)
+	sr.stop = s.runs.now()
+	if err != nil {
+		return apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: '%v'", err)
+	}
+	r.m.metrics.byStatus[c.res.Status].Inc()
+	executionDuration.Update(sr.stop.Sub(sr.start).Seconds())
+	sr.res = &c.res
+	reply(sr)
+	*sr, c.res = syncResult{}, fastpath.Result{}
+	return nil
 }
 
 // appendSyncResponse appends a StartSyncExecution response.
-func appendSyncResponse(dst []byte, e *execution, input []byte) []byte {
+func appendSyncResponse(dst []byte, sr *syncResult, input []byte) []byte {
+	res := sr.res
 	dst = append(dst, `{"executionArn":`...)
-	dst = fastpath.AppendQuotedString(dst, e.Arn)
+	dst = fastpath.AppendQuotedString(dst, sr.arn)
 	dst = append(dst, `,"stateMachineArn":`...)
-	dst = fastpath.AppendQuotedString(dst, e.MachineArn)
+	dst = fastpath.AppendQuotedString(dst, sr.machineArn)
 	dst = append(dst, `,"name":`...)
-	dst = fastpath.AppendQuotedString(dst, e.Name)
+	dst = fastpath.AppendQuotedString(dst, sr.name)
 	dst = append(dst, `,"startDate":`...)
-	dst = appendEpoch(dst, e.Start)
+	dst = appendEpoch(dst, sr.start)
 	dst = append(dst, `,"stopDate":`...)
-	dst = appendEpoch(dst, e.Stop)
+	dst = appendEpoch(dst, sr.stop)
 	dst = append(dst, `,"status":"`...)
-	dst = append(dst, e.Status...)
+	dst = append(dst, res.Status.String()...)
 	dst = append(dst, `","input":`...)
 	dst = fastpath.AppendQuoted(dst, input)
 	dst = append(dst, `,"inputDetails":{"included":true}`...)
-	if e.Output != nil {
+	if res.Status == fastpath.Succeeded {
 		dst = append(dst, `,"output":`...)
-		dst = fastpath.AppendQuotedString(dst, *e.Output)
+		dst = fastpath.AppendQuoted(dst, res.Output)
 		dst = append(dst, `,"outputDetails":{"included":true}`...)
 	}
-	if e.Error != nil {
+	if res.HasError {
 		dst = append(dst, `,"error":`...)
-		dst = fastpath.AppendQuotedString(dst, *e.Error)
+		dst = fastpath.AppendQuotedString(dst, res.Error)
 	}
-	if e.Cause != nil {
+	if res.HasCause {
 		dst = append(dst, `,"cause":`...)
-		dst = fastpath.AppendQuotedString(dst, *e.Cause)
+		dst = fastpath.AppendQuotedString(dst, res.Cause)
 	}
-	billed := max(100, (e.Stop.Sub(e.Start).Milliseconds()+99)/100*100)
+	billed := max(100, (sr.stop.Sub(sr.start).Milliseconds()+99)/100*100)
 	dst = append(dst, `,"billingDetails":{"billedMemoryUsedInMB":64,"billedDurationInMilliseconds":`...)
 	dst = strconv.AppendInt(dst, billed, 10)
 	return append(dst, "}}"...)

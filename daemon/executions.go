@@ -262,8 +262,11 @@ func (rn *runner) stop(arn string, errName, cause *string) (time.Time, *apiError
 	return rec.e.Stop, nil
 }
 
-// epoch renders a time as AWS's JSON timestamps: seconds since the epoch
-// with milliseconds.
+// appendEpoch appends a time as AWS's JSON timestamps: seconds since the
+// epoch with three decimals.
 func appendEpoch(dst []byte, t time.Time) []byte {
-	return strconv.AppendFloat(dst, float64(t.UnixMilli())/1000, 'f', 3, 64)
+	ms := t.UnixMilli()
+	dst = strconv.AppendInt(dst, ms/1000, 10)
+	frac := ms % 1000
+	return append(dst, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
 }

@@ -258,13 +258,24 @@ func (r *registry) resolve(arn string, pick func(n int) int) (resolved, *apiErro
 // parseMachineArn splits a state machine, version or alias ARN into the
 // machine's name and the qualifier after it ("" for the machine itself).
 func (id *identity) parseMachineArn(arn string) (name, qualifier string, err *apiError) {
-	prefix := "arn:aws:states:" + id.region + ":" + id.account + ":stateMachine:"
-	rest, ok := strings.CutPrefix(arn, prefix)
+	rest, ok := cutMachinePrefix(arn, id)
 	if !ok || rest == "" {
 		return "", "", apiErr("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: %s'", arn)
 	}
 	name, qualifier, _ = strings.Cut(rest, ":")
 	return name, qualifier, nil
+}
+
+// cutMachinePrefix cuts "arn:aws:states:<region>:<account>:stateMachine:"
+// from arn without building that prefix.
+func cutMachinePrefix(arn string, id *identity) (string, bool) {
+	for _, part := range [...]string{"arn:aws:states:", id.region, ":", id.account, ":stateMachine:"} {
+		var ok bool
+		if arn, ok = strings.CutPrefix(arn, part); !ok {
+			return "", false
+		}
+	}
+	return arn, true
 }
 
 // validName checks AWS's rules for state machine, alias and execution

@@ -102,26 +102,27 @@ func (s *server) restExecute(ctx *fasthttp.RequestCtx, name string) {
 		writeRESTError(ctx, apiErr("InvalidName", "Invalid Name: '%s'", execName))
 		return
 	}
-	e, aerr := s.runSync(r, execName, input)
+	aerr = s.execSync(r, execName, input, func(sr *syncResult) {
+		ctx.Response.Header.Set("X-Stepd-Execution-Arn", sr.arn)
+		res := sr.res
+		if res.Status == fastpath.Succeeded {
+			writeRESTJSON(ctx, fasthttp.StatusOK, res.Output)
+			return
+		}
+		b := append([]byte(`{"status":`), fastpath.AppendQuotedString(nil, res.Status.String())...)
+		if res.HasError {
+			b = append(b, `,"error":`...)
+			b = fastpath.AppendQuotedString(b, res.Error)
+		}
+		if res.HasCause {
+			b = append(b, `,"cause":`...)
+			b = fastpath.AppendQuotedString(b, res.Cause)
+		}
+		writeRESTJSON(ctx, fasthttp.StatusUnprocessableEntity, append(b, '}'))
+	})
 	if aerr != nil {
 		writeRESTError(ctx, aerr)
-		return
 	}
-	ctx.Response.Header.Set("X-Stepd-Execution-Arn", e.Arn)
-	if e.Output != nil {
-		writeRESTJSON(ctx, fasthttp.StatusOK, []byte(*e.Output))
-		return
-	}
-	b := append([]byte(`{"status":`), fastpath.AppendQuotedString(nil, e.Status)...)
-	if e.Error != nil {
-		b = append(b, `,"error":`...)
-		b = fastpath.AppendQuotedString(b, *e.Error)
-	}
-	if e.Cause != nil {
-		b = append(b, `,"cause":`...)
-		b = fastpath.AppendQuotedString(b, *e.Cause)
-	}
-	writeRESTJSON(ctx, fasthttp.StatusUnprocessableEntity, append(b, '}'))
 }
 
 // restPut creates the machine, or updates its definition when it exists.

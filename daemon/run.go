@@ -36,10 +36,28 @@ func (id *identity) stateMachineArn(name string) string {
 // executionArn returns the ARN of an execution; Express executions have
 // their own shape, with a run id after the name.
 func (id *identity) executionArn(machine, name string, express bool) string {
+	return string(id.appendExecutionArn(nil, machine, name, express))
+}
+
+// appendExecutionArn appends the ARN executionArn returns.
+func (id *identity) appendExecutionArn(dst []byte, machine, name string, express bool) []byte {
+	dst = append(dst, "arn:aws:states:"...)
+	dst = append(dst, id.region...)
+	dst = append(dst, ':')
+	dst = append(dst, id.account...)
 	if express {
-		return "arn:aws:states:" + id.region + ":" + id.account + ":express:" + machine + ":" + name + ":" + string(newID(nil))
+		dst = append(dst, ":express:"...)
+	} else {
+		dst = append(dst, ":execution:"...)
 	}
-	return "arn:aws:states:" + id.region + ":" + id.account + ":execution:" + machine + ":" + name
+	dst = append(dst, machine...)
+	dst = append(dst, ':')
+	dst = append(dst, name...)
+	if express {
+		dst = append(dst, ':')
+		dst = newID(dst)
+	}
+	return dst
 }
 
 // syncResponse is the StartSyncExecution response shape that `run -json`

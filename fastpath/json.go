@@ -596,7 +596,7 @@ func AppendQuoted(dst []byte, s []byte) []byte {
 	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
+		if !mustEscape[c] {
 			continue
 		}
 		dst = append(dst, s[start:i]...)
@@ -623,6 +623,15 @@ func AppendQuoted(dst []byte, s []byte) []byte {
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
 }
+
+// mustEscape marks the bytes AppendQuoted escapes.
+var mustEscape = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
 
 // AppendQuotedString is AppendQuoted for a string.
 func AppendQuotedString(dst []byte, s string) []byte {
