@@ -44,17 +44,15 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 	s := &server{cfg: cfg, id: id, reg: reg, log: logger, ctx: ctx}
 	s.runs = &runner{reg: reg, id: id, maxRuns: int64(cfg.MaxInFlight), bgCtx: ctx, recent: newRecentExecutions(cfg.RecentRuns)}
 	s.http = &fasthttp.Server{
-		Handler:                       s.handle,
-		Name:                          "stepd",
-		MaxRequestBodySize:            cfg.MaxBodyBytes,
-		ReadTimeout:                   30 * time.Second, // a slow client cannot hold a connection for ever
-		WriteTimeout:                  6 * time.Minute,  // longer than the longest Express execution
-		IdleTimeout:                   2 * time.Minute,
-		ReadBufferSize:                16 << 10, // room for the headers of signed AWS requests
-		NoDefaultServerHeader:         false,
-		NoDefaultDate:                 true,
-		DisableHeaderNamesNormalizing: true,
-		Logger:                        logger,
+		Handler:            s.handle,
+		Name:               "stepd",
+		MaxRequestBodySize: cfg.MaxBodyBytes,
+		ReadTimeout:        30 * time.Second, // a slow client cannot hold a connection for ever
+		WriteTimeout:       6 * time.Minute,  // longer than the longest Express execution
+		IdleTimeout:        2 * time.Minute,
+		ReadBufferSize:     16 << 10, // room for the headers of signed AWS requests
+		NoDefaultDate:      true,
+		Logger:             logger,
 	}
 	return s, nil
 }
