@@ -213,6 +213,9 @@ func noHostPrefix(st *middleware.Stack) error {
 		}), middleware.Before)
 }
 
+// sdkOptions are the SDK middleware options of every test client.
+var sdkOptions = []func(*middleware.Stack) error{noHostPrefix}
+
 // newClient returns an SDK client for a server in us-east-1. It does not
 // retry, so a test sees every error the server answers (the SDK would
 // otherwise retry ThrottlingException).
@@ -224,7 +227,7 @@ func newClientIn(p *stepdProc, region string) *sfn.Client {
 		BaseEndpoint: aws.String(p.url()),
 		Credentials:  testCredentials,
 		Retryer:      aws.NopRetryer{},
-		APIOptions:   []func(*middleware.Stack) error{noHostPrefix},
+		APIOptions:   sdkOptions,
 	})
 }
 
