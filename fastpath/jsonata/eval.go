@@ -194,6 +194,17 @@ func evalWildcard(input any) any {
 	if a, ok := input.(*Array); ok && a.outerWrapper && len(a.Items) > 0 {
 		input = a.Items[0]
 	}
+	if a, ok := input.(*Array); ok {
+		// JavaScript's Object.keys on an array yields its indices
+		for _, v := range a.Items {
+			if inner, ok := v.(*Array); ok {
+				results.Items = flattenInto(results.Items, inner)
+				results.sequence = false
+			} else {
+				results.Items = append(results.Items, v)
+			}
+		}
+	}
 	if o, ok := input.(*Object); ok {
 		for _, k := range o.keys {
 			v := o.vals[k]

@@ -9,7 +9,10 @@ func (ev *evaluator) evalPath(n *node, input any, e *env) any {
 	if a, ok := input.(*Array); ok && n.steps[0].typ != ntVariable {
 		inputSeq = a
 	} else {
-		inputSeq = seqOf(input)
+		// like JavaScript's createSequence(input): one item even when the
+		// input is undefined, so a first step such as a function call or
+		// constructor still runs
+		inputSeq = &Array{Items: []any{input}, sequence: true}
 	}
 	var resultSeq *Array
 	isTuple := false
@@ -403,8 +406,7 @@ func (ev *evaluator) evalGroup(g *groupSpec, input any, e *env) any {
 	var order []string
 	for _, item := range items {
 		ienv, ctx := e, item
-		if reduce {
-			t := item.(tuple)
+		if t, ok := item.(tuple); reduce && ok {
 			ienv = frameFromTuple(e, t)
 			ctx = t["@"]
 		}
@@ -449,8 +451,8 @@ func (ev *evaluator) evalGroup(g *groupSpec, input any, e *env) any {
 // of each variable.
 func reduceTupleStream(v any) tuple {
 	arr, ok := v.(*Array)
-	if !ok {
-		t := v.(tuple)
+	if !ok || len(arr.Items) == 0 {
+		t, _ := v.(tuple)
 		out := make(tuple, len(t))
 		for k, x := range t {
 			out[k] = x
@@ -458,11 +460,13 @@ func reduceTupleStream(v any) tuple {
 		return out
 	}
 	out := tuple{}
-	for k, x := range arr.Items[0].(tuple) {
+	first, _ := arr.Items[0].(tuple)
+	for k, x := range first {
 		out[k] = x
 	}
 	for _, ti := range arr.Items[1:] {
-		for k, x := range ti.(tuple) {
+		t, _ := ti.(tuple)
+		for k, x := range t {
 			out[k] = appendValues(out[k], x)
 		}
 	}

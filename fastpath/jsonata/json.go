@@ -303,6 +303,9 @@ func appendJSON(dst []byte, v any, prec15 bool) []byte {
 		}
 		return append(dst, "false"...)
 	case float64:
+		if prec15 && math.IsInf(x, 0) {
+			throwErr("D1001", -1, "", x)
+		}
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return append(dst, "null"...)
 		}

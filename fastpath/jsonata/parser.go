@@ -74,7 +74,7 @@ type node struct {
 	pattern, update, delete *node
 	terms                   []sortTerm
 
-	rawTerms []rawTerm   // parser-stage order-by terms
+	rawTerms []rawTerm  // parser-stage order-by terms
 	objPairs [][2]*node // parser-stage object pairs for the group-by form
 }
 

@@ -16,13 +16,13 @@ type signature struct {
 }
 
 type sigParam struct {
-	regex      string
-	typ        string
-	array      bool
-	context    bool
-	contextRe  *regexp.Regexp
-	subtype    string
-	optional   bool
+	regex     string
+	typ       string
+	array     bool
+	context   bool
+	contextRe *regexp.Regexp
+	subtype   string
+	optional  bool
 }
 
 // parseSignature parses sig; pos is where it starts in the source (for

@@ -83,6 +83,14 @@ func loadCases(t *testing.T, root string) (ids []string, cases map[string]*suite
 			var probe map[string]json.RawMessage
 			_ = json.Unmarshal(item, &probe)
 			_, c.hasData = probe["data"]
+			if raw, ok := probe["expr"]; ok {
+				// decode with ParseJSON, which keeps lone surrogates
+				// (encoding/json turns them into U+FFFD)
+				if v, err := ParseJSON(raw); err == nil {
+					s := v.(string)
+					c.Expr = &s
+				}
+			}
 			if c.ExprFile != "" {
 				src, err := os.ReadFile(filepath.Join(filepath.Dir(f), c.ExprFile))
 				if err != nil {
