@@ -44,11 +44,14 @@ func (ev *evaluator) evalFunction(n *node, input any, e *env, applyTo any, hasAp
 	for _, a := range n.args {
 		args = append(args, ev.eval(a, input, e))
 	}
-	name := n.procedure.op
-	if n.procedure.typ == ntPath {
-		name = n.procedure.steps[0].op
+	if b, ok := proc.(*Builtin); ok {
+		name := n.procedure.op
+		if n.procedure.typ == ntPath {
+			name = n.procedure.steps[0].op
+		}
+		defer annotate(n.pos, name)
+		return ev.apply(b, args, input, e)
 	}
-	defer annotate(n.pos, name)
 	return ev.apply(proc, args, input, e)
 }
 
@@ -66,14 +69,7 @@ func (ev *evaluator) apply(proc any, args []any, input any, e *env) any {
 		for _, a := range call.args {
 			targs = append(targs, ev.eval(a, l.input, l.env))
 		}
-		name := call.procedure.op
-		if call.procedure.typ == ntPath {
-			name = call.procedure.steps[0].op
-		}
-		func() {
-			defer annotate(call.pos, name)
-			result = ev.applyInner(next, targs, input, e)
-		}()
+		result = ev.applyInner(next, targs, input, e)
 	}
 }
 

@@ -266,7 +266,6 @@ func isNumeric(v any) (float64, bool) {
 func (ev *evaluator) evalBinary(n *node, input any, e *env) any {
 	lhs := ev.eval(n.lhs, input, e)
 	op := n.op
-	defer annotate(n.pos, op)
 	switch op {
 	case "and":
 		return toBool(lhs) && toBool(ev.eval(n.rhs, input, e))
@@ -329,7 +328,9 @@ func (ev *evaluator) evalBinary(n *node, input any, e *env) any {
 }
 
 // annotate fills in the position and token of an error raised without
-// them; used with defer so only the error path pays.
+// them (by a built-in); used with defer around built-in calls only, since
+// every deferred recover re-panics and a defer per recursion level would
+// make unwinding a deep error quadratic.
 func annotate(pos int, token string) {
 	if r := recover(); r != nil {
 		if e, ok := r.(*Error); ok {

@@ -25,6 +25,7 @@ func init() {
 	defineArrayFuncs()
 	defineObjectFuncs()
 	defineMiscFuncs()
+	defineIntegerFuncs()
 	// $string's JavaScript implementation has one declared parameter
 	// (prettify is defaulted), so $map passes it one argument.
 	stdlib["string"].arity = 1
