@@ -425,16 +425,18 @@ func parseIntegerPicture(s string, f *integerFormat) any {
 func defineIntegerFuncs() {
 	def("formatInteger", "<n-s:s>", func(ev *evaluator, input any, e *env, args []any) any {
 		v, ok := args[0].(float64)
-		if !ok {
+		pic, ok2 := args[1].(string)
+		if !ok || !ok2 {
 			return nil
 		}
-		return formatInteger(math.Floor(v), analyseIntegerPicture(args[1].(string)))
+		return formatInteger(math.Floor(v), analyseIntegerPicture(pic))
 	})
 	def("parseInteger", "<s-s:n>", func(ev *evaluator, input any, e *env, args []any) any {
 		s, ok := args[0].(string)
-		if !ok {
+		pic, ok2 := args[1].(string)
+		if !ok || !ok2 {
 			return nil
 		}
-		return parseIntegerPicture(s, analyseIntegerPicture(args[1].(string)))
+		return parseIntegerPicture(s, analyseIntegerPicture(pic))
 	})
 }

@@ -68,7 +68,11 @@ func defineNumberFuncs() {
 		if !ok {
 			return nil
 		}
-		r := math.Pow(x, args[1].(float64))
+		y, ok := args[1].(float64)
+		if !ok {
+			throwErr("D3061", -1, "", x)
+		}
+		r := math.Pow(x, y)
 		if math.IsNaN(r) || math.IsInf(r, 0) {
 			throwErr("D3061", -1, "", x)
 		}

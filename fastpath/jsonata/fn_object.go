@@ -24,7 +24,11 @@ func defineObjectFuncs() {
 		return res
 	})
 	def("lookup", "<x-s:x>", func(ev *evaluator, input any, e *env, args []any) any {
-		return lookupField(args[0], args[1].(string))
+		key, ok := args[1].(string)
+		if !ok {
+			return nil
+		}
+		return lookupField(args[0], key)
 	})
 	def("spread", "<x-:a<o>>", func(ev *evaluator, input any, e *env, args []any) any {
 		return spread(args[0])

@@ -141,7 +141,7 @@ func fnSubstring(ev *evaluator, input any, e *env, args []any) any {
 	}
 	runes := []rune(s)
 	n := len(runes)
-	start := args[1].(float64)
+	start, _ := args[1].(float64) // undefined acts as 0, as slice(undefined)
 	if float64(n)+start < 0 {
 		start = 0
 	}
@@ -171,7 +171,10 @@ func fnPad(ev *evaluator, input any, e *env, args []any) any {
 	if !ok {
 		return nil
 	}
-	width := args[1].(float64)
+	width, ok := args[1].(float64)
+	if !ok {
+		return s
+	}
 	char, _ := args[2].(string)
 	if char == "" {
 		char = " "

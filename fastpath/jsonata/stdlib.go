@@ -26,9 +26,6 @@ func init() {
 	defineObjectFuncs()
 	defineMiscFuncs()
 	defineIntegerFuncs()
-	// $string's JavaScript implementation has one declared parameter
-	// (prettify is defaulted), so $map passes it one argument.
-	stdlib["string"].arity = 1
 }
 
 // toBool is JSONata's $boolean reduced to a Go bool (undefined is false).
