@@ -1,0 +1,272 @@
+package jsonata
+
+import (
+	"regexp"
+	"strings"
+)
+
+// signature is a parsed function signature such as "<s-nn?:s>". As in
+// JSONata, validation builds a one-letter type string for the supplied
+// arguments and matches it against a regular expression derived from the
+// signature.
+type signature struct {
+	def    string
+	params []sigParam
+	re     *regexp.Regexp
+}
+
+type sigParam struct {
+	regex     string
+	typ       string
+	array     bool
+	context   bool
+	contextRe *regexp.Regexp
+	subtype   string
+	optional  bool
+}
+
+// parseSignature parses sig; pos is where it starts in the source (for
+// error positions).
+func parseSignature(sig string, pos int) *signature {
+	s := &signature{def: sig}
+	var param sigParam
+	prev := -1
+	next := func() {
+		s.params = append(s.params, param)
+		prev = len(s.params) - 1
+		param = sigParam{}
+	}
+	closing := func(start int, open, close byte) int {
+		depth := 1
+		p := start
+		for p < len(sig)-1 {
+			p++
+			if sig[p] == close {
+				depth--
+				if depth == 0 {
+					break
+				}
+			} else if sig[p] == open {
+				depth++
+			}
+		}
+		return p
+	}
+	for p := 1; p < len(sig); p++ {
+		c := sig[p]
+		if c == ':' {
+			break
+		}
+		switch c {
+		case 's', 'n', 'b', 'l', 'o':
+			param.regex = "[" + string(c) + "m]"
+			param.typ = string(c)
+			next()
+		case 'a':
+			param.regex = "[asnblfom]"
+			param.typ = "a"
+			param.array = true
+			next()
+		case 'f':
+			param.regex = "f"
+			param.typ = "f"
+			next()
+		case 'j':
+			param.regex = "[asnblom]"
+			param.typ = "j"
+			next()
+		case 'x':
+			param.regex = "[asnblfom]"
+			param.typ = "x"
+			next()
+		case '-':
+			if prev >= 0 {
+				pp := &s.params[prev]
+				pp.context = true
+				pp.contextRe = regexp.MustCompile("^" + pp.regex + "$")
+				pp.regex += "?"
+			}
+		case '?', '+':
+			if prev >= 0 {
+				s.params[prev].regex += string(c)
+				if c == '?' {
+					s.params[prev].optional = true
+				}
+			}
+		case '(':
+			end := closing(p, '(', ')')
+			choice := sig[p+1 : end]
+			if strings.Contains(choice, "<") {
+				throwErr("S0402", pos+p, choice, nil)
+			}
+			param.regex = "[" + choice + "m]"
+			param.typ = "(" + choice + ")"
+			p = end
+			next()
+		case '<':
+			if prev >= 0 && (s.params[prev].typ == "a" || s.params[prev].typ == "f") {
+				end := closing(p, '<', '>')
+				s.params[prev].subtype = sig[p+1 : end]
+				p = end
+			} else {
+				throwErr("S0401", pos+p, sig[p:], nil)
+			}
+		}
+	}
+	var b strings.Builder
+	b.WriteString("^")
+	for _, p := range s.params {
+		b.WriteString("(" + p.regex + ")")
+	}
+	b.WriteString("$")
+	re, err := regexp.Compile(b.String())
+	if err != nil {
+		throwErr("S0401", pos, sig, nil)
+	}
+	s.re = re
+	return s
+}
+
+// mustSig parses a built-in signature (a bug if it fails).
+func mustSig(sig string) *signature {
+	return parseSignature(sig, 0)
+}
+
+// sigSymbol is the one-letter type of v used in signature matching.
+func sigSymbol(v any) byte {
+	switch v.(type) {
+	case nil:
+		return 'm'
+	case string:
+		return 's'
+	case float64:
+		return 'n'
+	case bool:
+		return 'b'
+	case Null:
+		return 'l'
+	case *Array:
+		return 'a'
+	case *Object:
+		return 'o'
+	}
+	if isFunc(v) {
+		return 'f'
+	}
+	return 'o'
+}
+
+var arraySignatureMapping = map[string]string{
+	"a": "arrays", "b": "booleans", "f": "functions", "n": "numbers", "o": "objects", "s": "strings",
+}
+
+// validate checks args against the signature and returns the argument
+// list the function receives (context filled in, singletons wrapped for
+// array parameters).
+func (s *signature) validate(args []any, context any) []any {
+	var sb [16]byte
+	supplied := sb[:0]
+	for _, a := range args {
+		supplied = append(supplied, sigSymbol(a))
+	}
+	m := s.re.FindStringSubmatch(string(supplied))
+	if m == nil {
+		s.throwValidation(args, string(supplied))
+	}
+	out := make([]any, 0, len(s.params))
+	argIndex := 0
+	for i, p := range s.params {
+		match := m[i+1]
+		if match == "" {
+			if p.context && p.contextRe != nil {
+				if p.contextRe.MatchString(string(sigSymbol(context))) {
+					out = append(out, context)
+				} else {
+					throwErr("T0411", -1, "", context)
+				}
+			} else {
+				var arg any
+				if argIndex < len(args) {
+					arg = args[argIndex]
+				}
+				out = append(out, arg)
+				argIndex++
+			}
+			continue
+		}
+		for j := 0; j < len(match); j++ {
+			single := match[j]
+			arg := args[argIndex]
+			if p.typ == "a" {
+				if single == 'm' {
+					arg = nil
+				} else {
+					ok := true
+					if p.subtype != "" {
+						if single != 'a' && match != p.subtype {
+							ok = false
+						} else if single == 'a' {
+							items := arg.(*Array).Items
+							if len(items) > 0 {
+								it := sigSymbol(items[0])
+								if it != p.subtype[0] {
+									ok = false
+								} else {
+									for _, v := range items {
+										if sigSymbol(v) != it {
+											ok = false
+											break
+										}
+									}
+								}
+							}
+						}
+					}
+					if !ok {
+						panic(&Error{Code: "T0412", Position: -1, Value: arg, Message: "argument " + itoa(argIndex+1) + " of function must be an array of " + arraySignatureMapping[p.subtype]})
+					}
+					if single != 'a' {
+						arg = &Array{Items: []any{arg}}
+					}
+				}
+			}
+			out = append(out, arg)
+			argIndex++
+		}
+	}
+	return out
+}
+
+// throwValidation raises T0410 naming the first argument that does not fit.
+func (s *signature) throwValidation(args []any, supplied string) {
+	partial := "^"
+	goodTo := 0
+	for _, p := range s.params {
+		partial += p.regex
+		re, err := regexp.Compile(partial)
+		if err != nil {
+			break
+		}
+		loc := re.FindStringIndex(supplied)
+		if loc == nil {
+			break
+		}
+		goodTo = loc[1]
+	}
+	var bad any
+	if goodTo < len(args) {
+		bad = args[goodTo]
+	}
+	panic(&Error{Code: "T0410", Position: -1, Value: bad, Message: "argument " + itoa(goodTo+1) + " of function does not match function signature"})
+}
+
+// arity is the number of parameters a higher-order function should pass.
+func (s *signature) arity() int {
+	n := 0
+	for _, p := range s.params {
+		if !p.optional {
+			n++
+		}
+	}
+	return n
+}

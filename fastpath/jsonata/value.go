@@ -1,0 +1,200 @@
+package jsonata
+
+// Null is JSON null. It is distinct from "undefined", which this package
+// represents as a nil interface value (no value, an empty sequence).
+type Null struct{}
+
+// Object is a JSON object that keeps its keys in insertion order, as
+// JavaScript objects do for non-numeric keys. The zero value is an empty
+// object. It is not safe for concurrent mutation; values returned by Eval
+// may share structure with the input document, so treat them as read-only.
+type Object struct {
+	keys []string
+	vals map[string]any
+}
+
+// NewObject returns an empty object with room for n keys.
+func NewObject(n int) *Object {
+	return &Object{keys: make([]string, 0, n), vals: make(map[string]any, n)}
+}
+
+// Len returns the number of keys.
+func (o *Object) Len() int { return len(o.keys) }
+
+// Keys returns the keys in order. The slice is owned by the object and
+// must not be modified.
+func (o *Object) Keys() []string { return o.keys }
+
+// Get returns the value stored under key and whether it exists.
+func (o *Object) Get(key string) (any, bool) {
+	v, ok := o.vals[key]
+	return v, ok
+}
+
+// Set stores v under key, appending key if it is new. Setting nil
+// (undefined) is allowed and keeps the key, as JavaScript does.
+func (o *Object) Set(key string, v any) {
+	if o.vals == nil {
+		o.vals = make(map[string]any)
+	}
+	if _, ok := o.vals[key]; !ok {
+		o.keys = append(o.keys, key)
+	}
+	o.vals[key] = v
+}
+
+// Delete removes key if present, keeping the order of the others.
+func (o *Object) Delete(key string) {
+	if _, ok := o.vals[key]; !ok {
+		return
+	}
+	delete(o.vals, key)
+	for i, k := range o.keys {
+		if k == key {
+			o.keys = append(o.keys[:i:i], o.keys[i+1:]...)
+			break
+		}
+	}
+}
+
+// Array is a JSON array, or a JSONata sequence when produced by the
+// evaluator. The flags carry the sequence semantics of the reference
+// implementation (singleton sequences collapse to their item unless
+// keepSingleton is set; constructed arrays (cons) are not flattened by
+// path steps). Callers outside the package only see Items.
+type Array struct {
+	Items []any
+
+	sequence      bool
+	keepSingleton bool
+	cons          bool
+	outerWrapper  bool
+	tupleStream   bool
+}
+
+// NewArray wraps items as a plain JSON array (not a sequence).
+func NewArray(items []any) *Array { return &Array{Items: items} }
+
+// newSeq returns an empty sequence with room for n items.
+func newSeq(n int) *Array { return &Array{Items: make([]any, 0, n), sequence: true} }
+
+// seqOf returns a sequence holding v, or an empty one when v is undefined.
+func seqOf(v any) *Array {
+	s := &Array{sequence: true}
+	if v != nil {
+		s.Items = []any{v}
+	}
+	return s
+}
+
+// tuple is one element of a tuple stream: the context item under "@" plus
+// the focus, index and ancestor variables bound along the path.
+type tuple map[string]any
+
+// isFunc reports whether v is a callable value.
+func isFunc(v any) bool {
+	switch v.(type) {
+	case *lambda, *Builtin, *regexFn:
+		return true
+	}
+	return false
+}
+
+// typeName is the name $type returns for v.
+func typeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return ""
+	case Null:
+		return "null"
+	case float64:
+		return "number"
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	case *Array:
+		return "array"
+	case *Object:
+		return "object"
+	}
+	if isFunc(v) {
+		return "function"
+	}
+	return "object"
+}
+
+// deepEqual is JSONata's = on values: structural for arrays and objects
+// (key order ignored), exact for numbers.
+func deepEqual(a, b any) bool {
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case Null:
+		_, ok := b.(Null)
+		return ok
+	case float64:
+		y, ok := b.(float64)
+		return ok && x == y
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case *Array:
+		y, ok := b.(*Array)
+		if !ok || len(x.Items) != len(y.Items) {
+			return false
+		}
+		for i := range x.Items {
+			if !deepEqual(x.Items[i], y.Items[i]) {
+				return false
+			}
+		}
+		return true
+	case *Object:
+		y, ok := b.(*Object)
+		if !ok || len(x.keys) != len(y.keys) {
+			return false
+		}
+		for _, k := range x.keys {
+			yv, ok := y.vals[k]
+			if !ok || !deepEqual(x.vals[k], yv) {
+				return false
+			}
+		}
+		return true
+	}
+	return a == b
+}
+
+// flattenInto appends v to dst, descending into nested arrays.
+func flattenInto(dst []any, v any) []any {
+	if a, ok := v.(*Array); ok {
+		for _, it := range a.Items {
+			dst = flattenInto(dst, it)
+		}
+		return dst
+	}
+	return append(dst, v)
+}
+
+// deepClone copies arrays and objects (functions and scalars are shared).
+func deepClone(v any) any {
+	switch x := v.(type) {
+	case *Array:
+		out := &Array{Items: make([]any, len(x.Items))}
+		for i, it := range x.Items {
+			out.Items[i] = deepClone(it)
+		}
+		return out
+	case *Object:
+		out := NewObject(len(x.keys))
+		for _, k := range x.keys {
+			out.Set(k, deepClone(x.vals[k]))
+		}
+		return out
+	}
+	return v
+}
