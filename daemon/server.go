@@ -3,6 +3,7 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net"
@@ -53,6 +54,7 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 		ReadBufferSize:     16 << 10, // room for the headers of signed AWS requests
 		NoDefaultDate:      true,
 		Logger:             logger,
+		ErrorHandler:       requestError,
 	}
 	return s, nil
 }
@@ -180,6 +182,16 @@ func contentTypeOK(ct []byte) bool {
 		}
 	}
 	return false
+}
+
+// requestError answers a request fasthttp could not read: 413 with AWS's
+// error body for one over -max-body-bytes, 400 for anything else.
+func requestError(ctx *fasthttp.RequestCtx, err error) {
+	if errors.Is(err, fasthttp.ErrBodyTooLarge) {
+		writeAPIError(ctx, &apiError{Code: "RequestEntityTooLarge", Status: fasthttp.StatusRequestEntityTooLarge, Message: "The request body is larger than the server accepts (-max-body-bytes)"})
+		return
+	}
+	writeAPIError(ctx, apiErr("SerializationException", "Cannot read the request: %v", err))
 }
 
 func writeAPIError(ctx *fasthttp.RequestCtx, e *apiError) {
