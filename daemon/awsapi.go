@@ -390,14 +390,15 @@ func (s *server) deleteStateMachine(body, dst []byte) ([]byte, *apiError) {
 	return append(dst, "{}"...), nil
 }
 
-// page cuts items to one page of a paginated list: nextToken is the index
-// of the first item of the next page.
-func page[T any](items []T, token string, maxResults int) ([]T, string, *apiError) {
+// appendPage appends a paginated list response: one page of items under
+// key, and nextToken (the index of the first item of the next page) when
+// more remain.
+func appendPage[T any](dst []byte, key string, items []T, token string, maxResults int) ([]byte, *apiError) {
 	start := 0
 	if token != "" {
 		n, err := parseToken(token)
 		if err != nil || n > len(items) {
-			return nil, "", apiErr("InvalidToken", "Invalid Token: '%s'", token)
+			return dst, apiErr("InvalidToken", "Invalid Token: '%s'", token)
 		}
 		start = n
 	}
@@ -405,11 +406,23 @@ func page[T any](items []T, token string, maxResults int) ([]T, string, *apiErro
 		maxResults = 100
 	}
 	end := min(start+maxResults, len(items))
-	next := ""
-	if end < len(items) {
-		next = makeToken(end)
+	pageItems := items[start:end]
+	if pageItems == nil {
+		pageItems = []T{}
 	}
-	return items[start:end], next, nil
+	dst = append(dst, `{"`...)
+	dst = append(dst, key...)
+	dst = append(dst, `":`...)
+	dst, aerr := encode(dst, pageItems)
+	if aerr != nil {
+		return dst, aerr
+	}
+	if end < len(items) {
+		dst = append(dst, `,"nextToken":"`...)
+		dst = append(dst, makeToken(end)...)
+		dst = append(dst, '"')
+	}
+	return append(dst, '}'), nil
 }
 
 func (s *server) listStateMachines(body, dst []byte) ([]byte, *apiError) {
@@ -431,17 +444,7 @@ func (s *server) listStateMachines(body, dst []byte) ([]byte, *apiError) {
 		items = append(items, item{m.Arn, m.Name, m.Type, epochTime(m.Created)})
 	}
 	sortBy(items, func(i item) string { return i.Name })
-	pageItems, next, err := page(items, req.NextToken, req.MaxResults)
-	if err != nil {
-		return dst, err
-	}
-	if pageItems == nil {
-		pageItems = []item{}
-	}
-	return encode(dst, struct {
-		StateMachines []item `json:"stateMachines"`
-		NextToken     string `json:"nextToken,omitempty"`
-	}{pageItems, next})
+	return appendPage(dst, "stateMachines", items, req.NextToken, req.MaxResults)
 }
 
 func (s *server) validateDefinition(body, dst []byte) ([]byte, *apiError) {

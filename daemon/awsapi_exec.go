@@ -78,15 +78,22 @@ func decodeStart(body, scratch []byte) (syncRequest, []byte, *apiError) {
 // pickWeighted picks n in [0, total) for alias routing.
 func pickWeighted(total int) int { return rand.IntN(total) }
 
-func (s *server) startSyncExecution(body, dst []byte) ([]byte, *apiError) {
-	sp := scratchPool.Get().(*[]byte)
-	defer scratchPool.Put(sp)
+// startRequest decodes a StartExecution or StartSyncExecution request into
+// the scratch buffer *sp and finds the machine it names.
+func (s *server) startRequest(body []byte, sp *[]byte) (syncRequest, resolved, *apiError) {
 	req, scratch, aerr := decodeStart(body, *sp)
 	*sp = scratch[:0]
 	if aerr != nil {
-		return dst, aerr
+		return req, resolved{}, aerr
 	}
 	r, aerr := s.reg.resolve(req.arn, pickWeighted)
+	return req, r, aerr
+}
+
+func (s *server) startSyncExecution(body, dst []byte) ([]byte, *apiError) {
+	sp := scratchPool.Get().(*[]byte)
+	defer scratchPool.Put(sp)
+	req, r, aerr := s.startRequest(body, sp)
 	if aerr != nil {
 		return dst, aerr
 	}
@@ -194,16 +201,11 @@ func appendSyncResponse(dst []byte, sr *syncResult, input []byte) []byte {
 func (s *server) startExecution(body, dst []byte) ([]byte, *apiError) {
 	sp := scratchPool.Get().(*[]byte)
 	defer scratchPool.Put(sp)
-	req, scratch, aerr := decodeStart(body, *sp)
-	*sp = scratch[:0]
+	req, r, aerr := s.startRequest(body, sp)
 	if aerr != nil {
 		return dst, aerr
 	}
-	r, aerr := s.reg.resolve(req.arn, pickWeighted)
-	if aerr != nil {
-		return dst, aerr
-	}
-	if _, err := fastpath.Compact(scratch[len(scratch):], req.input, fastpath.MaxDepth); err != nil {
+	if _, err := fastpath.Compact(nil, req.input, fastpath.MaxDepth); err != nil {
 		return dst, apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: '%v'", err)
 	}
 	name := strings.Clone(req.name) // the request's strings view the scratch buffer
@@ -325,17 +327,7 @@ func (s *server) listExecutions(body, dst []byte) ([]byte, *apiError) {
 		}
 		items = append(items, it)
 	}
-	pageItems, next, aerr := page(items, req.NextToken, req.MaxResults)
-	if aerr != nil {
-		return dst, aerr
-	}
-	if pageItems == nil {
-		pageItems = []item{}
-	}
-	return encode(dst, struct {
-		Executions []item `json:"executions"`
-		NextToken  string `json:"nextToken,omitempty"`
-	}{pageItems, next})
+	return appendPage(dst, "executions", items, req.NextToken, req.MaxResults)
 }
 
 func (s *server) describeStateMachineForExecution(body, dst []byte) ([]byte, *apiError) {

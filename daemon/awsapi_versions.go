@@ -89,17 +89,7 @@ func (s *server) listVersions(body, dst []byte) ([]byte, *apiError) {
 		}
 	}
 	sort.Slice(items, func(i, j int) bool { return items[i].n > items[j].n }) // newest first, as AWS lists them
-	pageItems, next, aerr := page(items, req.NextToken, req.MaxResults)
-	if aerr != nil {
-		return dst, aerr
-	}
-	if pageItems == nil {
-		pageItems = []item{}
-	}
-	return encode(dst, struct {
-		Versions  []item `json:"stateMachineVersions"`
-		NextToken string `json:"nextToken,omitempty"`
-	}{pageItems, next})
+	return appendPage(dst, "stateMachineVersions", items, req.NextToken, req.MaxResults)
 }
 
 func (s *server) deleteVersion(body, dst []byte) ([]byte, *apiError) {
@@ -315,17 +305,7 @@ func (s *server) listAliases(body, dst []byte) ([]byte, *apiError) {
 		}
 	}
 	sortBy(items, func(i item) string { return i.Arn })
-	pageItems, next, aerr := page(items, req.NextToken, req.MaxResults)
-	if aerr != nil {
-		return dst, aerr
-	}
-	if pageItems == nil {
-		pageItems = []item{}
-	}
-	return encode(dst, struct {
-		Aliases   []item `json:"stateMachineAliases"`
-		NextToken string `json:"nextToken,omitempty"`
-	}{pageItems, next})
+	return appendPage(dst, "stateMachineAliases", items, req.NextToken, req.MaxResults)
 }
 
 // maxTags is AWS's limit of tags on one resource.
