@@ -297,16 +297,7 @@ func (s *server) describeExecution(body, dst []byte) ([]byte, *apiError) {
 }
 
 func (s *server) listExecutions(body, dst []byte) ([]byte, *apiError) {
-	var req struct {
-		Arn          string `json:"stateMachineArn"`
-		StatusFilter string `json:"statusFilter"`
-		MaxResults   int    `json:"maxResults"`
-		NextToken    string `json:"nextToken"`
-	}
-	if err := decode(body, &req); err != nil {
-		return dst, err
-	}
-	m, aerr := s.machineByArn(req.Arn)
+	req, m, aerr := s.decodeList(body)
 	if aerr != nil {
 		return dst, aerr
 	}

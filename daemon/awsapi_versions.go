@@ -64,16 +64,27 @@ func (s *server) publishVersion(body, dst []byte) ([]byte, *apiError) {
 	}{epochTime(now), arn})
 }
 
-func (s *server) listVersions(body, dst []byte) ([]byte, *apiError) {
-	var req struct {
-		Arn        string `json:"stateMachineArn"`
-		MaxResults int    `json:"maxResults"`
-		NextToken  string `json:"nextToken"`
-	}
+// listRequest is the request of the actions that list what belongs to a
+// state machine.
+type listRequest struct {
+	Arn          string `json:"stateMachineArn"`
+	StatusFilter string `json:"statusFilter"`
+	MaxResults   int    `json:"maxResults"`
+	NextToken    string `json:"nextToken"`
+}
+
+// decodeList reads a listRequest and finds its state machine.
+func (s *server) decodeList(body []byte) (listRequest, *machine, *apiError) {
+	var req listRequest
 	if err := decode(body, &req); err != nil {
-		return dst, err
+		return req, nil, err
 	}
 	m, aerr := s.machineByArn(req.Arn)
+	return req, m, aerr
+}
+
+func (s *server) listVersions(body, dst []byte) ([]byte, *apiError) {
+	req, m, aerr := s.decodeList(body)
 	if aerr != nil {
 		return dst, aerr
 	}
@@ -282,15 +293,7 @@ func (s *server) deleteAlias(body, dst []byte) ([]byte, *apiError) {
 }
 
 func (s *server) listAliases(body, dst []byte) ([]byte, *apiError) {
-	var req struct {
-		Arn        string `json:"stateMachineArn"`
-		MaxResults int    `json:"maxResults"`
-		NextToken  string `json:"nextToken"`
-	}
-	if err := decode(body, &req); err != nil {
-		return dst, err
-	}
-	m, aerr := s.machineByArn(req.Arn)
+	req, m, aerr := s.decodeList(body)
 	if aerr != nil {
 		return dst, aerr
 	}
