@@ -24,6 +24,9 @@ func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), le
 type syncRequest struct {
 	arn, name string
 	input     []byte
+	// quotedInput is the input as the request spelled it: a JSON string,
+	// which the response echoes without unescaping and escaping again.
+	quotedInput []byte
 }
 
 // decodeStart reads a start request. It decodes with the runtime's scanner
@@ -65,15 +68,22 @@ func decodeStart(body, scratch []byte) (syncRequest, []byte, *apiError) {
 	if aerr != nil {
 		return req, scratch, aerr
 	}
-	req.input = []byte("{}")
+	req.input, req.quotedInput = emptyInput, emptyInputQuoted
 	if hasInput {
 		req.input = unsafe.Slice(unsafe.StringData(input), len(input))
+		req.quotedInput = fastpath.ObjectGet(obj, "input")
 	}
 	if len(req.input) > fastpath.MaxPayloadBytes {
 		return req, scratch, apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: 'the input is %d bytes, more than the maximum of %d'", len(req.input), fastpath.MaxPayloadBytes)
 	}
 	return req, scratch, nil
 }
+
+// The input of a start request without one.
+var (
+	emptyInput       = []byte("{}")
+	emptyInputQuoted = []byte(`"{}"`)
+)
 
 // pickWeighted picks n in [0, total) for alias routing.
 func pickWeighted(total int) int { return rand.IntN(total) }
@@ -101,7 +111,7 @@ func (s *server) startSyncExecution(body, dst []byte) ([]byte, *apiError) {
 		return dst, apiErr("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
 	}
 	aerr = s.execSync(r, req.name, req.input, func(sr *syncResult) {
-		dst = appendSyncResponse(dst, sr, req.input)
+		dst = appendSyncResponse(dst, sr, req.quotedInput)
 	})
 	return dst, aerr
 }
@@ -161,8 +171,9 @@ func (s *server) execSync(r resolved, name string, input []byte, reply func(*syn
 	return nil
 }
 
-// appendSyncResponse appends a StartSyncExecution response.
-func appendSyncResponse(dst []byte, sr *syncResult, input []byte) []byte {
+// appendSyncResponse appends a StartSyncExecution response; quotedInput
+// is the input as a JSON string.
+func appendSyncResponse(dst []byte, sr *syncResult, quotedInput []byte) []byte {
 	res := sr.res
 	dst = append(dst, `{"executionArn":`...)
 	dst = fastpath.AppendQuotedString(dst, sr.arn)
@@ -177,7 +188,7 @@ func appendSyncResponse(dst []byte, sr *syncResult, input []byte) []byte {
 	dst = append(dst, `,"status":"`...)
 	dst = append(dst, res.Status.String()...)
 	dst = append(dst, `","input":`...)
-	dst = fastpath.AppendQuoted(dst, input)
+	dst = append(dst, quotedInput...)
 	dst = append(dst, `,"inputDetails":{"included":true}`...)
 	if res.Status == fastpath.Succeeded {
 		dst = append(dst, `,"output":`...)
