@@ -71,6 +71,11 @@ type Execution struct {
 	mapIndex     int
 	mapItem      []byte
 	index        objectIndex // members of the "$" value last looked up
+
+	// The value a JSONata state last produced and its JSON in the arena,
+	// so that the next state does not parse its input again.
+	lastQueryOut []byte
+	lastQueryVal any
 }
 
 var executionPool = sync.Pool{New: func() any { return &Execution{} }}
@@ -257,6 +262,9 @@ func (ex *Execution) enter(st *State) {
 // index of the next state (NoState when the scope ends).
 func (ex *Execution) runState(st *State, raw []byte) (out []byte, next int, f *Failure) {
 	ex.enter(st)
+	if st.JSONata != nil {
+		return ex.runQueryState(st, raw)
+	}
 	switch st.Kind {
 	case StatePass:
 		out, f = ex.runPass(st, raw)
@@ -348,6 +356,7 @@ func (ex *Execution) commitAssign(a *Assign) {
 func (ex *Execution) truncate(mark int) {
 	ex.arena = ex.arena[:mark]
 	ex.index.reset()
+	ex.lastQueryOut, ex.lastQueryVal = nil, nil
 }
 
 // template evaluates t with "$" bound to dollar, into the arena.
