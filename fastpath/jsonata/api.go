@@ -172,11 +172,9 @@ func (e *Expr) Eval(input any, opts *Options) (result any, err error) {
 	if ev.now.IsZero() {
 		ev.now = time.Now()
 	}
-	root := &env{vars: make(map[string]any, len(opts.Bindings)+1)}
-	for k, v := range opts.Bindings {
-		root.vars[k] = v
-	}
-	root.vars["$"] = input
+	// The bindings are read through a parent frame rather than copied;
+	// top-level := binds into root, never into the caller's map.
+	root := &env{vars: map[string]any{"$": input}, parent: &env{vars: opts.Bindings}}
 	ev.root = root
 	if a, ok := input.(*Array); ok && !a.sequence {
 		input = &Array{Items: []any{a}, sequence: true, outerWrapper: true}
