@@ -14,10 +14,11 @@ import (
 // compact JSON. A Query is immutable and safe for concurrent use.
 type Query struct {
 	lit   []byte        // the whole value when it holds no expression
+	val   any           // lit as a JSONata value (shared, read-only)
 	expr  *jsonata.Expr // the value is one expression
 	text  string        // the expression's source, for messages
 	field string        // where the value is, for messages: "Output/result"
-	keys  [][]byte      // an object's quoted member names...
+	names []string      // an object's member names...
 	elems []*Query      // ...and values, or an array's elements
 	array bool
 }
@@ -38,8 +39,7 @@ func NewQuery(v []byte, field string) (*Query, error) {
 	case KindString:
 		s := string(AppendUnquoted(nil, v))
 		if !IsExpression(s) {
-			q.lit = v
-			return q, nil
+			return literalQuery(v, field)
 		}
 		q.text = strings.TrimSpace(s[2 : len(s)-2])
 		e, err := jsonata.Compile(q.text)
@@ -57,7 +57,7 @@ func NewQuery(v []byte, field string) (*Query, error) {
 			if err != nil {
 				return nil, err
 			}
-			q.keys = append(q.keys, k)
+			q.names = append(q.names, name)
 			q.elems = append(q.elems, e)
 		}
 	case KindArray:
@@ -74,16 +74,22 @@ func NewQuery(v []byte, field string) (*Query, error) {
 			i++
 		}
 	default:
-		q.lit = v
-		return q, nil
+		return literalQuery(v, field)
 	}
 	for _, e := range q.elems {
 		if e.lit == nil {
 			return q, nil
 		}
 	}
-	*q = Query{lit: v, field: field}
-	return q, nil
+	return literalQuery(v, field)
+}
+
+func literalQuery(v []byte, field string) (*Query, error) {
+	val, err := jsonata.ParseJSON(v)
+	if err != nil {
+		return nil, err
+	}
+	return &Query{lit: v, val: val, field: field}, nil
 }
 
 // Literal returns the value when it holds no expression.
@@ -241,75 +247,107 @@ func (ex *Execution) setQueryContext(env *queryEnv) *Failure {
 	return nil
 }
 
-// queryValue converts compact JSON from the arena to a JSONata value. The
-// value a JSONata state last produced is remembered, so that the next
-// state's input is not parsed again.
+// queryCache maps recent JSON values in the arena (by address and length)
+// to their JSONata values: a state's input is usually the output the
+// previous JSONata state just built, or a value an earlier state parsed.
+// Arena bytes are never rewritten while the cache holds them (truncate
+// and Reset clear it).
+type queryCache struct {
+	entries [queryCacheSize]struct {
+		b []byte
+		v any
+	}
+	next int
+}
+
+// queryCacheSize covers a state's input, its result and the outputs of a
+// few branches.
+const queryCacheSize = 8
+
+func (c *queryCache) get(b []byte) (any, bool) {
+	for i := range c.entries {
+		e := &c.entries[i]
+		if len(e.b) == len(b) && &e.b[0] == &b[0] {
+			return e.v, true
+		}
+	}
+	return nil, false
+}
+
+func (c *queryCache) put(b []byte, v any) {
+	if len(b) == 0 {
+		return
+	}
+	c.entries[c.next].b, c.entries[c.next].v = b, v
+	c.next = (c.next + 1) % queryCacheSize
+}
+
+// queryValue converts compact JSON from the arena to a JSONata value.
 func (ex *Execution) queryValue(b []byte) (any, *Failure) {
-	if len(b) > 0 && len(b) == len(ex.lastQueryOut) && &b[0] == &ex.lastQueryOut[0] {
-		return ex.lastQueryVal, nil
+	if ex.qc == nil {
+		ex.qc = &queryCache{}
+	}
+	if len(b) > 0 {
+		if v, ok := ex.qc.get(b); ok {
+			return v, nil
+		}
 	}
 	v, err := jsonata.ParseJSON(b)
 	if err != nil {
 		return nil, ex.stateError(ErrRuntime, err.Error())
 	}
+	ex.qc.put(b, v)
 	return v, nil
 }
 
-// evalQuery evaluates q into the arena and returns its compact JSON.
+// evalQuery evaluates q into the arena and returns its compact JSON. The
+// value is remembered with its JSON (see queryValue).
 func (ex *Execution) evalQuery(q *Query, env *queryEnv) ([]byte, *Failure) {
 	if q.lit != nil {
 		return q.lit, nil
 	}
+	v, f := ex.queryResult(q, env)
+	if f != nil {
+		return nil, f
+	}
 	mark := len(ex.arena)
-	if q.expr != nil {
-		v, f := ex.evalExpr(q, env)
+	ex.arena = jsonata.AppendJSON(ex.arena, v)
+	out := ex.arena[mark:len(ex.arena):len(ex.arena)]
+	if ex.qc == nil {
+		ex.qc = &queryCache{}
+	}
+	ex.qc.put(out, v)
+	return out, nil
+}
+
+// queryResult evaluates q to a JSONata value: literal parts are shared,
+// objects and arrays with expressions are built anew.
+func (ex *Execution) queryResult(q *Query, env *queryEnv) (any, *Failure) {
+	switch {
+	case q.lit != nil:
+		return q.val, nil
+	case q.expr != nil:
+		return ex.evalExpr(q, env)
+	case q.array:
+		items := make([]any, len(q.elems))
+		for i, e := range q.elems {
+			v, f := ex.queryResult(e, env)
+			if f != nil {
+				return nil, f
+			}
+			items[i] = v
+		}
+		return jsonata.NewArray(items), nil
+	}
+	o := jsonata.NewObject(len(q.elems))
+	for i, e := range q.elems {
+		v, f := ex.queryResult(e, env)
 		if f != nil {
 			return nil, f
 		}
-		ex.arena = jsonata.AppendJSON(ex.arena, v)
-		out := ex.arena[mark:len(ex.arena):len(ex.arena)]
-		ex.lastQueryOut, ex.lastQueryVal = out, v
-		return out, nil
+		o.Set(q.names[i], v)
 	}
-	arena, f := ex.appendQuery(ex.arena, q, env)
-	if f != nil {
-		ex.truncate(mark)
-		return nil, f
-	}
-	ex.arena = arena
-	return arena[mark:len(arena):len(arena)], nil
-}
-
-func (ex *Execution) appendQuery(dst []byte, q *Query, env *queryEnv) ([]byte, *Failure) {
-	switch {
-	case q.lit != nil:
-		return append(dst, q.lit...), nil
-	case q.expr != nil:
-		v, f := ex.evalExpr(q, env)
-		if f != nil {
-			return dst, f
-		}
-		return jsonata.AppendJSON(dst, v), nil
-	}
-	open, end := byte('{'), byte('}')
-	if q.array {
-		open, end = '[', ']'
-	}
-	dst = append(dst, open)
-	var f *Failure
-	for i, e := range q.elems {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		if !q.array {
-			dst = append(dst, q.keys[i]...)
-			dst = append(dst, ':')
-		}
-		if dst, f = ex.appendQuery(dst, e, env); f != nil {
-			return dst, f
-		}
-	}
-	return append(dst, end), nil
+	return o, nil
 }
 
 // evalExpr evaluates an expression leaf to a JSON-representable value.

@@ -13,6 +13,14 @@ import (
 // Parallel or Map, the input otherwise). JSONPath states never come here.
 func (ex *Execution) runQueryState(st *State, raw []byte) ([]byte, int, *Failure) {
 	js := st.JSONata
+	if js.Output == nil && js.Assign == nil && (st.Kind == StatePass || st.Kind == StateSucceed) {
+		next := st.Next // nothing to evaluate: the input passes through
+		if st.Kind == StateSucceed {
+			next = NoState
+		}
+		ex.events++ // StateExited
+		return raw, next, nil
+	}
 	env, f := ex.newQueryEnv(st, raw)
 	if f != nil {
 		return nil, NoState, f
