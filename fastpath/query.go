@@ -313,10 +313,12 @@ func (ex *Execution) evalQuery(q *Query, env *queryEnv) ([]byte, *Failure) {
 	mark := len(ex.arena)
 	ex.arena = jsonata.AppendJSON(ex.arena, v)
 	out := ex.arena[mark:len(ex.arena):len(ex.arena)]
-	if ex.qc == nil {
-		ex.qc = &queryCache{}
+	if jsonata.Plain(v) { // a sequence would not read like its JSON
+		if ex.qc == nil {
+			ex.qc = &queryCache{}
+		}
+		ex.qc.put(out, v)
 	}
-	ex.qc.put(out, v)
 	return out, nil
 }
 

@@ -220,3 +220,31 @@ func (e *Expr) EvalJSON(dst, input []byte, opts *Options) (out []byte, ok bool, 
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// Plain reports whether v holds nothing but JSON values (no sequences,
+// constructor marks, undefined members or functions), so that it reads
+// exactly like its JSON parsed again and is never modified by evaluation.
+func Plain(v any) bool {
+	switch x := v.(type) {
+	case Null, float64, string, bool:
+		return true
+	case *Array:
+		if x.sequence || x.tupleStream || x.keepSingleton || x.cons || x.outerWrapper {
+			return false
+		}
+		for _, it := range x.Items {
+			if !Plain(it) {
+				return false
+			}
+		}
+		return true
+	case *Object:
+		for _, it := range x.vals {
+			if !Plain(it) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
