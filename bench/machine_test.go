@@ -2,8 +2,11 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/stepd/stepd/compile"
@@ -30,10 +33,23 @@ func machinesDir(tb testing.TB) string {
 	}
 }
 
-// loadMachine compiles a reference machine and reads its input.
+// jsonataMachines are JSONata versions of reference machines, in
+// testdata/<name>-jsonata.asl.json; they run on the reference inputs and
+// produce the same outputs (TestJSONataMachinesMatch).
+var jsonataMachines = []string{"tiny", "medium"}
+
+// jsonataSuffix names a JSONata version of a reference machine.
+const jsonataSuffix = "-jsonata"
+
+// loadMachine compiles a reference machine, or for "<name>-jsonata" its
+// JSONata version, and reads its input.
 func loadMachine(tb testing.TB, name string) (*fastpath.Program, []byte) {
 	dir := machinesDir(tb)
-	def, err := os.ReadFile(filepath.Join(dir, name+".asl.json"))
+	defPath := filepath.Join(dir, name+".asl.json")
+	if base, ok := strings.CutSuffix(name, jsonataSuffix); ok {
+		name, defPath = base, filepath.Join("testdata", name+".asl.json")
+	}
+	def, err := os.ReadFile(defPath)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -69,8 +85,14 @@ var sink []byte
 // BenchmarkMachine executes each reference machine b.N times on one
 // goroutine (compiled once, one pooled Execution reused), the figure that
 // docs/BENCHMARKS.md reports as executions per second per core.
+//
+// The "-jsonata" machines are the JSONata versions of tiny and medium.
 func BenchmarkMachine(b *testing.B) {
-	for _, name := range referenceMachines {
+	names := append([]string(nil), referenceMachines...)
+	for _, name := range jsonataMachines {
+		names = append(names, name+jsonataSuffix)
+	}
+	for _, name := range names {
 		b.Run(name, func(b *testing.B) {
 			prog, input := loadMachine(b, name)
 			ex := fastpath.AcquireExecution()
@@ -85,4 +107,29 @@ func BenchmarkMachine(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "exec/s")
 		})
 	}
+}
+
+// TestJSONataMachinesMatch checks that each JSONata machine produces the
+// output of the JSONPath machine it stands for.
+func TestJSONataMachinesMatch(t *testing.T) {
+	for _, name := range jsonataMachines {
+		ex := fastpath.AcquireExecution()
+		prog, input := loadMachine(t, name)
+		want := decodeJSON(t, runOnce(t, ex, prog, input, benchOptions))
+		ex.Reset()
+		prog, input = loadMachine(t, name+jsonataSuffix)
+		got := decodeJSON(t, runOnce(t, ex, prog, input, benchOptions))
+		fastpath.ReleaseExecution(ex)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s%s: output %v, want %v", name, jsonataSuffix, got, want)
+		}
+	}
+}
+
+func decodeJSON(t *testing.T, b []byte) any {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	return v
 }

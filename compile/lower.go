@@ -17,6 +17,10 @@ import (
 type lowerer struct {
 	prog  *fastpath.Program
 	slots map[string]int
+	// jsonata is the machine's query language: states that do not say
+	// otherwise, in every scope, use JSONata.
+	jsonata bool
+	vars    []queryVars // see resolveVars
 }
 
 // LowerError is a definition problem found while lowering: something that
@@ -45,13 +49,12 @@ func lower(def []byte, typ MachineType) (prog *fastpath.Program, err error) {
 			prog, err = nil, le
 		}
 	}()
-	if ql := stringField(def, "QueryLanguage", "/QueryLanguage"); ql == "JSONata" {
-		panic(lowerFail("/QueryLanguage", "JSONata is not supported by this version of stepd"))
-	}
+	l.jsonata = stringField(def, "QueryLanguage", "/QueryLanguage") == "JSONata"
 	if t := fastpath.ObjectGet(def, "TimeoutSeconds"); t != nil {
 		l.prog.Timeout = time.Duration(intValue(t, "/TimeoutSeconds")) * time.Second
 	}
 	l.prog.Start = l.scope(def, "")
+	l.resolveVars()
 	l.prog.Seal()
 	return l.prog, nil
 }
@@ -109,12 +112,24 @@ func (l *lowerer) state(name string, raw []byte, ptr string, names map[string]in
 	if !ok {
 		panic(lowerFail(ptr+"/Type", "Unknown state type: %s", typ))
 	}
-	if ql := stringField(raw, "QueryLanguage", ptr+"/QueryLanguage"); ql == "JSONata" {
-		panic(lowerFail(ptr+"/QueryLanguage", "JSONata is not supported by this version of stepd"))
-	}
 	st := fastpath.State{Kind: kind, Name: name, Next: fastpath.NoState, Default: fastpath.NoState}
 	if next := stringField(raw, "Next", ptr+"/Next"); next != "" {
 		st.Next = l.target(names, next, ptr+"/Next")
+	}
+	if l.stateIsJSONata(raw, ptr) {
+		st.Retry = l.retriers(raw, ptr)
+		st.Catch = l.catchers(raw, ptr, names)
+		l.queryNumbers(&st, raw, ptr)
+		switch kind {
+		case fastpath.StateTask:
+			st.Task = &fastpath.Task{Resource: stringField(raw, "Resource", ptr+"/Resource"), State: name}
+		case fastpath.StateParallel:
+			l.branches(&st, raw, ptr)
+		case fastpath.StateMap:
+			l.mapProcessor(&st, raw, ptr)
+		}
+		l.queryState(&st, raw, ptr, names)
+		return st
 	}
 	st.InputPath, st.InputPathNull = l.optPath(raw, "InputPath", ptr)
 	st.OutputPath, st.OutputPathNull = l.optPath(raw, "OutputPath", ptr)
@@ -150,20 +165,25 @@ func (l *lowerer) state(name string, raw []byte, ptr string, names map[string]in
 		st.ErrorPath = l.expression(raw, "ErrorPath", ptr)
 		st.CausePath = l.expression(raw, "CausePath", ptr)
 	case fastpath.StateParallel:
-		var it fastpath.ArrayIter
-		it.Reset(fastpath.ObjectGet(raw, "Branches"))
-		i := 0
-		for b, ok := it.Next(); ok; b, ok = it.Next() {
-			st.Branches = append(st.Branches, l.scope(b, fmt.Sprintf("%s/Branches/%d", ptr, i)))
-			i++
-		}
+		l.branches(&st, raw, ptr)
 	case fastpath.StateMap:
 		l.mapState(&st, raw, ptr)
 	}
 	return st
 }
 
-func (l *lowerer) mapState(st *fastpath.State, raw []byte, ptr string) {
+func (l *lowerer) branches(st *fastpath.State, raw []byte, ptr string) {
+	var it fastpath.ArrayIter
+	it.Reset(fastpath.ObjectGet(raw, "Branches"))
+	i := 0
+	for b, ok := it.Next(); ok; b, ok = it.Next() {
+		st.Branches = append(st.Branches, l.scope(b, fmt.Sprintf("%s/Branches/%d", ptr, i)))
+		i++
+	}
+}
+
+// mapProcessor lowers the Map's item processor scope.
+func (l *lowerer) mapProcessor(st *fastpath.State, raw []byte, ptr string) {
 	proc, procPtr := fastpath.ObjectGet(raw, "ItemProcessor"), ptr+"/ItemProcessor"
 	if proc == nil {
 		proc, procPtr = fastpath.ObjectGet(raw, "Iterator"), ptr+"/Iterator"
@@ -178,6 +198,10 @@ func (l *lowerer) mapState(st *fastpath.State, raw []byte, ptr string) {
 		panic(lowerFail(ptr+"/ItemReader", "ItemReader needs Amazon S3, which this engine does not reach"))
 	}
 	st.Processor = l.scope(proc, procPtr)
+}
+
+func (l *lowerer) mapState(st *fastpath.State, raw []byte, ptr string) {
+	l.mapProcessor(st, raw, ptr)
 	st.ItemsPath = l.pathField(raw, "ItemsPath", ptr)
 	st.ItemSelector = l.optTemplate(raw, "ItemSelector", ptr)
 	if st.ItemSelector == nil {

@@ -62,6 +62,9 @@ type State struct {
 	Parameters     *Template
 	ResultSelector *Template
 	Assign         *Assign
+	// JSONata is set when the state's query language is JSONata: the
+	// state then runs from these fields (see runQueryState).
+	JSONata *JSONata
 
 	// Pass.
 	Result []byte

@@ -71,6 +71,11 @@ type Execution struct {
 	mapIndex     int
 	mapItem      []byte
 	index        objectIndex // members of the "$" value last looked up
+
+	// qc remembers the JSONata values of recent JSON in the arena, so
+	// that JSONata states do not parse their inputs again; nil until a
+	// JSONata state runs.
+	qc *queryCache
 }
 
 var executionPool = sync.Pool{New: func() any { return &Execution{} }}
@@ -101,7 +106,10 @@ func (ex *Execution) Reset() {
 	clear(ex.spans[:cap(ex.spans)])
 	clear(ex.assigned[:cap(ex.assigned)])
 	ex.index.reset()
-	*ex = Execution{arena: arena, vars: ex.vars[:0], varStack: ex.varStack[:0], spans: ex.spans[:0], assigned: ex.assigned[:0], index: ex.index}
+	if ex.qc != nil {
+		*ex.qc = queryCache{}
+	}
+	*ex = Execution{arena: arena, vars: ex.vars[:0], varStack: ex.varStack[:0], spans: ex.spans[:0], assigned: ex.assigned[:0], index: ex.index, qc: ex.qc}
 }
 
 // errTimedOut marks an execution that ran past its deadline; it is never
@@ -122,6 +130,9 @@ func (ex *Execution) Run(ctx context.Context, p *Program, input []byte, opts *Op
 	ex.maxBytes = opts.MaxPayload
 	if ex.maxBytes == 0 {
 		ex.maxBytes = MaxPayloadBytes
+	}
+	if ex.qc != nil {
+		*ex.qc = queryCache{} // the arena is rewritten from the start
 	}
 	var err error
 	if ex.arena, err = Compact(ex.arena[:0], input, MaxDepth); err != nil {
@@ -257,6 +268,9 @@ func (ex *Execution) enter(st *State) {
 // index of the next state (NoState when the scope ends).
 func (ex *Execution) runState(st *State, raw []byte) (out []byte, next int, f *Failure) {
 	ex.enter(st)
+	if st.JSONata != nil {
+		return ex.runQueryState(st, raw)
+	}
 	switch st.Kind {
 	case StatePass:
 		out, f = ex.runPass(st, raw)
@@ -348,6 +362,9 @@ func (ex *Execution) commitAssign(a *Assign) {
 func (ex *Execution) truncate(mark int) {
 	ex.arena = ex.arena[:mark]
 	ex.index.reset()
+	if ex.qc != nil {
+		*ex.qc = queryCache{}
+	}
 }
 
 // template evaluates t with "$" bound to dollar, into the arena.

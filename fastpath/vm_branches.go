@@ -41,6 +41,12 @@ func (ex *Execution) runParallel(st *State, eff []byte) ([]byte, *Failure) {
 			return nil, f
 		}
 	}
+	return ex.parallel(st, in)
+}
+
+// parallel runs st's branches, each on input in, and returns the array of
+// their outputs.
+func (ex *Execution) parallel(st *State, in []byte) ([]byte, *Failure) {
 	ex.events++ // ParallelStateStarted
 	base := len(ex.spans)
 	for range st.Branches {

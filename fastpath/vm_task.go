@@ -137,10 +137,6 @@ func (ex *Execution) runTask(st *State, eff []byte) ([]byte, *Failure) {
 			return nil, f
 		}
 	}
-	inv := ex.opts.Invoker
-	if inv == nil {
-		inv = Funcs(nil)
-	}
 	timeout := st.TaskTimeout
 	if st.TimeoutPath != nil {
 		v, f := ex.pathValue(st.TimeoutPath, eff)
@@ -152,6 +148,16 @@ func (ex *Execution) runTask(st *State, eff []byte) ([]byte, *Failure) {
 			return nil, ex.stateError(ErrRuntime, "The TimeoutSecondsPath parameter does not reference a positive integer: "+st.TimeoutPath.Text+" == "+displayValue(v))
 		}
 		timeout = time.Duration(n) * time.Second
+	}
+	return ex.invoke(st, in, timeout)
+}
+
+// invoke calls st's task with input in, bounded by timeout (0: none) and
+// the execution's deadline.
+func (ex *Execution) invoke(st *State, in []byte, timeout time.Duration) ([]byte, *Failure) {
+	inv := ex.opts.Invoker
+	if inv == nil {
+		inv = Funcs(nil)
 	}
 	ctx := ex.ctx
 	var cancel context.CancelFunc

@@ -11,17 +11,45 @@ import (
 type Expr struct {
 	src  string
 	root *node
+	vars []string
 }
 
 // Compile parses src. A syntax error is returned as *Error with the
 // JSONata code (S0xxx) and the byte position.
 func Compile(src string) (expr *Expr, err error) {
 	defer func() { recoverErr(recover(), &err) }()
-	return &Expr{src: src, root: parse(src)}, nil
+	root, vars := parseVars(src)
+	return &Expr{src: src, root: root, vars: vars}, nil
 }
 
 // String returns the source text.
 func (e *Expr) String() string { return e.src }
+
+// Variables returns the names (without the $) of every variable the
+// expression mentions, in order of first appearance: free ones, which a
+// host binds through Options.Bindings, and ones the expression binds
+// itself (:= or function parameters). The caller must not modify it.
+func (e *Expr) Variables() []string { return e.vars }
+
+// IsFunction reports whether v is a function value (a lambda, a builtin or
+// a regex), which has no JSON form.
+func IsFunction(v any) bool { return isFunc(v) }
+
+// Text is the error's message without code or position, starting with a
+// capital letter as jsonata-js writes it.
+func (e *Error) Text() string {
+	msg := e.Message
+	if msg == "" {
+		msg = errorMessages[e.Code]
+	}
+	if msg == "" {
+		msg = "JSONata error"
+	}
+	if c := msg[0]; c >= 'a' && c <= 'z' {
+		msg = string(c-'a'+'A') + msg[1:]
+	}
+	return msg
+}
 
 // Builtin is a function value implemented in Go: the standard library,
 // functions registered through a Registry, and the functions the evaluator
@@ -144,11 +172,9 @@ func (e *Expr) Eval(input any, opts *Options) (result any, err error) {
 	if ev.now.IsZero() {
 		ev.now = time.Now()
 	}
-	root := &env{vars: make(map[string]any, len(opts.Bindings)+1)}
-	for k, v := range opts.Bindings {
-		root.vars[k] = v
-	}
-	root.vars["$"] = input
+	// The bindings are read through a parent frame rather than copied;
+	// top-level := binds into root, never into the caller's map.
+	root := &env{vars: map[string]any{"$": input}, parent: &env{vars: opts.Bindings}}
 	ev.root = root
 	if a, ok := input.(*Array); ok && !a.sequence {
 		input = &Array{Items: []any{a}, sequence: true, outerWrapper: true}
@@ -194,3 +220,31 @@ func (e *Expr) EvalJSON(dst, input []byte, opts *Options) (out []byte, ok bool, 
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// Plain reports whether v holds nothing but JSON values (no sequences,
+// constructor marks, undefined members or functions), so that it reads
+// exactly like its JSON parsed again and is never modified by evaluation.
+func Plain(v any) bool {
+	switch x := v.(type) {
+	case Null, float64, string, bool:
+		return true
+	case *Array:
+		if x.sequence || x.tupleStream || x.keepSingleton || x.cons || x.outerWrapper {
+			return false
+		}
+		for _, it := range x.Items {
+			if !Plain(it) {
+				return false
+			}
+		}
+		return true
+	case *Object:
+		for _, it := range x.vals {
+			if !Plain(it) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}

@@ -251,7 +251,7 @@ func (ev *evaluator) evalTransform(n *node, e *env) any {
 				}
 				if mo, ok := m.(*Object); ok {
 					for _, k := range uo.keys {
-						mo.Set(k, uo.vals[k])
+						mo.Set(k, uo.get(k))
 					}
 				}
 			}

@@ -169,7 +169,7 @@ func (ev *evaluator) evalVariable(n *node, input any, e *env) any {
 func lookupField(input any, key string) any {
 	switch x := input.(type) {
 	case *Object:
-		return x.vals[key]
+		return x.get(key)
 	case *Array:
 		res := newSeq(len(x.Items))
 		for _, it := range x.Items {
@@ -207,7 +207,7 @@ func evalWildcard(input any) any {
 	}
 	if o, ok := input.(*Object); ok {
 		for _, k := range o.keys {
-			v := o.vals[k]
+			v := o.get(k)
 			if a, ok := v.(*Array); ok {
 				results.Items = flattenInto(results.Items, a)
 				results.sequence = false
@@ -242,7 +242,7 @@ func recurseDescendants(input any, res *Array) {
 	case *Object:
 		res.Items = append(res.Items, input)
 		for _, k := range x.keys {
-			recurseDescendants(x.vals[k], res)
+			recurseDescendants(x.get(k), res)
 		}
 		return
 	}

@@ -41,7 +41,7 @@ func defineObjectFuncs() {
 		for _, it := range argArray(args[0]) {
 			o := it.(*Object)
 			for _, k := range o.keys {
-				out.Set(k, o.vals[k])
+				out.Set(k, o.get(k))
 			}
 		}
 		return out
@@ -53,8 +53,8 @@ func defineObjectFuncs() {
 		}
 		out := NewObject(0)
 		for _, k := range o.keys {
-			if toBool(ev.callHOF(args[1], input, e, o.vals[k], k, o)) {
-				out.Set(k, o.vals[k])
+			if toBool(ev.callHOF(args[1], input, e, o.get(k), k, o)) {
+				out.Set(k, o.get(k))
 			}
 		}
 		if out.Len() == 0 {
@@ -69,7 +69,7 @@ func defineObjectFuncs() {
 		}
 		res := newSeq(o.Len())
 		for _, k := range o.keys {
-			if v := ev.callHOF(args[1], input, e, o.vals[k], k, o); v != nil {
+			if v := ev.callHOF(args[1], input, e, o.get(k), k, o); v != nil {
 				res.Items = append(res.Items, v)
 			}
 		}
@@ -111,7 +111,7 @@ func spread(v any) any {
 		res := newSeq(x.Len())
 		for _, k := range x.keys {
 			o := NewObject(1)
-			o.Set(k, x.vals[k])
+			o.Set(k, x.get(k))
 			res.Items = append(res.Items, o)
 		}
 		return res

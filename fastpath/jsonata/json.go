@@ -336,7 +336,7 @@ func appendJSON(dst []byte, v any, prec15 bool) []byte {
 		dst = append(dst, '{')
 		first := true
 		for _, k := range x.keys {
-			val := x.vals[k]
+			val := x.get(k)
 			if val == nil {
 				continue
 			}

@@ -1,5 +1,7 @@
 package jsonata
 
+import "slices"
+
 // This file is the Pratt parser. It produces a raw tree of *node that
 // ast.go then rewrites into the evaluable form (paths as step lists,
 // predicates as stages, parent slots resolved), as JSONata's processAST.
@@ -113,6 +115,7 @@ type parser struct {
 	id   string // "(end)", "(name)", "(literal)", "(regex)" or the operator
 	p    *astProcessor
 	deep int
+	vars []string // variable names read, in order of first appearance
 }
 
 // maxParseDepth bounds recursion in the parser so hostile input cannot
@@ -150,6 +153,9 @@ func (p *parser) advance(id string, infix bool) {
 		panic(&Error{Code: code, Position: p.tok.pos, Token: p.tok.text(), Value: id})
 	}
 	p.tok = p.lx.next(infix)
+	if p.tok.kind == tokVariable && !slices.Contains(p.vars, p.tok.str) {
+		p.vars = append(p.vars, p.tok.str)
+	}
 	switch p.tok.kind {
 	case tokEnd:
 		p.id = "(end)"
@@ -435,6 +441,13 @@ func (p *parser) call(t token, left *node) *node {
 
 // parse parses src into the processed AST.
 func parse(src string) *node {
+	n, _ := parseVars(src)
+	return n
+}
+
+// parseVars parses src and also returns the names of the variables it
+// mentions (bound or free).
+func parseVars(src string) (*node, []string) {
 	p := &parser{lx: lexer{src: src}, p: &astProcessor{}}
 	p.advance("", false)
 	expr := p.expression(0)
@@ -445,5 +458,5 @@ func parse(src string) *node {
 	if expr.typ == ntParent || expr.seekingParent != nil {
 		throwErr("S0217", expr.pos, "parent", nil)
 	}
-	return expr
+	return expr, p.vars
 }

@@ -82,7 +82,7 @@ func (r *regexFn) matchObject(s string, from int) any {
 			return nil
 		}
 		nx := r.matchObject(s, end)
-		if no, ok := nx.(*Object); ok && no.vals["match"] == "" {
+		if no, ok := nx.(*Object); ok && no.get("match") == "" {
 			throwErr("D1004", r.pos, r.src, nil)
 		}
 		return nx

@@ -127,7 +127,7 @@ func appendPretty(dst []byte, v any, indent string) []byte {
 		first := true
 		dst = append(dst, '{')
 		for _, k := range x.keys {
-			val := x.vals[k]
+			val := x.get(k)
 			if val == nil {
 				continue
 			}

@@ -10,12 +10,19 @@ type Null struct{}
 // may share structure with the input document, so treat them as read-only.
 type Object struct {
 	keys []string
-	vals map[string]any
+	vals []any
+	// idx maps keys to positions once the object has more than
+	// smallObject keys; smaller objects are searched linearly, which is
+	// faster and allocates far less (most JSON objects are small).
+	idx map[string]int
 }
+
+// smallObject is the largest object looked up without a map.
+const smallObject = 8
 
 // NewObject returns an empty object with room for n keys.
 func NewObject(n int) *Object {
-	return &Object{keys: make([]string, 0, n), vals: make(map[string]any, n)}
+	return &Object{keys: make([]string, 0, n), vals: make([]any, 0, n)}
 }
 
 // Len returns the number of keys.
@@ -25,35 +32,71 @@ func (o *Object) Len() int { return len(o.keys) }
 // must not be modified.
 func (o *Object) Keys() []string { return o.keys }
 
+func (o *Object) find(key string) int {
+	if o.idx != nil {
+		if i, ok := o.idx[key]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, k := range o.keys {
+		if k == key {
+			return i
+		}
+	}
+	return -1
+}
+
 // Get returns the value stored under key and whether it exists.
 func (o *Object) Get(key string) (any, bool) {
-	v, ok := o.vals[key]
-	return v, ok
+	if i := o.find(key); i >= 0 {
+		return o.vals[i], true
+	}
+	return nil, false
+}
+
+// get returns the value stored under key, nil (undefined) when absent.
+func (o *Object) get(key string) any {
+	if i := o.find(key); i >= 0 {
+		return o.vals[i]
+	}
+	return nil
 }
 
 // Set stores v under key, appending key if it is new. Setting nil
 // (undefined) is allowed and keeps the key, as JavaScript does.
 func (o *Object) Set(key string, v any) {
-	if o.vals == nil {
-		o.vals = make(map[string]any)
+	if i := o.find(key); i >= 0 {
+		o.vals[i] = v
+		return
 	}
-	if _, ok := o.vals[key]; !ok {
-		o.keys = append(o.keys, key)
+	o.keys = append(o.keys, key)
+	o.vals = append(o.vals, v)
+	switch {
+	case o.idx != nil:
+		o.idx[key] = len(o.keys) - 1
+	case len(o.keys) > smallObject:
+		o.reindex()
 	}
-	o.vals[key] = v
+}
+
+func (o *Object) reindex() {
+	o.idx = make(map[string]int, len(o.keys))
+	for i, k := range o.keys {
+		o.idx[k] = i
+	}
 }
 
 // Delete removes key if present, keeping the order of the others.
 func (o *Object) Delete(key string) {
-	if _, ok := o.vals[key]; !ok {
+	i := o.find(key)
+	if i < 0 {
 		return
 	}
-	delete(o.vals, key)
-	for i, k := range o.keys {
-		if k == key {
-			o.keys = append(o.keys[:i:i], o.keys[i+1:]...)
-			break
-		}
+	o.keys = append(o.keys[:i:i], o.keys[i+1:]...)
+	o.vals = append(o.vals[:i:i], o.vals[i+1:]...)
+	if o.idx != nil {
+		o.reindex()
 	}
 }
 
@@ -159,8 +202,8 @@ func deepEqual(a, b any) bool {
 			return false
 		}
 		for _, k := range x.keys {
-			yv, ok := y.vals[k]
-			if !ok || !deepEqual(x.vals[k], yv) {
+			yv, ok := y.Get(k)
+			if !ok || !deepEqual(x.get(k), yv) {
 				return false
 			}
 		}
@@ -192,7 +235,7 @@ func deepClone(v any) any {
 	case *Object:
 		out := NewObject(len(x.keys))
 		for _, k := range x.keys {
-			out.Set(k, deepClone(x.vals[k]))
+			out.Set(k, deepClone(x.get(k)))
 		}
 		return out
 	}

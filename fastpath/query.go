@@ -1,0 +1,420 @@
+package fastpath
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/stepd/stepd/fastpath/jsonata"
+)
+
+// Query is a compiled value of a JSONata-mode field (Arguments, Output, an
+// Assign value, Items, a Choice Condition, ...): a JSON value whose strings
+// may be "{% expression %}". Parts without an expression are kept as their
+// compact JSON. A Query is immutable and safe for concurrent use.
+type Query struct {
+	lit   []byte        // the whole value when it holds no expression
+	val   any           // lit as a JSONata value (shared, read-only)
+	expr  *jsonata.Expr // the value is one expression
+	text  string        // the expression's source, for messages
+	field string        // where the value is, for messages: "Output/result"
+	names []string      // an object's member names...
+	elems []*Query      // ...and values, or an array's elements
+	array bool
+}
+
+// IsExpression reports whether s is a "{% expression %}" string (the
+// text between the delimiters is the expression).
+func IsExpression(s string) bool {
+	return len(s) >= 4 && strings.HasPrefix(s, "{%") && strings.HasSuffix(s, "%}")
+}
+
+// NewQuery compiles the compact JSON value v of the field named field (a
+// JSON-pointer-like name without the leading slash, as AWS names fields in
+// its messages). A syntax error in an expression is returned as
+// *jsonata.Error.
+func NewQuery(v []byte, field string) (*Query, error) {
+	q := &Query{field: field}
+	switch KindOf(v) {
+	case KindString:
+		s := string(AppendUnquoted(nil, v))
+		if !IsExpression(s) {
+			return literalQuery(v, field)
+		}
+		q.text = strings.TrimSpace(s[2 : len(s)-2])
+		e, err := jsonata.Compile(q.text)
+		if err != nil {
+			return nil, err
+		}
+		q.expr = e
+		return q, nil
+	case KindObject:
+		var it ObjectIter
+		it.Reset(v)
+		for k, m, ok := it.Next(); ok; k, m, ok = it.Next() {
+			name := string(AppendUnquoted(nil, k))
+			e, err := NewQuery(m, field+"/"+name)
+			if err != nil {
+				return nil, err
+			}
+			q.names = append(q.names, name)
+			q.elems = append(q.elems, e)
+		}
+	case KindArray:
+		q.array = true
+		var it ArrayIter
+		it.Reset(v)
+		i := 0
+		for m, ok := it.Next(); ok; m, ok = it.Next() {
+			e, err := NewQuery(m, field+"/"+strconv.Itoa(i))
+			if err != nil {
+				return nil, err
+			}
+			q.elems = append(q.elems, e)
+			i++
+		}
+	default:
+		return literalQuery(v, field)
+	}
+	for _, e := range q.elems {
+		if e.lit == nil {
+			return q, nil
+		}
+	}
+	return literalQuery(v, field)
+}
+
+func literalQuery(v []byte, field string) (*Query, error) {
+	val, err := jsonata.ParseJSON(v)
+	if err != nil {
+		return nil, err
+	}
+	return &Query{lit: v, val: val, field: field}, nil
+}
+
+// Literal returns the value when it holds no expression.
+func (q *Query) Literal() ([]byte, bool) { return q.lit, q.lit != nil }
+
+// Variables returns the names of the variables the expressions in q
+// mention, without the $.
+func (q *Query) Variables() []string {
+	var out []string
+	q.walk(func(e *Query) { out = append(out, e.expr.Variables()...) })
+	return out
+}
+
+// UsesContext reports whether an expression in q may read
+// $states.context (it mentions "context", or uses $states other than
+// through a member).
+func (q *Query) UsesContext() bool {
+	uses := false
+	q.walk(func(e *Query) {
+		src := e.text
+		if strings.Contains(src, "context") {
+			uses = true
+		}
+		for i := strings.Index(src, "$states"); i >= 0 && !uses; {
+			rest := strings.TrimLeft(src[i+len("$states"):], " \t\r\n")
+			if !strings.HasPrefix(rest, ".") {
+				uses = true
+			}
+			j := strings.Index(src[i+1:], "$states")
+			if j < 0 {
+				break
+			}
+			i += 1 + j
+		}
+	})
+	return uses
+}
+
+func (q *Query) walk(fn func(*Query)) {
+	if q == nil || q.lit != nil {
+		return
+	}
+	if q.expr != nil {
+		fn(q)
+		return
+	}
+	for _, e := range q.elems {
+		e.walk(fn)
+	}
+}
+
+// QueryAssign is a compiled JSONata-mode Assign: each variable slot gets
+// the value of a query, all evaluated before any is set.
+type QueryAssign struct {
+	Slots  []int
+	Values []*Query
+}
+
+// JSONata holds the fields of a state whose query language is JSONata. A
+// State with a non-nil JSONata runs through the JSONata evaluator; its
+// JSONPath fields are unused. Nil queries are absent fields.
+type JSONata struct {
+	Arguments    *Query // Task and Parallel
+	Output       *Query
+	Assign       *QueryAssign
+	Items        *Query // Map
+	ItemSelector *Query
+	// MaxConcurrency, ToleratedCount and ToleratedPercent are set when
+	// the Map field is an expression (a number lowers to the State field).
+	MaxConcurrency, ToleratedCount, ToleratedPercent *Query
+	Timeout, Heartbeat                               *Query // Task, when expressions
+	Seconds, Timestamp                               *Query // Wait, when expressions
+	Error, Cause                                     *Query // Fail, when expressions
+
+	// Choice: per rule its Condition, Next, Output and Assign (nil when
+	// absent).
+	Conditions  []*Query
+	RuleNexts   []int
+	RuleOutputs []*Query
+	RuleAssigns []*QueryAssign
+
+	// Catch: per catcher its Output and Assign.
+	CatchOutputs []*Query
+	CatchAssigns []*QueryAssign
+
+	// VarSlots and VarNames are the variables the expressions may read.
+	VarSlots []int
+	VarNames []string
+	// UsesContext is set when an expression may read $states.context.
+	UsesContext bool
+}
+
+// jsonataFuncs are the functions Step Functions adds to JSONata.
+var jsonataFuncs = mustRegistry(awsFunctions())
+
+func mustRegistry(fns map[string]jsonata.Function) *jsonata.Registry {
+	r, err := jsonata.NewRegistry(fns)
+	if err != nil {
+		panic("BUG: " + err.Error())
+	}
+	return r
+}
+
+// queryEnv is what the expressions of one JSONata state run see: $states
+// and the variables. It lives for one entry of the state.
+type queryEnv struct {
+	states *jsonata.Object
+	input  any
+	opts   jsonata.Options
+}
+
+// queryEnv builds the environment of st's expressions with raw as
+// $states.input.
+func (ex *Execution) newQueryEnv(st *State, raw []byte) (*queryEnv, *Failure) {
+	js := st.JSONata
+	env := &queryEnv{states: jsonata.NewObject(4)}
+	in, f := ex.queryValue(raw)
+	if f != nil {
+		return nil, f
+	}
+	env.input = in
+	env.states.Set("input", in)
+	env.opts.Bindings = make(map[string]any, len(js.VarSlots)+1)
+	env.opts.Bindings["states"] = env.states
+	env.opts.Functions = jsonataFuncs
+	for i, slot := range js.VarSlots {
+		v := ex.vars[slot]
+		if v == nil {
+			continue
+		}
+		val, f := ex.queryValue(v)
+		if f != nil {
+			return nil, f
+		}
+		env.opts.Bindings[js.VarNames[i]] = val
+	}
+	if js.UsesContext {
+		if f := ex.setQueryContext(env); f != nil {
+			return nil, f
+		}
+	}
+	return env, nil
+}
+
+// setQueryContext (re)builds $states.context as the context object is now.
+func (ex *Execution) setQueryContext(env *queryEnv) *Failure {
+	mark := len(ex.arena)
+	ex.arena, _ = ex.appendContext(ex.arena, ctxWhole)
+	v, err := jsonata.ParseJSON(ex.arena[mark:])
+	ex.arena = ex.arena[:mark]
+	if err != nil {
+		return ex.stateError(ErrRuntime, err.Error())
+	}
+	env.states.Set("context", v)
+	return nil
+}
+
+// queryCache maps recent JSON values in the arena (by address and length)
+// to their JSONata values: a state's input is usually the output the
+// previous JSONata state just built, or a value an earlier state parsed.
+// Arena bytes are never rewritten while the cache holds them (truncate
+// and Reset clear it).
+type queryCache struct {
+	entries [queryCacheSize]struct {
+		b []byte
+		v any
+	}
+	next int
+}
+
+// queryCacheSize covers a state's input, its result and the outputs of a
+// few branches.
+const queryCacheSize = 8
+
+func (c *queryCache) get(b []byte) (any, bool) {
+	for i := range c.entries {
+		e := &c.entries[i]
+		if len(e.b) == len(b) && &e.b[0] == &b[0] {
+			return e.v, true
+		}
+	}
+	return nil, false
+}
+
+func (c *queryCache) put(b []byte, v any) {
+	if len(b) == 0 {
+		return
+	}
+	c.entries[c.next].b, c.entries[c.next].v = b, v
+	c.next = (c.next + 1) % queryCacheSize
+}
+
+// queryValue converts compact JSON from the arena to a JSONata value.
+func (ex *Execution) queryValue(b []byte) (any, *Failure) {
+	if ex.qc == nil {
+		ex.qc = &queryCache{}
+	}
+	if len(b) > 0 {
+		if v, ok := ex.qc.get(b); ok {
+			return v, nil
+		}
+	}
+	v, err := jsonata.ParseJSON(b)
+	if err != nil {
+		return nil, ex.stateError(ErrRuntime, err.Error())
+	}
+	ex.qc.put(b, v)
+	return v, nil
+}
+
+// evalQuery evaluates q into the arena and returns its compact JSON. The
+// value is remembered with its JSON (see queryValue).
+func (ex *Execution) evalQuery(q *Query, env *queryEnv) ([]byte, *Failure) {
+	if q.lit != nil {
+		return q.lit, nil
+	}
+	v, f := ex.queryResult(q, env)
+	if f != nil {
+		return nil, f
+	}
+	mark := len(ex.arena)
+	ex.arena = jsonata.AppendJSON(ex.arena, v)
+	out := ex.arena[mark:len(ex.arena):len(ex.arena)]
+	if jsonata.Plain(v) { // a sequence would not read like its JSON
+		if ex.qc == nil {
+			ex.qc = &queryCache{}
+		}
+		ex.qc.put(out, v)
+	}
+	return out, nil
+}
+
+// queryResult evaluates q to a JSONata value: literal parts are shared,
+// objects and arrays with expressions are built anew.
+func (ex *Execution) queryResult(q *Query, env *queryEnv) (any, *Failure) {
+	switch {
+	case q.lit != nil:
+		return q.val, nil
+	case q.expr != nil:
+		return ex.evalExpr(q, env)
+	case q.array:
+		items := make([]any, len(q.elems))
+		for i, e := range q.elems {
+			v, f := ex.queryResult(e, env)
+			if f != nil {
+				return nil, f
+			}
+			items[i] = v
+		}
+		return jsonata.NewArray(items), nil
+	}
+	o := jsonata.NewObject(len(q.elems))
+	for i, e := range q.elems {
+		v, f := ex.queryResult(e, env)
+		if f != nil {
+			return nil, f
+		}
+		o.Set(q.names[i], v)
+	}
+	return o, nil
+}
+
+// evalExpr evaluates an expression leaf to a JSON-representable value.
+func (ex *Execution) evalExpr(q *Query, env *queryEnv) (any, *Failure) {
+	env.opts.Now = ex.clock.Now()
+	v, err := q.expr.Eval(env.input, &env.opts)
+	if err != nil {
+		msg := err.Error()
+		var je *jsonata.Error
+		if errors.As(err, &je) {
+			msg = je.Code + ": " + je.Text()
+		}
+		return nil, ex.queryError(q, "threw an error during evaluation. "+msg)
+	}
+	switch {
+	case v == nil:
+		return nil, ex.queryError(q, "returned nothing (undefined).")
+	case jsonata.IsFunction(v):
+		return nil, ex.queryError(q, "returned an unsupported result type.")
+	}
+	return v, nil
+}
+
+func (ex *Execution) queryError(q *Query, msg string) *Failure {
+	return ex.stateError(ErrQueryEvaluationError, "The JSONata expression '"+q.text+"' specified for the field '"+q.field+"' "+msg)
+}
+
+// queryTypeError reports a result of the wrong JSON type.
+func (ex *Execution) queryTypeError(q *Query, want string, v []byte) *Failure {
+	return ex.queryError(q, "returned an unexpected result type. Expected '"+want+"', but was '"+KindOf(v).String()+"' for value: "+string(v))
+}
+
+// evalQueryAssign evaluates every value of a into ex.assigned; commit
+// them with commitQueryAssign.
+func (ex *Execution) evalQueryAssign(a *QueryAssign, env *queryEnv) *Failure {
+	ex.assigned = ex.assigned[:0]
+	for _, q := range a.Values {
+		v, f := ex.evalQuery(q, env)
+		if f != nil {
+			return f
+		}
+		ex.assigned = append(ex.assigned, v)
+	}
+	return nil
+}
+
+func (ex *Execution) commitQueryAssign(a *QueryAssign) {
+	for i, slot := range a.Slots {
+		ex.vars[slot] = ex.assigned[i]
+	}
+}
+
+// queryNumber evaluates a numeric field (MaxConcurrency, Seconds, ...).
+func (ex *Execution) queryNumber(q *Query, env *queryEnv, integer bool) (float64, *Failure) {
+	v, f := ex.evalQuery(q, env)
+	if f != nil {
+		return 0, f
+	}
+	n, ok := ParseNumber(v)
+	want := "number"
+	if integer {
+		want = "integer"
+	}
+	if KindOf(v) != KindNumber || !ok || (integer && n != float64(int64(n))) {
+		return 0, ex.queryTypeError(q, want, v)
+	}
+	return n, nil
+}

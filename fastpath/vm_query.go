@@ -1,0 +1,365 @@
+package fastpath
+
+import (
+	"math"
+	"time"
+
+	"github.com/stepd/stepd/fastpath/jsonata"
+)
+
+// runQueryState runs a state whose query language is JSONata: its fields
+// are JSONata queries evaluated with $states and the variables bound (see
+// queryEnv), and its output is Output (by default the result of a Task,
+// Parallel or Map, the input otherwise). JSONPath states never come here.
+func (ex *Execution) runQueryState(st *State, raw []byte) ([]byte, int, *Failure) {
+	js := st.JSONata
+	if js.Output == nil && js.Assign == nil && (st.Kind == StatePass || st.Kind == StateSucceed) {
+		next := st.Next // nothing to evaluate: the input passes through
+		if st.Kind == StateSucceed {
+			next = NoState
+		}
+		ex.events++ // StateExited
+		return raw, next, nil
+	}
+	env, f := ex.newQueryEnv(st, raw)
+	if f != nil {
+		return nil, NoState, f
+	}
+	var out []byte
+	next := st.Next
+	switch st.Kind {
+	case StatePass:
+		out, f = ex.queryFinish(env, raw, false, js.Output, js.Assign)
+	case StateSucceed:
+		out, f = ex.queryFinish(env, raw, false, js.Output, js.Assign)
+		next = NoState
+	case StateWait:
+		if f = ex.queryWait(st, env); f == nil {
+			out, f = ex.queryFinish(env, raw, false, js.Output, js.Assign)
+		}
+	case StateChoice:
+		out, next, f = ex.queryChoice(st, env, raw)
+	case StateFail:
+		return nil, NoState, ex.queryFail(st, env)
+	case StateTask, StateParallel, StateMap:
+		out, next, f = ex.queryWithRetry(st, env, raw)
+	}
+	if f != nil {
+		return nil, NoState, f
+	}
+	ex.events++ // StateExited
+	return out, next, nil
+}
+
+// queryFinish evaluates Assign and Output (dflt when there is none) and
+// then sets the variables. isResult says dflt is the state's result, bound
+// as $states.result.
+func (ex *Execution) queryFinish(env *queryEnv, dflt []byte, isResult bool, output *Query, assign *QueryAssign) ([]byte, *Failure) {
+	if isResult && (output != nil || assign != nil) {
+		v, f := ex.queryValue(dflt)
+		if f != nil {
+			return nil, f
+		}
+		env.states.Set("result", v)
+	}
+	if assign != nil {
+		if f := ex.evalQueryAssign(assign, env); f != nil {
+			return nil, f
+		}
+	}
+	out := dflt
+	if output != nil {
+		var f *Failure
+		if out, f = ex.evalQuery(output, env); f != nil {
+			return nil, f
+		}
+	}
+	if len(out) > ex.maxBytes {
+		return nil, ex.dataLimit()
+	}
+	if assign != nil {
+		ex.commitQueryAssign(assign)
+	}
+	return out, nil
+}
+
+func (ex *Execution) queryChoice(st *State, env *queryEnv, raw []byte) ([]byte, int, *Failure) {
+	js := st.JSONata
+	for i, c := range js.Conditions {
+		v, f := ex.evalQuery(c, env)
+		if f != nil {
+			return nil, NoState, f
+		}
+		if KindOf(v) != KindBool {
+			return nil, NoState, ex.queryTypeError(c, "boolean", v)
+		}
+		if v[0] == 't' {
+			out, f := ex.queryFinish(env, raw, false, js.RuleOutputs[i], js.RuleAssigns[i])
+			return out, js.RuleNexts[i], f
+		}
+	}
+	if st.Default == NoState {
+		return nil, NoState, &Failure{Name: ErrNoChoiceMatched, Cause: "No Matches!"}
+	}
+	out, f := ex.queryFinish(env, raw, false, js.Output, js.Assign)
+	return out, st.Default, f
+}
+
+func (ex *Execution) queryFail(st *State, env *queryEnv) *Failure {
+	js := st.JSONata
+	f := &Failure{Name: st.Error, Cause: st.Cause, noName: !st.HasError, noCause: !st.HasCause}
+	if js.Error != nil {
+		v, err := ex.evalQuery(js.Error, env)
+		if err != nil {
+			return err
+		}
+		f.Name, f.noName = displayValue(v), false
+	}
+	if js.Cause != nil {
+		v, err := ex.evalQuery(js.Cause, env)
+		if err != nil {
+			return err
+		}
+		f.Cause, f.noCause = displayValue(v), false
+	}
+	return f
+}
+
+func (ex *Execution) queryWait(st *State, env *queryEnv) *Failure {
+	js := st.JSONata
+	var until time.Time
+	switch {
+	case js.Seconds != nil:
+		n, f := ex.queryNumber(js.Seconds, env, true)
+		if f != nil {
+			return f
+		}
+		if n < 0 {
+			return ex.queryError(js.Seconds, "returned a negative value: "+formatFloat(n))
+		}
+		until = ex.clock.Now().Add(time.Duration(min(n, math.MaxInt64/1e9)) * time.Second)
+	case js.Timestamp != nil:
+		v, f := ex.evalQuery(js.Timestamp, env)
+		if f != nil {
+			return f
+		}
+		ns, ok := int64(0), false
+		if KindOf(v) == KindString {
+			ns, ok = ParseTimestamp(v[1 : len(v)-1])
+		}
+		if !ok {
+			return ex.stateError(ErrQueryEvaluationError, "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: "+displayValue(v))
+		}
+		until = time.Unix(0, ns)
+	case st.WaitHasTimestamp:
+		until = time.Unix(0, st.WaitTimestamp)
+	default:
+		until = ex.clock.Now().Add(time.Duration(st.WaitSeconds) * time.Second)
+	}
+	return ex.sleepUntil(until)
+}
+
+func formatFloat(f float64) string {
+	return string(jsonata.AppendJSON(nil, f))
+}
+
+// queryWithRetry is runWithRetry for JSONata Task, Parallel and Map
+// states.
+func (ex *Execution) queryWithRetry(st *State, env *queryEnv, raw []byte) ([]byte, int, *Failure) {
+	var inline [maxInlineRetriers]int
+	attempts := inline[:0]
+	if len(st.Retry) > maxInlineRetriers {
+		attempts = make([]int, len(st.Retry))
+	} else {
+		attempts = inline[:len(st.Retry)]
+	}
+	for {
+		mark := len(ex.arena)
+		out, f := ex.queryAttempt(st, env, raw)
+		if f == nil {
+			return out, st.Next, nil
+		}
+		if f == errTimedOut || f == errAborted {
+			return nil, NoState, f
+		}
+		delay, retry := ex.retryDelay(st, f, attempts)
+		if !retry {
+			return ex.queryCatch(st, env, f)
+		}
+		ex.truncate(mark)
+		if f := ex.sleepUntil(ex.clock.Now().Add(delay)); f != nil {
+			return nil, NoState, f
+		}
+		ex.retryCount++
+		if st.JSONata.UsesContext {
+			if f := ex.setQueryContext(env); f != nil {
+				return nil, NoState, f
+			}
+		}
+	}
+}
+
+// queryCatch applies the first Catcher that matches f: its Output (by
+// default $states.errorOutput) and Assign.
+func (ex *Execution) queryCatch(st *State, env *queryEnv, f *Failure) ([]byte, int, *Failure) {
+	js := st.JSONata
+	for i := range st.Catch {
+		c := &st.Catch[i]
+		if !c.Errors.Matches(f.Name) {
+			continue
+		}
+		mark := len(ex.arena)
+		ex.arena = append(ex.arena, `{"Error":`...)
+		ex.arena = AppendQuotedString(ex.arena, f.Name)
+		ex.arena = append(ex.arena, `,"Cause":`...)
+		ex.arena = AppendQuotedString(ex.arena, f.Cause)
+		ex.arena = append(ex.arena, '}')
+		errOut := ex.arena[mark:len(ex.arena):len(ex.arena)]
+		eo := jsonata.NewObject(2)
+		eo.Set("Error", f.Name)
+		eo.Set("Cause", f.Cause)
+		env.states.Delete("result")
+		env.states.Set("errorOutput", eo)
+		out, f := ex.queryFinish(env, errOut, false, js.CatchOutputs[i], js.CatchAssigns[i])
+		if f != nil {
+			return nil, NoState, f
+		}
+		ex.events++ // StateExited
+		return out, c.Next, nil
+	}
+	return nil, NoState, f
+}
+
+// queryAttempt runs one try of a JSONata Task, Parallel or Map state.
+func (ex *Execution) queryAttempt(st *State, env *queryEnv, raw []byte) ([]byte, *Failure) {
+	js := st.JSONata
+	in := raw
+	var f *Failure
+	if js.Arguments != nil {
+		if in, f = ex.evalQuery(js.Arguments, env); f != nil {
+			return nil, f
+		}
+	}
+	var result []byte
+	switch st.Kind {
+	case StateTask:
+		timeout := st.TaskTimeout
+		if js.Timeout != nil {
+			n, f := ex.queryNumber(js.Timeout, env, true)
+			if f != nil {
+				return nil, f
+			}
+			if n <= 0 {
+				return nil, ex.queryError(js.Timeout, "returned a value that is not a positive integer: "+formatFloat(n))
+			}
+			timeout = time.Duration(min(n, math.MaxInt64/1e9)) * time.Second
+		}
+		if js.Heartbeat != nil {
+			if _, f := ex.queryNumber(js.Heartbeat, env, true); f != nil {
+				return nil, f
+			}
+		}
+		result, f = ex.invoke(st, in, timeout)
+	case StateParallel:
+		result, f = ex.parallel(st, in)
+	case StateMap:
+		result, f = ex.queryMap(st, env, raw)
+	}
+	if f != nil {
+		return nil, f
+	}
+	return ex.queryFinish(env, result, true, js.Output, js.Assign)
+}
+
+func (ex *Execution) queryMap(st *State, env *queryEnv, raw []byte) ([]byte, *Failure) {
+	js := st.JSONata
+	items := raw
+	var f *Failure
+	if js.Items != nil {
+		if items, f = ex.evalQuery(js.Items, env); f != nil {
+			return nil, f
+		}
+		if KindOf(items) != KindArray {
+			return nil, ex.queryTypeError(js.Items, "array", items)
+		}
+	} else if KindOf(items) != KindArray {
+		return nil, ex.stateError(ErrQueryEvaluationError, "Map state input must be an array but was: "+string(items))
+	}
+	limit := st.MaxConcurrency
+	if js.MaxConcurrency != nil {
+		n, f := ex.queryNumber(js.MaxConcurrency, env, true)
+		if f != nil {
+			return nil, f
+		}
+		if n < 0 {
+			return nil, ex.stateError(ErrQueryEvaluationError, "MaxConcurrency cannot be negative.")
+		}
+		limit = int(min(n, math.MaxInt32))
+	}
+	pol := branchPolicy{n: ArrayLen(items), count: -1, percent: st.ToleratedPercent, tolerance: st.HasToleratedPercent, limit: limit}
+	if st.HasToleratedCount {
+		pol.count = st.ToleratedCount
+	}
+	if js.ToleratedPercent != nil {
+		n, f := ex.queryNumber(js.ToleratedPercent, env, false)
+		if f != nil {
+			return nil, f
+		}
+		pol.percent, pol.tolerance = n, true
+	}
+	if pol.tolerance && (pol.percent < 0 || pol.percent > 100) {
+		return nil, ex.stateError(ErrQueryEvaluationError, "ToleratedFailurePercentage must be between 0 and 100.")
+	}
+	if js.ToleratedCount != nil {
+		n, f := ex.queryNumber(js.ToleratedCount, env, true)
+		if f != nil {
+			return nil, f
+		}
+		if n < 0 {
+			return nil, ex.stateError(ErrQueryEvaluationError, "ToleratedFailureCount cannot be negative.")
+		}
+		pol.count = int(min(n, math.MaxInt32))
+	}
+	ex.events++ // MapStateStarted
+	base := len(ex.spans)
+	var it ArrayIter
+	it.Reset(items)
+	i := 0
+	for item, ok := it.Next(); ok; item, ok = it.Next() {
+		in := item
+		if js.ItemSelector != nil {
+			in, f = ex.querySelectItem(st, env, i, item)
+			if f != nil {
+				clear(ex.spans[base:])
+				ex.spans = ex.spans[:base]
+				return nil, f
+			}
+		}
+		ex.spans = append(ex.spans, in)
+		i++
+	}
+	if js.ItemSelector != nil && js.UsesContext {
+		if f := ex.setQueryContext(env); f != nil { // without Map again
+			return nil, f
+		}
+	}
+	if f := ex.runBranches(st, base, i, pol); f != nil {
+		return nil, f
+	}
+	ex.events++ // MapStateSucceeded
+	return ex.collectArray(base), nil
+}
+
+// querySelectItem evaluates ItemSelector for item i, with
+// $states.context.Map.Item set.
+func (ex *Execution) querySelectItem(st *State, env *queryEnv, i int, item []byte) ([]byte, *Failure) {
+	savedActive, savedIndex, savedItem := ex.mapActive, ex.mapIndex, ex.mapItem
+	ex.mapActive, ex.mapIndex, ex.mapItem = true, i, item
+	defer func() { ex.mapActive, ex.mapIndex, ex.mapItem = savedActive, savedIndex, savedItem }()
+	if st.JSONata.UsesContext {
+		if f := ex.setQueryContext(env); f != nil {
+			return nil, f
+		}
+	}
+	return ex.evalQuery(st.JSONata.ItemSelector, env)
+}
