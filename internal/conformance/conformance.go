@@ -122,16 +122,6 @@ func (c *Case) Synchronous() bool { return c.Source.RecordedFrom == "sync" }
 // running an execution.
 func (c *Case) IsValidation() bool { return c.Category == "validation" }
 
-// UsesJSONata reports whether the case needs the JSONata query language.
-func (c *Case) UsesJSONata() bool {
-	for _, f := range c.Features {
-		if strings.HasPrefix(f, "JSONata") {
-			return true
-		}
-	}
-	return false
-}
-
 // DefinitionBytes is the definition as sent to AWS.
 func (c *Case) DefinitionBytes() []byte {
 	if c.DefinitionText != nil && (len(c.Definition) == 0 || string(c.Definition) == "null") {
