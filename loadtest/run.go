@@ -144,10 +144,11 @@ func (r *runner) collect(done <-chan struct{}, progress io.Writer) *Result {
 			if pt.Seconds > 0 {
 				pt.Rate = float64(n) / pt.Seconds
 			}
-			// A last interval much shorter than a step holds only the
-			// tail of the requests in flight at the end: its rate would
-			// mislead, so it counts in the totals but not in the series.
-			if !final || pt.Seconds >= r.c.Interval.Seconds()/2 {
+			// An interval much shorter than a step (the sliver between
+			// the last tick of the warm-up and its end, or the tail of the
+			// requests in flight at the end) would show a misleading
+			// rate: it counts in the totals but not in the series.
+			if pt.Seconds >= r.c.Interval.Seconds()/2 {
 				res.Series = append(res.Series, pt)
 			}
 			res.Hist.Merge(iv.h)
