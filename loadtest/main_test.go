@@ -85,3 +85,41 @@ func TestReadMix(t *testing.T) {
 		t.Error("unknown field accepted")
 	}
 }
+
+// TestMainArgs runs the command end to end against a loopback server: flags,
+// progress, summary, report and chart files, exit status.
+func TestMainArgs(t *testing.T) {
+	addr := startServer(t, fakeStepd)
+	dir := t.TempDir()
+	var stdout, stderr strings.Builder
+	code := mainArgs([]string{"-targets", addr, "-machine", "tiny=3,fails", "-expect-status", "fails=FAILED",
+		"-input", `{"a":1}`, "-expect-output", `tiny={"a":1}`, "-c", "2", "-d", "1200ms", "-pipeline", "2",
+		"-report", filepath.Join(dir, "r.json"), "-chart", filepath.Join(dir, "c.svg")}, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "failed 0") || !strings.Contains(stdout.String(), "p99.9") {
+		t.Errorf("summary:\n%s", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "req/s  errors 0 (throttled 0)  p50") {
+		t.Errorf("no progress line:\n%s", stderr.String())
+	}
+	svg, err := os.ReadFile(filepath.Join(dir, "c.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSVG(t, svg)
+	if _, err := os.Stat(filepath.Join(dir, "r.json")); err != nil {
+		t.Error(err)
+	}
+
+	// Failures make the exit status 1 and are listed with a sample.
+	stdout.Reset()
+	code = mainArgs([]string{"-targets", addr, "-machine", "fails", "-c", "1", "-n", "5", "-q"}, &stdout, io.Discard)
+	if code != exitFailed || !strings.Contains(stdout.String(), "execution_status  5   first: HTTP 200: status=\"FAILED\"") {
+		t.Errorf("exit %d\n%s", code, stdout.String())
+	}
+	if code := mainArgs([]string{"-c", "0"}, io.Discard, io.Discard); code != exitUsage {
+		t.Errorf("bad flag: exit %d", code)
+	}
+}

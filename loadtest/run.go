@@ -228,7 +228,13 @@ func (r *runner) worker(ctx context.Context, w int) {
 		t := rr % len(reqs)
 		rr++
 		m := r.pick(rnd)
-		err := r.clients[t].DoTimeout(reqs[t][m], resp, c.Timeout)
+		req := reqs[t][m]
+		// PipelineClient takes the request body (it swaps it into its own
+		// copy), so it is put back before every request. SetBodyRaw does
+		// not copy: every worker points at the template's body, which no
+		// one writes.
+		req.SetBodyRaw(r.reqs[t][m].Body())
+		err := r.clients[t].DoTimeout(req, resp, c.Timeout)
 		lat := time.Since(due)
 		k := kindTransport
 		if err == nil {
