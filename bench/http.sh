@@ -1,54 +1,83 @@
 #!/usr/bin/env bash
 # Measures StartSyncExecution of the tiny reference machine on loopback next
-# to a fasthttp hello-world server, with the same load generator (wrk) in
-# one run, and prints both figures and their ratio. Usage:
-#   bench/http.sh [duration, default 15s] [connections, default 64]
-# Needs wrk (apt-get install -y wrk). Not part of the tests: it takes the
-# machine's cores for the whole run.
+# to bench/hello (a fasthttp server answering the same response bytes), with
+# the same load generator (go run ./loadtest, built once) and the same
+# settings in one run (two legs each, interleaved), and prints req/s, p50
+# and p99 of both and their ratio. Usage:
+#   bench/http.sh [duration of each leg, default 15s] [connections, default 64] [warm-up, default 2s]
+# Not part of the tests: it takes the machine's cores for the whole run.
+# docs/LOADTEST.md explains the numbers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-15s}
 conns=${2:-64}
+warmup=${3:-2s}
 machines=../shared/bench/machines
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
-command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_ready() {
+  for _ in $(seq 100); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done
+  echo "not ready: $1" >&2
+  return 1
+}
+
 go build -o "$work/stepd" .
 go build -o "$work/hello" ./bench/hello
+go build -o "$work/loadtest" ./loadtest
 
-"$work/stepd" serve -listen 127.0.0.1:18083 -data-dir "$work/data" 2>"$work/stepd.log" &
-"$work/hello" -listen 127.0.0.1:18090 &
-for url in http://127.0.0.1:18083/readyz http://127.0.0.1:18090/; do
-  for _ in $(seq 100); do curl -fs "$url" >/dev/null && break; sleep 0.1; done
-done
+stepd_port=$(free_port)
+hello_port=$(free_port)
+"$work/stepd" serve -listen "127.0.0.1:$stepd_port" -data-dir "$work/data" 2>"$work/stepd.log" &
+pids+=($!)
+"$work/hello" -listen "127.0.0.1:$hello_port" &
+pids+=($!)
+wait_ready "http://127.0.0.1:$stepd_port/readyz"
+wait_ready "http://127.0.0.1:$hello_port/"
 
-definition=$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$machines/tiny.asl.json")
-curl -fs http://127.0.0.1:18083/ -H 'Content-Type: application/x-amz-json-1.0' \
-  -H 'X-Amz-Target: AWSStepFunctions.CreateStateMachine' \
-  -d "{\"name\":\"tiny\",\"type\":\"EXPRESS\",\"roleArn\":\"arn:aws:iam::123456789012:role/r\",\"definition\":$definition}" >/dev/null
-input=$(python3 -c 'import json,sys; print(json.dumps(json.dumps(json.load(open(sys.argv[1])),separators=(",",":"))))' "$machines/tiny.input.json")
-cat > "$work/sync.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/x-amz-json-1.0"
-wrk.headers["X-Amz-Target"] = "AWSStepFunctions.StartSyncExecution"
-wrk.body = [[{"stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:tiny","input":$input}]]
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %.0f %.3f %.3f %d %d\n", summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status, summary.requests))
-end
-LUA
-cp "$work/sync.lua" "$work/hello.lua"
+# The same requests and the same checks for both: StartSyncExecution of tiny
+# with its reference input, status SUCCEEDED and this output.
+expected='{"id":"o-1","total":150,"items":3,"classification":{"tier":"gold","checked":true}}'
+common=(-machine tiny -input "@$machines/tiny.input.json" -expect-output "$expected"
+  -c "$conns" -d "$duration" -warmup "$warmup" -q)
 
-# Check that the machine really runs before measuring.
-curl -fs http://127.0.0.1:18083/ -H 'Content-Type: application/x-amz-json-1.0' \
-  -H 'X-Amz-Target: AWSStepFunctions.StartSyncExecution' \
-  -d "{\"stateMachineArn\":\"arn:aws:states:us-east-1:123456789012:stateMachine:tiny\",\"input\":$input}" | grep -q '"status":"SUCCEEDED"'
+# Create the machine, and check that it runs, before measuring.
+"$work/loadtest" -targets "127.0.0.1:$stepd_port" -create "tiny=$machines/tiny.asl.json" \
+  -machine tiny -input "@$machines/tiny.input.json" -expect-output "$expected" -c 1 -n 10 -q >/dev/null
 
-run() { wrk -t2 -c"$conns" -d"$duration" -s "$2" "$1" | awk '/^RESULT/ {print $2, $3, $4, $5, $6}'; }
-read -r h_rps h_p50 h_p99 h_err h_n < <(run http://127.0.0.1:18090/ "$work/hello.lua")
-read -r s_rps s_p50 s_p99 s_err s_n < <(run http://127.0.0.1:18083/ "$work/sync.lua")
-printf '%-22s %12s %10s %10s %8s\n' server req/s p50_ms p99_ms non2xx
-printf '%-22s %12s %10s %10s %8s\n' fasthttp-hello "$h_rps" "$h_p50" "$h_p99" "$h_err"
-printf '%-22s %12s %10s %10s %8s\n' stepd-StartSync-tiny "$s_rps" "$s_p50" "$s_p99" "$s_err"
-python3 -c "print('ratio stepd/hello: %.1f %%' % (100.0 * $s_rps / $h_rps))"
+measure() { # name addr
+  "$work/loadtest" -targets "$2" "${common[@]}" -report "$work/$1.json" >"$work/$1.txt" || {
+    echo "$1: some requests failed:" >&2
+    cat "$work/$1.txt" >&2
+  }
+}
+# Two legs each, in the order hello, stepd, stepd, hello: on a shared machine
+# whatever drifts during the run (the first run after the builds is often
+# slower) weighs on both servers alike.
+measure hello1 "127.0.0.1:$hello_port"
+measure stepd1 "127.0.0.1:$stepd_port"
+measure stepd2 "127.0.0.1:$stepd_port"
+measure hello2 "127.0.0.1:$hello_port"
+
+python3 - "$work" "$conns" "$duration" "$warmup" <<'PY'
+import json, sys
+work, conns, duration, warmup = sys.argv[1:5]
+legs = {n: json.load(open(f"{work}/{n}.json")) for n in ("hello1", "stepd1", "stepd2", "hello2")}
+print(f"closed loop, {conns} connections, 2 legs of {duration} after {warmup} warm-up each, loopback, same load generator")
+print(f"{'server':<22} {'req/s':>10} {'p50_ms (legs)':>15} {'p99_ms (legs)':>15} {'failed':>7}")
+rate = {}
+for name, a, b in (("fasthttp-hello", "hello1", "hello2"), ("stepd-StartSync-tiny", "stepd1", "stepd2")):
+    ra, rb = legs[a], legs[b]
+    n = ra["totals"]["requests"] + rb["totals"]["requests"]
+    rate[name] = n / (ra["duration_s"] + rb["duration_s"])
+    p = lambda k: f"{ra['latency'][k]/1000:.2f}/{rb['latency'][k]/1000:.2f}"
+    print(f"{name:<22} {rate[name]:>10.0f} {p('p50_us'):>15} {p('p99_us'):>15} {ra['totals']['failed'] + rb['totals']['failed']:>7}")
+print(f"ratio stepd/hello: {100 * rate['stepd-StartSync-tiny'] / rate['fasthttp-hello']:.1f} % of the requests per second")
+PY
