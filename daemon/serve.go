@@ -55,6 +55,7 @@ func serveCommand(args []string, stderr io.Writer) int {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.serve(ln) }()
+	sdNotifyReady(logger, "listening on "+ln.Addr().String())
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	defer signal.Stop(sig)
