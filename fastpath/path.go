@@ -3,6 +3,7 @@ package fastpath
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // PathRoot says what a path starts from.
@@ -89,6 +90,9 @@ func ParsePath(text string) (*Path, error) {
 	s := text
 	if len(s) == 0 || s[0] != '$' {
 		return nil, &PathError{text, 0, "a path must start with '$'"}
+	}
+	if !utf8.ValidString(s) {
+		return nil, &PathError{text, 0, "a path must be valid UTF-8"}
 	}
 	i := 1
 	switch {
