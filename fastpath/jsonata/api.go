@@ -38,6 +38,9 @@ func IsFunction(v any) bool { return isFunc(v) }
 // Text is the error's message without code or position, starting with a
 // capital letter as jsonata-js writes it.
 func (e *Error) Text() string {
+	if tmpl, ok := syntaxMessages[e.Code]; ok && e.Message == "" {
+		return e.expandMessage(tmpl)
+	}
 	msg := e.Message
 	if msg == "" {
 		msg = errorMessages[e.Code]
