@@ -33,6 +33,18 @@ type validator struct {
 	// names maps every state name of the machine (all scopes) to the
 	// location of its first definition, for DUPLICATE_STATE_NAME.
 	names map[string]string
+	// exprs are the JSONata expressions that compiled, with their
+	// locations, and assigned every variable name an Assign sets anywhere
+	// in the machine, for the checks that need the whole machine
+	// (checkJSONataRefs).
+	exprs    []jsonataUse
+	assigned map[string]bool
+}
+
+// warn records a problem that does not stop the machine from being
+// created.
+func (v *validator) warn(code, loc, msg string) {
+	v.diags = append(v.diags, Diagnostic{Severity: SeverityWarning, Code: code, Message: msg, Location: loc})
 }
 
 func (v *validator) add(code, loc, msg string) {
@@ -146,7 +158,9 @@ func (v *validator) run(def []byte) {
 		return
 	}
 	v.names = map[string]string{}
+	v.assigned = map[string]bool{}
 	v.machine(root)
+	v.checkJSONataRefs()
 }
 
 // queryLanguage is the effective query language of a state.

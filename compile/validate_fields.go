@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stepd/stepd/fastpath"
+	jsonatalang "github.com/stepd/stepd/fastpath/jsonata"
 )
 
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }
@@ -128,6 +129,9 @@ func (v *validator) assign(a *node, loc string, lang queryLanguage) {
 		v.schema(loc, "Expected value of type [OBJECT]")
 		return
 	}
+	for _, k := range a.keys {
+		v.assigned[strings.TrimSuffix(k, ".$")] = true
+	}
 	if lang == jsonPath {
 		v.template(a, loc)
 		return
@@ -158,13 +162,28 @@ func (v *validator) jsonataValue(n *node, loc string) {
 	}
 }
 
-// jsonataString checks the outer form of a JSONata expression string. The
-// expression itself is not parsed here. Unconfirmed wording.
+// jsonataString checks a JSONata expression string: its outer form
+// (unconfirmed wording), then the expression, which must parse. A syntax
+// error is INVALID_JSONATA_EXPRESSION with jsonata-js's message and no
+// JSONata code, as AWS reports it (measured against AWS by floci-io/floci
+// issue 2745: "INVALID_JSONATA_EXPRESSION: Unexpected end of expression
+// at /States/Main/Output").
 func (v *validator) jsonataString(s, loc string) {
 	if !strings.HasPrefix(s, "{%") || !strings.HasSuffix(s, "%}") || len(s) < 4 ||
 		strings.TrimSpace(s[2:len(s)-2]) == "" {
 		v.schema(loc, "The value must be a valid JSONata expression enclosed in '{%' and '%}'")
+		return
 	}
+	expr, err := jsonatalang.Compile(strings.TrimSpace(s[2 : len(s)-2]))
+	if err != nil {
+		msg := err.Error()
+		if je, ok := err.(*jsonatalang.Error); ok {
+			msg = je.Text()
+		}
+		v.add(codeInvalidJSONata, loc, msg)
+		return
+	}
+	v.exprs = append(v.exprs, jsonataUse{loc: loc, expr: expr})
 }
 
 // validTimestamp reports whether s is an RFC 3339 date-time, as AWS's

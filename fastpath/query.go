@@ -199,7 +199,13 @@ type queryEnv struct {
 	states *jsonata.Object
 	input  any
 	opts   jsonata.Options
+	// varBuf backs opts.Vars for a state that reads few variables, so
+	// that the bindings cost no allocation of their own.
+	varBuf [queryEnvVars]jsonata.Var
 }
+
+// queryEnvVars covers $states and the variables a typical state reads.
+const queryEnvVars = 6
 
 // queryEnv builds the environment of st's expressions with raw as
 // $states.input.
@@ -212,8 +218,7 @@ func (ex *Execution) newQueryEnv(st *State, raw []byte) (*queryEnv, *Failure) {
 	}
 	env.input = in
 	env.states.Set("input", in)
-	env.opts.Bindings = make(map[string]any, len(js.VarSlots)+1)
-	env.opts.Bindings["states"] = env.states
+	env.opts.Vars = append(env.varBuf[:0], jsonata.Var{Name: "states", Value: env.states})
 	env.opts.Functions = jsonataFuncs
 	for i, slot := range js.VarSlots {
 		v := ex.vars[slot]
@@ -224,7 +229,7 @@ func (ex *Execution) newQueryEnv(st *State, raw []byte) (*queryEnv, *Failure) {
 		if f != nil {
 			return nil, f
 		}
-		env.opts.Bindings[js.VarNames[i]] = val
+		env.opts.Vars = append(env.opts.Vars, jsonata.Var{Name: js.VarNames[i], Value: val})
 	}
 	if js.UsesContext {
 		if f := ex.setQueryContext(env); f != nil {

@@ -142,3 +142,14 @@ func jfnParse(args []any) (any, error) {
 	}
 	return v, nil
 }
+
+// IsQueryFunction reports whether a JSONata state can call $name (name
+// without the $): a JSONata 2.0.6 library function or one of the six
+// Step Functions adds.
+func IsQueryFunction(name string) bool {
+	switch name {
+	case "partition", "range", "hash", "random", "uuid", "parse":
+		return true
+	}
+	return jsonata.IsStandardFunction(name)
+}

@@ -38,6 +38,9 @@ func IsFunction(v any) bool { return isFunc(v) }
 // Text is the error's message without code or position, starting with a
 // capital letter as jsonata-js writes it.
 func (e *Error) Text() string {
+	if tmpl, ok := syntaxMessages[e.Code]; ok && e.Message == "" {
+		return e.expandMessage(tmpl)
+	}
 	msg := e.Message
 	if msg == "" {
 		msg = errorMessages[e.Code]
@@ -132,6 +135,9 @@ type Options struct {
 	// Bindings are top-level variables keyed by name without the $, for
 	// example {"states": ...} to make $states available.
 	Bindings map[string]any
+	// Vars are more top-level variables, looked up before Bindings; a
+	// short slice the host can reuse costs less than a map per call.
+	Vars []Var
 	// Functions are host functions in addition to the standard library.
 	Functions *Registry
 	// MaxDepth bounds the nesting of node evaluations (default
@@ -149,6 +155,19 @@ type Options struct {
 	Now time.Time
 }
 
+// Var is a top-level variable for Options.Vars: Name without the $.
+type Var struct {
+	Name  string
+	Value any
+}
+
+// evalFrame is what one Eval allocates: the evaluator and its two
+// outermost environments, in one allocation.
+type evalFrame struct {
+	ev             evaluator
+	root, bindings env
+}
+
 // DefaultMaxDepth is deep enough for any realistic expression (the
 // conformance suite needs a few hundred) while keeping the Go stack well
 // under its limit.
@@ -162,7 +181,8 @@ func (e *Expr) Eval(input any, opts *Options) (result any, err error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	ev := &evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, funcs: opts.Functions, now: opts.Now}
+	fr := &evalFrame{ev: evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, funcs: opts.Functions, now: opts.Now}}
+	ev := &fr.ev
 	if ev.maxDepth <= 0 {
 		ev.maxDepth = DefaultMaxDepth
 	}
@@ -174,7 +194,9 @@ func (e *Expr) Eval(input any, opts *Options) (result any, err error) {
 	}
 	// The bindings are read through a parent frame rather than copied;
 	// top-level := binds into root, never into the caller's map.
-	root := &env{vars: map[string]any{"$": input}, parent: &env{vars: opts.Bindings}}
+	fr.bindings = env{vars: opts.Bindings, list: opts.Vars}
+	fr.root = env{oneName: "$", oneVal: input, hasOne: true, parent: &fr.bindings}
+	root := &fr.root
 	ev.root = root
 	if a, ok := input.(*Array); ok && !a.sequence {
 		input = &Array{Items: []any{a}, sequence: true, outerWrapper: true}

@@ -85,3 +85,49 @@ func TestEvalJSON(t *testing.T) {
 		t.Fatalf("EvalJSON on bad input: %v", err)
 	}
 }
+
+func TestFreeRefs(t *testing.T) {
+	for src, want := range map[string]string{
+		`($x := 1; $f := function($a){$a + $y}; $$ + $ + $g(1) + $x)`: "y g()",
+		`a.b@$o#$i[$i > $k].$o`:                    "k",
+		`$states.input ~> $map($string) ~> $sum()`: "states map() string sum()",
+		`$string($v) & $string`:                    "string v",
+		`$sort(x, function($l, $r){$l > $r})`:      "sort()",
+	} {
+		e, err := Compile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range e.FreeRefs() {
+			s := r.Name
+			if r.Call {
+				s += "()"
+			}
+			got = append(got, s)
+		}
+		if g := strings.Join(got, " "); g != want {
+			t.Errorf("FreeRefs(%q) = %q, want %q", src, g, want)
+		}
+	}
+}
+
+func TestSyntaxErrorText(t *testing.T) {
+	for src, want := range map[string]string{
+		`a[1,2)`:           `Expected "]", got ","`,
+		`"unterminated`:    `String literal must be terminated by a matching quote`,
+		`1 +`:              `Unexpected end of expression`,
+		`{"a":}`:           `The symbol "}" cannot be used as a unary operator`,
+		`$x :=`:            `Unexpected end of expression`,
+		`$match("a", /abc`: `No terminating / in regular expression`,
+	} {
+		_, err := Compile(src)
+		je, ok := err.(*Error)
+		if !ok {
+			t.Fatalf("Compile(%q) = %v, want a syntax error", src, err)
+		}
+		if got := je.Text(); got != want {
+			t.Errorf("Compile(%q): %s, want %q", src, got, want)
+		}
+	}
+}

@@ -104,13 +104,13 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, e *env) any {
 
 // applyLambda binds the parameters in a new frame and evaluates the body.
 func (ev *evaluator) applyLambda(f *lambda, args []any) any {
-	frame := &env{parent: f.env, vars: make(map[string]any, len(f.params))}
+	frame := &env{parent: f.env}
 	for i, p := range f.params {
 		var v any
 		if i < len(args) {
 			v = args[i]
 		}
-		frame.vars[p] = v
+		frame.bind(p, v)
 	}
 	return ev.eval(f.body, f.input, frame)
 }

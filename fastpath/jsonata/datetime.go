@@ -18,7 +18,8 @@ type dtMarker struct {
 	names         byte // 'l' lower, 't' title, 'u' upper, 0 none
 	widthMin      int  // -1 when absent
 	widthMax      int  // -1 when absent
-	n             int
+	n             int  // digits to parse for Y, M and D (-1: any)
+	optional      int  // the picture's optional digits (#)
 	intFormat     *integerFormat
 }
 
@@ -123,6 +124,7 @@ func analyseDateTimePicture(picture string) []dtMarker {
 			if d.widthMin >= 0 && d.intFormat.mandatory < d.widthMin {
 				d.intFormat.mandatory = d.widthMin
 			}
+			d.optional = optionalDigits(pat)
 			if strings.IndexByte("YMD", d.component) >= 0 {
 				d.n = -1
 				if d.widthMax >= 0 {
@@ -319,47 +321,4 @@ func dateFragment(t time.Time, c byte) int {
 		return t.Second()
 	}
 	return 0
-}
-
-// parseDateTime parses s per an XPath F&O picture string. Only pictures
-// made of numeric Y, M, D, H, m, s, f markers and literals are supported;
-// others raise D3136.
-func parseDateTime(s, picture string) any {
-	parts := analyseDateTimePicture(picture)
-	var re strings.Builder
-	re.WriteString("^")
-	var comps []byte
-	for _, p := range parts {
-		if p.component == 0 {
-			re.WriteString(regexp.QuoteMeta(p.literal))
-			continue
-		}
-		if p.intFormat == nil || p.intFormat.primary != 'd' || p.names != 0 || strings.IndexByte("YMDHms", p.component) < 0 {
-			throwErr("D3136", -1, "", picture)
-		}
-		if p.intFormat.mandatory > 1 && p.widthMax < 0 {
-			re.WriteString("([0-9]{" + strconv.Itoa(p.intFormat.mandatory) + "})")
-		} else {
-			re.WriteString("([0-9]+)")
-		}
-		comps = append(comps, p.component)
-	}
-	re.WriteString("$")
-	has := func(c byte) bool { return strings.IndexByte(string(comps), c) >= 0 }
-	if (has('Y') && has('D') && !has('M')) ||
-		((has('m') || has('s') || has('f')) && !has('H') && !has('h')) ||
-		(has('s') && !has('m')) {
-		throwErr("D3136", -1, "", picture)
-	}
-	m := regexp.MustCompile(re.String()).FindStringSubmatch(s)
-	if m == nil {
-		return nil
-	}
-	vals := map[byte]int{'Y': 1970, 'M': 1, 'D': 1}
-	for i, c := range comps {
-		v, _ := strconv.Atoi(m[i+1])
-		vals[c] = v
-	}
-	t := time.Date(vals['Y'], time.Month(vals['M']), vals['D'], vals['H'], vals['m'], vals['s'], vals['f']*1e6, time.UTC)
-	return float64(t.UnixMilli())
 }

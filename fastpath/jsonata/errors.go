@@ -2,6 +2,7 @@ package jsonata
 
 import (
 	"fmt"
+	"strings"
 )
 
 // Error is a JSONata compile or evaluation error. Code is the JSONata error
@@ -131,6 +132,55 @@ var errorMessages = map[string]string{
 	"D3141": "assertion failed",
 	"U1001": "stack overflow: the evaluation depth or time limit was exceeded",
 	"U1002": "the evaluation step budget was exceeded",
+}
+
+// syntaxMessages are jsonata-js's own texts for the syntax errors, which
+// AWS repeats (without the code) when it rejects a definition; {{token}}
+// and {{value}} are replaced by the error's Token and Value in JSON form,
+// as jsonata-js does.
+var syntaxMessages = map[string]string{
+	"S0101": "String literal must be terminated by a matching quote",
+	"S0102": "Number out of range: {{token}}",
+	"S0103": "Unsupported escape sequence: \\{{token}}",
+	"S0104": "The escape sequence \\u must be followed by 4 hex digits",
+	"S0105": "Quoted property name must be terminated with a backquote (`)",
+	"S0106": "Comment has no closing tag",
+	"S0201": "Syntax error: {{token}}",
+	"S0202": "Expected {{value}}, got {{token}}",
+	"S0203": "Expected {{value}} before end of expression",
+	"S0204": "Unknown operator: {{token}}",
+	"S0205": "Unexpected token: {{token}}",
+	"S0206": "Unknown expression type: {{token}}",
+	"S0207": "Unexpected end of expression",
+	"S0208": "Parameter {{value}} of function definition must be a variable name (start with $)",
+	"S0209": "A predicate cannot follow a grouping expression in a step",
+	"S0210": "Each step can only have one grouping expression",
+	"S0211": "The symbol {{token}} cannot be used as a unary operator",
+	"S0212": "The left side of := must be a variable name (start with $)",
+	"S0213": "The literal value {{value}} cannot be used as a step within a path expression",
+	"S0214": "The right side of {{token}} must be a variable name (start with $)",
+	"S0215": "A context variable binding must precede any predicates on a step",
+	"S0216": "A context variable binding must precede the 'order-by' clause on a step",
+	"S0217": "The object representing the 'parent' cannot be derived from this expression",
+	"S0301": "Empty regular expressions are not allowed",
+	"S0302": "No terminating / in regular expression",
+	"S0401": "Type parameters can only be applied to functions and arrays",
+	"S0402": "Choice groups containing parameterized types are not supported",
+}
+
+// expandMessage fills a jsonata-js message template from e.
+func (e *Error) expandMessage(tmpl string) string {
+	js := func(v any) string {
+		if v == nil {
+			return "undefined"
+		}
+		return string(AppendJSON(nil, v))
+	}
+	var tok any
+	if e.Token != "" {
+		tok = e.Token
+	}
+	return strings.NewReplacer("{{token}}", js(tok), "{{value}}", js(e.Value)).Replace(tmpl)
 }
 
 // throwErr aborts the current compile or evaluation with a JSONata error.

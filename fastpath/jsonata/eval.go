@@ -9,13 +9,28 @@ import (
 // lambda call and tuple; lookups walk the parent chain and end in the
 // evaluator's function table.
 type env struct {
-	vars   map[string]any
-	parent *env
+	// A frame's first binding is held inline (most frames bind one
+	// name: the context, a lambda's parameter, a block's :=); more go
+	// into vars. list holds a host's Options.Vars.
+	oneName string
+	oneVal  any
+	hasOne  bool
+	vars    map[string]any
+	list    []Var
+	parent  *env
 }
 
 func newEnv(parent *env) *env { return &env{parent: parent} }
 
 func (e *env) bind(name string, v any) {
+	switch {
+	case !e.hasOne:
+		e.oneName, e.oneVal, e.hasOne = name, v, true
+		return
+	case e.oneName == name:
+		e.oneVal = v
+		return
+	}
 	if e.vars == nil {
 		e.vars = make(map[string]any, 4)
 	}
@@ -24,8 +39,18 @@ func (e *env) bind(name string, v any) {
 
 func (e *env) lookup(name string) (any, bool) {
 	for f := e; f != nil; f = f.parent {
-		if v, ok := f.vars[name]; ok {
-			return v, true
+		if f.hasOne && f.oneName == name {
+			return f.oneVal, true
+		}
+		if f.vars != nil {
+			if v, ok := f.vars[name]; ok {
+				return v, true
+			}
+		}
+		for i := range f.list {
+			if f.list[i].Name == name {
+				return f.list[i].Value, true
+			}
 		}
 	}
 	return nil, false

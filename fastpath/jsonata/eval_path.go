@@ -140,9 +140,9 @@ func asArrayKeep(v any) *Array {
 
 // frameFromTuple binds a tuple's variables in a new frame.
 func frameFromTuple(e *env, t tuple) *env {
-	f := &env{parent: e, vars: make(map[string]any, len(t))}
+	f := &env{parent: e}
 	for k, v := range t {
-		f.vars[k] = v
+		f.bind(k, v)
 	}
 	return f
 }

@@ -157,7 +157,7 @@ func formatInteger(value float64, f *integerFormat) string {
 			out = strings.ToUpper(out)
 		}
 	case 'w':
-		out = numberToWords(int64(value), f.ordinal)
+		out = numberToWords(value, f.ordinal)
 		if f.upper {
 			out = strings.ToUpper(out)
 		} else if !f.title {
@@ -220,34 +220,46 @@ var (
 	ordinalWords  = []string{"Zeroth", "First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth", "Tenth", "Eleventh", "Twelfth", "Thirteenth", "Fourteenth", "Fifteenth", "Sixteenth", "Seventeenth", "Eighteenth", "Nineteenth"}
 	decadeWords   = []string{"Twenty", "Thirty", "Forty", "Fifty", "Sixty", "Seventy", "Eighty", "Ninety", "Hundred"}
 	magnitudeWord = []string{"Thousand", "Million", "Billion", "Trillion"}
-	wordValues    = map[string]int64{}
+	wordValues    = map[string]float64{}
+	// wordOrder is wordValues' keys in the order jsonata-js inserts
+	// them, which is the order of the alternatives in its parsing regex.
+	wordOrder []string
 )
 
 func init() {
+	set := func(w string, v float64) {
+		if _, ok := wordValues[w]; !ok {
+			wordOrder = append(wordOrder, w)
+		}
+		wordValues[w] = v
+	}
 	for i, w := range fewWords {
-		wordValues[strings.ToLower(w)] = int64(i)
+		set(strings.ToLower(w), float64(i))
 	}
 	for i, w := range ordinalWords {
-		wordValues[strings.ToLower(w)] = int64(i)
+		set(strings.ToLower(w), float64(i))
 	}
 	for i, w := range decadeWords {
 		lw := strings.ToLower(w)
-		wordValues[lw] = int64(i+2) * 10
-		wordValues[lw[:len(lw)-1]+"ieth"] = wordValues[lw]
+		set(lw, float64(i+2)*10)
+		set(lw[:len(lw)-1]+"ieth", float64(i+2)*10)
 	}
-	wordValues["hundredth"] = 100
+	set("hundredth", 100)
 	for i, w := range magnitudeWord {
 		lw := strings.ToLower(w)
-		v := int64(math.Pow(10, float64(i+1)*3))
-		wordValues[lw] = v
-		wordValues[lw+"th"] = v
+		v := math.Pow(10, float64(i+1)*3)
+		set(lw, v)
+		set(lw+"th", v)
 	}
+	wordsRegex = buildWordsRegex()
 }
 
-// numberToWords spells value in English words (title case, "and" lower).
-func numberToWords(value int64, ordinal bool) string {
-	var lookup func(num int64, prev, ord bool) string
-	lookup = func(num int64, prev, ord bool) string {
+// numberToWords spells value (a whole number, possibly beyond int64 as
+// in 1e46) in English words, title case with "and" lower, computing in
+// float64 as jsonata-js does.
+func numberToWords(value float64, ordinal bool) string {
+	var lookup func(num float64, prev, ord bool) string
+	lookup = func(num float64, prev, ord bool) string {
 		words := ""
 		switch {
 		case num <= 19:
@@ -255,12 +267,12 @@ func numberToWords(value int64, ordinal bool) string {
 				words = " and "
 			}
 			if ord {
-				words += ordinalWords[num]
+				words += ordinalWords[int(num)]
 			} else {
-				words += fewWords[num]
+				words += fewWords[int(num)]
 			}
 		case num < 100:
-			tens, rem := num/10, num%10
+			tens, rem := int(num/10), math.Mod(num, 10)
 			if prev {
 				words = " and "
 			}
@@ -271,7 +283,7 @@ func numberToWords(value int64, ordinal bool) string {
 				words = words[:len(words)-1] + "ieth"
 			}
 		case num < 1000:
-			h, rem := num/100, num%100
+			h, rem := int(num/100), math.Mod(num, 100)
 			if prev {
 				words = ", "
 			}
@@ -282,12 +294,13 @@ func numberToWords(value int64, ordinal bool) string {
 				words += "th"
 			}
 		default:
-			mag := int(math.Floor(math.Log10(float64(num)) / 3))
+			mag := int(math.Floor(math.Log10(num) / 3))
 			if mag > len(magnitudeWord) {
 				mag = len(magnitudeWord)
 			}
-			factor := int64(math.Pow(10, float64(mag*3)))
-			mant, rem := num/factor, num%factor
+			factor := math.Pow(10, float64(mag*3))
+			mant := math.Floor(num / factor)
+			rem := num - mant*factor
 			if prev {
 				words = ", "
 			}
@@ -307,7 +320,7 @@ var wordSplit = regexp.MustCompile(`,\s|\sand\s|[\s\\-]`)
 
 // wordsToNumber parses English number words (lower case).
 func wordsToNumber(text string) float64 {
-	segs := []int64{0}
+	segs := []float64{0}
 	for _, part := range wordSplit.Split(text, -1) {
 		v, ok := wordValues[part]
 		if !ok {
@@ -325,11 +338,11 @@ func wordsToNumber(text string) float64 {
 			segs[len(segs)-1] *= v
 		}
 	}
-	var sum int64
+	var sum float64
 	for _, s := range segs {
 		sum += s
 	}
-	return float64(sum)
+	return sum
 }
 
 var romanNumerals = []struct {

@@ -107,7 +107,7 @@ func defineMiscFuncs() {
 		if !ok {
 			return nil
 		}
-		return toMillis(s, args[1])
+		return toMillis(s, args[1], ev.now)
 	})
 }
 
@@ -143,9 +143,9 @@ var isoLayouts = []string{
 
 // toMillis parses a timestamp: ISO 8601 without a picture, otherwise per
 // the XPath picture string.
-func toMillis(s string, picture any) any {
+func toMillis(s string, picture any, now time.Time) any {
 	if pic, ok := picture.(string); ok {
-		return parseDateTime(s, pic)
+		return parseDateTime(s, pic, now)
 	}
 	for _, layout := range isoLayouts {
 		if t, err := time.Parse(layout, s); err == nil {

@@ -75,6 +75,10 @@ func defineStringFuncs() {
 		case *regexFn:
 			return t.findAt(s, 0) != nil
 		}
+		if isFunc(args[1]) {
+			_, ok := ev.callMatcher(args[1], []any{s}, e)
+			return ok
+		}
 		throwErr("T0410", -1, "", args[1])
 		return nil
 	})
@@ -243,7 +247,19 @@ func fnSplit(ev *evaluator, input any, e *env, args []any) any {
 			out.Items = append(out.Items, s[start:])
 		}
 	default:
-		throwErr("T0410", -1, "", args[1])
+		if !isFunc(sep) {
+			throwErr("T0410", -1, "", args[1])
+		}
+		ms := ev.userMatches(sep, s, limit, e)
+		rs := []rune(s)
+		start := 0
+		for _, m := range ms {
+			out.Items = append(out.Items, runeSubstring(rs, start, m.start))
+			start = m.end
+		}
+		if limit < 0 || len(ms) < limit {
+			out.Items = append(out.Items, runeSubstring(rs, start, len(rs)))
+		}
 	}
 	return out
 }
@@ -261,7 +277,17 @@ func fnMatch(ev *evaluator, input any, e *env, args []any) any {
 	}
 	re, ok := args[1].(*regexFn)
 	if !ok {
-		throwErr("T0410", -1, "", args[1])
+		if !isFunc(args[1]) {
+			throwErr("T0410", -1, "", args[1])
+		}
+		for _, m := range ev.userMatches(args[1], s, limit, e) {
+			o := NewObject(3)
+			o.Set("match", m.obj.get("match"))
+			o.Set("index", m.obj.get("start"))
+			o.Set("groups", m.obj.get("groups"))
+			res.Items = append(res.Items, o)
+		}
+		return res
 	}
 	for _, m := range re.allMatches(s, limit) {
 		o := NewObject(3)
@@ -333,8 +359,58 @@ func fnReplace(ev *evaluator, input any, e *env, args []any) any {
 		b.WriteString(s[pos:])
 		return b.String()
 	}
+	if isFunc(args[1]) {
+		return replaceUser(ev, s, args[1], args[2], limit, e)
+	}
 	throwErr("T0410", -1, "", args[1])
 	return nil
+}
+
+// replaceUser is $replace with a custom matcher function as pattern.
+func replaceUser(ev *evaluator, s string, pat, rep any, limit int, e *env) any {
+	ms := ev.userMatches(pat, s, limit, e)
+	if len(ms) == 0 {
+		return s
+	}
+	rs := []rune(s)
+	var b strings.Builder
+	pos := 0
+	for _, m := range ms {
+		b.WriteString(runeSubstring(rs, pos, m.start))
+		var str string
+		switch r := rep.(type) {
+		case string:
+			str = expandUserReplacement(r, m)
+		default:
+			if !isFunc(rep) {
+				throwErr("T0410", -1, "", rep)
+			}
+			out, ok := ev.apply(rep, []any{m.obj}, nil, e).(string)
+			if !ok {
+				throwErr("D3012", -1, "", out)
+			}
+			str = out
+		}
+		b.WriteString(str)
+		pos = m.start + len([]rune(m.match))
+	}
+	b.WriteString(runeSubstring(rs, pos, len(rs)))
+	return b.String()
+}
+
+// expandUserReplacement expands $n in a replacement string against the
+// match and groups a custom matcher returned.
+func expandUserReplacement(rep string, m userMatch) string {
+	text := m.match
+	loc := []int{0, len(text)}
+	if g, ok := m.obj.get("groups").(*Array); ok {
+		for _, it := range g.Items {
+			gs, _ := it.(string)
+			loc = append(loc, len(text), len(text)+len(gs))
+			text += gs
+		}
+	}
+	return expandReplacement(rep, text, loc)
 }
 
 // expandReplacement substitutes $0, $1.. and $$ in a $replace

@@ -26,6 +26,7 @@ func init() {
 	defineObjectFuncs()
 	defineMiscFuncs()
 	defineIntegerFuncs()
+	defineFormatNumber()
 }
 
 // toBool is JSONata's $boolean reduced to a Go bool (undefined is false).

@@ -20,8 +20,25 @@ type Object struct {
 // smallObject is the largest object looked up without a map.
 const smallObject = 8
 
+// smallObjectCap is the room NewObject gives an object in the same
+// allocation as the object itself.
+const smallObjectCap = 4
+
+// objectWithRoom is an object and the backing arrays of its first keys,
+// allocated together.
+type objectWithRoom struct {
+	o    Object
+	keys [smallObjectCap]string
+	vals [smallObjectCap]any
+}
+
 // NewObject returns an empty object with room for n keys.
 func NewObject(n int) *Object {
+	if n <= smallObjectCap {
+		r := &objectWithRoom{}
+		r.o.keys, r.o.vals = r.keys[:0], r.vals[:0]
+		return &r.o
+	}
 	return &Object{keys: make([]string, 0, n), vals: make([]any, 0, n)}
 }
 
