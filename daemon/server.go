@@ -44,6 +44,9 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 	}
 	s := &server{cfg: cfg, id: id, reg: reg, log: logger, ctx: ctx}
 	s.runs = &runner{reg: reg, id: id, maxRuns: int64(cfg.MaxInFlight), bgCtx: ctx, recent: newRecentExecutions(cfg.RecentRuns)}
+	integ := cfg.Integrations
+	integ.Lambda.Endpoint = cfg.LambdaEndpoint
+	s.runs.invoker = newTaskInvoker(integ, id)
 	s.http = &fasthttp.Server{
 		Handler:            s.handle,
 		Name:               "stepd",
