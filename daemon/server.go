@@ -20,11 +20,12 @@ import (
 // server answers the AWS JSON API, the REST API, metrics and health checks
 // for one node.
 type server struct {
-	cfg  Config
-	id   identity
-	reg  *registry
-	runs *runner
-	log  *log.Logger
+	cfg   Config
+	id    identity
+	reg   *registry
+	runs  *runner
+	mocks *mockStore // nil without -mock-config
+	log   *log.Logger
 
 	// ctx ends when the node stops for good: synchronous executions still
 	// running then are aborted.
@@ -47,6 +48,11 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 	integ := cfg.Integrations
 	integ.Lambda.Endpoint = cfg.LambdaEndpoint
 	s.runs.invoker = newTaskInvoker(integ, id)
+	if cfg.MockConfig != "" {
+		if s.mocks, err = newMockStore(cfg.MockConfig); err != nil {
+			return nil, err
+		}
+	}
 	s.http = &fasthttp.Server{
 		Handler:            s.handle,
 		Name:               "stepd",
