@@ -167,7 +167,9 @@ func TestExecutionTimeout(t *testing.T) {
 func TestDataLimitExceeded(t *testing.T) {
 	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:huge","Catch":[{"ErrorEquals":["States.ALL"],"Next":"C"}],"End":true},"C":{"Type":"Succeed"}}}`
 	res := runMachine(t, def, `{}`, &fastpath.Options{Invoker: fastpath.Funcs{fn("huge"): huge}})
-	if res.Status != fastpath.Failed || res.Error != fastpath.ErrDataLimitExceeded {
+	// AWS catches a Task result over the limit with States.ALL (corpus case
+	// error_handling.states_errors.task_lambda_catch_state_all_data_limit_exceeded_on_large_utf8_response).
+	if res.Status != fastpath.Succeeded {
 		t.Fatalf("got %s %s", res.Status, res.Error)
 	}
 }

@@ -27,6 +27,9 @@ type syncRequest struct {
 	// quotedInput is the input as the request spelled it: a JSON string,
 	// which the response echoes without unescaping and escaping again.
 	quotedInput []byte
+	// testCase is the mock test case named after '#' in the ARN, as Step
+	// Functions Local takes it.
+	testCase string
 }
 
 // decodeStart reads a start request. It decodes with the runtime's scanner
@@ -96,8 +99,31 @@ func (s *server) startRequest(body []byte, sp *[]byte) (syncRequest, resolved, *
 	if aerr != nil {
 		return req, resolved{}, aerr
 	}
+	if arn, tc, ok := strings.Cut(req.arn, "#"); ok {
+		req.arn, req.testCase = arn, tc
+	}
 	r, aerr := s.reg.resolve(req.arn, pickWeighted)
 	return req, r, aerr
+}
+
+// invokerFor is the invoker of an execution of r: the node's, or for a
+// mock test case one answering the states it mocks.
+func (s *server) invokerFor(r resolved, testCase string) (fastpath.Invoker, *apiError) {
+	if testCase == "" {
+		return s.runs.invoker, nil
+	}
+	if s.mocks == nil {
+		return nil, apiErr("InvalidArn", "Invalid Arn: '%s#%s': a test case needs -mock-config", r.arn, testCase)
+	}
+	set, err := s.mocks.current()
+	if err != nil {
+		return nil, apiErr("InvalidArn", "Invalid Arn: '%s#%s': %v", r.arn, testCase, err)
+	}
+	tc, err := set.find(r.m.Name, testCase)
+	if err != nil {
+		return nil, apiErr("InvalidArn", "Invalid Arn: '%s#%s': %v", r.arn, testCase, err)
+	}
+	return newMockInvoker(s.runs.invoker, tc), nil
 }
 
 func (s *server) startSyncExecution(body, dst []byte) ([]byte, *apiError) {
@@ -110,7 +136,11 @@ func (s *server) startSyncExecution(body, dst []byte) ([]byte, *apiError) {
 	if r.m.Type != "EXPRESS" {
 		return dst, apiErr("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
 	}
-	aerr = s.execSync(r, req.name, req.input, func(sr *syncResult) {
+	inv, aerr := s.invokerFor(r, req.testCase)
+	if aerr != nil {
+		return dst, aerr
+	}
+	aerr = s.execSyncWith(r, req.name, req.input, inv, func(sr *syncResult) {
 		dst = appendSyncResponse(dst, sr, req.quotedInput)
 	})
 	return dst, aerr
@@ -139,6 +169,11 @@ var syncCallPool = sync.Pool{New: func() any { return &syncCall{} }}
 // execSync runs an execution to its end within the request and hands the
 // result to reply before the execution's memory is reused.
 func (s *server) execSync(r resolved, name string, input []byte, reply func(*syncResult)) *apiError {
+	return s.execSyncWith(r, name, input, s.runs.invoker, reply)
+}
+
+// execSyncWith is execSync with the given invoker.
+func (s *server) execSyncWith(r resolved, name string, input []byte, inv fastpath.Invoker, reply func(*syncResult)) *apiError {
 	if aerr := s.runs.acquire(); aerr != nil {
 		return aerr
 	}
@@ -153,7 +188,7 @@ func (s *server) execSync(r resolved, name string, input []byte, reply func(*syn
 	*sr = syncResult{arn: bytesString(c.arn), machineArn: r.arn, name: name, start: s.runs.now()}
 	c.opts = fastpath.Options{
 		ExecutionArn: sr.arn, ExecutionName: name, StateMachineArn: r.arn, StateMachineName: r.m.Name,
-		RoleArn: r.m.RoleArn, Synchronous: true, Invoker: s.runs.invoker, Clock: s.runs.clock, StartTime: sr.start,
+		RoleArn: r.m.RoleArn, Synchronous: true, Invoker: inv, Clock: s.runs.clock, StartTime: sr.start,
 	}
 	ex := fastpath.AcquireExecution()
 	defer fastpath.ReleaseExecution(ex)
@@ -224,7 +259,11 @@ func (s *server) startExecution(body, dst []byte) ([]byte, *apiError) {
 		name = string(newID(nil))
 	}
 	r.arn = strings.Clone(r.arn)
-	e, aerr := s.runs.startBackground(r, name, append([]byte(nil), req.input...))
+	inv, aerr := s.invokerFor(r, req.testCase)
+	if aerr != nil {
+		return dst, aerr
+	}
+	e, aerr := s.runs.startBackground(r, name, append([]byte(nil), req.input...), inv)
 	if aerr != nil {
 		return dst, aerr
 	}

@@ -29,6 +29,10 @@ type Config struct {
 	MaxBodyBytes   int           `json:"max-body-bytes"`
 	ShutdownGrace  time.Duration `json:"shutdown-grace"`
 	RecentRuns     int           `json:"recent-executions"`
+	MockConfig     string        `json:"mock-config"`
+	// Integrations has no flags: it is the config file's structured
+	// "integrations" object (see Integrations).
+	Integrations Integrations `json:"integrations"`
 }
 
 // DefaultConfig is a single node on loopback, as a sidecar wants it.
@@ -65,7 +69,8 @@ func (c *Config) Validate() error {
 	case c.Join != "":
 		return errors.New("-join: clustering arrives with the cluster issue; this build runs one node")
 	}
-	return nil
+	c.Integrations.Lambda.Endpoint = c.LambdaEndpoint
+	return c.Integrations.Validate()
 }
 
 // register declares the serve flags on fs, with c's values as defaults.
@@ -77,7 +82,8 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Join, "join", c.Join, "API address of a running node to join (not in this build)")
 	fs.StringVar(&c.Region, "region", c.Region, "AWS region named in ARNs")
 	fs.StringVar(&c.Account, "account", c.Account, "AWS account id named in ARNs")
-	fs.StringVar(&c.LambdaEndpoint, "lambda-endpoint", c.LambdaEndpoint, "base URL of an AWS Lambda Invoke API for Lambda tasks (arrives with the task integrations)")
+	fs.StringVar(&c.LambdaEndpoint, "lambda-endpoint", c.LambdaEndpoint, "base URL of an AWS Lambda Invoke API (e.g. the Lambda runtime interface emulator) that Lambda tasks call; the config file's integrations.lambda.functions overrides it per function")
+	fs.StringVar(&c.MockConfig, "mock-config", c.MockConfig, "AWS Step Functions Local MockConfigFile; start an execution with stateMachineArn#TestCase to use a test case's mocked responses (re-read when the file changes)")
 	fs.IntVar(&c.MaxInFlight, "max-inflight", c.MaxInFlight, "executions running at once; more are refused with ThrottlingException rather than queued, so latency stays bounded under overload")
 	fs.IntVar(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body; AWS allows 1 MiB definitions and 256 KiB inputs (escaped inside JSON)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "on SIGTERM, how long in-flight executions may finish before the node exits")
@@ -108,6 +114,12 @@ func loadConfig(args []string, getenv func(string) string, fs *flag.FlagSet) (Co
 			return c, fmt.Errorf("cannot parse the config file %s: %w", *configFile, err)
 		}
 		for name, raw := range file {
+			if name == "integrations" {
+				if err := json.Unmarshal(raw, &c.Integrations); err != nil {
+					return c, fmt.Errorf("config file %s: integrations: %w", *configFile, err)
+				}
+				continue
+			}
 			f := fs.Lookup(name)
 			if f == nil || name == "config" {
 				return c, fmt.Errorf("config file %s: unknown setting %q", *configFile, name)

@@ -28,12 +28,18 @@ type testServer struct {
 
 func startTestServer(t *testing.T, cfg Config) *testServer {
 	t.Helper()
+	return startTestServerClock(t, cfg, fastpath.NewVirtualClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)))
+}
+
+// startTestServerClock is startTestServer on the given clock.
+func startTestServerClock(t testing.TB, cfg Config, clock fastpath.Clock) *testServer {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := newServer(ctx, cfg, log.New(io.Discard, "", 0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.runs.clock = fastpath.NewVirtualClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	srv.runs.clock = clock
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

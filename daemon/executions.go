@@ -102,7 +102,7 @@ type execution struct {
 
 // run executes r's machine on input and fills e. Input that is not JSON
 // is refused with InvalidExecutionInput before anything runs.
-func (rn *runner) run(ctx context.Context, r resolved, e *execution, input []byte, sync bool) *apiError {
+func (rn *runner) run(ctx context.Context, r resolved, e *execution, input []byte, sync bool, inv fastpath.Invoker) *apiError {
 	opts := fastpath.Options{
 		ExecutionArn:     e.Arn,
 		ExecutionName:    e.Name,
@@ -110,7 +110,7 @@ func (rn *runner) run(ctx context.Context, r resolved, e *execution, input []byt
 		StateMachineName: r.m.Name,
 		RoleArn:          r.m.RoleArn,
 		Synchronous:      sync,
-		Invoker:          rn.invoker,
+		Invoker:          inv,
 		Clock:            rn.clock,
 		StartTime:        e.Start,
 	}
@@ -211,7 +211,7 @@ func (re *recentExecutions) list(machineName, status string) []execution {
 
 // startBackground starts an execution that outlives the request, as
 // StartExecution does.
-func (rn *runner) startBackground(r resolved, name string, input []byte) (execution, *apiError) {
+func (rn *runner) startBackground(r resolved, name string, input []byte, inv fastpath.Invoker) (execution, *apiError) {
 	if err := rn.acquire(); err != nil {
 		return execution{}, err
 	}
@@ -234,7 +234,7 @@ func (rn *runner) startBackground(r resolved, name string, input []byte) (execut
 		defer rn.release()
 		defer cancel()
 		e := started
-		if aerr := rn.run(ctx, r, &e, input, false); aerr != nil {
+		if aerr := rn.run(ctx, r, &e, input, false, inv); aerr != nil {
 			e.Status, e.Error, e.Cause = "FAILED", &aerr.Code, &aerr.Message
 		}
 		rec.mu.Lock()

@@ -90,7 +90,9 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Var(&typ, "type", "state machine type whose validation rules apply: EXPRESS or STANDARD")
 	var id identity
 	id.register(fs)
-	fs.String("lambda-endpoint", "", "base URL of an AWS Lambda Invoke API for Lambda tasks (arrives with the task integrations)")
+	lambdaEndpoint := fs.String("lambda-endpoint", "", "base URL of an AWS Lambda Invoke API that Lambda tasks call")
+	mockFile := fs.String("mock", "", "AWS Step Functions Local MockConfigFile whose -test-case answers the Task states it mocks")
+	testCase := fs.String("test-case", "", "test case of the -mock file to run (of the state machine named as the definition file, or the only one with this test case)")
 	files, err := parseInterspersed(fs, args)
 	if err == flag.ErrHelp {
 		return exitOK
@@ -121,6 +123,24 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	machine := machineName(files[0])
+	integ := Integrations{Lambda: LambdaConfig{Endpoint: *lambdaEndpoint}}
+	if err := integ.Validate(); err != nil {
+		fmt.Fprintf(stderr, "stepd run: %v\n", err)
+		return exitUsage
+	}
+	var invoker fastpath.Invoker = newTaskInvoker(integ, id)
+	if (*mockFile == "") != (*testCase == "") {
+		fmt.Fprintln(stderr, "stepd run: -mock and -test-case go together")
+		return exitUsage
+	}
+	if *mockFile != "" {
+		tc, err := loadTestCase(*mockFile, machine, *testCase)
+		if err != nil {
+			fmt.Fprintf(stderr, "stepd run: %v\n", err)
+			return exitUsage
+		}
+		invoker = newMockInvoker(invoker, tc)
+	}
 	name := string(newID(nil))
 	opts := &fastpath.Options{
 		ExecutionArn:     id.executionArn(machine, name, typ == "EXPRESS"),
@@ -129,6 +149,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		StateMachineName: machine,
 		RoleArn:          "arn:aws:iam::" + id.account + ":role/stepd",
 		Synchronous:      true,
+		Invoker:          invoker,
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -200,4 +221,30 @@ func printCompileError(w io.Writer, file string, err error) {
 		return
 	}
 	fmt.Fprintf(w, "%s: %v\n", file, err)
+}
+
+// loadTestCase finds a test case in a mock file: under the machine's name,
+// or else in the only state machine that has a test case of that name.
+func loadTestCase(file, machine, testCase string) (mockCase, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	set, err := parseMocks(b)
+	if err != nil {
+		return nil, err
+	}
+	if tc, err := set.find(machine, testCase); err == nil {
+		return tc, nil
+	}
+	var found []mockCase
+	for _, cases := range set.cases {
+		if tc, ok := cases[testCase]; ok {
+			found = append(found, tc)
+		}
+	}
+	if len(found) != 1 {
+		return nil, fmt.Errorf("%s: no single state machine has the test case %q (looked for %q first)", file, testCase, machine)
+	}
+	return found[0], nil
 }

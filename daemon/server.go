@@ -20,11 +20,12 @@ import (
 // server answers the AWS JSON API, the REST API, metrics and health checks
 // for one node.
 type server struct {
-	cfg  Config
-	id   identity
-	reg  *registry
-	runs *runner
-	log  *log.Logger
+	cfg   Config
+	id    identity
+	reg   *registry
+	runs  *runner
+	mocks *mockStore // nil without -mock-config
+	log   *log.Logger
 
 	// ctx ends when the node stops for good: synchronous executions still
 	// running then are aborted.
@@ -44,6 +45,14 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 	}
 	s := &server{cfg: cfg, id: id, reg: reg, log: logger, ctx: ctx}
 	s.runs = &runner{reg: reg, id: id, maxRuns: int64(cfg.MaxInFlight), bgCtx: ctx, recent: newRecentExecutions(cfg.RecentRuns)}
+	integ := cfg.Integrations
+	integ.Lambda.Endpoint = cfg.LambdaEndpoint
+	s.runs.invoker = newTaskInvoker(integ, id)
+	if cfg.MockConfig != "" {
+		if s.mocks, err = newMockStore(cfg.MockConfig); err != nil {
+			return nil, err
+		}
+	}
 	s.http = &fasthttp.Server{
 		Handler:            s.handle,
 		Name:               "stepd",

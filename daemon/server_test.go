@@ -7,6 +7,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -59,7 +60,7 @@ func TestConfigPrecedence(t *testing.T) {
 	want.Account = "111111111111"  // environment over default
 	want.MaxInFlight = 5           // flag over file
 	want.ShutdownGrace = 5 * time.Second
-	if cfg != want {
+	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("got  %+v\nwant %+v", cfg, want)
 	}
 	fs = flag.NewFlagSet("test", flag.ContinueOnError)

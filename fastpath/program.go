@@ -1,6 +1,9 @@
 package fastpath
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // StateKind is the type of a state.
 type StateKind uint8
@@ -155,11 +158,13 @@ type ErrorSet struct {
 // does not let a wildcard retry or catch.
 func (s *ErrorSet) Matches(name string) bool {
 	for _, n := range s.Names {
-		if n == name {
+		// States.TaskFailed is a wildcard for the errors a task raises
+		// (AWS: "any known error name except States.Timeout").
+		if n == name || n == ErrTaskFailed && !strings.HasPrefix(name, "States.") {
 			return true
 		}
 	}
-	return s.All && name != ErrRuntime && name != ErrDataLimitExceeded
+	return s.All && name != ErrRuntime
 }
 
 // Task names what a Task state invokes; the Invoker decides what that means.

@@ -87,11 +87,10 @@ func (ex *Execution) catch(st *State, raw []byte, f *Failure) ([]byte, int, *Fai
 				return nil, NoState, f
 			}
 		}
+		// AWS applies the Catcher's ResultPath, not the state's
+		// OutputPath, to the error output.
 		out, f := ex.resultPath(c.ResultPath, c.ResultPathNull, raw, errOut)
 		if f != nil {
-			return nil, NoState, f
-		}
-		if out, f = ex.outputPath(st, out); f != nil {
 			return nil, NoState, f
 		}
 		if c.Assign != nil {
