@@ -1,7 +1,6 @@
 package fastpath
 
 import (
-	"strings"
 	"time"
 )
 
@@ -153,14 +152,15 @@ type ErrorSet struct {
 	All   bool // contains States.ALL
 }
 
-// Matches reports whether the error name is in the set. States.ALL matches
-// every error except States.Runtime and States.DataLimitExceeded, which AWS
-// does not let a wildcard retry or catch.
+// Matches reports whether the error name is in the set. Two names are
+// wildcards: States.ALL matches every error but States.Runtime, which AWS
+// never lets a wildcard retry or catch (a result over the size limit,
+// States.DataLimitExceeded, is caught: AWS recorded it), and
+// States.TaskFailed matches "any known error name except States.Timeout",
+// as AWS documents it.
 func (s *ErrorSet) Matches(name string) bool {
 	for _, n := range s.Names {
-		// States.TaskFailed is a wildcard for the errors a task raises
-		// (AWS: "any known error name except States.Timeout").
-		if n == name || n == ErrTaskFailed && !strings.HasPrefix(name, "States.") {
+		if n == name || n == ErrTaskFailed && name != ErrTimeout && name != ErrRuntime {
 			return true
 		}
 	}
