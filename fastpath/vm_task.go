@@ -158,18 +158,19 @@ func (ex *Execution) invoke(st *State, in []byte, timeout time.Duration) ([]byte
 	if inv == nil {
 		inv = Funcs(nil)
 	}
+	// The call is bounded by the task's timeout and by what is left until
+	// the execution's deadline. Both are durations on the execution's
+	// clock, which a test may run virtually, so they become a real-time
+	// timeout here rather than an absolute deadline.
+	if dl, ok := ex.deadline(); ok {
+		if left := dl.Sub(ex.clock.Now()); timeout == 0 || left < timeout {
+			timeout = max(left, time.Nanosecond)
+		}
+	}
 	ctx := ex.ctx
 	var cancel context.CancelFunc
 	if timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, timeout)
-	}
-	if dl, ok := ex.deadline(); ok {
-		if cancel == nil {
-			ctx, cancel = context.WithDeadline(ctx, dl)
-		} else if taskDl, _ := ctx.Deadline(); dl.Before(taskDl) {
-			cancel()
-			ctx, cancel = context.WithDeadline(ex.ctx, dl)
-		}
 	}
 	ex.events += 2 // TaskScheduled, TaskStarted
 	mark := len(ex.arena)
