@@ -122,7 +122,7 @@ func (l *lowerer) state(name string, raw []byte, ptr string, names map[string]in
 		l.queryNumbers(&st, raw, ptr)
 		switch kind {
 		case fastpath.StateTask:
-			st.Task = &fastpath.Task{Resource: stringField(raw, "Resource", ptr+"/Resource"), State: name}
+			st.Task = task(raw, name, ptr)
 		case fastpath.StateParallel:
 			l.branches(&st, raw, ptr)
 		case fastpath.StateMap:
@@ -146,7 +146,7 @@ func (l *lowerer) state(name string, raw []byte, ptr string, names map[string]in
 			st.Result = r
 		}
 	case fastpath.StateTask:
-		st.Task = &fastpath.Task{Resource: stringField(raw, "Resource", ptr+"/Resource"), State: name}
+		st.Task = task(raw, name, ptr)
 		if v := fastpath.ObjectGet(raw, "TimeoutSeconds"); v != nil {
 			st.TaskTimeout = time.Duration(intValue(v, ptr+"/TimeoutSeconds")) * time.Second
 		}
@@ -198,6 +198,11 @@ func (l *lowerer) mapProcessor(st *fastpath.State, raw []byte, ptr string) {
 		panic(lowerFail(ptr+"/ItemReader", "ItemReader needs Amazon S3, which this engine does not reach"))
 	}
 	st.Processor = l.scope(proc, procPtr)
+}
+
+// task lowers a Task state's Resource.
+func task(raw []byte, name, ptr string) *fastpath.Task {
+	return &fastpath.Task{Resource: stringField(raw, "Resource", ptr+"/Resource"), State: name, Pointer: ptr + "/Resource"}
 }
 
 func (l *lowerer) mapState(st *fastpath.State, raw []byte, ptr string) {

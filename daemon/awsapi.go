@@ -97,9 +97,11 @@ func machineTypeOf(t string) (string, *apiError) {
 	return "", apiErr("ValidationException", "1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]", t)
 }
 
-// checkDefinition compiles a definition for a machine type, answering
-// InvalidDefinition with AWS's message when it is not valid.
-func checkDefinition(def, typ string) (*fastpath.Program, *apiError) {
+// checkDefinition compiles the definition of the state machine called
+// machine, answering InvalidDefinition with AWS's message when it is not
+// valid, or when a Task names a resource this node cannot run and no test
+// case of the mock config stands in for that state.
+func (s *server) checkDefinition(machine, def, typ string) (*fastpath.Program, *apiError) {
 	if len(def) > 1<<20 {
 		return nil, apiErr("InvalidDefinition", "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The definition exceeds the maximum size of 1048576 bytes'")
 	}
@@ -110,6 +112,18 @@ func checkDefinition(def, typ string) (*fastpath.Program, *apiError) {
 			msg = "Invalid State Machine Definition: '" + msg + "'"
 		}
 		return nil, apiErr("InvalidDefinition", "%s", msg)
+	}
+	var diags []compile.Diagnostic
+	for i := range prog.States {
+		t := prog.States[i].Task
+		if t == nil || classifyResource(t.Resource) != resourceUnsupported || s.mocked(machine, t.State) {
+			continue
+		}
+		diags = append(diags, compile.Diagnostic{Severity: compile.SeverityError, Code: "SCHEMA_VALIDATION_FAILED", Location: t.Pointer,
+			Message: "The resource provided " + t.Resource + " is not supported by stepd yet; a -mock-config test case for this state can stand in for it"})
+	}
+	if len(diags) > 0 {
+		return nil, apiErr("InvalidDefinition", "%s", compile.CreateError(diags))
 	}
 	return prog, nil
 }
@@ -179,7 +193,7 @@ func (s *server) createStateMachine(body, dst []byte) ([]byte, *apiError) {
 	if aerr != nil {
 		return dst, aerr
 	}
-	prog, aerr := checkDefinition(req.Definition, typ)
+	prog, aerr := s.checkDefinition(req.Name, req.Definition, typ)
 	if aerr != nil {
 		return dst, aerr
 	}
@@ -262,7 +276,7 @@ func (s *server) updateStateMachine(body, dst []byte) ([]byte, *apiError) {
 	}
 	var prog *fastpath.Program
 	if req.Definition != nil {
-		if prog, aerr = checkDefinition(*req.Definition, cur.Type); aerr != nil {
+		if prog, aerr = s.checkDefinition(cur.Name, *req.Definition, cur.Type); aerr != nil {
 			return dst, aerr
 		}
 	}

@@ -171,6 +171,24 @@ func (s *mockSet) find(machine, testCase string) (mockCase, error) {
 	return c, nil
 }
 
+// mocked reports whether a test case of the mock config, as it is now,
+// mocks the state called state of the machine called machine.
+func (s *server) mocked(machine, state string) bool {
+	if s.mocks == nil {
+		return false
+	}
+	set, err := s.mocks.current()
+	if err != nil {
+		return false
+	}
+	for _, c := range set.cases[machine] {
+		if _, ok := c[state]; ok {
+			return true
+		}
+	}
+	return false
+}
+
 // mockStore is the mock config file, re-read when it changes (its size or
 // modification time differ from the last read). It is safe for concurrent
 // use.

@@ -151,7 +151,7 @@ func (s *server) restPut(ctx *fasthttp.RequestCtx, name string) {
 		if old != nil && old.Type != typ {
 			return apiErr("StateMachineAlreadyExists", "State Machine Already Exists with type %s: '%s'", old.Type, old.Arn)
 		}
-		prog, aerr := checkDefinition(def, typ)
+		prog, aerr := s.checkDefinition(name, def, typ)
 		if aerr != nil {
 			return aerr
 		}

@@ -173,4 +173,7 @@ type Task struct {
 	Resource string
 	// State is the name of the Task state, for messages.
 	State string
+	// Pointer is the JSON pointer of the Resource field in the definition,
+	// for messages about the resource.
+	Pointer string
 }
