@@ -329,6 +329,23 @@ func parseQuoted(s string, i int) (string, int, error) {
 	return "", len(s), &PathError{s, i, "unterminated string"}
 }
 
+// NotFoundMessage explains, as Jayway (and so AWS) words it, why the
+// definite path p finds nothing in root: "Missing property in path
+// $['a']" when a step before the last finds nothing, "No results for
+// path: $['a']['b']" when only the last one does.
+func (p *Path) NotFoundMessage(root []byte) string {
+	v := root
+	for i := range p.steps {
+		if v = getSteps(v, p.steps[i:i+1]); v == nil && i < len(p.steps)-1 && p.definite {
+			return "Missing property in path " + string(p.appendNormalized(nil, i+1))
+		}
+		if v == nil {
+			break
+		}
+	}
+	return "No results for path: " + string(p.AppendNormalized(nil))
+}
+
 // Get evaluates a definite path against root and returns the selected value,
 // a span of root, or nil when nothing is there. It allocates nothing. For an
 // indefinite path use Eval.
@@ -554,6 +571,12 @@ func sliceBounds(st *pathStep, n int) (lo, hi int) {
 // AppendNormalized appends the path in Jayway's normalized form
 // ($['a'][0]), the form AWS quotes in "Invalid path" messages.
 func (p *Path) AppendNormalized(dst []byte) []byte {
+	return p.appendNormalized(dst, len(p.steps))
+}
+
+// appendNormalized appends the normalized form of the root and the first
+// n steps.
+func (p *Path) appendNormalized(dst []byte, n int) []byte {
 	switch p.Root {
 	case RootContext:
 		dst = append(dst, "$$"...)
@@ -563,7 +586,7 @@ func (p *Path) AppendNormalized(dst []byte) []byte {
 	default:
 		dst = append(dst, '$')
 	}
-	for i := range p.steps {
+	for i := range p.steps[:n] {
 		st := &p.steps[i]
 		switch st.kind {
 		case stepField:

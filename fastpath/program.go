@@ -152,19 +152,22 @@ type ErrorSet struct {
 	All   bool // contains States.ALL
 }
 
-// Matches reports whether the error name is in the set. Two names are
-// wildcards: States.ALL matches every error but States.Runtime, which AWS
-// never lets a wildcard retry or catch (a result over the size limit,
-// States.DataLimitExceeded, is caught: AWS recorded it), and
-// States.TaskFailed matches "any known error name except States.Timeout",
-// as AWS documents it.
+// Matches reports whether the error name is in the set. States.Runtime
+// never matches: AWS neither retries nor catches it, even when ErrorEquals
+// names it (recorded: catch_states_runtime). Two names are wildcards:
+// States.ALL matches every other error (States.DataLimitExceeded of a Task
+// result included, as AWS recorded), and States.TaskFailed matches "any
+// known error name except States.Timeout", as AWS documents it.
 func (s *ErrorSet) Matches(name string) bool {
+	if name == ErrRuntime {
+		return false
+	}
 	for _, n := range s.Names {
-		if n == name || n == ErrTaskFailed && name != ErrTimeout && name != ErrRuntime {
+		if n == name || n == ErrTaskFailed && name != ErrTimeout {
 			return true
 		}
 	}
-	return s.All && name != ErrRuntime
+	return s.All
 }
 
 // Task names what a Task state invokes; the Invoker decides what that means.

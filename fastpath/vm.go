@@ -443,10 +443,24 @@ func (ex *Execution) selectPath(p *Path, v []byte) ([]byte, *Failure) {
 	ex.arena = arena
 	if out == nil {
 		ex.truncate(mark)
-		msg := "Invalid path '" + p.Text + "' : No results for path: " + string(p.AppendNormalized(nil))
-		return nil, ex.stateError(ErrRuntime, msg)
+		return nil, ex.invalidPath(p, v)
 	}
 	return out, nil
+}
+
+// invalidPath is the failure of a state field's path that finds nothing
+// ("$" being dollar), in AWS's words.
+func (ex *Execution) invalidPath(p *Path, dollar []byte) *Failure {
+	var why string
+	switch p.Root {
+	case RootInput:
+		why = p.NotFoundMessage(dollar)
+	case RootVar:
+		why = p.NotFoundMessage(ex.vars[p.VarSlot])
+	default:
+		why = "No results for path: " + string(p.AppendNormalized(nil))
+	}
+	return ex.stateError(ErrRuntime, "Invalid path '"+p.Text+"' : "+why)
 }
 
 // resultPath places result into raw as ResultPath says.
@@ -663,7 +677,7 @@ func (ex *Execution) pathValue(p *Path, dollar []byte) ([]byte, *Failure) {
 	ex.arena = arena
 	ex.dollar = saved
 	if v == nil {
-		return nil, ex.stateError(ErrRuntime, "Invalid path '"+p.Text+"' : No results for path: "+string(p.AppendNormalized(nil)))
+		return nil, ex.invalidPath(p, dollar)
 	}
 	return v, nil
 }

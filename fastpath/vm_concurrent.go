@@ -124,9 +124,14 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 		}(i)
 	}
 	wg.Wait()
-	if bc, ok := ex.clock.(branchClock); ok {
-		for i := range results {
-			if c := results[i].child; c != nil {
+	bc, joinClock := ex.clock.(branchClock)
+	before := ex.events
+	for i := range results {
+		if c := results[i].child; c != nil {
+			// Each branch counted its events on from before+1 (its
+			// iteration's start); add them and its end, failed or not.
+			ex.events += c.events - before + 1
+			if joinClock {
 				bc.join(c.clock)
 			}
 		}
@@ -151,7 +156,6 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 	}
 	for i := range results {
 		r := &results[i]
-		ex.events += r.child.events
 		out := jsonNull
 		if r.fail == nil {
 			mark := len(ex.arena)
@@ -172,5 +176,6 @@ func (c *Execution) runChild(parent *Execution, ctx context.Context, start int, 
 	c.input, c.start, c.limit = parent.input, parent.start, parent.limit
 	c.vars = append(c.vars[:0], parent.vars...)
 	c.state, c.enteredEvent = parent.state, parent.enteredEvent
+	c.events = parent.events + 1 // the iteration's (or branch's) start
 	return c.runScope(start, input)
 }

@@ -224,8 +224,7 @@ func (ex *Execution) queryCatch(st *State, env *queryEnv, f *Failure) ([]byte, i
 		if f != nil {
 			return nil, NoState, f
 		}
-		ex.events++ // StateExited
-		return out, c.Next, nil
+		return out, c.Next, nil // runQueryState counts the StateExited event
 	}
 	return nil, NoState, f
 }

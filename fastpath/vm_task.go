@@ -96,8 +96,7 @@ func (ex *Execution) catch(st *State, raw []byte, f *Failure) ([]byte, int, *Fai
 		if c.Assign != nil {
 			ex.commitAssign(c.Assign)
 		}
-		ex.events++ // StateExited
-		return out, c.Next, nil
+		return out, c.Next, nil // runState counts the StateExited event
 	}
 	return nil, NoState, f
 }
