@@ -1,11 +1,8 @@
 package compile
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,20 +17,9 @@ import (
 const knownFailuresFile = "testdata/conformance/known_failures.txt"
 
 func loadKnownFailures(t *testing.T) map[string]string {
-	f, err := os.Open(knownFailuresFile)
+	known, err := conformance.LoadKnownFailures(knownFailuresFile)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	known := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		id, reason, _ := strings.Cut(line, "\t")
-		known[id] = reason
 	}
 	return known
 }

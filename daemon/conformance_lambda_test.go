@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"bufio"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -106,20 +105,9 @@ func runLambdaCase(t *testing.T, dir string, c *conformance.Case) error {
 }
 
 func loadLambdaKnownFailures(t *testing.T) map[string]string {
-	f, err := os.Open(lambdaKnownFailuresFile)
+	known, err := conformance.LoadKnownFailures(lambdaKnownFailuresFile)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	known := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		id, reason, _ := strings.Cut(line, "\t")
-		known[id] = reason
 	}
 	return known
 }

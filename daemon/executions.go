@@ -2,8 +2,6 @@ package daemon
 
 import (
 	"context"
-	"encoding/hex"
-	"math/rand/v2"
 	"sort"
 	"strconv"
 	"sync"
@@ -61,29 +59,8 @@ func (rn *runner) release() {
 	inFlightGauge.Dec()
 }
 
-// newID returns a random 128-bit id in UUID form. Execution names and ARNs
-// need uniqueness, not secrecy, so the fast non-cryptographic generator
-// serves.
-func newID(dst []byte) []byte {
-	var b [16]byte
-	lo, hi := rand.Uint64(), rand.Uint64()
-	for i := 0; i < 8; i++ {
-		b[i], b[8+i] = byte(lo>>(8*i)), byte(hi>>(8*i))
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var h [36]byte
-	hex.Encode(h[0:8], b[0:4])
-	h[8] = '-'
-	hex.Encode(h[9:13], b[4:6])
-	h[13] = '-'
-	hex.Encode(h[14:18], b[6:8])
-	h[18] = '-'
-	hex.Encode(h[19:23], b[8:10])
-	h[23] = '-'
-	hex.Encode(h[24:36], b[10:16])
-	return append(dst, h[:]...)
-}
+// newID appends a random id in UUID form, for execution names and ARNs.
+func newID(dst []byte) []byte { return fastpath.AppendUUID(dst) }
 
 // execution is the outcome of one run, in the shape the API reports.
 type execution struct {

@@ -567,23 +567,7 @@ func isDelim(set []byte, r rune) bool {
 
 // appendUUID appends a random (version 4) UUID as a JSON string.
 func appendUUID(dst []byte) []byte {
-	var u [16]byte
-	a, b := rand.Uint64(), rand.Uint64()
-	for i := range 8 {
-		u[i] = byte(a >> (8 * i))
-		u[8+i] = byte(b >> (8 * i))
-	}
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
 	dst = append(dst, '"')
-	dst = hex.AppendEncode(dst, u[0:4])
-	dst = append(dst, '-')
-	dst = hex.AppendEncode(dst, u[4:6])
-	dst = append(dst, '-')
-	dst = hex.AppendEncode(dst, u[6:8])
-	dst = append(dst, '-')
-	dst = hex.AppendEncode(dst, u[8:10])
-	dst = append(dst, '-')
-	dst = hex.AppendEncode(dst, u[10:16])
+	dst = AppendUUID(dst)
 	return append(dst, '"')
 }
