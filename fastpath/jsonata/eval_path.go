@@ -5,6 +5,9 @@ import "math"
 // evalPath evaluates a location path step by step, mapping each step over
 // the sequence produced by the previous one.
 func (ev *evaluator) evalPath(n *node, input any, e *env) any {
+	if v, ok := ev.evalSimplePath(n, input, e); ok {
+		return v
+	}
 	var inputSeq *Array
 	if a, ok := input.(*Array); ok && n.steps[0].typ != ntVariable {
 		inputSeq = a
@@ -68,6 +71,51 @@ func (ev *evaluator) evalPath(n *node, input any, e *env) any {
 		}
 	}
 	return result
+}
+
+// evalSimplePath evaluates a path of plain name steps (optionally after a
+// variable) over objects without building sequences: the common
+// $states.input.a.b. It reports false, having evaluated nothing that
+// matters, when the path or the values met need the general machinery
+// (an array before the last step, predicates, bindings, grouping).
+func (ev *evaluator) evalSimplePath(n *node, input any, e *env) (any, bool) {
+	if n.keepSingletonArray || n.group != nil || n.tuple {
+		return nil, false
+	}
+	v := input
+	last := len(n.steps) - 1
+	for i, step := range n.steps {
+		if step.tuple || step.focus != "" || step.index != "" || step.ancestor != nil ||
+			step.stages != nil || step.predicate != nil || step.group != nil || step.keepArray {
+			return nil, false
+		}
+		switch step.typ {
+		case ntVariable:
+			if i != 0 {
+				return nil, false
+			}
+			ev.enter(step)
+			v = ev.evalVariable(step, v, e)
+			ev.depth--
+		case ntName:
+			o, ok := v.(*Object)
+			if !ok {
+				return nil, false
+			}
+			ev.enter(step)
+			v = o.get(step.op)
+			ev.depth--
+		default:
+			return nil, false
+		}
+		if v == nil {
+			return nil, true
+		}
+		if a, ok := v.(*Array); ok && (i < last || a.sequence) {
+			return nil, false
+		}
+	}
+	return v, true
 }
 
 // asArray returns v as an array, wrapping a non-array in a sequence.
