@@ -65,9 +65,9 @@ func (ev *evaluator) evalPath(n *node, input any, e *env) any {
 	}
 	if n.group != nil {
 		if isTuple {
-			result = ev.evalGroup(n.group, tuples, e)
+			result = ev.evalGroup(n.group.pairs, n.group.pos, tuples, e)
 		} else {
-			result = ev.evalGroup(n.group, result, e)
+			result = ev.evalGroup(n.group.pairs, n.group.pos, result, e)
 		}
 	}
 	return result
@@ -437,9 +437,13 @@ type groupEntry struct {
 // evalGroup is the object constructor: each pair's key expression is
 // evaluated per input item, items are grouped by key, and the value
 // expression is evaluated once per group.
-func (ev *evaluator) evalGroup(g *groupSpec, input any, e *env) any {
-	result := NewObject(len(g.pairs))
+func (ev *evaluator) evalGroup(pairs [][2]*node, pos int, input any, e *env) any {
+	g := groupSpec{pairs: pairs, pos: pos}
 	arr, isArr := input.(*Array)
+	if !isArr && len(pairs) <= maxSimpleGroup {
+		return ev.evalGroupOne(&g, input, e)
+	}
+	result := NewObject(len(g.pairs))
 	reduce := isArr && arr.tupleStream
 	var items []any
 	if isArr {
@@ -491,6 +495,48 @@ func (ev *evaluator) evalGroup(g *groupSpec, input any, e *env) any {
 		if v != nil {
 			result.Set(key, v)
 		}
+	}
+	return result
+}
+
+// maxSimpleGroup is the most pairs evalGroupOne handles.
+const maxSimpleGroup = 16
+
+// evalGroupOne is evalGroup over a single input item (an object
+// constructor evaluated once): no grouping map, each key's value is
+// evaluated with the item as context.
+func (ev *evaluator) evalGroupOne(g *groupSpec, item any, e *env) any {
+	var kb [maxSimpleGroup]string
+	var ib [maxSimpleGroup]int
+	keys, idx := kb[:0], ib[:0]
+	for pi, pair := range g.pairs {
+		k := ev.eval(pair[0], item, e)
+		if k == nil {
+			continue
+		}
+		key, ok := k.(string)
+		if !ok {
+			throwErr("T1003", g.pos, "", k)
+		}
+		for _, seen := range keys {
+			if seen == key {
+				// a single item reaches a key twice only from two pairs
+				throwErr("D1009", g.pos, "", key)
+			}
+		}
+		keys = append(keys, key)
+		idx = append(idx, pi)
+	}
+	result := NewObject(len(keys))
+	for i, key := range keys {
+		v := ev.eval(g.pairs[idx[i]][1], item, e)
+		if v != nil {
+			result.keys = append(result.keys, key)
+			result.vals = append(result.vals, v)
+		}
+	}
+	if len(result.keys) > smallObject {
+		result.reindex()
 	}
 	return result
 }
