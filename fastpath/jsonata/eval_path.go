@@ -86,8 +86,19 @@ func (ev *evaluator) evalSimplePath(n *node, input any, e *env) (any, bool) {
 	last := len(n.steps) - 1
 	for i, step := range n.steps {
 		if step.tuple || step.focus != "" || step.index != "" || step.ancestor != nil ||
-			step.stages != nil || step.predicate != nil || step.group != nil || step.keepArray {
+			step.predicate != nil || step.group != nil || step.keepArray {
 			return nil, false
+		}
+		// one stage is allowed: a literal index on a name step, a[0]
+		var index *node
+		if step.stages != nil {
+			if len(step.stages) != 1 || step.typ != ntName {
+				return nil, false
+			}
+			index = step.stages[0].filter
+			if index == nil || index.typ != ntNumber {
+				return nil, false
+			}
 		}
 		switch step.typ {
 		case ntVariable:
@@ -105,6 +116,12 @@ func (ev *evaluator) evalSimplePath(n *node, input any, e *env) (any, bool) {
 			ev.enter(step)
 			v = o.get(step.op)
 			ev.depth--
+			if index != nil && v != nil {
+				if a, ok := v.(*Array); ok && a.sequence {
+					return nil, false
+				}
+				v = pickIndex(v, index.num)
+			}
 		default:
 			return nil, false
 		}
@@ -116,6 +133,27 @@ func (ev *evaluator) evalSimplePath(n *node, input any, e *env) (any, bool) {
 		}
 	}
 	return v, true
+}
+
+// pickIndex is evalFilter with a literal number on one step's value: the
+// item at that index (negative from the end), a non-array being a
+// sequence of one.
+func pickIndex(v any, num float64) any {
+	idx := int(math.Floor(num))
+	a, ok := v.(*Array)
+	if !ok {
+		if idx == 0 || idx == -1 {
+			return v
+		}
+		return nil
+	}
+	if idx < 0 {
+		idx += len(a.Items)
+	}
+	if idx < 0 || idx >= len(a.Items) {
+		return nil
+	}
+	return a.Items[idx]
 }
 
 // asArray returns v as an array, wrapping a non-array in a sequence.
@@ -138,7 +176,8 @@ func (ev *evaluator) evalStep(step *node, input *Array, e *env, last bool) *Arra
 		}
 		return res
 	}
-	results := make([]any, 0, len(input.Items))
+	var rb [8]any
+	results := rb[:0]
 	for _, item := range input.Items {
 		res := ev.eval(step, item, e)
 		for _, st := range step.stages {

@@ -335,8 +335,8 @@ func appendJSON(dst []byte, v any, prec15 bool) []byte {
 	case *Object:
 		dst = append(dst, '{')
 		first := true
-		for _, k := range x.keys {
-			val := x.get(k)
+		for i, k := range x.keys {
+			val := x.vals[i]
 			if val == nil {
 				continue
 			}
@@ -407,6 +407,9 @@ func appendQuoted(dst []byte, s string) []byte {
 func appendNumber(dst []byte, f float64) []byte {
 	if f == 0 {
 		return append(dst, '0')
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+		return strconv.AppendInt(dst, int64(f), 10)
 	}
 	if f == math.Trunc(f) && math.Abs(f) < 1e21 {
 		return strconv.AppendFloat(dst, f, 'f', -1, 64)

@@ -18,7 +18,7 @@ type Object struct {
 }
 
 // smallObject is the largest object looked up without a map.
-const smallObject = 8
+const smallObject = 16
 
 // smallObjectCap is the room NewObject gives an object in the same
 // allocation as the object itself.
