@@ -189,9 +189,6 @@ func (e *Expr) Eval(input any, opts *Options) (result any, err error) {
 	if opts.Timeout > 0 {
 		ev.deadline = time.Now().Add(opts.Timeout)
 	}
-	if ev.now.IsZero() {
-		ev.now = time.Now()
-	}
 	// The bindings are read through a parent frame rather than copied;
 	// top-level := binds into root, never into the caller's map.
 	fr.bindings = env{vars: opts.Bindings, list: opts.Vars}

@@ -70,6 +70,15 @@ type evaluator struct {
 	root     *env
 }
 
+// clock is the time $now and $millis report: read once per evaluation,
+// on first use.
+func (ev *evaluator) clock() time.Time {
+	if ev.now.IsZero() {
+		ev.now = time.Now()
+	}
+	return ev.now
+}
+
 // timeCheckEvery is how many node evaluations pass between clock reads;
 // reading the clock on every node would dominate small expressions.
 const timeCheckEvery = 1024
