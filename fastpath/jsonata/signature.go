@@ -252,7 +252,21 @@ func (s *signature) validate(args []any, context any) []any {
 			s.throwValidation(args, string(supplied))
 		}
 	}
-	out := make([]any, 0, len(s.params))
+	// out stays nil while the arguments pass through unchanged (the
+	// common case), so args itself is returned without a copy
+	var out []any
+	n := 0
+	emit := func(v any, verbatim bool) {
+		if out == nil {
+			if verbatim && n < len(args) {
+				n++
+				return
+			}
+			out = make([]any, n, len(s.params)+n)
+			copy(out, args[:n])
+		}
+		out = append(out, v)
+	}
 	argIndex := 0
 	pos := 0
 	for i, p := range s.params {
@@ -266,7 +280,7 @@ func (s *signature) validate(args []any, context any) []any {
 		if len(match) == 0 {
 			if p.context && p.contextRe != nil {
 				if p.contextRe.MatchString(string(sigSymbol(context))) {
-					out = append(out, context)
+					emit(context, false)
 				} else {
 					throwErr("T0411", -1, "", context)
 				}
@@ -275,7 +289,7 @@ func (s *signature) validate(args []any, context any) []any {
 				if argIndex < len(args) {
 					arg = args[argIndex]
 				}
-				out = append(out, arg)
+				emit(arg, argIndex < len(args) && argIndex == n)
 				argIndex++
 			}
 			continue
@@ -283,6 +297,7 @@ func (s *signature) validate(args []any, context any) []any {
 		for j := 0; j < len(match); j++ {
 			single := match[j]
 			arg := args[argIndex]
+			verbatim := argIndex == n
 			if p.typ == "a" {
 				if single == 'm' {
 					arg = nil
@@ -313,12 +328,16 @@ func (s *signature) validate(args []any, context any) []any {
 					}
 					if single != 'a' {
 						arg = &Array{Items: []any{arg}}
+						verbatim = false
 					}
 				}
 			}
-			out = append(out, arg)
+			emit(arg, verbatim)
 			argIndex++
 		}
+	}
+	if out == nil {
+		return args[:n]
 	}
 	return out
 }
