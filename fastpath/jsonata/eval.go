@@ -67,6 +67,7 @@ type evaluator struct {
 	deadline time.Time
 	funcs    *Registry
 	now      time.Time
+	clk      interface{ Now() time.Time }
 	root     *env
 }
 
@@ -74,7 +75,11 @@ type evaluator struct {
 // on first use.
 func (ev *evaluator) clock() time.Time {
 	if ev.now.IsZero() {
-		ev.now = time.Now()
+		if ev.clk != nil {
+			ev.now = ev.clk.Now()
+		} else {
+			ev.now = time.Now()
+		}
 	}
 	return ev.now
 }
