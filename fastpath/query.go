@@ -359,7 +359,7 @@ func (ex *Execution) queryResult(q *Query, env *queryEnv) (any, *Failure) {
 
 // evalExpr evaluates an expression leaf to a JSON-representable value.
 func (ex *Execution) evalExpr(q *Query, env *queryEnv) (any, *Failure) {
-	env.opts.Now = ex.clock.Now()
+	env.opts.Clock = ex.clock
 	v, err := q.expr.Eval(env.input, &env.opts)
 	if err != nil {
 		msg := err.Error()

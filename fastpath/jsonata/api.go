@@ -150,9 +150,13 @@ type Options struct {
 	// Timeout bounds the wall-clock time (0: unlimited); exceeding it
 	// raises U1001, as the JSONata test harness does.
 	Timeout time.Duration
-	// Now fixes the time $now and $millis report (zero: the clock at
-	// the start of Eval). All calls in one evaluation see the same time.
+	// Now fixes the time $now and $millis report (zero: Clock, or the
+	// system clock, read when first needed). All calls in one evaluation
+	// see the same time.
 	Now time.Time
+	// Clock is read for $now and $millis when Now is zero (nil: the
+	// system clock).
+	Clock interface{ Now() time.Time }
 }
 
 // Var is a top-level variable for Options.Vars: Name without the $.
@@ -181,16 +185,13 @@ func (e *Expr) Eval(input any, opts *Options) (result any, err error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	fr := &evalFrame{ev: evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, funcs: opts.Functions, now: opts.Now}}
+	fr := &evalFrame{ev: evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, funcs: opts.Functions, now: opts.Now, clk: opts.Clock}}
 	ev := &fr.ev
 	if ev.maxDepth <= 0 {
 		ev.maxDepth = DefaultMaxDepth
 	}
 	if opts.Timeout > 0 {
 		ev.deadline = time.Now().Add(opts.Timeout)
-	}
-	if ev.now.IsZero() {
-		ev.now = time.Now()
 	}
 	// The bindings are read through a parent frame rather than copied;
 	// top-level := binds into root, never into the caller's map.

@@ -185,6 +185,12 @@ func (a *astProcessor) process(expr *node) *node {
 	if expr.keepArray {
 		result.keepArray = true
 	}
+	switch result.typ {
+	case ntString:
+		result.boxed = result.str
+	case ntNumber:
+		result.boxed = result.num
+	}
 	return result
 }
 

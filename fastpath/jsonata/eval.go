@@ -2,6 +2,7 @@ package jsonata
 
 import (
 	"math"
+	"strings"
 	"time"
 )
 
@@ -66,7 +67,21 @@ type evaluator struct {
 	deadline time.Time
 	funcs    *Registry
 	now      time.Time
+	clk      interface{ Now() time.Time }
 	root     *env
+}
+
+// clock is the time $now and $millis report: read once per evaluation,
+// on first use.
+func (ev *evaluator) clock() time.Time {
+	if ev.now.IsZero() {
+		if ev.clk != nil {
+			ev.now = ev.clk.Now()
+		} else {
+			ev.now = time.Now()
+		}
+	}
+	return ev.now
 }
 
 // timeCheckEvery is how many node evaluations pass between clock reads;
@@ -104,9 +119,13 @@ func (ev *evaluator) eval(n *node, input any, e *env) any {
 	case ntName:
 		result = lookupField(input, n.op)
 	case ntString:
-		result = n.str
+		if result = n.boxed; result == nil {
+			result = n.str
+		}
 	case ntNumber:
-		result = n.num
+		if result = n.boxed; result == nil {
+			result = n.num
+		}
 	case ntValue:
 		result = n.val
 	case ntWildcard:
@@ -153,7 +172,7 @@ func (ev *evaluator) eval(n *node, input any, e *env) any {
 		result = ev.evalFilter(st.filter, result, e)
 	}
 	if n.typ != ntPath && n.group != nil {
-		result = ev.evalGroup(n.group, result, e)
+		result = ev.evalGroup(n.group.pairs, n.group.pos, result, e)
 	}
 	ev.depth--
 	if a, ok := result.(*Array); ok && a.sequence && !a.tupleStream {
@@ -289,6 +308,9 @@ func isNumeric(v any) (float64, bool) {
 // evalBinary evaluates the arithmetic, comparison, boolean, concatenation,
 // range and inclusion operators.
 func (ev *evaluator) evalBinary(n *node, input any, e *env) any {
+	if n.op == "&" && isPlainConcat(n.lhs) {
+		return ev.evalConcat(n, input, e)
+	}
 	lhs := ev.eval(n.lhs, input, e)
 	op := n.op
 	switch op {
@@ -386,6 +408,65 @@ func strictEqual(a, b any) bool {
 }
 
 // stringOrEmpty is the & operand conversion: undefined becomes "".
+// arrayWithRoom is an array and room for its first items, allocated
+// together.
+type arrayWithRoom struct {
+	a     Array
+	items [4]any
+}
+
+// isPlainConcat reports whether n is an & whose value is its operands
+// concatenated (no predicate, grouping or array flag on it).
+func isPlainConcat(n *node) bool {
+	return n.typ == ntBinary && n.op == "&" && n.predicate == nil && n.group == nil && !n.keepArray
+}
+
+// evalConcat evaluates a chain a & b & c ... (left-nested) into one
+// string, without the intermediate strings.
+func (ev *evaluator) evalConcat(n *node, input any, e *env) any {
+	var lb [16]*node
+	leaves := append(lb[:0], n.rhs)
+	x := n.lhs
+	for isPlainConcat(x) {
+		leaves = append(leaves, x.rhs)
+		x = x.lhs
+	}
+	leaves = append(leaves, x)
+	// leaves are last to first; the innermost & evaluates both operands
+	// before converting them, the others convert each right operand as
+	// they go, as nested evaluation would
+	var sb [16]string
+	parts := sb[:0]
+	last := len(leaves) - 1
+	size := 0
+	for i := last; i >= 0; i-- {
+		var s string
+		if i == last {
+			a := ev.eval(leaves[last], input, e)
+			b := ev.eval(leaves[last-1], input, e)
+			s = stringOrEmpty(a)
+			t := stringOrEmpty(b)
+			parts = append(parts, s)
+			size += len(s)
+			s = t
+			i--
+		} else {
+			s = stringOrEmpty(ev.eval(leaves[i], input, e))
+		}
+		parts = append(parts, s)
+		size += len(s)
+	}
+	for i := 0; i < last-1; i++ {
+		ev.steps++ // the inner & nodes, as nested evaluation counts them
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for _, s := range parts {
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
 func stringOrEmpty(v any) string {
 	if v == nil {
 		return ""
@@ -485,7 +566,14 @@ func (ev *evaluator) evalUnary(n *node, input any, e *env) any {
 		}
 		throwErr("D1002", n.pos, "-", v)
 	case "[":
-		res := &Array{Items: make([]any, 0, len(n.exprs))}
+		var res *Array
+		if len(n.exprs) <= 4 {
+			r := &arrayWithRoom{}
+			r.a.Items = r.items[:0]
+			res = &r.a
+		} else {
+			res = &Array{Items: make([]any, 0, len(n.exprs))}
+		}
 		for _, item := range n.exprs {
 			v := ev.eval(item, input, e)
 			if v == nil {
@@ -504,7 +592,7 @@ func (ev *evaluator) evalUnary(n *node, input any, e *env) any {
 		}
 		return res
 	case "{":
-		return ev.evalGroup(&groupSpec{pairs: n.pairs, pos: n.pos}, input, e)
+		return ev.evalGroup(n.pairs, n.pos, input, e)
 	}
 	panic("BUG: unknown unary operator " + n.op)
 }

@@ -5,6 +5,9 @@ import "math"
 // evalPath evaluates a location path step by step, mapping each step over
 // the sequence produced by the previous one.
 func (ev *evaluator) evalPath(n *node, input any, e *env) any {
+	if v, ok := ev.evalSimplePath(n, input, e); ok {
+		return v
+	}
 	var inputSeq *Array
 	if a, ok := input.(*Array); ok && n.steps[0].typ != ntVariable {
 		inputSeq = a
@@ -62,12 +65,95 @@ func (ev *evaluator) evalPath(n *node, input any, e *env) any {
 	}
 	if n.group != nil {
 		if isTuple {
-			result = ev.evalGroup(n.group, tuples, e)
+			result = ev.evalGroup(n.group.pairs, n.group.pos, tuples, e)
 		} else {
-			result = ev.evalGroup(n.group, result, e)
+			result = ev.evalGroup(n.group.pairs, n.group.pos, result, e)
 		}
 	}
 	return result
+}
+
+// evalSimplePath evaluates a path of plain name steps (optionally after a
+// variable) over objects without building sequences: the common
+// $states.input.a.b. It reports false, having evaluated nothing that
+// matters, when the path or the values met need the general machinery
+// (an array before the last step, predicates, bindings, grouping).
+func (ev *evaluator) evalSimplePath(n *node, input any, e *env) (any, bool) {
+	if n.keepSingletonArray || n.group != nil || n.tuple {
+		return nil, false
+	}
+	v := input
+	last := len(n.steps) - 1
+	for i, step := range n.steps {
+		if step.tuple || step.focus != "" || step.index != "" || step.ancestor != nil ||
+			step.predicate != nil || step.group != nil || step.keepArray {
+			return nil, false
+		}
+		// one stage is allowed: a literal index on a name step, a[0]
+		var index *node
+		if step.stages != nil {
+			if len(step.stages) != 1 || step.typ != ntName {
+				return nil, false
+			}
+			index = step.stages[0].filter
+			if index == nil || index.typ != ntNumber {
+				return nil, false
+			}
+		}
+		switch step.typ {
+		case ntVariable:
+			if i != 0 {
+				return nil, false
+			}
+			ev.enter(step)
+			v = ev.evalVariable(step, v, e)
+			ev.depth--
+		case ntName:
+			o, ok := v.(*Object)
+			if !ok {
+				return nil, false
+			}
+			ev.enter(step)
+			v = o.get(step.op)
+			ev.depth--
+			if index != nil && v != nil {
+				if a, ok := v.(*Array); ok && a.sequence {
+					return nil, false
+				}
+				v = pickIndex(v, index.num)
+			}
+		default:
+			return nil, false
+		}
+		if v == nil {
+			return nil, true
+		}
+		if a, ok := v.(*Array); ok && (i < last || a.sequence) {
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// pickIndex is evalFilter with a literal number on one step's value: the
+// item at that index (negative from the end), a non-array being a
+// sequence of one.
+func pickIndex(v any, num float64) any {
+	idx := int(math.Floor(num))
+	a, ok := v.(*Array)
+	if !ok {
+		if idx == 0 || idx == -1 {
+			return v
+		}
+		return nil
+	}
+	if idx < 0 {
+		idx += len(a.Items)
+	}
+	if idx < 0 || idx >= len(a.Items) {
+		return nil
+	}
+	return a.Items[idx]
 }
 
 // asArray returns v as an array, wrapping a non-array in a sequence.
@@ -90,7 +176,8 @@ func (ev *evaluator) evalStep(step *node, input *Array, e *env, last bool) *Arra
 		}
 		return res
 	}
-	results := make([]any, 0, len(input.Items))
+	var rb [8]any
+	results := rb[:0]
 	for _, item := range input.Items {
 		res := ev.eval(step, item, e)
 		for _, st := range step.stages {
@@ -389,9 +476,13 @@ type groupEntry struct {
 // evalGroup is the object constructor: each pair's key expression is
 // evaluated per input item, items are grouped by key, and the value
 // expression is evaluated once per group.
-func (ev *evaluator) evalGroup(g *groupSpec, input any, e *env) any {
-	result := NewObject(len(g.pairs))
+func (ev *evaluator) evalGroup(pairs [][2]*node, pos int, input any, e *env) any {
+	g := groupSpec{pairs: pairs, pos: pos}
 	arr, isArr := input.(*Array)
+	if !isArr && len(pairs) <= maxSimpleGroup {
+		return ev.evalGroupOne(&g, input, e)
+	}
+	result := NewObject(len(g.pairs))
 	reduce := isArr && arr.tupleStream
 	var items []any
 	if isArr {
@@ -443,6 +534,48 @@ func (ev *evaluator) evalGroup(g *groupSpec, input any, e *env) any {
 		if v != nil {
 			result.Set(key, v)
 		}
+	}
+	return result
+}
+
+// maxSimpleGroup is the most pairs evalGroupOne handles.
+const maxSimpleGroup = 16
+
+// evalGroupOne is evalGroup over a single input item (an object
+// constructor evaluated once): no grouping map, each key's value is
+// evaluated with the item as context.
+func (ev *evaluator) evalGroupOne(g *groupSpec, item any, e *env) any {
+	var kb [maxSimpleGroup]string
+	var ib [maxSimpleGroup]int
+	keys, idx := kb[:0], ib[:0]
+	for pi, pair := range g.pairs {
+		k := ev.eval(pair[0], item, e)
+		if k == nil {
+			continue
+		}
+		key, ok := k.(string)
+		if !ok {
+			throwErr("T1003", g.pos, "", k)
+		}
+		for _, seen := range keys {
+			if seen == key {
+				// a single item reaches a key twice only from two pairs
+				throwErr("D1009", g.pos, "", key)
+			}
+		}
+		keys = append(keys, key)
+		idx = append(idx, pi)
+	}
+	result := NewObject(len(keys))
+	for i, key := range keys {
+		v := ev.eval(g.pairs[idx[i]][1], item, e)
+		if v != nil {
+			result.keys = append(result.keys, key)
+			result.vals = append(result.vals, v)
+		}
+	}
+	if len(result.keys) > smallObject {
+		result.reindex()
 	}
 	return result
 }

@@ -90,10 +90,10 @@ func defineMiscFuncs() {
 		return result
 	})
 	def("millis", "<:n>", func(ev *evaluator, input any, e *env, args []any) any {
-		return float64(ev.now.UnixMilli())
+		return float64(ev.clock().UnixMilli())
 	})
 	def("now", "<s?s?:s>", func(ev *evaluator, input any, e *env, args []any) any {
-		return fromMillis(float64(ev.now.UnixMilli()), args[0], args[1])
+		return fromMillis(float64(ev.clock().UnixMilli()), args[0], args[1])
 	})
 	def("fromMillis", "<n-s?s?:s>", func(ev *evaluator, input any, e *env, args []any) any {
 		ms, ok := args[0].(float64)
@@ -107,7 +107,7 @@ func defineMiscFuncs() {
 		if !ok {
 			return nil
 		}
-		return toMillis(s, args[1], ev.now)
+		return toMillis(s, args[1], ev.clock())
 	})
 }
 

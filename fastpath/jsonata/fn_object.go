@@ -37,11 +37,25 @@ func defineObjectFuncs() {
 		if args[0] == nil {
 			return nil
 		}
-		out := NewObject(4)
-		for _, it := range argArray(args[0]) {
+		items := argArray(args[0])
+		n := 0
+		for _, it := range items {
+			n += len(it.(*Object).keys)
+		}
+		out := NewObject(n)
+		for i, it := range items {
 			o := it.(*Object)
-			for _, k := range o.keys {
-				out.Set(k, o.get(k))
+			if i == 0 {
+				// the first object's keys are distinct: copy them as they are
+				out.keys = append(out.keys, o.keys...)
+				out.vals = append(out.vals, o.vals...)
+				if len(out.keys) > smallObject {
+					out.reindex()
+				}
+				continue
+			}
+			for j, k := range o.keys {
+				out.Set(k, o.vals[j])
 			}
 		}
 		return out

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -14,10 +15,24 @@ import (
 // escape is kept as its WTF-8 bytes so that $encodeUrl can reject it as
 // JavaScript does. The result does not alias data.
 func ParseJSON(data []byte) (any, error) {
-	d := jsonDecoder{data: data}
+	d := decoderPool.Get().(*jsonDecoder)
+	// one string holds the text; unescaped strings are slices of it
+	d.data, d.src, d.pos = data, string(data), 0
+	v, err := d.parse()
+	d.data, d.src = nil, ""
+	decoderPool.Put(d)
+	return v, err
+}
+
+// decoderPool keeps decoders with their member stacks grown.
+var decoderPool = sync.Pool{New: func() any { return new(jsonDecoder) }}
+
+func (d *jsonDecoder) parse() (any, error) {
 	d.skipSpace()
 	v, err := d.value(0)
 	if err != nil {
+		clear(d.vals[:cap(d.vals)])
+		d.keys, d.vals = d.keys[:0], d.vals[:0]
 		return nil, err
 	}
 	d.skipSpace()
@@ -32,8 +47,22 @@ const maxJSONDepth = 10000
 
 type jsonDecoder struct {
 	data []byte
+	src  string // data as a string
 	pos  int
+	// members and items of the containers being decoded, so each
+	// container is allocated once at its final size
+	keys []string
+	vals []any
 }
+
+// boxedInts holds small whole numbers as interface values, so decoding
+// them does not allocate.
+var boxedInts = func() (b [1024]any) {
+	for i := range b {
+		b[i] = float64(i)
+	}
+	return b
+}()
 
 func (d *jsonDecoder) errorf(format string, args ...any) error {
 	return fmt.Errorf("cannot parse JSON at offset %d: %s", d.pos, fmt.Sprintf(format, args...))
@@ -60,12 +89,12 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 	switch c := d.data[d.pos]; {
 	case c == '{':
 		d.pos++
-		obj := NewObject(4)
 		d.skipSpace()
 		if d.pos < len(d.data) && d.data[d.pos] == '}' {
 			d.pos++
-			return obj, nil
+			return NewObject(0), nil
 		}
+		mark, vmark := len(d.keys), len(d.vals)
 		for {
 			d.skipSpace()
 			if d.pos >= len(d.data) || d.data[d.pos] != '"' {
@@ -85,7 +114,8 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			obj.Set(k, v)
+			d.keys = append(d.keys, k)
+			d.vals = append(d.vals, v)
 			d.skipSpace()
 			if d.pos < len(d.data) && d.data[d.pos] == ',' {
 				d.pos++
@@ -93,26 +123,32 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 			}
 			if d.pos < len(d.data) && d.data[d.pos] == '}' {
 				d.pos++
+				n := len(d.keys) - mark
+				obj := NewObject(n)
+				for i := 0; i < n; i++ {
+					obj.Set(d.keys[mark+i], d.vals[vmark+i])
+				}
+				clear(d.vals[vmark:])
+				d.keys, d.vals = d.keys[:mark], d.vals[:vmark]
 				return obj, nil
 			}
 			return nil, d.errorf("expected ',' or '}'")
 		}
 	case c == '[':
 		d.pos++
-		arr := &Array{}
 		d.skipSpace()
 		if d.pos < len(d.data) && d.data[d.pos] == ']' {
 			d.pos++
-			arr.Items = []any{}
-			return arr, nil
+			return &Array{Items: []any{}}, nil
 		}
+		mark := len(d.vals)
 		for {
 			d.skipSpace()
 			v, err := d.value(depth + 1)
 			if err != nil {
 				return nil, err
 			}
-			arr.Items = append(arr.Items, v)
+			d.vals = append(d.vals, v)
 			d.skipSpace()
 			if d.pos < len(d.data) && d.data[d.pos] == ',' {
 				d.pos++
@@ -120,6 +156,16 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 			}
 			if d.pos < len(d.data) && d.data[d.pos] == ']' {
 				d.pos++
+				var arr *Array
+				if n := len(d.vals) - mark; n <= 4 {
+					r := &arrayWithRoom{}
+					r.a.Items = append(r.items[:0], d.vals[mark:]...)
+					arr = &r.a
+				} else {
+					arr = &Array{Items: append([]any(nil), d.vals[mark:]...)}
+				}
+				clear(d.vals[mark:])
+				d.vals = d.vals[:mark]
 				return arr, nil
 			}
 			return nil, d.errorf("expected ',' or ']'")
@@ -153,6 +199,24 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 		if digits() == 0 {
 			return nil, d.errorf("invalid number")
 		}
+		if d.pos-start <= 15 && (d.pos == len(d.data) || (d.data[d.pos] != '.' && d.data[d.pos] != 'e' && d.data[d.pos] != 'E')) {
+			// a whole number exactly representable: no ParseFloat
+			n := int64(0)
+			for _, c := range d.data[start:d.pos] {
+				if c != '-' {
+					n = n*10 + int64(c-'0')
+				}
+			}
+			if c == '-' {
+				if n == 0 {
+					return math.Copysign(0, -1), nil
+				}
+				n = -n
+			} else if n < int64(len(boxedInts)) {
+				return boxedInts[n], nil
+			}
+			return float64(n), nil
+		}
 		if d.pos < len(d.data) && d.data[d.pos] == '.' {
 			d.pos++
 			if digits() == 0 {
@@ -184,7 +248,12 @@ func (d *jsonDecoder) str() (string, error) {
 	for d.pos < len(d.data) {
 		c := d.data[d.pos]
 		if c == '"' {
-			s := string(d.data[start:d.pos])
+			var s string
+			if len(d.src) == len(d.data) {
+				s = d.src[start:d.pos]
+			} else {
+				s = string(d.data[start:d.pos])
+			}
 			d.pos++
 			return s, nil
 		}
@@ -335,8 +404,8 @@ func appendJSON(dst []byte, v any, prec15 bool) []byte {
 	case *Object:
 		dst = append(dst, '{')
 		first := true
-		for _, k := range x.keys {
-			val := x.get(k)
+		for i, k := range x.keys {
+			val := x.vals[i]
 			if val == nil {
 				continue
 			}
@@ -407,6 +476,9 @@ func appendQuoted(dst []byte, s string) []byte {
 func appendNumber(dst []byte, f float64) []byte {
 	if f == 0 {
 		return append(dst, '0')
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+		return strconv.AppendInt(dst, int64(f), 10)
 	}
 	if f == math.Trunc(f) && math.Abs(f) < 1e21 {
 		return strconv.AppendFloat(dst, f, 'f', -1, 64)

@@ -42,6 +42,7 @@ type node struct {
 	str   string  // string literal value
 	num   float64 // number literal
 	val   any     // value literal (true, false, Null{})
+	boxed any     // str or num as an interface value, set by process
 	re    *regexLit
 	pos   int
 	lhs   *node

@@ -13,6 +13,10 @@ type signature struct {
 	def    string
 	params []sigParam
 	re     *regexp.Regexp
+	// fast is set when every parameter is a class of symbols with at
+	// most a ? or + quantifier (all built-in signatures): validate then
+	// matches the supplied symbols without the regular expression.
+	fast bool
 }
 
 type sigParam struct {
@@ -23,6 +27,66 @@ type sigParam struct {
 	contextRe *regexp.Regexp
 	subtype   string
 	optional  bool
+	set       uint32 // symbols allowed ('a'..'z' as bits), for fast matching
+	quant     byte   // 0, '?' or '+', for fast matching
+}
+
+// compileFast derives set and quant from each parameter's regex; it
+// reports false if some regex is not of the form class[?+].
+func (s *signature) compileFast() bool {
+	for i := range s.params {
+		p := &s.params[i]
+		r := p.regex
+		if n := len(r); n > 0 && (r[n-1] == '?' || r[n-1] == '+') {
+			p.quant = r[n-1]
+			r = r[:n-1]
+		}
+		if len(r) >= 2 && r[0] == '[' && r[len(r)-1] == ']' {
+			r = r[1 : len(r)-1]
+		} else if len(r) != 1 {
+			return false
+		}
+		if r == "" {
+			return false
+		}
+		for j := 0; j < len(r); j++ {
+			c := r[j]
+			if c < 'a' || c > 'z' {
+				return false
+			}
+			p.set |= 1 << (c - 'a')
+		}
+	}
+	return len(s.params) <= 32
+}
+
+// matchFast matches supplied against the parameters as the regular
+// expression would (greedy, leftmost-first), recording how many symbols
+// each parameter takes in counts.
+func (s *signature) matchFast(supplied []byte, pi, pos int, counts []int) bool {
+	if pi == len(s.params) {
+		return pos == len(supplied)
+	}
+	p := &s.params[pi]
+	max := 0
+	for pos+max < len(supplied) && supplied[pos+max] >= 'a' && supplied[pos+max] <= 'z' &&
+		p.set&(1<<(supplied[pos+max]-'a')) != 0 {
+		max++
+		if p.quant != '+' {
+			break
+		}
+	}
+	min := 1
+	if p.quant == '?' {
+		min = 0
+	}
+	for c := max; c >= min; c-- {
+		counts[pi] = c
+		if s.matchFast(supplied, pi+1, pos+c, counts) {
+			return true
+		}
+	}
+	return false
 }
 
 // parseSignature parses sig; pos is where it starts in the source (for
@@ -124,6 +188,7 @@ func parseSignature(sig string, pos int) *signature {
 		throwErr("S0401", pos, sig, nil)
 	}
 	s.re = re
+	s.fast = s.compileFast()
 	return s
 }
 
@@ -169,18 +234,53 @@ func (s *signature) validate(args []any, context any) []any {
 	for _, a := range args {
 		supplied = append(supplied, sigSymbol(a))
 	}
-	m := s.re.FindStringSubmatch(string(supplied))
-	if m == nil {
-		s.throwValidation(args, string(supplied))
+	var cb [8]int
+	var counts []int
+	var m []string
+	if s.fast {
+		if len(s.params) <= len(cb) {
+			counts = cb[:len(s.params)]
+		} else {
+			counts = make([]int, len(s.params))
+		}
+		if !s.matchFast(supplied, 0, 0, counts) {
+			s.throwValidation(args, string(supplied))
+		}
+	} else {
+		m = s.re.FindStringSubmatch(string(supplied))
+		if m == nil {
+			s.throwValidation(args, string(supplied))
+		}
 	}
-	out := make([]any, 0, len(s.params))
+	// out stays nil while the arguments pass through unchanged (the
+	// common case), so args itself is returned without a copy
+	var out []any
+	n := 0
+	emit := func(v any, verbatim bool) {
+		if out == nil {
+			if verbatim && n < len(args) {
+				n++
+				return
+			}
+			out = make([]any, n, len(s.params)+n)
+			copy(out, args[:n])
+		}
+		out = append(out, v)
+	}
 	argIndex := 0
+	pos := 0
 	for i, p := range s.params {
-		match := m[i+1]
-		if match == "" {
+		var match []byte
+		if m != nil {
+			match = []byte(m[i+1])
+		} else {
+			match = supplied[pos : pos+counts[i]]
+			pos += counts[i]
+		}
+		if len(match) == 0 {
 			if p.context && p.contextRe != nil {
 				if p.contextRe.MatchString(string(sigSymbol(context))) {
-					out = append(out, context)
+					emit(context, false)
 				} else {
 					throwErr("T0411", -1, "", context)
 				}
@@ -189,7 +289,7 @@ func (s *signature) validate(args []any, context any) []any {
 				if argIndex < len(args) {
 					arg = args[argIndex]
 				}
-				out = append(out, arg)
+				emit(arg, argIndex < len(args) && argIndex == n)
 				argIndex++
 			}
 			continue
@@ -197,13 +297,14 @@ func (s *signature) validate(args []any, context any) []any {
 		for j := 0; j < len(match); j++ {
 			single := match[j]
 			arg := args[argIndex]
+			verbatim := argIndex == n
 			if p.typ == "a" {
 				if single == 'm' {
 					arg = nil
 				} else {
 					ok := true
 					if p.subtype != "" {
-						if single != 'a' && match != p.subtype {
+						if single != 'a' && string(match) != p.subtype {
 							ok = false
 						} else if single == 'a' {
 							items := arg.(*Array).Items
@@ -227,12 +328,16 @@ func (s *signature) validate(args []any, context any) []any {
 					}
 					if single != 'a' {
 						arg = &Array{Items: []any{arg}}
+						verbatim = false
 					}
 				}
 			}
-			out = append(out, arg)
+			emit(arg, verbatim)
 			argIndex++
 		}
+	}
+	if out == nil {
+		return args[:n]
 	}
 	return out
 }

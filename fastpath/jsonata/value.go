@@ -18,7 +18,7 @@ type Object struct {
 }
 
 // smallObject is the largest object looked up without a map.
-const smallObject = 8
+const smallObject = 16
 
 // smallObjectCap is the room NewObject gives an object in the same
 // allocation as the object itself.
@@ -32,10 +32,33 @@ type objectWithRoom struct {
 	vals [smallObjectCap]any
 }
 
+// objectWithRoom8 and objectWithRoom16 are objectWithRoom for larger
+// objects.
+type objectWithRoom8 struct {
+	o    Object
+	keys [8]string
+	vals [8]any
+}
+
+type objectWithRoom16 struct {
+	o    Object
+	keys [16]string
+	vals [16]any
+}
+
 // NewObject returns an empty object with room for n keys.
 func NewObject(n int) *Object {
-	if n <= smallObjectCap {
+	switch {
+	case n <= smallObjectCap:
 		r := &objectWithRoom{}
+		r.o.keys, r.o.vals = r.keys[:0], r.vals[:0]
+		return &r.o
+	case n <= 8:
+		r := &objectWithRoom8{}
+		r.o.keys, r.o.vals = r.keys[:0], r.vals[:0]
+		return &r.o
+	case n <= 16:
+		r := &objectWithRoom16{}
 		r.o.keys, r.o.vals = r.keys[:0], r.vals[:0]
 		return &r.o
 	}
