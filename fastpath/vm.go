@@ -276,7 +276,7 @@ func (ex *Execution) runState(st *State, raw []byte) (out []byte, next int, f *F
 		out, f = ex.runPass(st, raw)
 		next = st.Next
 	case StateTask, StateParallel, StateMap:
-		out, next, f = ex.runWithRetry(st, raw)
+		out, next, f = ex.runWithRetry(st, nil, raw)
 	case StateChoice:
 		out, next, f = ex.runChoice(st, raw)
 	case StateWait:

@@ -42,7 +42,7 @@ func (ex *Execution) runQueryState(st *State, raw []byte) ([]byte, int, *Failure
 	case StateFail:
 		return nil, NoState, ex.queryFail(st, env)
 	case StateTask, StateParallel, StateMap:
-		out, next, f = ex.queryWithRetry(st, env, raw)
+		out, next, f = ex.runWithRetry(st, env, raw)
 	}
 	if f != nil {
 		return nil, NoState, f
@@ -161,42 +161,6 @@ func (ex *Execution) queryWait(st *State, env *queryEnv) *Failure {
 
 func formatFloat(f float64) string {
 	return string(jsonata.AppendJSON(nil, f))
-}
-
-// queryWithRetry is runWithRetry for JSONata Task, Parallel and Map
-// states.
-func (ex *Execution) queryWithRetry(st *State, env *queryEnv, raw []byte) ([]byte, int, *Failure) {
-	var inline [maxInlineRetriers]int
-	attempts := inline[:0]
-	if len(st.Retry) > maxInlineRetriers {
-		attempts = make([]int, len(st.Retry))
-	} else {
-		attempts = inline[:len(st.Retry)]
-	}
-	for {
-		mark := len(ex.arena)
-		out, f := ex.queryAttempt(st, env, raw)
-		if f == nil {
-			return out, st.Next, nil
-		}
-		if f == errTimedOut || f == errAborted {
-			return nil, NoState, f
-		}
-		delay, retry := ex.retryDelay(st, f, attempts)
-		if !retry {
-			return ex.queryCatch(st, env, f)
-		}
-		ex.truncate(mark)
-		if f := ex.sleepUntil(ex.clock.Now().Add(delay)); f != nil {
-			return nil, NoState, f
-		}
-		ex.retryCount++
-		if st.JSONata.UsesContext {
-			if f := ex.setQueryContext(env); f != nil {
-				return nil, NoState, f
-			}
-		}
-	}
 }
 
 // queryCatch applies the first Catcher that matches f: its Output (by

@@ -14,8 +14,9 @@ import (
 const maxInlineRetriers = 8
 
 // runWithRetry runs a Task, Parallel or Map state, retrying and catching
-// its failures as its Retry and Catch fields say.
-func (ex *Execution) runWithRetry(st *State, raw []byte) ([]byte, int, *Failure) {
+// its failures as its Retry and Catch fields say. env is the JSONata
+// environment of a JSONata state, nil for a JSONPath one.
+func (ex *Execution) runWithRetry(st *State, env *queryEnv, raw []byte) ([]byte, int, *Failure) {
 	var inline [maxInlineRetriers]int
 	attempts := inline[:0]
 	if len(st.Retry) > maxInlineRetriers {
@@ -25,7 +26,13 @@ func (ex *Execution) runWithRetry(st *State, raw []byte) ([]byte, int, *Failure)
 	}
 	for {
 		mark := len(ex.arena)
-		out, f := ex.attempt(st, raw)
+		var out []byte
+		var f *Failure
+		if env != nil {
+			out, f = ex.queryAttempt(st, env, raw)
+		} else {
+			out, f = ex.attempt(st, raw)
+		}
 		if f == nil {
 			return out, st.Next, nil
 		}
@@ -34,6 +41,9 @@ func (ex *Execution) runWithRetry(st *State, raw []byte) ([]byte, int, *Failure)
 		}
 		delay, retry := ex.retryDelay(st, f, attempts)
 		if !retry {
+			if env != nil {
+				return ex.queryCatch(st, env, f)
+			}
 			return ex.catch(st, raw, f)
 		}
 		ex.truncate(mark)
@@ -41,6 +51,11 @@ func (ex *Execution) runWithRetry(st *State, raw []byte) ([]byte, int, *Failure)
 			return nil, NoState, f
 		}
 		ex.retryCount++
+		if env != nil && st.JSONata.UsesContext {
+			if f := ex.setQueryContext(env); f != nil { // $states.context has a new RetryCount
+				return nil, NoState, f
+			}
+		}
 	}
 }
 
