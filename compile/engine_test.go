@@ -327,3 +327,14 @@ func TestConcurrentWaitsOnVirtualClock(t *testing.T) {
 		t.Errorf("virtual time passed: %v, want 1m", got)
 	}
 }
+
+func TestTaskHeartbeatTimeout(t *testing.T) {
+	// A call sends no heartbeats, so one that outlasts HeartbeatSeconds
+	// (shorter than TimeoutSeconds) fails with States.HeartbeatTimeout.
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:sleep","TimeoutSeconds":10,"HeartbeatSeconds":1,
+	 "Catch":[{"ErrorEquals":["States.HeartbeatTimeout"],"Next":"Caught"}],"End":true},"Caught":{"Type":"Pass","End":true}}}`
+	res := runMachine(t, def, `{}`, &fastpath.Options{Clock: fastpath.SystemClock{}, Invoker: fastpath.Funcs{fn("sleep"): sleeper}})
+	if res.Status != fastpath.Succeeded || res.output != `{"Error":"States.HeartbeatTimeout","Cause":""}` {
+		t.Fatalf("got %s %s %s: %s", res.Status, res.output, res.Error, res.Cause)
+	}
+}

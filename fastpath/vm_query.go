@@ -217,12 +217,15 @@ func (ex *Execution) queryAttempt(st *State, env *queryEnv, raw []byte) ([]byte,
 			}
 			timeout = time.Duration(min(n, math.MaxInt64/1e9)) * time.Second
 		}
+		heartbeat := st.Heartbeat
 		if js.Heartbeat != nil {
-			if _, f := ex.queryNumber(js.Heartbeat, env, true); f != nil {
+			n, f := ex.queryNumber(js.Heartbeat, env, true)
+			if f != nil {
 				return nil, f
 			}
+			heartbeat = time.Duration(min(n, math.MaxInt64/1e9)) * time.Second
 		}
-		result, f = ex.invoke(st, in, timeout)
+		result, f = ex.invoke(st, in, timeout, heartbeat)
 	case StateParallel:
 		result, f = ex.parallel(st, in)
 	case StateMap:

@@ -162,12 +162,30 @@ func (ex *Execution) runTask(st *State, eff []byte) ([]byte, *Failure) {
 		}
 		timeout = time.Duration(n) * time.Second
 	}
-	return ex.invoke(st, in, timeout)
+	heartbeat := st.Heartbeat
+	if st.HeartbeatPath != nil {
+		v, f := ex.pathValue(st.HeartbeatPath, eff)
+		if f != nil {
+			return nil, f
+		}
+		n, err := strconv.ParseInt(bytesToString(v), 10, 64)
+		if err != nil || n <= 0 {
+			return nil, ex.stateError(ErrRuntime, "The HeartbeatSecondsPath parameter does not reference a positive integer: "+st.HeartbeatPath.Text+" == "+displayValue(v))
+		}
+		heartbeat = time.Duration(n) * time.Second
+	}
+	return ex.invoke(st, in, timeout, heartbeat)
 }
 
-// invoke calls st's task with input in, bounded by timeout (0: none) and
-// the execution's deadline.
-func (ex *Execution) invoke(st *State, in []byte, timeout time.Duration) ([]byte, *Failure) {
+// invoke calls st's task with input in, bounded by timeout (0: none), by
+// heartbeat (0: none) and by the execution's deadline. A call is
+// synchronous, so no heartbeat arrives while it runs: one that outlasts
+// HeartbeatSeconds fails with States.HeartbeatTimeout.
+func (ex *Execution) invoke(st *State, in []byte, timeout, heartbeat time.Duration) ([]byte, *Failure) {
+	heartbeatFirst := heartbeat > 0 && (timeout == 0 || heartbeat < timeout)
+	if heartbeatFirst {
+		timeout = heartbeat
+	}
 	inv := ex.opts.Invoker
 	if inv == nil {
 		inv = Funcs(nil)
@@ -201,6 +219,8 @@ func (ex *Execution) invoke(st *State, in []byte, timeout time.Duration) ([]byte
 			return nil, errAborted
 		case ex.pastDeadline():
 			return nil, errTimedOut
+		case errors.Is(err, context.DeadlineExceeded) && heartbeatFirst:
+			return nil, &Failure{Name: ErrHeartbeatTimeout, noCause: true}
 		case errors.Is(err, context.DeadlineExceeded):
 			return nil, &Failure{Name: ErrTimeout, noCause: true}
 		}
