@@ -64,6 +64,15 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 		NoDefaultDate:      true,
 		Logger:             logger,
 		ErrorHandler:       requestError,
+		// A client that asks before sending a body (Expect: 100-continue)
+		// learns at once that it is too large, instead of after sending it.
+		ExpectHandler: func(ctx *fasthttp.RequestCtx) int {
+			if ctx.Request.Header.ContentLength() > cfg.MaxBodyBytes {
+				requestError(ctx, fasthttp.ErrBodyTooLarge)
+				return fasthttp.StatusRequestEntityTooLarge
+			}
+			return fasthttp.StatusContinue
+		},
 	}
 	return s, nil
 }
