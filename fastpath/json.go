@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/stepd/stepd/fastpath/internal/jsontext"
 )
 
 // Kind is the JSON type of a value, read from its first byte.
@@ -591,54 +593,10 @@ func hex4(b []byte) int {
 
 // AppendQuoted appends s as a JSON string to dst, escaping as AWS does
 // (quote, backslash and control characters; nothing else).
-func AppendQuoted(dst []byte, s []byte) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !mustEscape[c] {
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"':
-			dst = append(dst, '\\', '"')
-		case '\\':
-			dst = append(dst, '\\', '\\')
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		case '\b':
-			dst = append(dst, '\\', 'b')
-		case '\f':
-			dst = append(dst, '\\', 'f')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-		}
-		start = i + 1
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
-
-// mustEscape marks the bytes AppendQuoted escapes.
-var mustEscape = func() (t [256]bool) {
-	for c := 0; c < 0x20; c++ {
-		t[c] = true
-	}
-	t['"'], t['\\'] = true, true
-	return t
-}()
+func AppendQuoted(dst []byte, s []byte) []byte { return jsontext.AppendQuoted(dst, s) }
 
 // AppendQuotedString is AppendQuoted for a string.
-func AppendQuotedString(dst []byte, s string) []byte {
-	return AppendQuoted(dst, unsafe.Slice(unsafe.StringData(s), len(s)))
-}
-
-const hexDigits = "0123456789abcdef"
+func AppendQuotedString(dst []byte, s string) []byte { return jsontext.AppendQuoted(dst, s) }
 
 // ParseNumber returns the value of the compact JSON number v as a float64.
 func ParseNumber(v []byte) (float64, bool) {

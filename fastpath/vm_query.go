@@ -166,31 +166,22 @@ func formatFloat(f float64) string {
 // queryCatch applies the first Catcher that matches f: its Output (by
 // default $states.errorOutput) and Assign.
 func (ex *Execution) queryCatch(st *State, env *queryEnv, f *Failure) ([]byte, int, *Failure) {
-	js := st.JSONata
-	for i := range st.Catch {
-		c := &st.Catch[i]
-		if !c.Errors.Matches(f.Name) {
-			continue
-		}
-		mark := len(ex.arena)
-		ex.arena = append(ex.arena, `{"Error":`...)
-		ex.arena = AppendQuotedString(ex.arena, f.Name)
-		ex.arena = append(ex.arena, `,"Cause":`...)
-		ex.arena = AppendQuotedString(ex.arena, f.Cause)
-		ex.arena = append(ex.arena, '}')
-		errOut := ex.arena[mark:len(ex.arena):len(ex.arena)]
-		eo := jsonata.NewObject(2)
-		eo.Set("Error", f.Name)
-		eo.Set("Cause", f.Cause)
-		env.states.Delete("result")
-		env.states.Set("errorOutput", eo)
-		out, f := ex.queryFinish(env, errOut, false, js.CatchOutputs[i], js.CatchAssigns[i])
-		if f != nil {
-			return nil, NoState, f
-		}
-		return out, c.Next, nil // runQueryState counts the StateExited event
+	i, c := catcherFor(st, f)
+	if c == nil {
+		return nil, NoState, f
 	}
-	return nil, NoState, f
+	errOut := ex.errorOutput(f)
+	eo := jsonata.NewObject(2)
+	eo.Set("Error", f.Name)
+	eo.Set("Cause", f.Cause)
+	env.states.Delete("result")
+	env.states.Set("errorOutput", eo)
+	js := st.JSONata
+	out, f := ex.queryFinish(env, errOut, false, js.CatchOutputs[i], js.CatchAssigns[i])
+	if f != nil {
+		return nil, NoState, f
+	}
+	return out, c.Next, nil // runQueryState counts the StateExited event
 }
 
 // queryAttempt runs one try of a JSONata Task, Parallel or Map state.

@@ -83,37 +83,50 @@ func (ex *Execution) retryDelay(st *State, f *Failure, attempts []int) (time.Dur
 	return 0, false
 }
 
+// catcherFor returns the first Catcher of st that matches f, or nil.
+func catcherFor(st *State, f *Failure) (int, *Catcher) {
+	for i := range st.Catch {
+		if st.Catch[i].Errors.Matches(f.Name) {
+			return i, &st.Catch[i]
+		}
+	}
+	return -1, nil
+}
+
+// errorOutput appends a caught failure's error output, {"Error","Cause"},
+// to the arena.
+func (ex *Execution) errorOutput(f *Failure) []byte {
+	mark := len(ex.arena)
+	ex.arena = append(ex.arena, `{"Error":`...)
+	ex.arena = AppendQuotedString(ex.arena, f.Name)
+	ex.arena = append(ex.arena, `,"Cause":`...)
+	ex.arena = AppendQuotedString(ex.arena, f.Cause)
+	ex.arena = append(ex.arena, '}')
+	return ex.arena[mark:len(ex.arena):len(ex.arena)]
+}
+
 // catch applies the first Catcher that matches f, or fails the state.
 func (ex *Execution) catch(st *State, raw []byte, f *Failure) ([]byte, int, *Failure) {
-	for i := range st.Catch {
-		c := &st.Catch[i]
-		if !c.Errors.Matches(f.Name) {
-			continue
-		}
-		mark := len(ex.arena)
-		ex.arena = append(ex.arena, `{"Error":`...)
-		ex.arena = AppendQuotedString(ex.arena, f.Name)
-		ex.arena = append(ex.arena, `,"Cause":`...)
-		ex.arena = AppendQuotedString(ex.arena, f.Cause)
-		ex.arena = append(ex.arena, '}')
-		errOut := ex.arena[mark:len(ex.arena):len(ex.arena)]
-		if c.Assign != nil {
-			if f := ex.evalAssign(c.Assign, errOut); f != nil {
-				return nil, NoState, f
-			}
-		}
-		// AWS applies the Catcher's ResultPath, not the state's
-		// OutputPath, to the error output.
-		out, f := ex.resultPath(c.ResultPath, c.ResultPathNull, raw, errOut)
-		if f != nil {
+	_, c := catcherFor(st, f)
+	if c == nil {
+		return nil, NoState, f
+	}
+	errOut := ex.errorOutput(f)
+	if c.Assign != nil {
+		if f := ex.evalAssign(c.Assign, errOut); f != nil {
 			return nil, NoState, f
 		}
-		if c.Assign != nil {
-			ex.commitAssign(c.Assign)
-		}
-		return out, c.Next, nil // runState counts the StateExited event
 	}
-	return nil, NoState, f
+	// AWS applies the Catcher's ResultPath, not the state's OutputPath, to
+	// the error output.
+	out, f := ex.resultPath(c.ResultPath, c.ResultPathNull, raw, errOut)
+	if f != nil {
+		return nil, NoState, f
+	}
+	if c.Assign != nil {
+		ex.commitAssign(c.Assign)
+	}
+	return out, c.Next, nil // runState counts the StateExited event
 }
 
 // attempt runs one try of a Task, Parallel or Map state up to its output.

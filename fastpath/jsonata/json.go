@@ -7,6 +7,8 @@ import (
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/stepd/stepd/fastpath/internal/jsontext"
 )
 
 // ParseJSON decodes one JSON document into the value model (object key
@@ -435,40 +437,9 @@ func round15(x float64) float64 {
 	return f
 }
 
-const hexDigits = "0123456789abcdef"
-
 // appendQuoted appends s as a JSON string literal, escaping as
 // JSON.stringify does (no HTML escaping).
-func appendQuoted(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		case '\b':
-			dst = append(dst, '\\', 'b')
-		case '\f':
-			dst = append(dst, '\\', 'f')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-		}
-		start = i + 1
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
+func appendQuoted(dst []byte, s string) []byte { return jsontext.AppendQuoted(dst, s) }
 
 // appendNumber formats f as JavaScript's Number.prototype.toString does:
 // shortest round-trip digits, fixed notation for exponents in [-7, 21),
