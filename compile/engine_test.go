@@ -338,3 +338,15 @@ func TestTaskHeartbeatTimeout(t *testing.T) {
 		t.Fatalf("got %s %s %s: %s", res.Status, res.output, res.Error, res.Cause)
 	}
 }
+
+func TestTransitionsCounted(t *testing.T) {
+	// Map over three items, one Pass each: the Map, three Passes and the
+	// final Succeed, also when the iterations run concurrently (a Wait).
+	for _, inner := range []string{`"P":{"Type":"Pass","End":true}`, `"P":{"Type":"Wait","Seconds":1,"End":true}`} {
+		def := `{"StartAt":"M","States":{"M":{"Type":"Map","Next":"S","ItemProcessor":{"StartAt":"P","States":{` + inner + `}}},"S":{"Type":"Succeed"}}}`
+		res := runMachine(t, def, `[1,2,3]`, &fastpath.Options{})
+		if res.Status != fastpath.Succeeded || res.Transitions != 5 {
+			t.Errorf("%s: %s after %d transitions, want 5", inner, res.Status, res.Transitions)
+		}
+	}
+}

@@ -67,7 +67,7 @@ func decode(body []byte, v any) *apiError {
 // encode appends v's JSON to dst, without the HTML escaping of <, > and &
 // that AWS does not do either.
 func encode(dst []byte, v any) ([]byte, *apiError) {
-	b, err := json.MarshalNoEscape(v)
+	b, err := json.MarshalWithOption(v, json.DisableHTMLEscape())
 	if err != nil {
 		return dst, apiErr("InternalFailure", "cannot encode the response: %v", err)
 	}

@@ -199,6 +199,7 @@ func (s *server) execSyncWith(r resolved, name string, input []byte, inv fastpat
 		return apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: '%v'", err)
 	}
 	r.m.metrics.byStatus[c.res.Status].Inc()
+	transitionsTotal.Add(c.res.Transitions)
 	executionDuration.Update(sr.stop.Sub(sr.start).Seconds())
 	sr.res = &c.res
 	reply(sr)

@@ -112,6 +112,7 @@ func (rn *runner) run(ctx context.Context, r resolved, e *execution, input []byt
 		e.Cause = &s
 	}
 	r.m.metrics.byStatus[res.Status].Inc()
+	transitionsTotal.Add(res.Transitions)
 	executionDuration.Update(e.Stop.Sub(e.Start).Seconds())
 	return nil
 }

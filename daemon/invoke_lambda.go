@@ -283,7 +283,7 @@ func appendPayload(dst, body []byte) ([]byte, error) {
 // SdkResponseMetadata, StatusCode}.
 func appendInvokeResult(dst []byte, resp *fasthttp.Response, body []byte) ([]byte, error) {
 	var version, logResult, requestID []byte
-	resp.Header.VisitAll(func(k, v []byte) {
+	for k, v := range resp.Header.All() {
 		switch {
 		case bytes.EqualFold(k, []byte("X-Amz-Executed-Version")):
 			version = v
@@ -292,7 +292,7 @@ func appendInvokeResult(dst []byte, resp *fasthttp.Response, body []byte) ([]byt
 		case bytes.EqualFold(k, []byte("x-amzn-RequestId")):
 			requestID = v
 		}
-	})
+	}
 	if version == nil && resp.StatusCode() == 200 {
 		version = []byte("$LATEST")
 	}
@@ -311,7 +311,7 @@ func appendInvokeResult(dst []byte, resp *fasthttp.Response, body []byte) ([]byt
 	dst, _ = appendPayload(dst, body)
 	dst = append(dst, `,"SdkHttpMetadata":{"AllHttpHeaders":{`...)
 	first := true
-	resp.Header.VisitAll(func(k, v []byte) {
+	for k, v := range resp.Header.All() {
 		if !first {
 			dst = append(dst, ',')
 		}
@@ -320,10 +320,10 @@ func appendInvokeResult(dst []byte, resp *fasthttp.Response, body []byte) ([]byt
 		dst = append(dst, ":["...)
 		dst = fastpath.AppendQuoted(dst, v)
 		dst = append(dst, ']')
-	})
+	}
 	dst = append(dst, `},"HttpHeaders":{`...)
 	first = true
-	resp.Header.VisitAll(func(k, v []byte) {
+	for k, v := range resp.Header.All() {
 		if !first {
 			dst = append(dst, ',')
 		}
@@ -331,7 +331,7 @@ func appendInvokeResult(dst []byte, resp *fasthttp.Response, body []byte) ([]byt
 		dst = fastpath.AppendQuoted(dst, k)
 		dst = append(dst, ':')
 		dst = fastpath.AppendQuoted(dst, v)
-	})
+	}
 	dst = append(dst, `},"HttpStatusCode":`...)
 	dst = strconv.AppendInt(dst, int64(resp.StatusCode()), 10)
 	dst = append(dst, `},"SdkResponseMetadata":{"RequestId":`...)
@@ -342,13 +342,12 @@ func appendInvokeResult(dst []byte, resp *fasthttp.Response, body []byte) ([]byt
 }
 
 func hasHeaderFold(h *fasthttp.ResponseHeader, name string) bool {
-	found := false
-	h.VisitAll(func(k, _ []byte) {
-		if !found && bytes.EqualFold(k, []byte(name)) {
-			found = true
+	for k := range h.All() {
+		if bytes.EqualFold(k, []byte(name)) {
+			return true
 		}
-	})
-	return found
+	}
+	return false
 }
 
 // functionError is the failure of a function that raised: its errorType
@@ -378,14 +377,14 @@ func functionError(c *lambdaCall, body []byte) *fastpath.Failure {
 func (l *lambdaInvoker) apiError(c *lambdaCall, resp *fasthttp.Response) *fastpath.Failure {
 	status := resp.StatusCode()
 	var code, requestID []byte
-	resp.Header.VisitAll(func(k, v []byte) {
+	for k, v := range resp.Header.All() {
 		switch {
 		case bytes.EqualFold(k, []byte("X-Amzn-ErrorType")):
 			code, _, _ = bytes.Cut(v, []byte(":"))
 		case bytes.EqualFold(k, []byte("x-amzn-RequestId")):
 			requestID = v
 		}
-	})
+	}
 	body := resp.Body()
 	var msg []byte
 	if compact, err := fastpath.Compact(nil, body, 64); err == nil && fastpath.KindOf(compact) == fastpath.KindObject {

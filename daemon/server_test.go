@@ -69,3 +69,12 @@ func TestConfigPrecedence(t *testing.T) {
 		t.Error("a short account id must be refused")
 	}
 }
+
+// TestResponsesAreNotHTMLEscaped: AWS writes definitions and outputs with
+// <, > and & as they are; Go JSON encoders escape them by default.
+func TestResponsesAreNotHTMLEscaped(t *testing.T) {
+	b, aerr := encode(nil, describedMachine{Definition: `{"Comment":"a > b & c < d"}`})
+	if aerr != nil || !strings.Contains(string(b), `"{\"Comment\":\"a > b & c < d\"}"`) {
+		t.Errorf("got %s %v", b, aerr)
+	}
+}

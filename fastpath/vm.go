@@ -35,6 +35,9 @@ type Result struct {
 	// timeout).
 	Error, Cause       string
 	HasError, HasCause bool
+	// Transitions is how many states the execution entered, branches
+	// and iterations included.
+	Transitions int
 }
 
 // Execution runs one state machine execution. It owns the arena that every
@@ -156,16 +159,20 @@ func (ex *Execution) Run(ctx context.Context, p *Program, input []byte, opts *Op
 		ex.budget = DefaultMaxTransitions
 	}
 	ex.events = 1 // ExecutionStarted
+	budget := ex.budget
 	out, f := ex.runScope(p.Start, ex.input)
+	res := Result{Transitions: budget - ex.budget}
 	switch {
 	case f == nil:
-		return Result{Status: Succeeded, Output: out}, nil
+		res.Status, res.Output = Succeeded, out
 	case f == errTimedOut:
-		return Result{Status: TimedOut}, nil
+		res.Status = TimedOut
 	case f == errAborted:
-		return Result{Status: Aborted}, nil
+		res.Status = Aborted
+	default:
+		res.Status, res.Error, res.Cause, res.HasError, res.HasCause = Failed, f.Name, f.Cause, !f.noName, !f.noCause
 	}
-	return Result{Status: Failed, Error: f.Name, Cause: f.Cause, HasError: !f.noName, HasCause: !f.noCause}, nil
+	return res, nil
 }
 
 var defaultOptions Options

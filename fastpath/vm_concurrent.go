@@ -125,12 +125,13 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 	}
 	wg.Wait()
 	bc, joinClock := ex.clock.(branchClock)
-	before := ex.events
+	before, budget := ex.events, ex.budget
 	for i := range results {
 		if c := results[i].child; c != nil {
 			// Each branch counted its events on from before+1 (its
 			// iteration's start); add them and its end, failed or not.
 			ex.events += c.events - before + 1
+			ex.budget -= budget - c.budget // its states count against the whole execution
 			if joinClock {
 				bc.join(c.clock)
 			}

@@ -18,7 +18,7 @@ const maxInlineRetriers = 8
 // environment of a JSONata state, nil for a JSONPath one.
 func (ex *Execution) runWithRetry(st *State, env *queryEnv, raw []byte) ([]byte, int, *Failure) {
 	var inline [maxInlineRetriers]int
-	attempts := inline[:0]
+	var attempts []int
 	if len(st.Retry) > maxInlineRetriers {
 		attempts = make([]int, len(st.Retry))
 	} else {

@@ -440,12 +440,6 @@ func (p *parser) call(t token, left *node) *node {
 	return n
 }
 
-// parse parses src into the processed AST.
-func parse(src string) *node {
-	n, _ := parseVars(src)
-	return n
-}
-
 // parseVars parses src and also returns the names of the variables it
 // mentions (bound or free).
 func parseVars(src string) (*node, []string) {
