@@ -350,3 +350,23 @@ func TestTransitionsCounted(t *testing.T) {
 		}
 	}
 }
+
+func TestInlineMapRunsAtMost40AtOnce(t *testing.T) {
+	var c inFlight
+	work := func(ctx context.Context, input, dst []byte) ([]byte, error) {
+		c.enter()
+		defer c.leave()
+		time.Sleep(time.Millisecond)
+		return append(dst, input...), nil
+	}
+	items := "[" + strings.Repeat("1,", 99) + "1]"
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,
+	 "ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:work","End":true}}}}}}`
+	res := runMachine(t, def, items, &fastpath.Options{Clock: fastpath.SystemClock{}, Invoker: fastpath.Funcs{fn("work"): work}})
+	if res.Status != fastpath.Succeeded {
+		t.Fatalf("got %s %s", res.Status, res.Cause)
+	}
+	if c.max > 40 {
+		t.Errorf("%d iterations ran at once; AWS runs at most 40 of an inline Map", c.max)
+	}
+}

@@ -60,6 +60,12 @@ func (p *Program) waits(start int, seen map[int]bool) bool {
 	return false
 }
 
+// The concurrency ceilings of Map states, as AWS documents them.
+const (
+	maxInlineMapConcurrency      = 40
+	maxDistributedMapConcurrency = 10000
+)
+
 // branchResult is what one concurrently run branch left behind.
 type branchResult struct {
 	child *Execution // holds out until released
@@ -80,6 +86,18 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 	ctx, cancel := context.WithCancel(ex.ctx)
 	defer cancel()
 	limit := pol.limit
+	if st.Kind == StateMap {
+		// AWS runs at most 40 iterations of an inline Map at once, and 10,000
+		// child executions of a distributed one, whatever MaxConcurrency says;
+		// the caps also bound the goroutines and arenas one execution holds.
+		ceiling := maxInlineMapConcurrency
+		if st.Distributed {
+			ceiling = maxDistributedMapConcurrency
+		}
+		if limit <= 0 || limit > ceiling {
+			limit = ceiling
+		}
+	}
 	if limit <= 0 || limit > n {
 		limit = n
 	}
