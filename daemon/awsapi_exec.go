@@ -295,6 +295,18 @@ func (s *server) stopExecution(body, dst []byte) ([]byte, *apiError) {
 	}{epochTime(stop)})
 }
 
+// decodeExecution reads a request naming an execution ({"executionArn"})
+// and finds it.
+func (s *server) decodeExecution(body []byte) (execution, *apiError) {
+	var req struct {
+		Arn string `json:"executionArn"`
+	}
+	if err := decode(body, &req); err != nil {
+		return execution{}, err
+	}
+	return s.executionByArn(req.Arn)
+}
+
 func (s *server) executionByArn(arn string) (execution, *apiError) {
 	if err := required("executionArn", arn); err != nil {
 		return execution{}, err
@@ -307,13 +319,7 @@ func (s *server) executionByArn(arn string) (execution, *apiError) {
 }
 
 func (s *server) describeExecution(body, dst []byte) ([]byte, *apiError) {
-	var req struct {
-		Arn string `json:"executionArn"`
-	}
-	if err := decode(body, &req); err != nil {
-		return dst, err
-	}
-	e, aerr := s.executionByArn(req.Arn)
+	e, aerr := s.decodeExecution(body)
 	if aerr != nil {
 		return dst, aerr
 	}
@@ -373,13 +379,7 @@ func (s *server) listExecutions(body, dst []byte) ([]byte, *apiError) {
 }
 
 func (s *server) describeStateMachineForExecution(body, dst []byte) ([]byte, *apiError) {
-	var req struct {
-		Arn string `json:"executionArn"`
-	}
-	if err := decode(body, &req); err != nil {
-		return dst, err
-	}
-	e, aerr := s.executionByArn(req.Arn)
+	e, aerr := s.decodeExecution(body)
 	if aerr != nil {
 		return dst, aerr
 	}

@@ -314,37 +314,45 @@ func (s *server) listAliases(body, dst []byte) ([]byte, *apiError) {
 // maxTags is AWS's limit of tags on one resource.
 const maxTags = 50
 
+// taggable finds what a tag action's ARN names in snap: a state machine
+// (returned by name) or an alias.
+func (s *server) taggable(snap *snapshot, arn string) (string, *alias, *apiError) {
+	if err := required("resourceArn", arn); err != nil {
+		return "", nil, err
+	}
+	name, qualifier, aerr := s.id.parseMachineArn(arn)
+	switch {
+	case aerr != nil:
+		return "", nil, aerr
+	case qualifier == "" && snap.machines[name] != nil:
+		return name, nil, nil
+	case snap.aliases[arn] != nil:
+		return "", snap.aliases[arn], nil
+	}
+	return "", nil, apiErr("ResourceNotFound", "Resource not found: '%s'", arn)
+}
+
 // withTags applies fn to the tags of the state machine or alias that arn
 // names.
 func (s *server) withTags(arn string, fn func([]tag) ([]tag, *apiError)) *apiError {
-	if err := required("resourceArn", arn); err != nil {
-		return err
-	}
-	name, qualifier, aerr := s.id.parseMachineArn(arn)
-	if aerr != nil {
-		return aerr
-	}
 	err := s.reg.update(func(snap *snapshot) error {
-		switch {
-		case qualifier == "" && snap.machines[name] != nil:
-			m := *snap.machines[name]
-			tags, aerr := fn(m.Tags)
-			if aerr != nil {
-				return aerr
-			}
-			m.Tags = tags
-			snap.machines[name] = &m
-		case snap.aliases[arn] != nil:
-			a := *snap.aliases[arn]
-			tags, aerr := fn(a.Tags)
-			if aerr != nil {
-				return aerr
-			}
-			a.Tags = tags
-			snap.aliases[arn] = &a
-		default:
-			return apiErr("ResourceNotFound", "Resource not found: '%s'", arn)
+		name, a, aerr := s.taggable(snap, arn)
+		if aerr != nil {
+			return aerr
 		}
+		if a != nil {
+			c := *a
+			if c.Tags, aerr = fn(a.Tags); aerr != nil {
+				return aerr
+			}
+			snap.aliases[arn] = &c
+			return nil
+		}
+		m := *snap.machines[name]
+		if m.Tags, aerr = fn(m.Tags); aerr != nil {
+			return aerr
+		}
+		snap.machines[name] = &m
 		return nil
 	})
 	if err != nil {
@@ -408,25 +416,16 @@ func (s *server) listTags(body, dst []byte) ([]byte, *apiError) {
 	if err := decode(body, &req); err != nil {
 		return dst, err
 	}
-	if err := required("resourceArn", req.Arn); err != nil {
-		return dst, err
-	}
-	name, qualifier, aerr := s.id.parseMachineArn(req.Arn)
+	snap := s.reg.snap.Load()
+	name, a, aerr := s.taggable(snap, req.Arn)
 	if aerr != nil {
 		return dst, aerr
 	}
-	snap := s.reg.snap.Load()
-	var tags []tag
-	switch {
-	case qualifier == "" && snap.machines[name] != nil:
+	tags := []tag{}
+	if a != nil && a.Tags != nil {
+		tags = a.Tags
+	} else if a == nil && snap.machines[name].Tags != nil {
 		tags = snap.machines[name].Tags
-	case snap.aliases[req.Arn] != nil:
-		tags = snap.aliases[req.Arn].Tags
-	default:
-		return dst, apiErr("ResourceNotFound", "Resource not found: '%s'", req.Arn)
-	}
-	if tags == nil {
-		tags = []tag{}
 	}
 	return encode(dst, struct {
 		Tags []tag `json:"tags"`

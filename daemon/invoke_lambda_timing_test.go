@@ -1,9 +1,6 @@
 package daemon
 
 import (
-	"context"
-	"io"
-	"log"
 	"net"
 	"testing"
 
@@ -40,34 +37,9 @@ func BenchmarkLambdaTask(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			cfg := DefaultConfig()
-			cfg.DataDir = b.TempDir()
 			cfg.LambdaEndpoint = startFastLambda(b)
-			srv, err := newServer(context.Background(), cfg, log.New(io.Discard, "", 0))
-			if err != nil {
-				b.Fatal(err)
-			}
 			def := `{"StartAt":"T","States":{"T":{"Type":"Task",` + c.resource + `,"End":true}}}`
-			create, _ := encode(nil, map[string]string{"name": "lambda", "type": "EXPRESS", "roleArn": "arn:aws:iam::123456789012:role/r", "definition": def})
-			if _, aerr := srv.createStateMachine(create, nil); aerr != nil {
-				b.Fatal(aerr)
-			}
-			body := []byte(`{"stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:lambda","input":"{\"order\":{\"id\":\"o-1\",\"total\":150}}"}`)
-			var ctx fasthttp.RequestCtx
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				ctx.Request.Reset()
-				ctx.Response.Reset()
-				ctx.Request.Header.SetMethod("POST")
-				ctx.Request.SetRequestURI("/")
-				ctx.Request.Header.SetContentType("application/x-amz-json-1.0")
-				ctx.Request.Header.Set("X-Amz-Target", "AWSStepFunctions.StartSyncExecution")
-				ctx.Request.SetBody(body)
-				srv.handle(&ctx)
-				if ctx.Response.StatusCode() != 200 {
-					b.Fatalf("status %d: %s", ctx.Response.StatusCode(), ctx.Response.Body())
-				}
-			}
+			benchStartSync(b, cfg, "lambda", def, `{"order":{"id":"o-1","total":150}}`)
 		})
 	}
 }
