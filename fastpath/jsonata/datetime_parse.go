@@ -67,22 +67,8 @@ func integerMatcher(f *integerFormat, n, optional int) dtMatcher {
 			if f.ordinal {
 				digits = digits[:len(digits)-2]
 			}
-			if f.regular {
-				// jsonata-js removes commas whatever the separator
-				digits = strings.ReplaceAll(digits, ",", "")
-			} else {
-				for _, sep := range f.separators {
-					digits = strings.ReplaceAll(digits, sep.char, "")
-				}
-			}
-			if f.zeroCode != '0' {
-				rs := []rune(digits)
-				for i, r := range rs {
-					rs[i] = r - f.zeroCode + '0'
-				}
-				digits = string(rs)
-			}
-			v, err := strconv.ParseFloat(leadingDigits(digits), 64)
+			// jsonata-js removes commas here, whatever the regular separator
+			v, err := strconv.ParseFloat(leadingDigits(f.plainDigits(digits, ",")), 64)
 			if err != nil {
 				return math.NaN(), true
 			}

@@ -393,6 +393,27 @@ func lettersToDecimal(s string, a byte) float64 {
 	return dec
 }
 
+// plainDigits removes the picture's grouping separators from digits
+// (regularSep standing for them all when the grouping is regular) and
+// maps the picture's digit family to ASCII digits.
+func (f *integerFormat) plainDigits(digits, regularSep string) string {
+	if f.regular {
+		digits = strings.ReplaceAll(digits, regularSep, "")
+	} else {
+		for _, sep := range f.separators {
+			digits = strings.ReplaceAll(digits, sep.char, "")
+		}
+	}
+	if f.zeroCode != '0' {
+		rs := []rune(digits)
+		for i, r := range rs {
+			rs[i] = r - f.zeroCode + '0'
+		}
+		digits = string(rs)
+	}
+	return digits
+}
+
 // parseIntegerPicture is $parseInteger: the inverse of formatInteger.
 func parseIntegerPicture(s string, f *integerFormat) any {
 	switch f.primary {
@@ -411,21 +432,7 @@ func parseIntegerPicture(s string, f *integerFormat) any {
 		if f.ordinal && len(digits) >= 2 {
 			digits = digits[:len(digits)-2]
 		}
-		if f.regular {
-			digits = strings.ReplaceAll(digits, f.regularSep.char, "")
-		} else {
-			for _, sep := range f.separators {
-				digits = strings.ReplaceAll(digits, sep.char, "")
-			}
-		}
-		if f.zeroCode != '0' {
-			rs := []rune(digits)
-			for i, r := range rs {
-				rs[i] = r - f.zeroCode + '0'
-			}
-			digits = string(rs)
-		}
-		n, err := strconv.ParseFloat(leadingDigits(digits), 64)
+		n, err := strconv.ParseFloat(leadingDigits(f.plainDigits(digits, f.regularSep.char)), 64)
 		if err != nil {
 			return math.NaN()
 		}
