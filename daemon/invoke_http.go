@@ -86,8 +86,11 @@ var errRefusedHost = errors.New("refused")
 // forbiddenIP reports the addresses a definition must not reach unless
 // the operator names them: link-local ones, which include the cloud
 // metadata services (169.254.169.254, fd00:ec2::254).
+// ec2MetadataV6 is the IPv6 address of the EC2 instance metadata service.
+var ec2MetadataV6 = net.ParseIP("fd00:ec2::254")
+
 func forbiddenIP(ip net.IP) bool {
-	return ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.Equal(net.ParseIP("fd00:ec2::254"))
+	return ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.Equal(ec2MetadataV6)
 }
 
 // allowed reports whether host:port matches an allow-hosts entry: "host",
