@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
+	"github.com/stepd/stepd/daemon/console"
 	"github.com/valyala/fasthttp"
 )
 
@@ -135,6 +136,8 @@ func (s *server) handle(ctx *fasthttp.RequestCtx) {
 		s.handleAWS(ctx)
 	case bytes.HasPrefix(path, prefixREST):
 		s.handleREST(ctx)
+	case console.Owns(path):
+		console.Serve(ctx)
 	case bytes.Equal(path, pathMetrics):
 		ctx.SetContentType("text/plain; version=0.0.4")
 		metrics.WritePrometheus(ctx, true)
