@@ -7,7 +7,6 @@ import (
 	"embed"
 	"encoding/hex"
 	"io/fs"
-	"mime"
 	"path"
 	"strings"
 	"sync"
@@ -29,6 +28,15 @@ var distFS embed.FS
 // API calls: no inline code, no third party, no framing.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; worker-src 'self'; style-src 'self'; " +
 	"img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+
+// contentTypes are the types of the files dist/ holds; a table of our own
+// rather than package mime, whose answers depend on the host's mime.types.
+var contentTypes = map[string]string{
+	".html": "text/html; charset=utf-8",
+	".js":   "text/javascript; charset=utf-8",
+	".css":  "text/css; charset=utf-8",
+	".md":   "text/markdown; charset=utf-8",
+}
 
 // asset is one embedded file, with its gzip encoding made on first use.
 type asset struct {
@@ -68,7 +76,7 @@ func loadAssets() map[string]*asset {
 			return err
 		}
 		sum := sha256.Sum256(body)
-		ct := mime.TypeByExtension(path.Ext(p))
+		ct := contentTypes[path.Ext(p)]
 		if ct == "" {
 			ct = "application/octet-stream"
 		}

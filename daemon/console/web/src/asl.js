@@ -34,7 +34,7 @@ export function ruleText(rule) {
   if (typeof rule.Condition === 'string') return rule.Condition.replace(/^\{%\s*|\s*%\}$/g, '');
   if (Array.isArray(rule.And)) return rule.And.map(paren).join(' && ');
   if (Array.isArray(rule.Or)) return rule.Or.map(paren).join(' || ');
-  if (rule.Not) return `!${paren(rule.Not)}`;
+  if (rule.Not) return `!(${ruleText(rule.Not)})`;
   const v = rule.Variable || '?';
   for (const [k, val] of Object.entries(rule)) {
     let m = COMPARISON.exec(k);

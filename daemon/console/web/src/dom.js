@@ -37,6 +37,13 @@ export function fmtTime(epoch) {
     `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 
+/** timeCell is a table cell with an AWS timestamp: the time of day, the full date on hover. */
+export function timeCell(epoch) {
+  const full = fmtTime(epoch);
+  const today = fmtTime(Date.now() / 1000).slice(0, 10);
+  return h('td', { class: 'num', title: full, text: full.startsWith(today) ? full.slice(11) : full });
+}
+
 /** fmtDuration renders the time between two AWS timestamps (seconds). */
 export function fmtDuration(start, stop) {
   if (start === undefined || stop === undefined || stop === null) return '';

@@ -72,11 +72,22 @@ function elkEdge(e) {
   return out;
 }
 
-/** layout computes positions for a graph from buildGraph; it runs in a Web Worker. */
-export async function layout(g) {
+// WRAP_OVER is the number of states above which a long graph is wrapped
+// into several columns, so that it fits a screen instead of being one tall
+// strip.
+const WRAP_OVER = 30;
+
+/**
+ * layout computes positions for a graph from buildGraph, in a Web Worker.
+ * aspect is the width/height ratio to aim for when a large graph is wrapped.
+ */
+export async function layout(g, aspect) {
+  const states = [...g.nodes.values()].filter((n) => n.kind === 'state').length;
+  // SINGLE_EDGE: MULTI_EDGE (elkjs 0.11) misroutes labelled edges that cross a cut.
+  const wrap = states > WRAP_OVER ? { 'elk.layered.wrapping.strategy': 'SINGLE_EDGE', 'elk.aspectRatio': String(aspect) } : {};
   return elk.layout({
     id: 'root',
-    layoutOptions: LAYOUT,
+    layoutOptions: { ...LAYOUT, ...wrap },
     children: g.roots.map((id) => elkNode(g, g.nodes.get(id))),
     edges: g.edges.filter((e) => e.scope === null).map(elkEdge),
   });

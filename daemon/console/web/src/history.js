@@ -28,6 +28,7 @@ export function analyse(events, status) {
   const open = new Set(); // the visits not exited yet
   const transitions = [];
   const failed = new Set();
+  const failedAt = new Map(); // a failure event's id → the state that failed, which a Catch leaves
 
   // back walks from an event towards the start of its thread of events
   // until stop accepts one.
@@ -40,7 +41,8 @@ export function analyse(events, status) {
     return null;
   };
   const isEntered = (e) => e.type.endsWith('StateEntered');
-  const isStep = (e) => isEntered(e) || e.type.endsWith('StateExited') || BOUNDARY.test(e.type);
+  const isStep = (e) => isEntered(e) || e.type.endsWith('StateExited') || BOUNDARY.test(e.type) || failedAt.has(e.id);
+  const from = (e) => failedAt.get(e.id) || detailsOf(e).name;
 
   for (const ev of events) {
     const d = detailsOf(ev);
@@ -52,7 +54,7 @@ export function analyse(events, status) {
       open.add(v);
       const prev = back(ev, isStep);
       if (prev && prev.type === 'ExecutionStarted') transitions.push({ from: null, to: d.name });
-      else if (prev && !BOUNDARY.test(prev.type)) transitions.push({ from: detailsOf(prev).name, to: d.name });
+      else if (prev && !BOUNDARY.test(prev.type)) transitions.push({ from: from(prev), to: d.name });
     } else if (ev.type.endsWith('StateExited')) {
       const entered = back(ev, (e) => isEntered(e) && detailsOf(e).name === d.name);
       const v = entered ? visitOf.get(entered.id) : null;
@@ -62,17 +64,23 @@ export function analyse(events, status) {
         open.delete(v);
       }
     } else if (FAILURE.test(ev.type)) {
-      const entered = back(ev, isEntered);
+      // A Parallel or Map failed as a whole is that state's failure; any
+      // other failure is the one of the innermost state entered before it.
+      const group = /^(Parallel|Map)State/.exec(ev.type);
+      const entered = back(ev, group ? (e) => e.type === `${group[1]}StateEntered` && open.has(visitOf.get(e.id)) : isEntered);
       const v = entered ? visitOf.get(entered.id) : null;
-      if (v && !v.failed) {
-        v.failed = true;
-        v.error = d.error;
-        v.cause = d.cause;
-        failed.add(v.name);
+      if (v) {
+        failedAt.set(ev.id, v.name);
+        if (!v.failed) {
+          v.failed = true;
+          v.error = d.error;
+          v.cause = d.cause;
+          failed.add(v.name);
+        }
       }
     } else if (ev.type === 'ExecutionSucceeded') {
       const last = back(ev, isStep);
-      if (last) transitions.push({ from: detailsOf(last).name, to: null });
+      if (last) transitions.push({ from: from(last), to: null });
     }
   }
   // A state still open when the execution ended unsuccessfully is where it failed.

@@ -6,13 +6,16 @@ import { call, callAll, APIError } from './api.js';
 import { buildGraph } from './asl.js';
 import { layout, GraphView } from './graph.js';
 import { analyse, detailsOf } from './history.js';
-import { h, s, fmtTime, fmtDuration, pretty, statusBadge } from './dom.js';
+import { h, s, fmtTime, fmtDuration, pretty, statusBadge, timeCell } from './dom.js';
 
 /** POLL_MS is how often a machine's page refreshes its executions while visible. */
 export const POLL_MS = 1500;
 const EXECUTIONS_SHOWN = 50;
 const EVENTS_SHOWN = 2000;
 const VISITS_SHOWN = 50;
+// MIN_ZOOM keeps the graph's text readable when it first shows: a wider
+// graph scrolls.
+const MIN_ZOOM = 0.75;
 
 export const machineHref = (arn) => `#/machine/${encodeURIComponent(arn)}`;
 export const executionHref = (arn) => `#/execution/${encodeURIComponent(arn)}`;
@@ -60,7 +63,7 @@ export class MachinesView extends View {
     const rows = machines.map((m) => h('tr', {},
       h('td', {}, h('a', { href: machineHref(m.stateMachineArn), text: m.name })),
       h('td', { text: m.type }),
-      h('td', { text: fmtTime(m.creationDate) })));
+      timeCell(m.creationDate)));
     this.root.replaceChildren(
       h('h1', { text: 'State machines' }),
       table(`${machines.length} state machine${machines.length === 1 ? '' : 's'}`, ['Name', 'Type', 'Created'], rows, 'No state machines yet: create one with CreateStateMachine.'));
@@ -77,14 +80,15 @@ class GraphPanel {
   }
 
   async draw() {
-    const laid = await layout(this.g);
+    const aspect = Math.max(1, this.el.clientWidth / Math.max(300, window.innerHeight * 0.7));
+    const laid = await layout(this.g, aspect);
     this.view = new GraphView(this.g, laid, (n, el) => this.open(n, el));
     this.scroller = h('div', { class: 'graph-scroll' }, this.view.svg);
     const zoomBy = (f) => this.view.setZoom(Math.min(3, Math.max(0.2, this.view.zoom * f)));
     const tools = h('div', { class: 'graph-tools', role: 'toolbar', 'aria-label': 'Zoom' },
       h('button', { type: 'button', 'aria-label': 'Zoom out', text: '−', onclick: () => zoomBy(1 / 1.25) }),
       h('button', { type: 'button', 'aria-label': 'Zoom in', text: '+', onclick: () => zoomBy(1.25) }),
-      h('button', { type: 'button', 'aria-label': 'Fit the graph to the width', text: 'Fit', onclick: () => this.fit() }),
+      h('button', { type: 'button', 'aria-label': 'Fit the whole graph in view', text: 'Fit', onclick: () => this.fit(true) }),
       h('span', { class: 'legend', 'aria-hidden': 'true' },
         h('span', { class: 'key key-next', text: 'next' }), h('span', { class: 'key key-choice', text: 'choice' }),
         h('span', { class: 'key key-catch', text: 'catch' }), h('span', { class: 'key key-taken', text: 'taken' })));
@@ -93,24 +97,28 @@ class GraphPanel {
     this.el.addEventListener('keydown', (ev) => {
       if (ev.key === 'Escape' && !this.side.hidden) this.close();
     });
-    this.fit();
+    this.fit(false);
     this.el.dataset.ready = 'true';
   }
 
-  fit() {
-    const avail = Math.max(320, this.scroller.clientWidth - 8);
-    this.view.setZoom(Math.min(1.25, avail / this.view.width));
+  // fit scales the graph to the width of its box, or with whole to all of
+  // it in view; without whole, never below a size that stays readable.
+  fit(whole) {
+    const w = Math.max(320, this.scroller.clientWidth - 16) / this.view.width;
+    const h = Math.max(240, this.scroller.clientHeight - 16) / this.view.height;
+    this.view.setZoom(whole ? Math.min(1, w, h) : Math.min(1, Math.max(MIN_ZOOM, w)));
   }
 
   open(n, el) {
     this.opener = el;
     this.view.stateEls.forEach((x) => x.classList.toggle('selected', x === el));
     const close = h('button', { type: 'button', class: 'close', 'aria-label': 'Close the state panel', text: '×', onclick: () => this.close() });
-    this.side.replaceChildren(h('div', { class: 'panel-head' }, h('h2', { id: 'state-panel-title', text: n.name }), close),
+    const title = h('h2', { id: 'state-panel-title', tabindex: -1, text: n.name });
+    this.side.replaceChildren(h('div', { class: 'panel-head' }, title, close),
       h('p', { class: 'muted', text: `${n.type} state` }), ...this.describe(n));
     this.side.setAttribute('aria-labelledby', 'state-panel-title');
     this.side.hidden = false;
-    close.focus();
+    title.focus(); // not the close button: the key that opened the panel would press it
   }
 
   close() {
@@ -142,9 +150,8 @@ export class MachineView extends View {
       h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/', text: 'State machines' }), ' › ', m.name),
       h('h1', {}, m.name, ' ', h('span', { class: 'tag', text: m.type })),
       h('p', { class: 'muted arn', text: m.stateMachineArn }),
-      this.graph.el,
-      h('h2', { text: 'Recent executions' }),
-      this.executions,
+      h('div', { class: 'split' }, this.graph.el,
+        h('section', { class: 'side', 'aria-labelledby': 'executions-title' }, h('h2', { id: 'executions-title', text: 'Recent executions' }), this.executions)),
       h('details', { class: 'definition' }, h('summary', { text: 'Definition' }), h('pre', { tabindex: 0, text: pretty(m.definition) })));
     await Promise.all([this.graph.draw(), this.refresh()]);
     this.every(POLL_MS, () => this.refresh());
@@ -163,7 +170,7 @@ export class MachineView extends View {
     const rows = list.map((e) => h('tr', { dataset: { status: e.status } },
       h('td', {}, h('a', { href: executionHref(e.executionArn), text: e.name })),
       h('td', {}, statusBadge(e.status)),
-      h('td', { text: fmtTime(e.startDate) }),
+      timeCell(e.startDate),
       h('td', { class: 'num', text: fmtDuration(e.startDate, e.stopDate) }),
       h('td', { class: 'err', text: this.errors.get(e.executionArn) || '' })));
     const focused = this.executions.contains(document.activeElement) ? document.activeElement.textContent : null;
