@@ -202,6 +202,8 @@ type queryEnv struct {
 	// varBuf backs opts.Vars for a state that reads few variables, so
 	// that the bindings cost no allocation of their own.
 	varBuf [queryEnvVars]jsonata.Var
+	// statesRoom holds $states (input, result, errorOutput, context).
+	statesRoom jsonata.SmallObject
 }
 
 // queryEnvVars covers $states and the variables a typical state reads.
@@ -211,7 +213,8 @@ const queryEnvVars = 6
 // $states.input.
 func (ex *Execution) newQueryEnv(st *State, raw []byte) (*queryEnv, *Failure) {
 	js := st.JSONata
-	env := &queryEnv{states: jsonata.NewObject(4)}
+	env := &queryEnv{}
+	env.states = env.statesRoom.Init()
 	in, f := ex.queryValue(raw)
 	if f != nil {
 		return nil, f
