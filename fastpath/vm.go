@@ -79,6 +79,10 @@ type Execution struct {
 	// that JSONata states do not parse their inputs again; nil until a
 	// JSONata state runs.
 	qc *queryCache
+	// qenvs are the queryEnvs of the JSONata states running, qdepth of
+	// them in use (see newQueryEnv); kept across Reset.
+	qenvs  []*queryEnv
+	qdepth int
 }
 
 var executionPool = sync.Pool{New: func() any { return &Execution{} }}
@@ -112,7 +116,7 @@ func (ex *Execution) Reset() {
 	if ex.qc != nil {
 		*ex.qc = queryCache{}
 	}
-	*ex = Execution{arena: arena, vars: ex.vars[:0], varStack: ex.varStack[:0], spans: ex.spans[:0], assigned: ex.assigned[:0], index: ex.index, qc: ex.qc}
+	*ex = Execution{arena: arena, vars: ex.vars[:0], varStack: ex.varStack[:0], spans: ex.spans[:0], assigned: ex.assigned[:0], index: ex.index, qc: ex.qc, qenvs: ex.qenvs}
 }
 
 // errTimedOut marks an execution that ran past its deadline; it is never

@@ -25,6 +25,7 @@ func (ex *Execution) runQueryState(st *State, raw []byte) ([]byte, int, *Failure
 	if f != nil {
 		return nil, NoState, f
 	}
+	defer ex.releaseQueryEnv()
 	var out []byte
 	next := st.Next
 	switch st.Kind {
