@@ -64,6 +64,17 @@ type Execution struct {
 	budget   int // states the execution may still enter
 	events   int // history events so far, for AWS's "entered at the event id #N"
 
+	// History events (see events.go): the sink, nil when nobody listens,
+	// the types it wants, the ids of the last event and of the last
+	// StateExited (what the next StateEntered follows), and whether this
+	// Execution is a branch running concurrently with others.
+	sink       EventSink
+	mask       EventMask
+	lastEvent  int
+	lastExit   int
+	concurrent bool
+	ev         Event
+
 	// The state being executed.
 	state        *State
 	entered      time.Time // read from the clock when first asked for
@@ -162,19 +173,28 @@ func (ex *Execution) Run(ctx context.Context, p *Program, input []byte, opts *Op
 	if ex.budget == 0 {
 		ex.budget = DefaultMaxTransitions
 	}
+	ex.sink, ex.mask = opts.Events, opts.EventMask
 	ex.events = 1 // ExecutionStarted
+	ex.emit(EventExecutionStarted, nil, ex.input)
 	budget := ex.budget
 	out, f := ex.runScope(p.Start, ex.input)
 	res := Result{Transitions: budget - ex.budget}
+	ex.events++
 	switch {
 	case f == nil:
 		res.Status, res.Output = Succeeded, out
+		ex.emit(EventExecutionSucceeded, nil, out)
 	case f == errTimedOut:
 		res.Status = TimedOut
+		ex.emit(EventExecutionTimedOut, nil, nil)
 	case f == errAborted:
 		res.Status = Aborted
+		ex.emit(EventExecutionAborted, nil, nil)
 	default:
 		res.Status, res.Error, res.Cause, res.HasError, res.HasCause = Failed, f.Name, f.Cause, !f.noName, !f.noCause
+		if ex.sink != nil {
+			ex.record(EventExecutionFailed, ex.events, nil, nil, f, 0)
+		}
 	}
 	return res, nil
 }
@@ -266,19 +286,20 @@ func (ex *Execution) enteredTime() time.Time {
 	return ex.entered
 }
 
-// enter records entering st.
-func (ex *Execution) enter(st *State) {
+// enter records entering st with the input raw.
+func (ex *Execution) enter(st *State, raw []byte) {
 	ex.state = st
 	ex.events++
 	ex.enteredEvent = ex.events
 	ex.entered = time.Time{}
 	ex.retryCount = 0
+	ex.emit(enteredEvent(st.Kind), st, raw)
 }
 
 // runState runs one state on its raw input and returns its output and the
 // index of the next state (NoState when the scope ends).
 func (ex *Execution) runState(st *State, raw []byte) (out []byte, next int, f *Failure) {
-	ex.enter(st)
+	ex.enter(st, raw)
 	if st.JSONata != nil {
 		return ex.runQueryState(st, raw)
 	}
@@ -306,6 +327,7 @@ func (ex *Execution) runState(st *State, raw []byte) (out []byte, next int, f *F
 		return nil, NoState, f
 	}
 	ex.events++ // StateExited
+	ex.emit(exitedEvent(st.Kind), st, out)
 	return out, next, nil
 }
 
