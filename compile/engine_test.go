@@ -370,3 +370,20 @@ func TestInlineMapRunsAtMost40AtOnce(t *testing.T) {
 		t.Errorf("%d iterations ran at once; AWS runs at most 40 of an inline Map", c.max)
 	}
 }
+
+// TestStatesObjectKeptAcrossStates checks a JSONata state whose output
+// holds the $states object itself: the next states (which reuse their
+// environments) must not change it, however many run after it, nested in
+// a Parallel branch or not.
+func TestStatesObjectKeptAcrossStates(t *testing.T) {
+	const def = `{"QueryLanguage":"JSONata","StartAt":"Keep","States":{
+ "Keep":{"Type":"Pass","Output":"{% $states %}","Next":"Par"},
+ "Par":{"Type":"Parallel","Branches":[{"StartAt":"In","States":{"In":{"Type":"Pass","Output":"{% {'n': 2} %}","End":true}}}],
+  "Output":"{% $states.input %}","Next":"After"},
+ "After":{"Type":"Pass","Output":"{% {'kept': $states.input, 'again': $states.input} %}","End":true}}}`
+	got := runMachine(t, def, `{"a":1}`, &fastpath.Options{})
+	keep := `{"input":{"a":1},"context":{"Execution":{"Id":"","Input":{"a":1},"StartTime":"2026-01-01T00:00:00.000Z","Name":"","RoleArn":"","RedriveCount":0},"StateMachine":{"Id":"","Name":""},"State":{"Name":"Keep","EnteredTime":"2026-01-01T00:00:00.000Z"}}}`
+	if want := `{"kept":` + keep + `,"again":` + keep + `}`; got.output != want {
+		t.Errorf("output %s (%v), want %s", got.output, got.Error, want)
+	}
+}

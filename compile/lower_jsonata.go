@@ -41,6 +41,7 @@ func (l *lowerer) queryValue(v []byte, field, ptr string, js *fastpath.JSONata) 
 	if _, lit := q.Literal(); !lit {
 		l.vars = append(l.vars, queryVars{js, q.Variables()})
 		js.UsesContext = js.UsesContext || q.UsesContext()
+		js.UsesStatesObject = js.UsesStatesObject || q.UsesStatesObject()
 	}
 	return q
 }

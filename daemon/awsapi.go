@@ -34,6 +34,7 @@ func init() {
 		"StopExecution":                    (*server).stopExecution,
 		"DescribeExecution":                (*server).describeExecution,
 		"ListExecutions":                   (*server).listExecutions,
+		"GetExecutionHistory":              (*server).getExecutionHistory,
 		"DescribeStateMachineForExecution": (*server).describeStateMachineForExecution,
 		"PublishStateMachineVersion":       (*server).publishVersion,
 		"ListStateMachineVersions":         (*server).listVersions,
@@ -197,12 +198,16 @@ func (s *server) createStateMachine(body, dst []byte) ([]byte, *apiError) {
 	if aerr != nil {
 		return dst, aerr
 	}
+	if aerr := checkLogging(req.LoggingConfiguration); aerr != nil {
+		return dst, aerr
+	}
 	now := time.Now()
 	m := &machine{
 		Arn: s.id.stateMachineArn(req.Name), Name: req.Name, Type: typ, Definition: req.Definition,
 		RoleArn: req.RoleArn, Created: now, Updated: now, RevisionID: newRevisionID(),
 		Logging: req.LoggingConfiguration, Tracing: req.TracingConfiguration, Tags: req.Tags,
 		prog: prog, metrics: newMachineMetrics(req.Name), NextVersion: 1,
+		logging: parsedLogging(req.LoggingConfiguration),
 	}
 	var versionArn string
 	err := s.reg.update(func(snap *snapshot) error {
@@ -274,6 +279,9 @@ func (s *server) updateStateMachine(body, dst []byte) ([]byte, *apiError) {
 	if req.Definition == nil && req.RoleArn == nil && req.LoggingConfiguration == nil && req.TracingConfiguration == nil {
 		return dst, apiErr("MissingRequiredParameter", "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
 	}
+	if aerr := checkLogging(req.LoggingConfiguration); aerr != nil {
+		return dst, aerr
+	}
 	var prog *fastpath.Program
 	if req.Definition != nil {
 		if prog, aerr = s.checkDefinition(cur.Name, *req.Definition, cur.Type); aerr != nil {
@@ -300,6 +308,7 @@ func (s *server) updateStateMachine(body, dst []byte) ([]byte, *apiError) {
 		}
 		if req.LoggingConfiguration != nil {
 			m.Logging = req.LoggingConfiguration
+			m.logging = parsedLogging(req.LoggingConfiguration)
 		}
 		if req.TracingConfiguration != nil {
 			m.Tracing = req.TracingConfiguration

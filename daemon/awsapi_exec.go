@@ -190,14 +190,17 @@ func (s *server) execSyncWith(r resolved, name string, input []byte, inv fastpat
 		ExecutionArn: sr.arn, ExecutionName: name, StateMachineArn: r.arn, StateMachineName: r.m.Name,
 		RoleArn: r.m.RoleArn, Synchronous: true, Invoker: inv, Clock: s.runs.clock, StartTime: sr.start,
 	}
+	rec := beginHistory(s.hist, r.m, &c.opts, sr.start)
 	ex := fastpath.AcquireExecution()
 	defer fastpath.ReleaseExecution(ex)
 	var err error
 	c.res, err = ex.Run(s.ctx, r.m.prog, input, &c.opts)
 	sr.stop = s.runs.now()
 	if err != nil {
+		endHistory(s.hist, rec, &c.opts, sr.start, sr.stop, nil)
 		return apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: '%v'", err)
 	}
+	endHistory(s.hist, rec, &c.opts, sr.start, sr.stop, &c.res) // before the response: see README, Execution history
 	r.m.metrics.byStatus[c.res.Status].Inc()
 	transitionsTotal.Add(c.res.Transitions)
 	executionDuration.Update(sr.stop.Sub(sr.start).Seconds())

@@ -33,6 +33,8 @@ type Config struct {
 	// Integrations has no flags: it is the config file's structured
 	// "integrations" object (see Integrations).
 	Integrations Integrations `json:"integrations"`
+	// History is the execution history's settings (history_config.go).
+	History HistoryConfig `json:"history"`
 }
 
 // DefaultConfig is a single node on loopback, as a sidecar wants it.
@@ -48,6 +50,7 @@ func DefaultConfig() Config {
 		MaxBodyBytes:  1 << 20,
 		ShutdownGrace: 30 * time.Second,
 		RecentRuns:    10000,
+		History:       defaultHistoryConfig(),
 	}
 }
 
@@ -69,6 +72,9 @@ func (c *Config) Validate() error {
 	case c.Join != "":
 		return errors.New("-join: clustering arrives with the cluster issue; this build runs one node")
 	}
+	if err := c.validateHistory(); err != nil {
+		return err
+	}
 	c.Integrations.Lambda.Endpoint = c.LambdaEndpoint
 	return c.Integrations.Validate()
 }
@@ -88,6 +94,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body; AWS allows 1 MiB definitions and 256 KiB inputs (escaped inside JSON)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "on SIGTERM, how long in-flight executions may finish before the node exits")
 	fs.IntVar(&c.RecentRuns, "recent-executions", c.RecentRuns, "asynchronous executions kept in memory for DescribeExecution and ListExecutions")
+	c.History.register(fs)
 }
 
 // loadConfig resolves the configuration from args, the environment and
@@ -114,6 +121,12 @@ func loadConfig(args []string, getenv func(string) string, fs *flag.FlagSet) (Co
 			return c, fmt.Errorf("cannot parse the config file %s: %w", *configFile, err)
 		}
 		for name, raw := range file {
+			if name == "history" {
+				if err := json.Unmarshal(raw, &c.History); err != nil {
+					return c, fmt.Errorf("config file %s: history: %w", *configFile, err)
+				}
+				continue
+			}
 			if name == "integrations" {
 				if err := json.Unmarshal(raw, &c.Integrations); err != nil {
 					return c, fmt.Errorf("config file %s: integrations: %w", *configFile, err)

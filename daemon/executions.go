@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stepd/stepd/daemon/history"
 	"github.com/stepd/stepd/fastpath"
 )
 
@@ -29,6 +30,7 @@ type runner struct {
 	bg    sync.WaitGroup
 
 	recent *recentExecutions
+	hist   *history.Log // nil in tests that run without one
 }
 
 // now reads the runner's clock: execution start and stop times and the
@@ -91,13 +93,16 @@ func (rn *runner) run(ctx context.Context, r resolved, e *execution, input []byt
 		Clock:            rn.clock,
 		StartTime:        e.Start,
 	}
+	rec := beginHistory(rn.hist, r.m, &opts, e.Start)
 	ex := fastpath.AcquireExecution()
 	defer fastpath.ReleaseExecution(ex)
 	res, err := ex.Run(ctx, r.m.prog, input, &opts)
 	e.Stop = rn.now()
 	if err != nil {
+		endHistory(rn.hist, rec, &opts, e.Start, e.Stop, nil)
 		return apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: '%v'", err)
 	}
+	endHistory(rn.hist, rec, &opts, e.Start, e.Stop, &res)
 	e.Status = res.Status.String()
 	if res.Status == fastpath.Succeeded {
 		out := string(res.Output)

@@ -15,6 +15,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/stepd/stepd/compile"
+	"github.com/stepd/stepd/daemon/history"
 	"github.com/stepd/stepd/fastpath"
 )
 
@@ -39,6 +40,7 @@ type machine struct {
 
 	prog    *fastpath.Program
 	metrics *machineMetrics
+	logging history.Logging // Logging, parsed (history.go)
 }
 
 type tag struct {
@@ -152,6 +154,7 @@ func (m *machine) compile() error {
 	}
 	m.prog = prog
 	m.metrics = newMachineMetrics(m.Name)
+	m.logging = parsedLogging(m.Logging)
 	return nil
 }
 

@@ -16,6 +16,8 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/stepd/stepd/daemon/console"
 	"github.com/valyala/fasthttp"
+
+	"github.com/stepd/stepd/daemon/history"
 )
 
 // server answers the AWS JSON API, the REST API, metrics and health checks
@@ -26,6 +28,7 @@ type server struct {
 	reg   *registry
 	runs  *runner
 	mocks *mockStore // nil without -mock-config
+	hist  *history.Log
 	log   *log.Logger
 
 	// ctx ends when the node stops for good: synchronous executions still
@@ -53,6 +56,9 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 		if s.mocks, err = newMockStore(cfg.MockConfig); err != nil {
 			return nil, err
 		}
+	}
+	if err := openHistory(cfg, s); err != nil {
+		return nil, err
 	}
 	s.http = &fasthttp.Server{
 		Handler:            s.handle,
@@ -106,6 +112,9 @@ func (s *server) shutdown(grace time.Duration) error {
 	case <-done:
 	case <-ctx.Done():
 		return fmt.Errorf("executions still running after %v", grace)
+	}
+	if herr := s.hist.Close(); err == nil {
+		err = herr
 	}
 	return err
 }

@@ -95,6 +95,10 @@ type Options struct {
 	// machine looping without waiting cannot spin for the whole Express
 	// time limit; 0 means DefaultMaxTransitions.
 	MaxTransitions int
+	// Events, when not nil, receives the execution's history events of
+	// the types in EventMask (see EventSink). Nil costs nothing.
+	Events    EventSink
+	EventMask EventMask
 }
 
 // DefaultMaxTransitions is the default of Options.MaxTransitions: far more

@@ -109,10 +109,18 @@ func (q *Query) Variables() []string {
 func (q *Query) UsesContext() bool {
 	uses := false
 	q.walk(func(e *Query) {
+		uses = uses || strings.Contains(e.text, "context")
+	})
+	return uses || q.UsesStatesObject()
+}
+
+// UsesStatesObject reports whether an expression in q may use the
+// $states object itself rather than one of its members, and so may keep
+// it in its result.
+func (q *Query) UsesStatesObject() bool {
+	uses := false
+	q.walk(func(e *Query) {
 		src := e.text
-		if strings.Contains(src, "context") {
-			uses = true
-		}
 		for i := strings.Index(src, "$states"); i >= 0 && !uses; {
 			rest := strings.TrimLeft(src[i+len("$states"):], " \t\r\n")
 			if !strings.HasPrefix(rest, ".") {
@@ -180,6 +188,10 @@ type JSONata struct {
 	VarNames []string
 	// UsesContext is set when an expression may read $states.context.
 	UsesContext bool
+	// UsesStatesObject is set when an expression may keep the $states
+	// object itself in a result: such a state gets a $states of its own
+	// instead of one reused from state to state.
+	UsesStatesObject bool
 }
 
 // jsonataFuncs are the functions Step Functions adds to JSONata.
@@ -194,7 +206,9 @@ func mustRegistry(fns map[string]jsonata.Function) *jsonata.Registry {
 }
 
 // queryEnv is what the expressions of one JSONata state run see: $states
-// and the variables. It lives for one entry of the state.
+// and the variables. It lives for one entry of the state; the execution
+// keeps a stack of them (states nest through inline branches) and reuses
+// them from state to state.
 type queryEnv struct {
 	states *jsonata.Object
 	input  any
@@ -202,6 +216,8 @@ type queryEnv struct {
 	// varBuf backs opts.Vars for a state that reads few variables, so
 	// that the bindings cost no allocation of their own.
 	varBuf [queryEnvVars]jsonata.Var
+	// statesRoom holds $states (input, result, errorOutput, context).
+	statesRoom jsonata.SmallObject
 }
 
 // queryEnvVars covers $states and the variables a typical state reads.
@@ -211,10 +227,19 @@ const queryEnvVars = 6
 // $states.input.
 func (ex *Execution) newQueryEnv(st *State, raw []byte) (*queryEnv, *Failure) {
 	js := st.JSONata
-	env := &queryEnv{states: jsonata.NewObject(4)}
 	in, f := ex.queryValue(raw)
 	if f != nil {
 		return nil, f
+	}
+	if ex.qdepth == len(ex.qenvs) {
+		ex.qenvs = append(ex.qenvs, new(queryEnv))
+	}
+	env := ex.qenvs[ex.qdepth]
+	*env = queryEnv{}
+	if js.UsesStatesObject {
+		env.states = new(jsonata.SmallObject).Init()
+	} else {
+		env.states = env.statesRoom.Init()
 	}
 	env.input = in
 	env.states.Set("input", in)
@@ -236,8 +261,12 @@ func (ex *Execution) newQueryEnv(st *State, raw []byte) (*queryEnv, *Failure) {
 			return nil, f
 		}
 	}
+	ex.qdepth++
 	return env, nil
 }
+
+// releaseQueryEnv ends the innermost queryEnv from newQueryEnv.
+func (ex *Execution) releaseQueryEnv() { ex.qdepth-- }
 
 // setQueryContext (re)builds $states.context as the context object is now.
 func (ex *Execution) setQueryContext(env *queryEnv) *Failure {

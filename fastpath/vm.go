@@ -64,6 +64,17 @@ type Execution struct {
 	budget   int // states the execution may still enter
 	events   int // history events so far, for AWS's "entered at the event id #N"
 
+	// History events (see events.go): the sink, nil when nobody listens,
+	// the types it wants, the ids of the last event and of the last
+	// StateExited (what the next StateEntered follows), and whether this
+	// Execution is a branch running concurrently with others.
+	sink       EventSink
+	mask       EventMask
+	lastEvent  int
+	lastExit   int
+	concurrent bool
+	ev         Event
+
 	// The state being executed.
 	state        *State
 	entered      time.Time // read from the clock when first asked for
@@ -79,6 +90,10 @@ type Execution struct {
 	// that JSONata states do not parse their inputs again; nil until a
 	// JSONata state runs.
 	qc *queryCache
+	// qenvs are the queryEnvs of the JSONata states running, qdepth of
+	// them in use (see newQueryEnv); kept across Reset.
+	qenvs  []*queryEnv
+	qdepth int
 }
 
 var executionPool = sync.Pool{New: func() any { return &Execution{} }}
@@ -112,7 +127,7 @@ func (ex *Execution) Reset() {
 	if ex.qc != nil {
 		*ex.qc = queryCache{}
 	}
-	*ex = Execution{arena: arena, vars: ex.vars[:0], varStack: ex.varStack[:0], spans: ex.spans[:0], assigned: ex.assigned[:0], index: ex.index, qc: ex.qc}
+	*ex = Execution{arena: arena, vars: ex.vars[:0], varStack: ex.varStack[:0], spans: ex.spans[:0], assigned: ex.assigned[:0], index: ex.index, qc: ex.qc, qenvs: ex.qenvs}
 }
 
 // errTimedOut marks an execution that ran past its deadline; it is never
@@ -158,19 +173,28 @@ func (ex *Execution) Run(ctx context.Context, p *Program, input []byte, opts *Op
 	if ex.budget == 0 {
 		ex.budget = DefaultMaxTransitions
 	}
+	ex.sink, ex.mask = opts.Events, opts.EventMask
 	ex.events = 1 // ExecutionStarted
+	ex.emit(EventExecutionStarted, nil, ex.input)
 	budget := ex.budget
 	out, f := ex.runScope(p.Start, ex.input)
 	res := Result{Transitions: budget - ex.budget}
+	ex.events++
 	switch {
 	case f == nil:
 		res.Status, res.Output = Succeeded, out
+		ex.emit(EventExecutionSucceeded, nil, out)
 	case f == errTimedOut:
 		res.Status = TimedOut
+		ex.emit(EventExecutionTimedOut, nil, nil)
 	case f == errAborted:
 		res.Status = Aborted
+		ex.emit(EventExecutionAborted, nil, nil)
 	default:
 		res.Status, res.Error, res.Cause, res.HasError, res.HasCause = Failed, f.Name, f.Cause, !f.noName, !f.noCause
+		if ex.sink != nil {
+			ex.record(EventExecutionFailed, ex.events, nil, nil, f, 0)
+		}
 	}
 	return res, nil
 }
@@ -262,19 +286,20 @@ func (ex *Execution) enteredTime() time.Time {
 	return ex.entered
 }
 
-// enter records entering st.
-func (ex *Execution) enter(st *State) {
+// enter records entering st with the input raw.
+func (ex *Execution) enter(st *State, raw []byte) {
 	ex.state = st
 	ex.events++
 	ex.enteredEvent = ex.events
 	ex.entered = time.Time{}
 	ex.retryCount = 0
+	ex.emit(enteredEvent(st.Kind), st, raw)
 }
 
 // runState runs one state on its raw input and returns its output and the
 // index of the next state (NoState when the scope ends).
 func (ex *Execution) runState(st *State, raw []byte) (out []byte, next int, f *Failure) {
-	ex.enter(st)
+	ex.enter(st, raw)
 	if st.JSONata != nil {
 		return ex.runQueryState(st, raw)
 	}
@@ -302,6 +327,7 @@ func (ex *Execution) runState(st *State, raw []byte) (out []byte, next int, f *F
 		return nil, NoState, f
 	}
 	ex.events++ // StateExited
+	ex.emit(exitedEvent(st.Kind), st, out)
 	return out, next, nil
 }
 

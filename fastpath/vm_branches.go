@@ -9,6 +9,7 @@ func (ex *Execution) runBranch(start int, input []byte) ([]byte, *Failure) {
 	base := len(ex.varStack)
 	ex.varStack = append(ex.varStack, ex.vars...)
 	state, entered, enteredEvent, retry := ex.state, ex.entered, ex.enteredEvent, ex.retryCount
+	ex.lastExit = ex.lastEvent // the branch's first state follows its start
 	out, f := ex.runScope(start, input)
 	ex.state, ex.entered, ex.enteredEvent, ex.retryCount = state, entered, enteredEvent, retry
 	copy(ex.vars, ex.varStack[base:])
@@ -48,14 +49,17 @@ func (ex *Execution) runParallel(st *State, eff []byte) ([]byte, *Failure) {
 // their outputs.
 func (ex *Execution) parallel(st *State, in []byte) ([]byte, *Failure) {
 	ex.events++ // ParallelStateStarted
+	ex.emit(EventParallelStateStarted, st, nil)
 	base := len(ex.spans)
 	for range st.Branches {
 		ex.spans = append(ex.spans, in)
 	}
 	if f := ex.runBranches(st, base, len(st.Branches), branchPolicy{count: -1}); f != nil {
+		ex.emitFailure(EventParallelStateFailed, st, f)
 		return nil, f
 	}
 	ex.events++ // ParallelStateSucceeded
+	ex.emit(EventParallelStateSucceeded, st, nil)
 	return ex.collectArray(base), nil
 }
 
@@ -110,8 +114,10 @@ func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failur
 	failures := 0
 	for i := 0; i < n; i++ {
 		ex.events++ // MapIterationStarted (a Parallel branch has no event)
+		ex.emitIteration(EventMapIterationStarted, st, i, nil)
 		out, f := ex.runBranch(branchStart(st, i), ex.spans[base+i])
 		ex.events++ // MapIterationSucceeded or MapIterationFailed
+		ex.emitIterationEnd(st, i, f)
 		if f != nil {
 			if f == errTimedOut || f == errAborted || pol.failFast() {
 				return f
@@ -151,6 +157,7 @@ func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 		return nil, f
 	}
 	ex.events++ // MapStateStarted
+	ex.emitMapStarted(st, items)
 	base := len(ex.spans)
 	var it ArrayIter
 	it.Reset(items)
@@ -172,11 +179,35 @@ func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 		i++
 	}
 	pol.limit = limit
-	if f := ex.runBranches(st, base, i, pol); f != nil {
+	return ex.mapBranches(st, base, i, pol)
+}
+
+// mapBranches runs the n iterations of a Map state whose inputs are
+// ex.spans[base:] and returns the array of their outputs.
+func (ex *Execution) mapBranches(st *State, base, n int, pol branchPolicy) ([]byte, *Failure) {
+	if f := ex.runBranches(st, base, n, pol); f != nil {
+		ex.emitFailure(EventMapStateFailed, st, f)
 		return nil, f
 	}
 	ex.events++ // MapStateSucceeded
+	ex.emit(EventMapStateSucceeded, st, nil)
 	return ex.collectArray(base), nil
+}
+
+// emitMapStarted records MapStateStarted with the number of items.
+func (ex *Execution) emitMapStarted(st *State, items []byte) {
+	if ex.sink != nil {
+		ex.record(EventMapStateStarted, ex.events, st, nil, nil, ArrayLen(items))
+	}
+}
+
+// emitIterationEnd records how iteration i of a Map state ended.
+func (ex *Execution) emitIterationEnd(st *State, i int, f *Failure) {
+	if f == nil {
+		ex.emitIteration(EventMapIterationSucceeded, st, i, nil)
+	} else {
+		ex.emitIteration(EventMapIterationFailed, st, i, f)
+	}
 }
 
 func itemsPathText(st *State) string {

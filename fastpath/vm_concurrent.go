@@ -121,11 +121,14 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 			defer wg.Done()
 			defer func() { <-sem }()
 			c := AcquireExecution()
+			c.sink, c.mask, c.concurrent = ex.sink, ex.mask, true
 			c.clock = ex.clock
 			if bc, ok := ex.clock.(branchClock); ok {
 				c.clock = bc.fork()
 			}
+			c.emitIteration(EventMapIterationStarted, st, i, nil)
 			out, f := c.runChild(ex, ctx, branchStart(st, i), ex.spans[base+i])
+			c.emitIterationEnd(st, i, f)
 			results[i] = branchResult{child: c, out: out, fail: f}
 			if f == nil || (f == errAborted && ctx.Err() != nil) {
 				return

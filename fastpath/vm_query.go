@@ -19,12 +19,14 @@ func (ex *Execution) runQueryState(st *State, raw []byte) ([]byte, int, *Failure
 			next = NoState
 		}
 		ex.events++ // StateExited
+		ex.emit(exitedEvent(st.Kind), st, raw)
 		return raw, next, nil
 	}
 	env, f := ex.newQueryEnv(st, raw)
 	if f != nil {
 		return nil, NoState, f
 	}
+	defer ex.releaseQueryEnv()
 	var out []byte
 	next := st.Next
 	switch st.Kind {
@@ -48,6 +50,7 @@ func (ex *Execution) runQueryState(st *State, raw []byte) ([]byte, int, *Failure
 		return nil, NoState, f
 	}
 	ex.events++ // StateExited
+	ex.emit(exitedEvent(st.Kind), st, out)
 	return out, next, nil
 }
 
@@ -278,6 +281,7 @@ func (ex *Execution) queryMap(st *State, env *queryEnv, raw []byte) ([]byte, *Fa
 		pol.count = int(min(n, math.MaxInt32))
 	}
 	ex.events++ // MapStateStarted
+	ex.emitMapStarted(st, items)
 	base := len(ex.spans)
 	var it ArrayIter
 	it.Reset(items)
@@ -300,11 +304,7 @@ func (ex *Execution) queryMap(st *State, env *queryEnv, raw []byte) ([]byte, *Fa
 			return nil, f
 		}
 	}
-	if f := ex.runBranches(st, base, i, pol); f != nil {
-		return nil, f
-	}
-	ex.events++ // MapStateSucceeded
-	return ex.collectArray(base), nil
+	return ex.mapBranches(st, base, i, pol)
 }
 
 // querySelectItem evaluates ItemSelector for item i, with

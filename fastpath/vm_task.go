@@ -217,7 +217,10 @@ func (ex *Execution) invoke(st *State, in []byte, timeout, heartbeat time.Durati
 	if timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 	}
-	ex.events += 2 // TaskScheduled, TaskStarted
+	ex.events++ // TaskScheduled
+	ex.emit(EventTaskScheduled, st, in)
+	ex.events++ // TaskStarted
+	ex.emit(EventTaskStarted, st, nil)
 	mark := len(ex.arena)
 	result, arena, err := inv.Invoke(ctx, st.Task, in, ex.arena)
 	if cancel != nil {
@@ -227,24 +230,38 @@ func (ex *Execution) invoke(st *State, in []byte, timeout, heartbeat time.Durati
 	ex.events++ // TaskSucceeded or TaskFailed
 	if err != nil {
 		ex.truncate(mark)
-		switch {
-		case ex.ctx.Err() != nil:
-			return nil, errAborted
-		case ex.pastDeadline():
-			return nil, errTimedOut
-		case errors.Is(err, context.DeadlineExceeded) && heartbeatFirst:
-			return nil, &Failure{Name: ErrHeartbeatTimeout, noCause: true}
-		case errors.Is(err, context.DeadlineExceeded):
-			return nil, &Failure{Name: ErrTimeout, noCause: true}
+		f := ex.taskFailure(err, heartbeatFirst)
+		if ex.sink != nil && f != errAborted && f != errTimedOut {
+			t := EventTaskFailed
+			if f.Name == ErrTimeout || f.Name == ErrHeartbeatTimeout {
+				t = EventTaskTimedOut
+			}
+			ex.record(t, ex.events, st, nil, f, 0)
 		}
-		var tf *Failure
-		if errors.As(err, &tf) {
-			return nil, tf
-		}
-		return nil, &Failure{Name: ErrTaskFailed, Cause: err.Error()}
+		return nil, f
 	}
 	if len(result) > ex.maxBytes {
 		return nil, ex.dataLimit()
 	}
+	ex.emit(EventTaskSucceeded, st, result)
 	return result, nil
+}
+
+// taskFailure is the failure of a task call that returned err.
+func (ex *Execution) taskFailure(err error, heartbeatFirst bool) *Failure {
+	switch {
+	case ex.ctx.Err() != nil:
+		return errAborted
+	case ex.pastDeadline():
+		return errTimedOut
+	case errors.Is(err, context.DeadlineExceeded) && heartbeatFirst:
+		return &Failure{Name: ErrHeartbeatTimeout, noCause: true}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &Failure{Name: ErrTimeout, noCause: true}
+	}
+	var tf *Failure
+	if errors.As(err, &tf) {
+		return tf
+	}
+	return &Failure{Name: ErrTaskFailed, Cause: err.Error()}
 }

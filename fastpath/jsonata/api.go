@@ -3,6 +3,7 @@ package jsonata
 import (
 	"errors"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -165,11 +166,25 @@ type Var struct {
 	Value any
 }
 
-// evalFrame is what one Eval allocates: the evaluator and its two
-// outermost environments, in one allocation.
+// evalFrame is what one Eval needs: the evaluator and its two outermost
+// environments, in one allocation. Frames are reused (framePool) unless
+// the evaluation made a function value, which may hold the frame's
+// environments for as long as the result lives.
 type evalFrame struct {
 	ev             evaluator
 	root, bindings env
+}
+
+var framePool = sync.Pool{New: func() any { return new(evalFrame) }}
+
+// release returns fr to the pool when nothing made during the evaluation
+// can still refer to it.
+func (fr *evalFrame) release() {
+	if fr.ev.capturedEnv {
+		return
+	}
+	*fr = evalFrame{}
+	framePool.Put(fr)
 }
 
 // DefaultMaxDepth is deep enough for any realistic expression (the
@@ -185,7 +200,8 @@ func (e *Expr) Eval(input any, opts *Options) (result any, err error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	fr := &evalFrame{ev: evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, funcs: opts.Functions, now: opts.Now, clk: opts.Clock}}
+	fr := framePool.Get().(*evalFrame)
+	fr.ev = evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, funcs: opts.Functions, now: opts.Now, clk: opts.Clock}
 	ev := &fr.ev
 	if ev.maxDepth <= 0 {
 		ev.maxDepth = DefaultMaxDepth
@@ -202,7 +218,10 @@ func (e *Expr) Eval(input any, opts *Options) (result any, err error) {
 	if a, ok := input.(*Array); ok && !a.sequence {
 		input = &Array{Items: []any{a}, sequence: true, outerWrapper: true}
 	}
-	defer func() { recoverErr(recover(), &err) }()
+	defer func() {
+		fr.release()
+		recoverErr(recover(), &err)
+	}()
 	result = ev.eval(e.root, input, root)
 	return unwrapResult(result), nil
 }

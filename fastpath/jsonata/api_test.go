@@ -131,3 +131,43 @@ func TestSyntaxErrorText(t *testing.T) {
 		}
 	}
 }
+
+// TestReturnedFunctionOutlivesFrame checks that a function returned by
+// one evaluation keeps its environment while later evaluations reuse
+// evaluation frames: each function reads $y, a variable of the
+// evaluation that made it.
+func TestReturnedFunctionOutlivesFrame(t *testing.T) {
+	for _, tc := range []struct{ make, call, want string }{
+		{`function($x){ $x + $y }`, `$f(1)`, `6`},
+		{`| $ | {"v": $y} |`, `$f({"v": 1}) ~> $string`, `"{\"v\":5}"`},
+	} {
+		makeFn, err := Compile(tc.make)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn, err := makeFn.Eval(Null{}, &Options{Vars: []Var{{Name: "y", Value: 5.0}}})
+		if err != nil || !IsFunction(fn) {
+			t.Fatalf("%s: %v, %v", tc.make, fn, err)
+		}
+		other, err := Compile(`($z := 100; $z + $)`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 100 {
+			if _, err := other.Eval(1.0, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		call, err := Compile(tc.call)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := call.Eval(nil, &Options{Vars: []Var{{Name: "f", Value: fn}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(AppendJSON(nil, v)); got != tc.want {
+			t.Errorf("%s: got %s, want %s", tc.make, got, tc.want)
+		}
+	}
+}

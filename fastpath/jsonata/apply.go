@@ -219,6 +219,7 @@ var transformSig = mustSig("<(oa):o>")
 // evalTransform is | pattern | update [, delete] |: a function that
 // deep-copies its argument and updates the objects the pattern selects.
 func (ev *evaluator) evalTransform(n *node, e *env) any {
+	ev.capturedEnv = true
 	return &Builtin{Name: "transform", sig: transformSig, arity: 1, impl: func(ev *evaluator, input any, _ *env, args []any) any {
 		obj := args[0]
 		if obj == nil {

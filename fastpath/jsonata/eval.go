@@ -69,6 +69,9 @@ type evaluator struct {
 	now      time.Time
 	clk      interface{ Now() time.Time }
 	root     *env
+	// capturedEnv is set when the evaluation made a value that holds an
+	// environment (a lambda, a transform), so its frame cannot be reused.
+	capturedEnv bool
 }
 
 // clock is the time $now and $millis report: read once per evaluation,
@@ -156,6 +159,7 @@ func (ev *evaluator) eval(n *node, input any, e *env) any {
 	case ntVariable:
 		result = ev.evalVariable(n, input, e)
 	case ntLambda:
+		ev.capturedEnv = true
 		result = &lambda{params: n.params, body: n.body, sig: n.sig, input: input, env: e, thunk: n.thunk}
 	case ntPartial:
 		result = ev.evalPartial(n, input, e)

@@ -55,6 +55,41 @@ type jsonDecoder struct {
 	// container is allocated once at its final size
 	keys []string
 	vals []any
+	// objs and arrs are slabs the small containers are carved from, so
+	// a document of many small objects costs a few allocations, not one
+	// per container. A slab lives as long as any container cut from it.
+	objs []SmallObject
+	arrs []arrayWithRoom
+}
+
+// slabSize is how many small containers one slab allocation holds.
+const slabSize = 8
+
+// newObject returns an empty object with room for n keys.
+func (d *jsonDecoder) newObject(n int) *Object {
+	if n > smallObjectCap {
+		return NewObject(n)
+	}
+	if len(d.objs) == 0 {
+		d.objs = make([]SmallObject, slabSize)
+	}
+	o := d.objs[0].Init()
+	d.objs = d.objs[1:]
+	return o
+}
+
+// newArray returns an array holding a copy of items.
+func (d *jsonDecoder) newArray(items []any) *Array {
+	if len(items) > len(arrayWithRoom{}.items) {
+		return &Array{Items: append([]any(nil), items...)}
+	}
+	if len(d.arrs) == 0 {
+		d.arrs = make([]arrayWithRoom, slabSize)
+	}
+	r := &d.arrs[0]
+	d.arrs = d.arrs[1:]
+	r.a.Items = append(r.items[:0], items...)
+	return &r.a
 }
 
 // boxedInts holds small whole numbers as interface values, so decoding
@@ -94,7 +129,7 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 		d.skipSpace()
 		if d.pos < len(d.data) && d.data[d.pos] == '}' {
 			d.pos++
-			return NewObject(0), nil
+			return d.newObject(0), nil
 		}
 		mark, vmark := len(d.keys), len(d.vals)
 		for {
@@ -126,7 +161,7 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 			if d.pos < len(d.data) && d.data[d.pos] == '}' {
 				d.pos++
 				n := len(d.keys) - mark
-				obj := NewObject(n)
+				obj := d.newObject(n)
 				for i := 0; i < n; i++ {
 					obj.Set(d.keys[mark+i], d.vals[vmark+i])
 				}
@@ -158,14 +193,7 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 			}
 			if d.pos < len(d.data) && d.data[d.pos] == ']' {
 				d.pos++
-				var arr *Array
-				if n := len(d.vals) - mark; n <= 4 {
-					r := &arrayWithRoom{}
-					r.a.Items = append(r.items[:0], d.vals[mark:]...)
-					arr = &r.a
-				} else {
-					arr = &Array{Items: append([]any(nil), d.vals[mark:]...)}
-				}
+				arr := d.newArray(d.vals[mark:])
 				clear(d.vals[mark:])
 				d.vals = d.vals[:mark]
 				return arr, nil

@@ -24,15 +24,25 @@ const smallObject = 16
 // allocation as the object itself.
 const smallObjectCap = 4
 
-// objectWithRoom is an object and the backing arrays of its first keys,
-// allocated together.
-type objectWithRoom struct {
+// SmallObject is an object and the backing arrays of its first keys, to
+// be allocated together: NewObject uses it, and a host embeds one in a
+// struct of its own to build an object without an allocation of its own.
+type SmallObject struct {
 	o    Object
 	keys [smallObjectCap]string
 	vals [smallObjectCap]any
 }
 
-// objectWithRoom8 and objectWithRoom16 are objectWithRoom for larger
+// Init empties s and returns its object, with room for a few members
+// inline. The object lives in s: s must not be copied or reused while the
+// object is in use.
+func (s *SmallObject) Init() *Object {
+	*s = SmallObject{}
+	s.o.keys, s.o.vals = s.keys[:0], s.vals[:0]
+	return &s.o
+}
+
+// objectWithRoom8 and objectWithRoom16 are SmallObject for larger
 // objects.
 type objectWithRoom8 struct {
 	o    Object
@@ -50,9 +60,7 @@ type objectWithRoom16 struct {
 func NewObject(n int) *Object {
 	switch {
 	case n <= smallObjectCap:
-		r := &objectWithRoom{}
-		r.o.keys, r.o.vals = r.keys[:0], r.vals[:0]
-		return &r.o
+		return new(SmallObject).Init()
 	case n <= 8:
 		r := &objectWithRoom8{}
 		r.o.keys, r.o.vals = r.keys[:0], r.vals[:0]

@@ -1,0 +1,178 @@
+package daemon
+
+import (
+	"errors"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/stepd/stepd/daemon/history"
+	"github.com/stepd/stepd/fastpath"
+)
+
+// loggingConfiguration is the request member of Create/UpdateStateMachine.
+type loggingConfiguration struct {
+	Level                *string           `json:"level"`
+	IncludeExecutionData *bool             `json:"includeExecutionData"`
+	Destinations         []json.RawMessage `json:"destinations"`
+}
+
+// checkLogging validates a loggingConfiguration as AWS does: the level
+// enum, and exactly one destination unless the level is OFF.
+func checkLogging(raw json.RawMessage) *apiError {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var c loggingConfiguration
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return apiErr("SerializationException", "Cannot parse the request body: loggingConfiguration: %v", err)
+	}
+	level := history.LevelOff
+	if c.Level != nil {
+		var ok bool
+		if level, ok = history.ParseLevel(*c.Level); !ok {
+			return apiErr("ValidationException", "1 validation error detected: Value '%s' at 'loggingConfiguration.level' failed to satisfy constraint: Member must satisfy enum value set: [ALL, ERROR, FATAL, OFF]", *c.Level)
+		}
+	}
+	if len(c.Destinations) > 1 {
+		return apiErr("ValidationException", "1 validation error detected: Value at 'loggingConfiguration.destinations' failed to satisfy constraint: Member must have length less than or equal to 1")
+	}
+	if level != history.LevelOff && len(c.Destinations) == 0 {
+		return apiErr("InvalidLoggingConfiguration", "Invalid Logging Configuration: Must specify exactly one Log Destination when log level is not OFF.")
+	}
+	return nil
+}
+
+// parsedLogging reads a loggingConfiguration that checkLogging accepted
+// (OFF when absent).
+func parsedLogging(raw json.RawMessage) history.Logging {
+	var c loggingConfiguration
+	if len(raw) == 0 || json.Unmarshal(raw, &c) != nil || c.Level == nil {
+		return history.Logging{}
+	}
+	level, _ := history.ParseLevel(*c.Level)
+	return history.Logging{Level: level, IncludeData: c.IncludeExecutionData != nil && *c.IncludeExecutionData}
+}
+
+// openHistory opens the node's execution history under the data
+// directory.
+func openHistory(cfg Config, s *server) error {
+	hc := cfg.historyConfig(filepath.Join(cfg.DataDir, "history"))
+	hc.Logger = s.log
+	l, err := history.Open(hc)
+	if err != nil {
+		return err
+	}
+	s.hist, s.runs.hist = l, l
+	return nil
+}
+
+// beginHistory prepares the history of one execution of m: it returns
+// nil when m's logging is OFF (and opts stays without a sink), or a
+// Recorder set as opts' event sink.
+func beginHistory(l *history.Log, m *machine, opts *fastpath.Options, start time.Time) *history.Recorder {
+	if l == nil || !m.logging.Enabled() {
+		return nil
+	}
+	rec := history.AcquireRecorder(m.logging, start)
+	opts.Events, opts.EventMask = rec, rec.Mask()
+	return rec
+}
+
+// endHistory stages the execution's record before its response is sent,
+// and releases the Recorder. res is nil when the execution did not run.
+func endHistory(l *history.Log, rec *history.Recorder, opts *fastpath.Options, start, stop time.Time, res *fastpath.Result) {
+	if rec == nil {
+		return
+	}
+	if res == nil { // the input was refused: nothing ran
+		opts.Events = nil
+		history.ReleaseRecorder(rec)
+		return
+	}
+	sum := history.Summary{ExecutionArn: opts.ExecutionArn, StateMachineArn: opts.StateMachineArn, Name: opts.ExecutionName,
+		RoleArn: opts.RoleArn, Status: res.Status.String(), Start: start, Stop: stop,
+		Error: res.Error, Cause: res.Cause, HasError: res.HasError, HasCause: res.HasCause}
+	rec.Finish(l, &sum)
+	opts.Events = nil
+	history.ReleaseRecorder(rec)
+}
+
+// maxHistoryPage is GetExecutionHistory's largest maxResults.
+const maxHistoryPage = 1000
+
+// getExecutionHistory answers GetExecutionHistory from the history log.
+// AWS refuses it for Express executions; stepd serves it for executions
+// of machines whose loggingConfiguration level is not OFF, with the
+// events that level keeps. An execution without history is
+// ExecutionDoesNotExist.
+func (s *server) getExecutionHistory(body, dst []byte) ([]byte, *apiError) {
+	var req struct {
+		Arn         string `json:"executionArn"`
+		MaxResults  int    `json:"maxResults"`
+		NextToken   string `json:"nextToken"`
+		Reverse     bool   `json:"reverseOrder"`
+		IncludeData *bool  `json:"includeExecutionData"`
+	}
+	if err := decode(body, &req); err != nil {
+		return dst, err
+	}
+	if err := required("executionArn", req.Arn); err != nil {
+		return dst, err
+	}
+	if req.MaxResults < 0 || req.MaxResults > maxHistoryPage {
+		return dst, apiErr("ValidationException", "1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000", req.MaxResults)
+	}
+	if req.MaxResults == 0 {
+		req.MaxResults = 100
+	}
+	rec, aerr := s.historyRecord(req.Arn)
+	if aerr != nil {
+		return dst, aerr
+	}
+	from := 0
+	if req.NextToken != "" {
+		n, err := strconv.Atoi(req.NextToken)
+		if err != nil || n <= 0 || n >= len(rec.Events) {
+			return dst, apiErr("InvalidToken", "Invalid Token: '%s'", req.NextToken)
+		}
+		from = n
+	}
+	include := req.IncludeData == nil || *req.IncludeData
+	dst = append(dst, `{"events":[`...)
+	to := min(from+req.MaxResults, len(rec.Events))
+	for k := from; k < to; k++ {
+		i := k
+		if req.Reverse {
+			i = len(rec.Events) - 1 - k
+		}
+		if k > from {
+			dst = append(dst, ',')
+		}
+		dst = history.AppendAPIEvent(dst, rec, i, include)
+	}
+	dst = append(dst, ']')
+	if to < len(rec.Events) {
+		dst = append(dst, `,"nextToken":"`...)
+		dst = strconv.AppendInt(dst, int64(to), 10)
+		dst = append(dst, '"')
+	}
+	return append(dst, '}'), nil
+}
+
+// historyRecord reads the record of an execution from the log.
+func (s *server) historyRecord(arn string) (*history.Record, *apiError) {
+	if s.hist == nil {
+		return nil, apiErr("ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", arn)
+	}
+	rec, err := s.hist.Execution(arn)
+	if errors.Is(err, history.ErrNotFound) {
+		return nil, apiErr("ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", arn)
+	}
+	if err != nil {
+		return nil, apiErr("InternalFailure", "cannot read the history of %s: %v", arn, err)
+	}
+	return rec, nil
+}

@@ -1,0 +1,452 @@
+package history
+
+import (
+	"encoding/binary"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/stepd/stepd/fastpath"
+)
+
+// Level is a loggingConfiguration level.
+type Level uint8
+
+// The logging levels of AWS Step Functions.
+const (
+	LevelOff Level = iota
+	LevelFatal
+	LevelError
+	LevelAll
+)
+
+var levelNames = [...]string{"OFF", "FATAL", "ERROR", "ALL"}
+
+// String returns AWS's name of the level.
+func (l Level) String() string { return levelNames[l] }
+
+// ParseLevel reads AWS's name of a level.
+func ParseLevel(s string) (Level, bool) {
+	for i, n := range levelNames {
+		if n == s {
+			return Level(i), true
+		}
+	}
+	return LevelOff, false
+}
+
+// fatalEvents are the events the FATAL level keeps; errorEvents those
+// ERROR keeps, as AWS's table of log levels lists them.
+var (
+	fatalEvents = fastpath.MaskOf(fastpath.EventExecutionFailed, fastpath.EventExecutionAborted, fastpath.EventExecutionTimedOut)
+	errorEvents = fatalEvents | fastpath.MaskOf(fastpath.EventFailStateEntered, fastpath.EventTaskFailed,
+		fastpath.EventTaskTimedOut, fastpath.EventMapStateFailed, fastpath.EventMapIterationFailed,
+		fastpath.EventParallelStateFailed)
+)
+
+// Mask is the set of events the level keeps.
+func (l Level) Mask() fastpath.EventMask {
+	switch l {
+	case LevelFatal:
+		return fatalEvents
+	case LevelError:
+		return errorEvents
+	case LevelAll:
+		return fastpath.AllEvents
+	}
+	return 0
+}
+
+// Logging is a state machine's parsed loggingConfiguration.
+type Logging struct {
+	Level       Level
+	IncludeData bool
+}
+
+// Enabled reports whether executions leave any history.
+func (l Logging) Enabled() bool { return l.Level != LevelOff }
+
+// The binary record of one execution, as staged and as stored in segment
+// blocks:
+//
+//	record  = version header event*
+//	header  = str(executionArn) str(stateMachineArn) str(name) str(roleArn)
+//	          status:byte flags:byte uvarint(redriveCount)
+//	          varint(startMs) varint(stopMs) str(error) str(cause) uvarint(eventCount)
+//	event   = type:byte flags:byte uvarint(id) uvarint(previousId) uvarint(ms after start)
+//	          str(state) str(resource) [payload] [str(error)] [str(cause)] uvarint(index)
+//	payload = str(bytes) | nothing when flagSamePayload (the previous event's payload)
+//	str     = uvarint(len) bytes
+//
+// Events come before the header in the Recorder's buffer (the header is
+// known only at the end); Finish stages header and events as one frame.
+const recordVersion = 1
+
+const (
+	flagPayload     = 1 << iota // the event has a payload
+	flagSamePayload             // ... equal to the previous event's
+	flagError
+	flagCause
+)
+
+const headerIncludeData = 1
+
+// Recorder collects the history events of one execution: it is the
+// fastpath.EventSink of executions with logging on. Events are appended as
+// compact binary records to a buffer the Recorder reuses; Finish hands the
+// whole execution to the Log at once. Acquire one with AcquireRecorder and
+// release it after Finish; it must not be used after Release. Events of
+// concurrent branches may arrive from several goroutines (fastpath says
+// which), everything else is called from the execution's goroutine.
+type Recorder struct {
+	mu       sync.Mutex // held only for events of concurrent branches
+	buf      []byte
+	n        int // the last event id
+	count    int
+	start    int64 // ms
+	now      func() int64
+	lastPay  []byte
+	logging  Logging
+	scratch  [128]byte
+	hdr      []byte
+	hasPay   bool
+	disabled bool
+}
+
+var recorderPool = sync.Pool{New: func() any { return &Recorder{} }}
+
+// AcquireRecorder returns a Recorder for an execution that started at
+// start with logging l.
+func AcquireRecorder(l Logging, start time.Time) *Recorder {
+	r := recorderPool.Get().(*Recorder)
+	r.logging, r.start, r.now = l, start.UnixMilli(), coarseNow
+	return r
+}
+
+// ReleaseRecorder returns r to the pool.
+func ReleaseRecorder(r *Recorder) {
+	if cap(r.buf) > 1<<20 {
+		r.buf = nil
+	}
+	r.buf, r.hdr = r.buf[:0], r.hdr[:0]
+	r.n, r.count, r.lastPay, r.hasPay = 0, 0, nil, false
+	recorderPool.Put(r)
+}
+
+// SetClock replaces the clock events are stamped with (milliseconds since
+// the epoch); tests use it for reproducible records.
+func (r *Recorder) SetClock(now func() int64) { r.now = now }
+
+// Mask is the set of events to ask the VM for (Options.EventMask).
+func (r *Recorder) Mask() fastpath.EventMask { return r.logging.Level.Mask() }
+
+// Event implements fastpath.EventSink.
+func (r *Recorder) Event(e *fastpath.Event) {
+	if e.Concurrent {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+	}
+	id, prev := e.ID, e.PreviousID
+	if id <= r.n {
+		id, prev = r.n+1, r.n
+	}
+	r.n = id
+	r.count++
+	b := r.buf
+	flags := byte(0)
+	pay := e.Payload
+	if !r.logging.IncludeData {
+		pay = nil
+	}
+	if pay != nil {
+		flags |= flagPayload
+		if r.hasPay && len(pay) == len(r.lastPay) && (len(pay) == 0 || &pay[0] == &r.lastPay[0]) {
+			flags |= flagSamePayload
+		}
+	}
+	if e.HasError {
+		flags |= flagError
+	}
+	if e.HasCause {
+		flags |= flagCause
+	}
+	b = append(b, byte(e.Type), flags)
+	b = binary.AppendUvarint(b, uint64(id))
+	b = binary.AppendUvarint(b, uint64(prev))
+	b = binary.AppendUvarint(b, uint64(max(r.now()-r.start, 0)))
+	b = appendStr(b, e.State)
+	b = appendStr(b, e.Resource)
+	if flags&flagPayload != 0 && flags&flagSamePayload == 0 {
+		b = appendBytes(b, pay)
+		r.lastPay, r.hasPay = pay, true
+	}
+	if e.HasError {
+		b = appendStr(b, e.Error)
+	}
+	if e.HasCause {
+		b = appendStr(b, e.Cause)
+	}
+	r.buf = binary.AppendUvarint(b, uint64(e.Index))
+}
+
+// Summary is what an execution's record says besides its events: the
+// fields of DescribeExecution and ListExecutions.
+type Summary struct {
+	ExecutionArn, StateMachineArn, Name, RoleArn string
+	Status                                       string
+	RedriveCount                                 int
+	Start, Stop                                  time.Time
+	Error, Cause                                 string
+	HasError, HasCause                           bool
+	IncludeData                                  bool
+}
+
+var statusCodes = map[string]byte{"SUCCEEDED": 0, "FAILED": 1, "TIMED_OUT": 2, "ABORTED": 3}
+var statusNames = [...]string{"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+// Finish stages the execution's record (s and the events so far) in l.
+// It returns false when l shed the record under overload (see
+// Config.Overload) or when l is closed; the record is then counted, not
+// written. The Recorder's payload references are dropped, so the
+// execution may be released afterwards.
+func (r *Recorder) Finish(l *Log, s *Summary) bool {
+	h := r.hdr[:0]
+	h = append(h, recordVersion)
+	h = appendStr(h, s.ExecutionArn)
+	h = appendStr(h, s.StateMachineArn)
+	h = appendStr(h, s.Name)
+	h = appendStr(h, s.RoleArn)
+	flags := byte(0)
+	if r.logging.IncludeData {
+		flags |= headerIncludeData
+	}
+	h = append(h, statusCodes[s.Status], flags)
+	h = binary.AppendUvarint(h, uint64(s.RedriveCount))
+	h = binary.AppendVarint(h, s.Start.UnixMilli())
+	h = binary.AppendVarint(h, s.Stop.UnixMilli())
+	h = appendStr(h, optional(s.Error, s.HasError))
+	h = appendStr(h, optional(s.Cause, s.HasCause))
+	h = binary.AppendUvarint(h, uint64(r.count))
+	r.hdr = h
+	r.lastPay = nil
+	return l.append(h, r.buf, r.count)
+}
+
+func optional(s string, ok bool) string {
+	if !ok {
+		return ""
+	}
+	return s
+}
+
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendBytes(b, s []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// Event is one decoded history event. Its slices view the record it was
+// decoded from.
+type Event struct {
+	Type        fastpath.EventType
+	ID, Prev    int
+	Timestamp   int64 // ms since the epoch
+	State       string
+	Resource    string
+	Payload     []byte
+	HasPayload  bool
+	Error       string
+	Cause       string
+	HasError    bool
+	HasCause    bool
+	Index       int
+	IncludeData bool
+}
+
+// Record is one decoded execution record.
+type Record struct {
+	Summary
+	Events []Event
+}
+
+var errCorrupt = errors.New("corrupt history record")
+
+// reader decodes the binary encoding; the first error sticks.
+type reader struct {
+	b   []byte
+	err error
+}
+
+func (d *reader) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *reader) varint() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *reader) byte() byte {
+	if len(d.b) == 0 {
+		d.fail()
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *reader) bytes() []byte {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.fail()
+		return nil
+	}
+	v := d.b[:n:n]
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *reader) str() string { return string(d.bytes()) }
+
+func (d *reader) fail() {
+	d.err = errCorrupt
+	d.b = nil
+}
+
+// decodeSummary reads a record's header; the reader is left at the
+// first event and the event count is returned.
+func decodeSummary(d *reader, s *Summary) int {
+	if d.byte() != recordVersion {
+		d.fail()
+		return 0
+	}
+	s.ExecutionArn, s.StateMachineArn, s.Name, s.RoleArn = d.str(), d.str(), d.str(), d.str()
+	st, flags := d.byte(), d.byte()
+	if int(st) < len(statusNames) {
+		s.Status = statusNames[st]
+	}
+	s.IncludeData = flags&headerIncludeData != 0
+	s.RedriveCount = int(d.uvarint())
+	s.Start, s.Stop = time.UnixMilli(d.varint()).UTC(), time.UnixMilli(d.varint()).UTC()
+	s.Error, s.Cause = d.str(), d.str()
+	s.HasError, s.HasCause = s.Error != "", s.Cause != ""
+	return int(d.uvarint())
+}
+
+// DecodeRecord decodes one execution record; the result's slices view b.
+func DecodeRecord(b []byte) (*Record, error) {
+	d := reader{b: b}
+	rec := &Record{}
+	n := decodeSummary(&d, &rec.Summary)
+	if d.err != nil || n > len(b) {
+		return nil, errCorrupt
+	}
+	rec.Events = make([]Event, 0, n)
+	start := rec.Start.UnixMilli()
+	var last []byte
+	for i := 0; i < n && d.err == nil; i++ {
+		e := Event{IncludeData: rec.IncludeData}
+		e.Type = fastpath.EventType(d.byte())
+		flags := d.byte()
+		e.ID, e.Prev = int(d.uvarint()), int(d.uvarint())
+		e.Timestamp = start + int64(d.uvarint())
+		e.State, e.Resource = d.str(), d.str()
+		if flags&flagPayload != 0 {
+			e.HasPayload = true
+			if flags&flagSamePayload != 0 {
+				e.Payload = last
+			} else {
+				e.Payload = d.bytes()
+				last = e.Payload
+			}
+		}
+		if flags&flagError != 0 {
+			e.Error, e.HasError = d.str(), true
+		}
+		if flags&flagCause != 0 {
+			e.Cause, e.HasCause = d.str(), true
+		}
+		e.Index = int(d.uvarint())
+		rec.Events = append(rec.Events, e)
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return rec, nil
+}
+
+// decodeSummaryOnly reads just the header of a record.
+func decodeSummaryOnly(b []byte) (Summary, error) {
+	d := reader{b: b}
+	var s Summary
+	decodeSummary(&d, &s)
+	return s, d.err
+}
+
+// coarseMs is the wall clock in milliseconds, refreshed by a ticker while
+// a Log is open: events are stamped with millisecond precision, as
+// CloudWatch records are, and reading the real clock for each one would
+// cost more than recording it.
+var (
+	coarseMs    atomic.Int64
+	coarseUsers atomic.Int32
+	coarseStop  chan struct{}
+	coarseMu    sync.Mutex
+)
+
+func coarseNow() int64 {
+	if coarseUsers.Load() > 0 {
+		return coarseMs.Load()
+	}
+	return time.Now().UnixMilli()
+}
+
+// startCoarseClock starts the ticker for one more open Log.
+func startCoarseClock() {
+	coarseMu.Lock()
+	defer coarseMu.Unlock()
+	if coarseUsers.Add(1) > 1 {
+		return
+	}
+	coarseMs.Store(time.Now().UnixMilli())
+	stop := make(chan struct{})
+	coarseStop = stop
+	go func() {
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case now := <-t.C:
+				coarseMs.Store(now.UnixMilli())
+			case <-stop:
+				return
+			}
+		}
+	}()
+}
+
+// stopCoarseClock stops the ticker when the last Log closes.
+func stopCoarseClock() {
+	coarseMu.Lock()
+	defer coarseMu.Unlock()
+	if coarseUsers.Add(-1) == 0 {
+		close(coarseStop)
+	}
+}

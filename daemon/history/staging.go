@@ -1,0 +1,215 @@
+package history
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"sync/atomic"
+	"syscall"
+	"unsafe"
+)
+
+// The staging file is a ring of frames in a file mapped into memory. An
+// execution's record is copied into it (one memcpy, no system call) before
+// the execution's response is sent: the mapping is the page cache, so the
+// record survives the process being killed, and the writer goroutine
+// compresses it into a segment later. The first page holds the checkpoint,
+// the ring position up to which everything is in segments; on start,
+// frames past it are recovered.
+//
+//	page 0: magic:u64 ringSize:u64 checkpoint:u64
+//	ring:   frame*          at ring position p, file offset stagingHeader + p % ringSize
+//	frame:  magic:u32 len:u32 pos:u64 crc:u32 kind:u32 payload pad-to-8
+//
+// pos is the frame's ring position (it grows without wrapping), so a frame
+// left from an earlier lap of the ring never passes for a new one; crc
+// (Castagnoli, over pos and payload) finds a frame torn by a crash.
+const (
+	stagingMagic  = 0x5354504448535431 // "STPDHST1"
+	stagingHeader = 4096
+	frameHeader   = 24
+	frameMagic    = 0x46524d31
+	kindRecord    = 1
+	kindPad       = 2
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// staging is the mapped ring. head and tail are ring positions: frames in
+// [tail, head) are not yet in segments. The Log's mutex guards head; the
+// writer owns tail.
+type staging struct {
+	f    *os.File
+	mem  []byte
+	ring []byte
+	size uint64
+	head uint64
+	tail atomic.Uint64
+}
+
+// openStaging maps path, creating it with a ring of size bytes, and
+// returns it with the frames found past the checkpoint (recovered).
+func openStaging(path string, size int) (*staging, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	total := int64(stagingHeader + size)
+	fresh := st.Size() == 0
+	if !fresh && st.Size() != total {
+		// A different -history-staging-bytes: keep the old ring's size
+		// until it is drained; the new size applies to a fresh file.
+		total = st.Size()
+	}
+	if fresh {
+		if err := f.Truncate(total); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	mem, err := syscall.Mmap(int(f.Fd()), 0, int(total), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cannot map %s: %w", path, err)
+	}
+	s := &staging{f: f, mem: mem, ring: mem[stagingHeader:], size: uint64(total - stagingHeader)}
+	if fresh {
+		binary.LittleEndian.PutUint64(mem[0:], stagingMagic)
+		binary.LittleEndian.PutUint64(mem[8:], s.size)
+	} else if binary.LittleEndian.Uint64(mem[0:]) != stagingMagic || binary.LittleEndian.Uint64(mem[8:]) != s.size {
+		s.close()
+		return nil, fmt.Errorf("%s is not a stepd staging file", path)
+	}
+	s.tail.Store(s.checkpoint())
+	s.head = s.tail.Load()
+	return s, nil
+}
+
+func (s *staging) checkpointWord() *uint64 {
+	return (*uint64)(unsafe.Pointer(&s.mem[16]))
+}
+
+// checkpoint reads the persisted checkpoint.
+func (s *staging) checkpoint() uint64 { return atomic.LoadUint64(s.checkpointWord()) }
+
+// setCheckpoint persists that everything before pos is in segments.
+func (s *staging) setCheckpoint(pos uint64) {
+	atomic.StoreUint64(s.checkpointWord(), pos)
+	s.tail.Store(pos)
+}
+
+func pad8(n uint64) uint64 { return (n + 7) &^ 7 }
+
+// frameSize is the ring space a payload of n bytes takes.
+func frameSize(n int) uint64 { return frameHeader + pad8(uint64(n)) }
+
+// room reports whether a frame of need bytes fits at head now, counting
+// the space skipped to wrap around.
+func (s *staging) room(need uint64) bool {
+	phys := s.head % s.size
+	if phys+need > s.size {
+		need += s.size - phys
+	}
+	return s.head+need-s.tail.Load() <= s.size
+}
+
+// put writes a record frame of the parts at head (the caller checked
+// room and holds the Log's lock) and returns the position after it.
+func (s *staging) put(a, b []byte) uint64 {
+	n := len(a) + len(b)
+	need := frameSize(n)
+	if phys := s.head % s.size; phys+need > s.size {
+		if s.size-phys >= frameHeader {
+			s.writeHeader(phys, kindPad, int(s.size-phys-frameHeader), s.head, 0)
+		}
+		s.head += s.size - phys
+	}
+	phys := s.head % s.size
+	body := s.ring[phys+frameHeader : phys+frameHeader+uint64(n)]
+	copy(body, a)
+	copy(body[len(a):], b)
+	var pos [8]byte
+	binary.LittleEndian.PutUint64(pos[:], s.head)
+	crc := crc32.Update(crc32.Checksum(pos[:], castagnoli), castagnoli, body)
+	s.writeHeader(phys, kindRecord, n, s.head, crc)
+	s.head += need
+	return s.head
+}
+
+func (s *staging) writeHeader(phys uint64, kind, n int, pos uint64, crc uint32) {
+	h := s.ring[phys : phys+frameHeader]
+	binary.LittleEndian.PutUint32(h[0:], frameMagic)
+	binary.LittleEndian.PutUint32(h[4:], uint32(n))
+	binary.LittleEndian.PutUint64(h[8:], pos)
+	binary.LittleEndian.PutUint32(h[16:], crc)
+	binary.LittleEndian.PutUint32(h[20:], uint32(kind))
+}
+
+var errTorn = errors.New("torn or missing frame")
+
+// frameAt reads the frame at ring position pos: its payload (a view of
+// the mapping, nil for padding) and the position of the next frame. It
+// fails at the end of the written frames and at a torn frame.
+func (s *staging) frameAt(pos uint64) ([]byte, uint64, error) {
+	phys := pos % s.size
+	if s.size-phys < frameHeader {
+		return nil, pos + s.size - phys, nil
+	}
+	h := s.ring[phys : phys+frameHeader]
+	if binary.LittleEndian.Uint32(h[0:]) != frameMagic || binary.LittleEndian.Uint64(h[8:]) != pos {
+		return nil, pos, errTorn
+	}
+	n := uint64(binary.LittleEndian.Uint32(h[4:]))
+	if phys+frameHeader+n > s.size {
+		return nil, pos, errTorn
+	}
+	switch binary.LittleEndian.Uint32(h[20:]) {
+	case kindPad:
+		return nil, pos + s.size - phys, nil
+	case kindRecord:
+	default:
+		return nil, pos, errTorn
+	}
+	body := s.ring[phys+frameHeader : phys+frameHeader+n]
+	crc := crc32.Update(crc32.Checksum(h[8:16], castagnoli), castagnoli, body)
+	if crc != binary.LittleEndian.Uint32(h[16:]) {
+		return nil, pos, errTorn
+	}
+	return body, pos + frameSize(int(n)), nil
+}
+
+// recover finds the frames past the checkpoint that a crash left behind:
+// it walks from the tail to the first torn or missing frame (only the
+// frame being copied when the process died can be torn, and its execution
+// was not answered) and sets head after the last good one.
+func (s *staging) recover() int {
+	n := 0
+	pos := s.tail.Load()
+	for pos-s.tail.Load() < s.size {
+		body, next, err := s.frameAt(pos)
+		if err != nil {
+			break
+		}
+		if body != nil {
+			n++
+		}
+		pos = next
+	}
+	s.head = pos
+	return n
+}
+
+func (s *staging) close() error {
+	err := syscall.Munmap(s.mem)
+	if cerr := s.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
