@@ -45,7 +45,7 @@ const pageTimeout = 20 * time.Second
 
 // browser is one headless Chromium tab.
 type browser struct {
-	t    *testing.T
+	t    *testing.T // the test it reports to: each subtest sets its own
 	ctx  context.Context
 	base string // the console's URL, ending in /console/
 	shot string // the directory screenshots are saved in
@@ -74,7 +74,7 @@ func newBrowser(t *testing.T, chromium, base string) *browser {
 		chromedp.Flag("disable-extensions", true),
 		chromedp.Flag("hide-scrollbars", true),
 		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1440, 900),
+		chromedp.WindowSize(1440, 1200),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
@@ -157,7 +157,18 @@ func (b *browser) open(hash, title string, graph bool) {
 // and logs the path.
 func (b *browser) screenshot(name string) string {
 	b.t.Helper()
-	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	return b.save(name, chromedp.CaptureScreenshot())
+}
+
+// screenshotOf saves the element sel selects, as screenshot does.
+func (b *browser) screenshotOf(name, sel string) string {
+	b.t.Helper()
+	return b.save(name, chromedp.Screenshot(chromedp.CSS(sel)))
+}
+
+func (b *browser) save(name string, shot chromedp.Action[[]byte]) string {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, shot)
 	if err != nil {
 		b.t.Fatal(err)
 	}

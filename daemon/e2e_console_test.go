@@ -60,6 +60,24 @@ func consoleMachines(t *testing.T) []consoleMachine {
 	)
 }
 
+// createLogged creates an Express machine; with logged, its executions
+// keep their history (loggingConfiguration level ALL, with their data),
+// which the console reads their path from.
+func createLogged(t *testing.T, c *sfn.Client, name, def string, logged bool) string {
+	t.Helper()
+	in := &sfn.CreateStateMachineInput{Name: aws.String(name), Definition: aws.String(def), RoleArn: aws.String(e2eRole), Type: types.StateMachineTypeExpress}
+	if logged {
+		in.LoggingConfiguration = &types.LoggingConfiguration{Level: types.LogLevelAll, IncludeExecutionData: true, Destinations: []types.LogDestination{{
+			CloudWatchLogsLogGroup: &types.CloudWatchLogsLogGroup{LogGroupArn: aws.String("arn:aws:logs:us-east-1:123456789012:log-group:/stepd/console:*")},
+		}}}
+	}
+	out, err := c.CreateStateMachine(testContext(t), in)
+	if err != nil {
+		t.Fatalf("CreateStateMachine %s: %v", name, err)
+	}
+	return aws.ToString(out.StateMachineArn)
+}
+
 // startRun starts an execution in the background, as the console lists
 // them, and waits until it has finished with the status it should.
 func startRun(t *testing.T, c *sfn.Client, arn string, r consoleRun) string {
@@ -94,7 +112,7 @@ func TestConsole(t *testing.T) {
 	machines := consoleMachines(t)
 	arns := map[string]string{}
 	for _, m := range machines {
-		arn := create(t, c, m.name, types.StateMachineTypeExpress, m.def)
+		arn := createLogged(t, c, m.name, m.def, m.name != "tiny")
 		for _, r := range m.runs {
 			arns[r.name] = startRun(t, c, arn, r)
 		}
@@ -176,6 +194,8 @@ func TestConsole(t *testing.T) {
 		arns["live"] = startRun(t, c, arns["orders"], consoleRun{"live", `{"kind":"bulk","items":[],"card":"ok","total":1,"vip":false}`, "SUCCEEDED"})
 		b.waitJS("the new execution in the list", `[...document.querySelectorAll('.executions tbody a')].some((a) => a.textContent === 'live')`)
 		b.screenshot("machine-orders")
+		b.do(chromedp.Click(chromedp.CSS(`.graph-tools button:last-of-type`)))
+		b.screenshotOf("machine-orders-fit", ".split")
 	})
 
 	t.Run("keyboard", func(t *testing.T) {
@@ -213,6 +233,15 @@ func TestConsole(t *testing.T) {
 			t.Errorf("execution input shown as %q, want %s", input, machines[3].runs[1].input)
 		}
 		b.screenshot("execution-bulk-declined")
+	})
+
+	t.Run("execution without history", func(t *testing.T) {
+		b.t = t
+		b.open("#/execution/"+arns["tiny-1"], "tiny-1", true)
+		note := evalJS[string](b, `document.querySelector('.note')?.textContent || ''`)
+		if !strings.Contains(note, "loggingConfiguration") {
+			t.Errorf("the page of an execution without history says %q, want a note on how to record it", note)
+		}
 	})
 
 	t.Run("path", func(t *testing.T) {
@@ -290,6 +319,8 @@ func checkPath(t *testing.T, b *browser, arns map[string]string, orders consoleM
 		t.Errorf("Validate's output is shown as %s, want %s", io[1], want)
 	}
 	b.screenshot("execution-path")
+	b.do(chromedp.Click(chromedp.CSS(`.graph-tools button:last-of-type`)))
+	b.screenshotOf("execution-path-fit", ".graph-panel")
 	b.do(chromedp.KeyEvent(kb.Escape))
 
 	events := evalJS[int](b, `document.querySelectorAll('.events tbody tr[data-type]').length`)

@@ -113,7 +113,8 @@ function pathData(section) {
 }
 
 function arrowMarker(id) {
-  return s('marker', { id, class: id, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
+  // In user space, so that the arrow of a thick (taken) edge is no larger.
+  return s('marker', { id, class: id, viewBox: '0 0 10 10', refX: 9, refY: 5, markerUnits: 'userSpaceOnUse', markerWidth: 10, markerHeight: 10, orient: 'auto-start-reverse' },
     s('path', { d: 'M0,0 L10,5 L0,10 z' }));
 }
 
@@ -206,7 +207,7 @@ export class GraphView {
     if (group) {
       el.append(s('rect', { class: 'header', width: b.width, height: h, rx: 8 }));
       el.append(s('text', { class: 'name', x: 10, y: 19, text: shorten(n.name, NAME_MAX) }));
-      el.append(s('text', { class: 'type', x: b.width - 10, y: 19, 'text-anchor': 'end', text: n.type }));
+      el.append(s('text', { class: 'type', x: b.width - (n.retry.length ? 40 : 10), y: 19, 'text-anchor': 'end', text: n.type }));
     } else {
       el.append(s('rect', { class: 'stripe', width: 5, height: h, rx: 2 }));
       el.append(s('text', { class: 'name', x: 14, y: 20, text: shorten(n.name, NAME_MAX) }));

@@ -198,7 +198,10 @@ export class ExecutionView extends View {
     try {
       events = await callAll('GetExecutionHistory', { executionArn: this.arn, maxResults: 1000 }, 'events', EVENTS_SHOWN);
     } catch (err) {
-      historyNote = h('p', { class: 'note', role: 'status', text: `No event history: ${err.message}` });
+      const why = err.type === 'ExecutionDoesNotExist'
+        ? 'stepd keeps the events of executions of machines whose loggingConfiguration level is not OFF (ALL with includeExecutionData shows each state\'s input and output).'
+        : err.message;
+      historyNote = h('p', { class: 'note', role: 'status', text: `No event history for this execution: ${why}` });
     }
     const path = analyse(events, e.status);
     this.graph = new GraphPanel(JSON.parse(m.definition), (n) => this.stateDetails(n, path));
@@ -213,7 +216,7 @@ export class ExecutionView extends View {
         h('a', { href: machineHref(e.stateMachineArn), text: m.name }), ' › ', e.name),
       h('h1', { text: e.name }),
       h('p', { class: 'muted arn', text: e.executionArn }),
-      summary, historyNote,
+      summary, historyNote ?? '',
       this.graph.el,
       h('div', { class: 'io' }, jsonBlock('Execution input', e.input), e.output !== undefined ? jsonBlock('Execution output', e.output) : null),
       this.eventTable(events, e.startDate));
