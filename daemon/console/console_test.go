@@ -37,7 +37,7 @@ func TestServe(t *testing.T) {
 		{"HEAD", "/console/", 200, "text/html; charset=utf-8", ""},
 		{"GET", "/console/index.html", 200, "text/html; charset=utf-8", "<title>stepd console</title>"},
 		{"GET", "/console/app.js", 200, "text/javascript; charset=utf-8", "AWSStepFunctions."},
-		{"GET", "/console/app.css", 200, "text/css; charset=utf-8", "prefers-color-scheme: dark"},
+		{"GET", "/console/app.css", 200, "text/css; charset=utf-8", "prefers-color-scheme:dark"},
 		{"GET", "/console/elk-worker.min.js", 200, "text/javascript; charset=utf-8", ""},
 		{"GET", "/console/nope.js", 404, "", "not found"},
 		{"GET", "/console/../server.go", 404, "", ""},

@@ -12,7 +12,8 @@ mkdir -p "$out"
 # separate file from the elkjs package as it ships.
 node_modules/.bin/esbuild src/main.js --bundle --minify --format=esm --target=es2020 \
   --legal-comments=eof --outfile="$out/app.js"
-cp src/index.html src/app.css "$out/"
+node_modules/.bin/esbuild src/app.css --minify --outfile="$out/app.css"
+cp src/index.html "$out/"
 cp node_modules/elkjs/lib/elk-worker.min.js "$out/"
 cp node_modules/elkjs/LICENSE.md "$out/elkjs-LICENSE.md"
 ls -l "$out"
