@@ -252,6 +252,29 @@ func TestConsole(t *testing.T) {
 		checkPath(t, b, arns, machines[3])
 	})
 
+	t.Run("screen sizes", func(t *testing.T) {
+		b.t = t
+		defer b.do(chromedp.EmulateReset())
+		for _, size := range [][2]int64{{1280, 720}, {1920, 1080}, {2560, 1440}} {
+			b.do(chromedp.EmulateViewport(size[0], size[1]))
+			b.open("#/machine/"+arns["orders"], "orders", true)
+			// Nothing wider than the window; the graph's states at a
+			// readable size; the executions beside the graph when there is room.
+			got := evalJS[[]float64](b, `[document.documentElement.scrollWidth - innerWidth,
+				document.querySelector('.state[data-state="Validate"] .name').getBoundingClientRect().height,
+				document.querySelector('.executions').getBoundingClientRect().top < document.querySelector('.graph-panel').getBoundingClientRect().bottom ? 1 : 0]`)
+			if got[0] > 0 {
+				t.Errorf("%dx%d: the page is %.0f px wider than the window", size[0], size[1], got[0])
+			}
+			if got[1] < 9 {
+				t.Errorf("%dx%d: state names are %.1f px high, too small to read", size[0], size[1], got[1])
+			}
+			if side := size[0] >= 1300; (got[2] == 1) != side {
+				t.Errorf("%dx%d: executions beside the graph: %v, want %v", size[0], size[1], got[2] == 1, side)
+			}
+		}
+	})
+
 	t.Run("dark mode", func(t *testing.T) {
 		b.t = t
 		luminance := `(() => { const [r, g, b] = getComputedStyle(document.body).backgroundColor.match(/\d+/g).map(Number); return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255; })()`
@@ -270,6 +293,7 @@ func TestConsole(t *testing.T) {
 				return err
 			})
 		}
+		b.open("#/execution/"+arns["bulk-declined"], "bulk-declined", true)
 		b.do(dark(true))
 		defer b.do(dark(false))
 		if l := evalJS[float64](b, luminance); l > 0.2 {
