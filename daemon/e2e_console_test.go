@@ -303,6 +303,13 @@ func TestConsole(t *testing.T) {
 		b.open("#/machine/"+arns["orders"], "orders", true)
 		b.screenshot("graph-orders-dark")
 	})
+
+	t.Run("server gone", func(t *testing.T) {
+		b.t = t
+		b.open("#/machine/"+arns["orders"], "orders", true)
+		p.stop(t)
+		b.waitJS("a note that the list is stale", `document.querySelector('.side [role=status]:not([hidden])')?.textContent.startsWith('Cannot refresh the executions') === true`)
+	})
 }
 
 // checkPath checks an execution's path on the graph: the states entered,

@@ -263,11 +263,6 @@ export class GraphView {
     }
   }
 
-  /** stateByName returns the elements of the states with this name (names repeat only in invalid machines). */
-  statesNamed(name) {
-    return [...this.stateEls.values()].filter((el) => el.dataset.state === name);
-  }
-
   /** setZoom scales the drawing; 1 is one SVG unit per CSS pixel. */
   setZoom(z) {
     this.zoom = z;

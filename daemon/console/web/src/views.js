@@ -8,8 +8,8 @@ import { layout, GraphView } from './graph.js';
 import { analyse, detailsOf } from './history.js';
 import { h, s, fmtTime, fmtDuration, pretty, statusBadge, timeCell } from './dom.js';
 
-/** POLL_MS is how often a machine's page refreshes its executions while visible. */
-export const POLL_MS = 1500;
+// POLL_MS is how often a machine's page refreshes its executions while visible.
+const POLL_MS = 1500;
 const EXECUTIONS_SHOWN = 50;
 const EVENTS_SHOWN = 2000;
 const VISITS_SHOWN = 50;
@@ -17,8 +17,8 @@ const VISITS_SHOWN = 50;
 // graph scrolls.
 const MIN_ZOOM = 0.75;
 
-export const machineHref = (arn) => `#/machine/${encodeURIComponent(arn)}`;
-export const executionHref = (arn) => `#/execution/${encodeURIComponent(arn)}`;
+const machineHref = (arn) => `#/machine/${encodeURIComponent(arn)}`;
+const executionHref = (arn) => `#/execution/${encodeURIComponent(arn)}`;
 
 function table(caption, headers, rows, empty) {
   return h('table', { class: 'list' },
@@ -42,7 +42,7 @@ class View {
   every(ms, fn) {
     const tick = async () => {
       if (this.disposed) return;
-      if (!document.hidden) await fn().catch(() => {});
+      if (!document.hidden) await fn();
       if (!this.disposed) this.timers.push(setTimeout(tick, ms));
     };
     this.timers.push(setTimeout(tick, ms));
@@ -146,15 +146,22 @@ export class MachineView extends View {
     const def = JSON.parse(m.definition);
     this.graph = new GraphPanel(def, (n) => [jsonBlock('Definition', JSON.stringify(n.def))]);
     this.executions = h('div', { class: 'executions' });
+    this.staleNote = h('p', { class: 'error', role: 'status', hidden: true });
     this.root.replaceChildren(
       h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/', text: 'State machines' }), ' › ', m.name),
       h('h1', {}, m.name, ' ', h('span', { class: 'tag', text: m.type })),
       h('p', { class: 'muted arn', text: m.stateMachineArn }),
       h('div', { class: 'split' }, this.graph.el,
-        h('section', { class: 'side', 'aria-labelledby': 'executions-title' }, h('h2', { id: 'executions-title', text: 'Recent executions' }), this.executions)),
+        h('section', { class: 'side', 'aria-labelledby': 'executions-title' }, h('h2', { id: 'executions-title', text: 'Recent executions' }), this.staleNote, this.executions)),
       h('details', { class: 'definition' }, h('summary', { text: 'Definition' }), h('pre', { tabindex: 0, text: pretty(m.definition) })));
     await Promise.all([this.graph.draw(), this.refresh()]);
-    this.every(POLL_MS, () => this.refresh());
+    this.every(POLL_MS, () => this.refresh().then(() => this.stale(null), (err) => this.stale(err)));
+  }
+
+  // stale says, until a refresh works again, that the list is not current.
+  stale(err) {
+    this.staleNote.hidden = !err;
+    this.staleNote.textContent = err ? `Cannot refresh the executions (${err.message}); retrying.` : '';
   }
 
   async refresh() {
