@@ -39,11 +39,13 @@ class View {
     this.timers = [];
   }
 
+  // every runs fn every ms milliseconds while the tab is visible, until the
+  // view is disposed or fn resolves to false.
   every(ms, fn) {
     const tick = async () => {
       if (this.disposed) return;
-      if (!document.hidden) await fn();
-      if (!this.disposed) this.timers.push(setTimeout(tick, ms));
+      const again = document.hidden ? true : await fn();
+      if (again !== false && !this.disposed) this.timers.push(setTimeout(tick, ms));
     };
     this.timers.push(setTimeout(tick, ms));
   }
@@ -229,6 +231,17 @@ export class ExecutionView extends View {
       this.eventTable(events, e.startDate));
     await this.graph.draw();
     this.highlight(path);
+    if (e.status === 'RUNNING') this.untilFinished();
+  }
+
+  // untilFinished shows the execution again once it has ended.
+  untilFinished() {
+    this.every(POLL_MS, async () => {
+      const d = await call('DescribeExecution', { executionArn: this.arn }).catch(() => ({ status: 'RUNNING' }));
+      if (d.status === 'RUNNING' || this.disposed) return true;
+      await this.show();
+      return false;
+    });
   }
 
   highlight(path) {
