@@ -13,7 +13,8 @@ mkdir -p "$out"
 node_modules/.bin/esbuild src/main.js --bundle --minify --format=esm --target=es2020 \
   --legal-comments=eof --outfile="$out/app.js"
 node_modules/.bin/esbuild src/app.css --minify --outfile="$out/app.css"
-cp src/index.html "$out/"
+# The page, without the indentation and line breaks (its text never spans lines).
+sed -e 's/^[[:space:]]*//' src/index.html | tr -d '\n' >"$out/index.html"
 cp node_modules/elkjs/lib/elk-worker.min.js "$out/"
 cp node_modules/elkjs/LICENSE.md "$out/elkjs-LICENSE.md"
 ls -l "$out"
