@@ -2,7 +2,7 @@
 // its recent executions, live), and one execution (its path on the graph,
 // each state's input and output, the event list).
 
-import { call, callAll, APIError } from './api.js';
+import { call, callAll } from './api.js';
 import { buildGraph } from './asl.js';
 import { layout, GraphView } from './graph.js';
 import { analyse, detailsOf } from './history.js';
@@ -25,10 +25,6 @@ function table(caption, headers, rows, empty) {
     h('caption', { text: caption }),
     h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col', text: t })))),
     h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: headers.length, class: 'empty', text: empty }))));
-}
-
-function errorBox(err) {
-  return h('p', { class: 'error', role: 'alert', text: err instanceof APIError ? err.message : `Cannot load: ${err.message || err}` });
 }
 
 /** View is what the router shows; dispose stops its timers. */
