@@ -152,8 +152,9 @@ export class GraphView {
     for (const { n, b } of ordered) {
       if (n.children.length) groups.append(this.groupBox(n, b));
     }
+    const edgeById = new Map(g.edges.map((m) => [m.id, m]));
     for (const e of edgesOf(laid)) {
-      const model = g.edges.find((m) => m.id === e.id);
+      const model = edgeById.get(e.id);
       for (const sec of e.sections || []) {
         const el = s('path', {
           class: `edge kind-${model.kind}`, d: pathData(sec),
