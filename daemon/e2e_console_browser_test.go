@@ -43,6 +43,13 @@ func chromiumPath(t *testing.T) string {
 // machine takes well under a second, so this only ends a broken run.
 const pageTimeout = 20 * time.Second
 
+// The browser's window: a laptop's width, tall enough that screenshots show
+// a whole graph.
+const (
+	windowWidth  = 1440
+	windowHeight = 1200
+)
+
 // browser is one headless Chromium tab.
 type browser struct {
 	t    *testing.T // the test it reports to: each subtest sets its own
@@ -74,7 +81,7 @@ func newBrowser(t *testing.T, chromium, base string) *browser {
 		chromedp.Flag("disable-extensions", true),
 		chromedp.Flag("hide-scrollbars", true),
 		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1440, 1200),
+		chromedp.WindowSize(windowWidth, windowHeight),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -268,7 +270,7 @@ func TestConsole(t *testing.T) {
 
 	t.Run("screen sizes", func(t *testing.T) {
 		b.t = t
-		defer b.do(chromedp.EmulateReset())
+		defer b.do(chromedp.EmulateViewport(windowWidth, windowHeight))
 		for _, size := range [][2]int64{{1280, 720}, {1920, 1080}, {2560, 1440}} {
 			b.do(chromedp.EmulateViewport(size[0], size[1]))
 			b.open("#/machine/"+arns["orders"], "orders", true)
@@ -316,6 +318,11 @@ func TestConsole(t *testing.T) {
 		b.screenshot("execution-bulk-declined-dark")
 		b.open("#/machine/"+arns["orders"], "orders", true)
 		b.screenshot("graph-orders-dark")
+	})
+
+	t.Run("token", func(t *testing.T) {
+		b.t = t
+		checkTokenPrompt(t, b, p.url())
 	})
 
 	t.Run("server gone", func(t *testing.T) {
@@ -393,4 +400,77 @@ func jsonEqual(a, b string) bool {
 	xb, _ := json.Marshal(x)
 	yb, _ := json.Marshal(y)
 	return string(xb) == string(yb)
+}
+
+// consoleToken is the bearer token the token test's stand-in for an
+// authenticating server accepts.
+const consoleToken = "console-test-token"
+
+// checkTokenPrompt puts an authenticating layer in front of the API (the
+// browser's Fetch domain answers 403 UnrecognizedClientException to a call
+// without "Authorization: Bearer console-test-token", as a server with
+// authentication does) and checks the console's sign-in: it asks for a
+// token, asks again for a wrong one, retries with it, and keeps it for the
+// tab.
+func checkTokenPrompt(t *testing.T, b *browser, base string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(b.ctx)
+	paused := chromedp.Events(ctx, fetch.RequestPaused)
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: base + "/"}}}); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var sent []string // the Authorization header of each API call
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev, err := range paused {
+			if err != nil {
+				return
+			}
+			auth, _ := ev.Request.Headers["Authorization"].(string)
+			mu.Lock()
+			sent = append(sent, auth)
+			mu.Unlock()
+			if auth == "Bearer "+consoleToken {
+				_, err = chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+			} else {
+				_, err = chromedp.Call(ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{
+					RequestID: ev.RequestID, ResponseCode: 403,
+					ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "application/x-amz-json-1.0"}},
+					Body:            []byte(`{"__type":"com.amazon.coral.service#UnrecognizedClientException","message":"The security token included in the request is invalid."}`),
+				})
+			}
+			if err != nil && ctx.Err() == nil {
+				t.Errorf("answering %s: %v", ev.Request.URL, err)
+			}
+		}
+	}()
+	defer func() {
+		_, _ = chromedp.Call(b.ctx, fetch.Disable, chromedp.Void{})
+		cancel()
+		<-done
+	}()
+
+	b.do(chromedp.Evaluate[chromedp.Void](`sessionStorage.clear(); location.hash = '#/'`))
+	signIn := func(token string) {
+		b.waitJS("the sign-in dialog", `document.getElementById('token-dialog').open && document.activeElement.id === 'token-input'`)
+		b.do(chromedp.SendKeys(chromedp.CSS("#token-input"), token), chromedp.KeyEvent(kb.Enter))
+	}
+	signIn("wrong")
+	b.waitJS("the dialog to ask again", `document.getElementById('token-reason').textContent.startsWith('The server refused the token')`)
+	b.screenshot("sign-in")
+	signIn(consoleToken)
+	b.waitJS("the machine list", `!document.querySelector('main[aria-busy]') && document.querySelectorAll('main table.list tbody a').length > 0`)
+	if got := evalJS[string](b, `sessionStorage.getItem('stepd.console.token') || ''`); got != consoleToken {
+		t.Errorf("the tab keeps the token %q, want %q", got, consoleToken)
+	}
+	if evalJS[bool](b, `document.getElementById('token-button').hidden`) {
+		t.Error("no Forget token button while signed in")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(sent) < 3 || sent[0] != "" || sent[1] != "Bearer wrong" || sent[len(sent)-1] != "Bearer "+consoleToken {
+		t.Errorf("the API calls carried %q; want none, then the wrong token, then the right one", sent)
+	}
 }
