@@ -298,6 +298,7 @@ export class ExecutionView extends View {
         h('td', {}, extra));
     });
     return h('section', { class: 'events' }, h('h2', { text: 'Events' }),
-      table(`${events.length} event${events.length === 1 ? '' : 's'}`, ['ID', 'Type', 'State', 'Since start', 'Details'], rows, 'No events.'));
+      table(events.length >= EVENTS_SHOWN ? `The first ${EVENTS_SHOWN} events` : `${events.length} event${events.length === 1 ? '' : 's'}`,
+        ['ID', 'Type', 'State', 'Since start', 'Details'], rows, 'No events.'));
   }
 }
