@@ -2,9 +2,8 @@ module github.com/stepd/stepd
 
 go 1.26.8
 
-require github.com/HdrHistogram/hdrhistogram-go v1.4.0
-
 require (
+	github.com/HdrHistogram/hdrhistogram-go v1.4.0
 	github.com/VictoriaMetrics/metrics v1.35.1 // indirect
 	github.com/aws/aws-sdk-go-v2 v1.41.9 // indirect
 	github.com/aws/aws-sdk-go-v2/internal/configsources v1.4.25 // indirect

@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
-	"github.com/stepd/stepd/daemon/console"
 	"github.com/valyala/fasthttp"
 
+	"github.com/stepd/stepd/daemon/console"
 	"github.com/stepd/stepd/daemon/history"
 )
 
