@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"strings"
@@ -38,28 +40,30 @@ var contentTypes = map[string]string{
 	".md":   "text/markdown; charset=utf-8",
 }
 
-// asset is one embedded file, with its gzip encoding made on first use.
+// asset is one embedded file. dist/ holds every file gzip-encoded (as
+// build.sh writes it), which is what browsers are sent; the plain bytes
+// are made on first use, for a client that does not accept gzip.
 type asset struct {
-	body        []byte
+	gzipped     []byte
 	contentType string
 	etag        string
 
-	gzipOnce sync.Once
-	gzipped  []byte // nil when compressing does not make it smaller
+	plainOnce sync.Once
+	plain     []byte
 }
 
-// gz returns the gzip encoding of the asset, or nil if it is not worth it.
-func (a *asset) gz() []byte {
-	a.gzipOnce.Do(func() {
-		var buf bytes.Buffer
-		w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		_, _ = w.Write(a.body)
-		_ = w.Close()
-		if buf.Len() < len(a.body)*9/10 {
-			a.gzipped = buf.Bytes()
+// body returns the file's plain bytes.
+func (a *asset) body() []byte {
+	a.plainOnce.Do(func() {
+		r, err := gzip.NewReader(bytes.NewReader(a.gzipped))
+		if err == nil {
+			a.plain, err = io.ReadAll(r)
+		}
+		if err != nil {
+			panic("BUG: an embedded console file is not gzip: " + err.Error())
 		}
 	})
-	return a.gzipped
+	return a.plain
 }
 
 // assets maps a path below Prefix ("" for the index) to its file.
@@ -71,16 +75,20 @@ func loadAssets() map[string]*asset {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		body, err := distFS.ReadFile(p)
+		name, ok := strings.CutSuffix(strings.TrimPrefix(p, "dist/"), ".gz")
+		if !ok {
+			return fmt.Errorf("%s is not gzip-encoded", p)
+		}
+		gz, err := distFS.ReadFile(p)
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(body)
-		ct := contentTypes[path.Ext(p)]
+		sum := sha256.Sum256(gz)
+		ct := contentTypes[path.Ext(name)]
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		m[strings.TrimPrefix(p, "dist/")] = &asset{body: body, contentType: ct, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+		m[name] = &asset{gzipped: gz, contentType: ct, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
 		return nil
 	})
 	if err != nil {
@@ -101,9 +109,8 @@ func Owns(path []byte) bool {
 
 // Serve answers a GET or HEAD for a path Owns: the console's files, with
 // Root redirected to Prefix. Files are revalidated with their ETag on every
-// load (they are small and the console must never run stale code against a
-// newer server) and gzip-encoded for clients that accept it. Safe for
-// concurrent use.
+// load (the console must never run stale code against a newer server) and
+// sent gzip-encoded to clients that accept it. Safe for concurrent use.
 func Serve(ctx *fasthttp.RequestCtx) {
 	if !ctx.IsGet() && !ctx.IsHead() {
 		ctx.Response.Header.Set("Allow", "GET, HEAD")
@@ -132,10 +139,10 @@ func Serve(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	h.SetContentType(a.contentType)
-	body := a.body
-	if gz := a.gz(); gz != nil && ctx.Request.Header.HasAcceptEncoding("gzip") {
+	if ctx.Request.Header.HasAcceptEncoding("gzip") {
 		h.Set("Content-Encoding", "gzip")
-		body = gz
+		ctx.SetBody(a.gzipped)
+		return
 	}
-	ctx.SetBody(body)
+	ctx.SetBody(a.body())
 }

@@ -98,7 +98,7 @@ func TestServeGzip(t *testing.T) {
 // files the binary has: a stale or partial dist/ fails here, not in a
 // browser.
 func TestIndexReferencesEmbeddedFiles(t *testing.T) {
-	index := string(assets["index.html"].body)
+	index := string(assets["index.html"].body())
 	refs := regexp.MustCompile(`(?:src|href)="([^"#:]+)"`).FindAllStringSubmatch(index, -1)
 	if len(refs) < 2 {
 		t.Fatalf("index.html references %v, want app.js and app.css", refs)
@@ -108,7 +108,7 @@ func TestIndexReferencesEmbeddedFiles(t *testing.T) {
 			t.Errorf("index.html references %s, which dist/ does not have", m[1])
 		}
 	}
-	if !bytes.Contains(assets["app.js"].body, []byte("elk-worker.min.js")) || assets["elk-worker.min.js"] == nil {
+	if !bytes.Contains(assets["app.js"].body(), []byte("elk-worker.min.js")) || assets["elk-worker.min.js"] == nil {
 		t.Error("app.js does not start the ELK worker that dist/ embeds")
 	}
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the console into ../dist, which the Go package embeds. Run it after
+# Builds the console into ../dist, which the Go package embeds (every file
+# gzip-encoded). Run it after
 # changing src/ and commit dist/ with the change: the Go build needs no Node.
 # Versions are pinned in package.json and package-lock.json (npm ci).
 set -euo pipefail
@@ -17,4 +18,7 @@ node_modules/.bin/esbuild src/app.css --minify --outfile="$out/app.css"
 sed -e 's/^[[:space:]]*//' src/index.html | tr -d '\n' >"$out/index.html"
 cp node_modules/elkjs/lib/elk-worker.min.js "$out/"
 cp node_modules/elkjs/LICENSE.md "$out/elkjs-LICENSE.md"
+# Stored gzip-encoded, as browsers are sent them: a smaller binary, and no
+# compressing at run time (-n: no name or time inside, so builds repeat).
+gzip -9 -n "$out"/*
 ls -l "$out"
