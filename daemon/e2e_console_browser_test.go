@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -91,33 +92,41 @@ func newBrowser(t *testing.T, chromium, base string) *browser {
 	} else if err := os.MkdirAll(b.shot, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	messages := chromedp.Console(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			// A 4xx answer of the API is logged by the browser as a
-			// network error; the page handles those itself.
-			if (m.Type == "error" && m.Source != "network") || m.IsException() {
-				b.mu.Lock()
-				b.problems = append(b.problems, m.String())
-				b.mu.Unlock()
-			}
+	waitConsole := drain(chromedp.Console(ctx), func(m chromedp.ConsoleMessage) {
+		// A 4xx answer of the API is logged by the browser as a network
+		// error; the page handles those itself.
+		if (m.Type == "error" && m.Source != "network") || m.IsException() {
+			b.mu.Lock()
+			b.problems = append(b.problems, m.String())
+			b.mu.Unlock()
 		}
-	}()
+	})
 	t.Cleanup(func() {
 		cancel()
 		cancelAlloc()
-		<-done
+		waitConsole()
 		for _, p := range b.problems {
 			t.Errorf("the page logged: %s", p)
 		}
 	})
 	b.do(chromedp.Navigate(b.base))
 	return b
+}
+
+// drain runs fn on each event of a stream, in a goroutine, until the
+// stream ends (its context is cancelled); the func it returns waits for that.
+func drain[E any](events iter.Seq2[E, error], fn func(E)) (wait func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev, err := range events {
+			if err != nil {
+				return
+			}
+			fn(ev)
+		}
+	}()
+	return func() { <-done }
 }
 
 // do runs actions, failing the test on error.

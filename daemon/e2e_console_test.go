@@ -421,35 +421,29 @@ func checkTokenPrompt(t *testing.T, b *browser, base string) {
 	}
 	var mu sync.Mutex
 	var sent []string // the Authorization header of each API call
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for ev, err := range paused {
-			if err != nil {
-				return
-			}
-			auth, _ := ev.Request.Headers["Authorization"].(string)
-			mu.Lock()
-			sent = append(sent, auth)
-			mu.Unlock()
-			if auth == "Bearer "+consoleToken {
-				_, err = chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
-			} else {
-				_, err = chromedp.Call(ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{
-					RequestID: ev.RequestID, ResponseCode: 403,
-					ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "application/x-amz-json-1.0"}},
-					Body:            []byte(`{"__type":"com.amazon.coral.service#UnrecognizedClientException","message":"The security token included in the request is invalid."}`),
-				})
-			}
-			if err != nil && ctx.Err() == nil {
-				t.Errorf("answering %s: %v", ev.Request.URL, err)
-			}
+	waitPaused := drain(paused, func(ev fetch.EventRequestPaused) {
+		auth, _ := ev.Request.Headers["Authorization"].(string)
+		mu.Lock()
+		sent = append(sent, auth)
+		mu.Unlock()
+		var err error
+		if auth == "Bearer "+consoleToken {
+			_, err = chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+		} else {
+			_, err = chromedp.Call(ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{
+				RequestID: ev.RequestID, ResponseCode: 403,
+				ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "application/x-amz-json-1.0"}},
+				Body:            []byte(`{"__type":"com.amazon.coral.service#UnrecognizedClientException","message":"The security token included in the request is invalid."}`),
+			})
 		}
-	}()
+		if err != nil && ctx.Err() == nil {
+			t.Errorf("answering %s: %v", ev.Request.URL, err)
+		}
+	})
 	defer func() {
 		_, _ = chromedp.Call(b.ctx, fetch.Disable, chromedp.Void{})
 		cancel()
-		<-done
+		waitPaused()
 	}()
 
 	b.do(chromedp.Evaluate[chromedp.Void](`sessionStorage.clear(); location.hash = '#/'`))
