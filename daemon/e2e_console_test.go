@@ -256,14 +256,14 @@ func TestConsole(t *testing.T) {
 
 	t.Run("running execution", func(t *testing.T) {
 		b.t = t
-		arn := createLogged(t, c, "slow", `{"StartAt":"Nap","States":{"Nap":{"Type":"Wait","Seconds":1,"Next":"Done"},"Done":{"Type":"Succeed"}}}`, true)
+		arn := createLogged(t, c, "slow", `{"StartAt":"Nap","States":{"Nap":{"Type":"Wait","Seconds":3,"Next":"Done"},"Done":{"Type":"Succeed"}}}`, true)
 		out, err := c.StartExecution(testContext(t), &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Name: aws.String("napping")})
 		if err != nil {
 			t.Fatal(err)
 		}
 		b.open("#/execution/"+aws.ToString(out.ExecutionArn), "napping", true)
 		if s := evalJS[string](b, `document.querySelector('.summary .status').textContent`); s != "RUNNING" {
-			t.Fatalf("a one-second execution opened at once shows %s, want RUNNING", s)
+			t.Fatalf("an execution of three seconds opened at once shows %s, want RUNNING", s)
 		}
 		b.waitJS("the page to show the execution's end", `document.querySelector('.summary .status')?.textContent === 'SUCCEEDED' && !!document.querySelector('.state.visited[data-state="Done"]')`)
 	})
