@@ -90,7 +90,7 @@ class GraphPanel {
       h('span', { class: 'legend', 'aria-hidden': 'true' },
         h('span', { class: 'key key-next', text: 'next' }), h('span', { class: 'key key-choice', text: 'choice' }),
         h('span', { class: 'key key-catch', text: 'catch' }), h('span', { class: 'key key-taken', text: 'taken' })));
-    this.side = h('aside', { class: 'state-panel', 'aria-live': 'polite', hidden: true });
+    this.side = h('aside', { class: 'state-panel', hidden: true }); // opening it moves the focus to its title
     this.el.replaceChildren(tools, h('div', { class: 'graph-body' }, this.scroller, this.side));
     this.el.addEventListener('keydown', (ev) => {
       if (ev.key === 'Escape' && !this.side.hidden) this.close();
