@@ -6,6 +6,7 @@ import (
 	"io"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -128,6 +129,11 @@ func TestScripts(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Skip("no node on PATH")
+	}
+	// node --test and node:test came with Node 18.
+	v, err := exec.Command(node, "--version").Output()
+	if major, _ := strconv.Atoi(strings.SplitN(strings.TrimPrefix(strings.TrimSpace(string(v)), "v"), ".", 2)[0]); err != nil || major < 18 {
+		t.Skipf("node %s is older than 18", bytes.TrimSpace(v))
 	}
 	out, err := exec.Command(node, "--test", "web/test/").CombinedOutput()
 	if err != nil {
