@@ -10,6 +10,8 @@ import (
 	"time"
 
 	json "github.com/goccy/go-json"
+
+	"github.com/stepd/stepd/cluster"
 )
 
 // Config is everything `stepd serve` is told. Each field has a flag of the
@@ -30,6 +32,17 @@ type Config struct {
 	ShutdownGrace  time.Duration `json:"shutdown-grace"`
 	RecentRuns     int           `json:"recent-executions"`
 	MockConfig     string        `json:"mock-config"`
+	// Cluster: Raft tuning and mutual TLS between nodes (see
+	// registerCluster).
+	RaftHeartbeatTimeout time.Duration `json:"raft-heartbeat-timeout"`
+	RaftElectionTimeout  time.Duration `json:"raft-election-timeout"`
+	RaftLeaseTimeout     time.Duration `json:"raft-leader-lease-timeout"`
+	RaftSnapshotEntries  uint64        `json:"raft-snapshot-threshold"`
+	RaftSnapshotInterval time.Duration `json:"raft-snapshot-interval"`
+	RaftTrailingLogs     uint64        `json:"raft-trailing-logs"`
+	RaftTLSCert          string        `json:"raft-tls-cert"`
+	RaftTLSKey           string        `json:"raft-tls-key"`
+	RaftTLSCA            string        `json:"raft-tls-ca"`
 	// Integrations has no flags: it is the config file's structured
 	// "integrations" object (see Integrations).
 	Integrations Integrations `json:"integrations"`
@@ -37,7 +50,15 @@ type Config struct {
 
 // DefaultConfig is a single node on loopback, as a sidecar wants it.
 func DefaultConfig() Config {
+	raft := cluster.DefaultConfig()
 	return Config{
+		RaftHeartbeatTimeout: raft.HeartbeatTimeout,
+		RaftElectionTimeout:  raft.ElectionTimeout,
+		RaftLeaseTimeout:     raft.LeaderLeaseTimeout,
+		RaftSnapshotEntries:  raft.SnapshotThreshold,
+		RaftSnapshotInterval: raft.SnapshotInterval,
+		RaftTrailingLogs:     raft.TrailingLogs,
+
 		Listen:        "127.0.0.1:8083",
 		DataDir:       "./stepd-data",
 		NodeID:        "node1",
@@ -66,8 +87,10 @@ func (c *Config) Validate() error {
 		return errors.New("-max-inflight must be at least 1")
 	case c.MaxBodyBytes < 300*1024:
 		return errors.New("-max-body-bytes must leave room for a 256 KiB input (at least 307200)")
-	case c.Join != "":
-		return errors.New("-join: clustering arrives with the cluster issue; this build runs one node")
+	}
+	cc := c.clusterConfig()
+	if err := cc.Validate(); err != nil {
+		return fmt.Errorf("cluster settings (-node-id, -raft-*): %w", err)
 	}
 	c.Integrations.Lambda.Endpoint = c.LambdaEndpoint
 	return c.Integrations.Validate()
@@ -79,7 +102,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for state machines (and later Raft state and history)")
 	fs.StringVar(&c.NodeID, "node-id", c.NodeID, "name of this node in a cluster")
 	fs.StringVar(&c.RaftAddr, "raft-addr", c.RaftAddr, "address of this node's Raft transport")
-	fs.StringVar(&c.Join, "join", c.Join, "API address of a running node to join (not in this build)")
+	fs.StringVar(&c.Join, "join", c.Join, "API address (host:port) of any running node of a cluster to join, on the first start of this node; without it a node starts a one-node cluster of its own")
 	fs.StringVar(&c.Region, "region", c.Region, "AWS region named in ARNs")
 	fs.StringVar(&c.Account, "account", c.Account, "AWS account id named in ARNs")
 	fs.StringVar(&c.LambdaEndpoint, "lambda-endpoint", c.LambdaEndpoint, "base URL of an AWS Lambda Invoke API (e.g. the Lambda runtime interface emulator) that Lambda tasks call; the config file's integrations.lambda.functions overrides it per function")
@@ -88,6 +111,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body; AWS allows 1 MiB definitions and 256 KiB inputs (escaped inside JSON)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "on SIGTERM, how long in-flight executions may finish before the node exits")
 	fs.IntVar(&c.RecentRuns, "recent-executions", c.RecentRuns, "asynchronous executions kept in memory for DescribeExecution and ListExecutions")
+	c.registerCluster(fs)
 }
 
 // loadConfig resolves the configuration from args, the environment and
