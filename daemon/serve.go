@@ -41,7 +41,6 @@ func serveCommand(args []string, stderr io.Writer) int {
 	defer cancel()
 	// Listen first, so the node table records the API address a port 0
 	// resolved to; requests wait in the backlog until serving starts.
-	t := time.Now()
 	ln, err := listen(cfg.Listen)
 	if err != nil {
 		logger.Printf("cannot listen: %v", err)
@@ -50,7 +49,7 @@ func serveCommand(args []string, stderr io.Writer) int {
 	if !strings.HasPrefix(cfg.Listen, "unix:") {
 		cfg.Listen = ln.Addr().String()
 	}
-	t = time.Now()
+	t := time.Now()
 	srv, err := newServer(ctx, cfg, logger)
 	if err != nil {
 		ln.Close()
