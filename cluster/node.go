@@ -55,6 +55,11 @@ type Config struct {
 	SnapshotThreshold uint64
 	SnapshotInterval  time.Duration
 	TrailingLogs      uint64
+	// LogSegmentBytes is the size of the Raft log's segment files. A
+	// segment is deleted once a snapshot covers all of it (until then a
+	// lagging follower can still catch up from it rather than from a
+	// snapshot), so smaller segments free disk sooner.
+	LogSegmentBytes int
 	// ApplyTimeout bounds a write: forwarding, commit and apply.
 	ApplyTimeout time.Duration
 
@@ -78,6 +83,7 @@ func DefaultConfig() Config {
 		SnapshotThreshold:  8192,
 		SnapshotInterval:   2 * time.Minute,
 		TrailingLogs:       10240,
+		LogSegmentBytes:    wal.DefaultSegmentSize,
 		ApplyTimeout:       10 * time.Second,
 	}
 }
@@ -102,6 +108,8 @@ func (c *Config) Validate() error {
 		return errors.New("the leader lease timeout must be positive and at most the heartbeat timeout")
 	case c.SnapshotThreshold < 1 || c.SnapshotInterval <= 0:
 		return errors.New("the snapshot threshold and interval must be positive")
+	case c.LogSegmentBytes < 4096:
+		return errors.New("the log segment size must be at least 4096 bytes")
 	case c.ApplyTimeout <= 0:
 		return errors.New("the apply timeout must be positive")
 	}
@@ -154,7 +162,7 @@ func Open(cfg Config) (*Node, error) {
 	}
 	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Output: n.logger.Writer(), Level: hclog.Info})
 	var err error
-	if n.wal, err = wal.Open(filepath.Join(dir, "wal"), wal.WithLogger(hlog)); err != nil {
+	if n.wal, err = wal.Open(filepath.Join(dir, "wal"), wal.WithLogger(hlog), wal.WithSegmentSize(cfg.LogSegmentBytes)); err != nil {
 		return nil, fmt.Errorf("cannot open the Raft log: %w", err)
 	}
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(dir, 2, hlog)

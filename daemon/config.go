@@ -40,6 +40,7 @@ type Config struct {
 	RaftSnapshotEntries  uint64        `json:"raft-snapshot-threshold"`
 	RaftSnapshotInterval time.Duration `json:"raft-snapshot-interval"`
 	RaftTrailingLogs     uint64        `json:"raft-trailing-logs"`
+	RaftSegmentBytes     int           `json:"raft-log-segment-bytes"`
 	RaftTLSCert          string        `json:"raft-tls-cert"`
 	RaftTLSKey           string        `json:"raft-tls-key"`
 	RaftTLSCA            string        `json:"raft-tls-ca"`
@@ -58,6 +59,7 @@ func DefaultConfig() Config {
 		RaftSnapshotEntries:  raft.SnapshotThreshold,
 		RaftSnapshotInterval: raft.SnapshotInterval,
 		RaftTrailingLogs:     raft.TrailingLogs,
+		RaftSegmentBytes:     raft.LogSegmentBytes,
 
 		Listen:        "127.0.0.1:8083",
 		DataDir:       "./stepd-data",
