@@ -76,8 +76,8 @@ func (n *e2eNode) kill(t *testing.T) {
 // e2eClusterView is the part of GET /cluster the tests read.
 type e2eClusterView struct {
 	Node struct {
-		ID       string `json:"id"`
-		State    string `json:"state"`
+		ID          string `json:"id"`
+		State       string `json:"state"`
 		LeaderID    string `json:"leaderId"`
 		CommitIndex uint64 `json:"commitIndex"`
 	} `json:"node"`
