@@ -390,6 +390,8 @@ func (n *Node) forwardHandler() http.Handler {
 	mux.HandleFunc("POST /apply", leaderOnly(func(body []byte) (any, error) {
 		return n.applyLocal(body)
 	}))
+	// Joins and removals are idempotent: a client tries them again after
+	// an error.
 	mux.HandleFunc("POST /join", leaderOnly(func(body []byte) (any, error) {
 		var m Member
 		if err := json.Unmarshal(body, &m); err != nil || m.ID == "" || m.RaftAddr == "" {
@@ -406,11 +408,16 @@ func (n *Node) forwardHandler() http.Handler {
 		if err := json.Unmarshal(body, &m); err != nil || m.ID == "" {
 			return nil, fmt.Errorf("a removal names the node's id: %s", body)
 		}
+		// The table first: removing the leader itself ends its Raft.
+		res, err := n.proposeEncoded(&m)
+		if err != nil {
+			return nil, err
+		}
 		if err := n.raft.RemoveServer(raft.ServerID(m.ID), 0, n.cfg.ApplyTimeout).Error(); err != nil {
 			return nil, err
 		}
 		n.logger.Printf("cluster: removed node %s", m.ID)
-		return n.proposeEncoded(&m)
+		return res, nil
 	}))
 	return mux
 }

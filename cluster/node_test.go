@@ -2,21 +2,13 @@ package cluster
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
-	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stepd/stepd/internal/testpki"
 )
 
 // fastConfig is a node on a free loopback port with timeouts for
@@ -24,7 +16,7 @@ import (
 func fastConfig(t *testing.T, id string, bootstrap bool) Config {
 	cfg := DefaultConfig()
 	cfg.NodeID, cfg.RaftAddr, cfg.DataDir, cfg.Bootstrap = id, "127.0.0.1:0", t.TempDir(), bootstrap
-	cfg.HeartbeatTimeout, cfg.ElectionTimeout, cfg.LeaderLeaseTimeout = 100*time.Millisecond, 100*time.Millisecond, 50*time.Millisecond
+	cfg.HeartbeatTimeout, cfg.ElectionTimeout, cfg.LeaderLeaseTimeout = 200*time.Millisecond, 200*time.Millisecond, 100*time.Millisecond
 	return cfg
 }
 
@@ -51,84 +43,30 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// testPKI writes a CA and node certificates (for 127.0.0.1) signed by it
-// to dir; other is a certificate from a different CA.
+// testPKI is a CA with a node certificate, and a certificate another CA
+// signed.
 type testPKI struct {
-	ca, good, other TLSFiles
+	good, other TLSFiles
 }
 
 func newTestPKI(t *testing.T) testPKI {
 	dir := t.TempDir()
-	caCert, caKey, caFile := writeCert(t, dir, "ca", nil, nil)
-	_, _, otherCA := writeCert(t, dir, "otherca", nil, nil)
-	otherCert, otherKey := parseCert(t, filepath.Join(dir, "otherca.pem")), parseKey(t, filepath.Join(dir, "otherca.key"))
-	_, _, _ = writeCert(t, dir, "node", caCert, caKey)
-	_, _, _ = writeCert(t, dir, "stranger", otherCert, otherKey)
-	return testPKI{
-		ca:    TLSFiles{CA: caFile},
-		good:  TLSFiles{Cert: filepath.Join(dir, "node.pem"), Key: filepath.Join(dir, "node.key"), CA: caFile},
-		other: TLSFiles{Cert: filepath.Join(dir, "stranger.pem"), Key: filepath.Join(dir, "stranger.key"), CA: otherCA},
+	var pki testPKI
+	for _, c := range []struct {
+		ca   string
+		into *TLSFiles
+	}{{"ca", &pki.good}, {"otherca", &pki.other}} {
+		ca, err := testpki.NewCA(dir, c.ca)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := ca.Issue(c.ca + "-node")
+		if err != nil {
+			t.Fatal(err)
+		}
+		*c.into = TLSFiles(f)
 	}
-}
-
-// writeCert writes name.pem and name.key: a CA when parent is nil, else
-// a certificate for 127.0.0.1 signed by parent.
-func writeCert(t *testing.T, dir, name string, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (*x509.Certificate, *ecdsa.PrivateKey, string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, BasicConstraintsValid: true,
-	}
-	signer, signerKey := tmpl, key
-	if parent == nil {
-		tmpl.IsCA = true
-	} else {
-		tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1)}
-		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
-		signer, signerKey = parent, parentKey
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, signer, &key.PublicKey, signerKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile := filepath.Join(dir, name+".pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".key"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	return cert, key, certFile
-}
-
-func parseCert(t *testing.T, file string) *x509.Certificate {
-	b, _ := os.ReadFile(file)
-	blk, _ := pem.Decode(b)
-	c, err := x509.ParseCertificate(blk.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func parseKey(t *testing.T, file string) *ecdsa.PrivateKey {
-	b, _ := os.ReadFile(file)
-	blk, _ := pem.Decode(b)
-	k, err := x509.ParseECPrivateKey(blk.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+	return pki
 }
 
 // startCluster opens a bootstrapped node and joins others to it, all with

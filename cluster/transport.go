@@ -238,6 +238,13 @@ func (e *errNotLeader) Error() string {
 // a node that is not the leader.
 const statusNotLeader = http.StatusMisdirectedRequest
 
+// errUnavailable is what a leader answers when Raft could not do what was
+// asked (leadership lost meanwhile, a timeout): the request may be tried
+// again if it is idempotent.
+type errUnavailable struct{ msg string }
+
+func (e *errUnavailable) Error() string { return e.msg }
+
 // Client sends requests to other nodes' forwarding servers (writes,
 // joins, removals) over their Raft port, with mutual TLS when configured.
 // It is safe for concurrent use.
@@ -288,23 +295,27 @@ func (c *Client) call(ctx context.Context, addr, path string, in []byte, out any
 		return json.Unmarshal(body, out)
 	case statusNotLeader:
 		return &errNotLeader{leader: string(body)}
+	case http.StatusServiceUnavailable:
+		return &errUnavailable{msg: fmt.Sprintf("node %s: %s", addr, bytes.TrimSpace(body))}
 	}
 	return fmt.Errorf("node %s: %s", addr, bytes.TrimSpace(body))
 }
 
-// callLeader is call, following "not the leader" answers to the leader
-// and retrying while an election runs, until ctx ends.
+// callLeader is call for idempotent requests: it follows "not the
+// leader" answers to the leader, and tries again while an election runs or
+// when the leader could not finish, until ctx ends.
 func (c *Client) callLeader(ctx context.Context, addr, path string, in []byte, out any) error {
 	wait, hops := 10*time.Millisecond, 0
 	for {
 		err := c.call(ctx, addr, path, in, out)
 		var nl *errNotLeader
-		if !errors.As(err, &nl) {
-			return err
-		}
-		if nl.leader != "" && nl.leader != addr && hops < 3 {
+		var un *errUnavailable
+		switch {
+		case errors.As(err, &nl) && nl.leader != "" && nl.leader != addr && hops < 3:
 			addr, hops = nl.leader, hops+1
 			continue
+		case !errors.As(err, &nl) && !errors.As(err, &un):
+			return err
 		}
 		hops = 0
 		select { // an election is running: try again shortly
