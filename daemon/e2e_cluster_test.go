@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/stepd/stepd/internal/testpki"
 )
 
 // The cluster tests start three stepd processes on loopback, each with
@@ -80,6 +82,7 @@ type e2eClusterView struct {
 		State       string `json:"state"`
 		LeaderID    string `json:"leaderId"`
 		CommitIndex uint64 `json:"commitIndex"`
+		Rejected    int    `json:"rejectedConnections"`
 	} `json:"node"`
 	Members []struct {
 		ID      string `json:"id"`
@@ -385,5 +388,54 @@ func TestMigrateRegistryJSON(t *testing.T) {
 	}
 	if strings.Contains(p.log(), "imported") {
 		t.Errorf("imported again on a restart:\n%s", p.log())
+	}
+}
+
+// TestClusterMutualTLS: nodes given certificates signed by one CA form a
+// cluster over mutual TLS and replicate; a node whose certificate another
+// CA signed cannot join, and the cluster counts the refusal.
+func TestClusterMutualTLS(t *testing.T) {
+	dir := t.TempDir()
+	ca, err := testpki.NewCA(dir, "ca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsFlags := func(f testpki.Files) []string {
+		return []string{"-raft-tls-cert", f.Cert, "-raft-tls-key", f.Key, "-raft-tls-ca", f.CA}
+	}
+	good, err := ca.Issue("node")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := startE2ECluster(t, 3, tlsFlags(good)...)
+	leader := leaderOf(t, nodes)
+	createOn(t, others(nodes, leader)[0], "overTLS")
+	allHave(t, nodes, []string{"overTLS"})
+
+	other, err := testpki.NewCA(dir, "otherca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stranger, err := other.Issue("stranger")
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"serve", "-listen", "127.0.0.1:0", "-data-dir", t.TempDir(), "-node-id", "stranger", "-raft-addr", freeAddr(t), "-join", nodes[0].p.addr}, tlsFlags(stranger)...)
+	cmd := exec.Command(stepdBin, append(args, clusterFlags...)...)
+	cmd.Env = append(os.Environ(), "STEPD_CONFIG=")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "-join") || !strings.Contains(string(out), "certificate") {
+		t.Fatalf("a node with a certificate of another CA: %v\n%s", err, out)
+	}
+	rejected := 0
+	for _, n := range nodes {
+		v, err := n.view()
+		if err != nil || len(v.Members) != 3 {
+			t.Fatalf("%s: members %+v, %v", n.id, v.Members, err)
+		}
+		rejected += v.Node.Rejected
+	}
+	if rejected == 0 {
+		t.Error("no node counted the refused connection")
 	}
 }
