@@ -60,6 +60,12 @@ type Config struct {
 	// lagging follower can still catch up from it rather than from a
 	// snapshot), so smaller segments free disk sooner.
 	LogSegmentBytes int
+	// CommitTimeout is how long a leader with nothing new to send waits
+	// before telling followers the commit index anyway: a change runs on
+	// every follower within about this much of being committed. Raft's
+	// default is 50 ms; an idle leader sends one small message per
+	// follower this often.
+	CommitTimeout time.Duration
 	// ApplyTimeout bounds a write: forwarding, commit and apply.
 	ApplyTimeout time.Duration
 
@@ -84,6 +90,7 @@ func DefaultConfig() Config {
 		SnapshotInterval:   2 * time.Minute,
 		TrailingLogs:       10240,
 		LogSegmentBytes:    wal.DefaultSegmentSize,
+		CommitTimeout:      10 * time.Millisecond,
 		ApplyTimeout:       10 * time.Second,
 	}
 }
@@ -110,8 +117,8 @@ func (c *Config) Validate() error {
 		return errors.New("the snapshot threshold and interval must be positive")
 	case c.LogSegmentBytes < 4096:
 		return errors.New("the log segment size must be at least 4096 bytes")
-	case c.ApplyTimeout <= 0:
-		return errors.New("the apply timeout must be positive")
+	case c.ApplyTimeout <= 0 || c.CommitTimeout <= 0:
+		return errors.New("the apply and commit timeouts must be positive")
 	}
 	return nil
 }
@@ -193,6 +200,7 @@ func Open(cfg Config) (*Node, error) {
 	rc.LocalID = raft.ServerID(cfg.NodeID)
 	rc.HeartbeatTimeout, rc.ElectionTimeout, rc.LeaderLeaseTimeout = cfg.HeartbeatTimeout, cfg.ElectionTimeout, cfg.LeaderLeaseTimeout
 	rc.SnapshotThreshold, rc.SnapshotInterval, rc.TrailingLogs = cfg.SnapshotThreshold, cfg.SnapshotInterval, cfg.TrailingLogs
+	rc.CommitTimeout = cfg.CommitTimeout
 	rc.Logger = hlog
 	n.fsm = newFSM(cfg.OnChange)
 	if n.raft, err = raft.NewRaft(rc, n.fsm, n.wal, n.wal, snaps, n.trans); err != nil {

@@ -29,6 +29,7 @@ func (c *Config) registerCluster(fs *flag.FlagSet) {
 	fs.DurationVar(&c.RaftSnapshotInterval, "raft-snapshot-interval", c.RaftSnapshotInterval, "how often to check -raft-snapshot-threshold")
 	fs.Uint64Var(&c.RaftTrailingLogs, "raft-trailing-logs", c.RaftTrailingLogs, "log entries kept after a snapshot, so a follower a little behind catches up from the log instead of a whole snapshot")
 	fs.IntVar(&c.RaftSegmentBytes, "raft-log-segment-bytes", c.RaftSegmentBytes, "size of the Raft log's segment files; a segment is deleted once a snapshot covers all of it, so smaller segments free disk sooner, larger ones let a lagging node catch up from the log rather than a snapshot")
+	fs.DurationVar(&c.RaftCommitTimeout, "raft-commit-timeout", c.RaftCommitTimeout, "how long an idle leader waits before sending followers the commit index: a change runs on every node within about this much of being committed; lower costs one small message per follower this often")
 	fs.StringVar(&c.RaftTLSCert, "raft-tls-cert", c.RaftTLSCert, "PEM certificate of this node for mutual TLS on the Raft port (Raft and forwarded writes); with -raft-tls-key and -raft-tls-ca, every node must present a certificate the CA signed")
 	fs.StringVar(&c.RaftTLSKey, "raft-tls-key", c.RaftTLSKey, "PEM private key of -raft-tls-cert")
 	fs.StringVar(&c.RaftTLSCA, "raft-tls-ca", c.RaftTLSCA, "PEM CA certificate that signs every node's -raft-tls-cert")
@@ -43,7 +44,7 @@ func (c *Config) clusterConfig() cluster.Config {
 	cc.TLS = cluster.TLSFiles{Cert: c.RaftTLSCert, Key: c.RaftTLSKey, CA: c.RaftTLSCA}
 	cc.HeartbeatTimeout, cc.ElectionTimeout, cc.LeaderLeaseTimeout = c.RaftHeartbeatTimeout, c.RaftElectionTimeout, c.RaftLeaseTimeout
 	cc.SnapshotThreshold, cc.SnapshotInterval, cc.TrailingLogs = c.RaftSnapshotEntries, c.RaftSnapshotInterval, c.RaftTrailingLogs
-	cc.LogSegmentBytes = c.RaftSegmentBytes
+	cc.LogSegmentBytes, cc.CommitTimeout = c.RaftSegmentBytes, c.RaftCommitTimeout
 	return cc
 }
 

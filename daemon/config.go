@@ -41,6 +41,7 @@ type Config struct {
 	RaftSnapshotInterval time.Duration `json:"raft-snapshot-interval"`
 	RaftTrailingLogs     uint64        `json:"raft-trailing-logs"`
 	RaftSegmentBytes     int           `json:"raft-log-segment-bytes"`
+	RaftCommitTimeout    time.Duration `json:"raft-commit-timeout"`
 	RaftTLSCert          string        `json:"raft-tls-cert"`
 	RaftTLSKey           string        `json:"raft-tls-key"`
 	RaftTLSCA            string        `json:"raft-tls-ca"`
@@ -60,6 +61,7 @@ func DefaultConfig() Config {
 		RaftSnapshotInterval: raft.SnapshotInterval,
 		RaftTrailingLogs:     raft.TrailingLogs,
 		RaftSegmentBytes:     raft.LogSegmentBytes,
+		RaftCommitTimeout:    raft.CommitTimeout,
 
 		Listen:        "127.0.0.1:8083",
 		DataDir:       "./stepd-data",
