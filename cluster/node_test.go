@@ -178,13 +178,34 @@ func testCluster(t *testing.T, files TLSFiles) []*Node {
 }
 
 // TestRemoveNode: a removed node leaves the configuration and the node
-// table.
+// table, whether it is a follower (asked through itself) or the leader
+// (asked through a follower).
 func TestRemoveNode(t *testing.T) {
-	nodes := startCluster(t, 3, TLSFiles{})
+	t.Run("follower", func(t *testing.T) {
+		nodes := startCluster(t, 3, TLSFiles{})
+		victim := follower(t, nodes)
+		testRemove(t, nodes, victim, victim)
+	})
+	t.Run("leader", func(t *testing.T) {
+		nodes := startCluster(t, 3, TLSFiles{})
+		var leader *Node
+		for _, n := range nodes {
+			if n.Status().State == "Leader" {
+				leader = n
+			}
+		}
+		if leader == nil {
+			t.Fatal("no leader")
+		}
+		testRemove(t, nodes, leader, follower(t, nodes))
+	})
+}
+
+// testRemove removes victim by asking via.
+func testRemove(t *testing.T, nodes []*Node, victim, via *Node) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	victim := follower(t, nodes)
-	if err := newClient(dialer{}).Remove(ctx, victim.RaftAddr(), victim.cfg.NodeID); err != nil {
+	if err := newClient(dialer{}).Remove(ctx, via.RaftAddr(), victim.cfg.NodeID); err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range nodes {

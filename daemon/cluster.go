@@ -192,12 +192,21 @@ var (
 	_ = raftGauge(`stepd_raft_term`, func(st cluster.Status) float64 { return float64(st.Term) })
 	_ = raftGauge(`stepd_raft_commit_index`, func(st cluster.Status) float64 { return float64(st.CommitIndex) })
 	_ = raftGauge(`stepd_raft_applied_index`, func(st cluster.Status) float64 { return float64(st.AppliedIndex) })
-	_ = raftGauge(`stepd_raft_last_contact_seconds`, func(st cluster.Status) float64 { return st.LastContact.Seconds() }) // 0 on the leader, -1e-9 before any contact
+	_ = raftGauge(`stepd_raft_last_contact_seconds`, func(st cluster.Status) float64 { return lastContactSeconds(st.LastContact) })
 	_ = raftGauge(`stepd_raft_ready`, func(st cluster.Status) float64 { return boolGauge(st.Ready) })
 	_ = raftGauge(`stepd_raft_rejected_connections_total`, func(st cluster.Status) float64 { return float64(st.Rejected) })
 
 	raftApplyDuration = metrics.NewHistogram(`stepd_raft_apply_duration_seconds`)
 )
+
+// lastContactSeconds is the time since the leader was last heard: 0 on
+// the leader, -1 before any contact.
+func lastContactSeconds(d time.Duration) float64 {
+	if d < 0 {
+		return -1
+	}
+	return d.Seconds()
+}
 
 func boolGauge(b bool) float64 {
 	if b {
