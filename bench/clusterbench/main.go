@@ -194,6 +194,7 @@ type view struct {
 	Node struct {
 		State    string `json:"state"`
 		LeaderID string `json:"leaderId"`
+		Term     uint64 `json:"term"`
 	} `json:"node"`
 }
 
@@ -207,30 +208,34 @@ func (n *node) view() (view, error) {
 	return v, json.NewDecoder(resp.Body).Decode(&v)
 }
 
-// leader is the node the given running nodes agree leads, or nil.
-func leader(nodes []*node) *node {
+// leader is the node the given running nodes agree leads in a term after
+// term, and that term; or nil.
+func leader(nodes []*node, after uint64) (*node, uint64) {
 	var l *node
+	var term uint64
 	ids := map[string]bool{}
 	for _, n := range nodes {
 		v, err := n.view()
 		if err != nil {
-			return nil
+			return nil, 0
 		}
 		ids[v.Node.LeaderID] = true
-		if v.Node.State == "Leader" {
-			l = n
+		if v.Node.State == "Leader" && v.Node.Term > after {
+			l, term = n, v.Node.Term
 		}
 	}
 	if len(ids) != 1 {
-		return nil
+		return nil, 0
 	}
-	return l
+	return l, term
 }
 
-func (c *benchCluster) waitLeader(nodes []*node) *node {
+// waitLeader waits until nodes agree on a leader elected after term.
+func (c *benchCluster) waitLeader(nodes []*node, after uint64) (*node, uint64) {
 	var l *node
-	poll("a leader", 20*time.Second, func() bool { l = leader(nodes); return l != nil })
-	return l
+	var term uint64
+	poll("a leader", 20*time.Second, func() bool { l, term = leader(nodes, after); return l != nil })
+	return l, term
 }
 
 func without(nodes []*node, not *node) []*node {
@@ -247,7 +252,7 @@ func without(nodes []*node, not *node) []*node {
 // each, the time from the create's answer to the definition running on
 // all three nodes.
 func (c *benchCluster) createToEverywhere(count int) {
-	l := c.waitLeader(c.nodes)
+	l, _ := c.waitLeader(c.nodes, 0)
 	f := without(c.nodes, l)[0]
 	var took, local, all []time.Duration
 	for i := range count {
@@ -282,7 +287,7 @@ func summary(d []time.Duration) string {
 // then measures the time until the survivors agree on a new leader and
 // until a write succeeds; finally it restarts the old leader.
 func (c *benchCluster) failover(round, workers int) {
-	l := c.waitLeader(c.nodes)
+	l, term := c.waitLeader(c.nodes, 0)
 	survivors := without(c.nodes, l)
 	target := survivors[0]
 	var (
@@ -314,7 +319,7 @@ func (c *benchCluster) failover(round, workers int) {
 	killed := time.Now()
 	startOK := ok.Load()
 	c.kill(l)
-	newLeader := c.waitLeader(survivors)
+	newLeader, _ := c.waitLeader(survivors, term)
 	elected := time.Since(killed)
 	during := float64(ok.Load()-startOK) / elected.Seconds()
 	if err := create(survivors[1].api, fmt.Sprintf("after-failover-%d", round)); err != nil {
