@@ -84,6 +84,7 @@ type Error struct {
 	Message string `json:"message"`
 }
 
+// Error is "Code: Message".
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
 func errorf(code, format string, args ...any) Result {

@@ -195,6 +195,8 @@ type subListener struct {
 	conns chan net.Conn
 }
 
+// Accept returns the next connection of this protocol, or net.ErrClosed
+// once the port is closed.
 func (l *subListener) Accept() (net.Conn, error) {
 	select {
 	case c := <-l.conns:
@@ -207,6 +209,7 @@ func (l *subListener) Accept() (net.Conn, error) {
 // Close closes the whole port: both protocols stop together.
 func (l *subListener) Close() error { return l.m.close() }
 
+// Addr is the port's address.
 func (l *subListener) Addr() net.Addr { return l.m.ln.Addr() }
 
 // raftLayer is the raft.StreamLayer of the mux.
@@ -217,6 +220,7 @@ type raftLayer struct {
 
 var _ raft.StreamLayer = (*raftLayer)(nil)
 
+// Dial opens a Raft connection to the node at addr.
 func (l *raftLayer) Dial(addr raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -227,6 +231,7 @@ func (l *raftLayer) Dial(addr raft.ServerAddress, timeout time.Duration) (net.Co
 // request with; leader is the address of the leader it knows, if any.
 type errNotLeader struct{ leader string }
 
+// Error says who leads, if anyone.
 func (e *errNotLeader) Error() string {
 	if e.leader == "" {
 		return "no leader is known"
@@ -243,6 +248,7 @@ const statusNotLeader = http.StatusMisdirectedRequest
 // again if it is idempotent.
 type errUnavailable struct{ msg string }
 
+// Error is the leader's answer.
 func (e *errUnavailable) Error() string { return e.msg }
 
 // Client sends requests to other nodes' forwarding servers (writes,
