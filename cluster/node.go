@@ -339,14 +339,15 @@ func (n *Node) Propose(ctx context.Context, c Command) (Result, error) {
 			var res Result
 			err := n.client.call(ctx, string(addr), "/apply", data, &res)
 			var nl *errNotLeader
-			if !errors.As(err, &nl) {
-				if err != nil {
-					return res, err
-				}
+			var nd *errDial
+			switch {
+			case err == nil:
 				return res, n.fsm.waitApplied(ctx, res.Index)
+			case !errors.As(err, &nl) && !errors.As(err, &nd):
+				return res, err
 			}
 		}
-		select { // an election is running
+		select { // an election is running, or the leader we knew is gone
 		case <-time.After(wait):
 			wait = min(2*wait, 100*time.Millisecond)
 		case <-ctx.Done():

@@ -267,13 +267,31 @@ func NewClient(files TLSFiles) (*Client, error) {
 	return newClient(dialer{tls: clientTLS}), nil
 }
 
+// errDial is a failure to connect (or to finish TLS) to another node:
+// nothing was sent, so any request may be tried again, at another leader.
+type errDial struct{ err error }
+
+// Error is the connection's error.
+func (e *errDial) Error() string { return e.err.Error() }
+
+// Unwrap is the connection's error.
+func (e *errDial) Unwrap() error { return e.err }
+
 func newClient(d dialer) *Client {
 	return &Client{http: &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
-			return d.dial(ctx, addr, protoForward)
+			c, err := d.dial(ctx, addr, protoForward)
+			if err != nil {
+				return nil, &errDial{err}
+			}
+			return c, nil
 		},
-		MaxIdleConnsPerHost: 4,
-		IdleConnTimeout:     time.Minute,
+		// A connection per request: writes are rare, and a request that
+		// fails to connect was surely not sent, so it can go to the next
+		// leader. A pooled connection to a leader that just died would
+		// fail after sending instead, when it is unknown whether the
+		// leader committed it.
+		DisableKeepAlives: true,
 	}}}
 }
 
