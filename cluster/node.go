@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -142,8 +143,10 @@ type Node struct {
 	readyAt atomic.Uint64
 	ready   atomic.Bool
 
-	stop    context.CancelFunc
-	stopped chan struct{}
+	stop      context.CancelFunc
+	stopped   chan struct{}
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Open starts the node in cfg.DataDir: its Raft port listens, and the
@@ -541,16 +544,19 @@ func (n *Node) Members() ([]Member, error) {
 
 // Close takes a snapshot (so a restart serves every definition before
 // it hears from a leader), stops Raft and closes the stores and the port.
+// Calls after the first return the first's result.
 func (n *Node) Close() error {
-	n.stop()
-	<-n.stopped
-	if err := n.raft.Snapshot().Error(); err != nil && !errors.Is(err, raft.ErrNothingNewToSnapshot) {
-		n.logger.Printf("cluster: snapshot on close: %v", err)
-	}
-	err := n.raft.Shutdown().Error()
-	_ = n.fwd.Close()
-	n.closeStores()
-	return err
+	n.closeOnce.Do(func() {
+		n.stop()
+		<-n.stopped
+		if err := n.raft.Snapshot().Error(); err != nil && !errors.Is(err, raft.ErrNothingNewToSnapshot) && !errors.Is(err, raft.ErrRaftShutdown) {
+			n.logger.Printf("cluster: snapshot on close: %v", err)
+		}
+		n.closeErr = n.raft.Shutdown().Error()
+		_ = n.fwd.Close()
+		n.closeStores()
+	})
+	return n.closeErr
 }
 
 func (n *Node) closeStores() {

@@ -242,3 +242,30 @@ func TestConfigValidate(t *testing.T) {
 		t.Error("an empty config opened")
 	}
 }
+
+// TestReadyNeedsALeader: a node that has not joined any cluster is not
+// ready; once it joins and has caught up, it is, and stays so when its
+// leader goes away.
+func TestReadyNeedsALeader(t *testing.T) {
+	nodes := startCluster(t, 1, TLSFiles{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if res, err := nodes[0].Propose(ctx, &CreateMachine{Machine: newMachine("m", passDef)}); err != nil || res.Err != nil {
+		t.Fatal(err, res.Err)
+	}
+	lone := openNode(t, fastConfig(t, "lone", false))
+	if lone.Ready() || lone.Status().LeaderID != "" {
+		t.Fatalf("a node of no cluster is ready: %+v", lone.Status())
+	}
+	if err := lone.Join(ctx, nodes[0].RaftAddr()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the joined node to be ready", lone.Ready)
+	if lone.State().Machines["m"] == nil {
+		t.Error("ready before it applied what was committed before it joined")
+	}
+	nodes[0].Close()
+	if !lone.Ready() {
+		t.Error("readiness is not kept once reached")
+	}
+}

@@ -229,6 +229,20 @@ func TestClusterCreateOnFollower(t *testing.T) {
 				t.Errorf("%s: the node table lacks the API address of %s", n.id, m.ID)
 			}
 		}
+		metrics := do(t, http.DefaultClient, http.MethodGet, n.p.url()+"/metrics", nil, nil).body
+		state := "stepd_raft_state 0\n"
+		if n == leader {
+			state = "stepd_raft_state 2\n"
+		}
+		want := []string{state, "stepd_raft_term ", "stepd_raft_commit_index ", "stepd_raft_applied_index ", "stepd_raft_last_contact_seconds ", "stepd_raft_ready 1\n"}
+		if n == f {
+			want = append(want, "stepd_raft_apply_duration_seconds_count 1\n")
+		}
+		for _, w := range want {
+			if !strings.Contains(metrics, w) {
+				t.Errorf("%s: /metrics lacks %q", n.id, w)
+			}
+		}
 	}
 }
 
