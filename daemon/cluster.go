@@ -77,7 +77,7 @@ func openCluster(ctx context.Context, cfg Config, reg *registry, logger *log.Log
 		logger.Printf("serving without a leader for now: %v", err)
 		return node, nil
 	}
-	if err := migrateRegistry(ctx, node, cfg.DataDir, logger); err != nil {
+	if err := migrateRegistry(ctx, node, cfg.Join == "", cfg.DataDir, logger); err != nil {
 		node.Close()
 		return nil, err
 	}

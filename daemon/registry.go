@@ -105,8 +105,9 @@ func (r *registry) derive(prev map[string]*machine, from map[string]*cluster.Mac
 const legacyRegistryFile = "registry.json"
 
 // migrateRegistry imports the pre-cluster registry.json of dataDir into
-// the cluster, once: only on a node that bootstrapped a fresh cluster.
-func migrateRegistry(ctx context.Context, node *cluster.Node, dataDir string, logger *log.Logger) error {
+// the cluster, once: only on a node that bootstrapped a fresh cluster
+// (a node that joins takes the cluster's state, and leaves the file be).
+func migrateRegistry(ctx context.Context, node *cluster.Node, bootstrapped bool, dataDir string, logger *log.Logger) error {
 	file := filepath.Join(dataDir, legacyRegistryFile)
 	b, err := os.ReadFile(file)
 	switch {
@@ -114,8 +115,8 @@ func migrateRegistry(ctx context.Context, node *cluster.Node, dataDir string, lo
 		return nil
 	case err != nil:
 		return fmt.Errorf("cannot read %s: %w", file, err)
-	case !node.Fresh():
-		logger.Printf("%s not imported: this node already holds cluster state", file)
+	case !node.Fresh() || !bootstrapped:
+		logger.Printf("%s not imported: this node did not start a new cluster", file)
 		return nil
 	}
 	c, err := cluster.Import(b)
