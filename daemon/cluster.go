@@ -124,16 +124,26 @@ func fetchClusterView(ctx context.Context, apiAddr string) (clusterView, error) 
 	return v, nil
 }
 
-// joinVia adds node to the cluster of the node whose API is at apiAddr.
+// joinVia adds node to the cluster of the node whose API is at apiAddr,
+// trying again until ctx ends while that node is not up yet (nodes of a
+// new cluster are often started together).
 func joinVia(ctx context.Context, node *cluster.Node, apiAddr string) error {
-	v, err := fetchClusterView(ctx, apiAddr)
-	if err != nil {
-		return fmt.Errorf("-join: %w", err)
+	wait := 50 * time.Millisecond
+	for {
+		v, err := fetchClusterView(ctx, apiAddr)
+		if err == nil {
+			if err := node.Join(ctx, v.Node.RaftAddr); err != nil {
+				return fmt.Errorf("-join %s: %w", apiAddr, err)
+			}
+			return nil
+		}
+		select {
+		case <-time.After(wait):
+			wait = min(2*wait, time.Second)
+		case <-ctx.Done():
+			return fmt.Errorf("-join: %w", err)
+		}
 	}
-	if err := node.Join(ctx, v.Node.RaftAddr); err != nil {
-		return fmt.Errorf("-join %s: %w", apiAddr, err)
-	}
-	return nil
 }
 
 // propose commits a change to the control plane (forwarded to the leader
