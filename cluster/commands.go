@@ -91,6 +91,12 @@ func errorf(code, format string, args ...any) Result {
 	return Result{Err: &Error{Code: code, Message: fmt.Sprintf(format, args...)}}
 }
 
+// errMissing answers a command that lacks what it changes (a proposer's
+// bug, or a forged entry): the same refusal on every node, never a panic.
+func errMissing(field string) Result {
+	return errorf("InternalFailure", "a command without its %s", field)
+}
+
 // Result is what applying a command produced, as the API needs it for
 // its answer: either Err, or the fields the command sets.
 type Result struct {
@@ -115,6 +121,9 @@ type CreateMachine struct {
 func (*CreateMachine) kind() cmdType { return cmdCreateMachine }
 
 func (c *CreateMachine) apply(s *State) Result {
+	if c.Machine == nil {
+		return errMissing("machine")
+	}
 	m := *c.Machine
 	if old := s.Machines[m.Name]; old != nil {
 		if old.Definition == m.Definition && old.RoleArn == m.RoleArn && old.Type == m.Type {
@@ -197,6 +206,9 @@ type PutMachine struct {
 func (*PutMachine) kind() cmdType { return cmdPutMachine }
 
 func (c *PutMachine) apply(s *State) Result {
+	if c.Machine == nil {
+		return errMissing("machine")
+	}
 	m := *c.Machine
 	old := s.Machines[m.Name]
 	if old != nil {
@@ -317,6 +329,9 @@ type CreateAlias struct {
 func (*CreateAlias) kind() cmdType { return cmdCreateAlias }
 
 func (c *CreateAlias) apply(s *State) Result {
+	if c.Alias == nil {
+		return errMissing("alias")
+	}
 	a := *c.Alias
 	if r := checkRouting(s, a.Machine, a.Routing); r != nil {
 		return *r

@@ -187,11 +187,12 @@ func manyTags(n int) []Tag {
 }
 
 // TestUnknownCommandChangesNothing: an entry written by a newer stepd (an
-// unknown type) or garbage is answered with an error on every node alike,
-// never a panic.
+// unknown type), garbage, or a command without what it creates is
+// answered with an error on every node alike, never a panic.
 func TestUnknownCommandChangesNothing(t *testing.T) {
 	f := newFSM(nil)
-	for _, data := range [][]byte{nil, {0}, {200, '{', '}'}, {byte(cmdCreateMachine), 'x'}} {
+	for _, data := range [][]byte{nil, {0}, {200, '{', '}'}, {byte(cmdCreateMachine), 'x'},
+		[]byte("\x01{}"), []byte("\x03{\"machine\":null}"), []byte("\x07{}")} {
 		res := f.Apply(&raft.Log{Index: 1, Data: data}).(*Result)
 		if res.Err == nil || res.Err.Code != "InternalFailure" {
 			t.Errorf("%q: %+v", data, res)
@@ -256,6 +257,14 @@ func TestImportLegacyRegistry(t *testing.T) {
 	}
 	if _, err := Import([]byte("{")); err == nil {
 		t.Error("a broken registry.json must be refused")
+	}
+	c, err = Import([]byte(`{"machines":[null],"versions":[null],"aliases":[null]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ = Encode(c)
+	if res := newFSM(nil).Apply(&raft.Log{Index: 1, Data: data}).(*Result); res.Err != nil {
+		t.Errorf("null entries: %v", res.Err)
 	}
 }
 

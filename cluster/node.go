@@ -402,6 +402,9 @@ func (n *Node) forwardHandler() http.Handler {
 		}
 	}
 	mux.HandleFunc("POST /apply", leaderOnly(func(body []byte) (any, error) {
+		if _, err := decode(body); err != nil { // never commit what no node can apply
+			return nil, err
+		}
 		return n.applyLocal(body)
 	}))
 	// Joins and removals are idempotent: a client tries them again after

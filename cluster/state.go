@@ -140,20 +140,29 @@ func sortedValues[V any](m map[string]V) []V {
 	return out
 }
 
-// addTo compiles every definition of the image and adds it to s.
+// addTo compiles every definition of the image and adds it to s,
+// skipping null entries.
 func (im *image) addTo(s *State) {
 	for _, m := range im.Machines {
-		m.compile()
-		s.Machines[m.Name] = m
+		if m != nil {
+			m.compile()
+			s.Machines[m.Name] = m
+		}
 	}
 	for _, v := range im.Versions {
-		v.compile()
-		s.Versions[v.Arn] = v
+		if v != nil {
+			v.compile()
+			s.Versions[v.Arn] = v
+		}
 	}
 	for _, a := range im.Aliases {
-		s.Aliases[a.Arn] = a
+		if a != nil {
+			s.Aliases[a.Arn] = a
+		}
 	}
 	for _, n := range im.Nodes {
-		s.Nodes[n.ID] = n
+		if n != nil {
+			s.Nodes[n.ID] = n
+		}
 	}
 }
