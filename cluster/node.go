@@ -138,10 +138,15 @@ type Node struct {
 	fwd    *http.Server
 	fresh  bool // the data directory held no Raft state
 
-	// readyAt is the commit index to reach before Ready, taken when a
-	// leader is first known; ready latches once it is reached.
-	readyAt atomic.Uint64
-	ready   atomic.Bool
+	// readyMu guards readyAt and readyCmd: the commit index to reach
+	// before Ready, taken when a leader is first known, and the last
+	// command at or before it, which the FSM must have applied (raft's
+	// applied index runs ahead of the FSM). ready latches once both are
+	// reached.
+	readyMu  sync.Mutex
+	readyAt  uint64
+	readyCmd uint64
+	ready    atomic.Bool
 
 	stop      context.CancelFunc
 	stopped   chan struct{}
@@ -480,17 +485,38 @@ func (n *Node) Ready() bool {
 	if addr, _ := n.raft.LeaderWithID(); addr == "" {
 		return false
 	}
-	at := n.readyAt.Load()
-	if at == 0 {
-		if at = n.raft.CommitIndex(); at == 0 {
+	n.readyMu.Lock()
+	defer n.readyMu.Unlock()
+	if n.readyAt == 0 {
+		if n.readyAt = n.raft.CommitIndex(); n.readyAt == 0 {
 			return false
 		}
-		n.readyAt.CompareAndSwap(0, at)
+		n.readyCmd = n.lastCommandAtOrBefore(n.readyAt)
 	}
-	if n.raft.AppliedIndex() >= at {
+	if n.raft.AppliedIndex() >= n.readyAt && n.fsm.appliedIndex() >= n.readyCmd {
 		n.ready.Store(true)
 	}
 	return n.ready.Load()
+}
+
+// lastCommandAtOrBefore is the index of the last command in the log at or
+// before index, or 0 when the log holds none there (a snapshot then
+// covers them, and raft restores it before its applied index moves on).
+func (n *Node) lastCommandAtOrBefore(index uint64) uint64 {
+	first, err := n.wal.FirstIndex()
+	if err != nil {
+		return 0
+	}
+	var l raft.Log
+	for i := index; i >= max(first, 1); i-- {
+		if n.wal.GetLog(i, &l) != nil {
+			return 0
+		}
+		if l.Type == raft.LogCommand {
+			return i
+		}
+	}
+	return 0
 }
 
 // Status is a node's view of the cluster.
