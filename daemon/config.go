@@ -103,9 +103,9 @@ func (c *Config) Validate() error {
 // register declares the serve flags on fs, with c's values as defaults.
 func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Listen, "listen", c.Listen, "address of the API: host:port, or unix:/path/to.sock for a Unix socket")
-	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for state machines (and later Raft state and history)")
-	fs.StringVar(&c.NodeID, "node-id", c.NodeID, "name of this node in a cluster")
-	fs.StringVar(&c.RaftAddr, "raft-addr", c.RaftAddr, "address of this node's Raft transport")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory of this node's Raft log and snapshots, which hold the state machines (and later history)")
+	fs.StringVar(&c.NodeID, "node-id", c.NodeID, "name of this node in its cluster; keep it across restarts")
+	fs.StringVar(&c.RaftAddr, "raft-addr", c.RaftAddr, "host:port this node listens on for Raft and for writes other nodes forward, and that they dial: an address they can reach, not 0.0.0.0; keep it across restarts")
 	fs.StringVar(&c.Join, "join", c.Join, "API address (host:port) of any running node of a cluster to join, on the first start of this node; without it a node starts a one-node cluster of its own")
 	fs.StringVar(&c.Region, "region", c.Region, "AWS region named in ARNs")
 	fs.StringVar(&c.Account, "account", c.Account, "AWS account id named in ARNs")
