@@ -6,6 +6,7 @@ import (
 
 	json "github.com/goccy/go-json"
 
+	"github.com/stepd/stepd/cluster"
 	"github.com/stepd/stepd/compile"
 	"github.com/stepd/stepd/fastpath"
 )
@@ -148,25 +149,6 @@ func (s *server) machineByArn(arn string) (*machine, *apiError) {
 	return nil, apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn)
 }
 
-type tagList []tag
-
-// merge sets the tags in add, replacing existing keys.
-func (t tagList) merge(add []tag) []tag {
-	out := append([]tag(nil), t...)
-	for _, a := range add {
-		found := false
-		for i := range out {
-			if out[i].Key == a.Key {
-				out[i].Value, found = a.Value, true
-			}
-		}
-		if !found {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
 func (s *server) createStateMachine(body, dst []byte) ([]byte, *apiError) {
 	var req struct {
 		Name                 string          `json:"name"`
@@ -194,66 +176,29 @@ func (s *server) createStateMachine(body, dst []byte) ([]byte, *apiError) {
 	if aerr != nil {
 		return dst, aerr
 	}
-	prog, aerr := s.checkDefinition(req.Name, req.Definition, typ)
-	if aerr != nil {
+	if _, aerr := s.checkDefinition(req.Name, req.Definition, typ); aerr != nil {
 		return dst, aerr
 	}
 	if aerr := checkLogging(req.LoggingConfiguration); aerr != nil {
 		return dst, aerr
 	}
 	now := time.Now()
-	m := &machine{
-		Arn: s.id.stateMachineArn(req.Name), Name: req.Name, Type: typ, Definition: req.Definition,
-		RoleArn: req.RoleArn, Created: now, Updated: now, RevisionID: newRevisionID(),
-		Logging: req.LoggingConfiguration, Tracing: req.TracingConfiguration, Tags: req.Tags,
-		prog: prog, metrics: newMachineMetrics(req.Name), NextVersion: 1,
-		logging: parsedLogging(req.LoggingConfiguration),
-	}
-	var versionArn string
-	err := s.reg.update(func(snap *snapshot) error {
-		if old := snap.machines[req.Name]; old != nil {
-			if old.Definition == m.Definition && old.RoleArn == m.RoleArn && old.Type == m.Type {
-				m = old // AWS answers an identical create with the existing machine
-				return nil
-			}
-			return apiErr("StateMachineAlreadyExists", "State Machine Already Exists: '%s'", m.Arn)
-		}
-		snap.machines[m.Name] = m
-		if req.Publish {
-			versionArn = publish(snap, m, req.VersionDescription, now)
-		}
-		return nil
+	res, aerr := s.propose(&cluster.CreateMachine{
+		Machine: &cluster.Machine{
+			Arn: s.id.stateMachineArn(req.Name), Name: req.Name, Type: typ, Definition: req.Definition,
+			RoleArn: req.RoleArn, Created: now, Updated: now, RevisionID: newRevisionID(),
+			Logging: req.LoggingConfiguration, Tracing: req.TracingConfiguration, Tags: req.Tags,
+		},
+		Publish: req.Publish, VersionDescription: req.VersionDescription,
 	})
-	if err != nil {
-		return dst, asAPIError(err)
+	if aerr != nil {
+		return dst, aerr
 	}
 	return encode(dst, struct {
 		Arn        string    `json:"stateMachineArn"`
 		Created    epochTime `json:"creationDate"`
 		VersionArn string    `json:"stateMachineVersionArn,omitempty"`
-	}{m.Arn, epochTime(m.Created), versionArn})
-}
-
-// asAPIError passes an *apiError through and wraps anything else as an
-// internal failure.
-func asAPIError(err error) *apiError {
-	if ae, ok := err.(*apiError); ok {
-		return ae
-	}
-	return apiErr("InternalFailure", "%v", err)
-}
-
-// publish adds a version of m (the caller holds the registry's lock) and
-// returns its ARN.
-func publish(snap *snapshot, m *machine, description string, now time.Time) string {
-	n := max(m.NextVersion, 1)
-	v := *m
-	v.Arn, v.Version, v.Description, v.Created, v.Tags = versionArn(m.Arn, n), n, description, now, nil
-	snap.versions[v.Arn] = &v
-	next := *m
-	next.NextVersion = n + 1
-	snap.machines[m.Name] = &next
-	return v.Arn
+	}{res.Arn, epochTime(res.Date), res.VersionArn})
 }
 
 func (s *server) updateStateMachine(body, dst []byte) ([]byte, *apiError) {
@@ -282,49 +227,25 @@ func (s *server) updateStateMachine(body, dst []byte) ([]byte, *apiError) {
 	if aerr := checkLogging(req.LoggingConfiguration); aerr != nil {
 		return dst, aerr
 	}
-	var prog *fastpath.Program
 	if req.Definition != nil {
-		if prog, aerr = s.checkDefinition(cur.Name, *req.Definition, cur.Type); aerr != nil {
+		if _, aerr = s.checkDefinition(cur.Name, *req.Definition, cur.Type); aerr != nil {
 			return dst, aerr
 		}
 	}
-	now := time.Now()
-	var out struct {
+	res, aerr := s.propose(&cluster.UpdateMachine{
+		Name: cur.Name, Arn: req.Arn, Definition: req.Definition, RoleArn: req.RoleArn,
+		Logging: req.LoggingConfiguration, Tracing: req.TracingConfiguration,
+		Publish: req.Publish, VersionDescription: req.VersionDescription,
+		Now: time.Now(), RevisionID: newRevisionID(),
+	})
+	if aerr != nil {
+		return dst, aerr
+	}
+	return encode(dst, struct {
 		Updated    epochTime `json:"updateDate"`
 		RevisionID string    `json:"revisionId"`
 		VersionArn string    `json:"stateMachineVersionArn,omitempty"`
-	}
-	err := s.reg.update(func(snap *snapshot) error {
-		old := snap.machines[cur.Name]
-		if old == nil {
-			return apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", req.Arn)
-		}
-		m := *old
-		if req.Definition != nil {
-			m.Definition, m.prog = *req.Definition, prog
-		}
-		if req.RoleArn != nil {
-			m.RoleArn = *req.RoleArn
-		}
-		if req.LoggingConfiguration != nil {
-			m.Logging = req.LoggingConfiguration
-			m.logging = parsedLogging(req.LoggingConfiguration)
-		}
-		if req.TracingConfiguration != nil {
-			m.Tracing = req.TracingConfiguration
-		}
-		m.Updated, m.RevisionID = now, newRevisionID()
-		snap.machines[m.Name] = &m
-		out.Updated, out.RevisionID = epochTime(now), m.RevisionID
-		if req.Publish {
-			out.VersionArn = publish(snap, &m, req.VersionDescription, now)
-		}
-		return nil
-	})
-	if err != nil {
-		return dst, asAPIError(err)
-	}
-	return encode(dst, out)
+	}{epochTime(res.Date), res.RevisionID, res.VersionArn})
 }
 
 // loggingOrDefault is a machine's logging configuration as AWS describes
@@ -393,22 +314,8 @@ func (s *server) deleteStateMachine(body, dst []byte) ([]byte, *apiError) {
 	if m.Version != 0 {
 		return dst, apiErr("ValidationException", "Use DeleteStateMachineVersion to delete a version: '%s'", req.Arn)
 	}
-	err := s.reg.update(func(snap *snapshot) error {
-		delete(snap.machines, m.Name)
-		for arn, v := range snap.versions {
-			if v.Name == m.Name {
-				delete(snap.versions, arn)
-			}
-		}
-		for arn, a := range snap.aliases {
-			if a.Machine == m.Name {
-				delete(snap.aliases, arn)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return dst, asAPIError(err)
+	if _, aerr := s.propose(&cluster.DeleteMachine{Name: m.Name}); aerr != nil {
+		return dst, aerr
 	}
 	return append(dst, "{}"...), nil
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stepd/stepd/cluster"
 )
 
 // sortBy sorts items by a string key.
@@ -36,32 +38,14 @@ func (s *server) publishVersion(body, dst []byte) ([]byte, *apiError) {
 	if aerr != nil {
 		return dst, aerr
 	}
-	now := time.Now()
-	var arn string
-	err := s.reg.update(func(snap *snapshot) error {
-		cur := snap.machines[m.Name]
-		if cur == nil {
-			return apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", req.Arn)
-		}
-		if req.RevisionID != "" && req.RevisionID != cur.RevisionID {
-			return apiErr("ConflictException", "Failed to publish the State Machine version for revision %s. The current State Machine revision is %s.", req.RevisionID, cur.RevisionID)
-		}
-		for _, v := range snap.versions { // publishing an unchanged revision again returns its version
-			if v.Name == cur.Name && v.RevisionID == cur.RevisionID {
-				arn, now = v.Arn, v.Created
-				return nil
-			}
-		}
-		arn = publish(snap, cur, req.Description, now)
-		return nil
-	})
-	if err != nil {
-		return dst, asAPIError(err)
+	res, aerr := s.propose(&cluster.PublishVersion{Name: m.Name, Arn: req.Arn, RevisionID: req.RevisionID, Description: req.Description, Now: time.Now()})
+	if aerr != nil {
+		return dst, aerr
 	}
 	return encode(dst, struct {
 		Created    epochTime `json:"creationDate"`
 		VersionArn string    `json:"stateMachineVersionArn"`
-	}{epochTime(now), arn})
+	}{epochTime(res.Date), res.VersionArn})
 }
 
 // listRequest is the request of the actions that list what belongs to a
@@ -116,44 +100,10 @@ func (s *server) deleteVersion(body, dst []byte) ([]byte, *apiError) {
 	if _, _, aerr := s.id.parseMachineArn(req.Arn); aerr != nil {
 		return dst, aerr
 	}
-	err := s.reg.update(func(snap *snapshot) error {
-		for _, a := range snap.aliases {
-			for _, rt := range a.Routing {
-				if rt.VersionArn == req.Arn {
-					return apiErr("ConflictException", "Version %s can not be deleted, since it is referenced by alias %s.", req.Arn, a.Arn)
-				}
-			}
-		}
-		delete(snap.versions, req.Arn) // deleting a missing version succeeds, as in AWS
-		return nil
-	})
-	if err != nil {
-		return dst, asAPIError(err)
+	if _, aerr := s.propose(&cluster.DeleteVersion{Arn: req.Arn}); aerr != nil {
+		return dst, aerr
 	}
 	return append(dst, "{}"...), nil
-}
-
-// checkRouting validates an alias's routing configuration: one or two
-// existing versions of the machine, weights adding up to 100.
-func (s *server) checkRouting(snap *snapshot, machineName string, routing []route) *apiError {
-	if len(routing) == 0 || len(routing) > 2 {
-		return apiErr("ValidationException", "The routing configuration must contain one or two versions")
-	}
-	total := 0
-	for _, rt := range routing {
-		v := snap.versions[rt.VersionArn]
-		if v == nil || v.Name != machineName {
-			return apiErr("ResourceNotFound", "Resource not found: '%s'", rt.VersionArn)
-		}
-		if rt.Weight < 0 || rt.Weight > 100 {
-			return apiErr("ValidationException", "Routing weights must be between 0 and 100")
-		}
-		total += rt.Weight
-	}
-	if total != 100 {
-		return apiErr("ValidationException", "The weights of the routing configuration must add up to 100")
-	}
-	return nil
 }
 
 func (s *server) createAlias(body, dst []byte) ([]byte, *apiError) {
@@ -179,25 +129,15 @@ func (s *server) createAlias(body, dst []byte) ([]byte, *apiError) {
 		return dst, aerr
 	}
 	now := time.Now()
-	a := &alias{Arn: s.id.stateMachineArn(machineName) + ":" + req.Name, Name: req.Name, Machine: machineName,
-		Description: req.Description, Routing: req.Routing, Created: now, Updated: now}
-	err := s.reg.update(func(snap *snapshot) error {
-		if aerr := s.checkRouting(snap, machineName, req.Routing); aerr != nil {
-			return aerr
-		}
-		if old := snap.aliases[a.Arn]; old != nil {
-			return apiErr("ConflictException", "Alias already exists: '%s'", a.Arn)
-		}
-		snap.aliases[a.Arn] = a
-		return nil
-	})
-	if err != nil {
-		return dst, asAPIError(err)
+	res, aerr := s.propose(&cluster.CreateAlias{Alias: &alias{Arn: s.id.stateMachineArn(machineName) + ":" + req.Name, Name: req.Name, Machine: machineName,
+		Description: req.Description, Routing: req.Routing, Created: now, Updated: now}})
+	if aerr != nil {
+		return dst, aerr
 	}
 	return encode(dst, struct {
 		Arn     string    `json:"stateMachineAliasArn"`
 		Created epochTime `json:"creationDate"`
-	}{a.Arn, epochTime(a.Created)})
+	}{res.Arn, epochTime(res.Date)})
 }
 
 func (s *server) aliasByArn(arn string) (*alias, *apiError) {
@@ -251,28 +191,13 @@ func (s *server) updateAlias(body, dst []byte) ([]byte, *apiError) {
 	if req.Description == nil && req.Routing == nil {
 		return dst, apiErr("ValidationException", "Either the description or the routing configuration must be specified")
 	}
-	now := time.Now()
-	err := s.reg.update(func(snap *snapshot) error {
-		n := *a
-		if req.Routing != nil {
-			if aerr := s.checkRouting(snap, a.Machine, req.Routing); aerr != nil {
-				return aerr
-			}
-			n.Routing = req.Routing
-		}
-		if req.Description != nil {
-			n.Description = *req.Description
-		}
-		n.Updated = now
-		snap.aliases[n.Arn] = &n
-		return nil
-	})
-	if err != nil {
-		return dst, asAPIError(err)
+	res, aerr := s.propose(&cluster.UpdateAlias{Arn: a.Arn, Description: req.Description, Routing: req.Routing, Now: time.Now()})
+	if aerr != nil {
+		return dst, aerr
 	}
 	return encode(dst, struct {
 		Updated epochTime `json:"updateDate"`
-	}{epochTime(now)})
+	}{epochTime(res.Date)})
 }
 
 func (s *server) deleteAlias(body, dst []byte) ([]byte, *apiError) {
@@ -286,8 +211,8 @@ func (s *server) deleteAlias(body, dst []byte) ([]byte, *apiError) {
 	if aerr != nil {
 		return dst, aerr
 	}
-	if err := s.reg.update(func(snap *snapshot) error { delete(snap.aliases, a.Arn); return nil }); err != nil {
-		return dst, asAPIError(err)
+	if _, aerr := s.propose(&cluster.DeleteAlias{Arn: a.Arn}); aerr != nil {
+		return dst, aerr
 	}
 	return append(dst, "{}"...), nil
 }
@@ -311,9 +236,6 @@ func (s *server) listAliases(body, dst []byte) ([]byte, *apiError) {
 	return appendPage(dst, "stateMachineAliases", items, req.NextToken, req.MaxResults)
 }
 
-// maxTags is AWS's limit of tags on one resource.
-const maxTags = 50
-
 // taggable finds what a tag action's ARN names in snap: a state machine
 // (returned by name) or an alias.
 func (s *server) taggable(snap *snapshot, arn string) (string, *alias, *apiError) {
@@ -332,33 +254,15 @@ func (s *server) taggable(snap *snapshot, arn string) (string, *alias, *apiError
 	return "", nil, apiErr("ResourceNotFound", "Resource not found: '%s'", arn)
 }
 
-// withTags applies fn to the tags of the state machine or alias that arn
-// names.
-func (s *server) withTags(arn string, fn func([]tag) ([]tag, *apiError)) *apiError {
-	err := s.reg.update(func(snap *snapshot) error {
-		name, a, aerr := s.taggable(snap, arn)
-		if aerr != nil {
-			return aerr
-		}
-		if a != nil {
-			c := *a
-			if c.Tags, aerr = fn(a.Tags); aerr != nil {
-				return aerr
-			}
-			snap.aliases[arn] = &c
-			return nil
-		}
-		m := *snap.machines[name]
-		if m.Tags, aerr = fn(m.Tags); aerr != nil {
-			return aerr
-		}
-		snap.machines[name] = &m
-		return nil
-	})
-	if err != nil {
-		return asAPIError(err)
+// taggableArn names what a tag write changes: the state machine or the
+// alias arn names (Apply finds which, and answers ResourceNotFound for
+// anything else).
+func (s *server) taggableArn(arn string) (cluster.Taggable, *apiError) {
+	if err := required("resourceArn", arn); err != nil {
+		return cluster.Taggable{}, err
 	}
-	return nil
+	name, qualifier, aerr := s.id.parseMachineArn(arn)
+	return cluster.Taggable{Arn: arn, Name: name, Qualified: qualifier != ""}, aerr
 }
 
 func (s *server) tagResource(body, dst []byte) ([]byte, *apiError) {
@@ -369,13 +273,10 @@ func (s *server) tagResource(body, dst []byte) ([]byte, *apiError) {
 	if err := decode(body, &req); err != nil {
 		return dst, err
 	}
-	aerr := s.withTags(req.Arn, func(old []tag) ([]tag, *apiError) {
-		tags := tagList(old).merge(req.Tags)
-		if len(tags) > maxTags {
-			return nil, apiErr("TooManyTags", "Too many tags: a resource can have at most %d", maxTags)
-		}
-		return tags, nil
-	})
+	t, aerr := s.taggableArn(req.Arn)
+	if aerr == nil {
+		_, aerr = s.propose(&cluster.TagResource{Taggable: t, Tags: req.Tags})
+	}
 	if aerr != nil {
 		return dst, aerr
 	}
@@ -390,19 +291,10 @@ func (s *server) untagResource(body, dst []byte) ([]byte, *apiError) {
 	if err := decode(body, &req); err != nil {
 		return dst, err
 	}
-	aerr := s.withTags(req.Arn, func(old []tag) ([]tag, *apiError) {
-		var tags []tag
-		for _, t := range old {
-			keep := true
-			for _, k := range req.Keys {
-				keep = keep && t.Key != k
-			}
-			if keep {
-				tags = append(tags, t)
-			}
-		}
-		return tags, nil
-	})
+	t, aerr := s.taggableArn(req.Arn)
+	if aerr == nil {
+		_, aerr = s.propose(&cluster.UntagResource{Taggable: t, Keys: req.Keys})
+	}
 	if aerr != nil {
 		return dst, aerr
 	}

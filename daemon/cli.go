@@ -29,6 +29,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return validateCommand(args, stdout, stderr)
 	case "serve":
 		return serveCommand(args, stderr)
+	case "remove":
+		return removeCommand(args, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
@@ -41,6 +43,7 @@ const usage = `Usage:
   stepd [serve] [flags]          run a node (the default)
   stepd run DEFINITION.json [-input JSON | -input @FILE] [-json] [-type EXPRESS|STANDARD]
   stepd validate [-type EXPRESS|STANDARD] [-dump] FILE...
+  stepd remove -node-id ID [-api HOST:PORT]   take a node out of its cluster
   stepd help
 
 Run 'stepd serve -h', 'stepd run -h' or 'stepd validate -h' for the flags of each.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	json "github.com/goccy/go-json"
+
+	"github.com/stepd/stepd/cluster"
 )
 
 // Config is everything `stepd serve` is told. Each field has a flag of the
@@ -30,6 +32,19 @@ type Config struct {
 	ShutdownGrace  time.Duration `json:"shutdown-grace"`
 	RecentRuns     int           `json:"recent-executions"`
 	MockConfig     string        `json:"mock-config"`
+	// Cluster: Raft tuning and mutual TLS between nodes (see
+	// registerCluster).
+	RaftHeartbeatTimeout time.Duration `json:"raft-heartbeat-timeout"`
+	RaftElectionTimeout  time.Duration `json:"raft-election-timeout"`
+	RaftLeaseTimeout     time.Duration `json:"raft-leader-lease-timeout"`
+	RaftSnapshotEntries  uint64        `json:"raft-snapshot-threshold"`
+	RaftSnapshotInterval time.Duration `json:"raft-snapshot-interval"`
+	RaftTrailingLogs     uint64        `json:"raft-trailing-logs"`
+	RaftSegmentBytes     int           `json:"raft-log-segment-bytes"`
+	RaftCommitTimeout    time.Duration `json:"raft-commit-timeout"`
+	RaftTLSCert          string        `json:"raft-tls-cert"`
+	RaftTLSKey           string        `json:"raft-tls-key"`
+	RaftTLSCA            string        `json:"raft-tls-ca"`
 	// Integrations has no flags: it is the config file's structured
 	// "integrations" object (see Integrations).
 	Integrations Integrations `json:"integrations"`
@@ -39,7 +54,17 @@ type Config struct {
 
 // DefaultConfig is a single node on loopback, as a sidecar wants it.
 func DefaultConfig() Config {
+	raft := cluster.DefaultConfig()
 	return Config{
+		RaftHeartbeatTimeout: raft.HeartbeatTimeout,
+		RaftElectionTimeout:  raft.ElectionTimeout,
+		RaftLeaseTimeout:     raft.LeaderLeaseTimeout,
+		RaftSnapshotEntries:  raft.SnapshotThreshold,
+		RaftSnapshotInterval: raft.SnapshotInterval,
+		RaftTrailingLogs:     raft.TrailingLogs,
+		RaftSegmentBytes:     raft.LogSegmentBytes,
+		RaftCommitTimeout:    raft.CommitTimeout,
+
 		Listen:        "127.0.0.1:8083",
 		DataDir:       "./stepd-data",
 		NodeID:        "node1",
@@ -69,8 +94,10 @@ func (c *Config) Validate() error {
 		return errors.New("-max-inflight must be at least 1")
 	case c.MaxBodyBytes < 300*1024:
 		return errors.New("-max-body-bytes must leave room for a 256 KiB input (at least 307200)")
-	case c.Join != "":
-		return errors.New("-join: clustering arrives with the cluster issue; this build runs one node")
+	}
+	cc := c.clusterConfig()
+	if err := cc.Validate(); err != nil {
+		return fmt.Errorf("cluster settings (-node-id, -raft-*): %w", err)
 	}
 	if err := c.validateHistory(); err != nil {
 		return err
@@ -82,10 +109,10 @@ func (c *Config) Validate() error {
 // register declares the serve flags on fs, with c's values as defaults.
 func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Listen, "listen", c.Listen, "address of the API: host:port, or unix:/path/to.sock for a Unix socket")
-	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for state machines (and later Raft state and history)")
-	fs.StringVar(&c.NodeID, "node-id", c.NodeID, "name of this node in a cluster")
-	fs.StringVar(&c.RaftAddr, "raft-addr", c.RaftAddr, "address of this node's Raft transport")
-	fs.StringVar(&c.Join, "join", c.Join, "API address of a running node to join (not in this build)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory of this node's Raft log and snapshots, which hold the state machines (and later history)")
+	fs.StringVar(&c.NodeID, "node-id", c.NodeID, "name of this node in its cluster; keep it across restarts")
+	fs.StringVar(&c.RaftAddr, "raft-addr", c.RaftAddr, "host:port this node listens on for Raft and for writes other nodes forward, and that they dial: an address they can reach, not 0.0.0.0; keep it across restarts")
+	fs.StringVar(&c.Join, "join", c.Join, "API address (host:port) of any running node of a cluster to join, on the first start of this node; without it a node starts a one-node cluster of its own")
 	fs.StringVar(&c.Region, "region", c.Region, "AWS region named in ARNs")
 	fs.StringVar(&c.Account, "account", c.Account, "AWS account id named in ARNs")
 	fs.StringVar(&c.LambdaEndpoint, "lambda-endpoint", c.LambdaEndpoint, "base URL of an AWS Lambda Invoke API (e.g. the Lambda runtime interface emulator) that Lambda tasks call; the config file's integrations.lambda.functions overrides it per function")
@@ -95,6 +122,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "on SIGTERM, how long in-flight executions may finish before the node exits")
 	fs.IntVar(&c.RecentRuns, "recent-executions", c.RecentRuns, "asynchronous executions kept in memory for DescribeExecution and ListExecutions")
 	c.History.register(fs)
+	c.registerCluster(fs)
 }
 
 // loadConfig resolves the configuration from args, the environment and

@@ -35,7 +35,7 @@ func startTestServer(t *testing.T, cfg Config) *testServer {
 func startTestServerClock(t testing.TB, cfg Config, clock fastpath.Clock) *testServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := newServer(ctx, cfg, log.New(io.Discard, "", 0))
+	srv, err := newServer(ctx, inProcessCluster(cfg), log.New(io.Discard, "", 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,6 +50,15 @@ func startTestServerClock(t testing.TB, cfg Config, clock fastpath.Clock) *testS
 		cancel()
 	})
 	return &testServer{srv: srv, url: "http://" + ln.Addr().String() + "/", http: &http.Client{Timeout: time.Minute}}
+}
+
+// inProcessCluster gives a node started in process a free Raft port and
+// the shortest Raft timeouts, so that many nodes can start at once, each
+// its own one-node cluster.
+func inProcessCluster(cfg Config) Config {
+	cfg.RaftAddr = "127.0.0.1:0"
+	cfg.RaftHeartbeatTimeout, cfg.RaftElectionTimeout, cfg.RaftLeaseTimeout = 10*time.Millisecond, 10*time.Millisecond, 10*time.Millisecond
+	return cfg
 }
 
 // call sends one AWS JSON 1.0 request and decodes the answer into out (on

@@ -77,9 +77,9 @@ type stepdProc struct {
 	stopped bool
 }
 
-// startStepd starts `stepd serve -listen 127.0.0.1:0 -data-dir <new temp
-// dir>` with extra args appended (a later -listen or -data-dir wins), and
-// waits until it logs the address it listens on. The test's cleanup stops
+// startStepd starts `stepd serve -listen 127.0.0.1:0 -raft-addr
+// 127.0.0.1:0 -data-dir <new temp dir>` with extra args appended (a later
+// flag wins), and waits until it logs the address it listens on. The test's cleanup stops
 // it with SIGTERM and fails the test if it does not exit 0.
 func startStepd(t *testing.T, extra ...string) *stepdProc {
 	t.Helper()
@@ -92,7 +92,7 @@ func startStepdIn(t *testing.T, dataDir string, extra ...string) *stepdProc {
 	if stepdBin == "" {
 		t.Fatal(buildErr)
 	}
-	args := append([]string{"serve", "-listen", "127.0.0.1:0", "-data-dir", dataDir, "-shutdown-grace", "5s"}, extra...)
+	args := append([]string{"serve", "-listen", "127.0.0.1:0", "-raft-addr", "127.0.0.1:0", "-data-dir", dataDir, "-shutdown-grace", "5s"}, extra...)
 	p := &stepdProc{cmd: exec.Command(stepdBin, args...), dataDir: dataDir, exited: make(chan struct{})}
 	p.cmd.Env = append(os.Environ(), "STEPD_CONFIG=") // no stray configuration from the environment
 	pipe, err := p.cmd.StderrPipe()

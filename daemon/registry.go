@@ -1,214 +1,144 @@
 package daemon
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
-	"time"
 
-	json "github.com/goccy/go-json"
+	"github.com/VictoriaMetrics/metrics"
 
-	"github.com/stepd/stepd/compile"
+	"github.com/stepd/stepd/cluster"
 	"github.com/stepd/stepd/daemon/history"
 	"github.com/stepd/stepd/fastpath"
 )
 
-// machine is one state machine, or one published version of it, as the
-// registry holds it. A machine value is immutable once published in a
-// snapshot: updates build a new one, so executions read it without locks.
+// machine is one state machine, or one published version of it, as this
+// node runs it: the replicated definition (cluster.Machine, immutable)
+// and what the daemon derives from it when it is applied (compile). A
+// machine value is immutable once published in a snapshot, so executions
+// read it without locks.
 type machine struct {
-	Arn         string          `json:"arn"`
-	Name        string          `json:"name"`
-	Type        string          `json:"type"`
-	Definition  string          `json:"definition"`
-	RoleArn     string          `json:"roleArn"`
-	Created     time.Time       `json:"created"`
-	Updated     time.Time       `json:"updated"`
-	RevisionID  string          `json:"revisionId"`
-	Description string          `json:"description,omitempty"`
-	Logging     json.RawMessage `json:"logging,omitempty"`
-	Tracing     json.RawMessage `json:"tracing,omitempty"`
-	Version     int             `json:"version,omitempty"` // for a version: its number
-	NextVersion int             `json:"nextVersion,omitempty"`
-	Tags        []tag           `json:"tags,omitempty"`
+	*cluster.Machine
 
 	prog    *fastpath.Program
 	metrics *machineMetrics
 	logging history.Logging // Logging, parsed (history.go)
 }
 
-type tag struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
+// The control plane's other records are the cluster's, unchanged.
+type (
+	alias = cluster.Alias
+	tag   = cluster.Tag
+	route = cluster.Route
+)
+
+// compile derives the node's per-machine state from the applied
+// definition: the program (compiled by the FSM on apply) and counters.
+// It returns the error of a definition this node's compiler rejects; the
+// machine is kept, but cannot run here.
+func (m *machine) compile() error {
+	m.prog = m.Program()
+	m.metrics = newMachineMetrics(m.Name)
+	m.logging = parsedLogging(m.Logging)
+	return m.CompileError()
 }
 
-// alias is a state machine alias: a name routing executions to versions.
-type alias struct {
-	Arn         string    `json:"arn"`
-	Name        string    `json:"name"`
-	Machine     string    `json:"machine"` // name of the state machine
-	Description string    `json:"description,omitempty"`
-	Routing     []route   `json:"routing"`
-	Created     time.Time `json:"created"`
-	Updated     time.Time `json:"updated"`
-	Tags        []tag     `json:"tags,omitempty"`
-}
-
-type route struct {
-	VersionArn string `json:"stateMachineVersionArn"`
-	Weight     int    `json:"weight"`
-}
-
-// snapshot is one immutable state of the registry. Writers build a new
-// one under the registry's lock and publish it with an atomic store.
+// snapshot is one immutable view of the control plane. The registry
+// derives a new one from each State the cluster's FSM applies and
+// publishes it with an atomic store.
 type snapshot struct {
 	machines map[string]*machine // by name
 	versions map[string]*machine // by version ARN
 	aliases  map[string]*alias   // by alias ARN
 }
 
-func (s *snapshot) clone() *snapshot {
-	c := &snapshot{machines: make(map[string]*machine, len(s.machines)), versions: make(map[string]*machine, len(s.versions)), aliases: make(map[string]*alias, len(s.aliases))}
-	for k, v := range s.machines {
-		c.machines[k] = v
-	}
-	for k, v := range s.versions {
-		c.versions[k] = v
-	}
-	for k, v := range s.aliases {
-		c.aliases[k] = v
-	}
-	return c
-}
-
-// registry holds the control plane: state machines, versions, aliases and
-// tags. Reads (every execution looks up its machine) are lock-free; writes
-// are serialised and persisted to the data directory before they are
-// answered, so a restart keeps them.
+// registry is the daemon's view of the replicated control plane: state
+// machines, versions, aliases and tags. Reads (every execution looks up
+// its machine) are lock-free; writes are cluster commands (server.propose)
+// and reach the registry through sync once applied.
 type registry struct {
 	id   identity
-	file string
-
-	mu   sync.Mutex // serialises writers
+	log  *log.Logger
 	snap atomic.Pointer[snapshot]
 }
 
-// registryFile is the registry's file in the data directory.
-const registryFile = "registry.json"
+// compileErrorsTotal counts committed definitions this node's compiler
+// rejected on apply.
+var compileErrorsTotal = metrics.NewCounter(`stepd_cluster_compile_errors_total`)
 
-// persisted is the registry's file format.
-type persisted struct {
-	Machines []*machine `json:"machines"`
-	Versions []*machine `json:"versions"`
-	Aliases  []*alias   `json:"aliases"`
+func newRegistry(id identity, logger *log.Logger) *registry {
+	r := &registry{id: id, log: logger}
+	r.snap.Store(&snapshot{machines: map[string]*machine{}, versions: map[string]*machine{}, aliases: map[string]*alias{}})
+	return r
 }
 
-// openRegistry loads the registry from dataDir, compiling every
-// definition again (the program format may have changed since).
-func openRegistry(id identity, dataDir string) (*registry, error) {
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("cannot create the data directory: %w", err)
+// sync publishes the view of st. The FSM calls it for every change, in
+// order, from one goroutine; machines whose replicated record did not
+// change keep their derived state.
+func (r *registry) sync(st *cluster.State) {
+	prev := r.snap.Load()
+	r.snap.Store(&snapshot{machines: r.derive(prev.machines, st.Machines), versions: r.derive(prev.versions, st.Versions), aliases: st.Aliases})
+}
+
+func (r *registry) derive(prev map[string]*machine, from map[string]*cluster.Machine) map[string]*machine {
+	out := make(map[string]*machine, len(from))
+	for k, cm := range from {
+		if old := prev[k]; old != nil && old.Machine == cm {
+			out[k] = old
+			continue
+		}
+		m := &machine{Machine: cm}
+		if err := m.compile(); err != nil {
+			compileErrorsTotal.Inc()
+			r.log.Printf("state machine %s: kept, but this node cannot run it: its definition no longer compiles: %v", cm.Arn, err)
+		}
+		out[k] = m
 	}
-	r := &registry{id: id, file: filepath.Join(dataDir, registryFile)}
-	s := &snapshot{machines: map[string]*machine{}, versions: map[string]*machine{}, aliases: map[string]*alias{}}
-	b, err := os.ReadFile(r.file)
+	return out
+}
+
+// legacyRegistryFile is the registry's file in the data directory before
+// clustering; on the first start of a cluster node it is imported and
+// renamed to legacyRegistryFile + ".imported".
+const legacyRegistryFile = "registry.json"
+
+// migrateRegistry imports the pre-cluster registry.json of dataDir into
+// the cluster, once: only on a node that bootstrapped a fresh cluster
+// (a node that joins takes the cluster's state, and leaves the file be).
+func migrateRegistry(ctx context.Context, node *cluster.Node, bootstrapped bool, dataDir string, logger *log.Logger) error {
+	file := filepath.Join(dataDir, legacyRegistryFile)
+	b, err := os.ReadFile(file)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
+		return nil
 	case err != nil:
-		return nil, fmt.Errorf("cannot read %s: %w", r.file, err)
-	default:
-		var p persisted
-		if err := json.Unmarshal(b, &p); err != nil {
-			return nil, fmt.Errorf("cannot parse %s: %w", r.file, err)
-		}
-		for _, m := range p.Machines {
-			if err := m.compile(); err != nil {
-				return nil, fmt.Errorf("%s: state machine %s no longer compiles: %w", r.file, m.Name, err)
-			}
-			s.machines[m.Name] = m
-		}
-		for _, v := range p.Versions {
-			if err := v.compile(); err != nil {
-				return nil, fmt.Errorf("%s: version %s no longer compiles: %w", r.file, v.Arn, err)
-			}
-			s.versions[v.Arn] = v
-		}
-		for _, a := range p.Aliases {
-			s.aliases[a.Arn] = a
-		}
+		return fmt.Errorf("cannot read %s: %w", file, err)
+	case !node.Fresh() || !bootstrapped:
+		logger.Printf("%s not imported: this node did not start a new cluster", file)
+		return nil
 	}
-	r.snap.Store(s)
-	return r, nil
-}
-
-func (m *machine) compile() error {
-	prog, err := compile.Compile([]byte(m.Definition), compile.MachineType(m.Type))
+	c, err := cluster.Import(b)
 	if err != nil {
-		return err
+		return fmt.Errorf("cannot import %s: %w", file, err)
 	}
-	m.prog = prog
-	m.metrics = newMachineMetrics(m.Name)
-	m.logging = parsedLogging(m.Logging)
+	res, err := node.Propose(ctx, c)
+	if err == nil && res.Err != nil {
+		err = res.Err
+	}
+	if err != nil {
+		return fmt.Errorf("cannot import %s: %w", file, err)
+	}
+	if err := os.Rename(file, file+".imported"); err != nil {
+		return fmt.Errorf("imported %s but cannot rename it: %w", file, err)
+	}
+	st := node.State()
+	logger.Printf("imported %s: %d state machines, %d versions, %d aliases", file, len(st.Machines), len(st.Versions), len(st.Aliases))
 	return nil
-}
-
-// update runs fn on a copy of the current snapshot and, if it succeeds,
-// persists and publishes the copy.
-func (r *registry) update(fn func(s *snapshot) error) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	s := r.snap.Load().clone()
-	if err := fn(s); err != nil {
-		return err
-	}
-	if err := r.persist(s); err != nil {
-		return apiErr("InternalFailure", "cannot persist the registry: %v", err)
-	}
-	r.snap.Store(s)
-	return nil
-}
-
-func (r *registry) persist(s *snapshot) error {
-	p := persisted{}
-	for _, m := range s.machines {
-		p.Machines = append(p.Machines, m)
-	}
-	for _, v := range s.versions {
-		p.Versions = append(p.Versions, v)
-	}
-	for _, a := range s.aliases {
-		p.Aliases = append(p.Aliases, a)
-	}
-	sort.Slice(p.Machines, func(i, j int) bool { return p.Machines[i].Name < p.Machines[j].Name })
-	sort.Slice(p.Versions, func(i, j int) bool { return p.Versions[i].Arn < p.Versions[j].Arn })
-	sort.Slice(p.Aliases, func(i, j int) bool { return p.Aliases[i].Arn < p.Aliases[j].Arn })
-	b, err := json.MarshalIndent(p, "", " ")
-	if err != nil {
-		return err
-	}
-	tmp := r.file + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, r.file)
 }
 
 // resolved is what an execution runs: a machine (or version) and the ARN
@@ -228,14 +158,10 @@ func (r *registry) resolve(arn string, pick func(n int) int) (resolved, *apiErro
 		return resolved{}, err
 	}
 	if qualifier == "" {
-		m := s.machines[name]
-		if m == nil {
-			return resolved{}, apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn)
-		}
-		return resolved{m, arn}, nil
+		return runnable(s.machines[name], arn)
 	}
 	if v := s.versions[arn]; v != nil {
-		return resolved{v, arn}, nil
+		return runnable(v, arn)
 	}
 	if a := s.aliases[arn]; a != nil {
 		total := 0
@@ -249,13 +175,25 @@ func (r *registry) resolve(arn string, pick func(n int) int) (resolved, *apiErro
 		for _, rt := range a.Routing {
 			if n < rt.Weight {
 				if v := s.versions[rt.VersionArn]; v != nil {
-					return resolved{v, arn}, nil
+					return runnable(v, arn)
 				}
 			}
 			n -= rt.Weight
 		}
 	}
 	return resolved{}, apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn)
+}
+
+// runnable is m started through arn, or the error that says why it
+// cannot run here.
+func runnable(m *machine, arn string) (resolved, *apiError) {
+	switch {
+	case m == nil:
+		return resolved{}, apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn)
+	case m.prog == nil:
+		return resolved{}, apiErr("InvalidDefinition", "Invalid State Machine Definition: this node's compiler rejects the definition of '%s': %v", arn, m.CompileError())
+	}
+	return resolved{m, arn}, nil
 }
 
 // parseMachineArn splits a state machine, version or alias ARN into the
@@ -299,6 +237,3 @@ func validName(name string) bool {
 
 // newRevisionID returns a fresh revision id.
 func newRevisionID() string { return string(newID(nil)) }
-
-// versionArn is the ARN of version n of a machine.
-func versionArn(machineArn string, n int) string { return machineArn + ":" + strconv.Itoa(n) }

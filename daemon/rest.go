@@ -7,6 +7,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/stepd/stepd/cluster"
 	"github.com/stepd/stepd/fastpath"
 )
 
@@ -144,48 +145,42 @@ func (s *server) restPut(ctx *fasthttp.RequestCtx, name string) {
 	if roleArn == "" {
 		roleArn = "arn:aws:iam::" + s.id.account + ":role/stepd"
 	}
-	created := false
-	err := s.reg.update(func(snap *snapshot) error {
-		now := time.Now()
-		old := snap.machines[name]
-		if old != nil && old.Type != typ {
-			return apiErr("StateMachineAlreadyExists", "State Machine Already Exists with type %s: '%s'", old.Type, old.Arn)
-		}
-		prog, aerr := s.checkDefinition(name, def, typ)
-		if aerr != nil {
-			return aerr
-		}
-		m := &machine{Arn: s.id.stateMachineArn(name), Name: name, Type: typ, RoleArn: roleArn, Created: now, NextVersion: 1, metrics: newMachineMetrics(name)}
-		if old != nil {
-			c := *old
-			m = &c
-		}
-		m.Definition, m.prog, m.Updated, m.RevisionID = def, prog, now, newRevisionID()
-		snap.machines[name] = m
-		created = old == nil
-		return nil
-	})
-	if err != nil {
-		writeRESTError(ctx, asAPIError(err))
+	if old := s.reg.snap.Load().machines[name]; old != nil && old.Type != typ {
+		writeRESTError(ctx, apiErr("StateMachineAlreadyExists", "State Machine Already Exists with type %s: '%s'", old.Type, old.Arn))
+		return
+	}
+	if _, aerr := s.checkDefinition(name, def, typ); aerr != nil {
+		writeRESTError(ctx, aerr)
+		return
+	}
+	now := time.Now()
+	res, aerr := s.propose(&cluster.PutMachine{Machine: &cluster.Machine{Arn: s.id.stateMachineArn(name), Name: name, Type: typ, RoleArn: roleArn,
+		Definition: def, Created: now, Updated: now, RevisionID: newRevisionID()}})
+	if aerr != nil {
+		writeRESTError(ctx, aerr)
 		return
 	}
 	status := fasthttp.StatusOK
-	if created {
+	if res.Created {
 		status = fasthttp.StatusCreated
 	}
-	m := s.reg.snap.Load().machines[name]
-	body, _ := encode(nil, describe(m))
-	writeRESTJSON(ctx, status, body)
+	s.restDescribeStatus(ctx, name, status)
 }
 
 func (s *server) restDescribe(ctx *fasthttp.RequestCtx, name string) {
+	s.restDescribeStatus(ctx, name, fasthttp.StatusOK)
+}
+
+// restDescribeStatus answers status with the description of the machine
+// called name, or 404 when there is none.
+func (s *server) restDescribeStatus(ctx *fasthttp.RequestCtx, name string, status int) {
 	m := s.reg.snap.Load().machines[name]
 	if m == nil {
 		writeRESTError(ctx, apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", s.id.stateMachineArn(name)))
 		return
 	}
 	body, _ := encode(nil, describe(m))
-	writeRESTJSON(ctx, fasthttp.StatusOK, body)
+	writeRESTJSON(ctx, status, body)
 }
 
 func (s *server) restDelete(ctx *fasthttp.RequestCtx, name string) {

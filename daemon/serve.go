@@ -9,6 +9,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -38,19 +39,25 @@ func serveCommand(args []string, stderr io.Writer) int {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	t := time.Now()
-	srv, err := newServer(ctx, cfg, logger)
-	if err != nil {
-		logger.Printf("cannot start: %v", err)
-		return exitFailed
-	}
-	step(fmt.Sprintf("opened %s: %d state machines", cfg.DataDir, len(srv.reg.snap.Load().machines)), t)
-	t = time.Now()
+	// Listen first, so the node table records the API address a port 0
+	// resolved to; requests wait in the backlog until serving starts.
 	ln, err := listen(cfg.Listen)
 	if err != nil {
 		logger.Printf("cannot listen: %v", err)
 		return exitFailed
 	}
+	if !strings.HasPrefix(cfg.Listen, "unix:") {
+		cfg.Listen = ln.Addr().String()
+	}
+	t := time.Now()
+	srv, err := newServer(ctx, cfg, logger)
+	if err != nil {
+		ln.Close()
+		logger.Printf("cannot start: %v", err)
+		return exitFailed
+	}
+	st := srv.node.Status()
+	step(fmt.Sprintf("opened %s: %d state machines; Raft node %s on %s, %s", cfg.DataDir, len(srv.reg.snap.Load().machines), st.ID, st.RaftAddr, st.State), t)
 	step("listening on "+ln.Addr().String(), t)
 
 	errc := make(chan error, 1)

@@ -16,6 +16,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/valyala/fasthttp"
 
+	"github.com/stepd/stepd/cluster"
 	"github.com/stepd/stepd/daemon/console"
 	"github.com/stepd/stepd/daemon/history"
 )
@@ -26,6 +27,7 @@ type server struct {
 	cfg   Config
 	id    identity
 	reg   *registry
+	node  *cluster.Node
 	runs  *runner
 	mocks *mockStore // nil without -mock-config
 	hist  *history.Log
@@ -39,14 +41,13 @@ type server struct {
 	panic throttledLog
 }
 
-// newServer opens the registry in the data directory and prepares the
-// HTTP server; Serve starts answering.
+// newServer opens the node's cluster member in the data directory (which
+// fills the registry) and prepares the HTTP server; Serve starts
+// answering.
 func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, error) {
 	id := identity{region: cfg.Region, account: cfg.Account}
-	reg, err := openRegistry(id, cfg.DataDir)
-	if err != nil {
-		return nil, err
-	}
+	reg := newRegistry(id, logger)
+	var err error
 	s := &server{cfg: cfg, id: id, reg: reg, log: logger, ctx: ctx}
 	s.runs = &runner{reg: reg, id: id, maxRuns: int64(cfg.MaxInFlight), bgCtx: ctx, recent: newRecentExecutions(cfg.RecentRuns)}
 	integ := cfg.Integrations
@@ -58,6 +59,9 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 		}
 	}
 	if err := openHistory(cfg, s); err != nil {
+		return nil, err
+	}
+	if s.node, err = openCluster(ctx, cfg, reg, logger); err != nil {
 		return nil, err
 	}
 	s.http = &fasthttp.Server{
@@ -100,8 +104,10 @@ func (s *server) serve(ln net.Listener) error {
 }
 
 // shutdown stops accepting requests, lets in-flight requests and
-// background executions finish until the grace period ends, then returns.
+// background executions finish until the grace period ends, then closes
+// the cluster node.
 func (s *server) shutdown(grace time.Duration) error {
+	defer s.node.Close()
 	s.ready.Store(false)
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
@@ -124,6 +130,7 @@ var (
 	pathMetrics = []byte("/metrics")
 	pathHealth  = []byte("/healthz")
 	pathReady   = []byte("/readyz")
+	pathCluster = []byte("/cluster")
 	prefixREST  = []byte("/v1/")
 )
 
@@ -158,7 +165,14 @@ func (s *server) handle(ctx *fasthttp.RequestCtx) {
 			ctx.SetBodyString("shutting down\n")
 			return
 		}
+		if !s.node.Ready() {
+			ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
+			ctx.SetBodyString("no Raft leader yet, or still catching up\n")
+			return
+		}
 		ctx.SetBodyString("ready\n")
+	case bytes.Equal(path, pathCluster) && ctx.IsGet():
+		s.handleCluster(ctx)
 	default:
 		ctx.SetStatusCode(fasthttp.StatusNotFound)
 		ctx.SetBodyString("not found\n")

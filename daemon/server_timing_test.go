@@ -17,7 +17,7 @@ import (
 // encoding) but without the network.
 func benchStartSync(b *testing.B, cfg Config, name, def, input string) {
 	cfg.DataDir = b.TempDir()
-	srv, err := newServer(context.Background(), cfg, log.New(io.Discard, "", 0))
+	srv, err := newServer(context.Background(), inProcessCluster(cfg), log.New(io.Discard, "", 0))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,0 +1,273 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+	json "github.com/goccy/go-json"
+	"github.com/valyala/fasthttp"
+
+	"github.com/stepd/stepd/cluster"
+)
+
+// registerCluster declares the flags of Raft's tuning and TLS.
+func (c *Config) registerCluster(fs *flag.FlagSet) {
+	fs.DurationVar(&c.RaftHeartbeatTimeout, "raft-heartbeat-timeout", c.RaftHeartbeatTimeout, "how long a follower waits without hearing from the leader before calling an election; a failover takes about this plus -raft-election-timeout, so lower means faster failover but more spurious elections on a slow network")
+	fs.DurationVar(&c.RaftElectionTimeout, "raft-election-timeout", c.RaftElectionTimeout, "how long a candidate waits for votes; at least -raft-heartbeat-timeout")
+	fs.DurationVar(&c.RaftLeaseTimeout, "raft-leader-lease-timeout", c.RaftLeaseTimeout, "how long a leader stays leader without hearing from a quorum; at most -raft-heartbeat-timeout")
+	fs.Uint64Var(&c.RaftSnapshotEntries, "raft-snapshot-threshold", c.RaftSnapshotEntries, "Raft log entries after which a snapshot is taken and older entries dropped; lower keeps the log small, higher writes snapshots less often")
+	fs.DurationVar(&c.RaftSnapshotInterval, "raft-snapshot-interval", c.RaftSnapshotInterval, "how often to check -raft-snapshot-threshold")
+	fs.Uint64Var(&c.RaftTrailingLogs, "raft-trailing-logs", c.RaftTrailingLogs, "log entries kept after a snapshot, so a follower a little behind catches up from the log instead of a whole snapshot")
+	fs.IntVar(&c.RaftSegmentBytes, "raft-log-segment-bytes", c.RaftSegmentBytes, "size of the Raft log's segment files; a segment is deleted once a snapshot covers all of it, so smaller segments free disk sooner, larger ones let a lagging node catch up from the log rather than a snapshot")
+	fs.DurationVar(&c.RaftCommitTimeout, "raft-commit-timeout", c.RaftCommitTimeout, "how long an idle leader waits before sending followers the commit index: a change runs on every node within about this much of being committed; lower costs one small message per follower this often")
+	fs.StringVar(&c.RaftTLSCert, "raft-tls-cert", c.RaftTLSCert, "PEM certificate of this node for mutual TLS on the Raft port (Raft and forwarded writes); with -raft-tls-key and -raft-tls-ca, every node must present a certificate the CA signed")
+	fs.StringVar(&c.RaftTLSKey, "raft-tls-key", c.RaftTLSKey, "PEM private key of -raft-tls-cert")
+	fs.StringVar(&c.RaftTLSCA, "raft-tls-ca", c.RaftTLSCA, "PEM CA certificate that signs every node's -raft-tls-cert")
+}
+
+// clusterConfig is the cluster node's configuration from c; the caller
+// sets Logger and OnChange.
+func (c *Config) clusterConfig() cluster.Config {
+	cc := cluster.DefaultConfig()
+	cc.NodeID, cc.RaftAddr, cc.APIAddr, cc.DataDir = c.NodeID, c.RaftAddr, c.Listen, c.DataDir
+	cc.Bootstrap = c.Join == ""
+	cc.TLS = cluster.TLSFiles{Cert: c.RaftTLSCert, Key: c.RaftTLSKey, CA: c.RaftTLSCA}
+	cc.HeartbeatTimeout, cc.ElectionTimeout, cc.LeaderLeaseTimeout = c.RaftHeartbeatTimeout, c.RaftElectionTimeout, c.RaftLeaseTimeout
+	cc.SnapshotThreshold, cc.SnapshotInterval, cc.TrailingLogs = c.RaftSnapshotEntries, c.RaftSnapshotInterval, c.RaftTrailingLogs
+	cc.LogSegmentBytes, cc.CommitTimeout = c.RaftSegmentBytes, c.RaftCommitTimeout
+	return cc
+}
+
+// startupWait bounds how long a node waits at start for a leader (and to
+// catch up) before it serves anyway with the definitions it holds:
+// /readyz tells the difference.
+const startupWait = 10 * time.Second
+
+// openCluster opens this node's cluster member feeding reg, joins the
+// cluster at cfg.Join on a first start, waits (a bounded time) for a
+// leader, and imports a pre-cluster registry.json.
+func openCluster(ctx context.Context, cfg Config, reg *registry, logger *log.Logger) (*cluster.Node, error) {
+	cc := cfg.clusterConfig()
+	cc.Logger, cc.OnChange = logger, reg.sync
+	node, err := cluster.Open(cc)
+	if err != nil {
+		return nil, fmt.Errorf("cannot start the cluster node: %w", err)
+	}
+	clusterNode.Store(node)
+	ctx, cancel := context.WithTimeout(ctx, startupWait)
+	defer cancel()
+	if cfg.Join != "" && node.Fresh() {
+		if err := joinVia(ctx, node, cfg.Join); err != nil {
+			node.Close()
+			return nil, err
+		}
+		logger.Printf("joined the cluster of %s", cfg.Join)
+	}
+	if err := node.WaitLeader(ctx); err != nil {
+		logger.Printf("serving without a leader for now: %v", err)
+		return node, nil
+	}
+	if err := migrateRegistry(ctx, node, cfg.Join == "", cfg.DataDir, logger); err != nil {
+		node.Close()
+		return nil, err
+	}
+	return node, nil
+}
+
+// apiURL is the base URL of a node's API given as host:port or as a URL.
+func apiURL(addr string) string {
+	if strings.Contains(addr, "://") {
+		return strings.TrimSuffix(addr, "/")
+	}
+	return "http://" + addr
+}
+
+// clusterView is what GET /cluster answers: this node's Raft state and
+// the members.
+type clusterView struct {
+	Node    cluster.Status   `json:"node"`
+	Members []cluster.Member `json:"members"`
+}
+
+// fetchClusterView asks the node whose API is at apiAddr for its view.
+func fetchClusterView(ctx context.Context, apiAddr string) (clusterView, error) {
+	var v clusterView
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, apiURL(apiAddr)+"/cluster", nil)
+	if err != nil {
+		return v, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return v, fmt.Errorf("cannot reach %s: %w", apiAddr, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("status %d: %s", resp.StatusCode, b)
+	}
+	if err == nil {
+		err = json.Unmarshal(b, &v)
+	}
+	if err != nil {
+		return v, fmt.Errorf("cannot read the cluster of %s: %w", apiAddr, err)
+	}
+	return v, nil
+}
+
+// joinVia adds node to the cluster of the node whose API is at apiAddr,
+// trying again until ctx ends while that node is not up yet (nodes of a
+// new cluster are often started together).
+func joinVia(ctx context.Context, node *cluster.Node, apiAddr string) error {
+	wait := 50 * time.Millisecond
+	for {
+		v, err := fetchClusterView(ctx, apiAddr)
+		if err == nil {
+			if err := node.Join(ctx, v.Node.RaftAddr); err != nil {
+				return fmt.Errorf("-join %s: %w", apiAddr, err)
+			}
+			return nil
+		}
+		select {
+		case <-time.After(wait):
+			wait = min(2*wait, time.Second)
+		case <-ctx.Done():
+			return fmt.Errorf("-join: %w", err)
+		}
+	}
+}
+
+// propose commits a change to the control plane (forwarded to the leader
+// when this node is not the leader) and returns once this node has
+// applied it. A conflict decided on apply answers its AWS error; a change
+// that could not be committed answers ServiceUnavailable.
+func (s *server) propose(c cluster.Command) (cluster.Result, *apiError) {
+	ctx, cancel := context.WithTimeout(s.ctx, cluster.DefaultConfig().ApplyTimeout)
+	defer cancel()
+	start := time.Now()
+	res, err := s.node.Propose(ctx, c)
+	raftApplyDuration.UpdateDuration(start)
+	switch {
+	case err != nil:
+		return res, apiErr("ServiceUnavailable", "The change could not be committed to the cluster: %v", err)
+	case res.Err != nil:
+		return res, apiErr(res.Err.Code, "%s", res.Err.Message)
+	}
+	return res, nil
+}
+
+// handleCluster answers GET /cluster: this node's Raft state and the
+// members, as JSON.
+func (s *server) handleCluster(ctx *fasthttp.RequestCtx) {
+	v := clusterView{Node: s.node.Status()}
+	var err error
+	if v.Members, err = s.node.Members(); err != nil {
+		ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
+		ctx.SetBodyString(err.Error() + "\n")
+		return
+	}
+	b, _ := json.Marshal(v)
+	ctx.SetContentType("application/json")
+	ctx.SetBody(b)
+}
+
+// clusterNode is the node /metrics reports on: the last one opened.
+var clusterNode atomic.Pointer[cluster.Node]
+
+// raftStates numbers Raft's states for the stepd_raft_state gauge.
+var raftStates = map[string]float64{"Follower": 0, "Candidate": 1, "Leader": 2, "Shutdown": 3}
+
+func raftGauge(name string, f func(st cluster.Status) float64) *metrics.Gauge {
+	return metrics.NewGauge(name, func() float64 {
+		n := clusterNode.Load()
+		if n == nil {
+			return 0
+		}
+		return f(n.Status())
+	})
+}
+
+// Raft's state in /metrics.
+var (
+	_ = raftGauge(`stepd_raft_state`, func(st cluster.Status) float64 { return raftStates[st.State] }) // 0 follower, 1 candidate, 2 leader, 3 shutdown
+	_ = raftGauge(`stepd_raft_term`, func(st cluster.Status) float64 { return float64(st.Term) })
+	_ = raftGauge(`stepd_raft_commit_index`, func(st cluster.Status) float64 { return float64(st.CommitIndex) })
+	_ = raftGauge(`stepd_raft_applied_index`, func(st cluster.Status) float64 { return float64(st.AppliedIndex) })
+	_ = raftGauge(`stepd_raft_last_contact_seconds`, func(st cluster.Status) float64 { return lastContactSeconds(st.LastContact) })
+	_ = raftGauge(`stepd_raft_ready`, func(st cluster.Status) float64 { return boolGauge(st.Ready) })
+	_ = raftGauge(`stepd_raft_rejected_connections_total`, func(st cluster.Status) float64 { return float64(st.Rejected) })
+
+	raftApplyDuration = metrics.NewHistogram(`stepd_raft_apply_duration_seconds`)
+)
+
+// lastContactSeconds is the time since the leader was last heard: 0 on
+// the leader, -1 before any contact.
+func lastContactSeconds(d time.Duration) float64 {
+	if d < 0 {
+		return -1
+	}
+	return d.Seconds()
+}
+
+func boolGauge(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// removeCommand is `stepd remove`: it takes a node out of its cluster
+// through any member (the node leaving stops being a voter at once; stop
+// its process afterwards).
+func removeCommand(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("stepd remove", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: stepd remove -node-id ID [-api HOST:PORT] [-raft-tls-cert F -raft-tls-key F -raft-tls-ca F]\n\nRemoves the node ID from the cluster that the node at -api belongs to.\nFlags also read STEPD_<FLAG> variables.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	id := fs.String("node-id", "", "node to remove")
+	api := fs.String("api", "127.0.0.1:8083", "API address of any node of the cluster (host:port or URL)")
+	var files cluster.TLSFiles
+	fs.StringVar(&files.Cert, "raft-tls-cert", "", "certificate to present to the Raft port, when the cluster uses mutual TLS")
+	fs.StringVar(&files.Key, "raft-tls-key", "", "key of -raft-tls-cert")
+	fs.StringVar(&files.CA, "raft-tls-ca", "", "CA of the cluster's certificates")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if err := envDefaults(fs, os.Getenv); err != nil || *id == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := func() error {
+		v, err := fetchClusterView(ctx, *api)
+		if err != nil {
+			return err
+		}
+		c, err := cluster.NewClient(files)
+		if err != nil {
+			return err
+		}
+		return c.Remove(ctx, v.Node.RaftAddr, *id)
+	}()
+	if err != nil {
+		fmt.Fprintf(stderr, "stepd remove: %v\n", err)
+		return exitFailed
+	}
+	fmt.Fprintf(stderr, "stepd remove: node %s removed\n", *id)
+	return exitOK
+}
