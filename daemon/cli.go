@@ -27,6 +27,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runCommand(args, stdin, stdout, stderr)
 	case "validate":
 		return validateCommand(args, stdout, stderr)
+	case "history":
+		return historyCommand(args, stdout, stderr)
 	case "serve":
 		return serveCommand(args, stderr)
 	case "help", "-h", "-help", "--help":
@@ -41,6 +43,7 @@ const usage = `Usage:
   stepd [serve] [flags]          run a node (the default)
   stepd run DEFINITION.json [-input JSON | -input @FILE] [-json] [-type EXPRESS|STANDARD]
   stepd validate [-type EXPRESS|STANDARD] [-dump] FILE...
+  stepd history [-data-dir DIR] [-follow] [-execution ARN]
   stepd help
 
 Run 'stepd serve -h', 'stepd run -h' or 'stepd validate -h' for the flags of each.
