@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -217,9 +218,13 @@ func fill(t testing.TB, l *Log, n, size int, prefix string) []string {
 		t.Fatal(err)
 	}
 	arns := make([]string, n)
+	rnd := rand.New(rand.NewPCG(uint64(n), uint64(size)))
+	pad := make([]byte, size/2)
 	for i := range arns {
-		// random-ish data so that zstd cannot make it vanish
-		input := fmt.Sprintf(`{"i":%d,"pad":"%x"}`, i, bytes.Repeat([]byte{byte(i), byte(i * 7), byte(i * 13)}, size/6))
+		for j := range pad {
+			pad[j] = byte(rnd.Uint32()) // random, so that zstd cannot make it vanish
+		}
+		input := fmt.Sprintf(`{"i":%d,"pad":"%x"}`, i, pad)
 		arns[i] = runLogged(t, l, p, "fill", fmt.Sprintf("%s-%d", prefix, i), input, Logging{LevelAll, true})
 	}
 	return arns

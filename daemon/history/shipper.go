@@ -74,10 +74,11 @@ func (c *ShipperConfig) Validate() error {
 	return nil
 }
 
-// sink is where a shipper delivers: deliver returns nil once the sink
-// has acknowledged every line of batch.
+// sink is where a shipper delivers: deliver returns how many bytes of
+// batch (whole lines) the sink acknowledged, and nil once it acknowledged
+// all of them.
 type sink interface {
-	deliver(batch []byte) error
+	deliver(batch []byte) (int, error)
 	close() error
 }
 
@@ -86,18 +87,23 @@ type sink interface {
 // past a block only after the sink acknowledged all of the block's lines,
 // so after a failure or a restart it delivers again from there.
 type shipper struct {
-	cfg    ShipperConfig
-	l      *Log
-	sink   sink
-	cur    *Cursor
-	ckpt   string
-	buf    []byte
-	stop   chan struct{}
-	done   chan struct{}
-	lag    *metrics.Gauge
-	events *metrics.Counter
-	fails  *metrics.Counter
-	skips  *metrics.Counter
+	cfg  ShipperConfig
+	l    *Log
+	sink sink
+	cur  *Cursor
+	ckpt string
+	buf  []byte
+	// acked is how much of the block at (ackedSeg, ackedOff) the sink
+	// already acknowledged: a retry sends only the rest.
+	acked    int
+	ackedSeg uint64
+	ackedOff int64
+	stop     chan struct{}
+	done     chan struct{}
+	lag      *metrics.Gauge
+	events   *metrics.Counter
+	fails    *metrics.Counter
+	skips    *metrics.Counter
 }
 
 // shipperIdle is how often an idle shipper looks for new blocks, and the
@@ -144,11 +150,15 @@ func (sh *shipper) run() {
 	defer close(sh.done)
 	backoff := shipperIdle
 	for {
+		acked := sh.acked
 		moved, err := sh.step()
 		wait := time.Duration(0)
 		switch {
 		case err != nil:
 			sh.fails.Inc()
+			if sh.acked > acked { // the sink took part of it: it is up again
+				backoff = shipperIdle
+			}
 			sh.l.logger.Printf("history shipper %s: %v (retrying in %v)", sh.cfg.Name, err, backoff)
 			wait = backoff
 			backoff = min(backoff*2, shipperMaxBackoff)
@@ -180,17 +190,27 @@ func (sh *shipper) run() {
 // checkpoint after it.
 func (sh *shipper) step() (bool, error) {
 	skipped := sh.cur.Skipped
+	seg, off := sh.cur.Segment, sh.cur.Offset
+	if seg != sh.ackedSeg || off != sh.ackedOff {
+		sh.acked, sh.ackedSeg, sh.ackedOff = 0, seg, off
+	}
 	var n int
 	moved, err := sh.cur.Next(func(raw []byte) error {
 		var err error
 		if sh.buf, n, err = AppendLines(sh.buf[:0], raw); err != nil {
 			return err
 		}
-		return sh.sink.deliver(sh.buf)
+		if sh.acked > len(sh.buf) || (sh.cur.Segment != seg) {
+			sh.acked = 0
+		}
+		acked, err := sh.sink.deliver(sh.buf[sh.acked:])
+		sh.acked += acked
+		return err
 	})
 	if err != nil || !moved {
 		return false, err
 	}
+	sh.acked = 0
 	sh.events.Add(n)
 	sh.skips.Add(sh.cur.Skipped - skipped)
 	return true, sh.cur.save(sh.ckpt)
@@ -223,14 +243,16 @@ func newFileSink(path string) (*fileSink, error) {
 	return &fileSink{f: f, sync: true}, nil
 }
 
-func (s *fileSink) deliver(batch []byte) error {
+func (s *fileSink) deliver(batch []byte) (int, error) {
 	if _, err := s.f.Write(batch); err != nil {
-		return err
+		return 0, err
 	}
 	if s.sync {
-		return s.f.Sync()
+		if err := s.f.Sync(); err != nil {
+			return 0, err
+		}
 	}
-	return nil
+	return len(batch), nil
 }
 
 func (s *fileSink) close() error {
@@ -249,7 +271,8 @@ type httpSink struct {
 	client *http.Client
 }
 
-func (s *httpSink) deliver(lines []byte) error {
+func (s *httpSink) deliver(lines []byte) (int, error) {
+	acked := 0
 	for len(lines) > 0 {
 		n := len(lines)
 		if n > s.batch {
@@ -261,11 +284,12 @@ func (s *httpSink) deliver(lines []byte) error {
 			}
 		}
 		if err := s.post(lines[:n]); err != nil {
-			return err
+			return acked, err
 		}
+		acked += n
 		lines = lines[n:]
 	}
-	return nil
+	return acked, nil
 }
 
 func (s *httpSink) post(body []byte) error {
