@@ -100,18 +100,16 @@ const headerIncludeData = 1
 // concurrent branches may arrive from several goroutines (fastpath says
 // which), everything else is called from the execution's goroutine.
 type Recorder struct {
-	mu       sync.Mutex // held only for events of concurrent branches
-	buf      []byte
-	n        int // the last event id
-	count    int
-	start    int64 // ms
-	now      func() int64
-	lastPay  []byte
-	logging  Logging
-	scratch  [128]byte
-	hdr      []byte
-	hasPay   bool
-	disabled bool
+	mu      sync.Mutex // held only for events of concurrent branches
+	buf     []byte
+	n       int // the last event id
+	count   int
+	start   int64 // ms
+	now     func() int64
+	lastPay []byte
+	logging Logging
+	hdr     []byte
+	hasPay  bool
 }
 
 var recorderPool = sync.Pool{New: func() any { return &Recorder{} }}
