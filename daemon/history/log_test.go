@@ -233,7 +233,7 @@ func TestOverload(t *testing.T) {
 			n := 0
 			for i := 0; i < 3000; i++ {
 				rec := AcquireRecorder(Logging{LevelAll, true}, testStart)
-				rec.Event(&ev)
+				rec.Event(ev)
 				if rec.Finish(l, &Summary{ExecutionArn: "x", Status: "SUCCEEDED"}) {
 					n++
 				}

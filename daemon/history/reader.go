@@ -54,7 +54,11 @@ func (l *Log) lookup(arn string) (*segment, entry, bool) {
 	if !ok {
 		return nil, entry{}, false
 	}
-	return r.seg, r.seg.entries[r.i], true
+	s, i := l.segmentOf(r)
+	if s == nil || i >= len(s.entries) {
+		return nil, entry{}, false
+	}
+	return s, s.entries[i], true
 }
 
 // Execution returns the record of the execution arn. Records still in the
@@ -101,7 +105,7 @@ func (l *Log) List(machineArn, status string, fn func(*Summary) bool) error {
 		for j := lens[i] - 1; j >= 0; j-- {
 			l.segMu.RLock()
 			e := s.entries[j]
-			latest := l.byArn[e.arnHash] == ref{s, j} // not a copy written again after a crash
+			latest := l.byArn[e.arnHash] == refOf(s, j) // not a copy written again after a crash
 			l.segMu.RUnlock()
 			if !latest || e.machineHash != mh || (filter && e.status != code) {
 				continue

@@ -221,23 +221,28 @@ func summaryKeys(rec []byte) (e entry, err error) {
 	return e, d.err
 }
 
-// hashBytes is 64-bit FNV-1a: stable across processes, as index files
-// need.
+// hashBytes hashes an ARN for the index: 8 bytes at a time with a
+// multiply-xorshift mix, stable across processes (index files keep the
+// hashes) and fast enough for the writer to hash two ARNs per record.
 func hashBytes(b []byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= 1099511628211
+	h := uint64(len(b)) * 0x9e3779b97f4a7c15
+	for ; len(b) >= 8; b = b[8:] {
+		h = mix64(h ^ binary.LittleEndian.Uint64(b))
 	}
-	return h
+	var tail [8]byte
+	copy(tail[:], b)
+	return mix64(h ^ binary.LittleEndian.Uint64(tail[:]))
 }
 
-func hashString(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
+func hashString(s string) uint64 { return hashBytes([]byte(s)) }
+
+// mix64 is MurmurHash3's 64-bit finalizer.
+func mix64(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
 	return h
 }
 
