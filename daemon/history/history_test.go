@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -228,4 +229,43 @@ func fill(t testing.TB, l *Log, n, size int, prefix string) []string {
 		arns[i] = runLogged(t, l, p, "fill", fmt.Sprintf("%s-%d", prefix, i), input, Logging{LevelAll, true})
 	}
 	return arns
+}
+
+// TestConcurrentBranches: iterations that call tasks run on their own
+// goroutines and emit events at the same time; every event is recorded
+// once, with an id no other event has.
+func TestConcurrentBranches(t *testing.T) {
+	l := openLog(t, testConfig(t))
+	p := compileMachine(t, "fanout")
+	items := make([]string, 50)
+	for i := range items {
+		items[i] = fmt.Sprint(i)
+	}
+	arn := runLogged(t, l, p, "fanout", "many", `{"items":[`+strings.Join(items, ",")+`]}`, Logging{LevelAll, true})
+	rec, err := l.Execution(arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ExecutionStarted, MapStateEntered, MapStateStarted; per item the
+	// iteration's start and end, TaskStateEntered, TaskScheduled,
+	// TaskStarted, TaskSucceeded and TaskStateExited; MapStateSucceeded,
+	// MapStateExited, ExecutionSucceeded.
+	if want := 3 + 7*len(items) + 3; len(rec.Events) != want {
+		t.Fatalf("%d events, want %d", len(rec.Events), want)
+	}
+	seen := map[int]bool{}
+	counts := map[fastpath.EventType]int{}
+	for _, e := range rec.Events {
+		if seen[e.ID] || e.ID <= 0 {
+			t.Fatalf("event id %d twice or not positive", e.ID)
+		}
+		seen[e.ID] = true
+		counts[e.Type]++
+	}
+	if counts[fastpath.EventMapIterationSucceeded] != len(items) || counts[fastpath.EventTaskSucceeded] != len(items) {
+		t.Fatalf("event counts: %v", counts)
+	}
+	if last := rec.Events[len(rec.Events)-1]; last.Type != fastpath.EventExecutionSucceeded {
+		t.Fatalf("last event %s", last.Type)
+	}
 }
