@@ -42,7 +42,7 @@ func runWithHistory(tb testing.TB, l *history.Log, lg history.Logging, ex *fastp
 	sink = res.Output
 	if rec != nil {
 		sum := history.Summary{ExecutionArn: opts.ExecutionArn, StateMachineArn: opts.StateMachineArn, Name: opts.ExecutionName,
-			Status: "SUCCEEDED", Start: benchStart, Stop: benchStart}
+			Status: fastpath.Succeeded, Start: benchStart, Stop: benchStart}
 		if !rec.Finish(l, &sum) {
 			tb.Fatal("record shed")
 		}

@@ -14,6 +14,15 @@ import (
 	"github.com/stepd/stepd/daemon/history"
 )
 
+const historyUsage = `Usage: stepd history [-data-dir DIR] [-follow] [-execution ARN]
+
+Prints execution history events as JSON lines, in the shape AWS writes them to
+CloudWatch Logs for Express workflows. It reads the segment files, so it works
+while a node runs; records staged but not yet written appear within moments
+(after a crash, when the node starts again).
+
+Flags (each also read from STEPD_<NAME>):`
+
 // historyCommand is `stepd history`: it prints the history records of a
 // data directory as CloudWatch Logs JSON lines, optionally only those of
 // one execution, and with -follow keeps printing new ones until
@@ -21,18 +30,15 @@ import (
 func historyCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("stepd history", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: stepd history [-data-dir DIR] [-follow] [-execution ARN]\n\nPrints execution history events as JSON lines, in the shape AWS writes them to\nCloudWatch Logs for Express workflows. It reads the segment files, so it works\nwhile a node runs; records staged but not yet written appear within moments\n(after a crash, when the node starts again).\n\nFlags (each also read from STEPD_<NAME>):")
-		fs.PrintDefaults()
-	}
+	fs.Usage = func() { fmt.Fprintln(stderr, historyUsage); fs.PrintDefaults() }
 	dataDir := fs.String("data-dir", DefaultConfig().DataDir, "the node's data directory")
 	follow := fs.Bool("follow", false, "keep printing new events as they are written, until interrupted")
 	execution := fs.String("execution", "", "print only the events of the execution with this ARN")
 	rest, err := parseInterspersed(fs, args)
-	if err == flag.ErrHelp {
+	switch {
+	case err == flag.ErrHelp:
 		return exitOK
-	}
-	if err == nil {
+	case err == nil:
 		err = envDefaults(fs, os.Getenv)
 	}
 	if err == nil && len(rest) > 0 {

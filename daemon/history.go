@@ -94,7 +94,7 @@ func endHistory(l *history.Log, rec *history.Recorder, opts *fastpath.Options, s
 		return
 	}
 	sum := history.Summary{ExecutionArn: opts.ExecutionArn, StateMachineArn: opts.StateMachineArn, Name: opts.ExecutionName,
-		RoleArn: opts.RoleArn, Status: res.Status.String(), Start: start, Stop: stop,
+		RoleArn: opts.RoleArn, Status: res.Status, Start: start, Stop: stop,
 		Error: res.Error, Cause: res.Cause, HasError: res.HasError, HasCause: res.HasCause}
 	rec.Finish(l, &sum)
 	opts.Events = nil
@@ -204,7 +204,7 @@ func (s *server) executionFromHistory(arn string) (execution, *apiError) {
 // executionOf is the execution a history summary describes.
 func executionOf(sum *history.Summary) execution {
 	e := execution{Arn: sum.ExecutionArn, MachineArn: sum.StateMachineArn, Name: sum.Name,
-		Start: sum.Start, Stop: sum.Stop, Status: sum.Status}
+		Start: sum.Start, Stop: sum.Stop, Status: sum.Status.String()}
 	if sum.HasError {
 		e.Error = &sum.Error
 	}

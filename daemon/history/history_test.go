@@ -85,7 +85,7 @@ func runLogged(t testing.TB, l *Log, p *fastpath.Program, machine, name, input s
 		t.Fatal(err)
 	}
 	sum := Summary{ExecutionArn: arn, StateMachineArn: opts.StateMachineArn, Name: name, RoleArn: opts.RoleArn,
-		Status: res.Status.String(), Start: testStart, Stop: testStart.Add(10 * time.Millisecond),
+		Status: res.Status, Start: testStart, Stop: testStart.Add(10 * time.Millisecond),
 		Error: res.Error, Cause: res.Cause, HasError: res.HasError, HasCause: res.HasCause}
 	if !rec.Finish(l, &sum) {
 		t.Fatal("the record was shed")

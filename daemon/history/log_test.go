@@ -234,7 +234,7 @@ func TestOverload(t *testing.T) {
 			for i := 0; i < 3000; i++ {
 				rec := AcquireRecorder(Logging{LevelAll, true}, testStart)
 				rec.Event(ev)
-				if rec.Finish(l, &Summary{ExecutionArn: "x", Status: "SUCCEEDED"}) {
+				if rec.Finish(l, &Summary{ExecutionArn: "x", Status: fastpath.Succeeded}) {
 					n++
 				}
 				ReleaseRecorder(rec)

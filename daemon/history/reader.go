@@ -5,6 +5,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/stepd/stepd/fastpath"
 )
 
 // ErrNotFound is returned for an execution the history has no record of.
@@ -87,12 +89,19 @@ func (l *Log) Execution(arn string) (*Record, error) {
 }
 
 // List calls fn with the summaries of the executions of the state
-// machine machineArn, newest first, whose status is status (any when ""),
-// until fn returns false.
+// machine machineArn, newest first, whose status is status (any when
+// "", none when it is not a status of a finished execution), until fn
+// returns false.
 func (l *Log) List(machineArn, status string, fn func(*Summary) bool) error {
 	l.Flush()
 	mh := hashString(machineArn)
-	code, filter := statusCodes[status]
+	filter := status != ""
+	code := byte(255)
+	for s := fastpath.Succeeded; s <= fastpath.Aborted; s++ {
+		if s.String() == status {
+			code = byte(s)
+		}
+	}
 	l.segMu.RLock()
 	segs := append([]*segment(nil), l.segs...)
 	lens := make([]int, len(segs))

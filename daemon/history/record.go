@@ -21,42 +21,38 @@ const (
 	LevelAll
 )
 
-var levelNames = [...]string{"OFF", "FATAL", "ERROR", "ALL"}
-
 // String returns AWS's name of the level.
-func (l Level) String() string { return levelNames[l] }
+func (l Level) String() string { return levels[l].name }
+
+// Mask is the set of events the level keeps.
+func (l Level) Mask() fastpath.EventMask { return levels[l].keeps }
 
 // ParseLevel reads AWS's name of a level.
 func ParseLevel(s string) (Level, bool) {
-	for i, n := range levelNames {
-		if n == s {
+	for i := range levels {
+		if levels[i].name == s {
 			return Level(i), true
 		}
 	}
 	return LevelOff, false
 }
 
-// fatalEvents are the events the FATAL level keeps; errorEvents those
-// ERROR keeps, as AWS's table of log levels lists them.
-var (
-	fatalEvents = fastpath.MaskOf(fastpath.EventExecutionFailed, fastpath.EventExecutionAborted, fastpath.EventExecutionTimedOut)
-	errorEvents = fatalEvents | fastpath.MaskOf(fastpath.EventFailStateEntered, fastpath.EventTaskFailed,
+// levels are the names and the kept events of each Level, as AWS's table
+// of log levels lists them: FATAL keeps how a failed execution ended,
+// ERROR every failure, ALL everything.
+var levels = [...]struct {
+	name  string
+	keeps fastpath.EventMask
+}{
+	LevelOff:   {"OFF", 0},
+	LevelFatal: {"FATAL", fatalEvents},
+	LevelError: {"ERROR", fatalEvents | fastpath.MaskOf(fastpath.EventFailStateEntered, fastpath.EventTaskFailed,
 		fastpath.EventTaskTimedOut, fastpath.EventMapStateFailed, fastpath.EventMapIterationFailed,
-		fastpath.EventParallelStateFailed)
-)
-
-// Mask is the set of events the level keeps.
-func (l Level) Mask() fastpath.EventMask {
-	switch l {
-	case LevelFatal:
-		return fatalEvents
-	case LevelError:
-		return errorEvents
-	case LevelAll:
-		return fastpath.AllEvents
-	}
-	return 0
+		fastpath.EventParallelStateFailed)},
+	LevelAll: {"ALL", fastpath.AllEvents},
 }
+
+var fatalEvents = fastpath.MaskOf(fastpath.EventExecutionFailed, fastpath.EventExecutionAborted, fastpath.EventExecutionTimedOut)
 
 // Logging is a state machine's parsed loggingConfiguration.
 type Logging struct {
@@ -192,16 +188,13 @@ func (r *Recorder) Event(e fastpath.Event) {
 // fields of DescribeExecution and ListExecutions.
 type Summary struct {
 	ExecutionArn, StateMachineArn, Name, RoleArn string
-	Status                                       string
+	Status                                       fastpath.Status
 	RedriveCount                                 int
 	Start, Stop                                  time.Time
 	Error, Cause                                 string
 	HasError, HasCause                           bool
 	IncludeData                                  bool
 }
-
-var statusCodes = map[string]byte{"SUCCEEDED": 0, "FAILED": 1, "TIMED_OUT": 2, "ABORTED": 3}
-var statusNames = [...]string{"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 // Finish stages the execution's record (s and the events so far) in l.
 // It returns false when l shed the record under overload (see
@@ -219,7 +212,7 @@ func (r *Recorder) Finish(l *Log, s *Summary) bool {
 	if r.logging.IncludeData {
 		flags |= headerIncludeData
 	}
-	h = append(h, statusCodes[s.Status], flags)
+	h = append(h, byte(s.Status), flags)
 	h = binary.AppendUvarint(h, uint64(s.RedriveCount))
 	h = binary.AppendVarint(h, s.Start.UnixMilli())
 	h = binary.AppendVarint(h, s.Stop.UnixMilli())
@@ -280,18 +273,12 @@ type reader struct {
 	err error
 }
 
-func (d *reader) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
+func (d *reader) uvarint() uint64 { return readVarint(d, binary.Uvarint) }
+func (d *reader) varint() int64   { return readVarint(d, binary.Varint) }
 
-func (d *reader) varint() int64 {
-	v, n := binary.Varint(d.b)
+// readVarint reads one number with decode (binary.Uvarint or Varint).
+func readVarint[T uint64 | int64](d *reader, decode func([]byte) (T, int)) T {
+	v, n := decode(d.b)
 	if n <= 0 {
 		d.fail()
 		return 0
@@ -337,9 +324,10 @@ func decodeSummary(d *reader, s *Summary) int {
 	}
 	s.ExecutionArn, s.StateMachineArn, s.Name, s.RoleArn = d.str(), d.str(), d.str(), d.str()
 	st, flags := d.byte(), d.byte()
-	if int(st) < len(statusNames) {
-		s.Status = statusNames[st]
+	if st > byte(fastpath.Aborted) {
+		d.fail()
 	}
+	s.Status = fastpath.Status(st)
 	s.IncludeData = flags&headerIncludeData != 0
 	s.RedriveCount = int(d.uvarint())
 	s.Start, s.Stop = time.UnixMilli(d.varint()).UTC(), time.UnixMilli(d.varint()).UTC()

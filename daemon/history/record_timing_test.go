@@ -39,7 +39,7 @@ func BenchmarkFinish(b *testing.B) {
 	b.ResetTimer()
 	payload := []byte(`{"order":{"id":"o-1","total":150,"items":3},"noise":{"a":1,"b":[1,2,3]}}`)
 	sum := Summary{ExecutionArn: "arn:aws:states:us-east-1:123456789012:express:tiny:e:0d5c4f7e-0000-4000-8000-000000000000",
-		StateMachineArn: testMachineArn + "tiny", Name: "e", Status: "SUCCEEDED", Start: testStart, Stop: testStart}
+		StateMachineArn: testMachineArn + "tiny", Name: "e", Status: fastpath.Succeeded, Start: testStart, Stop: testStart}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		if i%50000 == 0 { // empty the ring now and then, outside the timing
