@@ -178,7 +178,7 @@ func Open(cfg Config) (*Log, error) {
 	}
 	l := &Log{cfg: cfg, dir: cfg.Dir, shed: cfg.Overload == "shed", kick: make(chan struct{}, 1),
 		flushes: make(chan chan struct{}), stop: make(chan struct{}), done: make(chan struct{}),
-		byArn: map[uint64]ref{}, enc: enc, logger: cfg.Logger}
+		byArn: make(map[uint64]ref, 1<<16), enc: enc, logger: cfg.Logger}
 	l.cond = sync.NewCond(&l.mu)
 	if l.logger == nil {
 		l.logger = log.New(discard{}, "", 0)
@@ -261,12 +261,10 @@ func (l *Log) loadSegments() (uint64, error) {
 		}
 		s.size, s.created, s.updated = fi.Size(), fi.ModTime(), fi.ModTime()
 		if readIndex(s) != nil {
-			s.entries = nil
+			s.entries = entryList{}
 			end, err := scanBlocks(s.path, 0, func(b blockInfo, raw []byte) error {
 				persisted = max(persisted, b.stagingEnd)
-				var err error
-				s.entries, err = indexBlock(s.entries, b, raw)
-				return err
+				return indexBlock(&s.entries, b, raw)
 			})
 			if err != nil {
 				return 0, fmt.Errorf("cannot read %s: %w", s.path, err)
@@ -282,8 +280,8 @@ func (l *Log) loadSegments() (uint64, error) {
 			}
 		}
 		l.segs = append(l.segs, s)
-		for i := range s.entries {
-			l.byArn[s.entries[i].arnHash] = refOf(s, i)
+		for i := 0; i < s.entries.len(); i++ {
+			l.byArn[s.entries.at(i).arnHash] = refOf(s, i)
 		}
 		l.nextID = id + 1
 	}
@@ -453,11 +451,14 @@ func (l *Log) drain() error {
 	return l.writeBlock(pos)
 }
 
+// noHeader is the room left for a block's header before its bytes.
+var noHeader [blockHeader]byte
+
 // writeBlock compresses l.raw into a block of the current segment,
 // indexes its records, and sets the staging checkpoint to end.
 func (l *Log) writeBlock(end uint64) error {
 	if len(l.raw) > 0 {
-		l.comp = l.enc.EncodeAll(l.raw, append(l.comp[:0], make([]byte, blockHeader)...))
+		l.comp = l.enc.EncodeAll(l.raw, append(l.comp[:0], noHeader[:]...))
 		comp := l.comp[blockHeader:]
 		l.segMu.RLock()
 		s := l.segs[len(l.segs)-1]
@@ -474,8 +475,7 @@ func (l *Log) writeBlock(end uint64) error {
 		l.segMu.Lock()
 		for _, e := range l.keys {
 			e.block = b.off
-			s.entries = append(s.entries, e)
-			l.byArn[e.arnHash] = refOf(s, len(s.entries)-1)
+			l.byArn[e.arnHash] = refOf(s, s.entries.add(e))
 		}
 		s.size = b.next()
 		s.updated = time.Now()
@@ -518,9 +518,10 @@ func (l *Log) maintain(now time.Time) error {
 			(l.cfg.MaxAge > 0 && now.Sub(oldest.updated) > l.cfg.MaxAge))
 		if drop {
 			l.segs = l.segs[1:]
-			for i := range oldest.entries {
-				if r, ok := l.byArn[oldest.entries[i].arnHash]; ok && uint64(r)>>32 == oldest.id {
-					delete(l.byArn, oldest.entries[i].arnHash)
+			for i := 0; i < oldest.entries.len(); i++ {
+				h := oldest.entries.at(i).arnHash
+				if r, ok := l.byArn[h]; ok && uint64(r)>>32 == oldest.id {
+					delete(l.byArn, h)
 				}
 			}
 		}

@@ -57,10 +57,10 @@ func (l *Log) lookup(arn string) (*segment, entry, bool) {
 		return nil, entry{}, false
 	}
 	s, i := l.segmentOf(r)
-	if s == nil || i >= len(s.entries) {
+	if s == nil || i >= s.entries.len() {
 		return nil, entry{}, false
 	}
-	return s, s.entries[i], true
+	return s, s.entries.at(i), true
 }
 
 // Execution returns the record of the execution arn. Records still in the
@@ -106,14 +106,14 @@ func (l *Log) List(machineArn, status string, fn func(*Summary) bool) error {
 	segs := append([]*segment(nil), l.segs...)
 	lens := make([]int, len(segs))
 	for i, s := range segs {
-		lens[i] = len(s.entries)
+		lens[i] = s.entries.len()
 	}
 	l.segMu.RUnlock()
 	for i := len(segs) - 1; i >= 0; i-- {
 		s := segs[i]
 		for j := lens[i] - 1; j >= 0; j-- {
 			l.segMu.RLock()
-			e := s.entries[j]
+			e := s.entries.at(j)
 			latest := l.byArn[e.arnHash] == refOf(s, j) // not a copy written again after a crash
 			l.segMu.RUnlock()
 			if !latest || e.machineHash != mh || (filter && e.status != code) {
@@ -155,7 +155,7 @@ func (l *Log) Segments() []SegmentInfo {
 	defer l.segMu.RUnlock()
 	out := make([]SegmentInfo, len(l.segs))
 	for i, s := range l.segs {
-		out[i] = SegmentInfo{Path: s.path, Size: s.size, Records: len(s.entries), Updated: s.updated}
+		out[i] = SegmentInfo{Path: s.path, Size: s.size, Records: s.entries.len(), Updated: s.updated}
 	}
 	return out
 }
