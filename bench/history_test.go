@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"path/filepath"
 	"runtime"
@@ -156,4 +157,49 @@ func jsonRatio(tb testing.TB, dir string) float64 {
 		return 0
 	}
 	return float64(jsonBytes) / float64(blockBytes)
+}
+
+// BenchmarkHistoryCompression measures the compression ratio on inputs
+// that differ from one execution to the next as real ones do: the tiny
+// and medium inputs with a random order id (tiny) or customer name
+// (medium), a UUID.
+// BenchmarkHistory runs one input over and over, which compresses far
+// better than any real traffic.
+func BenchmarkHistoryCompression(b *testing.B) {
+	for _, name := range []string{"tiny", "medium"} {
+		b.Run(name, func(b *testing.B) {
+			prog, input := loadMachine(b, name)
+			input, err := fastpath.Compact(nil, input, fastpath.MaxDepth)
+			if err != nil {
+				b.Fatal(err)
+			}
+			owner, field := "order", "id"
+			if name == "medium" {
+				owner, field = "customer", "name" // medium checks the ids
+			}
+			id := fastpath.ObjectGet(fastpath.ObjectGet(input, owner), field)
+			at := bytes.Index(input, id)
+			l := openBenchLog(b)
+			dir := filepath.Dir(l.Segments()[0].Path)
+			ex := fastpath.AcquireExecution()
+			defer fastpath.ReleaseExecution(ex)
+			opts := *benchOptions
+			all := history.Logging{Level: history.LevelAll, IncludeData: true}
+			before := history.ReadTotals()
+			var varied []byte
+			for i := 0; i < b.N; i++ {
+				varied = append(varied[:0], input[:at]...)
+				varied = append(fastpath.AppendUUID(append(varied, '"')), '"')
+				varied = append(varied, input[at+len(id):]...)
+				runWithHistory(b, l, all, ex, prog, varied, &opts)
+			}
+			if err := l.Close(); err != nil {
+				b.Fatal(err)
+			}
+			after := history.ReadTotals()
+			b.ReportMetric(float64(after.BytesRaw-before.BytesRaw)/float64(after.BytesWritten-before.BytesWritten), "ratio")
+			b.ReportMetric(jsonRatio(b, dir), "json-ratio")
+			b.ReportMetric(float64(after.BytesWritten-before.BytesWritten)/float64(b.N), "disk-B/exec")
+		})
+	}
 }
