@@ -267,7 +267,14 @@ func (l *Log) loadSegments() (uint64, error) {
 				return indexBlock(&s.entries, b, raw)
 			})
 			if err != nil {
-				return 0, fmt.Errorf("cannot read %s: %w", s.path, err)
+				// Damage a crash cannot cause (the block's CRC checked out):
+				// keep the node running and the file for inspection.
+				l.logger.Printf("history: cannot read %s: %v; moved aside as .corrupt", s.path, err)
+				writerErrors.Inc()
+				if err := os.Rename(s.path, s.path+".corrupt"); err != nil {
+					return 0, err
+				}
+				continue
 			}
 			if end < s.size { // a block torn by a crash: its records are still staged
 				if err := os.Truncate(s.path, max(end, int64(len(segMagic)))); err != nil {

@@ -3,6 +3,7 @@ package history
 import (
 	"bytes"
 	"encoding/binary"
+	"hash/crc32"
 	"errors"
 	"io"
 	"os"
@@ -251,5 +252,31 @@ func TestOverload(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCorruptSegmentIsSetAside: a segment whose block checks out but does
+// not decompress (damage no crash causes) is moved aside, and the node
+// opens with the rest.
+func TestCorruptSegmentIsSetAside(t *testing.T) {
+	c := testConfig(t)
+	l := openLog(t, c)
+	arns := fill(t, l, 3, 100, "ok")
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	garbage := []byte("not zstd at all")
+	block := appendBlockHeader([]byte(segMagic), blockInfo{clen: uint32(len(garbage)), raw: 10,
+		crc: crc32.Checksum(garbage, castagnoli), records: 1})
+	bad := segName(c.Dir, 999, segSuffix)
+	if err := os.WriteFile(bad, append(block, garbage...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l2 := openLog(t, c)
+	if _, err := l2.Execution(arns[2]); err != nil {
+		t.Fatalf("a good execution: %v", err)
+	}
+	if _, err := os.Stat(bad + ".corrupt"); err != nil {
+		t.Fatalf("the damaged segment was not set aside: %v", err)
 	}
 }

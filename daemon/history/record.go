@@ -202,14 +202,21 @@ type Summary struct {
 // written. The Recorder's payload references are dropped, so the
 // execution may be released afterwards.
 func (r *Recorder) Finish(l *Log, s *Summary) bool {
-	h := r.hdr[:0]
+	r.hdr = encodeHeader(r.hdr[:0], s, r.count, r.logging.IncludeData)
+	r.lastPay = nil
+	return l.append(r.hdr, r.buf, r.count)
+}
+
+// encodeHeader appends a record's header: the summary and the number of
+// events that follow.
+func encodeHeader(h []byte, s *Summary, events int, includeData bool) []byte {
 	h = append(h, recordVersion)
 	h = appendStr(h, s.ExecutionArn)
 	h = appendStr(h, s.StateMachineArn)
 	h = appendStr(h, s.Name)
 	h = appendStr(h, s.RoleArn)
 	flags := byte(0)
-	if r.logging.IncludeData {
+	if includeData {
 		flags |= headerIncludeData
 	}
 	h = append(h, byte(s.Status), flags)
@@ -218,10 +225,7 @@ func (r *Recorder) Finish(l *Log, s *Summary) bool {
 	h = binary.AppendVarint(h, s.Stop.UnixMilli())
 	h = appendStr(h, optional(s.Error, s.HasError))
 	h = appendStr(h, optional(s.Cause, s.HasCause))
-	h = binary.AppendUvarint(h, uint64(r.count))
-	r.hdr = h
-	r.lastPay = nil
-	return l.append(h, r.buf, r.count)
+	return binary.AppendUvarint(h, uint64(events))
 }
 
 func optional(s string, ok bool) string {
