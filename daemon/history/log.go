@@ -213,7 +213,6 @@ func Open(cfg Config) (*Log, error) {
 		}
 		l.shippers = append(l.shippers, sh)
 	}
-	startCoarseClock()
 	go l.run()
 	for _, sh := range l.shippers {
 		go sh.run()
@@ -567,7 +566,6 @@ func (l *Log) Close() error {
 	close(l.stop)
 	<-l.done
 	openLogs.Delete(l)
-	stopCoarseClock()
 	return l.closeFiles()
 }
 

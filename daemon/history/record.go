@@ -113,6 +113,7 @@ var recorderPool = sync.Pool{New: func() any { return &Recorder{} }}
 // AcquireRecorder returns a Recorder for an execution that started at
 // start with logging l.
 func AcquireRecorder(l Logging, start time.Time) *Recorder {
+	touchCoarseClock()
 	r := recorderPool.Get().(*Recorder)
 	r.logging, r.start, r.now = l, start.UnixMilli(), coarseNow
 	return r
@@ -390,53 +391,51 @@ func decodeSummaryOnly(b []byte) (Summary, error) {
 	return s, d.err
 }
 
-// coarseMs is the wall clock in milliseconds, refreshed by a ticker while
-// a Log is open: events are stamped with millisecond precision, as
-// CloudWatch records are, and reading the real clock for each one would
-// cost more than recording it.
+// The coarse clock: the wall clock in milliseconds, refreshed by a ticker
+// while executions with history run. Events are stamped with millisecond
+// precision, as CloudWatch records are, and reading the real clock for
+// each one would cost more than recording it. The ticker starts with the
+// first Recorder and stops after a second without any, so an idle node
+// does not wake up every millisecond.
 var (
-	coarseMs    atomic.Int64
-	coarseUsers atomic.Int32
-	coarseStop  chan struct{}
-	coarseMu    sync.Mutex
+	coarseMs      atomic.Int64
+	coarseRunning atomic.Bool
+	coarseUsed    atomic.Bool
 )
 
+// coarseIdleTicks is how many ticks without a new Recorder stop the
+// ticker.
+const coarseIdleTicks = 1000
+
 func coarseNow() int64 {
-	if coarseUsers.Load() > 0 {
+	if coarseRunning.Load() {
 		return coarseMs.Load()
 	}
 	return time.Now().UnixMilli()
 }
 
-// startCoarseClock starts the ticker for one more open Log.
-func startCoarseClock() {
-	coarseMu.Lock()
-	defer coarseMu.Unlock()
-	if coarseUsers.Add(1) > 1 {
-		return
+// touchCoarseClock keeps the ticker running, starting it if needed.
+func touchCoarseClock() {
+	if !coarseUsed.Load() {
+		coarseUsed.Store(true)
 	}
-	coarseMs.Store(time.Now().UnixMilli())
-	stop := make(chan struct{})
-	coarseStop = stop
-	go func() {
-		t := time.NewTicker(time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case now := <-t.C:
-				coarseMs.Store(now.UnixMilli())
-			case <-stop:
-				return
-			}
-		}
-	}()
+	if !coarseRunning.Load() && coarseRunning.CompareAndSwap(false, true) {
+		coarseMs.Store(time.Now().UnixMilli())
+		go runCoarseClock()
+	}
 }
 
-// stopCoarseClock stops the ticker when the last Log closes.
-func stopCoarseClock() {
-	coarseMu.Lock()
-	defer coarseMu.Unlock()
-	if coarseUsers.Add(-1) == 0 {
-		close(coarseStop)
+func runCoarseClock() {
+	t := time.NewTicker(time.Millisecond)
+	defer t.Stop()
+	idle := 0
+	for now := range t.C {
+		coarseMs.Store(now.UnixMilli())
+		if coarseUsed.Swap(false) {
+			idle = 0
+		} else if idle++; idle >= coarseIdleTicks {
+			coarseRunning.Store(false)
+			return
+		}
 	}
 }

@@ -10,7 +10,6 @@ import (
 // BenchmarkRecorderEvent is the cost of recording one StateEntered event
 // with a payload the previous event did not have, as the VM hands it over.
 func BenchmarkRecorderEvent(b *testing.B) {
-	openLog(b, testConfig(b)) // events are stamped with the coarse clock of open logs
 	rec := AcquireRecorder(Logging{LevelAll, true}, testStart)
 	defer ReleaseRecorder(rec)
 	p1, p2 := []byte(`{"order":{"id":"o-1","total":150,"items":3}}`), []byte(`{"total":150}`)
