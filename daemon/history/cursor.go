@@ -18,10 +18,11 @@ type Cursor struct {
 	Segment uint64 `json:"segment"`
 	Offset  int64  `json:"offset"`
 	// Skipped counts segments deleted by retention before the cursor
-	// read them.
+	// read them (a new cursor starts at the oldest segment there is).
 	Skipped int `json:"-"`
 
-	comp, raw []byte
+	positioned bool // the cursor has stood on an existing segment
+	comp, raw  []byte
 }
 
 // Next reads the block at the cursor and calls fn with its records (the
@@ -42,11 +43,12 @@ func (c *Cursor) Next(fn func(raw []byte) error) (bool, error) {
 		return false, nil // the segment the cursor is at does not exist yet
 	}
 	if ids[i] != c.Segment {
-		if c.Segment != 0 || c.Offset != 0 {
-			c.Skipped++
+		if c.Offset != 0 || c.positioned {
+			c.Skipped += int(ids[i] - c.Segment) // segment ids are consecutive
 		}
 		c.Segment, c.Offset = ids[i], 0
 	}
+	c.positioned = true
 	f, err := os.Open(segName(c.Dir, c.Segment, segSuffix))
 	if errors.Is(err, os.ErrNotExist) {
 		return true, nil // deleted meanwhile: the next call moves on
@@ -115,6 +117,7 @@ func loadCursor(dir, path string) (*Cursor, error) {
 	if err := json.Unmarshal(b, c); err != nil {
 		return nil, errors.New("cannot read the checkpoint " + path + ": " + err.Error())
 	}
+	c.positioned = true
 	return c, nil
 }
 

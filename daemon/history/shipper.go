@@ -190,6 +190,7 @@ func (sh *shipper) run() {
 // checkpoint after it.
 func (sh *shipper) step() (bool, error) {
 	skipped := sh.cur.Skipped
+	defer func() { sh.skips.Add(sh.cur.Skipped - skipped) }() // also when the delivery failed
 	seg, off := sh.cur.Segment, sh.cur.Offset
 	if seg != sh.ackedSeg || off != sh.ackedOff {
 		sh.acked, sh.ackedSeg, sh.ackedOff = 0, seg, off
@@ -212,7 +213,6 @@ func (sh *shipper) step() (bool, error) {
 	}
 	sh.acked = 0
 	sh.events.Add(n)
-	sh.skips.Add(sh.cur.Skipped - skipped)
 	return true, sh.cur.save(sh.ckpt)
 }
 

@@ -166,3 +166,33 @@ func TestShipperConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestShipperSkipsDeletedSegments: when retention deletes segments a
+// stalled shipper has not delivered, it counts them and goes on with what
+// is left instead of stalling for ever.
+func TestShipperSkipsDeletedSegments(t *testing.T) {
+	col := &collector{got: map[lineKey]int{}}
+	col.down.Store(true)
+	srv := httptest.NewServer(col)
+	defer srv.Close()
+	c := testConfig(t)
+	c.FlushInterval = 5 * time.Millisecond
+	c.SegmentBytes, c.MaxBytes, c.BlockBytes = 64<<10, 192<<10, 16<<10
+	c.Shippers = []ShipperConfig{{Name: "late", Type: "http", URL: srv.URL}}
+	l := openLog(t, c)
+	skipped := l.shippers[0].skips.Get() // the counter is the process's
+	fill(t, l, 5, 100, "first")
+	waitFor(t, "a failed delivery", 10*time.Second, func() bool { return col.failures.Load() > 0 })
+	fill(t, l, 1500, 600, "old")
+	l.Flush()
+	waitFor(t, "retention", 10*time.Second, func() bool {
+		_ = l.maintain(time.Now())
+		return len(l.Segments()) <= 4
+	})
+	col.down.Store(false)
+	newest := fill(t, l, 20, 100, "new")
+	waitFor(t, "the newest executions delivered", 20*time.Second, func() bool { return col.missing(newest, 4) == 0 })
+	if l.shippers[0].skips.Get() == skipped {
+		t.Fatal("no segment counted as skipped")
+	}
+}
