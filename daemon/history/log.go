@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"log"
 	"os"
 	"path/filepath"
@@ -181,7 +182,7 @@ func Open(cfg Config) (*Log, error) {
 		byArn: make(map[uint64]ref, 1<<16), enc: enc, logger: cfg.Logger}
 	l.cond = sync.NewCond(&l.mu)
 	if l.logger == nil {
-		l.logger = log.New(discard{}, "", 0)
+		l.logger = log.New(io.Discard, "", 0)
 	}
 	persisted, err := l.loadSegments()
 	if err != nil {
@@ -232,10 +233,6 @@ var _ = metrics.NewGauge(`stepd_history_queue_bytes`, func() float64 {
 	})
 	return float64(n)
 })
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // queued is how many bytes wait in the staging ring.
 func (l *Log) queued() uint64 {
