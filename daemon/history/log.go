@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -122,6 +123,7 @@ type Log struct {
 	shed bool
 
 	closed  bool
+	failing atomic.Bool // the last drain failed (disk full?): shed rather than wait for ever
 	kick    chan struct{}
 	flushes chan chan struct{}
 	stop    chan struct{}
@@ -342,7 +344,7 @@ func (l *Log) append(hdr, body []byte, events int) bool {
 		return false
 	}
 	for !l.st.room(need) {
-		if l.shed || l.closed {
+		if l.shed || l.closed || l.failing.Load() {
 			l.mu.Unlock()
 			recordsShed.Inc()
 			return false
@@ -392,13 +394,13 @@ func (l *Log) run() {
 		var waiting chan struct{}
 		select {
 		case <-l.stop:
-			l.writeOrLog(l.drain())
+			l.writeOrLog(l.drainOrFail())
 			return
 		case waiting = <-l.flushes:
 		case <-l.kick:
 		case <-t.C:
 		}
-		l.writeOrLog(l.drain())
+		l.writeOrLog(l.drainOrFail())
 		if waiting != nil {
 			close(waiting)
 		}
@@ -411,6 +413,20 @@ func (l *Log) writeOrLog(err error) {
 		writerErrors.Inc()
 		l.logger.Printf("history: %v", err)
 	}
+}
+
+// drainOrFail drains and remembers whether it failed, so that executions
+// waiting for room shed their records instead of waiting for a writer
+// that cannot write.
+func (l *Log) drainOrFail() error {
+	err := l.drain()
+	if l.failing.Load() != (err != nil) {
+		l.failing.Store(err != nil)
+		l.mu.Lock()
+		l.cond.Broadcast()
+		l.mu.Unlock()
+	}
+	return err
 }
 
 // drain compresses every staged record into blocks of the current

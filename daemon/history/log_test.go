@@ -280,3 +280,38 @@ func TestCorruptSegmentIsSetAside(t *testing.T) {
 		t.Fatalf("the damaged segment was not set aside: %v", err)
 	}
 }
+
+// TestWriterFailureSheds: when the writer cannot write (here its segment
+// file is closed under it, as a full disk would fail it), executions that
+// wait for room in the staging ring shed their records instead of waiting
+// for ever.
+func TestWriterFailureSheds(t *testing.T) {
+	c := testConfig(t)
+	c.FlushInterval = time.Hour
+	c.BlockBytes = 1 << 30
+	l := openLog(t, c)
+	l.file.Close()
+	before := recordsShed.Get()
+	done := make(chan int)
+	go func() {
+		ev := fastpath.Event{Type: fastpath.EventExecutionStarted, ID: 1, Payload: bytes.Repeat([]byte("7"), 600)}
+		kept := 0
+		for i := 0; i < 3000; i++ {
+			rec := AcquireRecorder(Logging{LevelAll, true}, testStart)
+			rec.Event(ev)
+			if rec.Finish(l, &Summary{ExecutionArn: "x"}) {
+				kept++
+			}
+			ReleaseRecorder(rec)
+		}
+		done <- kept
+	}()
+	select {
+	case kept := <-done:
+		if shed := recordsShed.Get() - before; shed == 0 || kept+int(shed) != 3000 {
+			t.Fatalf("kept %d, shed %d of 3000", kept, shed)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("executions hang while the writer fails")
+	}
+}
