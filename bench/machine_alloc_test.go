@@ -5,6 +5,7 @@ package bench
 import (
 	"testing"
 
+	"github.com/stepd/stepd/daemon/history"
 	"github.com/stepd/stepd/fastpath"
 )
 
@@ -22,6 +23,25 @@ func TestMachineAllocs(t *testing.T) {
 			ex.Reset()
 		}); n != 0 {
 			t.Errorf("%s: %v allocations per execution, want 0", name, n)
+		}
+		fastpath.ReleaseExecution(ex)
+	}
+}
+
+// TestHistoryAllocs pins that recording the history of tiny and medium
+// at level ALL with execution data allocates nothing per execution
+// either, once the Recorder pool and the Execution have warmed up.
+func TestHistoryAllocs(t *testing.T) {
+	l := openBenchLog(t)
+	defer l.Close()
+	all := history.Logging{Level: history.LevelAll, IncludeData: true}
+	for _, name := range []string{"tiny", "medium"} {
+		prog, input := loadMachine(t, name)
+		ex := fastpath.AcquireExecution()
+		opts := *benchOptions
+		runWithHistory(t, l, all, ex, prog, input, &opts)
+		if n := testing.AllocsPerRun(100, func() { runWithHistory(t, l, all, ex, prog, input, &opts) }); n != 0 {
+			t.Errorf("%s: %v allocations per execution with history, want 0", name, n)
 		}
 		fastpath.ReleaseExecution(ex)
 	}

@@ -316,7 +316,7 @@ func (s *server) executionByArn(arn string) (execution, *apiError) {
 	}
 	rec := s.runs.recent.get(arn)
 	if rec == nil {
-		return execution{}, apiErr("ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", arn)
+		return s.executionFromHistory(arn) // ExecutionDoesNotExist without history
 	}
 	return rec.snapshot(), nil
 }
@@ -370,7 +370,7 @@ func (s *server) listExecutions(body, dst []byte) ([]byte, *apiError) {
 		Stop       *epochTime `json:"stopDate,omitempty"`
 	}
 	var items []item
-	for _, e := range s.runs.recent.list(m.Name, req.StatusFilter) {
+	for _, e := range s.withHistory(s.runs.recent.list(m.Name, req.StatusFilter), m.Arn, req.StatusFilter) {
 		it := item{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Status: e.Status, Start: epochTime(e.Start)}
 		if !e.Stop.IsZero() {
 			stop := epochTime(e.Stop)
@@ -387,6 +387,9 @@ func (s *server) describeStateMachineForExecution(body, dst []byte) ([]byte, *ap
 		return dst, aerr
 	}
 	m := e.machine
+	if m == nil { // an execution from the history of a deleted machine
+		return dst, apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", e.MachineArn)
+	}
 	return encode(dst, struct {
 		Arn        string    `json:"stateMachineArn"`
 		Name       string    `json:"name"`

@@ -27,6 +27,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runCommand(args, stdin, stdout, stderr)
 	case "validate":
 		return validateCommand(args, stdout, stderr)
+	case "history":
+		return historyCommand(args, stdout, stderr)
 	case "serve":
 		return serveCommand(args, stderr)
 	case "remove":
@@ -44,6 +46,7 @@ const usage = `Usage:
   stepd run DEFINITION.json [-input JSON | -input @FILE] [-json] [-type EXPRESS|STANDARD]
   stepd validate [-type EXPRESS|STANDARD] [-dump] FILE...
   stepd remove -node-id ID [-api HOST:PORT]   take a node out of its cluster
+  stepd history [-data-dir DIR] [-follow] [-execution ARN]
   stepd help
 
 Run 'stepd serve -h', 'stepd run -h' or 'stepd validate -h' for the flags of each.

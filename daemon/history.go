@@ -3,6 +3,7 @@ package daemon
 import (
 	"errors"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"time"
 
@@ -93,7 +94,7 @@ func endHistory(l *history.Log, rec *history.Recorder, opts *fastpath.Options, s
 		return
 	}
 	sum := history.Summary{ExecutionArn: opts.ExecutionArn, StateMachineArn: opts.StateMachineArn, Name: opts.ExecutionName,
-		RoleArn: opts.RoleArn, Status: res.Status.String(), Start: start, Stop: stop,
+		RoleArn: opts.RoleArn, Status: res.Status, Start: start, Stop: stop,
 		Error: res.Error, Cause: res.Cause, HasError: res.HasError, HasCause: res.HasCause}
 	rec.Finish(l, &sum)
 	opts.Events = nil
@@ -175,4 +176,68 @@ func (s *server) historyRecord(arn string) (*history.Record, *apiError) {
 		return nil, apiErr("InternalFailure", "cannot read the history of %s: %v", arn, err)
 	}
 	return rec, nil
+}
+
+// executionFromHistory describes an execution that is not among the
+// recent background executions from its history record: its input and
+// output are there when the level and includeExecutionData kept them.
+func (s *server) executionFromHistory(arn string) (execution, *apiError) {
+	rec, aerr := s.historyRecord(arn)
+	if aerr != nil {
+		return execution{}, aerr
+	}
+	e := executionOf(&rec.Summary)
+	for i := range rec.Events {
+		ev := &rec.Events[i]
+		switch {
+		case ev.Type == fastpath.EventExecutionStarted && ev.HasPayload:
+			e.Input = string(ev.Payload)
+		case ev.Type == fastpath.EventExecutionSucceeded && ev.HasPayload:
+			out := string(ev.Payload)
+			e.Output = &out
+		}
+	}
+	e.machine, _ = s.machineByArn(rec.StateMachineArn)
+	return e, nil
+}
+
+// executionOf is the execution a history summary describes.
+func executionOf(sum *history.Summary) execution {
+	e := execution{Arn: sum.ExecutionArn, MachineArn: sum.StateMachineArn, Name: sum.Name,
+		Start: sum.Start, Stop: sum.Stop, Status: sum.Status.String()}
+	if sum.HasError {
+		e.Error = &sum.Error
+	}
+	if sum.HasCause {
+		e.Cause = &sum.Cause
+	}
+	return e
+}
+
+// maxListedFromHistory bounds how many executions ListExecutions reads
+// from the history log (newest first), so a listing stays fast.
+const maxListedFromHistory = 10000
+
+// withHistory adds to the recent executions of a machine those in the
+// history log (executions with logging on), newest first.
+func (s *server) withHistory(recent []execution, machineArn, status string) []execution {
+	if s.hist == nil {
+		return recent
+	}
+	seen := make(map[string]bool, len(recent))
+	for _, e := range recent {
+		seen[e.Arn] = true
+	}
+	out := recent
+	err := s.hist.List(machineArn, status, func(sum *history.Summary) bool {
+		if !seen[sum.ExecutionArn] {
+			out = append(out, executionOf(sum))
+		}
+		return len(out) < maxListedFromHistory
+	})
+	if err != nil {
+		s.log.Printf("ListExecutions: reading the history: %v", err)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.After(out[j].Start) })
+	return out
 }

@@ -117,6 +117,7 @@ func (s *server) shutdown(grace time.Duration) error {
 	select {
 	case <-done:
 	case <-ctx.Done():
+		_ = s.hist.Close() // executions still running have their records shed (counted)
 		return fmt.Errorf("executions still running after %v", grace)
 	}
 	if herr := s.hist.Close(); err == nil {

@@ -104,9 +104,9 @@ func MaskOf(types ...EventType) EventMask {
 func (m EventMask) Has(t EventType) bool { return m&(1<<t) != 0 }
 
 // Event is one history event as the runtime emits it. The sink receives
-// a pointer to a value the Execution reuses: neither the Event nor the
-// slices and strings it refers to may be kept after the call returns
-// (Payload lives in the execution's arena).
+// a copy (on the stack: no allocation, no write barriers); the slices it
+// refers to must not be kept after the call returns (Payload lives in the
+// execution's arena).
 type Event struct {
 	Type EventType
 	// ID is the event's number in the execution, as AWS counts it for
@@ -143,7 +143,7 @@ type Event struct {
 // their own goroutines. It must not block for long: the execution waits
 // for it.
 type EventSink interface {
-	Event(e *Event)
+	Event(e Event)
 }
 
 // emit records an event of the current state with the execution's
@@ -168,7 +168,7 @@ func (ex *Execution) emitIteration(t EventType, st *State, i int, f *Failure) {
 	}
 }
 
-// record fills ex.ev and hands it to the sink if the mask lets it through.
+// record hands the event to the sink if the mask lets it through.
 // n is the index of MapIteration events and the length of MapStateStarted.
 func (ex *Execution) record(t EventType, id int, st *State, payload []byte, f *Failure, n int) {
 	prev := ex.lastEvent
@@ -187,8 +187,7 @@ func (ex *Execution) record(t EventType, id int, st *State, payload []byte, f *F
 	if !ex.mask.Has(t) {
 		return
 	}
-	ev := &ex.ev
-	*ev = Event{Type: t, ID: id, PreviousID: prev, Concurrent: ex.concurrent, Payload: payload, Index: n, Length: n}
+	ev := Event{Type: t, ID: id, PreviousID: prev, Concurrent: ex.concurrent, Payload: payload, Index: n, Length: n}
 	if st != nil {
 		ev.State = st.Name
 		if st.Task != nil {

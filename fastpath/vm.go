@@ -73,7 +73,6 @@ type Execution struct {
 	lastEvent  int
 	lastExit   int
 	concurrent bool
-	ev         Event
 
 	// The state being executed.
 	state        *State

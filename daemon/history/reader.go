@@ -5,6 +5,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/stepd/stepd/fastpath"
 )
 
 // ErrNotFound is returned for an execution the history has no record of.
@@ -54,7 +56,11 @@ func (l *Log) lookup(arn string) (*segment, entry, bool) {
 	if !ok {
 		return nil, entry{}, false
 	}
-	return r.seg, r.seg.entries[r.i], true
+	s, i := l.segmentOf(r)
+	if s == nil || i >= s.entries.len() {
+		return nil, entry{}, false
+	}
+	return s, s.entries.at(i), true
 }
 
 // Execution returns the record of the execution arn. Records still in the
@@ -83,25 +89,32 @@ func (l *Log) Execution(arn string) (*Record, error) {
 }
 
 // List calls fn with the summaries of the executions of the state
-// machine machineArn, newest first, whose status is status (any when ""),
-// until fn returns false.
+// machine machineArn, newest first, whose status is status (any when
+// "", none when it is not a status of a finished execution), until fn
+// returns false.
 func (l *Log) List(machineArn, status string, fn func(*Summary) bool) error {
 	l.Flush()
 	mh := hashString(machineArn)
-	code, filter := statusCodes[status]
+	filter := status != ""
+	code := byte(255)
+	for s := fastpath.Succeeded; s <= fastpath.Aborted; s++ {
+		if s.String() == status {
+			code = byte(s)
+		}
+	}
 	l.segMu.RLock()
 	segs := append([]*segment(nil), l.segs...)
 	lens := make([]int, len(segs))
 	for i, s := range segs {
-		lens[i] = len(s.entries)
+		lens[i] = s.entries.len()
 	}
 	l.segMu.RUnlock()
 	for i := len(segs) - 1; i >= 0; i-- {
 		s := segs[i]
 		for j := lens[i] - 1; j >= 0; j-- {
 			l.segMu.RLock()
-			e := s.entries[j]
-			latest := l.byArn[e.arnHash] == ref{s, j} // not a copy written again after a crash
+			e := s.entries.at(j)
+			latest := l.byArn[e.arnHash] == refOf(s, j) // not a copy written again after a crash
 			l.segMu.RUnlock()
 			if !latest || e.machineHash != mh || (filter && e.status != code) {
 				continue
@@ -142,7 +155,7 @@ func (l *Log) Segments() []SegmentInfo {
 	defer l.segMu.RUnlock()
 	out := make([]SegmentInfo, len(l.segs))
 	for i, s := range l.segs {
-		out[i] = SegmentInfo{Path: s.path, Size: s.size, Records: len(s.entries), Updated: s.updated}
+		out[i] = SegmentInfo{Path: s.path, Size: s.size, Records: s.entries.len(), Updated: s.updated}
 	}
 	return out
 }

@@ -21,42 +21,38 @@ const (
 	LevelAll
 )
 
-var levelNames = [...]string{"OFF", "FATAL", "ERROR", "ALL"}
-
 // String returns AWS's name of the level.
-func (l Level) String() string { return levelNames[l] }
+func (l Level) String() string { return levels[l].name }
+
+// Mask is the set of events the level keeps.
+func (l Level) Mask() fastpath.EventMask { return levels[l].keeps }
 
 // ParseLevel reads AWS's name of a level.
 func ParseLevel(s string) (Level, bool) {
-	for i, n := range levelNames {
-		if n == s {
+	for i := range levels {
+		if levels[i].name == s {
 			return Level(i), true
 		}
 	}
 	return LevelOff, false
 }
 
-// fatalEvents are the events the FATAL level keeps; errorEvents those
-// ERROR keeps, as AWS's table of log levels lists them.
-var (
-	fatalEvents = fastpath.MaskOf(fastpath.EventExecutionFailed, fastpath.EventExecutionAborted, fastpath.EventExecutionTimedOut)
-	errorEvents = fatalEvents | fastpath.MaskOf(fastpath.EventFailStateEntered, fastpath.EventTaskFailed,
+// levels are the names and the kept events of each Level, as AWS's table
+// of log levels lists them: FATAL keeps how a failed execution ended,
+// ERROR every failure, ALL everything.
+var levels = [...]struct {
+	name  string
+	keeps fastpath.EventMask
+}{
+	LevelOff:   {"OFF", 0},
+	LevelFatal: {"FATAL", fatalEvents},
+	LevelError: {"ERROR", fatalEvents | fastpath.MaskOf(fastpath.EventFailStateEntered, fastpath.EventTaskFailed,
 		fastpath.EventTaskTimedOut, fastpath.EventMapStateFailed, fastpath.EventMapIterationFailed,
-		fastpath.EventParallelStateFailed)
-)
-
-// Mask is the set of events the level keeps.
-func (l Level) Mask() fastpath.EventMask {
-	switch l {
-	case LevelFatal:
-		return fatalEvents
-	case LevelError:
-		return errorEvents
-	case LevelAll:
-		return fastpath.AllEvents
-	}
-	return 0
+		fastpath.EventParallelStateFailed)},
+	LevelAll: {"ALL", fastpath.AllEvents},
 }
+
+var fatalEvents = fastpath.MaskOf(fastpath.EventExecutionFailed, fastpath.EventExecutionAborted, fastpath.EventExecutionTimedOut)
 
 // Logging is a state machine's parsed loggingConfiguration.
 type Logging struct {
@@ -100,18 +96,16 @@ const headerIncludeData = 1
 // concurrent branches may arrive from several goroutines (fastpath says
 // which), everything else is called from the execution's goroutine.
 type Recorder struct {
-	mu       sync.Mutex // held only for events of concurrent branches
-	buf      []byte
-	n        int // the last event id
-	count    int
-	start    int64 // ms
-	now      func() int64
-	lastPay  []byte
-	logging  Logging
-	scratch  [128]byte
-	hdr      []byte
-	hasPay   bool
-	disabled bool
+	mu      sync.Mutex // held only for events of concurrent branches
+	buf     []byte
+	n       int // the last event id
+	count   int
+	start   int64 // ms
+	now     func() int64
+	lastPay []byte
+	logging Logging
+	hdr     []byte
+	hasPay  bool
 }
 
 var recorderPool = sync.Pool{New: func() any { return &Recorder{} }}
@@ -119,6 +113,7 @@ var recorderPool = sync.Pool{New: func() any { return &Recorder{} }}
 // AcquireRecorder returns a Recorder for an execution that started at
 // start with logging l.
 func AcquireRecorder(l Logging, start time.Time) *Recorder {
+	touchCoarseClock()
 	r := recorderPool.Get().(*Recorder)
 	r.logging, r.start, r.now = l, start.UnixMilli(), coarseNow
 	return r
@@ -142,7 +137,7 @@ func (r *Recorder) SetClock(now func() int64) { r.now = now }
 func (r *Recorder) Mask() fastpath.EventMask { return r.logging.Level.Mask() }
 
 // Event implements fastpath.EventSink.
-func (r *Recorder) Event(e *fastpath.Event) {
+func (r *Recorder) Event(e fastpath.Event) {
 	if e.Concurrent {
 		r.mu.Lock()
 		defer r.mu.Unlock()
@@ -194,7 +189,7 @@ func (r *Recorder) Event(e *fastpath.Event) {
 // fields of DescribeExecution and ListExecutions.
 type Summary struct {
 	ExecutionArn, StateMachineArn, Name, RoleArn string
-	Status                                       string
+	Status                                       fastpath.Status
 	RedriveCount                                 int
 	Start, Stop                                  time.Time
 	Error, Cause                                 string
@@ -202,35 +197,36 @@ type Summary struct {
 	IncludeData                                  bool
 }
 
-var statusCodes = map[string]byte{"SUCCEEDED": 0, "FAILED": 1, "TIMED_OUT": 2, "ABORTED": 3}
-var statusNames = [...]string{"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
-
 // Finish stages the execution's record (s and the events so far) in l.
 // It returns false when l shed the record under overload (see
 // Config.Overload) or when l is closed; the record is then counted, not
 // written. The Recorder's payload references are dropped, so the
 // execution may be released afterwards.
 func (r *Recorder) Finish(l *Log, s *Summary) bool {
-	h := r.hdr[:0]
+	r.hdr = encodeHeader(r.hdr[:0], s, r.count, r.logging.IncludeData)
+	r.lastPay = nil
+	return l.append(r.hdr, r.buf, r.count)
+}
+
+// encodeHeader appends a record's header: the summary and the number of
+// events that follow.
+func encodeHeader(h []byte, s *Summary, events int, includeData bool) []byte {
 	h = append(h, recordVersion)
 	h = appendStr(h, s.ExecutionArn)
 	h = appendStr(h, s.StateMachineArn)
 	h = appendStr(h, s.Name)
 	h = appendStr(h, s.RoleArn)
 	flags := byte(0)
-	if r.logging.IncludeData {
+	if includeData {
 		flags |= headerIncludeData
 	}
-	h = append(h, statusCodes[s.Status], flags)
+	h = append(h, byte(s.Status), flags)
 	h = binary.AppendUvarint(h, uint64(s.RedriveCount))
 	h = binary.AppendVarint(h, s.Start.UnixMilli())
 	h = binary.AppendVarint(h, s.Stop.UnixMilli())
 	h = appendStr(h, optional(s.Error, s.HasError))
 	h = appendStr(h, optional(s.Cause, s.HasCause))
-	h = binary.AppendUvarint(h, uint64(r.count))
-	r.hdr = h
-	r.lastPay = nil
-	return l.append(h, r.buf, r.count)
+	return binary.AppendUvarint(h, uint64(events))
 }
 
 func optional(s string, ok bool) string {
@@ -282,18 +278,12 @@ type reader struct {
 	err error
 }
 
-func (d *reader) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
+func (d *reader) uvarint() uint64 { return readVarint(d, binary.Uvarint) }
+func (d *reader) varint() int64   { return readVarint(d, binary.Varint) }
 
-func (d *reader) varint() int64 {
-	v, n := binary.Varint(d.b)
+// readVarint reads one number with decode (binary.Uvarint or Varint).
+func readVarint[T uint64 | int64](d *reader, decode func([]byte) (T, int)) T {
+	v, n := decode(d.b)
 	if n <= 0 {
 		d.fail()
 		return 0
@@ -339,9 +329,10 @@ func decodeSummary(d *reader, s *Summary) int {
 	}
 	s.ExecutionArn, s.StateMachineArn, s.Name, s.RoleArn = d.str(), d.str(), d.str(), d.str()
 	st, flags := d.byte(), d.byte()
-	if int(st) < len(statusNames) {
-		s.Status = statusNames[st]
+	if st > byte(fastpath.Aborted) {
+		d.fail()
 	}
+	s.Status = fastpath.Status(st)
 	s.IncludeData = flags&headerIncludeData != 0
 	s.RedriveCount = int(d.uvarint())
 	s.Start, s.Stop = time.UnixMilli(d.varint()).UTC(), time.UnixMilli(d.varint()).UTC()
@@ -400,53 +391,51 @@ func decodeSummaryOnly(b []byte) (Summary, error) {
 	return s, d.err
 }
 
-// coarseMs is the wall clock in milliseconds, refreshed by a ticker while
-// a Log is open: events are stamped with millisecond precision, as
-// CloudWatch records are, and reading the real clock for each one would
-// cost more than recording it.
+// The coarse clock: the wall clock in milliseconds, refreshed by a ticker
+// while executions with history run. Events are stamped with millisecond
+// precision, as CloudWatch records are, and reading the real clock for
+// each one would cost more than recording it. The ticker starts with the
+// first Recorder and stops after a second without any, so an idle node
+// does not wake up every millisecond.
 var (
-	coarseMs    atomic.Int64
-	coarseUsers atomic.Int32
-	coarseStop  chan struct{}
-	coarseMu    sync.Mutex
+	coarseMs      atomic.Int64
+	coarseRunning atomic.Bool
+	coarseUsed    atomic.Bool
 )
 
+// coarseIdleTicks is how many ticks without a new Recorder stop the
+// ticker.
+const coarseIdleTicks = 1000
+
 func coarseNow() int64 {
-	if coarseUsers.Load() > 0 {
+	if coarseRunning.Load() {
 		return coarseMs.Load()
 	}
 	return time.Now().UnixMilli()
 }
 
-// startCoarseClock starts the ticker for one more open Log.
-func startCoarseClock() {
-	coarseMu.Lock()
-	defer coarseMu.Unlock()
-	if coarseUsers.Add(1) > 1 {
-		return
+// touchCoarseClock keeps the ticker running, starting it if needed.
+func touchCoarseClock() {
+	if !coarseUsed.Load() {
+		coarseUsed.Store(true)
 	}
-	coarseMs.Store(time.Now().UnixMilli())
-	stop := make(chan struct{})
-	coarseStop = stop
-	go func() {
-		t := time.NewTicker(time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case now := <-t.C:
-				coarseMs.Store(now.UnixMilli())
-			case <-stop:
-				return
-			}
-		}
-	}()
+	if !coarseRunning.Load() && coarseRunning.CompareAndSwap(false, true) {
+		coarseMs.Store(time.Now().UnixMilli())
+		go runCoarseClock()
+	}
 }
 
-// stopCoarseClock stops the ticker when the last Log closes.
-func stopCoarseClock() {
-	coarseMu.Lock()
-	defer coarseMu.Unlock()
-	if coarseUsers.Add(-1) == 0 {
-		close(coarseStop)
+func runCoarseClock() {
+	t := time.NewTicker(time.Millisecond)
+	defer t.Stop()
+	idle := 0
+	for now := range t.C {
+		coarseMs.Store(now.UnixMilli())
+		if coarseUsed.Swap(false) {
+			idle = 0
+		} else if idle++; idle >= coarseIdleTicks {
+			coarseRunning.Store(false)
+			return
+		}
 	}
 }

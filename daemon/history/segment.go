@@ -44,8 +44,30 @@ type segment struct {
 	size    int64
 	created time.Time // when the first block was written, or the file's time
 	updated time.Time
-	entries []entry
+	entries entryList
 	sealed  bool
+}
+
+// entryList holds a segment's entries in chunks of fixed size, so that
+// growing it copies nothing and leaves no garbage: the writer adds one
+// entry per execution, and the collector's work would slow executions.
+type entryList struct {
+	chunks [][]entry
+	n      int
+}
+
+const entryChunk = 4096
+
+func (l *entryList) len() int       { return l.n }
+func (l *entryList) at(i int) entry { return l.chunks[i/entryChunk][i%entryChunk] }
+func (l *entryList) add(e entry) int {
+	if l.n%entryChunk == 0 {
+		l.chunks = append(l.chunks, make([]entry, 0, entryChunk))
+	}
+	c := &l.chunks[len(l.chunks)-1]
+	*c = append(*c, e)
+	l.n++
+	return l.n - 1
 }
 
 // entry locates one execution record and carries what listing needs
@@ -221,32 +243,38 @@ func summaryKeys(rec []byte) (e entry, err error) {
 	return e, d.err
 }
 
-// hashBytes is 64-bit FNV-1a: stable across processes, as index files
-// need.
+// hashBytes hashes an ARN for the index: 8 bytes at a time with a
+// multiply-xorshift mix, stable across processes (index files keep the
+// hashes) and fast enough for the writer to hash two ARNs per record.
 func hashBytes(b []byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= 1099511628211
+	h := uint64(len(b)) * 0x9e3779b97f4a7c15
+	for ; len(b) >= 8; b = b[8:] {
+		h = mix64(h ^ binary.LittleEndian.Uint64(b))
 	}
-	return h
+	var tail [8]byte
+	copy(tail[:], b)
+	return mix64(h ^ binary.LittleEndian.Uint64(tail[:]))
 }
 
-func hashString(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
+func hashString(s string) uint64 { return hashBytes([]byte(s)) }
+
+// mix64 is MurmurHash3's 64-bit finalizer.
+func mix64(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
 	return h
 }
 
 // writeIndex saves a sealed segment's entries next to it, so that opening
 // the log does not decompress every segment.
 func writeIndex(s *segment) error {
-	buf := make([]byte, 0, 8+len(s.entries)*entrySize)
+	buf := make([]byte, 0, 8+s.entries.len()*entrySize)
 	buf = append(buf, "STPDIDX1"...)
-	for _, e := range s.entries {
+	for i := 0; i < s.entries.len(); i++ {
+		e := s.entries.at(i)
 		buf = binary.LittleEndian.AppendUint64(buf, e.arnHash)
 		buf = binary.LittleEndian.AppendUint64(buf, e.machineHash)
 		buf = binary.LittleEndian.AppendUint64(buf, uint64(e.block))
@@ -275,9 +303,9 @@ func readIndex(s *segment) error {
 		return errCorrupt
 	}
 	b = b[8:]
-	s.entries = make([]entry, 0, len(b)/entrySize)
+	s.entries = entryList{}
 	for ; len(b) > 0; b = b[entrySize:] {
-		s.entries = append(s.entries, entry{
+		s.entries.add(entry{
 			arnHash: binary.LittleEndian.Uint64(b), machineHash: binary.LittleEndian.Uint64(b[8:]),
 			block: int64(binary.LittleEndian.Uint64(b[16:])), off: binary.LittleEndian.Uint32(b[24:]),
 			n: binary.LittleEndian.Uint32(b[28:]), start: int64(binary.LittleEndian.Uint64(b[32:])),
@@ -287,16 +315,15 @@ func readIndex(s *segment) error {
 	return nil
 }
 
-// indexBlock appends the entries of the records of a decompressed block.
-func indexBlock(entries []entry, b blockInfo, raw []byte) ([]entry, error) {
-	err := eachRecord(raw, func(off uint32, rec []byte) error {
+// indexBlock adds the entries of the records of a decompressed block.
+func indexBlock(entries *entryList, b blockInfo, raw []byte) error {
+	return eachRecord(raw, func(off uint32, rec []byte) error {
 		e, err := summaryKeys(rec)
 		if err != nil {
 			return err
 		}
 		e.block, e.off, e.n = b.off, off, uint32(len(rec))
-		entries = append(entries, e)
+		entries.add(e)
 		return nil
 	})
-	return entries, err
 }
