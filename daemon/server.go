@@ -17,6 +17,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/stepd/stepd/cluster"
+	"github.com/stepd/stepd/daemon/console"
 	"github.com/stepd/stepd/daemon/history"
 )
 
@@ -152,6 +153,8 @@ func (s *server) handle(ctx *fasthttp.RequestCtx) {
 		s.handleAWS(ctx)
 	case bytes.HasPrefix(path, prefixREST):
 		s.handleREST(ctx)
+	case console.Owns(path):
+		console.Serve(ctx)
 	case bytes.Equal(path, pathMetrics):
 		ctx.SetContentType("text/plain; version=0.0.4")
 		metrics.WritePrometheus(ctx, true)
