@@ -341,7 +341,8 @@ func decodeSummary(d *reader, s *Summary) int {
 	return int(d.uvarint())
 }
 
-// DecodeRecord decodes one execution record; the result's slices view b.
+// DecodeRecord decodes one execution record, which must take all of b;
+// the result's slices view b.
 func DecodeRecord(b []byte) (*Record, error) {
 	d := reader{b: b}
 	rec := &Record{}
@@ -379,6 +380,9 @@ func DecodeRecord(b []byte) (*Record, error) {
 	}
 	if d.err != nil {
 		return nil, d.err
+	}
+	if len(d.b) != 0 {
+		return nil, errCorrupt
 	}
 	return rec, nil
 }
