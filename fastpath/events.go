@@ -104,8 +104,9 @@ func MaskOf(types ...EventType) EventMask {
 func (m EventMask) Has(t EventType) bool { return m&(1<<t) != 0 }
 
 // Event is one history event as the runtime emits it. The sink receives
-// a copy (on the stack: no allocation, no write barriers); the slices it
-// refers to must not be kept after the call returns (Payload lives in the
+// a pointer to an Event the Execution reuses for each of its events: it
+// is valid only during the call, and neither it nor the slices it refers
+// to may be kept after the call returns (Payload lives in the
 // execution's arena).
 type Event struct {
 	Type EventType
@@ -143,7 +144,7 @@ type Event struct {
 // their own goroutines. It must not block for long: the execution waits
 // for it.
 type EventSink interface {
-	Event(e Event)
+	Event(e *Event)
 }
 
 // emit records an event of the current state with the execution's
@@ -187,7 +188,8 @@ func (ex *Execution) record(t EventType, id int, st *State, payload []byte, f *F
 	if !ex.mask.Has(t) {
 		return
 	}
-	ev := Event{Type: t, ID: id, PreviousID: prev, Concurrent: ex.concurrent, Payload: payload, Index: n, Length: n}
+	ev := &ex.ev
+	*ev = Event{Type: t, ID: id, PreviousID: prev, Concurrent: ex.concurrent, Payload: payload, Index: n, Length: n}
 	if st != nil {
 		ev.State = st.Name
 		if st.Task != nil {

@@ -66,13 +66,15 @@ type Execution struct {
 
 	// History events (see events.go): the sink, nil when nobody listens,
 	// the types it wants, the ids of the last event and of the last
-	// StateExited (what the next StateEntered follows), and whether this
-	// Execution is a branch running concurrently with others.
+	// StateExited (what the next StateEntered follows), whether this
+	// Execution is a branch running concurrently with others, and the
+	// Event handed to the sink.
 	sink       EventSink
 	mask       EventMask
 	lastEvent  int
 	lastExit   int
 	concurrent bool
+	ev         Event
 
 	// The state being executed.
 	state        *State

@@ -246,7 +246,7 @@ func TestOverload(t *testing.T) {
 			n := 0
 			for i := 0; i < 3000; i++ {
 				rec := AcquireRecorder(Logging{LevelAll, true}, testStart)
-				rec.Event(ev)
+				rec.Event(&ev)
 				if rec.Finish(l, &Summary{ExecutionArn: "x", Status: fastpath.Succeeded}) {
 					n++
 				}
@@ -310,7 +310,7 @@ func TestWriterFailureSheds(t *testing.T) {
 		kept := 0
 		for i := 0; i < 3000; i++ {
 			rec := AcquireRecorder(Logging{LevelAll, true}, testStart)
-			rec.Event(ev)
+			rec.Event(&ev)
 			if rec.Finish(l, &Summary{ExecutionArn: "x"}) {
 				kept++
 			}

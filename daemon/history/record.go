@@ -137,7 +137,7 @@ func (r *Recorder) SetClock(now func() int64) { r.now = now }
 func (r *Recorder) Mask() fastpath.EventMask { return r.logging.Level.Mask() }
 
 // Event implements fastpath.EventSink.
-func (r *Recorder) Event(e fastpath.Event) {
+func (r *Recorder) Event(e *fastpath.Event) {
 	if e.Concurrent {
 		r.mu.Lock()
 		defer r.mu.Unlock()
