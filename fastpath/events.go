@@ -188,14 +188,19 @@ func (ex *Execution) record(t EventType, id int, st *State, payload []byte, f *F
 	if !ex.mask.Has(t) {
 		return
 	}
+	// Field by field: a composite literal is built on the stack and
+	// copied, which costs more than the rest of the event.
 	ev := &ex.ev
-	*ev = Event{Type: t, ID: id, PreviousID: prev, Concurrent: ex.concurrent, Payload: payload, Index: n, Length: n}
+	ev.Type, ev.ID, ev.PreviousID, ev.Concurrent = t, id, prev, ex.concurrent
+	ev.Payload, ev.Index, ev.Length = payload, n, n
+	ev.State, ev.Resource = "", ""
 	if st != nil {
 		ev.State = st.Name
 		if st.Task != nil {
 			ev.Resource = st.Task.Resource
 		}
 	}
+	ev.Error, ev.Cause, ev.HasError, ev.HasCause = "", "", false, false
 	if f != nil {
 		ev.Error, ev.Cause, ev.HasError, ev.HasCause = f.Name, f.Cause, !f.noName, !f.noCause
 	}
