@@ -190,7 +190,10 @@ func (ex *Execution) record(t EventType, id int, st *State, payload []byte, f *F
 	}
 	// Field by field: a composite literal is built on the stack and
 	// copied, which costs more than the rest of the event.
-	ev := &ex.ev
+	if ex.ev == nil {
+		ex.ev = new(Event)
+	}
+	ev := ex.ev
 	ev.Type, ev.ID, ev.PreviousID, ev.Concurrent = t, id, prev, ex.concurrent
 	ev.Payload, ev.Index, ev.Length = payload, n, n
 	ev.State, ev.Resource = "", ""
