@@ -34,7 +34,7 @@ func (w *lockedBuffer) lines() int {
 func stage(t *testing.T, l *history.Log, prefix string, n int) {
 	for i := 0; i < n; i++ {
 		rec := history.AcquireRecorder(history.Logging{Level: history.LevelAll, IncludeData: true}, time.Now())
-		rec.Event(fastpath.Event{Type: fastpath.EventExecutionStarted, ID: 1, Payload: []byte(`{}`)})
+		rec.Event(&fastpath.Event{Type: fastpath.EventExecutionStarted, ID: 1, Payload: []byte(`{}`)})
 		arn := fmt.Sprintf("arn:aws:states:us-east-1:123456789012:express:m:%s-%d:1", prefix, i)
 		if !rec.Finish(l, &history.Summary{ExecutionArn: arn, StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:m"}) {
 			t.Fatal("shed")

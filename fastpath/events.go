@@ -104,8 +104,9 @@ func MaskOf(types ...EventType) EventMask {
 func (m EventMask) Has(t EventType) bool { return m&(1<<t) != 0 }
 
 // Event is one history event as the runtime emits it. The sink receives
-// a copy (on the stack: no allocation, no write barriers); the slices it
-// refers to must not be kept after the call returns (Payload lives in the
+// a pointer to an Event the Execution reuses for each of its events: it
+// is valid only during the call, and neither it nor the slices it refers
+// to may be kept after the call returns (Payload lives in the
 // execution's arena).
 type Event struct {
 	Type EventType
@@ -143,7 +144,7 @@ type Event struct {
 // their own goroutines. It must not block for long: the execution waits
 // for it.
 type EventSink interface {
-	Event(e Event)
+	Event(e *Event)
 }
 
 // emit records an event of the current state with the execution's
@@ -187,13 +188,22 @@ func (ex *Execution) record(t EventType, id int, st *State, payload []byte, f *F
 	if !ex.mask.Has(t) {
 		return
 	}
-	ev := Event{Type: t, ID: id, PreviousID: prev, Concurrent: ex.concurrent, Payload: payload, Index: n, Length: n}
+	// Field by field: a composite literal is built on the stack and
+	// copied, which costs more than the rest of the event.
+	if ex.ev == nil {
+		ex.ev = new(Event)
+	}
+	ev := ex.ev
+	ev.Type, ev.ID, ev.PreviousID, ev.Concurrent = t, id, prev, ex.concurrent
+	ev.Payload, ev.Index, ev.Length = payload, n, n
+	ev.State, ev.Resource = "", ""
 	if st != nil {
 		ev.State = st.Name
 		if st.Task != nil {
 			ev.Resource = st.Task.Resource
 		}
 	}
+	ev.Error, ev.Cause, ev.HasError, ev.HasCause = "", "", false, false
 	if f != nil {
 		ev.Error, ev.Cause, ev.HasError, ev.HasCause = f.Name, f.Cause, !f.noName, !f.noCause
 	}

@@ -66,13 +66,17 @@ type Execution struct {
 
 	// History events (see events.go): the sink, nil when nobody listens,
 	// the types it wants, the ids of the last event and of the last
-	// StateExited (what the next StateEntered follows), and whether this
-	// Execution is a branch running concurrently with others.
+	// StateExited (what the next StateEntered follows), whether this
+	// Execution is a branch running concurrently with others, and the
+	// Event handed to the sink (allocated with the first event, kept
+	// across Reset, out of line so that it does not spread the hot fields
+	// over more cache lines).
 	sink       EventSink
 	mask       EventMask
 	lastEvent  int
 	lastExit   int
 	concurrent bool
+	ev         *Event
 
 	// The state being executed.
 	state        *State
@@ -126,7 +130,7 @@ func (ex *Execution) Reset() {
 	if ex.qc != nil {
 		*ex.qc = queryCache{}
 	}
-	*ex = Execution{arena: arena, vars: ex.vars[:0], varStack: ex.varStack[:0], spans: ex.spans[:0], assigned: ex.assigned[:0], index: ex.index, qc: ex.qc, qenvs: ex.qenvs}
+	*ex = Execution{arena: arena, vars: ex.vars[:0], varStack: ex.varStack[:0], spans: ex.spans[:0], assigned: ex.assigned[:0], index: ex.index, qc: ex.qc, qenvs: ex.qenvs, ev: ex.ev}
 }
 
 // errTimedOut marks an execution that ran past its deadline; it is never

@@ -13,11 +13,11 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/klauspost/compress/zstd"
+	"golang.org/x/sys/unix"
 )
 
 // Config says where the history lives and how much of it to keep.
@@ -614,17 +614,18 @@ func ReadTotals() Totals {
 		BytesRaw: bytesRaw.Get(), BytesWritten: bytesCompressed.Get(), WriterSeconds: writerCPUSeconds.Get()}
 }
 
-// rusageThread is Linux's RUSAGE_THREAD: the calling thread's usage.
-const rusageThread = 1
-
 // ThreadCPU is the CPU time (user and system) the calling OS thread has
 // used. The writer reads it around each drain; benchmarks that lock their
 // goroutine to its thread use it to measure CPU time rather than wall
-// time, which other processes on the machine distort.
+// time, which other processes on the machine distort. It reads the
+// thread's CPU clock, which is exact to the nanosecond: getrusage's
+// thread usage moves in steps of up to a scheduler tick (4 ms here), so
+// over spans shorter than that it credited one span with time spent in
+// another.
 func ThreadCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(rusageThread, &ru) != nil {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts) != nil {
 		return 0
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ts.Nano())
 }

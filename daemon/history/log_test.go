@@ -137,7 +137,6 @@ func TestRecoverFromStaging(t *testing.T) {
 	l := openLog(t, c)
 	arns := fill(t, l, 20, 300, "staged")
 	dir := crashCopy(t, c.Dir)
-	torn := crashCopy(t, c.Dir)
 
 	c2 := c
 	c2.Dir = dir
@@ -148,7 +147,8 @@ func TestRecoverFromStaging(t *testing.T) {
 		}
 	}
 
-	// Tear the last frame: as if the process died while copying it.
+	// Damage the last frame as a crash can: the records before it are
+	// kept, it is dropped.
 	l.mu.Lock()
 	last := l.st.head
 	l.mu.Unlock()
@@ -160,26 +160,38 @@ func TestRecoverFromStaging(t *testing.T) {
 		}
 		lastFrame, pos = pos, next
 	}
-	f, err := os.OpenFile(filepath.Join(torn, "staging"), os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var junk [8]byte
-	binary.LittleEndian.PutUint64(junk[:], 0xdeadbeef)
-	if _, err := f.WriteAt(junk[:], int64(stagingHeader+lastFrame%l.st.size+frameHeader+40)); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	c3 := c
-	c3.Dir = torn
-	l3 := openLog(t, c3)
-	for i, arn := range arns {
-		_, err := l3.Execution(arn)
-		if i < len(arns)-1 && err != nil {
-			t.Fatalf("%s lost: %v", arn, err)
+	at := int64(stagingHeader + lastFrame%l.st.size)
+	for _, damage := range []struct {
+		name  string
+		bytes []byte
+		at    int64
+	}{
+		// The kill came while the body was being copied: the commit
+		// word (the frame's position) is not there yet.
+		{"killed while copying", make([]byte, 8), at + 8},
+		// A power loss wrote back the header's page but not the body's.
+		{"body not written back", []byte{0xff}, at + frameHeader},
+	} {
+		torn := crashCopy(t, c.Dir)
+		f, err := os.OpenFile(filepath.Join(torn, "staging"), os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if i == len(arns)-1 && !errors.Is(err, ErrNotFound) {
-			t.Fatalf("the torn record: err = %v, want ErrNotFound", err)
+		if _, err := f.WriteAt(damage.bytes, damage.at); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		c3 := c
+		c3.Dir = torn
+		l3 := openLog(t, c3)
+		for i, arn := range arns {
+			_, err := l3.Execution(arn)
+			if i < len(arns)-1 && err != nil {
+				t.Fatalf("%s: %s lost: %v", damage.name, arn, err)
+			}
+			if i == len(arns)-1 && !errors.Is(err, ErrNotFound) {
+				t.Fatalf("%s: the torn record: err = %v, want ErrNotFound", damage.name, err)
+			}
 		}
 	}
 }
@@ -234,7 +246,7 @@ func TestOverload(t *testing.T) {
 			n := 0
 			for i := 0; i < 3000; i++ {
 				rec := AcquireRecorder(Logging{LevelAll, true}, testStart)
-				rec.Event(ev)
+				rec.Event(&ev)
 				if rec.Finish(l, &Summary{ExecutionArn: "x", Status: fastpath.Succeeded}) {
 					n++
 				}
@@ -298,7 +310,7 @@ func TestWriterFailureSheds(t *testing.T) {
 		kept := 0
 		for i := 0; i < 3000; i++ {
 			rec := AcquireRecorder(Logging{LevelAll, true}, testStart)
-			rec.Event(ev)
+			rec.Event(&ev)
 			if rec.Finish(l, &Summary{ExecutionArn: "x"}) {
 				kept++
 			}

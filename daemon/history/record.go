@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/stepd/stepd/fastpath"
 )
@@ -71,9 +72,13 @@ func (l Logging) Enabled() bool { return l.Level != LevelOff }
 //	          status:byte flags:byte uvarint(redriveCount)
 //	          varint(startMs) varint(stopMs) str(error) str(cause) uvarint(eventCount)
 //	event   = type:byte flags:byte uvarint(id) uvarint(previousId) uvarint(ms after start)
-//	          str(state) str(resource) [payload] [str(error)] [str(cause)] uvarint(index)
+//	          [str(state) str(resource)] [payload] [str(error)] [str(cause)] uvarint(index)
 //	payload = str(bytes) | nothing when flagSamePayload (the previous event's payload)
 //	str     = uvarint(len) bytes
+//
+// State and resource are left out when flagSameState says they are the
+// previous event's (a StateExited after its StateEntered, the events of a
+// Task). Records written before that flag existed always have them.
 //
 // Events come before the header in the Recorder's buffer (the header is
 // known only at the end); Finish stages header and events as one frame.
@@ -84,6 +89,7 @@ const (
 	flagSamePayload             // ... equal to the previous event's
 	flagError
 	flagCause
+	flagSameState // state and resource are the previous event's
 )
 
 const headerIncludeData = 1
@@ -100,12 +106,14 @@ type Recorder struct {
 	buf     []byte
 	n       int // the last event id
 	count   int
-	start   int64 // ms
-	now     func() int64
-	lastPay []byte
+	start   int64        // ms
+	now     func() int64 // nil: the coarse clock
 	logging Logging
 	hdr     []byte
-	hasPay  bool
+
+	// What the previous event had, for flagSamePayload and flagSameState.
+	lastPay                 []byte
+	lastState, lastResource string
 }
 
 var recorderPool = sync.Pool{New: func() any { return &Recorder{} }}
@@ -115,7 +123,7 @@ var recorderPool = sync.Pool{New: func() any { return &Recorder{} }}
 func AcquireRecorder(l Logging, start time.Time) *Recorder {
 	touchCoarseClock()
 	r := recorderPool.Get().(*Recorder)
-	r.logging, r.start, r.now = l, start.UnixMilli(), coarseNow
+	r.logging, r.start, r.now = l, start.UnixMilli(), nil
 	return r
 }
 
@@ -125,7 +133,7 @@ func ReleaseRecorder(r *Recorder) {
 		r.buf = nil
 	}
 	r.buf, r.hdr = r.buf[:0], r.hdr[:0]
-	r.n, r.count, r.lastPay, r.hasPay = 0, 0, nil, false
+	r.n, r.count, r.lastPay, r.lastState, r.lastResource = 0, 0, nil, "", ""
 	recorderPool.Put(r)
 }
 
@@ -137,7 +145,7 @@ func (r *Recorder) SetClock(now func() int64) { r.now = now }
 func (r *Recorder) Mask() fastpath.EventMask { return r.logging.Level.Mask() }
 
 // Event implements fastpath.EventSink.
-func (r *Recorder) Event(e fastpath.Event) {
+func (r *Recorder) Event(e *fastpath.Event) {
 	if e.Concurrent {
 		r.mu.Lock()
 		defer r.mu.Unlock()
@@ -148,17 +156,25 @@ func (r *Recorder) Event(e fastpath.Event) {
 	}
 	r.n = id
 	r.count++
-	b := r.buf
+	var ms int64
+	if r.now != nil {
+		ms = r.now()
+	} else {
+		ms = coarseNow()
+	}
 	flags := byte(0)
 	pay := e.Payload
-	if !r.logging.IncludeData {
-		pay = nil
-	}
-	if pay != nil {
-		flags |= flagPayload
-		if r.hasPay && len(pay) == len(r.lastPay) && (len(pay) == 0 || &pay[0] == &r.lastPay[0]) {
+	if pay != nil && r.logging.IncludeData {
+		flags = flagPayload
+		if len(pay) == len(r.lastPay) && unsafe.SliceData(pay) == unsafe.SliceData(r.lastPay) {
 			flags |= flagSamePayload
 		}
+	}
+	// Strings are compared by where they are, not by their bytes: the VM
+	// hands over its State's own strings.
+	if len(e.State) == len(r.lastState) && unsafe.StringData(e.State) == unsafe.StringData(r.lastState) &&
+		len(e.Resource) == len(r.lastResource) && unsafe.StringData(e.Resource) == unsafe.StringData(r.lastResource) {
+		flags |= flagSameState
 	}
 	if e.HasError {
 		flags |= flagError
@@ -166,15 +182,18 @@ func (r *Recorder) Event(e fastpath.Event) {
 	if e.HasCause {
 		flags |= flagCause
 	}
-	b = append(b, byte(e.Type), flags)
+	b := append(r.buf, byte(e.Type), flags)
 	b = binary.AppendUvarint(b, uint64(id))
 	b = binary.AppendUvarint(b, uint64(prev))
-	b = binary.AppendUvarint(b, uint64(max(r.now()-r.start, 0)))
-	b = appendStr(b, e.State)
-	b = appendStr(b, e.Resource)
-	if flags&flagPayload != 0 && flags&flagSamePayload == 0 {
+	b = binary.AppendUvarint(b, uint64(max(ms-r.start, 0)))
+	if flags&flagSameState == 0 {
+		b = appendStr(b, e.State)
+		b = appendStr(b, e.Resource)
+		r.lastState, r.lastResource = e.State, e.Resource
+	}
+	if flags&(flagPayload|flagSamePayload) == flagPayload {
 		b = appendBytes(b, pay)
-		r.lastPay, r.hasPay = pay, true
+		r.lastPay = pay
 	}
 	if e.HasError {
 		b = appendStr(b, e.Error)
@@ -341,7 +360,8 @@ func decodeSummary(d *reader, s *Summary) int {
 	return int(d.uvarint())
 }
 
-// DecodeRecord decodes one execution record; the result's slices view b.
+// DecodeRecord decodes one execution record, which must take all of b;
+// the result's slices view b.
 func DecodeRecord(b []byte) (*Record, error) {
 	d := reader{b: b}
 	rec := &Record{}
@@ -358,7 +378,11 @@ func DecodeRecord(b []byte) (*Record, error) {
 		flags := d.byte()
 		e.ID, e.Prev = int(d.uvarint()), int(d.uvarint())
 		e.Timestamp = start + int64(d.uvarint())
-		e.State, e.Resource = d.str(), d.str()
+		if flags&flagSameState == 0 {
+			e.State, e.Resource = d.str(), d.str()
+		} else if i > 0 { // the first event's previous is an empty one
+			e.State, e.Resource = rec.Events[i-1].State, rec.Events[i-1].Resource
+		}
 		if flags&flagPayload != 0 {
 			e.HasPayload = true
 			if flags&flagSamePayload != 0 {
@@ -379,6 +403,9 @@ func DecodeRecord(b []byte) (*Record, error) {
 	}
 	if d.err != nil {
 		return nil, d.err
+	}
+	if len(d.b) != 0 {
+		return nil, errCorrupt
 	}
 	return rec, nil
 }

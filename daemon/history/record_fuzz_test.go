@@ -11,10 +11,10 @@ import (
 func FuzzDecodeRecord(f *testing.F) {
 	rec := AcquireRecorder(Logging{LevelAll, true}, testStart)
 	rec.SetClock(func() int64 { return testStart.UnixMilli() })
-	rec.Event(fastpath.Event{Type: fastpath.EventExecutionStarted, ID: 1, Payload: []byte(`{"a":1}`)})
-	rec.Event(fastpath.Event{Type: fastpath.EventTaskFailed, ID: 2, PreviousID: 1, State: "T", Resource: "arn:aws:states:::lambda:invoke",
+	rec.Event(&fastpath.Event{Type: fastpath.EventExecutionStarted, ID: 1, Payload: []byte(`{"a":1}`)})
+	rec.Event(&fastpath.Event{Type: fastpath.EventTaskFailed, ID: 2, PreviousID: 1, State: "T", Resource: "arn:aws:states:::lambda:invoke",
 		Error: "E", Cause: "c", HasError: true, HasCause: true})
-	rec.Event(fastpath.Event{Type: fastpath.EventMapIterationStarted, ID: 3, PreviousID: 2, State: "M", Index: 4})
+	rec.Event(&fastpath.Event{Type: fastpath.EventMapIterationStarted, ID: 3, PreviousID: 2, State: "M", Index: 4})
 	sum := Summary{ExecutionArn: "arn:aws:states:us-east-1:123456789012:express:m:e:1", StateMachineArn: testMachineArn + "m",
 		Name: "e", Status: fastpath.Failed, Start: testStart, Stop: testStart, Error: "E", HasError: true}
 	hdr := encodeHeader(nil, &sum, rec.count, true)

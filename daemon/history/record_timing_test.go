@@ -21,7 +21,7 @@ func BenchmarkRecorderEvent(b *testing.B) {
 		if i&1 == 1 {
 			ev.Payload = p2
 		}
-		rec.Event(ev)
+		rec.Event(&ev)
 		if len(rec.buf) > 1<<16 {
 			rec.buf, rec.n, rec.count = rec.buf[:0], 0, 0
 		}
@@ -48,7 +48,7 @@ func BenchmarkFinish(b *testing.B) {
 		}
 		rec := AcquireRecorder(Logging{LevelAll, true}, testStart)
 		for k := 1; k <= 8; k++ {
-			rec.Event(fastpath.Event{Type: fastpath.EventPassStateEntered, ID: k, State: "Classify", Payload: payload})
+			rec.Event(&fastpath.Event{Type: fastpath.EventPassStateEntered, ID: k, State: "Classify", Payload: payload})
 		}
 		rec.Finish(l, &sum)
 		ReleaseRecorder(rec)

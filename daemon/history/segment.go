@@ -37,6 +37,8 @@ const (
 	idxSuffix   = ".idx"
 )
 
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
 // segment is one segment file and the index of its records.
 type segment struct {
 	id      uint64

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"os"
 	"sync/atomic"
 	"syscall"
@@ -21,11 +20,19 @@ import (
 //
 //	page 0: magic:u64 ringSize:u64 checkpoint:u64
 //	ring:   frame*          at ring position p, file offset stagingHeader + p % ringSize
-//	frame:  magic:u32 len:u32 pos:u64 crc:u32 kind:u32 payload pad-to-8
+//	frame:  magic:u32 len:u32 pos:u64 0:u32 kind:u32 payload pad-to-8
 //
 // pos is the frame's ring position (it grows without wrapping), so a frame
-// left from an earlier lap of the ring never passes for a new one; crc
-// (Castagnoli, over pos and payload) finds a frame torn by a crash.
+// left from an earlier lap of the ring never passes for a new one. It is
+// also the frame's commit word: put clears it, writes the rest of the
+// frame, and stores it last, atomically. A process killed while copying a
+// frame leaves it without its position, so recovery finds it torn; a
+// process kill loses no store that was made, so a frame with its position
+// is whole. (A checksum would also catch frames that a power loss wrote
+// back in part, but costs more than the copy on every execution; what a
+// power loss may lose is stated in README's "What survives a crash", and
+// recovery decodes each frame it finds before keeping it.) The word
+// after pos held a CRC in earlier versions and is ignored.
 const (
 	stagingMagic  = 0x5354504448535431 // "STPDHST1"
 	stagingHeader = 4096
@@ -34,8 +41,6 @@ const (
 	kindRecord    = 1
 	kindPad       = 2
 )
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // staging is the mapped ring. head and tail are ring positions: frames in
 // [tail, head) are not yet in segments. The Log's mutex guards head; the
@@ -137,29 +142,36 @@ func (s *staging) put(a, b []byte) uint64 {
 	need := frameSize(n)
 	if phys := s.head % s.size; phys+need > s.size {
 		if s.size-phys >= frameHeader {
-			s.writeHeader(phys, kindPad, int(s.size-phys-frameHeader), s.head, 0)
+			s.writeHeader(phys, kindPad, int(s.size-phys-frameHeader))
+			atomic.StoreUint64(s.posWord(phys), s.head)
 		}
 		s.head += s.size - phys
 	}
 	phys := s.head % s.size
+	s.writeHeader(phys, kindRecord, n)
 	body := s.ring[phys+frameHeader : phys+frameHeader+uint64(n)]
 	copy(body, a)
 	copy(body[len(a):], b)
-	s.writeHeader(phys, kindRecord, n, s.head, 0)
-	h := s.ring[phys : phys+frameHeader]
-	crc := crc32.Update(crc32.Checksum(h[8:16], castagnoli), castagnoli, body)
-	binary.LittleEndian.PutUint32(h[16:], crc) // last: until then the frame does not check out
+	atomic.StoreUint64(s.posWord(phys), s.head) // last: until then the frame is torn
 	s.head += need
 	return s.head
 }
 
-func (s *staging) writeHeader(phys uint64, kind, n int, pos uint64, crc uint32) {
+// writeHeader writes the header of a frame at phys, with its commit word
+// cleared: the caller stores it once the frame is complete.
+func (s *staging) writeHeader(phys uint64, kind, n int) {
 	h := s.ring[phys : phys+frameHeader]
 	binary.LittleEndian.PutUint32(h[0:], frameMagic)
 	binary.LittleEndian.PutUint32(h[4:], uint32(n))
-	binary.LittleEndian.PutUint64(h[8:], pos)
-	binary.LittleEndian.PutUint32(h[16:], crc)
+	binary.LittleEndian.PutUint64(h[8:], 0)
+	binary.LittleEndian.PutUint32(h[16:], 0)
 	binary.LittleEndian.PutUint32(h[20:], uint32(kind))
+}
+
+// posWord is the commit word of the frame at phys (8-aligned, as every
+// frame is).
+func (s *staging) posWord(phys uint64) *uint64 {
+	return (*uint64)(unsafe.Pointer(&s.ring[phys+8]))
 }
 
 var errTorn = errors.New("torn or missing frame")
@@ -173,7 +185,7 @@ func (s *staging) frameAt(pos uint64) ([]byte, uint64, error) {
 		return nil, pos + s.size - phys, nil
 	}
 	h := s.ring[phys : phys+frameHeader]
-	if binary.LittleEndian.Uint32(h[0:]) != frameMagic || binary.LittleEndian.Uint64(h[8:]) != pos {
+	if binary.LittleEndian.Uint32(h[0:]) != frameMagic || atomic.LoadUint64(s.posWord(phys)) != pos {
 		return nil, pos, errTorn
 	}
 	n := uint64(binary.LittleEndian.Uint32(h[4:]))
@@ -187,18 +199,15 @@ func (s *staging) frameAt(pos uint64) ([]byte, uint64, error) {
 	default:
 		return nil, pos, errTorn
 	}
-	body := s.ring[phys+frameHeader : phys+frameHeader+n]
-	crc := crc32.Update(crc32.Checksum(h[8:16], castagnoli), castagnoli, body)
-	if crc != binary.LittleEndian.Uint32(h[16:]) {
-		return nil, pos, errTorn
-	}
-	return body, pos + frameSize(int(n)), nil
+	return s.ring[phys+frameHeader : phys+frameHeader+n], pos + frameSize(int(n)), nil
 }
 
 // recover finds the frames past the checkpoint that a crash left behind:
 // it walks from the tail to the first torn or missing frame (only the
 // frame being copied when the process died can be torn, and its execution
-// was not answered) and sets head after the last good one.
+// was not answered) and sets head after the last good one. A committed
+// frame whose record does not decode (what a power loss can leave) counts
+// as torn too.
 func (s *staging) recover() int {
 	n := 0
 	pos := s.tail.Load()
@@ -206,6 +215,11 @@ func (s *staging) recover() int {
 		body, next, err := s.frameAt(pos)
 		if err != nil {
 			break
+		}
+		if body != nil {
+			if _, err := DecodeRecord(body); err != nil {
+				break
+			}
 		}
 		if body != nil {
 			n++
