@@ -178,13 +178,12 @@ type evalFrame struct {
 var framePool = sync.Pool{New: func() any { return new(evalFrame) }}
 
 // release returns fr to the pool when nothing made during the evaluation
-// can still refer to it.
+// can still refer to it. The frame is not cleared: the next Eval
+// overwrites all of it, and the pool drops what it holds at every GC.
 func (fr *evalFrame) release() {
-	if fr.ev.capturedEnv {
-		return
+	if !fr.ev.capturedEnv {
+		framePool.Put(fr)
 	}
-	*fr = evalFrame{}
-	framePool.Put(fr)
 }
 
 // DefaultMaxDepth is deep enough for any realistic expression (the

@@ -33,11 +33,10 @@ type SmallObject struct {
 	vals [smallObjectCap]any
 }
 
-// Init empties s and returns its object, with room for a few members
-// inline. The object lives in s: s must not be copied or reused while the
-// object is in use.
+// Init returns the object of s, which must be zero (new or cleared),
+// with room for a few members inline. The object lives in s: s must not be
+// copied or reused while the object is in use.
 func (s *SmallObject) Init() *Object {
-	*s = SmallObject{}
 	s.o.keys, s.o.vals = s.keys[:0], s.vals[:0]
 	return &s.o
 }
