@@ -33,6 +33,16 @@ type Config struct {
 	// Integrations has no flags: it is the config file's structured
 	// "integrations" object (see Integrations).
 	Integrations Integrations `json:"integrations"`
+
+	// Security settings (docs/SECURITY.md). Auth has no flags: it is the
+	// config file's "auth" object (see AuthConfig).
+	Auth                 AuthConfig    `json:"auth"`
+	AllowUnauthenticated bool          `json:"allow-unauthenticated"`
+	TLSCert              string        `json:"tls-cert"`
+	TLSKey               string        `json:"tls-key"`
+	MaxHeaderBytes       int           `json:"max-header-bytes"`
+	ReadTimeout          time.Duration `json:"read-timeout"`
+	IdleTimeout          time.Duration `json:"idle-timeout"`
 }
 
 // DefaultConfig is a single node on loopback, as a sidecar wants it.
@@ -48,6 +58,10 @@ func DefaultConfig() Config {
 		MaxBodyBytes:  1 << 20,
 		ShutdownGrace: 30 * time.Second,
 		RecentRuns:    10000,
+
+		MaxHeaderBytes: 16 << 10,
+		ReadTimeout:    30 * time.Second,
+		IdleTimeout:    2 * time.Minute,
 	}
 }
 
@@ -69,6 +83,9 @@ func (c *Config) Validate() error {
 	case c.Join != "":
 		return errors.New("-join: clustering arrives with the cluster issue; this build runs one node")
 	}
+	if err := c.validateSecurity(); err != nil {
+		return err
+	}
 	c.Integrations.Lambda.Endpoint = c.LambdaEndpoint
 	return c.Integrations.Validate()
 }
@@ -88,6 +105,13 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body; AWS allows 1 MiB definitions and 256 KiB inputs (escaped inside JSON)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "on SIGTERM, how long in-flight executions may finish before the node exits")
 	fs.IntVar(&c.RecentRuns, "recent-executions", c.RecentRuns, "asynchronous executions kept in memory for DescribeExecution and ListExecutions")
+
+	fs.BoolVar(&c.AllowUnauthenticated, "allow-unauthenticated", c.AllowUnauthenticated, "serve a non-loopback -listen address without the config file's \"auth\" credentials, letting anyone who reaches it run and change state machines")
+	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate chain of the API listener; with -tls-key the API speaks HTTPS only, and SIGHUP re-reads both files")
+	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key of -tls-cert")
+	fs.IntVar(&c.MaxHeaderBytes, "max-header-bytes", c.MaxHeaderBytes, "largest request line and headers (also the per-connection read buffer); larger answer 431. Signed AWS requests need about 2 KiB")
+	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "longest time to receive one request's headers and body, so a slow client cannot hold a connection (slowloris)")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "longest a keep-alive connection may wait for its next request")
 }
 
 // loadConfig resolves the configuration from args, the environment and
@@ -114,6 +138,14 @@ func loadConfig(args []string, getenv func(string) string, fs *flag.FlagSet) (Co
 			return c, fmt.Errorf("cannot parse the config file %s: %w", *configFile, err)
 		}
 		for name, raw := range file {
+			if name == "auth" {
+				dec := json.NewDecoder(bytes.NewReader(raw))
+				dec.DisallowUnknownFields() // a misspelt secret field must not leave a key without one
+				if err := dec.Decode(&c.Auth); err != nil {
+					return c, fmt.Errorf("config file %s: auth: %w", *configFile, err)
+				}
+				continue
+			}
 			if name == "integrations" {
 				if err := json.Unmarshal(raw, &c.Integrations); err != nil {
 					return c, fmt.Errorf("config file %s: integrations: %w", *configFile, err)
