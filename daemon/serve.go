@@ -51,6 +51,10 @@ func serveCommand(args []string, stderr io.Writer) int {
 		logger.Printf("cannot listen: %v", err)
 		return exitFailed
 	}
+	if ln, err = wrapTLS(ctx, cfg, ln, logger); err != nil {
+		logger.Printf("cannot start TLS: %v", err)
+		return exitFailed
+	}
 	step("listening on "+ln.Addr().String(), t)
 
 	errc := make(chan error, 1)
