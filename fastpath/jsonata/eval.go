@@ -64,6 +64,8 @@ type evaluator struct {
 	maxDepth int
 	steps    int
 	maxSteps int
+	bytes    int
+	maxBytes int
 	deadline time.Time
 	funcs    *Registry
 	now      time.Time
@@ -104,6 +106,18 @@ func (ev *evaluator) enter(n *node) {
 		}
 	}
 }
+
+// charge counts n bytes about to be created against the memory budget,
+// raising U1003 when it would be exceeded.
+func (ev *evaluator) charge(n int) {
+	ev.bytes += n
+	if ev.maxBytes > 0 && (ev.bytes > ev.maxBytes || n < 0) {
+		throwErr("U1003", -1, "", nil)
+	}
+}
+
+// itemBytes is what an array item is charged: an interface value.
+const itemBytes = 16
 
 // eval evaluates n against input in environment e (JSONata's evaluate).
 func (ev *evaluator) eval(n *node, input any, e *env) any {
@@ -353,9 +367,11 @@ func (ev *evaluator) evalBinary(n *node, input any, e *env) any {
 	case "<", "<=", ">", ">=":
 		return compareValues(lhs, rhs, op, n.pos)
 	case "&":
-		return stringOrEmpty(lhs) + stringOrEmpty(rhs)
+		l, r := stringOrEmpty(lhs), stringOrEmpty(rhs)
+		ev.charge(len(l) + len(r))
+		return l + r
 	case "..":
-		return evalRange(lhs, rhs, n.pos)
+		return ev.evalRange(lhs, rhs, n.pos)
 	case "in":
 		if lhs == nil || rhs == nil {
 			return false
@@ -459,6 +475,7 @@ func (ev *evaluator) evalConcat(n *node, input any, e *env) any {
 	for i := 0; i < last-1; i++ {
 		ev.steps++ // the inner & nodes, as nested evaluation counts them
 	}
+	ev.charge(size)
 	var b strings.Builder
 	b.Grow(size)
 	for _, s := range parts {
@@ -530,7 +547,7 @@ func compareValues(lhs, rhs any, op string, pos int) any {
 // maxRange is JSONata's limit on the size of a range (D2014).
 const maxRange = 10_000_000
 
-func evalRange(lhs, rhs any, pos int) any {
+func (ev *evaluator) evalRange(lhs, rhs any, pos int) any {
 	l, lok := lhs.(float64)
 	if lhs != nil && (!lok || l != math.Trunc(l)) {
 		throwErr("T2003", pos, "..", lhs)
@@ -546,6 +563,7 @@ func evalRange(lhs, rhs any, pos int) any {
 	if size > maxRange {
 		throwErr("D2014", pos, "..", size)
 	}
+	ev.charge(int(size) * itemBytes)
 	res := newSeq(int(size))
 	for i := 0; i < int(size); i++ {
 		res.Items = append(res.Items, l+float64(i))
