@@ -185,6 +185,8 @@ func (c *Config) validateSecurity() error {
 		return errors.New("-idle-timeout must be positive")
 	case (c.TLSCert == "") != (c.TLSKey == ""):
 		return errors.New("-tls-cert and -tls-key go together")
+	case c.TLSClientCA != "" && c.TLSCert == "":
+		return errors.New("-tls-client-ca needs -tls-cert and -tls-key")
 	case !c.Auth.Enabled() && !c.AllowUnauthenticated && !isLoopback(c.Listen):
 		return errOpenAPI
 	}

@@ -40,6 +40,7 @@ type Config struct {
 	AllowUnauthenticated bool          `json:"allow-unauthenticated"`
 	TLSCert              string        `json:"tls-cert"`
 	TLSKey               string        `json:"tls-key"`
+	TLSClientCA          string        `json:"tls-client-ca"`
 	MaxHeaderBytes       int           `json:"max-header-bytes"`
 	ReadTimeout          time.Duration `json:"read-timeout"`
 	IdleTimeout          time.Duration `json:"idle-timeout"`
@@ -109,6 +110,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.AllowUnauthenticated, "allow-unauthenticated", c.AllowUnauthenticated, "serve a non-loopback -listen address without the config file's \"auth\" credentials, letting anyone who reaches it run and change state machines")
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate chain of the API listener; with -tls-key the API speaks HTTPS only, and SIGHUP re-reads both files")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key of -tls-cert")
+	fs.StringVar(&c.TLSClientCA, "tls-client-ca", c.TLSClientCA, "PEM bundle of the CAs whose client certificates the API requires (mutual TLS); SIGHUP re-reads it")
 	fs.IntVar(&c.MaxHeaderBytes, "max-header-bytes", c.MaxHeaderBytes, "largest request line and headers (also the per-connection read buffer); larger answer 431. Signed AWS requests need about 2 KiB")
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "longest time to receive one request's headers and body, so a slow client cannot hold a connection (slowloris)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "longest a keep-alive connection may wait for its next request")

@@ -367,9 +367,9 @@ func newTestCA(t *testing.T, name string) *testCA {
 	return &testCA{cert, key, pool}
 }
 
-// issue writes a server certificate for 127.0.0.1 with the given serial
-// and its key to certFile and keyFile.
-func (ca *testCA) issue(t *testing.T, serial int64, certFile, keyFile string) {
+// sign issues a certificate for a new key with the given serial and
+// usage (for 127.0.0.1 when it is a server's) and returns both as PEM.
+func (ca *testCA) sign(t *testing.T, serial int64, usage x509.ExtKeyUsage) (certPEM, keyPEM []byte) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -377,7 +377,7 @@ func (ca *testCA) issue(t *testing.T, serial int64, certFile, keyFile string) {
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: fmt.Sprintf("stepd-%d", serial)},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, KeyUsage: x509.KeyUsageDigitalSignature}
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, ExtKeyUsage: []x509.ExtKeyUsage{usage}, KeyUsage: x509.KeyUsageDigitalSignature}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
 	if err != nil {
 		t.Fatal(err)
@@ -386,11 +386,60 @@ func (ca *testCA) issue(t *testing.T, serial int64, certFile, keyFile string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
+}
+
+// issue writes a server certificate with the given serial and its key to
+// certFile and keyFile.
+func (ca *testCA) issue(t *testing.T, serial int64, certFile, keyFile string) {
+	t.Helper()
+	certPEM, keyPEM := ca.sign(t, serial, x509.ExtKeyUsageServerAuth)
+	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+	if err := os.WriteFile(certFile, certPEM, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// clientCert issues a client certificate.
+func (ca *testCA) clientCert(t *testing.T) tls.Certificate {
+	t.Helper()
+	c, err := tls.X509KeyPair(ca.sign(t, 100, x509.ExtKeyUsageClientAuth))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestMutualTLS requires client certificates on the API: a client with a
+// certificate of -tls-client-ca completes the handshake and is then
+// authenticated as usual; one without a certificate, or with one of
+// another CA, fails the handshake.
+func TestMutualTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, caFile := filepath.Join(dir, "api.crt"), filepath.Join(dir, "api.key"), filepath.Join(dir, "clients.pem")
+	ca, other := newTestCA(t, "stepd test CA"), newTestCA(t, "some other CA")
+	ca.issue(t, 1, certFile, keyFile)
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := startStepd(t, append(authConfig(t), "-tls-cert", certFile, "-tls-key", keyFile, "-tls-client-ca", caFile)...)
+	base := "https://" + p.addr
+	withCert := func(c tls.Certificate) *http.Client {
+		cl := tlsClient(ca.pool, false)
+		cl.Transport.(*http.Transport).TLSClientConfig.Certificates = []tls.Certificate{c}
+		return cl
+	}
+	if _, err := servedSerial(withCert(ca.clientCert(t)), base+"/healthz"); err != nil {
+		t.Fatalf("with a client certificate of the CA: %v", err)
+	}
+	sdk := keyClient(p, base, adminKey, adminSecret, withCert(ca.clientCert(t)))
+	create(t, sdk, "mtls-pass", types.StateMachineTypeExpress, e2ePass)
+	for name, c := range map[string]*http.Client{"no client certificate": tlsClient(ca.pool, false), "another CA's certificate": withCert(other.clientCert(t))} {
+		if _, err := servedSerial(c, base+"/healthz"); err == nil || !strings.Contains(err.Error(), "certificate") {
+			t.Errorf("%s: %v, want a failed handshake", name, err)
+		}
 	}
 }
 

@@ -13,26 +13,28 @@ import (
 	"syscall"
 )
 
-// certReloader holds the API listener's certificate and swaps it for the
-// files' current content on reload: handshakes after a reload present the
-// new certificate, connections already open keep theirs. It is safe for
-// concurrent use.
+// certReloader holds the API listener's certificate (and the CAs client
+// certificates must chain to, with -tls-client-ca) and swaps them for the
+// files' current content on reload: handshakes after a reload see the new
+// ones, connections already open keep theirs. It is safe for concurrent
+// use.
 type certReloader struct {
-	certFile, keyFile string
-	cert              atomic.Pointer[tls.Certificate]
+	certFile, keyFile, clientCAFile string
+	cert                            atomic.Pointer[tls.Certificate]
+	clientCAs                       atomic.Pointer[x509.CertPool]
 }
 
-// newCertReloader reads the certificate and key once; a node with an
-// unreadable certificate does not start.
-func newCertReloader(certFile, keyFile string) (*certReloader, error) {
-	r := &certReloader{certFile: certFile, keyFile: keyFile}
+// newCertReloader reads the files once; a node with an unreadable
+// certificate does not start.
+func newCertReloader(certFile, keyFile, clientCAFile string) (*certReloader, error) {
+	r := &certReloader{certFile: certFile, keyFile: keyFile, clientCAFile: clientCAFile}
 	if err := r.reload(); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
-// reload reads both files again; on any error the old certificate stays.
+// reload reads the files again; on any error the old ones stay.
 func (r *certReloader) reload() error {
 	c, err := tls.LoadX509KeyPair(r.certFile, r.keyFile)
 	if err != nil {
@@ -43,13 +45,20 @@ func (r *certReloader) reload() error {
 			return fmt.Errorf("cannot parse -tls-cert %s: %w", r.certFile, err)
 		}
 	}
+	var pool *x509.CertPool
+	if r.clientCAFile != "" {
+		pem, err := os.ReadFile(r.clientCAFile)
+		if err != nil {
+			return fmt.Errorf("cannot read -tls-client-ca: %w", err)
+		}
+		pool = x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("-tls-client-ca %s holds no PEM certificate", r.clientCAFile)
+		}
+	}
 	r.cert.Store(&c)
+	r.clientCAs.Store(pool)
 	return nil
-}
-
-// getCertificate is tls.Config.GetCertificate: the current certificate.
-func (r *certReloader) getCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
-	return r.cert.Load(), nil
 }
 
 // describe names the current certificate for the log.
@@ -58,14 +67,25 @@ func (r *certReloader) describe() string {
 	return fmt.Sprintf("%q serial %s, valid until %s", c.Subject.CommonName, c.SerialNumber, c.NotAfter.UTC().Format("2006-01-02T15:04:05Z"))
 }
 
+// config is the TLS configuration of one handshake: the current
+// certificate and, with -tls-client-ca, the current client CAs, required.
+func (r *certReloader) config(*tls.ClientHelloInfo) (*tls.Config, error) {
+	c := &tls.Config{Certificates: []tls.Certificate{*r.cert.Load()}, MinVersion: tls.VersionTLS12}
+	if pool := r.clientCAs.Load(); pool != nil {
+		c.ClientCAs, c.ClientAuth = pool, tls.RequireAndVerifyClientCert
+	}
+	return c, nil
+}
+
 // wrapTLS returns ln itself when cfg names no certificate, or else ln
-// speaking TLS (1.2 or later) with the certificate of -tls-cert and
-// -tls-key, which SIGHUP re-reads until ctx ends.
+// speaking TLS (1.2 or later) with -tls-cert and -tls-key, requiring
+// client certificates of -tls-client-ca when set; SIGHUP re-reads the
+// files until ctx ends.
 func wrapTLS(ctx context.Context, cfg Config, ln net.Listener, logger *log.Logger) (net.Listener, error) {
 	if cfg.TLSCert == "" {
 		return ln, nil
 	}
-	r, err := newCertReloader(cfg.TLSCert, cfg.TLSKey)
+	r, err := newCertReloader(cfg.TLSCert, cfg.TLSKey, cfg.TLSClientCA)
 	if err != nil {
 		return nil, err
 	}
@@ -87,5 +107,5 @@ func wrapTLS(ctx context.Context, cfg Config, ln net.Listener, logger *log.Logge
 			}
 		}
 	}()
-	return tls.NewListener(ln, &tls.Config{GetCertificate: r.getCertificate, MinVersion: tls.VersionTLS12}), nil
+	return tls.NewListener(ln, &tls.Config{GetConfigForClient: r.config, MinVersion: tls.VersionTLS12}), nil
 }
