@@ -259,23 +259,19 @@ func parseAmzDate(b []byte) (time.Time, bool) {
 	if len(b) != 16 || b[8] != 'T' || b[15] != 'Z' {
 		return time.Time{}, false
 	}
-	n := func(s []byte) (int, bool) {
-		v := 0
-		for _, c := range s {
-			if c < '0' || c > '9' {
-				return 0, false
-			}
+	for i, c := range b {
+		if i != 8 && i != 15 && (c < '0' || c > '9') {
+			return time.Time{}, false
+		}
+	}
+	num := func(from, to int) (v int) {
+		for _, c := range b[from:to] {
 			v = v*10 + int(c-'0')
 		}
-		return v, true
+		return v
 	}
-	y, ok1 := n(b[0:4])
-	mo, ok2 := n(b[4:6])
-	d, ok3 := n(b[6:8])
-	hh, ok4 := n(b[9:11])
-	mm, ok5 := n(b[11:13])
-	ss, ok6 := n(b[13:15])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60 {
+	y, mo, d, hh, mm, ss := num(0, 4), num(4, 6), num(6, 8), num(9, 11), num(11, 13), num(13, 15)
+	if mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60 {
 		return time.Time{}, false
 	}
 	return time.Date(y, time.Month(mo), d, hh, mm, ss, 0, time.UTC), true

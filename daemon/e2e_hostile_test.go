@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -69,24 +68,14 @@ var hostileClient = &http.Client{Timeout: 30 * time.Second, Transport: &http.Tra
 // only after the node agrees to read it.
 func doQuiet(t *testing.T, method, url string, header map[string]string, body []byte) rawResponse {
 	t.Helper()
-	req, err := http.NewRequest(method, url, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
 	if len(body) > 1<<20 {
-		req.Header.Set("Expect", "100-continue")
+		header["Expect"] = "100-continue"
 	}
-	c := hostileClient
-	resp, err := c.Do(req)
+	r, err := tryDo(hostileClient, method, url, header, body)
 	if err != nil {
 		return rawResponse{body: err.Error()}
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return rawResponse{resp.StatusCode, resp.Header, string(b)}
+	return r
 }
 
 // rest sends one REST request as the admin and answers "status error" (or
