@@ -234,6 +234,7 @@ func hostileCatalogue() []hostileCase {
 		runCase("D18", "Map over 100,000 items that each Wait 1 s, TimeoutSeconds 2", "TIMED_OUT", `{"TimeoutSeconds":2,"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"End":true}}},"End":true}}}`, numbers(100000)),
 		runCase("D19", "Map over a million items (JSONata `[1..1000000]`)", "FAILED States.Runtime", `{"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map","Items":"{% [1..1000000] %}","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`, `{}`),
 		runCase("D20", "MaxConcurrency 99,999,999 over 1,000 Waits", "SUCCEEDED", `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":99999999,"ItemsPath":"$","ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":0,"End":true}}},"End":true}}}`, numbers(1000)),
+		runCase("D21", "endless loop over a 250 KB payload, TimeoutSeconds 3", "TIMED_OUT", `{"TimeoutSeconds":3,"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"big.$":"$.big"},"Next":"C"},"C":{"Type":"Choice","Choices":[{"Variable":"$.never","IsPresent":true,"Next":"E"}],"Default":"A"},"E":{"Type":"Succeed"}}}`, `{"big":"`+strings.Repeat("a", 250000)+`"}`),
 
 		// Paths and intrinsic functions.
 		runCase("P01", "recursive descent `$..a` over 400 nested objects", "FAILED States.DataLimitExceeded", passDef(`"InputPath":"$..a",`), strings.Repeat(`{"a":`, 400)+"1"+strings.Repeat("}", 400)),

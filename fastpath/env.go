@@ -103,7 +103,19 @@ type Options struct {
 	// DefaultQueryMaxBytes.
 	QueryMaxSteps int
 	QueryMaxBytes int
+	// MaxArenaBytes bounds the memory one execution (or one concurrent
+	// branch of it) holds for its values; 0 means DefaultMaxArenaBytes.
+	// Between the states of the outermost scope the VM drops the values
+	// no state can reach any more, so a long loop over a large payload
+	// stays within it; a nested loop that outgrows it fails with
+	// States.Runtime.
+	MaxArenaBytes int
 }
+
+// DefaultMaxArenaBytes is the default of Options.MaxArenaBytes: 256 times
+// the largest payload. A loop of a million transitions over a 250 KB
+// payload took 22 GB before the VM reclaimed its arena.
+const DefaultMaxArenaBytes = 64 << 20
 
 // DefaultQueryMaxSteps is the default of Options.QueryMaxSteps: about a
 // second of evaluation, far more than any expression over a 256 KiB

@@ -62,6 +62,7 @@ type Execution struct {
 	limit    time.Duration // how long the execution may run, 0 for ever
 	maxBytes int
 	budget   int // states the execution may still enter
+	scopes   int // runScope calls active: 1 between the states of the outermost scope
 	events   int // history events so far, for AWS's "entered at the event id #N"
 
 	// The state being executed.
@@ -181,6 +182,8 @@ var errAborted = &Failure{Name: "States.Aborted"}
 
 // runScope runs the states of one scope from start until one ends it.
 func (ex *Execution) runScope(start int, input []byte) ([]byte, *Failure) {
+	ex.scopes++
+	defer func() { ex.scopes-- }()
 	idx := start
 	for {
 		if f := ex.checkTime(); f != nil {
@@ -195,6 +198,12 @@ func (ex *Execution) runScope(start int, input []byte) ([]byte, *Failure) {
 			return out, nil
 		}
 		input, idx = out, next
+		if f := ex.checkArena(); f != nil {
+			return nil, f
+		}
+		if ex.scopes == 1 && len(ex.arena) > ex.arenaLimit()/4 {
+			input = ex.compactArena(input)
+		}
 	}
 }
 

@@ -1,0 +1,42 @@
+package compile
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stepd/stepd/fastpath"
+)
+
+// bigLoop counts $.n up to $.until, carrying a large payload and a
+// variable through every iteration; each iteration leaves the previous
+// payload behind in the arena.
+const bigLoop = `{"StartAt":"Add","States":{
+ "Add":{"Type":"Pass","Parameters":{"big.$":"$.big","until.$":"$.until","n.$":"States.MathAdd($.n, 1)"},"Assign":{"last.$":"$.n"},"Next":"Done?"},
+ "Done?":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericEqualsPath":"$.until","Next":"Out"}],"Default":"Add"},
+ "Out":{"Type":"Pass","Parameters":{"n.$":"$.n","last.$":"$last","size.$":"States.ArrayLength(States.StringSplit($.big, 'b'))"},"End":true}}}`
+
+// TestArenaCompaction runs a loop whose values would outgrow the arena
+// limit many times over: between the states of the outermost scope the VM
+// drops what no state can reach, so it succeeds, with the loop's payload
+// and the variable intact: the same output as with room for everything.
+func TestArenaCompaction(t *testing.T) {
+	input := `{"n":0,"until":400,"big":"` + strings.Repeat("ab", 100_000) + `"}` // 200 KB × 400 = 80 MB of values
+	roomy := runMachine(t, bigLoop, input, &fastpath.Options{MaxArenaBytes: 1 << 30})
+	tight := runMachine(t, bigLoop, input, &fastpath.Options{MaxArenaBytes: 4 << 20})
+	if tight.Status != fastpath.Succeeded || tight.output != roomy.output || !strings.HasPrefix(tight.output, `{"n":400,`) {
+		t.Fatalf("with a 4 MiB arena: %s %s %s: %s; with 1 GiB: %s", tight.Status, tight.Error, tight.Cause, tight.output, roomy.output)
+	}
+}
+
+// TestArenaLimit runs the same loop inside a Parallel branch, where the
+// VM cannot compact: it fails with States.Runtime once the arena passes
+// the limit, instead of growing without bound.
+func TestArenaLimit(t *testing.T) {
+	nested := `{"StartAt":"Par","States":{"Par":{"Type":"Parallel","Branches":[` + strings.Replace(bigLoop, `"Assign":{"last.$":"$.n"},`, ``, 1) + `],"End":true}}}`
+	nested = strings.Replace(nested, `"last.$":"$last",`, ``, 1)
+	input := `{"n":0,"until":400,"big":"` + strings.Repeat("ab", 100_000) + `"}`
+	res := runMachine(t, nested, input, &fastpath.Options{MaxArenaBytes: 4 << 20})
+	if res.Status != fastpath.Failed || res.Error != fastpath.ErrRuntime || !strings.Contains(res.Cause, "4 MiB of memory") {
+		t.Fatalf("got %s %s %s", res.Status, res.Error, res.Cause)
+	}
+}
