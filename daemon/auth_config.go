@@ -179,6 +179,8 @@ func (c *Config) validateSecurity() error {
 	switch {
 	case c.MaxHeaderBytes < 4<<10:
 		return errors.New("-max-header-bytes must be at least 4096: signed AWS requests carry about 2 KiB of headers")
+	case c.MaxConnections < 1:
+		return errors.New("-max-connections must be at least 1")
 	case c.ReadTimeout <= 0:
 		return errors.New("-read-timeout must be positive")
 	case c.IdleTimeout <= 0:

@@ -42,6 +42,7 @@ type Config struct {
 	TLSKey               string        `json:"tls-key"`
 	TLSClientCA          string        `json:"tls-client-ca"`
 	MaxHeaderBytes       int           `json:"max-header-bytes"`
+	MaxConnections       int           `json:"max-connections"`
 	ReadTimeout          time.Duration `json:"read-timeout"`
 	IdleTimeout          time.Duration `json:"idle-timeout"`
 }
@@ -61,6 +62,7 @@ func DefaultConfig() Config {
 		RecentRuns:    10000,
 
 		MaxHeaderBytes: 16 << 10,
+		MaxConnections: 10000,
 		ReadTimeout:    30 * time.Second,
 		IdleTimeout:    2 * time.Minute,
 	}
@@ -112,6 +114,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key of -tls-cert")
 	fs.StringVar(&c.TLSClientCA, "tls-client-ca", c.TLSClientCA, "PEM bundle of the CAs whose client certificates the API requires (mutual TLS); SIGHUP re-reads it")
 	fs.IntVar(&c.MaxHeaderBytes, "max-header-bytes", c.MaxHeaderBytes, "largest request line and headers (also the per-connection read buffer); larger answer 431. Signed AWS requests need about 2 KiB")
+	fs.IntVar(&c.MaxConnections, "max-connections", c.MaxConnections, "open API connections at once; more are answered 503 and closed. Each idle one costs about 30 KB")
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "longest time to receive one request's headers and body, so a slow client cannot hold a connection (slowloris)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "longest a keep-alive connection may wait for its next request")
 }

@@ -298,6 +298,22 @@ func hostileCatalogue() []hostileCase {
 		rawCase("T08", "Content-Length and Transfer-Encoding together (smuggling)", "400", lit("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /metrics HTTP/1.1\r\n\r\n"), nil),
 		rawCase("T09", "connection that never sends a byte", "408", lit(""), func(c net.Conn) { _ = c.SetReadDeadline(time.Now().Add(5 * time.Second)) }),
 		rawCase("T10", "negative Content-Length", "400", lit("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n"), nil),
+		{"T11", "65 connections with -max-connections 64", "503", func(t *testing.T, n *hostileNode) string {
+			conns := make([]net.Conn, 64)
+			for i := range conns {
+				c, err := net.Dial("tcp", n.p.addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				conns[i] = c
+			}
+			got := n.raw(t, []byte("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"), nil)
+			for _, c := range conns {
+				c.Close()
+			}
+			waitFor(t, 5*time.Second, 10*time.Millisecond, func() error { return isReady(hostileClient, n.p.url()) })
+			return got
+		}},
 
 		// Authentication.
 		sigv4Case("A01", "SigV4 replayed 10 minutes later", "200", func() time.Time { return now().Add(-10 * time.Minute) }, nil),

@@ -202,7 +202,7 @@ func TestHostileInputs(t *testing.T) {
 	if err := os.WriteFile(cfgFile, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	n := &hostileNode{p: startStepd(t, "-config", cfgFile, "-read-timeout", "1s", "-idle-timeout", "2s"), httpURL: big.URL}
+	n := &hostileNode{p: startStepd(t, "-config", cfgFile, "-read-timeout", "1s", "-idle-timeout", "2s", "-max-connections", "64"), httpURL: big.URL}
 	if got := n.run(t, e2ePass, `{}`); got != "SUCCEEDED" {
 		t.Fatalf("a normal execution before the catalogue: %s", got)
 	}

@@ -65,6 +65,7 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 		WriteTimeout:       6 * time.Minute, // longer than the longest Express execution
 		IdleTimeout:        cfg.IdleTimeout,
 		ReadBufferSize:     cfg.MaxHeaderBytes, // larger headers answer 431
+		Concurrency:        cfg.MaxConnections,
 		NoDefaultDate:      true,
 		Logger:             logger,
 		ErrorHandler:       requestError,
