@@ -143,7 +143,7 @@ func parseSigV4Header(h []byte) (sigV4Header, string) {
 		}
 		var ok bool
 		if parts[i], cred, ok = bytes.Cut(cred, []byte("/")); !ok {
-			return s, "Credential should be scoped to a valid region, not ''. Credential should be of the form KEY/YYYYMMDD/REGION/SERVICE/aws4_request."
+			return s, "Credential should be of the form ACCESS_KEY_ID/YYYYMMDD/REGION/SERVICE/aws4_request."
 		}
 	}
 	s.keyID, s.date, s.region, s.service, s.terminal = parts[0], parts[1], parts[2], parts[3], parts[4]
