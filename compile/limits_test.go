@@ -40,3 +40,21 @@ func TestArenaLimit(t *testing.T) {
 		t.Fatalf("got %s %s %s", res.Status, res.Error, res.Cause)
 	}
 }
+
+// TestPathMatchesBounded is the regression test of a hostile input:
+// `$..*` over 500 nested arrays holding a 200 KB string collected 100 MB
+// (the process reached 412 MB); the path now stops at its bound and the
+// state fails with States.Runtime.
+func TestPathMatchesBounded(t *testing.T) {
+	input := strings.Repeat("[", 500) + `"` + strings.Repeat("a", 200_000) + `"` + strings.Repeat("]", 500)
+	for _, def := range []string{
+		`{"StartAt":"P","States":{"P":{"Type":"Pass","InputPath":"$..*","End":true}}}`,
+		`{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"all.$":"$..*"},"End":true}}}`,
+		`{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"n.$":"States.ArrayLength($..*)"},"End":true}}}`,
+	} {
+		res := runMachine(t, def, input, &fastpath.Options{})
+		if res.Status != fastpath.Failed || res.Error != fastpath.ErrRuntime {
+			t.Errorf("%s: got %s %s %s", def, res.Status, res.Error, res.Cause)
+		}
+	}
+}

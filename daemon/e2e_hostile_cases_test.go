@@ -261,6 +261,9 @@ func hostileCatalogue() []hostileCase {
 		runCase("P16", "States.MathAdd(9223372036854775807, 1)", "FAILED States.Runtime", intrinsic("States.MathAdd(9223372036854775807, 1)"), `{}`),
 		runCase("P17", "States.StringSplit of 200 KB on an empty delimiter", "SUCCEEDED", intrinsic("States.StringSplit($.s, '')"), `{"s":"`+strings.Repeat("a", 200000)+`"}`),
 
+		runCase("P18", "`$..*` over 500 nested arrays around a 200 KB string", "FAILED States.Runtime", passDef(`"InputPath":"$..*",`), strings.Repeat("[", 500)+`"`+strings.Repeat("a", 200000)+`"`+strings.Repeat("]", 500)),
+		runCase("P19", "union naming one 200 KB member 2,000 times", "FAILED States.Runtime", passDef(`"InputPath":"$['`+strings.Repeat(`a','`, 1999)+`a']",`), `{"a":"`+strings.Repeat("x", 200000)+`"}`),
+
 		// JSONata.
 		runCase("J01", "`$sum([1..10000000])`", "FAILED States.QueryEvaluationError", jsonata("$sum([1..10000000])"), `{}`),
 		runCase("J02", "unbounded recursion `$f := function($x){$f($x+1)}`", "FAILED States.QueryEvaluationError", jsonata("($f := function($x){$f($x+1)}; $f(0))"), `{}`),
