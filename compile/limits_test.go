@@ -58,3 +58,16 @@ func TestPathMatchesBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestUnsetVariableIndefinitePath: an indefinite path over a variable
+// that was never assigned fails with AWS's not-found message (it reached
+// a "BUG" panic through the not-found message once).
+func TestUnsetVariableIndefinitePath(t *testing.T) {
+	def := `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.set","IsPresent":true,"Next":"Set"}],"Default":"Use"},
+ "Set":{"Type":"Pass","Assign":{"x":[1,2]},"Next":"Use"},
+ "Use":{"Type":"Pass","InputPath":"$x[*]","End":true}}}`
+	res := runMachine(t, def, `{}`, &fastpath.Options{})
+	if res.Status != fastpath.Failed || res.Error != fastpath.ErrRuntime || !strings.Contains(res.Cause, "No results for path") {
+		t.Fatalf("got %s %s %s", res.Status, res.Error, res.Cause)
+	}
+}

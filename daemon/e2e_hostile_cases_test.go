@@ -263,6 +263,7 @@ func hostileCatalogue() []hostileCase {
 
 		runCase("P18", "`$..*` over 500 nested arrays around a 200 KB string", "FAILED States.Runtime", passDef(`"InputPath":"$..*",`), strings.Repeat("[", 500)+`"`+strings.Repeat("a", 200000)+`"`+strings.Repeat("]", 500)),
 		runCase("P19", "union naming one 200 KB member 2,000 times", "FAILED States.Runtime", passDef(`"InputPath":"$['`+strings.Repeat(`a','`, 1999)+`a']",`), `{"a":"`+strings.Repeat("x", 200000)+`"}`),
+		runCase("P20", "indefinite path `$x[*]` over a variable never assigned", "FAILED States.Runtime", `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.set","IsPresent":true,"Next":"Set"}],"Default":"Use"},"Set":{"Type":"Pass","Assign":{"x":[1,2]},"Next":"Use"},"Use":{"Type":"Pass","InputPath":"$x[*]","End":true}}}`, `{}`),
 
 		// JSONata.
 		runCase("J01", "`$sum([1..10000000])`", "FAILED States.QueryEvaluationError", jsonata("$sum([1..10000000])"), `{}`),

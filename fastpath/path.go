@@ -333,14 +333,18 @@ func parseQuoted(s string, i int) (string, int, error) {
 // definite path p finds nothing in root: "Missing property in path
 // $['a']" when a step before the last finds nothing, "No results for
 // path: $['a']['b']" when only the last one does. An indefinite path
-// finds nothing only when its matches are too large, which it says.
+// finds nothing only when its root is missing, or when its matches are too
+// large, which it says.
 func (p *Path) NotFoundMessage(root []byte) string {
-	if !p.definite { // it found too much (see maxPathMatches)
+	switch {
+	case !p.definite && root != nil: // it found too much (see maxPathMatches)
 		return "The matches of the path exceed " + strconv.Itoa(maxPathMatches>>10) + " KiB"
+	case !p.definite: // its root (a variable) is not set
+		return "No results for path: " + string(p.AppendNormalized(nil))
 	}
 	v := root
 	for i := range p.steps {
-		if v = getSteps(v, p.steps[i:i+1]); v == nil && i < len(p.steps)-1 && p.definite {
+		if v = getSteps(v, p.steps[i:i+1]); v == nil && i < len(p.steps)-1 {
 			return "Missing property in path " + string(p.appendNormalized(nil, i+1))
 		}
 		if v == nil {
