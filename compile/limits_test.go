@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -68,6 +69,21 @@ func TestUnsetVariableIndefinitePath(t *testing.T) {
  "Use":{"Type":"Pass","InputPath":"$x[*]","End":true}}}`
 	res := runMachine(t, def, `{}`, &fastpath.Options{})
 	if res.Status != fastpath.Failed || res.Error != fastpath.ErrRuntime || !strings.Contains(res.Cause, "No results for path") {
+		t.Fatalf("got %s %s %s", res.Status, res.Error, res.Cause)
+	}
+}
+
+// TestTemplateBounded is the regression test of a hostile input: 20,000
+// Parameters fields of States.ArrayRange(1, 1000, 1) built 78 MB (281 MB
+// RSS) before the payload check; the template now stops at its bound.
+func TestTemplateBounded(t *testing.T) {
+	fields := make([]string, 20000)
+	for i := range fields {
+		fields[i] = `"f` + strconv.Itoa(i) + `.$":"States.ArrayRange(1, 1000, 1)"`
+	}
+	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{` + strings.Join(fields, ",") + `},"End":true}}}`
+	res := runMachine(t, def, `{}`, &fastpath.Options{})
+	if res.Status != fastpath.Failed || res.Error != fastpath.ErrDataLimitExceeded {
 		t.Fatalf("got %s %s %s", res.Status, res.Error, res.Cause)
 	}
 }

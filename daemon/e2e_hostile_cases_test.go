@@ -264,6 +264,13 @@ func hostileCatalogue() []hostileCase {
 		runCase("P18", "`$..*` over 500 nested arrays around a 200 KB string", "FAILED States.Runtime", passDef(`"InputPath":"$..*",`), strings.Repeat("[", 500)+`"`+strings.Repeat("a", 200000)+`"`+strings.Repeat("]", 500)),
 		runCase("P19", "union naming one 200 KB member 2,000 times", "FAILED States.Runtime", passDef(`"InputPath":"$['`+strings.Repeat(`a','`, 1999)+`a']",`), `{"a":"`+strings.Repeat("x", 200000)+`"}`),
 		runCase("P20", "indefinite path `$x[*]` over a variable never assigned", "FAILED States.Runtime", `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.set","IsPresent":true,"Next":"Set"}],"Default":"Use"},"Set":{"Type":"Pass","Assign":{"x":[1,2]},"Next":"Use"},"Use":{"Type":"Pass","InputPath":"$x[*]","End":true}}}`, `{}`),
+		runCase("P21", "20,000 Parameters fields of `States.ArrayRange(1, 1000, 1)`", "FAILED States.DataLimitExceeded", func() string {
+			f := make([]string, 20000)
+			for i := range f {
+				f[i] = fmt.Sprintf(`"f%d.$":"States.ArrayRange(1, 1000, 1)"`, i)
+			}
+			return passDef(`"Parameters":{` + strings.Join(f, ",") + `},`)
+		}(), `{}`),
 
 		// JSONata.
 		runCase("J01", "`$sum([1..10000000])`", "FAILED States.QueryEvaluationError", jsonata("$sum([1..10000000])"), `{}`),

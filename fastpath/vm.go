@@ -390,7 +390,10 @@ func (ex *Execution) template(t *Template, dollar []byte) ([]byte, *Failure) {
 	v, arena, err := t.Eval(ex.arena, ex)
 	ex.arena = arena
 	ex.dollar = saved
-	if err != nil {
+	switch {
+	case err == errTemplateTooLarge:
+		return nil, ex.dataLimit()
+	case err != nil:
 		return nil, ex.runtimeFailure(err, dollar)
 	}
 	return v, nil
