@@ -1,8 +1,10 @@
 package compile
 
 import (
+	"context"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stepd/stepd/fastpath"
@@ -85,5 +87,33 @@ func TestTemplateBounded(t *testing.T) {
 	res := runMachine(t, def, `{}`, &fastpath.Options{})
 	if res.Status != fastpath.Failed || res.Error != fastpath.ErrDataLimitExceeded {
 		t.Fatalf("got %s %s %s", res.Status, res.Error, res.Cause)
+	}
+}
+
+// TestConcurrentOutputsBounded is the regression test of a hostile input:
+// a Map over 2,000 items whose Task returns 200 KB held every finished
+// iteration's Execution until the Map ended (4.4 GB RSS). Finished
+// iterations now keep only their outputs, and outputs past 16 payloads
+// fail the state.
+func TestConcurrentOutputsBounded(t *testing.T) {
+	big := append(append([]byte(`{"a":"`), strings.Repeat("x", 200_000)...), `"}`...)
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"L","States":{"L":{"Type":"Task","Resource":"` + fn("big") + `","End":true}}},"ResultPath":null,"End":true}}}`
+	items := "[" + strings.TrimSuffix(strings.Repeat("0,", 2000), ",") + "]"
+	var calls atomic.Int64
+	res := runMachine(t, def, items, &fastpath.Options{Invoker: fastpath.Funcs{fn("big"): func(_ context.Context, _, dst []byte) ([]byte, error) {
+		calls.Add(1)
+		return append(dst, big...), nil
+	}}})
+	if res.Status != fastpath.Failed || res.Error != fastpath.ErrDataLimitExceeded {
+		t.Fatalf("got %s %s %s", res.Status, res.Error, res.Cause)
+	}
+	if n := calls.Load(); n >= 2000 { // 4 MiB of outputs is about 21 iterations, and 40 run at once
+		t.Errorf("%d of 2000 iterations ran: the Map did not stop when its outputs passed the limit", n)
+	}
+	small := runMachine(t, def, `[1,2,3]`, &fastpath.Options{MaxArenaBytes: 16 << 20, Invoker: fastpath.Funcs{fn("big"): func(_ context.Context, _, dst []byte) ([]byte, error) {
+		return append(dst, `{"ok":1}`...), nil
+	}}})
+	if small.Status != fastpath.Succeeded || small.output != `[1,2,3]` {
+		t.Fatalf("a small Map: %s %s %s", small.Status, small.output, small.Cause)
 	}
 }

@@ -287,6 +287,7 @@ func hostileCatalogue() []hostileCase {
 		runCase("H01", "HTTP Task whose endpoint answers 64 MiB", "FAILED States.DataLimitExceeded", httpTask("HTTPURL/huge"), `{}`),
 		runCase("H02", "HTTP Task whose endpoint answers 100,000 nested arrays", "SUCCEEDED", httpTask("HTTPURL/deep"), `{}`),
 		runCase("H03", "HTTP Task to a host not in allow-hosts", "FAILED States.Permissions", httpTask("http://169.254.169.254/latest/meta-data/"), `{}`),
+		runCase("H04", "Map over 2,000 HTTP Tasks that each answer 200 KB", "FAILED States.DataLimitExceeded", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"H","States":{"H":`+strings.TrimSuffix(strings.TrimPrefix(httpTask("HTTPURL/200k"), `{"StartAt":"H","States":{"H":`), `}}`)+`}},"ResultPath":null,"End":true}}}`, numbers(2000)),
 
 		// REST API.
 		restCase("R01", "PUT of a definition over -max-body-bytes", "413", http.MethodPut, "/v1/state-machines/big", rep("", "a", mib+16, "")),

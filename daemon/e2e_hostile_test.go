@@ -179,6 +179,8 @@ func TestHostileInputs(t *testing.T) {
 				}
 			}
 			w.Write([]byte(`"}`))
+		case "/200k":
+			w.Write([]byte(`{"a":"` + strings.Repeat("x", 200000) + `"}`))
 		case "/deep":
 			w.Write([]byte(strings.Repeat("[", 100000) + strings.Repeat("]", 100000)))
 		default:

@@ -15,6 +15,11 @@ func (ex *Execution) checkArena() *Failure {
 	if len(ex.arena) <= ex.arenaLimit() {
 		return nil
 	}
+	return ex.arenaFull()
+}
+
+// arenaFull is the failure of an execution whose values outgrew the limit.
+func (ex *Execution) arenaFull() *Failure {
 	return &Failure{Name: ErrRuntime, Cause: "The execution exceeded the limit of " + strconv.Itoa(ex.arenaLimit()>>20) + " MiB of memory for its values"}
 }
 
