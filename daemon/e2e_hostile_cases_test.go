@@ -282,6 +282,8 @@ func hostileCatalogue() []hostileCase {
 		runCase("J07", "expression nested 10,000 parentheses deep", "400 InvalidDefinition", jsonata(strings.Repeat("(", 10000)+"1"+strings.Repeat(")", 10000)), `{}`),
 		runCase("J08", "`$string` of an input nested 10,000 deep", "400 InvalidExecutionInput", jsonata("$string($states.input)"), strings.Repeat("[", 10000)+strings.Repeat("]", 10000)),
 		runCase("J09", "`$split` of 200 KB into characters", "FAILED States.DataLimitExceeded", jsonata(`$split($states.input.s, "")`), `{"s":"`+strings.Repeat("a", 200000)+`"}`),
+		runCase("J10", "`$count([1..2000].([1..2000]))` (4 million items)", "FAILED States.QueryEvaluationError", jsonata("$count([1..2000].([1..2000]))"), `{}`),
+		runCase("J11", "`$split` of a 3 MB string into characters", "FAILED States.QueryEvaluationError", jsonata(`$count($split($pad("", 3000000, "a"), ""))`), `{}`),
 
 		// Outbound HTTP.
 		runCase("H01", "HTTP Task whose endpoint answers 64 MiB", "FAILED States.DataLimitExceeded", httpTask("HTTPURL/huge"), `{}`),

@@ -148,9 +148,9 @@ type Options struct {
 	// exceeding it raises U1002.
 	MaxSteps int
 	// MaxBytes bounds the memory the expressions that can multiply their
-	// input may create: ranges (16 bytes an item), string concatenation,
-	// $pad, $join, $replace and $append (0: unlimited). Exceeding it
-	// raises U1003 before the memory is taken.
+	// input may create: ranges, $split and $append (64 bytes an item),
+	// string concatenation, $pad, $join and $replace (0: unlimited).
+	// Exceeding it raises U1003 before the memory is taken.
 	MaxBytes int
 	// Timeout bounds the wall-clock time (0: unlimited); exceeding it
 	// raises U1001, as the JSONata test harness does.

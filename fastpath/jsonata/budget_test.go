@@ -20,6 +20,8 @@ func TestMemoryBudget(t *testing.T) {
 		`$replace($pad("", 100000, "a"), "a", $pad("", 1000, "b"))`,
 		`$replace($pad("", 100000, "a"), /a/, $pad("", 1000, "b"))`,
 		`"a" & $pad("", 10000, "b") & $pad("", 1000000, "c") & $pad("", 100000000, "d")`,
+		`$count($split($pad("", 3000000, "a"), ""))`,
+		`$count([1..2000].([1..2000]))`,
 	} {
 		e, err := Compile(expr)
 		if err != nil {

@@ -226,6 +226,11 @@ func fnSplit(ev *evaluator, input any, e *env, args []any) any {
 	}
 	switch sep := args[1].(type) {
 	case string:
+		n := strings.Count(s, sep) + 1 // runes+1 for ""
+		if limit >= 0 {
+			n = min(n, limit)
+		}
+		ev.charge(n * itemBytes)
 		var parts []string
 		if sep == "" {
 			for _, r := range s {
