@@ -284,6 +284,8 @@ func hostileCatalogue() []hostileCase {
 		runCase("J09", "`$split` of 200 KB into characters", "FAILED States.DataLimitExceeded", jsonata(`$split($states.input.s, "")`), `{"s":"`+strings.Repeat("a", 200000)+`"}`),
 		runCase("J10", "`$count([1..2000].([1..2000]))` (4 million items)", "FAILED States.QueryEvaluationError", jsonata("$count([1..2000].([1..2000]))"), `{}`),
 		runCase("J11", "`$split` of a 3 MB string into characters", "FAILED States.QueryEvaluationError", jsonata(`$count($split($pad("", 3000000, "a"), ""))`), `{}`),
+		runCase("J12", "`($a := [1..1000]; $count($a.($a).($a)))` (a billion items)", "FAILED States.QueryEvaluationError", jsonata("($a := [1..1000]; $count($a.($a).($a)))"), `{}`),
+		runCase("J13", "group-by of 100,000 items under one key", "SUCCEEDED", jsonata(`$count([1..100000]{"k": $}.k)`), `{}`),
 
 		// Outbound HTTP.
 		runCase("H01", "HTTP Task whose endpoint answers 64 MiB", "FAILED States.DataLimitExceeded", httpTask("HTTPURL/huge"), `{}`),

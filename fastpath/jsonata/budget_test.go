@@ -22,6 +22,7 @@ func TestMemoryBudget(t *testing.T) {
 		`"a" & $pad("", 10000, "b") & $pad("", 1000000, "c") & $pad("", 100000000, "d")`,
 		`$count($split($pad("", 3000000, "a"), ""))`,
 		`$count([1..2000].([1..2000]))`,
+		`($a := [1..300]; $count($a.($a).($a)))`,
 	} {
 		e, err := Compile(expr)
 		if err != nil {
