@@ -169,14 +169,16 @@ func (a *authenticator) verifySigV4(req *fasthttp.Request, h []byte) (*principal
 	var ok bool
 	if len(amzDate) > 0 {
 		when, ok = parseAmzDate(amzDate)
+		if !ok {
+			return nil, apiErr("IncompleteSignatureException", "Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", amzDate)
+		}
 	} else if d := req.Header.PeekBytes(headerDate); len(d) > 0 {
-		when, ok = parseHTTPDate(d)
+		if when, ok = parseHTTPDate(d); !ok {
+			return nil, apiErr("IncompleteSignatureException", "Date must be an HTTP date (RFC 1123). Got '%s'.", d)
+		}
 		amzDate = when.UTC().AppendFormat(nil, amzDateLayout)
 	} else {
 		return nil, apiErr("IncompleteSignatureException", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
-	}
-	if !ok {
-		return nil, apiErr("IncompleteSignatureException", "Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", amzDate)
 	}
 	if aerr := a.checkScope(&sh, amzDate, when); aerr != nil {
 		return nil, aerr
