@@ -94,6 +94,13 @@ func TestVerifySigV4(t *testing.T) {
 			edit: func(r *http.Request) { r.Header.Del("X-Amz-Date") }},
 		{name: "bad date", key: "AKIDADMIN", secret: "admin-secret", wantCode: "IncompleteSignatureException", want: "ISO-8601",
 			edit: func(r *http.Request) { r.Header.Set("X-Amz-Date", "2026-11-21T08:30:00Z") }},
+		{name: "bad Date header", key: "AKIDADMIN", secret: "admin-secret", wantCode: "IncompleteSignatureException", want: "Got 'yesterday'",
+			edit: func(r *http.Request) { r.Header.Del("X-Amz-Date"); r.Header.Set("Date", "yesterday") }},
+		{name: "Date header instead of X-Amz-Date", key: "AKIDADMIN", secret: "admin-secret", wantCode: "InvalidSignatureException", want: "does not match",
+			edit: func(r *http.Request) {
+				r.Header.Del("X-Amz-Date")
+				r.Header.Set("Date", "Sat, 21 Nov 2026 08:30:00 GMT")
+			}},
 		{name: "scope date differs", key: "AKIDADMIN", secret: "admin-secret", wantCode: "InvalidSignatureException", want: "Date in Credential scope does not match",
 			edit: func(r *http.Request) { r.Header.Set("X-Amz-Date", "20261120T083000Z") }},
 		{name: "no signature", key: "AKIDADMIN", secret: "admin-secret", wantCode: "IncompleteSignatureException", want: "'Signature' parameter",
