@@ -2,6 +2,7 @@ package compile
 
 import (
 	"context"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -115,5 +116,31 @@ func TestConcurrentOutputsBounded(t *testing.T) {
 	}}})
 	if small.Status != fastpath.Succeeded || small.output != `[1,2,3]` {
 		t.Fatalf("a small Map: %s %s %s", small.Status, small.output, small.Cause)
+	}
+}
+
+// TestIntrinsicBounded is the regression test of hostile inputs:
+// States.Format and States.Array of 1,000 copies of a 200 KB string built
+// 200 MB (1 GB and 408 MB RSS) before the payload check.
+func TestIntrinsicBounded(t *testing.T) {
+	big := `{"s":"` + strings.Repeat("a", 200_000) + `"}`
+	args := strings.TrimSuffix(strings.Repeat("$.s, ", 1000), ", ")
+	for _, tc := range []struct{ expr, input string }{
+		{"States.Format('" + strings.Repeat("{}", 1000) + "', " + args + ")", big},
+		{"States.Array(" + args + ")", big},
+		// each level doubles the backslashes: 40 KB becomes 40 MB
+		{strings.Repeat("States.JsonToString(", 10) + "$" + strings.Repeat(")", 10), `{"s":"` + strings.Repeat(`\\`, 10_000) + `"}`},
+	} {
+		def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"r.$":"` + tc.expr + `"},"End":true}}}`
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		res := runMachine(t, def, tc.input, &fastpath.Options{})
+		runtime.ReadMemStats(&after)
+		if res.Status != fastpath.Failed || res.Error != fastpath.ErrDataLimitExceeded {
+			t.Errorf("%.60s…: got %s %s %s", tc.expr, res.Status, res.Error, res.Cause)
+		}
+		if n := after.TotalAlloc - before.TotalAlloc; n > 48<<20 {
+			t.Errorf("%.60s…: allocated %d MiB before failing", tc.expr, n>>20)
+		}
 	}
 }

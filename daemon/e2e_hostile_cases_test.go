@@ -271,6 +271,7 @@ func hostileCatalogue() []hostileCase {
 			}
 			return passDef(`"Parameters":{` + strings.Join(f, ",") + `},`)
 		}(), `{}`),
+		runCase("P22", "`States.Format` of 1,000 copies of a 200 KB string", "FAILED States.DataLimitExceeded", intrinsic("States.Format('"+strings.Repeat("{}", 1000)+"', "+strings.TrimSuffix(strings.Repeat("$.s, ", 1000), ", ")+")"), `{"s":"`+strings.Repeat("a", 200000)+`"}`),
 
 		// JSONata.
 		runCase("J01", "`$sum([1..10000000])`", "FAILED States.QueryEvaluationError", jsonata("$sum([1..10000000])"), `{}`),

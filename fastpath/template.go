@@ -178,9 +178,10 @@ func (e constError) Error() string { return string(e) }
 
 const errNotPathString = constError("the value must be a string")
 
-// maxTemplateBytes bounds the value a template builds: 16 times the
-// largest payload. A template repeats values (20,000 fields of
-// States.ArrayRange(1, 1000, 1) built 78 MB before the payload check).
+// maxTemplateBytes bounds the value a template or an intrinsic function
+// builds: 16 times the largest payload. Both repeat values (20,000 fields
+// of States.ArrayRange(1, 1000, 1) built 78 MB, and States.Format of 1,000
+// copies of a 200 KB string 200 MB, before the payload check).
 const maxTemplateBytes = 16 * MaxPayloadBytes
 
 // errTemplateTooLarge is Eval's error for a value over maxTemplateBytes.
