@@ -246,8 +246,12 @@ func FuzzParseSigV4Header(f *testing.F) {
 		if aerr == nil && p == nil || aerr != nil && (aerr.Code == "" || aerr.Status != 400) {
 			t.Fatalf("authenticate(%q, %q) = %v, %v", header, date, p, aerr)
 		}
-		if aerr == nil && !strings.HasPrefix(header, "Bearer ") && !strings.HasPrefix(strings.ToLower(header), "bearer ") {
-			t.Fatalf("accepted a signature nobody computed: %q", header)
+		// Only the configured token can be accepted: no signature the
+		// fuzzer writes is one a key computed. (The scheme is case
+		// insensitive, and fasthttp turns a newline in a header value into
+		// a space, so "BeAreR\n<token>" is the token.)
+		if aerr == nil && (p.name != "console" || !strings.Contains(header, "console-token-0123456789")) {
+			t.Fatalf("accepted %q as %s", header, p.name)
 		}
 		parseSigV4Header([]byte(header))
 	})
