@@ -2,7 +2,8 @@ package daemon
 
 import (
 	"fmt"
-	"strconv"
+
+	"github.com/stepd/stepd/fastpath"
 )
 
 // apiError is an error the AWS API answers with: AWS's error code (the
@@ -32,11 +33,13 @@ func apiErr(code, format string, args ...any) *apiError {
 	return &apiError{Code: code, Status: status, Message: fmt.Sprintf(format, args...)}
 }
 
-// appendErrorBody appends AWS's JSON 1.0 error body.
+// appendErrorBody appends AWS's JSON 1.0 error body. The message is
+// quoted as JSON, not as Go: it may quote a client's bytes (a name with a
+// NUL), which Go's \x escapes would make unreadable to every JSON parser.
 func appendErrorBody(dst []byte, e *apiError) []byte {
 	dst = append(dst, `{"__type":"com.amazonaws.swf.base.model#`...)
 	dst = append(dst, e.Code...)
 	dst = append(dst, `","message":`...)
-	dst = strconv.AppendQuote(dst, e.Message)
+	dst = fastpath.AppendQuotedString(dst, e.Message)
 	return append(dst, '}')
 }

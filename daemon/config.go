@@ -50,6 +50,18 @@ type Config struct {
 	Integrations Integrations `json:"integrations"`
 	// History is the execution history's settings (history_config.go).
 	History HistoryConfig `json:"history"`
+
+	// Security settings (docs/SECURITY.md). Auth has no flags: it is the
+	// config file's "auth" object (see AuthConfig).
+	Auth                 AuthConfig    `json:"auth"`
+	AllowUnauthenticated bool          `json:"allow-unauthenticated"`
+	TLSCert              string        `json:"tls-cert"`
+	TLSKey               string        `json:"tls-key"`
+	TLSClientCA          string        `json:"tls-client-ca"`
+	MaxHeaderBytes       int           `json:"max-header-bytes"`
+	MaxConnections       int           `json:"max-connections"`
+	ReadTimeout          time.Duration `json:"read-timeout"`
+	IdleTimeout          time.Duration `json:"idle-timeout"`
 }
 
 // DefaultConfig is a single node on loopback, as a sidecar wants it.
@@ -76,6 +88,11 @@ func DefaultConfig() Config {
 		ShutdownGrace: 30 * time.Second,
 		RecentRuns:    10000,
 		History:       defaultHistoryConfig(),
+
+		MaxHeaderBytes: 16 << 10,
+		MaxConnections: 10000,
+		ReadTimeout:    30 * time.Second,
+		IdleTimeout:    2 * time.Minute,
 	}
 }
 
@@ -102,6 +119,9 @@ func (c *Config) Validate() error {
 	if err := c.validateHistory(); err != nil {
 		return err
 	}
+	if err := c.validateSecurity(); err != nil {
+		return err
+	}
 	c.Integrations.Lambda.Endpoint = c.LambdaEndpoint
 	return c.Integrations.Validate()
 }
@@ -123,6 +143,15 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.RecentRuns, "recent-executions", c.RecentRuns, "asynchronous executions kept in memory for DescribeExecution and ListExecutions")
 	c.History.register(fs)
 	c.registerCluster(fs)
+
+	fs.BoolVar(&c.AllowUnauthenticated, "allow-unauthenticated", c.AllowUnauthenticated, "serve a non-loopback -listen address without the config file's \"auth\" credentials, letting anyone who reaches it run and change state machines")
+	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate chain of the API listener; with -tls-key the API speaks HTTPS only, and SIGHUP re-reads both files")
+	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key of -tls-cert")
+	fs.StringVar(&c.TLSClientCA, "tls-client-ca", c.TLSClientCA, "PEM bundle of the CAs whose client certificates the API requires (mutual TLS); SIGHUP re-reads it")
+	fs.IntVar(&c.MaxHeaderBytes, "max-header-bytes", c.MaxHeaderBytes, "largest request line and headers (also the per-connection read buffer); larger answer 431. Signed AWS requests need about 2 KiB")
+	fs.IntVar(&c.MaxConnections, "max-connections", c.MaxConnections, "open API connections at once; more are answered 503 and closed. Each idle one costs about 30 KB")
+	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "longest time to receive one request's headers and body, so a slow client cannot hold a connection (slowloris)")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "longest a keep-alive connection may wait for its next request")
 }
 
 // loadConfig resolves the configuration from args, the environment and
@@ -152,6 +181,14 @@ func loadConfig(args []string, getenv func(string) string, fs *flag.FlagSet) (Co
 			if name == "history" {
 				if err := json.Unmarshal(raw, &c.History); err != nil {
 					return c, fmt.Errorf("config file %s: history: %w", *configFile, err)
+				}
+				continue
+			}
+			if name == "auth" {
+				dec := json.NewDecoder(bytes.NewReader(raw))
+				dec.DisallowUnknownFields() // a misspelt secret field must not leave a key without one
+				if err := dec.Decode(&c.Auth); err != nil {
+					return c, fmt.Errorf("config file %s: auth: %w", *configFile, err)
 				}
 				continue
 			}

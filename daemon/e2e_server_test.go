@@ -248,23 +248,33 @@ type rawResponse struct {
 // do sends one request with the given headers and returns the answer.
 func do(t *testing.T, c *http.Client, method, url string, header map[string]string, body []byte) rawResponse {
 	t.Helper()
+	r, err := tryDo(c, method, url, header, body)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	return r
+}
+
+// tryDo is do returning the error of a request that got no answer (a
+// connection the server closed) instead of failing the test.
+func tryDo(c *http.Client, method, url string, header map[string]string, body []byte) (rawResponse, error) {
 	req, err := http.NewRequest(method, url, bytes.NewReader(body))
 	if err != nil {
-		t.Fatal(err)
+		return rawResponse{}, err
 	}
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
+		return rawResponse{}, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("%s %s: reading the body: %v", method, url, err)
+		return rawResponse{}, fmt.Errorf("reading the body: %w", err)
 	}
-	return rawResponse{resp.StatusCode, resp.Header, string(b)}
+	return rawResponse{resp.StatusCode, resp.Header, string(b)}, nil
 }
 
 // awsCall sends one AWS JSON 1.0 request with net/http.

@@ -158,13 +158,16 @@ func (re *recentExecutions) add(rec *record) {
 	defer re.mu.Unlock()
 	re.byArn[rec.e.Arn] = rec
 	re.order = append(re.order, rec)
-	for len(re.order) > re.max {
-		old := re.order[0]
+	// Evict the oldest finished executions; running ones stay (at most
+	// -max-inflight of them), and never stop the eviction of those after.
+	for i := 0; len(re.order) > re.max && i < len(re.order); {
+		old := re.order[i]
 		if old.snapshot().Status == "RUNNING" {
-			break
+			i++
+			continue
 		}
 		delete(re.byArn, old.e.Arn)
-		re.order = re.order[1:]
+		re.order = append(re.order[:i], re.order[i+1:]...)
 	}
 }
 

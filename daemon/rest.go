@@ -30,6 +30,12 @@ var restStatus = map[string]int{
 	"StateMachineDoesNotExist": fasthttp.StatusNotFound,
 	"ThrottlingException":      fasthttp.StatusTooManyRequests,
 	"InternalFailure":          fasthttp.StatusInternalServerError,
+
+	"MissingAuthenticationTokenException": fasthttp.StatusUnauthorized,
+	"IncompleteSignatureException":        fasthttp.StatusUnauthorized,
+	"UnrecognizedClientException":         fasthttp.StatusUnauthorized,
+	"InvalidSignatureException":           fasthttp.StatusUnauthorized,
+	"AccessDeniedException":               fasthttp.StatusForbidden,
 }
 
 var restMetrics = newHTTPMetrics("REST")

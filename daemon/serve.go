@@ -49,6 +49,10 @@ func serveCommand(args []string, stderr io.Writer) int {
 	if !strings.HasPrefix(cfg.Listen, "unix:") {
 		cfg.Listen = ln.Addr().String()
 	}
+	if ln, err = wrapTLS(ctx, cfg, ln, logger); err != nil {
+		logger.Printf("cannot start TLS: %v", err)
+		return exitFailed
+	}
 	t := time.Now()
 	srv, err := newServer(ctx, cfg, logger)
 	if err != nil {

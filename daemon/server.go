@@ -32,6 +32,7 @@ type server struct {
 	mocks *mockStore // nil without -mock-config
 	hist  *history.Log
 	log   *log.Logger
+	auth  *authenticator // nil when the config has no credentials
 
 	// ctx ends when the node stops for good: synchronous executions still
 	// running then are aborted.
@@ -58,6 +59,9 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 			return nil, err
 		}
 	}
+	if s.auth, err = newAuthenticator(cfg.Auth, cfg.Region, os.Getenv); err != nil {
+		return nil, err
+	}
 	if err := openHistory(cfg, s); err != nil {
 		return nil, err
 	}
@@ -68,10 +72,11 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 		Handler:            s.handle,
 		Name:               "stepd",
 		MaxRequestBodySize: cfg.MaxBodyBytes,
-		ReadTimeout:        30 * time.Second, // a slow client cannot hold a connection for ever
-		WriteTimeout:       6 * time.Minute,  // longer than the longest Express execution
-		IdleTimeout:        2 * time.Minute,
-		ReadBufferSize:     16 << 10, // room for the headers of signed AWS requests
+		ReadTimeout:        cfg.ReadTimeout, // a slow client cannot hold a connection for ever
+		WriteTimeout:       6 * time.Minute, // longer than the longest Express execution
+		IdleTimeout:        cfg.IdleTimeout,
+		ReadBufferSize:     cfg.MaxHeaderBytes, // larger headers answer 431
+		Concurrency:        cfg.MaxConnections,
 		NoDefaultDate:      true,
 		Logger:             logger,
 		ErrorHandler:       requestError,
@@ -147,6 +152,9 @@ func (s *server) handle(ctx *fasthttp.RequestCtx) {
 			writeAPIError(ctx, apiErr("InternalFailure", "An internal error occurred"))
 		}
 	}()
+	if !s.authorize(ctx) {
+		return
+	}
 	path := ctx.Path()
 	switch {
 	case bytes.Equal(path, pathRoot) && ctx.IsPost():
@@ -230,10 +238,21 @@ func contentTypeOK(ct []byte) bool {
 }
 
 // requestError answers a request fasthttp could not read: 413 with AWS's
-// error body for one over -max-body-bytes, 400 for anything else.
+// error body for one over -max-body-bytes, 431 for headers over
+// -max-header-bytes, 408 for one not read within -read-timeout, 400 for
+// anything else.
 func requestError(ctx *fasthttp.RequestCtx, err error) {
-	if errors.Is(err, fasthttp.ErrBodyTooLarge) {
+	var small *fasthttp.ErrSmallBuffer
+	var netErr net.Error
+	switch {
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
 		writeAPIError(ctx, &apiError{Code: "RequestEntityTooLarge", Status: fasthttp.StatusRequestEntityTooLarge, Message: "The request body is larger than the server accepts (-max-body-bytes)"})
+		return
+	case errors.As(err, &small):
+		writeAPIError(ctx, &apiError{Code: "RequestHeaderFieldsTooLarge", Status: fasthttp.StatusRequestHeaderFieldsTooLarge, Message: "The request headers are larger than the server accepts (-max-header-bytes)"})
+		return
+	case errors.As(err, &netErr) && netErr.Timeout():
+		writeAPIError(ctx, &apiError{Code: "RequestTimeout", Status: fasthttp.StatusRequestTimeout, Message: "The request was not received within -read-timeout"})
 		return
 	}
 	writeAPIError(ctx, apiErr("SerializationException", "Cannot read the request: %v", err))

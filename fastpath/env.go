@@ -99,7 +99,39 @@ type Options struct {
 	// the types in EventMask (see EventSink). Nil costs nothing.
 	Events    EventSink
 	EventMask EventMask
+	// QueryMaxSteps and QueryMaxBytes bound each evaluation of a JSONata
+	// expression: node evaluations, and the bytes of the values that can
+	// multiply their input (ranges, concatenation, $pad, $join, $replace,
+	// $append). Past either the state fails with
+	// States.QueryEvaluationError; 0 means DefaultQueryMaxSteps and
+	// DefaultQueryMaxBytes.
+	QueryMaxSteps int
+	QueryMaxBytes int
+	// MaxArenaBytes bounds the memory one execution (or one concurrent
+	// branch of it) holds for its values; 0 means DefaultMaxArenaBytes.
+	// Between the states of the outermost scope the VM drops the values
+	// no state can reach any more, so a long loop over a large payload
+	// stays within it; a nested loop that outgrows it fails with
+	// States.Runtime.
+	MaxArenaBytes int
 }
+
+// DefaultMaxArenaBytes is the default of Options.MaxArenaBytes: 256 times
+// the largest payload. A loop of a million transitions over a 250 KB
+// payload took 22 GB before the VM reclaimed its arena.
+const DefaultMaxArenaBytes = 64 << 20
+
+// DefaultQueryMaxSteps is the default of Options.QueryMaxSteps: about a
+// second of evaluation, far more than any expression over a 256 KiB
+// payload needs, yet it ends a runaway recursion (which JSONata's tail
+// calls would otherwise run for the whole Express time limit).
+const DefaultQueryMaxSteps = 10_000_000
+
+// DefaultQueryMaxBytes is the default of Options.QueryMaxBytes: 256 times
+// the largest payload, so that no expression a real machine writes meets
+// it, while $pad("x", 1e8) or [1..10000000] fail before taking hundreds
+// of megabytes.
+const DefaultQueryMaxBytes = 64 << 20
 
 // DefaultMaxTransitions is the default of Options.MaxTransitions: far more
 // than any Express execution makes in five minutes of real work, yet small

@@ -411,10 +411,22 @@ func (in *Intrinsic) Eval(dst []byte, r Resolver) (val, out []byte, err error) {
 	if len(vals) < spec.minArgs || spec.maxArgs >= 0 && len(vals) > spec.maxArgs {
 		return nil, dst[:start], invalidArgs(in.fn)
 	}
+	// States.Array and States.Format repeat their arguments, and nested
+	// calls can grow each other's results: stop past maxTemplateBytes.
+	total := 0
+	for _, v := range vals {
+		total += len(v)
+	}
+	if total > maxTemplateBytes {
+		return nil, dst[:start], errTemplateTooLarge
+	}
 	from := len(dst)
 	dst, from, err = in.apply(dst, from, vals)
 	if err != nil {
 		return nil, dst[:start], err
+	}
+	if len(dst)-from > maxTemplateBytes {
+		return nil, dst[:start], errTemplateTooLarge
 	}
 	n := copy(dst[start:], dst[from:])
 	dst = dst[:start+n]

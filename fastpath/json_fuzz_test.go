@@ -77,5 +77,6 @@ func FuzzParsePath(f *testing.F) {
 			}
 		}
 		_ = p.AppendNormalized(nil)
+		_ = p.NotFoundMessage(input) // it once assumed a definite path
 	})
 }

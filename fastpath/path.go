@@ -332,11 +332,19 @@ func parseQuoted(s string, i int) (string, int, error) {
 // NotFoundMessage explains, as Jayway (and so AWS) words it, why the
 // definite path p finds nothing in root: "Missing property in path
 // $['a']" when a step before the last finds nothing, "No results for
-// path: $['a']['b']" when only the last one does.
+// path: $['a']['b']" when only the last one does. An indefinite path
+// finds nothing only when its root is missing, or when its matches are too
+// large, which it says.
 func (p *Path) NotFoundMessage(root []byte) string {
+	switch {
+	case !p.definite && root != nil: // it found too much (see maxPathMatches)
+		return "The matches of the path exceed " + strconv.Itoa(maxPathMatches>>10) + " KiB"
+	case !p.definite: // its root (a variable) is not set
+		return "No results for path: " + string(p.AppendNormalized(nil))
+	}
 	v := root
 	for i := range p.steps {
-		if v = getSteps(v, p.steps[i:i+1]); v == nil && i < len(p.steps)-1 && p.definite {
+		if v = getSteps(v, p.steps[i:i+1]); v == nil && i < len(p.steps)-1 {
 			return "Missing property in path " + string(p.appendNormalized(nil, i+1))
 		}
 		if v == nil {
@@ -387,14 +395,23 @@ func getSteps(v []byte, steps []pathStep) []byte {
 // Eval evaluates the path against root. A definite path returns a span of
 // root (or nil when not found) and dst unchanged. An indefinite path appends
 // the JSON array of its matches (possibly empty) to dst and returns that
-// array, a span of the returned dst; it is never nil. Eval allocates only
-// when dst must grow.
+// array, a span of the returned dst; it is nil only when the matches
+// exceed maxPathMatches bytes. Eval allocates only when dst must grow.
 func (p *Path) Eval(dst, root []byte) (val, out []byte) {
 	return EvalSteps(p, dst, root, 0)
 }
 
+// maxPathMatches bounds the JSON an indefinite path collects: 16 times the
+// largest payload. Recursive descent and unions repeat values (`$..*` over
+// 500 nested arrays holding a 200 KB string is 100 MB of matches); past the
+// bound the path matches nothing, so the state fails with States.Runtime
+// instead of taking the memory.
+const maxPathMatches = 16 * MaxPayloadBytes
+
 // EvalSteps is Eval starting at step `from`, for callers that resolved the
-// first steps themselves (the context object).
+// first steps themselves (the context object). An indefinite path whose
+// matches exceed maxPathMatches bytes returns nil, as one that matches
+// nothing at all would if it were definite.
 func EvalSteps(p *Path, dst, root []byte, from int) (val, out []byte) {
 	steps := p.steps[from:]
 	if p.definite {
@@ -402,7 +419,10 @@ func EvalSteps(p *Path, dst, root []byte, from int) (val, out []byte) {
 	}
 	start := len(dst)
 	dst = append(dst, '[')
-	dst, _ = collect(dst, root, steps, false)
+	dst, _ = collect(dst, root, steps, false, start+maxPathMatches)
+	if len(dst)-start > maxPathMatches {
+		return nil, dst[:start]
+	}
 	if len(dst) > start+1 {
 		dst[len(dst)-1] = ']' // replace the trailing comma
 	} else {
@@ -423,8 +443,12 @@ func (p *Path) Step(i int) (name string, ok bool) {
 // NumSteps is the number of steps after the root.
 func (p *Path) NumSteps() int { return len(p.steps) }
 
-// collect appends each match of steps over v followed by a comma.
-func collect(dst, v []byte, steps []pathStep, any bool) ([]byte, bool) {
+// collect appends each match of steps over v followed by a comma, and
+// stops once dst is longer than limit.
+func collect(dst, v []byte, steps []pathStep, any bool, limit int) ([]byte, bool) {
+	if len(dst) > limit {
+		return dst, any
+	}
 	if len(steps) == 0 {
 		dst = append(dst, v...)
 		return append(dst, ','), true
@@ -434,7 +458,7 @@ func collect(dst, v []byte, steps []pathStep, any bool) ([]byte, bool) {
 	switch st.kind {
 	case stepField:
 		if c := fieldOf(v, st.name); c != nil {
-			return collect(dst, c, rest, any)
+			return collect(dst, c, rest, any, limit)
 		}
 	case stepIndex:
 		if KindOf(v) == KindArray {
@@ -443,7 +467,7 @@ func collect(dst, v []byte, steps []pathStep, any bool) ([]byte, bool) {
 				idx += ArrayLen(v)
 			}
 			if c := ArrayIndex(v, idx); idx >= 0 && c != nil {
-				return collect(dst, c, rest, any)
+				return collect(dst, c, rest, any, limit)
 			}
 		}
 	case stepWildcard:
@@ -452,13 +476,13 @@ func collect(dst, v []byte, steps []pathStep, any bool) ([]byte, bool) {
 			var it ArrayIter
 			it.Reset(v)
 			for c, ok := it.Next(); ok; c, ok = it.Next() {
-				dst, any = collect(dst, c, rest, any)
+				dst, any = collect(dst, c, rest, any, limit)
 			}
 		case KindObject:
 			var it ObjectIter
 			it.Reset(v)
 			for _, c, ok := it.Next(); ok; _, c, ok = it.Next() {
-				dst, any = collect(dst, c, rest, any)
+				dst, any = collect(dst, c, rest, any, limit)
 			}
 		}
 	case stepSlice:
@@ -470,7 +494,7 @@ func collect(dst, v []byte, steps []pathStep, any bool) ([]byte, bool) {
 			i := 0
 			for c, ok := it.Next(); ok && i < hi; c, ok = it.Next() {
 				if i >= lo && (i-lo)%st.stride == 0 {
-					dst, any = collect(dst, c, rest, any)
+					dst, any = collect(dst, c, rest, any, limit)
 				}
 				i++
 			}
@@ -478,23 +502,29 @@ func collect(dst, v []byte, steps []pathStep, any bool) ([]byte, bool) {
 	case stepUnion:
 		if st.names != nil {
 			for _, name := range st.names {
+				if len(dst) > limit {
+					break
+				}
 				if c := fieldOf(v, name); c != nil {
-					dst, any = collect(dst, c, rest, any)
+					dst, any = collect(dst, c, rest, any, limit)
 				}
 			}
 		} else if KindOf(v) == KindArray {
 			n := ArrayLen(v)
 			for _, idx := range st.idxs {
+				if len(dst) > limit {
+					break
+				}
 				if idx < 0 {
 					idx += n
 				}
 				if c := ArrayIndex(v, idx); idx >= 0 && c != nil {
-					dst, any = collect(dst, c, rest, any)
+					dst, any = collect(dst, c, rest, any, limit)
 				}
 			}
 		}
 	case stepScan:
-		dst, any = scan(dst, v, st.name, rest, any)
+		dst, any = scan(dst, v, st.name, rest, any, limit)
 	case stepFilter:
 		switch KindOf(v) {
 		case KindArray:
@@ -502,12 +532,12 @@ func collect(dst, v []byte, steps []pathStep, any bool) ([]byte, bool) {
 			it.Reset(v)
 			for c, ok := it.Next(); ok; c, ok = it.Next() {
 				if st.filter.match(c) {
-					dst, any = collect(dst, c, rest, any)
+					dst, any = collect(dst, c, rest, any, limit)
 				}
 			}
 		case KindObject:
 			if st.filter.match(v) {
-				dst, any = collect(dst, v, rest, any)
+				dst, any = collect(dst, v, rest, any, limit)
 			}
 		}
 	}
@@ -523,28 +553,31 @@ func fieldOf(v []byte, name string) []byte {
 
 // scan implements ..name (name == "" means ..*): the matches in v and in
 // every value nested in v, depth first, parents before children.
-func scan(dst, v []byte, name string, rest []pathStep, any bool) ([]byte, bool) {
+func scan(dst, v []byte, name string, rest []pathStep, any bool, limit int) ([]byte, bool) {
+	if len(dst) > limit {
+		return dst, any
+	}
 	switch KindOf(v) {
 	case KindObject:
 		var it ObjectIter
 		it.Reset(v)
 		for k, c, ok := it.Next(); ok; k, c, ok = it.Next() {
 			if name == "" || KeyEquals(k, name) {
-				dst, any = collect(dst, c, rest, any)
+				dst, any = collect(dst, c, rest, any, limit)
 			}
 		}
 		it.Reset(v)
 		for _, c, ok := it.Next(); ok; _, c, ok = it.Next() {
-			dst, any = scan(dst, c, name, rest, any)
+			dst, any = scan(dst, c, name, rest, any, limit)
 		}
 	case KindArray:
 		var it ArrayIter
 		it.Reset(v)
 		for c, ok := it.Next(); ok; c, ok = it.Next() {
 			if name == "" {
-				dst, any = collect(dst, c, rest, any)
+				dst, any = collect(dst, c, rest, any, limit)
 			}
-			dst, any = scan(dst, c, name, rest, any)
+			dst, any = scan(dst, c, name, rest, any, limit)
 		}
 	}
 	return dst, any

@@ -245,6 +245,13 @@ func (ex *Execution) newQueryEnv(st *State, raw []byte) (*queryEnv, *Failure) {
 	env.states.Set("input", in)
 	env.opts.Vars = append(env.varBuf[:0], jsonata.Var{Name: "states", Value: env.states})
 	env.opts.Functions = jsonataFuncs
+	env.opts.MaxSteps, env.opts.MaxBytes = ex.opts.QueryMaxSteps, ex.opts.QueryMaxBytes
+	if env.opts.MaxSteps <= 0 {
+		env.opts.MaxSteps = DefaultQueryMaxSteps
+	}
+	if env.opts.MaxBytes <= 0 {
+		env.opts.MaxBytes = DefaultQueryMaxBytes
+	}
 	for i, slot := range js.VarSlots {
 		v := ex.vars[slot]
 		if v == nil {

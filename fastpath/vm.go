@@ -62,6 +62,7 @@ type Execution struct {
 	limit    time.Duration // how long the execution may run, 0 for ever
 	maxBytes int
 	budget   int // states the execution may still enter
+	scopes   int // runScope calls active: 1 between the states of the outermost scope
 	events   int // history events so far, for AWS's "entered at the event id #N"
 
 	// History events (see events.go): the sink, nil when nobody listens,
@@ -208,6 +209,8 @@ var errAborted = &Failure{Name: "States.Aborted"}
 
 // runScope runs the states of one scope from start until one ends it.
 func (ex *Execution) runScope(start int, input []byte) ([]byte, *Failure) {
+	ex.scopes++
+	defer func() { ex.scopes-- }()
 	idx := start
 	for {
 		if f := ex.checkTime(); f != nil {
@@ -222,6 +225,12 @@ func (ex *Execution) runScope(start int, input []byte) ([]byte, *Failure) {
 			return out, nil
 		}
 		input, idx = out, next
+		if f := ex.checkArena(); f != nil {
+			return nil, f
+		}
+		if ex.scopes == 1 && len(ex.arena) > ex.arenaLimit()/4 {
+			input = ex.compactArena(input)
+		}
 	}
 }
 
@@ -410,7 +419,10 @@ func (ex *Execution) template(t *Template, dollar []byte) ([]byte, *Failure) {
 	v, arena, err := t.Eval(ex.arena, ex)
 	ex.arena = arena
 	ex.dollar = saved
-	if err != nil {
+	switch {
+	case err == errTemplateTooLarge:
+		return nil, ex.dataLimit()
+	case err != nil:
 		return nil, ex.runtimeFailure(err, dollar)
 	}
 	return v, nil

@@ -66,19 +66,28 @@ const (
 	maxDistributedMapConcurrency = 10000
 )
 
-// branchResult is what one concurrently run branch left behind.
+// branchResult is what one concurrently run branch left behind: its
+// output as a span of the shared output buffer, its failure, and what its
+// parent adds up (events, transitions, virtual time).
 type branchResult struct {
-	child *Execution // holds out until released
-	out   []byte
-	fail  *Failure
+	ran      bool
+	from, to int // its output in outs
+	fail     *Failure
+	events   int // events it added, its end included
+	steps    int // transitions it made
+	clock    Clock
 }
 
 // runConcurrently runs the n branches whose inputs are ex.spans[base:] on
 // their own goroutines, at most pol.limit at a time, each in a child
-// Execution with its own arena and a copy of the variables. It waits for
-// all of them, then copies the outputs into ex's arena in branch order. A
-// failure that the policy does not tolerate cancels the branches still
-// running and fails the state with the first such failure.
+// Execution with its own arena and a copy of the variables. A branch that
+// ends copies its output into a buffer shared by the branches and returns
+// its Execution to the pool at once, so finished branches hold only their
+// outputs; outputs past 16 payloads (the state's result may be one) fail
+// the state with States.DataLimitExceeded.
+// Once all have ended it copies the outputs into ex's arena in branch
+// order. A failure that the policy does not tolerate cancels the branches
+// still running and fails the state with the first such failure.
 //
 // ex must not be used by anything else while the branches run: they read
 // its arena (their inputs) and its fields.
@@ -107,8 +116,10 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
+		outs     []byte // the outputs of the branches that ended, guarded by mu
 		failures int
 		first    *Failure
+		full     *Failure // set when outs passed the arena limit
 	)
 	for i := 0; i < n; i++ {
 		sem <- struct{}{}
@@ -121,6 +132,7 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 			defer wg.Done()
 			defer func() { <-sem }()
 			c := AcquireExecution()
+			defer ReleaseExecution(c)
 			c.sink, c.mask, c.concurrent = ex.sink, ex.mask, true
 			c.clock = ex.clock
 			if bc, ok := ex.clock.(branchClock); ok {
@@ -129,12 +141,24 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 			c.emitIteration(EventMapIterationStarted, st, i, nil)
 			out, f := c.runChild(ex, ctx, branchStart(st, i), ex.spans[base+i])
 			c.emitIterationEnd(st, i, f)
-			results[i] = branchResult{child: c, out: out, fail: f}
+			mu.Lock()
+			defer mu.Unlock()
+			// Each branch counted its events on from ex's (its iteration's
+			// start); its states count against the whole execution.
+			r := branchResult{ran: true, fail: f, events: c.events - ex.events + 1, steps: ex.budget - c.budget, clock: c.clock}
+			if f == nil {
+				r.from = len(outs)
+				outs = append(outs, out...)
+				r.to = len(outs)
+				if len(outs) > 16*ex.maxBytes && full == nil {
+					full = ex.dataLimit() // far more than the state's result may be
+					cancel()
+				}
+			}
+			results[i] = r
 			if f == nil || (f == errAborted && ctx.Err() != nil) {
 				return
 			}
-			mu.Lock()
-			defer mu.Unlock()
 			failures++
 			if first == nil {
 				first = f
@@ -146,29 +170,21 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 	}
 	wg.Wait()
 	bc, joinClock := ex.clock.(branchClock)
-	before, budget := ex.events, ex.budget
 	for i := range results {
-		if c := results[i].child; c != nil {
-			// Each branch counted its events on from before+1 (its
-			// iteration's start); add them and its end, failed or not.
-			ex.events += c.events - before + 1
-			ex.budget -= budget - c.budget // its states count against the whole execution
+		if r := &results[i]; r.ran {
+			ex.events += r.events
+			ex.budget -= r.steps
 			if joinClock {
-				bc.join(c.clock)
+				bc.join(r.clock)
 			}
 		}
 	}
-	defer func() {
-		for i := range results {
-			if c := results[i].child; c != nil {
-				ReleaseExecution(c)
-			}
-		}
-	}()
 	if ex.ctx.Err() != nil {
 		return errAborted
 	}
 	switch {
+	case full != nil:
+		return full
 	case first == errTimedOut:
 		return errTimedOut
 	case first != nil && pol.failFast():
@@ -179,9 +195,9 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 	for i := range results {
 		r := &results[i]
 		out := jsonNull
-		if r.fail == nil {
+		if r.ran && r.fail == nil {
 			mark := len(ex.arena)
-			ex.arena = append(ex.arena, r.out...)
+			ex.arena = append(ex.arena, outs[r.from:r.to]...)
 			out = ex.arena[mark:len(ex.arena):len(ex.arena)]
 		}
 		ex.spans[base+i] = out

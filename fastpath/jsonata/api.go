@@ -148,6 +148,11 @@ type Options struct {
 	// MaxSteps bounds the number of node evaluations (0: unlimited);
 	// exceeding it raises U1002.
 	MaxSteps int
+	// MaxBytes bounds the memory the expressions that can multiply their
+	// input may create: ranges, $split and $append (64 bytes an item),
+	// string concatenation, $pad, $join and $replace (0: unlimited).
+	// Exceeding it raises U1003 before the memory is taken.
+	MaxBytes int
 	// Timeout bounds the wall-clock time (0: unlimited); exceeding it
 	// raises U1001, as the JSONata test harness does.
 	Timeout time.Duration
@@ -200,7 +205,7 @@ func (e *Expr) Eval(input any, opts *Options) (result any, err error) {
 		opts = &Options{}
 	}
 	fr := framePool.Get().(*evalFrame)
-	fr.ev = evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, funcs: opts.Functions, now: opts.Now, clk: opts.Clock}
+	fr.ev = evaluator{maxDepth: opts.MaxDepth, maxSteps: opts.MaxSteps, maxBytes: opts.MaxBytes, funcs: opts.Functions, now: opts.Now, clk: opts.Clock}
 	ev := &fr.ev
 	if ev.maxDepth <= 0 {
 		ev.maxDepth = DefaultMaxDepth

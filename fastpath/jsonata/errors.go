@@ -132,6 +132,7 @@ var errorMessages = map[string]string{
 	"D3141": "assertion failed",
 	"U1001": "stack overflow: the evaluation depth or time limit was exceeded",
 	"U1002": "the evaluation step budget was exceeded",
+	"U1003": "the evaluation memory budget was exceeded",
 }
 
 // syntaxMessages are jsonata-js's own texts for the syntax errors, which

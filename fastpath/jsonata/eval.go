@@ -64,6 +64,8 @@ type evaluator struct {
 	maxDepth int
 	steps    int
 	maxSteps int
+	bytes    int
+	maxBytes int
 	deadline time.Time
 	funcs    *Registry
 	now      time.Time
@@ -107,6 +109,20 @@ func (ev *evaluator) enter(n *node) {
 		}
 	}
 }
+
+// charge counts n bytes about to be created against the memory budget,
+// raising U1003 when it would be exceeded.
+func (ev *evaluator) charge(n int) {
+	ev.bytes += n
+	if ev.maxBytes > 0 && (ev.bytes > ev.maxBytes || n < 0) {
+		throwErr("U1003", -1, "", nil)
+	}
+}
+
+// itemBytes is what an array item is charged: what one costs in practice
+// (the interface value, the boxed number or string header, the growth of
+// the slice), measured at 60 to 90 bytes.
+const itemBytes = 64
 
 // eval evaluates n against input in environment e (JSONata's evaluate).
 func (ev *evaluator) eval(n *node, input any, e *env) any {
@@ -357,9 +373,11 @@ func (ev *evaluator) evalBinary(n *node, input any, e *env) any {
 	case "<", "<=", ">", ">=":
 		return compareValues(lhs, rhs, op, n.pos)
 	case "&":
-		return stringOrEmpty(lhs) + stringOrEmpty(rhs)
+		l, r := stringOrEmpty(lhs), stringOrEmpty(rhs)
+		ev.charge(len(l) + len(r))
+		return l + r
 	case "..":
-		return evalRange(lhs, rhs, n.pos)
+		return ev.evalRange(lhs, rhs, n.pos)
 	case "in":
 		if lhs == nil || rhs == nil {
 			return false
@@ -463,6 +481,7 @@ func (ev *evaluator) evalConcat(n *node, input any, e *env) any {
 	for i := 0; i < last-1; i++ {
 		ev.steps++ // the inner & nodes, as nested evaluation counts them
 	}
+	ev.charge(size)
 	var b strings.Builder
 	b.Grow(size)
 	for _, s := range parts {
@@ -534,7 +553,7 @@ func compareValues(lhs, rhs any, op string, pos int) any {
 // maxRange is JSONata's limit on the size of a range (D2014).
 const maxRange = 10_000_000
 
-func evalRange(lhs, rhs any, pos int) any {
+func (ev *evaluator) evalRange(lhs, rhs any, pos int) any {
 	l, lok := lhs.(float64)
 	if lhs != nil && (!lok || l != math.Trunc(l)) {
 		throwErr("T2003", pos, "..", lhs)
@@ -550,6 +569,7 @@ func evalRange(lhs, rhs any, pos int) any {
 	if size > maxRange {
 		throwErr("D2014", pos, "..", size)
 	}
+	ev.charge(int(size) * itemBytes)
 	res := newSeq(int(size))
 	for i := 0; i < int(size); i++ {
 		res.Items = append(res.Items, l+float64(i))

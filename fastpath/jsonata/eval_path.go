@@ -192,7 +192,16 @@ func (ev *evaluator) evalStep(step *node, input *Array, e *env, last bool) *Arra
 			return a
 		}
 	}
-	out := newSeq(len(results))
+	size := 0
+	for _, r := range results {
+		if a, ok := r.(*Array); ok && !a.cons {
+			size += len(a.Items)
+		} else {
+			size++
+		}
+	}
+	ev.charge(size * itemBytes)
+	out := newSeq(size)
 	for _, r := range results {
 		if a, ok := r.(*Array); ok && !a.cons {
 			out.Items = append(out.Items, a.Items...)
@@ -282,6 +291,7 @@ func (ev *evaluator) evalTupleStep(step *node, input *Array, tuples *Array, e *e
 		if !isArr {
 			arr = &Array{Items: []any{res}}
 		}
+		ev.charge(len(arr.Items) * len(t) * itemBytes) // a tuple per item, as large as t
 		for bb, item := range arr.Items {
 			nt := make(tuple, len(t)+2)
 			for k, v := range t {
@@ -471,6 +481,24 @@ func mergeSort(items []any, greater func(a, b any) bool) []any {
 type groupEntry struct {
 	data      any
 	exprIndex int
+	owned     bool // data is an array this group built, appended to in place
+}
+
+// add appends item to the group's data as $append would, in place once
+// the group owns an array: appending by copying made a group of n items
+// cost n²/2 copies.
+func (ge *groupEntry) add(item any) {
+	if !ge.owned {
+		ge.owned = ge.data != nil && item != nil // appendValues builds a new array
+		ge.data = appendValues(ge.data, item)
+		return
+	}
+	a := ge.data.(*Array)
+	if y, ok := item.(*Array); ok {
+		a.Items = append(a.Items, y.Items...)
+	} else {
+		a.Items = append(a.Items, item)
+	}
 }
 
 // evalGroup is the object constructor: each pair's key expression is
@@ -514,7 +542,7 @@ func (ev *evaluator) evalGroup(pairs [][2]*node, pos int, input any, e *env) any
 				if ge.exprIndex != pi {
 					throwErr("D1009", g.pos, "", key)
 				}
-				ge.data = appendValues(ge.data, item)
+				ge.add(item)
 			} else {
 				groups[key] = &groupEntry{data: item, exprIndex: pi}
 				order = append(order, key)

@@ -6,6 +6,7 @@ import (
 
 func defineArrayFuncs() {
 	def("append", "<xx:a>", func(ev *evaluator, input any, e *env, args []any) any {
+		ev.charge((len(argArray(args[0])) + len(argArray(args[1]))) * itemBytes)
 		return appendValues(args[0], args[1])
 	})
 	def("exists", "<x:b>", func(ev *evaluator, input any, e *env, args []any) any {

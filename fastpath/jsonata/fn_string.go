@@ -90,9 +90,12 @@ func defineStringFuncs() {
 		sep, _ := args[1].(string)
 		items := argArray(args[0])
 		parts := make([]string, len(items))
+		size := len(sep) * max(len(items)-1, 0)
 		for i, it := range items {
 			parts[i] = it.(string)
+			size += len(parts[i])
 		}
+		ev.charge(size)
 		return strings.Join(parts, sep)
 	})
 	def("match", "<s-f<s:o>n?:a<o>>", fnMatch)
@@ -187,6 +190,7 @@ func fnPad(ev *evaluator, input any, e *env, args []any) any {
 	if padLen <= 0 {
 		return s
 	}
+	ev.charge(padLen * len(char) * 5) // the repeated string, its runes, the result
 	pad := []rune(strings.Repeat(char, padLen))[:padLen]
 	if width > 0 {
 		return s + string(pad)
@@ -222,6 +226,11 @@ func fnSplit(ev *evaluator, input any, e *env, args []any) any {
 	}
 	switch sep := args[1].(type) {
 	case string:
+		n := strings.Count(s, sep) + 1 // runes+1 for ""
+		if limit >= 0 {
+			n = min(n, limit)
+		}
+		ev.charge(n * itemBytes)
 		var parts []string
 		if sep == "" {
 			for _, r := range s {
@@ -326,10 +335,12 @@ func fnReplace(ev *evaluator, input any, e *env, args []any) any {
 		if !ok {
 			throwErr("T0410", -1, "", args[2])
 		}
-		if limit < 0 {
-			return strings.ReplaceAll(s, pat, rep)
+		n := strings.Count(s, pat)
+		if limit >= 0 {
+			n = min(n, limit)
 		}
-		return strings.Replace(s, pat, rep, limit)
+		ev.charge(max(0, len(s)+n*(len(rep)-len(pat))))
+		return strings.Replace(s, pat, rep, n)
 	case *regexFn:
 		ms := pat.allMatches(s, limit)
 		if len(ms) == 0 {
@@ -338,10 +349,13 @@ func fnReplace(ev *evaluator, input any, e *env, args []any) any {
 		var b strings.Builder
 		pos := 0
 		for _, m := range ms {
+			ev.charge(m[0] - pos)
 			b.WriteString(s[pos:m[0]])
 			switch rep := args[2].(type) {
 			case string:
-				b.WriteString(expandReplacement(rep, s, m))
+				r := expandReplacement(rep, s, m)
+				ev.charge(len(r))
+				b.WriteString(r)
 			default:
 				if !isFunc(rep) {
 					throwErr("T0410", -1, "", rep)
@@ -352,6 +366,7 @@ func fnReplace(ev *evaluator, input any, e *env, args []any) any {
 				if !ok {
 					throwErr("D3012", -1, "", r)
 				}
+				ev.charge(len(str))
 				b.WriteString(str)
 			}
 			pos = m[1]

@@ -36,7 +36,7 @@ const fuzzDoc = `{"a":{"b":[1,2,{"c":"x"}]},"items":[{"price":2,"qty":3,"name":"
 "order":{"id":"o1"},"customers":[{"tier":"gold","name":"ann"},{"tier":"std","name":"bob"}],"x":[3,1,2],"s":"héllo"}`
 
 // FuzzEval compiles and evaluates arbitrary expressions against a small
-// document with tight step, depth and time budgets: it must never panic
+// document with tight step, depth, time and memory budgets: it must never panic
 // or hang.
 func FuzzEval(f *testing.F) {
 	for _, s := range fuzzSeeds {
@@ -51,7 +51,7 @@ func FuzzEval(f *testing.F) {
 		if err != nil {
 			return
 		}
-		opts := &Options{MaxSteps: 20000, MaxDepth: 200, Timeout: 200e6}
+		opts := &Options{MaxSteps: 20000, MaxDepth: 200, Timeout: 200e6, MaxBytes: 1 << 20}
 		v, err := e.Eval(doc, opts)
 		var je *Error
 		if err != nil && !errors.As(err, &je) {
