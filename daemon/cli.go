@@ -123,3 +123,15 @@ func readInput(v string, stdin io.Reader) ([]byte, error) {
 	}
 	return []byte(v), nil
 }
+
+// newFlagSet is the flag set of a subcommand: errors and help go to
+// stderr, the help being usage and then the flags.
+func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}

@@ -28,9 +28,7 @@ Flags (each also read from STEPD_<NAME>):`
 // one execution, and with -follow keeps printing new ones until
 // interrupted.
 func historyCommand(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("stepd history", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, historyUsage); fs.PrintDefaults() }
+	fs := newFlagSet("stepd history", historyUsage, stderr)
 	dataDir := fs.String("data-dir", DefaultConfig().DataDir, "the node's data directory")
 	follow := fs.Bool("follow", false, "keep printing new events as they are written, until interrupted")
 	execution := fs.String("execution", "", "print only the events of the execution with this ARN")

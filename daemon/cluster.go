@@ -229,12 +229,7 @@ func boolGauge(b bool) float64 {
 // through any member (the node leaving stops being a voter at once; stop
 // its process afterwards).
 func removeCommand(args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("stepd remove", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: stepd remove -node-id ID [-api HOST:PORT] [-raft-tls-cert F -raft-tls-key F -raft-tls-ca F]\n\nRemoves the node ID from the cluster that the node at -api belongs to.\nFlags also read STEPD_<FLAG> variables.\n\nFlags:")
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("stepd remove", "Usage: stepd remove -node-id ID [-api HOST:PORT] [-raft-tls-cert F -raft-tls-key F -raft-tls-ca F]\n\nRemoves the node ID from the cluster that the node at -api belongs to.\nFlags also read STEPD_<FLAG> variables.\n\nFlags:", stderr)
 	id := fs.String("node-id", "", "node to remove")
 	api := fs.String("api", "127.0.0.1:8083", "API address of any node of the cluster (host:port or URL)")
 	var files cluster.TLSFiles

@@ -78,12 +78,7 @@ type syncResponse struct {
 func epochSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
 
 func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("stepd run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: stepd run DEFINITION.json [flags]\n\nRuns one execution in process and prints its output.\nExit status: 0 SUCCEEDED, 1 FAILED or TIMED_OUT, 2 bad definition or usage.\n\nFlags (each also read from STEPD_<NAME>):")
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("stepd run", "Usage: stepd run DEFINITION.json [flags]\n\nRuns one execution in process and prints its output.\nExit status: 0 SUCCEEDED, 1 FAILED or TIMED_OUT, 2 bad definition or usage.\n\nFlags (each also read from STEPD_<NAME>):", stderr)
 	input := fs.String("input", "", "execution input: JSON text, or @FILE to read it from a file (@- for standard input); default {}")
 	asJSON := fs.Bool("json", false, "print a StartSyncExecution-shaped JSON object instead of the bare output")
 	typ := machineType("EXPRESS")

@@ -18,12 +18,7 @@ import (
 // directory, listen, serve; on the signal stop accepting, let in-flight
 // executions finish within the grace period, and exit 0.
 func serveCommand(args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("stepd serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: stepd [serve] [flags]\n\nRuns a node: the AWS Step Functions API (POST / with X-Amz-Target), the REST API\n(/v1/state-machines), /metrics, /healthz and /readyz.\n\nEach flag can also be set by the environment variable STEPD_<FLAG> (upper case,\n'-' as '_') or by a key of the same name in the -config file; a flag wins over\nthe environment, which wins over the file.\n\nFlags:")
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("stepd serve", "Usage: stepd [serve] [flags]\n\nRuns a node: the AWS Step Functions API (POST / with X-Amz-Target), the REST API\n(/v1/state-machines), /metrics, /healthz and /readyz.\n\nEach flag can also be set by the environment variable STEPD_<FLAG> (upper case,\n'-' as '_') or by a key of the same name in the -config file; a flag wins over\nthe environment, which wins over the file.\n\nFlags:", stderr)
 	cfg, err := loadConfig(args, os.Getenv, fs)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK

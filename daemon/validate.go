@@ -11,12 +11,7 @@ import (
 )
 
 func validateCommand(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("stepd validate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: stepd validate [flags] FILE...\n\nPrints one diagnostic a line, FILE: /json/pointer: CODE: message.\nExit status: 0 all valid, 1 some definition has errors, 2 bad usage.\n\nFlags:")
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("stepd validate", "Usage: stepd validate [flags] FILE...\n\nPrints one diagnostic a line, FILE: /json/pointer: CODE: message.\nExit status: 0 all valid, 1 some definition has errors, 2 bad usage.\n\nFlags:", stderr)
 	typ := machineType("EXPRESS")
 	fs.Var(&typ, "type", "state machine type whose validation rules apply: EXPRESS or STANDARD")
 	dump := fs.Bool("dump", false, "also print the compiled program of each valid definition")
