@@ -178,23 +178,14 @@ func loadConfig(args []string, getenv func(string) string, fs *flag.FlagSet) (Co
 			return c, fmt.Errorf("cannot parse the config file %s: %w", *configFile, err)
 		}
 		for name, raw := range file {
-			if name == "history" {
-				if err := json.Unmarshal(raw, &c.History); err != nil {
-					return c, fmt.Errorf("config file %s: history: %w", *configFile, err)
-				}
-				continue
-			}
-			if name == "auth" {
+			// The objects without flags. A misspelt field is an error, as a
+			// misspelt setting is: a secret field must not leave a key
+			// without one, nor a shipper field a shipper misdirected.
+			if obj, ok := map[string]any{"history": &c.History, "auth": &c.Auth, "integrations": &c.Integrations}[name]; ok {
 				dec := json.NewDecoder(bytes.NewReader(raw))
-				dec.DisallowUnknownFields() // a misspelt secret field must not leave a key without one
-				if err := dec.Decode(&c.Auth); err != nil {
-					return c, fmt.Errorf("config file %s: auth: %w", *configFile, err)
-				}
-				continue
-			}
-			if name == "integrations" {
-				if err := json.Unmarshal(raw, &c.Integrations); err != nil {
-					return c, fmt.Errorf("config file %s: integrations: %w", *configFile, err)
+				dec.DisallowUnknownFields()
+				if err := dec.Decode(obj); err != nil {
+					return c, fmt.Errorf("config file %s: %s: %w", *configFile, name, err)
 				}
 				continue
 			}
