@@ -29,6 +29,7 @@ import (
 // safe for concurrent use.
 type httpInvoker struct {
 	cfg    HTTPConfig
+	allow  []allowHost // cfg.AllowHosts, parsed
 	client *http.Client
 
 	mu     sync.Mutex
@@ -48,7 +49,7 @@ const httpMaxResponse = 1 << 20
 const httpTaskTimeout = 60 * time.Second
 
 func newHTTPInvoker(cfg HTTPConfig) *httpInvoker {
-	h := &httpInvoker{cfg: cfg, tokens: map[string]oauthToken{}}
+	h := &httpInvoker{cfg: cfg, allow: parseAllowHosts(cfg.AllowHosts), tokens: map[string]oauthToken{}}
 	maxConns := cfg.MaxConns
 	if maxConns <= 0 {
 		maxConns = 512
@@ -93,37 +94,38 @@ func forbiddenIP(ip net.IP) bool {
 	return ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.Equal(ec2MetadataV6)
 }
 
+// allowHost is one allow-hosts entry, lower-cased and split once: host
+// ("*.suffix" for a wildcard) and port ("" for any).
+type allowHost struct{ host, port string }
+
+func parseAllowHosts(entries []string) []allowHost {
+	out := make([]allowHost, len(entries))
+	for i, a := range entries {
+		a = strings.ToLower(a)
+		h, p, err := net.SplitHostPort(a)
+		if err != nil {
+			h, p = strings.Trim(a, "[]"), ""
+		}
+		out[i] = allowHost{h, p}
+	}
+	return out
+}
+
 // allowed reports whether host:port matches an allow-hosts entry: "host",
 // "host:port" or "*.suffix".
-func (h *httpInvoker) allowed(host, port string) bool {
-	host = strings.ToLower(host)
-	for _, a := range h.cfg.AllowHosts {
-		a = strings.ToLower(a)
-		ah, ap, err := net.SplitHostPort(a)
-		if err != nil {
-			ah, ap = strings.Trim(a, "[]"), ""
-		}
-		if ap != "" && ap != port {
-			continue
-		}
-		if ah == host || strings.HasPrefix(ah, "*.") && strings.HasSuffix(host, ah[1:]) {
-			return true
-		}
-	}
-	return false
-}
+func (h *httpInvoker) allowed(host, port string) bool { return h.matchAllow(host, port, true) }
 
 // listedByName reports whether an allow-hosts entry names host exactly (no
 // wildcard): only then may it resolve to a link-local address.
-func (h *httpInvoker) listedByName(host, port string) bool {
+func (h *httpInvoker) listedByName(host, port string) bool { return h.matchAllow(host, port, false) }
+
+func (h *httpInvoker) matchAllow(host, port string, wildcards bool) bool {
 	host = strings.ToLower(host)
-	for _, a := range h.cfg.AllowHosts {
-		a = strings.ToLower(a)
-		ah, ap, err := net.SplitHostPort(a)
-		if err != nil {
-			ah, ap = strings.Trim(a, "[]"), ""
+	for _, a := range h.allow {
+		if a.port != "" && a.port != port {
+			continue
 		}
-		if ah == host && (ap == "" || ap == port) {
+		if a.host == host || wildcards && strings.HasPrefix(a.host, "*.") && strings.HasSuffix(host, a.host[1:]) {
 			return true
 		}
 	}
