@@ -424,7 +424,7 @@ func (ex *Execution) queryTypeError(q *Query, want string, v []byte) *Failure {
 }
 
 // evalQueryAssign evaluates every value of a into ex.assigned; commit
-// them with commitQueryAssign.
+// them with commitAssigned(a.Slots).
 func (ex *Execution) evalQueryAssign(a *QueryAssign, env *queryEnv) *Failure {
 	ex.assigned = ex.assigned[:0]
 	for _, q := range a.Values {
@@ -435,12 +435,6 @@ func (ex *Execution) evalQueryAssign(a *QueryAssign, env *queryEnv) *Failure {
 		ex.assigned = append(ex.assigned, v)
 	}
 	return nil
-}
-
-func (ex *Execution) commitQueryAssign(a *QueryAssign) {
-	for i, slot := range a.Slots {
-		ex.vars[slot] = ex.assigned[i]
-	}
 }
 
 // queryNumber evaluates a numeric field (MaxConcurrency, Seconds, ...).

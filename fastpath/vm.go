@@ -376,13 +376,14 @@ func (ex *Execution) finish(st *State, raw, result []byte, assign *Assign) ([]by
 		return nil, f
 	}
 	if assign != nil {
-		ex.commitAssign(assign)
+		ex.commitAssigned(assign.Slots)
 	}
 	return out, nil
 }
 
-// evalAssign evaluates every value of a into ex.assigned; commitAssign
-// then sets them, so that all values see the variables as they were.
+// evalAssign evaluates every value of a into ex.assigned;
+// commitAssigned(a.Slots) then sets them, so that all values see the
+// variables as they were.
 func (ex *Execution) evalAssign(a *Assign, dollar []byte) *Failure {
 	ex.assigned = ex.assigned[:0]
 	for _, t := range a.Values {
@@ -395,8 +396,10 @@ func (ex *Execution) evalAssign(a *Assign, dollar []byte) *Failure {
 	return nil
 }
 
-func (ex *Execution) commitAssign(a *Assign) {
-	for i, slot := range a.Slots {
+// commitAssigned sets the variables in slots to the values evalAssign or
+// evalQueryAssign left in ex.assigned.
+func (ex *Execution) commitAssigned(slots []int) {
+	for i, slot := range slots {
 		ex.vars[slot] = ex.assigned[i]
 	}
 }
@@ -628,7 +631,7 @@ func (ex *Execution) runChoice(st *State, raw []byte) ([]byte, int, *Failure) {
 		return nil, NoState, f
 	}
 	if assign != nil {
-		ex.commitAssign(assign)
+		ex.commitAssigned(assign.Slots)
 	}
 	return out, next, nil
 }

@@ -81,7 +81,7 @@ func (ex *Execution) queryFinish(env *queryEnv, dflt []byte, isResult bool, outp
 		return nil, ex.dataLimit()
 	}
 	if assign != nil {
-		ex.commitQueryAssign(assign)
+		ex.commitAssigned(assign.Slots)
 	}
 	return out, nil
 }

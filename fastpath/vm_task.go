@@ -124,7 +124,7 @@ func (ex *Execution) catch(st *State, raw []byte, f *Failure) ([]byte, int, *Fai
 		return nil, NoState, f
 	}
 	if c.Assign != nil {
-		ex.commitAssign(c.Assign)
+		ex.commitAssigned(c.Assign.Slots)
 	}
 	return out, c.Next, nil // runState counts the StateExited event
 }
