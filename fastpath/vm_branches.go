@@ -156,30 +156,68 @@ func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 	if pol.percent, pol.tolerance, pol.count, f = ex.tolerance(st, eff); f != nil {
 		return nil, f
 	}
+	var sel *itemSelector
+	if st.ItemSelector != nil {
+		sel = &itemSelector{tmpl: st.ItemSelector, dollar: eff}
+	}
+	base, n, f := ex.mapInputs(st, items, sel)
+	if f != nil {
+		return nil, f
+	}
+	pol.limit = limit
+	return ex.mapBranches(st, base, n, pol)
+}
+
+// itemSelector is a Map state's ItemSelector in either query language:
+// a template over dollar, or a JSONata query in env.
+type itemSelector struct {
+	tmpl   *Template
+	dollar []byte
+	query  *Query
+	env    *queryEnv
+}
+
+// mapInputs starts a Map state: it pushes each item's input (the item, or
+// what sel makes of it) onto ex.spans and returns where they start and
+// how many there are. On failure nothing stays pushed.
+func (ex *Execution) mapInputs(st *State, items []byte, sel *itemSelector) (base, n int, f *Failure) {
 	ex.events++ // MapStateStarted
 	ex.emitMapStarted(st, items)
-	base := len(ex.spans)
+	base = len(ex.spans)
 	var it ArrayIter
 	it.Reset(items)
-	i := 0
 	for item, ok := it.Next(); ok; item, ok = it.Next() {
 		in := item
-		if st.ItemSelector != nil {
-			savedActive, savedIndex, savedItem := ex.mapActive, ex.mapIndex, ex.mapItem
-			ex.mapActive, ex.mapIndex, ex.mapItem = true, i, item
-			in, f = ex.template(st.ItemSelector, eff)
-			ex.mapActive, ex.mapIndex, ex.mapItem = savedActive, savedIndex, savedItem
-			if f != nil {
+		if sel != nil {
+			if in, f = ex.selectItem(st, sel, n, item); f != nil {
 				clear(ex.spans[base:])
 				ex.spans = ex.spans[:base]
-				return nil, f
+				return base, 0, f
 			}
 		}
 		ex.spans = append(ex.spans, in)
-		i++
+		n++
 	}
-	pol.limit = limit
-	return ex.mapBranches(st, base, i, pol)
+	return base, n, nil
+}
+
+// selectItem evaluates sel for item i, with the context object's Map.Item
+// (and, in JSONata, $states.context) set to it.
+func (ex *Execution) selectItem(st *State, sel *itemSelector, i int, item []byte) (out []byte, f *Failure) {
+	savedActive, savedIndex, savedItem := ex.mapActive, ex.mapIndex, ex.mapItem
+	ex.mapActive, ex.mapIndex, ex.mapItem = true, i, item
+	switch {
+	case sel.query == nil:
+		out, f = ex.template(sel.tmpl, sel.dollar)
+	case st.JSONata.UsesContext:
+		if f = ex.setQueryContext(sel.env); f == nil {
+			out, f = ex.evalQuery(sel.query, sel.env)
+		}
+	default:
+		out, f = ex.evalQuery(sel.query, sel.env)
+	}
+	ex.mapActive, ex.mapIndex, ex.mapItem = savedActive, savedIndex, savedItem
+	return out, f
 }
 
 // mapBranches runs the n iterations of a Map state whose inputs are

@@ -280,43 +280,18 @@ func (ex *Execution) queryMap(st *State, env *queryEnv, raw []byte) ([]byte, *Fa
 		}
 		pol.count = int(min(n, math.MaxInt32))
 	}
-	ex.events++ // MapStateStarted
-	ex.emitMapStarted(st, items)
-	base := len(ex.spans)
-	var it ArrayIter
-	it.Reset(items)
-	i := 0
-	for item, ok := it.Next(); ok; item, ok = it.Next() {
-		in := item
-		if js.ItemSelector != nil {
-			in, f = ex.querySelectItem(st, env, i, item)
-			if f != nil {
-				clear(ex.spans[base:])
-				ex.spans = ex.spans[:base]
-				return nil, f
-			}
-		}
-		ex.spans = append(ex.spans, in)
-		i++
+	var sel *itemSelector
+	if js.ItemSelector != nil {
+		sel = &itemSelector{query: js.ItemSelector, env: env}
 	}
-	if js.ItemSelector != nil && js.UsesContext {
+	base, n, f := ex.mapInputs(st, items, sel)
+	if f != nil {
+		return nil, f
+	}
+	if sel != nil && js.UsesContext {
 		if f := ex.setQueryContext(env); f != nil { // without Map again
 			return nil, f
 		}
 	}
-	return ex.mapBranches(st, base, i, pol)
-}
-
-// querySelectItem evaluates ItemSelector for item i, with
-// $states.context.Map.Item set.
-func (ex *Execution) querySelectItem(st *State, env *queryEnv, i int, item []byte) ([]byte, *Failure) {
-	savedActive, savedIndex, savedItem := ex.mapActive, ex.mapIndex, ex.mapItem
-	ex.mapActive, ex.mapIndex, ex.mapItem = true, i, item
-	defer func() { ex.mapActive, ex.mapIndex, ex.mapItem = savedActive, savedIndex, savedItem }()
-	if st.JSONata.UsesContext {
-		if f := ex.setQueryContext(env); f != nil {
-			return nil, f
-		}
-	}
-	return ex.evalQuery(st.JSONata.ItemSelector, env)
+	return ex.mapBranches(st, base, n, pol)
 }
