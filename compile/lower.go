@@ -242,6 +242,18 @@ func (l *lowerer) wait(st *fastpath.State, raw []byte, ptr string) {
 }
 
 func (l *lowerer) choices(st *fastpath.State, raw []byte, ptr string, names map[string]int) {
+	l.eachChoice(st, raw, ptr, names, func(r []byte, rptr string, next int) {
+		rule := l.rule(r, rptr)
+		rule.Next = next
+		st.Choices = append(st.Choices, rule)
+		st.ChoiceAssigns = append(st.ChoiceAssigns, l.assign(r, rptr))
+	})
+}
+
+// eachChoice lowers a Choice state's Default and calls rule for each of
+// its Choices with the rule, its JSON pointer and its Next state, in
+// either query language.
+func (l *lowerer) eachChoice(st *fastpath.State, raw []byte, ptr string, names map[string]int, rule func(r []byte, rptr string, next int)) {
 	if d := stringField(raw, "Default", ptr+"/Default"); d != "" {
 		st.Default = l.target(names, d, ptr+"/Default")
 	}
@@ -250,10 +262,7 @@ func (l *lowerer) choices(st *fastpath.State, raw []byte, ptr string, names map[
 	i := 0
 	for r, ok := it.Next(); ok; r, ok = it.Next() {
 		rptr := fmt.Sprintf("%s/Choices/%d", ptr, i)
-		rule := l.rule(r, rptr)
-		rule.Next = l.target(names, stringField(r, "Next", rptr+"/Next"), rptr+"/Next")
-		st.Choices = append(st.Choices, rule)
-		st.ChoiceAssigns = append(st.ChoiceAssigns, l.assign(r, rptr))
+		rule(r, rptr, l.target(names, stringField(r, "Next", rptr+"/Next"), rptr+"/Next"))
 		i++
 	}
 }

@@ -119,24 +119,16 @@ func (l *lowerer) queryState(st *fastpath.State, raw []byte, ptr string, names m
 }
 
 func (l *lowerer) queryChoices(st *fastpath.State, js *fastpath.JSONata, raw []byte, ptr string, names map[string]int) {
-	if d := stringField(raw, "Default", ptr+"/Default"); d != "" {
-		st.Default = l.target(names, d, ptr+"/Default")
-	}
-	var it fastpath.ArrayIter
-	it.Reset(fastpath.ObjectGet(raw, "Choices"))
-	i := 0
-	for r, ok := it.Next(); ok; r, ok = it.Next() {
-		rptr := fmt.Sprintf("%s/Choices/%d", ptr, i)
+	l.eachChoice(st, raw, ptr, names, func(r []byte, rptr string, next int) {
 		cond := l.query(r, "Condition", rptr, js)
 		if cond == nil {
 			panic(lowerFail(rptr, "These fields are required: [Condition]"))
 		}
 		js.Conditions = append(js.Conditions, cond)
-		js.RuleNexts = append(js.RuleNexts, l.target(names, stringField(r, "Next", rptr+"/Next"), rptr+"/Next"))
+		js.RuleNexts = append(js.RuleNexts, next)
 		js.RuleOutputs = append(js.RuleOutputs, l.query(r, "Output", rptr, js))
 		js.RuleAssigns = append(js.RuleAssigns, l.queryAssign(r, rptr, js))
-		i++
-	}
+	})
 }
 
 // queryNumbers lowers the numeric fields of a JSONata state that are
