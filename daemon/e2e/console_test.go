@@ -45,17 +45,17 @@ func consoleMachines(t *testing.T) []consoleMachine {
 	}
 	var ms []consoleMachine
 	for _, ref := range []string{"tiny", "medium", "fanout"} {
-		dir := filepath.Join("..", "..", "shared", "bench", "machines")
+		dir := filepath.Join("..", "..", "..", "shared", "bench", "machines")
 		ms = append(ms, consoleMachine{name: ref, def: read(filepath.Join(dir, ref+".asl.json")),
 			runs: []consoleRun{{name: ref + "-1", input: read(filepath.Join(dir, ref+".input.json")), status: "SUCCEEDED"}}})
 	}
 	return append(ms,
-		consoleMachine{name: "orders", def: read(filepath.Join("console", "testdata", "orders.asl.json")), runs: []consoleRun{
+		consoleMachine{name: "orders", def: read(filepath.Join("..", "console", "testdata", "orders.asl.json")), runs: []consoleRun{
 			{"bulk-ok", `{"kind":"bulk","items":[{"qty":1},{"qty":2}],"card":"ok","total":1,"vip":false}`, "SUCCEEDED"},
 			{"bulk-declined", `{"kind":"bulk","items":[{"qty":1}],"card":"declined","total":1,"vip":false}`, "FAILED"},
 			{"odd", `{"kind":"retail","items":[],"card":"ok","total":5,"vip":false}`, "FAILED"},
 		}},
-		consoleMachine{name: "jsonata", def: read(filepath.Join("console", "testdata", "jsonata.asl.json")), runs: []consoleRun{
+		consoleMachine{name: "jsonata", def: read(filepath.Join("..", "console", "testdata", "jsonata.asl.json")), runs: []consoleRun{
 			{"big", `{"values":[4,5,6]}`, "SUCCEEDED"},
 		}},
 		consoleMachine{name: "sixty", def: bigMachine(60), runs: []consoleRun{{"x0", `{"x":0}`, "SUCCEEDED"}}},

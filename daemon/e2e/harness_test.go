@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -309,4 +310,102 @@ func isReady(c *http.Client, base string) error {
 		return fmt.Errorf("GET /readyz: %d %q", resp.StatusCode, b)
 	}
 	return nil
+}
+
+// Cluster nodes: several `stepd serve` processes on free loopback ports.
+
+// clusterFlags make Raft snapshot after a few entries, keeping few
+// entries and small log segments, so that a node that was away catches
+// up from a snapshot. The timeouts stay the defaults (a failover in about
+// a second): shorter ones make a leader step down when a busy CI machine
+// starves it for a lease, failing writes the tests expect to succeed.
+var clusterFlags = []string{
+	"-raft-snapshot-threshold", "8", "-raft-snapshot-interval", "100ms", "-raft-trailing-logs", "2", "-raft-log-segment-bytes", "4096",
+}
+
+// e2eNode is one node of a test cluster: what it needs to restart on the
+// same data directory and Raft port, and its process while it runs.
+type e2eNode struct {
+	id, raftAddr, dataDir string
+	p                     *stepdProc
+	sfn                   *sfn.Client
+}
+
+// freeAddr returns a loopback address with a port that was free a moment
+// ago: a node keeps its Raft address across restarts, so it cannot be :0.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// start starts (or restarts) the node, joining the cluster of the API
+// address join on its first start.
+func (n *e2eNode) start(t *testing.T, join string, extra ...string) {
+	t.Helper()
+	args := append([]string{"-node-id", n.id, "-raft-addr", n.raftAddr}, clusterFlags...)
+	if join != "" {
+		args = append(args, "-join", join)
+	}
+	n.p = startStepdIn(t, n.dataDir, append(args, extra...)...)
+	n.sfn = newClient(n.p)
+}
+
+// kill stops the node with SIGKILL: no snapshot, no clean close.
+func (n *e2eNode) kill(t *testing.T) {
+	t.Helper()
+	n.p.stopped = true
+	if err := n.p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-n.p.exited
+}
+
+// e2eClusterView is the part of GET /cluster the tests read.
+type e2eClusterView struct {
+	Node struct {
+		ID          string `json:"id"`
+		State       string `json:"state"`
+		LeaderID    string `json:"leaderId"`
+		CommitIndex uint64 `json:"commitIndex"`
+		Rejected    int    `json:"rejectedConnections"`
+	} `json:"node"`
+	Members []struct {
+		ID      string `json:"id"`
+		APIAddr string `json:"apiAddr"`
+	} `json:"members"`
+}
+
+func (n *e2eNode) view() (e2eClusterView, error) {
+	var v e2eClusterView
+	resp, err := http.Get(n.p.url() + "/cluster")
+	if err != nil {
+		return v, err
+	}
+	defer resp.Body.Close()
+	return v, json.NewDecoder(resp.Body).Decode(&v)
+}
+
+// startE2ECluster starts n nodes: the first bootstraps, the others join
+// it; it returns once every node is ready.
+func startE2ECluster(t *testing.T, size int, extra ...string) []*e2eNode {
+	t.Helper()
+	var nodes []*e2eNode
+	for i := range size {
+		n := &e2eNode{id: fmt.Sprintf("n%d", i+1), raftAddr: freeAddr(t), dataDir: t.TempDir()}
+		join := ""
+		if i > 0 {
+			join = nodes[0].p.addr
+		}
+		n.start(t, join, extra...)
+		nodes = append(nodes, n)
+	}
+	for _, n := range nodes {
+		waitFor(t, 10*time.Second, 5*time.Millisecond, func() error { return isReady(http.DefaultClient, n.p.url()) })
+	}
+	return nodes
 }

@@ -209,7 +209,7 @@ func TestHostileInputs(t *testing.T) {
 		t.Fatalf("a normal execution before the catalogue: %s", got)
 	}
 
-	doc, err := os.ReadFile("../docs/SECURITY.md")
+	doc, err := os.ReadFile("../../docs/SECURITY.md")
 	if err != nil {
 		t.Fatal(err)
 	}
