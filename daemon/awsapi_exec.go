@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -9,6 +10,9 @@ import (
 	"unsafe"
 
 	"github.com/stepd/stepd/fastpath"
+
+	"github.com/stepd/stepd/daemon/integrations"
+	"github.com/stepd/stepd/internal/awserr"
 )
 
 // scratchPool holds buffers for decoding StartSyncExecution requests
@@ -34,26 +38,26 @@ type syncRequest struct {
 
 // decodeStart reads a start request. It decodes with the runtime's scanner
 // rather than reflection, since this is every execution's path.
-func decodeStart(body, scratch []byte) (syncRequest, []byte, *apiError) {
+func decodeStart(body, scratch []byte) (syncRequest, []byte, *awserr.Error) {
 	scratch, err := fastpath.Compact(scratch[:0], body, 64)
 	if err != nil || fastpath.KindOf(scratch) != fastpath.KindObject {
-		return syncRequest{}, scratch, apiErr("SerializationException", "Cannot parse the request body: it must be a JSON object")
+		return syncRequest{}, scratch, awserr.New("SerializationException", "Cannot parse the request body: it must be a JSON object")
 	}
 	obj := scratch
 	var req syncRequest
-	field := func(name string) (string, bool, *apiError) {
+	field := func(name string) (string, bool, *awserr.Error) {
 		v := fastpath.ObjectGet(obj, name)
 		if v == nil || fastpath.KindOf(v) == fastpath.KindNull {
 			return "", false, nil
 		}
 		if fastpath.KindOf(v) != fastpath.KindString {
-			return "", false, apiErr("SerializationException", "Cannot parse the request body: '%s' must be a string", name)
+			return "", false, awserr.New("SerializationException", "Cannot parse the request body: '%s' must be a string", name)
 		}
 		mark := len(scratch)
 		scratch = fastpath.AppendUnquoted(scratch, v)
 		return bytesString(scratch[mark:]), true, nil
 	}
-	var aerr *apiError
+	var aerr *awserr.Error
 	if req.arn, _, aerr = field("stateMachineArn"); aerr != nil {
 		return req, scratch, aerr
 	}
@@ -65,7 +69,7 @@ func decodeStart(body, scratch []byte) (syncRequest, []byte, *apiError) {
 		return req, scratch, aerr
 	}
 	if hasName && !validName(req.name) {
-		return req, scratch, apiErr("InvalidName", "Invalid Name: '%s'", req.name)
+		return req, scratch, awserr.InvalidName(req.name)
 	}
 	input, hasInput, aerr := field("input")
 	if aerr != nil {
@@ -77,7 +81,7 @@ func decodeStart(body, scratch []byte) (syncRequest, []byte, *apiError) {
 		req.quotedInput = fastpath.ObjectGet(obj, "input")
 	}
 	if len(req.input) > fastpath.MaxPayloadBytes {
-		return req, scratch, apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: 'the input is %d bytes, more than the maximum of %d'", len(req.input), fastpath.MaxPayloadBytes)
+		return req, scratch, awserr.InvalidExecutionInput(fmt.Sprintf("the input is %d bytes, more than the maximum of %d", len(req.input), fastpath.MaxPayloadBytes))
 	}
 	return req, scratch, nil
 }
@@ -93,7 +97,7 @@ func pickWeighted(total int) int { return rand.IntN(total) }
 
 // startRequest decodes a StartExecution or StartSyncExecution request into
 // the scratch buffer *sp and finds the machine it names.
-func (s *server) startRequest(body []byte, sp *[]byte) (syncRequest, resolved, *apiError) {
+func (s *server) startRequest(body []byte, sp *[]byte) (syncRequest, resolved, *awserr.Error) {
 	req, scratch, aerr := decodeStart(body, *sp)
 	*sp = scratch[:0]
 	if aerr != nil {
@@ -108,25 +112,25 @@ func (s *server) startRequest(body []byte, sp *[]byte) (syncRequest, resolved, *
 
 // invokerFor is the invoker of an execution of r: the node's, or for a
 // mock test case one answering the states it mocks.
-func (s *server) invokerFor(r resolved, testCase string) (fastpath.Invoker, *apiError) {
+func (s *server) invokerFor(r resolved, testCase string) (fastpath.Invoker, *awserr.Error) {
 	if testCase == "" {
 		return s.runs.invoker, nil
 	}
 	if s.mocks == nil {
-		return nil, apiErr("InvalidArn", "Invalid Arn: '%s#%s': a test case needs -mock-config", r.arn, testCase)
+		return nil, awserr.New("InvalidArn", "Invalid Arn: '%s#%s': a test case needs -mock-config", r.arn, testCase)
 	}
-	set, err := s.mocks.current()
+	set, err := s.mocks.Current()
 	if err != nil {
-		return nil, apiErr("InvalidArn", "Invalid Arn: '%s#%s': %v", r.arn, testCase, err)
+		return nil, awserr.New("InvalidArn", "Invalid Arn: '%s#%s': %v", r.arn, testCase, err)
 	}
-	tc, err := set.find(r.m.Name, testCase)
+	tc, err := set.Find(r.m.Name, testCase)
 	if err != nil {
-		return nil, apiErr("InvalidArn", "Invalid Arn: '%s#%s': %v", r.arn, testCase, err)
+		return nil, awserr.New("InvalidArn", "Invalid Arn: '%s#%s': %v", r.arn, testCase, err)
 	}
-	return newMockInvoker(s.runs.invoker, tc), nil
+	return integrations.NewMockInvoker(s.runs.invoker, tc), nil
 }
 
-func (s *server) startSyncExecution(body, dst []byte) ([]byte, *apiError) {
+func (s *server) startSyncExecution(body, dst []byte) ([]byte, *awserr.Error) {
 	sp := scratchPool.Get().(*[]byte)
 	defer scratchPool.Put(sp)
 	req, r, aerr := s.startRequest(body, sp)
@@ -134,7 +138,7 @@ func (s *server) startSyncExecution(body, dst []byte) ([]byte, *apiError) {
 		return dst, aerr
 	}
 	if r.m.Type != "EXPRESS" {
-		return dst, apiErr("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
+		return dst, awserr.New("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
 	}
 	inv, aerr := s.invokerFor(r, req.testCase)
 	if aerr != nil {
@@ -168,12 +172,12 @@ var syncCallPool = sync.Pool{New: func() any { return &syncCall{} }}
 
 // execSync runs an execution to its end within the request and hands the
 // result to reply before the execution's memory is reused.
-func (s *server) execSync(r resolved, name string, input []byte, reply func(*syncResult)) *apiError {
+func (s *server) execSync(r resolved, name string, input []byte, reply func(*syncResult)) *awserr.Error {
 	return s.execSyncWith(r, name, input, s.runs.invoker, reply)
 }
 
 // execSyncWith is execSync with the given invoker.
-func (s *server) execSyncWith(r resolved, name string, input []byte, inv fastpath.Invoker, reply func(*syncResult)) *apiError {
+func (s *server) execSyncWith(r resolved, name string, input []byte, inv fastpath.Invoker, reply func(*syncResult)) *awserr.Error {
 	if aerr := s.runs.acquire(); aerr != nil {
 		return aerr
 	}
@@ -198,7 +202,7 @@ func (s *server) execSyncWith(r resolved, name string, input []byte, inv fastpat
 	sr.stop = s.runs.now()
 	if err != nil {
 		endHistory(s.hist, rec, &c.opts, sr.start, sr.stop, nil)
-		return apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: '%v'", err)
+		return awserr.InvalidExecutionInput(err.Error())
 	}
 	endHistory(s.hist, rec, &c.opts, sr.start, sr.stop, &c.res) // before the response: see README, Execution history
 	r.m.metrics.byStatus[c.res.Status].Inc()
@@ -248,7 +252,7 @@ func appendSyncResponse(dst []byte, sr *syncResult, quotedInput []byte) []byte {
 	return append(dst, "}}"...)
 }
 
-func (s *server) startExecution(body, dst []byte) ([]byte, *apiError) {
+func (s *server) startExecution(body, dst []byte) ([]byte, *awserr.Error) {
 	sp := scratchPool.Get().(*[]byte)
 	defer scratchPool.Put(sp)
 	req, r, aerr := s.startRequest(body, sp)
@@ -256,7 +260,7 @@ func (s *server) startExecution(body, dst []byte) ([]byte, *apiError) {
 		return dst, aerr
 	}
 	if _, err := fastpath.Compact(nil, req.input, fastpath.MaxDepth); err != nil {
-		return dst, apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: '%v'", err)
+		return dst, awserr.InvalidExecutionInput(err.Error())
 	}
 	name := strings.Clone(req.name) // the request's strings view the scratch buffer
 	if name == "" {
@@ -277,7 +281,7 @@ func (s *server) startExecution(body, dst []byte) ([]byte, *apiError) {
 	}{e.Arn, epochTime(e.Start)})
 }
 
-func (s *server) stopExecution(body, dst []byte) ([]byte, *apiError) {
+func (s *server) stopExecution(body, dst []byte) ([]byte, *awserr.Error) {
 	var req struct {
 		Arn   string  `json:"executionArn"`
 		Error *string `json:"error"`
@@ -300,7 +304,7 @@ func (s *server) stopExecution(body, dst []byte) ([]byte, *apiError) {
 
 // decodeExecution reads a request naming an execution ({"executionArn"})
 // and finds it.
-func (s *server) decodeExecution(body []byte) (execution, *apiError) {
+func (s *server) decodeExecution(body []byte) (execution, *awserr.Error) {
 	var req struct {
 		Arn string `json:"executionArn"`
 	}
@@ -310,7 +314,7 @@ func (s *server) decodeExecution(body []byte) (execution, *apiError) {
 	return s.executionByArn(req.Arn)
 }
 
-func (s *server) executionByArn(arn string) (execution, *apiError) {
+func (s *server) executionByArn(arn string) (execution, *awserr.Error) {
 	if err := required("executionArn", arn); err != nil {
 		return execution{}, err
 	}
@@ -321,7 +325,7 @@ func (s *server) executionByArn(arn string) (execution, *apiError) {
 	return rec.snapshot(), nil
 }
 
-func (s *server) describeExecution(body, dst []byte) ([]byte, *apiError) {
+func (s *server) describeExecution(body, dst []byte) ([]byte, *awserr.Error) {
 	e, aerr := s.decodeExecution(body)
 	if aerr != nil {
 		return dst, aerr
@@ -356,7 +360,7 @@ func (s *server) describeExecution(body, dst []byte) ([]byte, *apiError) {
 	return encode(dst, out)
 }
 
-func (s *server) listExecutions(body, dst []byte) ([]byte, *apiError) {
+func (s *server) listExecutions(body, dst []byte) ([]byte, *awserr.Error) {
 	req, m, aerr := s.decodeList(body)
 	if aerr != nil {
 		return dst, aerr
@@ -381,14 +385,14 @@ func (s *server) listExecutions(body, dst []byte) ([]byte, *apiError) {
 	return appendPage(dst, "executions", items, req.NextToken, req.MaxResults)
 }
 
-func (s *server) describeStateMachineForExecution(body, dst []byte) ([]byte, *apiError) {
+func (s *server) describeStateMachineForExecution(body, dst []byte) ([]byte, *awserr.Error) {
 	e, aerr := s.decodeExecution(body)
 	if aerr != nil {
 		return dst, aerr
 	}
 	m := e.machine
 	if m == nil { // an execution from the history of a deleted machine
-		return dst, apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", e.MachineArn)
+		return dst, awserr.MachineDoesNotExist(e.MachineArn)
 	}
 	return encode(dst, struct {
 		Arn        string    `json:"stateMachineArn"`

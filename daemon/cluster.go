@@ -18,6 +18,8 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/stepd/stepd/cluster"
+
+	"github.com/stepd/stepd/internal/awserr"
 )
 
 // registerCluster declares the flags of Raft's tuning and TLS.
@@ -150,7 +152,7 @@ func joinVia(ctx context.Context, node *cluster.Node, apiAddr string) error {
 // when this node is not the leader) and returns once this node has
 // applied it. A conflict decided on apply answers its AWS error; a change
 // that could not be committed answers ServiceUnavailable.
-func (s *server) propose(c cluster.Command) (cluster.Result, *apiError) {
+func (s *server) propose(c cluster.Command) (cluster.Result, *awserr.Error) {
 	ctx, cancel := context.WithTimeout(s.ctx, cluster.DefaultConfig().ApplyTimeout)
 	defer cancel()
 	start := time.Now()
@@ -158,9 +160,9 @@ func (s *server) propose(c cluster.Command) (cluster.Result, *apiError) {
 	raftApplyDuration.UpdateDuration(start)
 	switch {
 	case err != nil:
-		return res, apiErr("ServiceUnavailable", "The change could not be committed to the cluster: %v", err)
+		return res, awserr.New("ServiceUnavailable", "The change could not be committed to the cluster: %v", err)
 	case res.Err != nil:
-		return res, apiErr(res.Err.Code, "%s", res.Err.Message)
+		return res, awserr.New(res.Err.Code, "%s", res.Err.Message)
 	}
 	return res, nil
 }

@@ -12,6 +12,8 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/stepd/stepd/cluster"
+	"github.com/stepd/stepd/daemon/auth"
+	"github.com/stepd/stepd/daemon/integrations"
 )
 
 // Config is everything `stepd serve` is told. Each field has a flag of the
@@ -46,14 +48,14 @@ type Config struct {
 	RaftTLSKey           string        `json:"raft-tls-key"`
 	RaftTLSCA            string        `json:"raft-tls-ca"`
 	// Integrations has no flags: it is the config file's structured
-	// "integrations" object (see Integrations).
-	Integrations Integrations `json:"integrations"`
+	// "integrations" object (see integrations.Config).
+	Integrations integrations.Config `json:"integrations"`
 	// History is the execution history's settings (history_config.go).
 	History HistoryConfig `json:"history"`
 
 	// Security settings (docs/SECURITY.md). Auth has no flags: it is the
-	// config file's "auth" object (see AuthConfig).
-	Auth                 AuthConfig    `json:"auth"`
+	// config file's "auth" object (see auth.Config).
+	Auth                 auth.Config   `json:"auth"`
 	AllowUnauthenticated bool          `json:"allow-unauthenticated"`
 	TLSCert              string        `json:"tls-cert"`
 	TLSKey               string        `json:"tls-key"`
@@ -122,8 +124,16 @@ func (c *Config) Validate() error {
 	if err := c.validateSecurity(); err != nil {
 		return err
 	}
-	c.Integrations.Lambda.Endpoint = c.LambdaEndpoint
-	return c.Integrations.Validate()
+	ic := c.integrationsConfig()
+	return ic.Validate()
+}
+
+// integrationsConfig is the config of the Task integrations: the file's
+// "integrations" object with -lambda-endpoint.
+func (c *Config) integrationsConfig() integrations.Config {
+	ic := c.Integrations
+	ic.Lambda.Endpoint = c.LambdaEndpoint
+	return ic
 }
 
 // register declares the serve flags on fs, with c's values as defaults.
@@ -211,4 +221,29 @@ func loadConfig(args []string, getenv func(string) string, fs *flag.FlagSet) (Co
 		return c, err
 	}
 	return c, c.Validate()
+}
+
+// errOpenAPI is Validate's answer for a non-loopback listener without
+// credentials.
+var errOpenAPI = errors.New("-listen is not a loopback address and the config file has no \"auth\" keys or tokens: anyone who can reach the node could run and change its state machines; configure auth, or pass -allow-unauthenticated to accept that")
+
+// validateSecurity checks the security settings of c (Validate calls it).
+func (c *Config) validateSecurity() error {
+	switch {
+	case c.MaxHeaderBytes < 4<<10:
+		return errors.New("-max-header-bytes must be at least 4096: signed AWS requests carry about 2 KiB of headers")
+	case c.MaxConnections < 1:
+		return errors.New("-max-connections must be at least 1")
+	case c.ReadTimeout <= 0:
+		return errors.New("-read-timeout must be positive")
+	case c.IdleTimeout <= 0:
+		return errors.New("-idle-timeout must be positive")
+	case (c.TLSCert == "") != (c.TLSKey == ""):
+		return errors.New("-tls-cert and -tls-key go together")
+	case c.TLSClientCA != "" && c.TLSCert == "":
+		return errors.New("-tls-client-ca needs -tls-cert and -tls-key")
+	case !c.Auth.Enabled() && !c.AllowUnauthenticated && !auth.IsLoopback(c.Listen):
+		return errOpenAPI
+	}
+	return c.Auth.Validate()
 }

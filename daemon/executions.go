@@ -10,6 +10,8 @@ import (
 
 	"github.com/stepd/stepd/daemon/history"
 	"github.com/stepd/stepd/fastpath"
+
+	"github.com/stepd/stepd/internal/awserr"
 )
 
 // runner starts executions: synchronously for StartSyncExecution and the
@@ -42,11 +44,11 @@ func (rn *runner) now() time.Time {
 	return time.Now()
 }
 
-var errThrottled = apiErr("ThrottlingException", "Rate exceeded")
+var errThrottled = awserr.New("ThrottlingException", "Rate exceeded")
 
 // acquire takes an in-flight slot, or refuses when the cap is reached:
 // overload is answered at once instead of queueing without bound.
-func (rn *runner) acquire() *apiError {
+func (rn *runner) acquire() *awserr.Error {
 	if rn.inFlight.Add(1) > rn.maxRuns {
 		rn.inFlight.Add(-1)
 		throttledTotal.Inc()
@@ -81,7 +83,7 @@ type execution struct {
 
 // run executes r's machine on input and fills e. Input that is not JSON
 // is refused with InvalidExecutionInput before anything runs.
-func (rn *runner) run(ctx context.Context, r resolved, e *execution, input []byte, sync bool, inv fastpath.Invoker) *apiError {
+func (rn *runner) run(ctx context.Context, r resolved, e *execution, input []byte, sync bool, inv fastpath.Invoker) *awserr.Error {
 	opts := fastpath.Options{
 		ExecutionArn:     e.Arn,
 		ExecutionName:    e.Name,
@@ -100,7 +102,7 @@ func (rn *runner) run(ctx context.Context, r resolved, e *execution, input []byt
 	e.Stop = rn.now()
 	if err != nil {
 		endHistory(rn.hist, rec, &opts, e.Start, e.Stop, nil)
-		return apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: '%v'", err)
+		return awserr.InvalidExecutionInput(err.Error())
 	}
 	endHistory(rn.hist, rec, &opts, e.Start, e.Stop, &res)
 	e.Status = res.Status.String()
@@ -197,7 +199,7 @@ func (re *recentExecutions) list(machineName, status string) []execution {
 
 // startBackground starts an execution that outlives the request, as
 // StartExecution does.
-func (rn *runner) startBackground(r resolved, name string, input []byte, inv fastpath.Invoker) (execution, *apiError) {
+func (rn *runner) startBackground(r resolved, name string, input []byte, inv fastpath.Invoker) (execution, *awserr.Error) {
 	if err := rn.acquire(); err != nil {
 		return execution{}, err
 	}
@@ -208,7 +210,7 @@ func (rn *runner) startBackground(r resolved, name string, input []byte, inv fas
 		if prev.Input == string(input) {
 			return prev, nil // AWS answers a repeated StartExecution with the same execution
 		}
-		return execution{}, apiErr("ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn)
+		return execution{}, awserr.New("ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn)
 	}
 	ctx, cancel := context.WithCancel(rn.bgCtx)
 	rec := &record{cancel: cancel, e: execution{Arn: arn, MachineArn: r.arn, Name: name, Start: rn.now(), Status: "RUNNING", Input: string(input), machine: r.m}}
@@ -234,10 +236,10 @@ func (rn *runner) startBackground(r resolved, name string, input []byte, inv fas
 
 // stop ends a background execution as ABORTED with the given error and
 // cause.
-func (rn *runner) stop(arn string, errName, cause *string) (time.Time, *apiError) {
+func (rn *runner) stop(arn string, errName, cause *string) (time.Time, *awserr.Error) {
 	rec := rn.recent.get(arn)
 	if rec == nil {
-		return time.Time{}, apiErr("ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", arn)
+		return time.Time{}, awserr.ExecutionDoesNotExist(arn)
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()

@@ -15,6 +15,8 @@ import (
 	"github.com/stepd/stepd/cluster"
 	"github.com/stepd/stepd/daemon/history"
 	"github.com/stepd/stepd/fastpath"
+
+	"github.com/stepd/stepd/internal/awserr"
 )
 
 // machine is one state machine, or one published version of it, as this
@@ -151,7 +153,7 @@ type resolved struct {
 // resolve finds what an ARN given to StartExecution names: a state
 // machine, a version (ARN + ":<n>") or an alias (ARN + ":<name>"), in the
 // last case picking a version by the alias's routing weights.
-func (r *registry) resolve(arn string, pick func(n int) int) (resolved, *apiError) {
+func (r *registry) resolve(arn string, pick func(n int) int) (resolved, *awserr.Error) {
 	s := r.snap.Load()
 	name, qualifier, err := r.id.parseMachineArn(arn)
 	if err != nil {
@@ -181,27 +183,27 @@ func (r *registry) resolve(arn string, pick func(n int) int) (resolved, *apiErro
 			n -= rt.Weight
 		}
 	}
-	return resolved{}, apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn)
+	return resolved{}, awserr.MachineDoesNotExist(arn)
 }
 
 // runnable is m started through arn, or the error that says why it
 // cannot run here.
-func runnable(m *machine, arn string) (resolved, *apiError) {
+func runnable(m *machine, arn string) (resolved, *awserr.Error) {
 	switch {
 	case m == nil:
-		return resolved{}, apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn)
+		return resolved{}, awserr.MachineDoesNotExist(arn)
 	case m.prog == nil:
-		return resolved{}, apiErr("InvalidDefinition", "Invalid State Machine Definition: this node's compiler rejects the definition of '%s': %v", arn, m.CompileError())
+		return resolved{}, awserr.New("InvalidDefinition", "Invalid State Machine Definition: this node's compiler rejects the definition of '%s': %v", arn, m.CompileError())
 	}
 	return resolved{m, arn}, nil
 }
 
 // parseMachineArn splits a state machine, version or alias ARN into the
 // machine's name and the qualifier after it ("" for the machine itself).
-func (id *identity) parseMachineArn(arn string) (name, qualifier string, err *apiError) {
+func (id *identity) parseMachineArn(arn string) (name, qualifier string, err *awserr.Error) {
 	rest, ok := cutMachinePrefix(arn, id)
 	if !ok || rest == "" {
-		return "", "", apiErr("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: %s'", arn)
+		return "", "", awserr.New("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: %s'", arn)
 	}
 	name, qualifier, _ = strings.Cut(rest, ":")
 	return name, qualifier, nil

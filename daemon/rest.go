@@ -9,6 +9,8 @@ import (
 
 	"github.com/stepd/stepd/cluster"
 	"github.com/stepd/stepd/fastpath"
+
+	"github.com/stepd/stepd/internal/awserr"
 )
 
 // The REST API, for a service beside stepd that wants one plain HTTP call
@@ -40,7 +42,7 @@ var restStatus = map[string]int{
 
 var restMetrics = newHTTPMetrics("REST")
 
-func writeRESTError(ctx *fasthttp.RequestCtx, e *apiError) {
+func writeRESTError(ctx *fasthttp.RequestCtx, e *awserr.Error) {
 	status, ok := restStatus[e.Code]
 	if !ok {
 		status = fasthttp.StatusBadRequest
@@ -64,7 +66,7 @@ func writeRESTJSON(ctx *fasthttp.RequestCtx, status int, body []byte) {
 func (s *server) handleREST(ctx *fasthttp.RequestCtx) {
 	rest, ok := bytes.CutPrefix(ctx.Path(), []byte("/v1/state-machines"))
 	if !ok {
-		writeRESTError(ctx, apiErr("UnknownOperationException", "Unknown path %q", ctx.Path()))
+		writeRESTError(ctx, awserr.New("UnknownOperationException", "Unknown path %q", ctx.Path()))
 		return
 	}
 	rest = bytes.TrimPrefix(rest, []byte("/"))
@@ -74,11 +76,11 @@ func (s *server) handleREST(ctx *fasthttp.RequestCtx) {
 	case len(name) == 0 && method == fasthttp.MethodGet:
 		s.restList(ctx)
 	case len(name) == 0:
-		writeRESTError(ctx, &apiError{Code: "MethodNotAllowed", Status: 405, Message: "use GET to list state machines"})
+		writeRESTError(ctx, &awserr.Error{Code: "MethodNotAllowed", Message: "use GET to list state machines"})
 	case string(sub) == "executions" && method == fasthttp.MethodPost:
 		s.restExecute(ctx, string(name))
 	case len(sub) > 0:
-		writeRESTError(ctx, apiErr("UnknownOperationException", "Unknown path %q", ctx.Path()))
+		writeRESTError(ctx, awserr.New("UnknownOperationException", "Unknown path %q", ctx.Path()))
 	case method == fasthttp.MethodPut:
 		s.restPut(ctx, string(name))
 	case method == fasthttp.MethodGet:
@@ -101,12 +103,12 @@ func (s *server) restExecute(ctx *fasthttp.RequestCtx, name string) {
 		input = []byte("{}")
 	}
 	if len(input) > fastpath.MaxPayloadBytes {
-		writeRESTError(ctx, apiErr("InvalidExecutionInput", "the input is %d bytes, more than the maximum of %d", len(input), fastpath.MaxPayloadBytes))
+		writeRESTError(ctx, awserr.New("InvalidExecutionInput", "the input is %d bytes, more than the maximum of %d", len(input), fastpath.MaxPayloadBytes))
 		return
 	}
 	execName := string(ctx.QueryArgs().Peek("name"))
 	if execName != "" && !validName(execName) {
-		writeRESTError(ctx, apiErr("InvalidName", "Invalid Name: '%s'", execName))
+		writeRESTError(ctx, awserr.InvalidName(execName))
 		return
 	}
 	aerr = s.execSync(r, execName, input, func(sr *syncResult) {
@@ -135,7 +137,7 @@ func (s *server) restExecute(ctx *fasthttp.RequestCtx, name string) {
 // restPut creates the machine, or updates its definition when it exists.
 func (s *server) restPut(ctx *fasthttp.RequestCtx, name string) {
 	if !validName(name) {
-		writeRESTError(ctx, apiErr("InvalidName", "Invalid Name: '%s'", name))
+		writeRESTError(ctx, awserr.InvalidName(name))
 		return
 	}
 	typ, aerr := machineTypeOf(strings.ToUpper(string(ctx.QueryArgs().Peek("type"))))
@@ -152,7 +154,7 @@ func (s *server) restPut(ctx *fasthttp.RequestCtx, name string) {
 		roleArn = "arn:aws:iam::" + s.id.account + ":role/stepd"
 	}
 	if old := s.reg.snap.Load().machines[name]; old != nil && old.Type != typ {
-		writeRESTError(ctx, apiErr("StateMachineAlreadyExists", "State Machine Already Exists with type %s: '%s'", old.Type, old.Arn))
+		writeRESTError(ctx, awserr.MachineAlreadyExists(old.Arn, old.Type))
 		return
 	}
 	if _, aerr := s.checkDefinition(name, def, typ); aerr != nil {
@@ -182,7 +184,7 @@ func (s *server) restDescribe(ctx *fasthttp.RequestCtx, name string) {
 func (s *server) restDescribeStatus(ctx *fasthttp.RequestCtx, name string, status int) {
 	m := s.reg.snap.Load().machines[name]
 	if m == nil {
-		writeRESTError(ctx, apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", s.id.stateMachineArn(name)))
+		writeRESTError(ctx, awserr.MachineDoesNotExist(s.id.stateMachineArn(name)))
 		return
 	}
 	body, _ := encode(nil, describe(m))

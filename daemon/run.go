@@ -15,6 +15,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/stepd/stepd/compile"
+	"github.com/stepd/stepd/daemon/integrations"
 	"github.com/stepd/stepd/fastpath"
 )
 
@@ -118,23 +119,23 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	machine := machineName(files[0])
-	integ := Integrations{Lambda: LambdaConfig{Endpoint: *lambdaEndpoint}}
+	integ := integrations.Config{Lambda: integrations.LambdaConfig{Endpoint: *lambdaEndpoint}}
 	if err := integ.Validate(); err != nil {
 		fmt.Fprintf(stderr, "stepd run: %v\n", err)
 		return exitUsage
 	}
-	var invoker fastpath.Invoker = newTaskInvoker(integ, id)
+	var invoker fastpath.Invoker = integrations.NewRouter(integ, id.region, id.account)
 	if (*mockFile == "") != (*testCase == "") {
 		fmt.Fprintln(stderr, "stepd run: -mock and -test-case go together")
 		return exitUsage
 	}
 	if *mockFile != "" {
-		tc, err := loadTestCase(*mockFile, machine, *testCase)
+		tc, err := integrations.LoadTestCase(*mockFile, machine, *testCase)
 		if err != nil {
 			fmt.Fprintf(stderr, "stepd run: %v\n", err)
 			return exitUsage
 		}
-		invoker = newMockInvoker(invoker, tc)
+		invoker = integrations.NewMockInvoker(invoker, tc)
 	}
 	name := string(newID(nil))
 	opts := &fastpath.Options{
@@ -216,30 +217,4 @@ func printCompileError(w io.Writer, file string, err error) {
 		return
 	}
 	fmt.Fprintf(w, "%s: %v\n", file, err)
-}
-
-// loadTestCase finds a test case in a mock file: under the machine's name,
-// or else in the only state machine that has a test case of that name.
-func loadTestCase(file, machine, testCase string) (mockCase, error) {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	set, err := parseMocks(b)
-	if err != nil {
-		return nil, err
-	}
-	if tc, err := set.find(machine, testCase); err == nil {
-		return tc, nil
-	}
-	var found []mockCase
-	for _, cases := range set.cases {
-		if tc, ok := cases[testCase]; ok {
-			found = append(found, tc)
-		}
-	}
-	if len(found) != 1 {
-		return nil, fmt.Errorf("%s: no single state machine has the test case %q (looked for %q first)", file, testCase, machine)
-	}
-	return found[0], nil
 }

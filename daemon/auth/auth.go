@@ -1,4 +1,4 @@
-package daemon
+package auth
 
 import (
 	"bytes"
@@ -13,26 +13,25 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/valyala/fasthttp"
 
-	"github.com/stepd/stepd/daemon/console"
+	"github.com/stepd/stepd/internal/awserr"
 )
 
-// authenticator checks every request against the configured access keys
+// Authenticator checks every request against the configured access keys
 // (AWS Signature Version 4) and bearer tokens, and the caller's role
 // against what the request does. It is built once at start and is safe for
-// concurrent use; a nil *authenticator lets everything through.
-type authenticator struct {
+// concurrent use; a nil *Authenticator lets everything through.
+type Authenticator struct {
 	region string
 	keys   map[string]*accessKey   // by access key id
 	tokens map[[32]byte]*principal // by SHA-256 of the token, so lookups do not leak it through timing
 	// now is the clock signatures are checked against; tests replace it.
-	now    func() time.Time
-	denied throttledLog
+	now func() time.Time
 }
 
 // principal is who a credential speaks for.
 type principal struct {
 	name string
-	role role
+	role Role
 }
 
 // accessKey is one SigV4 key. secret is "AWS4"+the secret access key, the
@@ -78,21 +77,21 @@ var (
 
 // authenticate finds the principal a request speaks for: a bearer token,
 // or a SigV4 signature over it.
-func (a *authenticator) authenticate(ctx *fasthttp.RequestCtx) (*principal, *apiError) {
+func (a *Authenticator) authenticate(ctx *fasthttp.RequestCtx) (*principal, *awserr.Error) {
 	h := ctx.Request.Header.PeekBytes(headerAuthorization)
 	switch {
 	case len(h) == 0:
-		return nil, apiErr("MissingAuthenticationTokenException", msgMissingToken)
+		return nil, awserr.New("MissingAuthenticationTokenException", msgMissingToken)
 	case len(h) > len(schemeBearer) && bytes.EqualFold(h[:len(schemeBearer)], schemeBearer):
 		p := a.tokens[sha256.Sum256(bytes.TrimSpace(h[len(schemeBearer):]))]
 		if p == nil {
-			return nil, apiErr("UnrecognizedClientException", msgUnknownKey)
+			return nil, awserr.New("UnrecognizedClientException", msgUnknownKey)
 		}
 		return p, nil
 	case bytes.HasPrefix(h, schemeSigV4):
 		return a.verifySigV4(&ctx.Request, h)
 	}
-	return nil, apiErr("IncompleteSignatureException", "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters of AWS4-HMAC-SHA256, or a Bearer token")
+	return nil, awserr.New("IncompleteSignatureException", "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters of AWS4-HMAC-SHA256, or a Bearer token")
 }
 
 // sigV4Header is the parsed Authorization header of a SigV4 request; every
@@ -157,14 +156,14 @@ func parseSigV4Header(h []byte) (sigV4Header, string) {
 // date), the date within 15 minutes of the node's clock, and the signature
 // over the canonical request, whose payload hash is the SHA-256 of the body
 // as received. It allocates nothing on success.
-func (a *authenticator) verifySigV4(req *fasthttp.Request, h []byte) (*principal, *apiError) {
+func (a *Authenticator) verifySigV4(req *fasthttp.Request, h []byte) (*principal, *awserr.Error) {
 	sh, msg := parseSigV4Header(h[len(schemeSigV4):])
 	if msg != "" {
-		return nil, apiErr("IncompleteSignatureException", "%s", msg)
+		return nil, awserr.New("IncompleteSignatureException", "%s", msg)
 	}
 	key := a.keys[string(sh.keyID)]
 	if key == nil {
-		return nil, apiErr("UnrecognizedClientException", msgUnknownKey)
+		return nil, awserr.New("UnrecognizedClientException", msgUnknownKey)
 	}
 	amzDate := req.Header.PeekBytes(headerAmzDate)
 	var when time.Time
@@ -172,34 +171,34 @@ func (a *authenticator) verifySigV4(req *fasthttp.Request, h []byte) (*principal
 	if len(amzDate) > 0 {
 		when, ok = parseAmzDate(amzDate)
 		if !ok {
-			return nil, apiErr("IncompleteSignatureException", "Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", amzDate)
+			return nil, awserr.New("IncompleteSignatureException", "Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", amzDate)
 		}
 	} else if d := req.Header.PeekBytes(headerDate); len(d) > 0 {
 		if when, ok = parseHTTPDate(d); !ok {
-			return nil, apiErr("IncompleteSignatureException", "Date must be an HTTP date (RFC 1123). Got '%s'.", d)
+			return nil, awserr.New("IncompleteSignatureException", "Date must be an HTTP date (RFC 1123). Got '%s'.", d)
 		}
 		amzDate = when.UTC().AppendFormat(nil, amzDateLayout)
 	} else {
-		return nil, apiErr("IncompleteSignatureException", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+		return nil, awserr.New("IncompleteSignatureException", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
 	}
 	if aerr := a.checkScope(&sh, amzDate, when); aerr != nil {
 		return nil, aerr
 	}
 	if !signedHeaderListOK(sh.signedHeaders) {
-		return nil, apiErr("InvalidSignatureException", "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization, and SignedHeaders must be lower case, sorted and separated by ';'.")
+		return nil, awserr.New("InvalidSignatureException", "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization, and SignedHeaders must be lower case, sorted and separated by ';'.")
 	}
 	var want [32]byte
 	if len(sh.signature) != 64 {
-		return nil, apiErr("InvalidSignatureException", msgBadSignature)
+		return nil, awserr.New("InvalidSignatureException", msgBadSignature)
 	}
 	if _, err := hex.Decode(want[:], sh.signature); err != nil {
-		return nil, apiErr("InvalidSignatureException", msgBadSignature)
+		return nil, awserr.New("InvalidSignatureException", msgBadSignature)
 	}
 	sc := authScratchPool.Get().(*authScratch)
 	defer authScratchPool.Put(sc)
 	got := key.sign(sc, req, &sh, amzDate)
 	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
-		return nil, apiErr("InvalidSignatureException", msgBadSignature)
+		return nil, awserr.New("InvalidSignatureException", msgBadSignature)
 	}
 	return &key.principal, nil
 }
@@ -213,16 +212,16 @@ const amzDateLayout = "20060102T150405Z"
 
 // checkScope compares the credential scope with the node and the request
 // date, and the date with the node's clock, with AWS's messages.
-func (a *authenticator) checkScope(sh *sigV4Header, amzDate []byte, when time.Time) *apiError {
+func (a *Authenticator) checkScope(sh *sigV4Header, amzDate []byte, when time.Time) *awserr.Error {
 	switch {
 	case !bytes.Equal(sh.date, amzDate[:min(8, len(amzDate))]):
-		return apiErr("InvalidSignatureException", "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from 'X-Amz-Date'.", sh.date, amzDate[:min(8, len(amzDate))])
+		return awserr.New("InvalidSignatureException", "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from 'X-Amz-Date'.", sh.date, amzDate[:min(8, len(amzDate))])
 	case string(sh.region) != a.region:
-		return apiErr("InvalidSignatureException", "Credential should be scoped to a valid region, not '%s'. ", sh.region)
+		return awserr.New("InvalidSignatureException", "Credential should be scoped to a valid region, not '%s'. ", sh.region)
 	case string(sh.service) != "states":
-		return apiErr("InvalidSignatureException", "Credential should be scoped to correct service: 'states'. ")
+		return awserr.New("InvalidSignatureException", "Credential should be scoped to correct service: 'states'. ")
 	case string(sh.terminal) != "aws4_request":
-		return apiErr("InvalidSignatureException", "Credential should be scoped with a valid terminator: 'aws4_request', not '%s'. ", sh.terminal)
+		return awserr.New("InvalidSignatureException", "Credential should be scoped with a valid terminator: 'aws4_request', not '%s'. ", sh.terminal)
 	}
 	now := time.Now
 	if a.now != nil {
@@ -231,9 +230,9 @@ func (a *authenticator) checkScope(sh *sigV4Header, amzDate []byte, when time.Ti
 	t := now().UTC()
 	switch {
 	case when.Before(t.Add(-maxClockSkew)):
-		return apiErr("InvalidSignatureException", "Signature expired: %s is now earlier than %s (%s - 15 min.)", amzDate, t.Add(-maxClockSkew).Format(amzDateLayout), t.Format(amzDateLayout))
+		return awserr.New("InvalidSignatureException", "Signature expired: %s is now earlier than %s (%s - 15 min.)", amzDate, t.Add(-maxClockSkew).Format(amzDateLayout), t.Format(amzDateLayout))
 	case when.After(t.Add(maxClockSkew)):
-		return apiErr("InvalidSignatureException", "Signature not yet current: %s is still later than %s (%s + 15 min.)", amzDate, t.Add(maxClockSkew).Format(amzDateLayout), t.Format(amzDateLayout))
+		return awserr.New("InvalidSignatureException", "Signature not yet current: %s is still later than %s (%s + 15 min.)", amzDate, t.Add(maxClockSkew).Format(amzDateLayout), t.Format(amzDateLayout))
 	}
 	return nil
 }
@@ -445,80 +444,54 @@ func appendCanonicalQuery(dst []byte, args *fasthttp.Args) []byte {
 	return dst
 }
 
-// authorize authenticates and authorizes a request before handle routes
-// it, answering the refusal itself; it reports whether to go on.
-// /healthz and /readyz are open; /metrics needs the read role, since
-// metric labels name the state machines.
-func (s *server) authorize(ctx *fasthttp.RequestCtx) bool {
-	if s.auth == nil {
-		return true
-	}
-	path := ctx.Path()
-	var need role
-	var action []byte
-	rest := bytes.HasPrefix(path, prefixREST)
-	switch {
-	case bytes.Equal(path, pathHealth) || bytes.Equal(path, pathReady) || console.Owns(path):
-		return true // the console's files hold no data: its API calls are checked
-	case bytes.Equal(path, pathCluster):
-		return true // -join reads the node table here; joining itself needs the Raft port's mutual TLS
-	case rest:
-		need = restRole(ctx.Method(), path)
-	case bytes.Equal(path, pathRoot) && ctx.IsPost():
-		action, _ = bytes.CutPrefix(ctx.Request.Header.PeekBytes(headerTarget), []byte(targetPrefix))
-		need = actionRole(action)
-	default:
-		need = roleRead
-	}
-	p, aerr := s.auth.authenticate(ctx)
+// Authorize authenticates the request of ctx and checks that its
+// principal has the role need; action (the AWS API action, or nil for the
+// REST API) names what was refused. It answers nil, or the refusal, which
+// it counts by code; the caller writes and logs it.
+func (a *Authenticator) Authorize(ctx *fasthttp.RequestCtx, need Role, action []byte) *awserr.Error {
+	p, aerr := a.authenticate(ctx)
 	if aerr == nil && p.role >= need {
-		return true
+		return nil
 	}
 	if aerr == nil {
-		what := string(ctx.Method()) + " " + string(path)
+		what := string(ctx.Method()) + " " + string(ctx.Path())
 		if action != nil {
 			what = "states:" + string(action)
 		}
-		aerr = apiErr("AccessDeniedException", "User: %s is not authorized to perform: %s because its role is %s", p.name, what, p.role)
+		aerr = awserr.New("AccessDeniedException", "User: %s is not authorized to perform: %s because its role is %s", p.name, what, p.role)
 	}
 	authDenials[aerr.Code].Inc()
-	s.auth.denied.printf(s.log, "auth: refused %s %s from %s: %s", ctx.Method(), path, ctx.RemoteAddr(), aerr)
-	if rest {
-		writeRESTError(ctx, aerr)
-	} else {
-		writeAPIError(ctx, aerr)
-	}
-	return false
+	return aerr
 }
 
-// actionRole is the role an AWS API action needs: read for the actions
+// ActionRole is the role an AWS API action needs: read for the actions
 // that only look (Describe*, List*, Get*, ValidateStateMachineDefinition),
 // execute for those that run or steer executions, admin for the rest,
 // including names this node does not know.
-func actionRole(action []byte) role {
+func ActionRole(action []byte) Role {
 	switch string(action) {
 	case "StartExecution", "StartSyncExecution", "StopExecution", "RedriveExecution", "TestState",
 		"SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat", "GetActivityTask":
-		return roleExecute
+		return RoleExecute
 	case "ValidateStateMachineDefinition":
-		return roleRead
+		return RoleRead
 	}
 	for _, p := range [][]byte{[]byte("Describe"), []byte("List"), []byte("Get")} {
 		if bytes.HasPrefix(action, p) {
-			return roleRead
+			return RoleRead
 		}
 	}
-	return roleAdmin
+	return RoleAdmin
 }
 
-// restRole is the role a REST request needs: GET reads, POST to
+// RESTRole is the role a REST request needs: GET reads, POST to
 // …/executions runs an execution, anything else changes machines.
-func restRole(method, path []byte) role {
+func RESTRole(method, path []byte) Role {
 	switch {
 	case string(method) == fasthttp.MethodGet || string(method) == fasthttp.MethodHead:
-		return roleRead
+		return RoleRead
 	case string(method) == fasthttp.MethodPost && bytes.HasSuffix(path, []byte("/executions")):
-		return roleExecute
+		return RoleExecute
 	}
-	return roleAdmin
+	return RoleAdmin
 }

@@ -1,6 +1,6 @@
 //go:build !race
 
-package daemon
+package auth
 
 import (
 	"testing"

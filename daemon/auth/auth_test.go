@@ -1,4 +1,4 @@
-package daemon
+package auth
 
 import (
 	"bufio"
@@ -18,9 +18,9 @@ import (
 
 // testAuth is an authenticator with one key per role and one token, on a
 // fixed clock.
-func testAuth(t testing.TB, now time.Time) *authenticator {
+func testAuth(t testing.TB, now time.Time) *Authenticator {
 	t.Helper()
-	a, err := newAuthenticator(AuthConfig{
+	a, err := New(Config{
 		Keys: []AccessKey{
 			{AccessKeyID: "AKIDADMIN", SecretAccessKey: "admin-secret", Role: "admin"},
 			{AccessKeyID: "AKIDREAD", SecretAccessKey: "read-secret", Role: "read"},
@@ -146,37 +146,37 @@ func TestVerifySigV4(t *testing.T) {
 				t.Fatal("no principal")
 			case tc.wantCode != "" && aerr == nil:
 				t.Fatalf("accepted as %s, want %s", p.name, tc.wantCode)
-			case tc.wantCode != "" && (aerr.Code != tc.wantCode || !strings.Contains(aerr.Message, tc.want) || aerr.Status != 400):
-				t.Fatalf("got %d %v, want 400 %s containing %q", aerr.Status, aerr, tc.wantCode, tc.want)
+			case tc.wantCode != "" && (aerr.Code != tc.wantCode || !strings.Contains(aerr.Message, tc.want) || aerr.Status() != 400):
+				t.Fatalf("got %d %v, want 400 %s containing %q", aerr.Status(), aerr, tc.wantCode, tc.want)
 			}
 		})
 	}
 }
 
 func TestActionRole(t *testing.T) {
-	for action, want := range map[string]role{
-		"DescribeExecution": roleRead, "ListStateMachines": roleRead, "GetExecutionHistory": roleRead,
-		"ValidateStateMachineDefinition": roleRead, "StartExecution": roleExecute, "StartSyncExecution": roleExecute,
-		"StopExecution": roleExecute, "RedriveExecution": roleExecute, "CreateStateMachine": roleAdmin,
-		"DeleteStateMachine": roleAdmin, "TagResource": roleAdmin, "Nonsense": roleAdmin, "": roleAdmin,
+	for action, want := range map[string]Role{
+		"DescribeExecution": RoleRead, "ListStateMachines": RoleRead, "GetExecutionHistory": RoleRead,
+		"ValidateStateMachineDefinition": RoleRead, "StartExecution": RoleExecute, "StartSyncExecution": RoleExecute,
+		"StopExecution": RoleExecute, "RedriveExecution": RoleExecute, "CreateStateMachine": RoleAdmin,
+		"DeleteStateMachine": RoleAdmin, "TagResource": RoleAdmin, "Nonsense": RoleAdmin, "": RoleAdmin,
 	} {
-		if got := actionRole([]byte(action)); got != want {
-			t.Errorf("actionRole(%q) = %s, want %s", action, got, want)
+		if got := ActionRole([]byte(action)); got != want {
+			t.Errorf("ActionRole(%q) = %s, want %s", action, got, want)
 		}
 	}
 	for _, tc := range []struct {
 		method, path string
-		want         role
+		want         Role
 	}{
-		{"GET", "/v1/state-machines", roleRead},
-		{"GET", "/v1/state-machines/m", roleRead},
-		{"POST", "/v1/state-machines/m/executions", roleExecute},
-		{"PUT", "/v1/state-machines/m", roleAdmin},
-		{"DELETE", "/v1/state-machines/m", roleAdmin},
-		{"POST", "/v1/state-machines/m", roleAdmin},
+		{"GET", "/v1/state-machines", RoleRead},
+		{"GET", "/v1/state-machines/m", RoleRead},
+		{"POST", "/v1/state-machines/m/executions", RoleExecute},
+		{"PUT", "/v1/state-machines/m", RoleAdmin},
+		{"DELETE", "/v1/state-machines/m", RoleAdmin},
+		{"POST", "/v1/state-machines/m", RoleAdmin},
 	} {
-		if got := restRole([]byte(tc.method), []byte(tc.path)); got != tc.want {
-			t.Errorf("restRole(%s %s) = %s, want %s", tc.method, tc.path, got, tc.want)
+		if got := RESTRole([]byte(tc.method), []byte(tc.path)); got != tc.want {
+			t.Errorf("RESTRole(%s %s) = %s, want %s", tc.method, tc.path, got, tc.want)
 		}
 	}
 }
@@ -184,40 +184,18 @@ func TestActionRole(t *testing.T) {
 func TestAuthConfigValidate(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		cfg  AuthConfig
+		cfg  Config
 		want string
 	}{
-		{"no secret", AuthConfig{Keys: []AccessKey{{AccessKeyID: "A", Role: "admin"}}}, "exactly one of secretAccessKey"},
-		{"two secrets", AuthConfig{Keys: []AccessKey{{AccessKeyID: "A", SecretAccessKey: "s", SecretAccessKeyFile: "f", Role: "admin"}}}, "exactly one of secretAccessKey"},
-		{"bad role", AuthConfig{Keys: []AccessKey{{AccessKeyID: "A", SecretAccessKey: "s", Role: "root"}}}, "role \"root\""},
-		{"bad key id", AuthConfig{Keys: []AccessKey{{AccessKeyID: "A/B", SecretAccessKey: "s", Role: "read"}}}, "accessKeyId"},
-		{"duplicate key", AuthConfig{Keys: []AccessKey{{AccessKeyID: "A", SecretAccessKey: "s", Role: "read"}, {AccessKeyID: "A", SecretAccessKey: "t", Role: "read"}}}, "twice"},
-		{"short token", AuthConfig{Tokens: []BearerToken{{Token: "short", Role: "read"}}}, "16 characters"},
+		{"no secret", Config{Keys: []AccessKey{{AccessKeyID: "A", Role: "admin"}}}, "exactly one of secretAccessKey"},
+		{"two secrets", Config{Keys: []AccessKey{{AccessKeyID: "A", SecretAccessKey: "s", SecretAccessKeyFile: "f", Role: "admin"}}}, "exactly one of secretAccessKey"},
+		{"bad Role", Config{Keys: []AccessKey{{AccessKeyID: "A", SecretAccessKey: "s", Role: "root"}}}, "Role \"root\""},
+		{"bad key id", Config{Keys: []AccessKey{{AccessKeyID: "A/B", SecretAccessKey: "s", Role: "read"}}}, "accessKeyId"},
+		{"duplicate key", Config{Keys: []AccessKey{{AccessKeyID: "A", SecretAccessKey: "s", Role: "read"}, {AccessKeyID: "A", SecretAccessKey: "t", Role: "read"}}}, "twice"},
+		{"short token", Config{Tokens: []BearerToken{{Token: "short", Role: "read"}}}, "16 characters"},
 	} {
 		if err := tc.cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: Validate() = %v, want an error containing %q", tc.name, err, tc.want)
-		}
-	}
-}
-
-func TestOpenListenerRefused(t *testing.T) {
-	for listen, wantErr := range map[string]bool{
-		"127.0.0.1:8083": false, "[::1]:8083": false, "localhost:8083": false, "unix:/tmp/s.sock": false,
-		"0.0.0.0:8083": true, ":8083": true, "10.1.2.3:8083": true, "example.com:8083": true,
-	} {
-		c := DefaultConfig()
-		c.Listen = listen
-		if err := c.Validate(); (err != nil) != wantErr {
-			t.Errorf("-listen %s without auth: Validate() = %v, want error %v", listen, err, wantErr)
-		}
-		c.AllowUnauthenticated = true
-		if err := c.Validate(); err != nil {
-			t.Errorf("-listen %s -allow-unauthenticated: %v", listen, err)
-		}
-		c.AllowUnauthenticated = false
-		c.Auth.Tokens = []BearerToken{{Token: "0123456789abcdef", Role: "read"}}
-		if err := c.Validate(); err != nil {
-			t.Errorf("-listen %s with a token: %v", listen, err)
 		}
 	}
 }
@@ -243,7 +221,7 @@ func FuzzParseSigV4Header(f *testing.F) {
 		}
 		ctx.Request.SetBodyString(`{}`)
 		p, aerr := a.authenticate(&ctx)
-		if aerr == nil && p == nil || aerr != nil && (aerr.Code == "" || aerr.Status != 400) {
+		if aerr == nil && p == nil || aerr != nil && (aerr.Code == "" || aerr.Status() != 400) {
 			t.Fatalf("authenticate(%q, %q) = %v, %v", header, date, p, aerr)
 		}
 		// Only the configured token can be accepted: no signature the

@@ -1,8 +1,7 @@
-package daemon
+package auth
 
 import (
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -10,7 +9,7 @@ import (
 	"strings"
 )
 
-// AuthConfig is the "auth" object of the config file: who may call the
+// Config is the "auth" object of the config file: who may call the
 // API. It has no flags, since it is structured and holds secrets. With no
 // keys and no tokens the API is open, which the node allows only on a
 // loopback address or a Unix socket unless -allow-unauthenticated says so.
@@ -23,7 +22,7 @@ import (
 // file (secretAccessKeyFile, tokenFile); a relative file name is looked up
 // in $CREDENTIALS_DIRECTORY, where systemd's LoadCredential= puts them, or
 // else in the working directory. Trailing newlines of a file are ignored.
-type AuthConfig struct {
+type Config struct {
 	Keys   []AccessKey   `json:"keys"`
 	Tokens []BearerToken `json:"tokens"`
 }
@@ -49,21 +48,22 @@ type BearerToken struct {
 
 // Enabled reports whether any credential is configured, which turns
 // authentication on for the whole API except /healthz and /readyz.
-func (a *AuthConfig) Enabled() bool { return len(a.Keys)+len(a.Tokens) > 0 }
+func (a *Config) Enabled() bool { return len(a.Keys)+len(a.Tokens) > 0 }
 
-// role is what a credential may do; each includes the ones below it.
-type role uint8
+// Role is what a credential may do; each includes the ones below it.
+type Role uint8
 
 const (
-	roleNone    role = iota
-	roleRead         // Describe*, List*, Get*, ValidateStateMachineDefinition; GET on the REST API; /metrics
-	roleExecute      // read, and start, stop and redrive executions, answer task tokens
-	roleAdmin        // everything: create, update and delete machines, versions, aliases, tags
+	RoleNone    Role = iota // no credential
+	RoleRead                // Describe*, List*, Get*, ValidateStateMachineDefinition; GET on the REST API; /metrics
+	RoleExecute             // read, and start, stop and redrive executions, answer task tokens
+	RoleAdmin               // everything: create, update and delete machines, versions, aliases, tags
 )
 
-var roleNames = map[string]role{"read": roleRead, "execute": roleExecute, "admin": roleAdmin}
+var roleNames = map[string]Role{"read": RoleRead, "execute": RoleExecute, "admin": RoleAdmin}
 
-func (r role) String() string {
+// String is the role's name in the config file.
+func (r Role) String() string {
 	for name, v := range roleNames {
 		if v == r {
 			return name
@@ -74,7 +74,7 @@ func (r role) String() string {
 
 // Validate reports the first credential that cannot work, without reading
 // secret files (the server reads them when it starts).
-func (a *AuthConfig) Validate() error {
+func (a *Config) Validate() error {
 	ids := map[string]bool{}
 	for i, k := range a.Keys {
 		switch {
@@ -84,7 +84,7 @@ func (a *AuthConfig) Validate() error {
 			return fmt.Errorf("auth.keys[%d]: accessKeyId %q appears twice", i, k.AccessKeyID)
 		case (k.SecretAccessKey == "") == (k.SecretAccessKeyFile == ""):
 			return fmt.Errorf("auth.keys[%d] (%s): give exactly one of secretAccessKey and secretAccessKeyFile", i, k.AccessKeyID)
-		case roleNames[k.Role] == roleNone:
+		case roleNames[k.Role] == RoleNone:
 			return fmt.Errorf("auth.keys[%d] (%s): role %q must be read, execute or admin", i, k.AccessKeyID, k.Role)
 		}
 		ids[k.AccessKeyID] = true
@@ -95,7 +95,7 @@ func (a *AuthConfig) Validate() error {
 			return fmt.Errorf("auth.tokens[%d]: give exactly one of token and tokenFile", i)
 		case t.Token != "" && len(t.Token) < 16:
 			return fmt.Errorf("auth.tokens[%d]: a token must have at least 16 characters", i)
-		case roleNames[t.Role] == roleNone:
+		case roleNames[t.Role] == RoleNone:
 			return fmt.Errorf("auth.tokens[%d]: role %q must be read, execute or admin", i, t.Role)
 		}
 	}
@@ -122,13 +122,13 @@ func readSecret(inline, file string, getenv func(string) string) (string, error)
 	return s, nil
 }
 
-// newAuthenticator reads the secrets of a and returns the verifier the
+// New reads the secrets of a and returns the verifier the
 // server checks every request with, or nil when authentication is off.
-func newAuthenticator(a AuthConfig, region string, getenv func(string) string) (*authenticator, error) {
+func New(a Config, region string, getenv func(string) string) (*Authenticator, error) {
 	if !a.Enabled() {
 		return nil, nil
 	}
-	au := &authenticator{region: region, keys: map[string]*accessKey{}, tokens: map[[32]byte]*principal{}}
+	au := &Authenticator{region: region, keys: map[string]*accessKey{}, tokens: map[[32]byte]*principal{}}
 	for _, k := range a.Keys {
 		secret, err := readSecret(k.SecretAccessKey, k.SecretAccessKeyFile, getenv)
 		if err != nil {
@@ -153,9 +153,9 @@ func newAuthenticator(a AuthConfig, region string, getenv func(string) string) (
 	return au, nil
 }
 
-// isLoopback reports whether the API address listen (host:port or
+// IsLoopback reports whether the API address listen (host:port or
 // unix:/path) can only be reached from this machine.
-func isLoopback(listen string) bool {
+func IsLoopback(listen string) bool {
 	if strings.HasPrefix(listen, "unix:") {
 		return true
 	}
@@ -168,29 +168,4 @@ func isLoopback(listen string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// errOpenAPI is Validate's answer for a non-loopback listener without
-// credentials.
-var errOpenAPI = errors.New("-listen is not a loopback address and the config file has no \"auth\" keys or tokens: anyone who can reach the node could run and change its state machines; configure auth, or pass -allow-unauthenticated to accept that")
-
-// validateSecurity checks the security settings of c (Validate calls it).
-func (c *Config) validateSecurity() error {
-	switch {
-	case c.MaxHeaderBytes < 4<<10:
-		return errors.New("-max-header-bytes must be at least 4096: signed AWS requests carry about 2 KiB of headers")
-	case c.MaxConnections < 1:
-		return errors.New("-max-connections must be at least 1")
-	case c.ReadTimeout <= 0:
-		return errors.New("-read-timeout must be positive")
-	case c.IdleTimeout <= 0:
-		return errors.New("-idle-timeout must be positive")
-	case (c.TLSCert == "") != (c.TLSKey == ""):
-		return errors.New("-tls-cert and -tls-key go together")
-	case c.TLSClientCA != "" && c.TLSCert == "":
-		return errors.New("-tls-client-ca needs -tls-cert and -tls-key")
-	case !c.Auth.Enabled() && !c.AllowUnauthenticated && !isLoopback(c.Listen):
-		return errOpenAPI
-	}
-	return c.Auth.Validate()
 }

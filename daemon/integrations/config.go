@@ -1,4 +1,4 @@
-package daemon
+package integrations
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Integrations is the "integrations" object of the config file: what Task
+// Config is the "integrations" object of the config file: what Task
 // states may reach and with which credentials. It has no flags, since it is
 // structured; -lambda-endpoint and -mock-config are the flags beside it.
 //
@@ -18,7 +18,7 @@ import (
 //	    "connections": {"arn:aws:events:us-east-1:123456789012:connection/api/1": {
 //	      "AuthorizationType": "API_KEY",
 //	      "AuthParameters": {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "secret"}}}}}}}
-type Integrations struct {
+type Config struct {
 	Lambda LambdaConfig `json:"lambda"`
 	HTTP   HTTPConfig   `json:"http"`
 }
@@ -94,7 +94,7 @@ type connParam struct {
 }
 
 // Validate reports the first setting that cannot work.
-func (in *Integrations) Validate() error {
+func (in *Config) Validate() error {
 	check := func(what, u string) error {
 		p, err := url.Parse(u)
 		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {

@@ -1,4 +1,4 @@
-package daemon
+package integrations
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/valyala/fasthttp"
 
@@ -29,7 +30,7 @@ type lambdaInvoker struct {
 	client      *fasthttp.Client
 }
 
-func newLambdaInvoker(cfg LambdaConfig, id identity) *lambdaInvoker {
+func newLambdaInvoker(cfg LambdaConfig, region, account string) *lambdaInvoker {
 	maxConns := cfg.MaxConns
 	if maxConns <= 0 {
 		maxConns = 512
@@ -45,8 +46,8 @@ func newLambdaInvoker(cfg LambdaConfig, id identity) *lambdaInvoker {
 	return &lambdaInvoker{
 		endpoint:    strings.TrimRight(cfg.Endpoint, "/"),
 		functions:   fns,
-		region:      id.region,
-		account:     id.account,
+		region:      region,
+		account:     account,
 		maxDuration: maxDur,
 		client: &fasthttp.Client{
 			Name:                          "stepd",
@@ -64,6 +65,9 @@ func newLambdaInvoker(cfg LambdaConfig, id identity) *lambdaInvoker {
 // lambdaMaxResponse is Lambda's own limit on a synchronous response; a
 // larger body is refused while reading instead of filling memory.
 const lambdaMaxResponse = 6 << 20
+
+// emptyPayload is the payload of a call that names none.
+var emptyPayload = []byte("{}")
 
 // lambdaCall is one Invoke request, its strings viewing the task input.
 type lambdaCall struct {
@@ -133,7 +137,8 @@ func serviceCall(input []byte) (lambdaCall, *fastpath.Failure) {
 			return "", &fastpath.Failure{Name: fastpath.ErrRuntime, Cause: "The field '" + field + "' of a lambda:invoke task must be a string, not " + string(v)}
 		}
 		if bytes.IndexByte(v, '\\') < 0 {
-			return bytesString(v[1 : len(v)-1]), nil
+			s := v[1 : len(v)-1] // a view of input, which outlives the call
+			return unsafe.String(unsafe.SliceData(s), len(s)), nil
 		}
 		return string(fastpath.AppendUnquoted(nil, v)), nil
 	}
@@ -166,14 +171,14 @@ func serviceCall(input []byte) (lambdaCall, *fastpath.Failure) {
 	c.payload = fastpath.ObjectGet(input, "Payload")
 	switch fastpath.KindOf(c.payload) {
 	case fastpath.KindNull:
-		c.payload = emptyInput // what a function sees when invoked without a payload
+		c.payload = emptyPayload // what a function sees when invoked without a payload
 	case fastpath.KindString:
 		// AWS sends a string Payload's text itself, not the JSON string:
 		// "Payload": "{}" invokes the function with the event {}.
 		c.payload = fastpath.AppendUnquoted(nil, c.payload)
 	}
 	if c.payload == nil {
-		c.payload = emptyInput
+		c.payload = emptyPayload
 	}
 	return c, nil
 }

@@ -1,4 +1,4 @@
-package daemon
+package integrations
 
 import (
 	"context"
@@ -47,18 +47,18 @@ type mockStep struct {
 	fail   *fastpath.Failure
 }
 
-// mockCase is one test case: the answers of each mocked state, by
+// MockCase is one test case: the answers of each mocked state, by
 // invocation index.
-type mockCase map[string][]mockStep
+type MockCase map[string][]mockStep
 
-// mockSet is a whole file, checked and indexed.
-type mockSet struct {
-	cases map[string]map[string]mockCase // machine name → test case → state
+// MockSet is a whole file, checked and indexed.
+type MockSet struct {
+	cases map[string]map[string]MockCase // machine name → test case → state
 }
 
-// parseMocks reads a MockConfigFile, reporting every problem it finds at
+// ParseMocks reads a MockConfigFile, reporting every problem it finds at
 // once.
-func parseMocks(b []byte) (*mockSet, error) {
+func ParseMocks(b []byte) (*MockSet, error) {
 	var f mockFile
 	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, fmt.Errorf("cannot parse the mock config: %w", err)
@@ -117,11 +117,11 @@ func parseMocks(b []byte) (*mockSet, error) {
 		}
 		responses[name] = out
 	}
-	set := &mockSet{cases: map[string]map[string]mockCase{}}
+	set := &MockSet{cases: map[string]map[string]MockCase{}}
 	for machine, m := range f.StateMachines {
-		set.cases[machine] = map[string]mockCase{}
+		set.cases[machine] = map[string]MockCase{}
 		for tc, states := range m.TestCases {
-			c := mockCase{}
+			c := MockCase{}
 			for state, resp := range states {
 				steps, ok := responses[resp]
 				if !ok {
@@ -158,8 +158,8 @@ func parseMockIndex(k string) (lo, hi int, err error) {
 	return lo, hi, nil
 }
 
-// find returns a test case of machine, or an error naming what is missing.
-func (s *mockSet) find(machine, testCase string) (mockCase, error) {
+// Find returns a test case of machine, or an error naming what is missing.
+func (s *MockSet) Find(machine, testCase string) (MockCase, error) {
 	m, ok := s.cases[machine]
 	if !ok {
 		return nil, fmt.Errorf("the mock config has no state machine %q", machine)
@@ -171,17 +171,10 @@ func (s *mockSet) find(machine, testCase string) (mockCase, error) {
 	return c, nil
 }
 
-// mocked reports whether a test case of the mock config, as it is now,
-// mocks the state called state of the machine called machine.
-func (s *server) mocked(machine, state string) bool {
-	if s.mocks == nil {
-		return false
-	}
-	set, err := s.mocks.current()
-	if err != nil {
-		return false
-	}
-	for _, c := range set.cases[machine] {
+// Mocks reports whether a test case of the set mocks the state called
+// state of the machine called machine.
+func (s *MockSet) Mocks(machine, state string) bool {
+	for _, c := range s.cases[machine] {
 		if _, ok := c[state]; ok {
 			return true
 		}
@@ -189,27 +182,28 @@ func (s *server) mocked(machine, state string) bool {
 	return false
 }
 
-// mockStore is the mock config file, re-read when it changes (its size or
+// MockStore is the mock config file, re-read when it changes (its size or
 // modification time differ from the last read). It is safe for concurrent
 // use.
-type mockStore struct {
+type MockStore struct {
 	path string
 
 	mu    sync.Mutex
 	mtime time.Time
 	size  int64
-	set   *mockSet
+	set   *MockSet
 	err   error
 }
 
-func newMockStore(path string) (*mockStore, error) {
-	m := &mockStore{path: path}
-	_, err := m.current()
+// NewMockStore reads the mock config file at path.
+func NewMockStore(path string) (*MockStore, error) {
+	m := &MockStore{path: path}
+	_, err := m.Current()
 	return m, err
 }
 
-// current returns the file's mocks, reading it again if it changed.
-func (m *mockStore) current() (*mockSet, error) {
+// Current returns the file's mocks, reading it again if it changed.
+func (m *MockStore) Current() (*MockSet, error) {
 	fi, err := os.Stat(m.path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the mock config: %w", err)
@@ -226,7 +220,7 @@ func (m *mockStore) current() (*mockSet, error) {
 		return nil, fmt.Errorf("cannot read the mock config: %w", err)
 	}
 	m.mtime, m.size = fi.ModTime(), fi.Size()
-	m.set, m.err = parseMocks(b)
+	m.set, m.err = ParseMocks(b)
 	return m.set, m.err
 }
 
@@ -236,13 +230,14 @@ func (m *mockStore) current() (*mockSet, error) {
 // execution.
 type mockInvoker struct {
 	base fastpath.Invoker
-	tc   mockCase
+	tc   MockCase
 
 	mu     sync.Mutex
 	counts map[string]int
 }
 
-func newMockInvoker(base fastpath.Invoker, tc mockCase) *mockInvoker {
+// NewMockInvoker answers the states tc mocks and hands the others to base.
+func NewMockInvoker(base fastpath.Invoker, tc MockCase) *mockInvoker {
 	return &mockInvoker{base: base, tc: tc, counts: map[string]int{}}
 }
 
@@ -266,4 +261,30 @@ func (m *mockInvoker) Invoke(ctx context.Context, task *fastpath.Task, input, ds
 	mark := len(dst)
 	dst = append(dst, st.result...)
 	return dst[mark:], dst, nil
+}
+
+// LoadTestCase finds a test case in a mock file: under the machine's name,
+// or else in the only state machine that has a test case of that name.
+func LoadTestCase(file, machine, testCase string) (MockCase, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	set, err := ParseMocks(b)
+	if err != nil {
+		return nil, err
+	}
+	if tc, err := set.Find(machine, testCase); err == nil {
+		return tc, nil
+	}
+	var found []MockCase
+	for _, cases := range set.cases {
+		if tc, ok := cases[testCase]; ok {
+			found = append(found, tc)
+		}
+	}
+	if len(found) != 1 {
+		return nil, fmt.Errorf("%s: no single state machine has the test case %q (looked for %q first)", file, testCase, machine)
+	}
+	return found[0], nil
 }

@@ -1,4 +1,4 @@
-package daemon
+package integrations
 
 import (
 	"context"
@@ -7,18 +7,24 @@ import (
 	"github.com/stepd/stepd/fastpath"
 )
 
-// taskInvoker is the node's fastpath.Invoker: it sends each Task to the
+// Router is the node's fastpath.Invoker: it sends each Task to the
 // integration its Resource names. It is safe for concurrent use.
-type taskInvoker struct {
+type Router struct {
 	lambda *lambdaInvoker
 	http   *httpInvoker
 }
 
-var _ fastpath.Invoker = (*taskInvoker)(nil)
+var _ fastpath.Invoker = (*Router)(nil)
 
-func newTaskInvoker(in Integrations, id identity) *taskInvoker {
-	return &taskInvoker{lambda: newLambdaInvoker(in.Lambda, id), http: newHTTPInvoker(in.HTTP)}
+// NewRouter builds the integrations cfg configures; region and account
+// complete the ARNs of bare Lambda function names.
+func NewRouter(cfg Config, region, account string) *Router {
+	return &Router{lambda: newLambdaInvoker(cfg.Lambda, region, account), http: newHTTPInvoker(cfg.HTTP)}
 }
+
+// Supported reports whether an integration here handles the Task
+// Resource res.
+func Supported(res string) bool { return classifyResource(res) != resourceUnsupported }
 
 // resourceKind is what a Task's Resource asks for.
 type resourceKind uint8
@@ -58,7 +64,7 @@ func classifyResource(res string) resourceKind {
 }
 
 // Invoke runs task with input, appending the result to dst.
-func (t *taskInvoker) Invoke(ctx context.Context, task *fastpath.Task, input, dst []byte) ([]byte, []byte, error) {
+func (t *Router) Invoke(ctx context.Context, task *fastpath.Task, input, dst []byte) ([]byte, []byte, error) {
 	switch classifyResource(task.Resource) {
 	case resourceLambdaFunction:
 		name, q := parseFunctionRef(task.Resource)
