@@ -189,7 +189,7 @@ func TestAuthConfigValidate(t *testing.T) {
 	}{
 		{"no secret", Config{Keys: []AccessKey{{AccessKeyID: "A", Role: "admin"}}}, "exactly one of secretAccessKey"},
 		{"two secrets", Config{Keys: []AccessKey{{AccessKeyID: "A", SecretAccessKey: "s", SecretAccessKeyFile: "f", Role: "admin"}}}, "exactly one of secretAccessKey"},
-		{"bad Role", Config{Keys: []AccessKey{{AccessKeyID: "A", SecretAccessKey: "s", Role: "root"}}}, "Role \"root\""},
+		{"bad role", Config{Keys: []AccessKey{{AccessKeyID: "A", SecretAccessKey: "s", Role: "root"}}}, "role \"root\""},
 		{"bad key id", Config{Keys: []AccessKey{{AccessKeyID: "A/B", SecretAccessKey: "s", Role: "read"}}}, "accessKeyId"},
 		{"duplicate key", Config{Keys: []AccessKey{{AccessKeyID: "A", SecretAccessKey: "s", Role: "read"}, {AccessKeyID: "A", SecretAccessKey: "t", Role: "read"}}}, "twice"},
 		{"short token", Config{Tokens: []BearerToken{{Token: "short", Role: "read"}}}, "16 characters"},
