@@ -3,7 +3,6 @@ package daemon
 import (
 	"fmt"
 	"math/rand/v2"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -150,22 +149,13 @@ func (s *server) startSyncExecution(body, dst []byte) ([]byte, *awserr.Error) {
 	return dst, aerr
 }
 
-// syncResult is a finished synchronous execution. Its strings and output
-// are valid only during the reply callback of execSync.
-type syncResult struct {
-	arn, machineArn, name string
-	start, stop           time.Time
-	res                   *fastpath.Result
-}
-
 // syncCall holds what one synchronous execution needs besides the engine,
 // pooled so that a request allocates nothing for it.
 type syncCall struct {
-	opts   fastpath.Options
+	x      execRequest
 	arn    []byte
 	name   [36]byte
 	result syncResult
-	res    fastpath.Result
 }
 
 var syncCallPool = sync.Pool{New: func() any { return &syncCall{} }}
@@ -190,66 +180,14 @@ func (s *server) execSyncWith(r resolved, name string, input []byte, inv fastpat
 	c.arn = s.id.appendExecutionArn(c.arn[:0], r.m.Name, name, r.m.Type == "EXPRESS")
 	sr := &c.result
 	*sr = syncResult{arn: bytesString(c.arn), machineArn: r.arn, name: name, start: s.runs.now()}
-	c.opts = fastpath.Options{
-		ExecutionArn: sr.arn, ExecutionName: name, StateMachineArn: r.arn, StateMachineName: r.m.Name,
-		RoleArn: r.m.RoleArn, Synchronous: true, Invoker: inv, Clock: s.runs.clock, StartTime: sr.start,
-	}
-	rec := beginHistory(s.hist, r.m, &c.opts, sr.start)
-	ex := fastpath.AcquireExecution()
-	defer fastpath.ReleaseExecution(ex)
-	var err error
-	c.res, err = ex.Run(s.ctx, r.m.prog, input, &c.opts)
-	sr.stop = s.runs.now()
-	if err != nil {
-		endHistory(s.hist, rec, &c.opts, sr.start, sr.stop, nil)
-		return awserr.InvalidExecutionInput(err.Error())
-	}
-	endHistory(s.hist, rec, &c.opts, sr.start, sr.stop, &c.res) // before the response: see README, Execution history
-	r.m.metrics.byStatus[c.res.Status].Inc()
-	transitionsTotal.Add(c.res.Transitions)
-	executionDuration.Update(sr.stop.Sub(sr.start).Seconds())
-	sr.res = &c.res
-	reply(sr)
-	*sr, c.res = syncResult{}, fastpath.Result{}
-	return nil
-}
-
-// appendSyncResponse appends a StartSyncExecution response; quotedInput
-// is the input as a JSON string.
-func appendSyncResponse(dst []byte, sr *syncResult, quotedInput []byte) []byte {
-	res := sr.res
-	dst = append(dst, `{"executionArn":`...)
-	dst = fastpath.AppendQuotedString(dst, sr.arn)
-	dst = append(dst, `,"stateMachineArn":`...)
-	dst = fastpath.AppendQuotedString(dst, sr.machineArn)
-	dst = append(dst, `,"name":`...)
-	dst = fastpath.AppendQuotedString(dst, sr.name)
-	dst = append(dst, `,"startDate":`...)
-	dst = appendEpoch(dst, sr.start)
-	dst = append(dst, `,"stopDate":`...)
-	dst = appendEpoch(dst, sr.stop)
-	dst = append(dst, `,"status":"`...)
-	dst = append(dst, res.Status.String()...)
-	dst = append(dst, `","input":`...)
-	dst = append(dst, quotedInput...)
-	dst = append(dst, `,"inputDetails":{"included":true}`...)
-	if res.Status == fastpath.Succeeded {
-		dst = append(dst, `,"output":`...)
-		dst = fastpath.AppendQuoted(dst, res.Output)
-		dst = append(dst, `,"outputDetails":{"included":true}`...)
-	}
-	if res.HasError {
-		dst = append(dst, `,"error":`...)
-		dst = fastpath.AppendQuotedString(dst, res.Error)
-	}
-	if res.HasCause {
-		dst = append(dst, `,"cause":`...)
-		dst = fastpath.AppendQuotedString(dst, res.Cause)
-	}
-	billed := max(100, (sr.stop.Sub(sr.start).Milliseconds()+99)/100*100)
-	dst = append(dst, `,"billingDetails":{"billedMemoryUsedInMB":64,"billedDurationInMilliseconds":`...)
-	dst = strconv.AppendInt(dst, billed, 10)
-	return append(dst, "}}"...)
+	c.x = execRequest{m: r.m, machineArn: r.arn, arn: sr.arn, name: name, input: input, start: sr.start, sync: true,
+		invoker: inv, clock: s.runs.clock, hist: s.hist}
+	aerr := execute(s.ctx, &c.x, func(res *fastpath.Result, stop time.Time) {
+		sr.stop, sr.res = stop, res
+		reply(sr)
+	})
+	*sr, c.x = syncResult{}, execRequest{}
+	return aerr
 }
 
 func (s *server) startExecution(body, dst []byte) ([]byte, *awserr.Error) {

@@ -81,47 +81,32 @@ type execution struct {
 	machine    *machine
 }
 
-// run executes r's machine on input and fills e. Input that is not JSON
-// is refused with InvalidExecutionInput before anything runs.
-func (rn *runner) run(ctx context.Context, r resolved, e *execution, input []byte, sync bool, inv fastpath.Invoker) *awserr.Error {
-	opts := fastpath.Options{
-		ExecutionArn:     e.Arn,
-		ExecutionName:    e.Name,
-		StateMachineArn:  r.arn,
-		StateMachineName: r.m.Name,
-		RoleArn:          r.m.RoleArn,
-		Synchronous:      sync,
-		Invoker:          inv,
-		Clock:            rn.clock,
-		StartTime:        e.Start,
+// runBackground executes r's machine on input and fills e, for
+// StartExecution. Input that is not JSON is refused with
+// InvalidExecutionInput before anything runs.
+func (rn *runner) runBackground(ctx context.Context, r resolved, e *execution, input []byte, inv fastpath.Invoker) *awserr.Error {
+	x := &execRequest{m: r.m, machineArn: r.arn, arn: e.Arn, name: e.Name, input: input, start: e.Start,
+		invoker: inv, clock: rn.clock, hist: rn.hist}
+	aerr := execute(ctx, x, func(res *fastpath.Result, stop time.Time) {
+		e.Stop = stop
+		e.Status = res.Status.String()
+		if res.Status == fastpath.Succeeded {
+			out := string(res.Output)
+			e.Output = &out
+		}
+		if res.HasError {
+			s := res.Error
+			e.Error = &s
+		}
+		if res.HasCause {
+			s := res.Cause
+			e.Cause = &s
+		}
+	})
+	if aerr != nil {
+		e.Stop = rn.now()
 	}
-	rec := beginHistory(rn.hist, r.m, &opts, e.Start)
-	ex := fastpath.AcquireExecution()
-	defer fastpath.ReleaseExecution(ex)
-	res, err := ex.Run(ctx, r.m.prog, input, &opts)
-	e.Stop = rn.now()
-	if err != nil {
-		endHistory(rn.hist, rec, &opts, e.Start, e.Stop, nil)
-		return awserr.InvalidExecutionInput(err.Error())
-	}
-	endHistory(rn.hist, rec, &opts, e.Start, e.Stop, &res)
-	e.Status = res.Status.String()
-	if res.Status == fastpath.Succeeded {
-		out := string(res.Output)
-		e.Output = &out
-	}
-	if res.HasError {
-		s := res.Error
-		e.Error = &s
-	}
-	if res.HasCause {
-		s := res.Cause
-		e.Cause = &s
-	}
-	r.m.metrics.byStatus[res.Status].Inc()
-	transitionsTotal.Add(res.Transitions)
-	executionDuration.Update(e.Stop.Sub(e.Start).Seconds())
-	return nil
+	return aerr
 }
 
 // executionArn is the ARN of an execution of r named name.
@@ -222,7 +207,7 @@ func (rn *runner) startBackground(r resolved, name string, input []byte, inv fas
 		defer rn.release()
 		defer cancel()
 		e := started
-		if aerr := rn.run(ctx, r, &e, input, false, inv); aerr != nil {
+		if aerr := rn.runBackground(ctx, r, &e, input, inv); aerr != nil {
 			e.Status, e.Error, e.Cause = "FAILED", &aerr.Code, &aerr.Message
 		}
 		rec.mu.Lock()

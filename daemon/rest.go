@@ -119,14 +119,7 @@ func (s *server) restExecute(ctx *fasthttp.RequestCtx, name string) {
 			return
 		}
 		b := append([]byte(`{"status":`), fastpath.AppendQuotedString(nil, res.Status.String())...)
-		if res.HasError {
-			b = append(b, `,"error":`...)
-			b = fastpath.AppendQuotedString(b, res.Error)
-		}
-		if res.HasCause {
-			b = append(b, `,"cause":`...)
-			b = fastpath.AppendQuotedString(b, res.Cause)
-		}
+		b = appendErrorCause(b, res)
 		writeRESTJSON(ctx, fasthttp.StatusUnprocessableEntity, append(b, '}'))
 	})
 	if aerr != nil {

@@ -12,8 +12,7 @@ import (
 	"strings"
 	"time"
 
-	json "github.com/goccy/go-json"
-
+	"github.com/stepd/stepd/cluster"
 	"github.com/stepd/stepd/compile"
 	"github.com/stepd/stepd/daemon/integrations"
 	"github.com/stepd/stepd/fastpath"
@@ -61,23 +60,6 @@ func (id *identity) appendExecutionArn(dst []byte, machine, name string, express
 	return dst
 }
 
-// syncResponse is the StartSyncExecution response shape that `run -json`
-// prints.
-type syncResponse struct {
-	ExecutionArn    string  `json:"executionArn"`
-	StateMachineArn string  `json:"stateMachineArn"`
-	Name            string  `json:"name"`
-	StartDate       float64 `json:"startDate"`
-	StopDate        float64 `json:"stopDate"`
-	Status          string  `json:"status"`
-	Input           string  `json:"input"`
-	Output          *string `json:"output,omitempty"`
-	Error           *string `json:"error,omitempty"`
-	Cause           *string `json:"cause,omitempty"`
-}
-
-func epochSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
-
 func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("stepd run", "Usage: stepd run DEFINITION.json [flags]\n\nRuns one execution in process and prints its output.\nExit status: 0 SUCCEEDED, 1 FAILED or TIMED_OUT, 2 bad definition or usage.\n\nFlags (each also read from STEPD_<NAME>):", stderr)
 	input := fs.String("input", "", "execution input: JSON text, or @FILE to read it from a file (@- for standard input); default {}")
@@ -118,7 +100,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "stepd run: cannot read the input: %v\n", err)
 		return exitUsage
 	}
-	machine := machineName(files[0])
+	smName := machineName(files[0])
 	integ := integrations.Config{Lambda: integrations.LambdaConfig{Endpoint: *lambdaEndpoint}}
 	if err := integ.Validate(); err != nil {
 		fmt.Fprintf(stderr, "stepd run: %v\n", err)
@@ -130,7 +112,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if *mockFile != "" {
-		tc, err := integrations.LoadTestCase(*mockFile, machine, *testCase)
+		tc, err := integrations.LoadTestCase(*mockFile, smName, *testCase)
 		if err != nil {
 			fmt.Fprintf(stderr, "stepd run: %v\n", err)
 			return exitUsage
@@ -138,59 +120,36 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		invoker = integrations.NewMockInvoker(invoker, tc)
 	}
 	name := string(newID(nil))
-	opts := &fastpath.Options{
-		ExecutionArn:     id.executionArn(machine, name, typ == "EXPRESS"),
-		ExecutionName:    name,
-		StateMachineArn:  id.stateMachineArn(machine),
-		StateMachineName: machine,
-		RoleArn:          "arn:aws:iam::" + id.account + ":role/stepd",
-		Synchronous:      true,
-		Invoker:          invoker,
-	}
+	m := &machine{Machine: &cluster.Machine{Name: smName, Type: string(typ), RoleArn: "arn:aws:iam::" + id.account + ":role/stepd"}, prog: prog}
+	x := &execRequest{m: m, machineArn: id.stateMachineArn(smName), arn: id.executionArn(smName, name, typ == "EXPRESS"),
+		name: name, input: in, start: time.Now(), sync: true, invoker: invoker}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	ex := fastpath.AcquireExecution()
-	defer fastpath.ReleaseExecution(ex)
-	start := time.Now()
-	res, err := ex.Run(ctx, prog, in, opts)
-	if err != nil {
-		fmt.Fprintf(stderr, "stepd run: InvalidExecutionInput: %v\n", err)
-		return exitUsage
-	}
 	code := exitOK
-	if res.Status != fastpath.Succeeded {
-		code = exitFailed
-	}
-	if *asJSON {
-		resp := syncResponse{
-			ExecutionArn: opts.ExecutionArn, StateMachineArn: opts.StateMachineArn, Name: name,
-			StartDate: epochSeconds(start), StopDate: epochSeconds(time.Now()),
-			Status: res.Status.String(), Input: string(in),
+	aerr := execute(ctx, x, func(res *fastpath.Result, stopped time.Time) {
+		if res.Status != fastpath.Succeeded {
+			code = exitFailed
+		}
+		if *asJSON {
+			sr := syncResult{arn: x.arn, machineArn: x.machineArn, name: name, start: x.start, stop: stopped, res: res}
+			fmt.Fprintf(stdout, "%s\n", appendSyncResponse(nil, &sr, fastpath.AppendQuoted(nil, in)))
+			return
 		}
 		if res.Status == fastpath.Succeeded {
-			out := string(res.Output)
-			resp.Output = &out
+			fmt.Fprintf(stdout, "%s\n", res.Output)
+			return
 		}
+		fmt.Fprintf(stderr, "%s\n", res.Status)
 		if res.HasError {
-			resp.Error = &res.Error
+			fmt.Fprintf(stderr, "error: %s\n", res.Error)
 		}
 		if res.HasCause {
-			resp.Cause = &res.Cause
+			fmt.Fprintf(stderr, "cause: %s\n", res.Cause)
 		}
-		b, _ := json.Marshal(resp)
-		fmt.Fprintf(stdout, "%s\n", b)
-		return code
-	}
-	if res.Status == fastpath.Succeeded {
-		fmt.Fprintf(stdout, "%s\n", res.Output)
-		return code
-	}
-	fmt.Fprintf(stderr, "%s\n", res.Status)
-	if res.HasError {
-		fmt.Fprintf(stderr, "error: %s\n", res.Error)
-	}
-	if res.HasCause {
-		fmt.Fprintf(stderr, "cause: %s\n", res.Cause)
+	})
+	if aerr != nil {
+		fmt.Fprintf(stderr, "stepd run: %v\n", aerr)
+		return exitUsage
 	}
 	return code
 }
