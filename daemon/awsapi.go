@@ -79,11 +79,6 @@ func encode(dst []byte, v any) ([]byte, *awserr.Error) {
 	return append(dst, b...), nil
 }
 
-// epochTime marshals as AWS's JSON timestamps (seconds since the epoch).
-type epochTime time.Time
-
-func (t epochTime) MarshalJSON() ([]byte, error) { return appendEpoch(nil, time.Time(t)), nil }
-
 func required(field, value string) *awserr.Error {
 	if value == "" {
 		return awserr.New("ValidationException", "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", field)

@@ -131,7 +131,7 @@ func (s *server) createAlias(body, dst []byte) ([]byte, *awserr.Error) {
 		return dst, aerr
 	}
 	now := time.Now()
-	res, aerr := s.propose(&cluster.CreateAlias{Alias: &alias{Arn: s.id.stateMachineArn(machineName) + ":" + req.Name, Name: req.Name, Machine: machineName,
+	res, aerr := s.propose(&cluster.CreateAlias{Alias: &alias{Arn: s.id.aliasArn(machineName, req.Name), Name: req.Name, Machine: machineName,
 		Description: req.Description, Routing: req.Routing, Created: now, Updated: now}})
 	if aerr != nil {
 		return dst, aerr

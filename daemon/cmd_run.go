@@ -18,48 +18,6 @@ import (
 	"github.com/stepd/stepd/fastpath"
 )
 
-// identity is where executions pretend to run: the region and account of
-// their ARNs.
-type identity struct {
-	region, account string
-}
-
-func (id *identity) register(fs *flag.FlagSet) {
-	fs.StringVar(&id.region, "region", "us-east-1", "AWS region named in ARNs")
-	fs.StringVar(&id.account, "account", "123456789012", "AWS account id named in ARNs")
-}
-
-func (id *identity) stateMachineArn(name string) string {
-	return "arn:aws:states:" + id.region + ":" + id.account + ":stateMachine:" + name
-}
-
-// executionArn returns the ARN of an execution; Express executions have
-// their own shape, with a run id after the name.
-func (id *identity) executionArn(machine, name string, express bool) string {
-	return string(id.appendExecutionArn(nil, machine, name, express))
-}
-
-// appendExecutionArn appends the ARN executionArn returns.
-func (id *identity) appendExecutionArn(dst []byte, machine, name string, express bool) []byte {
-	dst = append(dst, "arn:aws:states:"...)
-	dst = append(dst, id.region...)
-	dst = append(dst, ':')
-	dst = append(dst, id.account...)
-	if express {
-		dst = append(dst, ":express:"...)
-	} else {
-		dst = append(dst, ":execution:"...)
-	}
-	dst = append(dst, machine...)
-	dst = append(dst, ':')
-	dst = append(dst, name...)
-	if express {
-		dst = append(dst, ':')
-		dst = newID(dst)
-	}
-	return dst
-}
-
 func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("stepd run", "Usage: stepd run DEFINITION.json [flags]\n\nRuns one execution in process and prints its output.\nExit status: 0 SUCCEEDED, 1 FAILED or TIMED_OUT, 2 bad definition or usage.\n\nFlags (each also read from STEPD_<NAME>):", stderr)
 	input := fs.String("input", "", "execution input: JSON text, or @FILE to read it from a file (@- for standard input); default {}")
@@ -120,7 +78,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		invoker = integrations.NewMockInvoker(invoker, tc)
 	}
 	name := string(newID(nil))
-	m := &machine{Machine: &cluster.Machine{Name: smName, Type: string(typ), RoleArn: "arn:aws:iam::" + id.account + ":role/stepd"}, prog: prog}
+	m := &machine{Machine: &cluster.Machine{Name: smName, Type: string(typ), RoleArn: id.defaultRoleArn()}, prog: prog}
 	x := &execRequest{m: m, machineArn: id.stateMachineArn(smName), arn: id.executionArn(smName, name, typ == "EXPRESS"),
 		name: name, input: in, start: time.Now(), sync: true, invoker: invoker}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

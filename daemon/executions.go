@@ -3,7 +3,6 @@ package daemon
 import (
 	"context"
 	"sort"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -233,13 +232,4 @@ func (rn *runner) stop(arn string, errName, cause *string) (time.Time, *awserr.E
 		rec.cancel()
 	}
 	return rec.e.Stop, nil
-}
-
-// appendEpoch appends a time as AWS's JSON timestamps: seconds since the
-// epoch with three decimals.
-func appendEpoch(dst []byte, t time.Time) []byte {
-	ms := t.UnixMilli()
-	dst = strconv.AppendInt(dst, ms/1000, 10)
-	frac := ms % 1000
-	return append(dst, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
 }

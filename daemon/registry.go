@@ -198,29 +198,6 @@ func runnable(m *machine, arn string) (resolved, *awserr.Error) {
 	return resolved{m, arn}, nil
 }
 
-// parseMachineArn splits a state machine, version or alias ARN into the
-// machine's name and the qualifier after it ("" for the machine itself).
-func (id *identity) parseMachineArn(arn string) (name, qualifier string, err *awserr.Error) {
-	rest, ok := cutMachinePrefix(arn, id)
-	if !ok || rest == "" {
-		return "", "", awserr.New("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: %s'", arn)
-	}
-	name, qualifier, _ = strings.Cut(rest, ":")
-	return name, qualifier, nil
-}
-
-// cutMachinePrefix cuts "arn:aws:states:<region>:<account>:stateMachine:"
-// from arn without building that prefix.
-func cutMachinePrefix(arn string, id *identity) (string, bool) {
-	for _, part := range [...]string{"arn:aws:states:", id.region, ":", id.account, ":stateMachine:"} {
-		var ok bool
-		if arn, ok = strings.CutPrefix(arn, part); !ok {
-			return "", false
-		}
-	}
-	return arn, true
-}
-
 // validName checks AWS's rules for state machine, alias and execution
 // names: 1 to 80 characters, none of white space, brackets, wildcards,
 // the special characters " # % \ ^ | ~ ` $ & , ; : / or control

@@ -144,7 +144,7 @@ func (s *server) restPut(ctx *fasthttp.RequestCtx, name string) {
 	def := string(ctx.PostBody())
 	roleArn := string(ctx.QueryArgs().Peek("roleArn"))
 	if roleArn == "" {
-		roleArn = "arn:aws:iam::" + s.id.account + ":role/stepd"
+		roleArn = s.id.defaultRoleArn()
 	}
 	if old := s.reg.snap.Load().machines[name]; old != nil && old.Type != typ {
 		writeRESTError(ctx, awserr.MachineAlreadyExists(old.Arn, old.Type))
