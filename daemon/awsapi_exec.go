@@ -113,7 +113,7 @@ func (s *server) startRequest(body []byte, sp *[]byte) (syncRequest, resolved, *
 // mock test case one answering the states it mocks.
 func (s *server) invokerFor(r resolved, testCase string) (fastpath.Invoker, *awserr.Error) {
 	if testCase == "" {
-		return s.runs.invoker, nil
+		return s.execs.invoker, nil
 	}
 	if s.mocks == nil {
 		return nil, awserr.New("InvalidArn", "Invalid Arn: '%s#%s': a test case needs -mock-config", r.arn, testCase)
@@ -126,7 +126,7 @@ func (s *server) invokerFor(r resolved, testCase string) (fastpath.Invoker, *aws
 	if err != nil {
 		return nil, awserr.New("InvalidArn", "Invalid Arn: '%s#%s': %v", r.arn, testCase, err)
 	}
-	return integrations.NewMockInvoker(s.runs.invoker, tc), nil
+	return integrations.NewMockInvoker(s.execs.invoker, tc), nil
 }
 
 func (s *server) startSyncExecution(body, dst []byte) ([]byte, *awserr.Error) {
@@ -163,15 +163,15 @@ var syncCallPool = sync.Pool{New: func() any { return &syncCall{} }}
 // execSync runs an execution to its end within the request and hands the
 // result to reply before the execution's memory is reused.
 func (s *server) execSync(r resolved, name string, input []byte, reply func(*syncResult)) *awserr.Error {
-	return s.execSyncWith(r, name, input, s.runs.invoker, reply)
+	return s.execSyncWith(r, name, input, s.execs.invoker, reply)
 }
 
 // execSyncWith is execSync with the given invoker.
 func (s *server) execSyncWith(r resolved, name string, input []byte, inv fastpath.Invoker, reply func(*syncResult)) *awserr.Error {
-	if aerr := s.runs.acquire(); aerr != nil {
+	if aerr := s.execs.acquire(); aerr != nil {
 		return aerr
 	}
-	defer s.runs.release()
+	defer s.execs.release()
 	c := syncCallPool.Get().(*syncCall)
 	defer syncCallPool.Put(c)
 	if name == "" {
@@ -179,9 +179,9 @@ func (s *server) execSyncWith(r resolved, name string, input []byte, inv fastpat
 	}
 	c.arn = s.id.appendExecutionArn(c.arn[:0], r.m.Name, name, r.m.Type == "EXPRESS")
 	sr := &c.result
-	*sr = syncResult{arn: bytesString(c.arn), machineArn: r.arn, name: name, start: s.runs.now()}
+	*sr = syncResult{arn: bytesString(c.arn), machineArn: r.arn, name: name, start: s.execs.now()}
 	c.x = execRequest{m: r.m, machineArn: r.arn, arn: sr.arn, name: name, input: input, start: sr.start, sync: true,
-		invoker: inv, clock: s.runs.clock, hist: s.hist}
+		invoker: inv, clock: s.execs.clock, hist: s.hist}
 	aerr := execute(s.ctx, &c.x, func(res *fastpath.Result, stop time.Time) {
 		sr.stop, sr.res = stop, res
 		reply(sr)
@@ -209,7 +209,7 @@ func (s *server) startExecution(body, dst []byte) ([]byte, *awserr.Error) {
 	if aerr != nil {
 		return dst, aerr
 	}
-	e, aerr := s.runs.startBackground(r, name, append([]byte(nil), req.input...), inv)
+	e, aerr := s.execs.startBackground(r, name, append([]byte(nil), req.input...), inv)
 	if aerr != nil {
 		return dst, aerr
 	}
@@ -231,7 +231,7 @@ func (s *server) stopExecution(body, dst []byte) ([]byte, *awserr.Error) {
 	if err := required("executionArn", req.Arn); err != nil {
 		return dst, err
 	}
-	stop, aerr := s.runs.stop(req.Arn, req.Error, req.Cause)
+	stop, aerr := s.execs.stop(req.Arn, req.Error, req.Cause)
 	if aerr != nil {
 		return dst, aerr
 	}
@@ -256,7 +256,7 @@ func (s *server) executionByArn(arn string) (execution, *awserr.Error) {
 	if err := required("executionArn", arn); err != nil {
 		return execution{}, err
 	}
-	rec := s.runs.recent.get(arn)
+	rec := s.execs.recent.get(arn)
 	if rec == nil {
 		return s.executionFromHistory(arn) // ExecutionDoesNotExist without history
 	}
@@ -312,7 +312,7 @@ func (s *server) listExecutions(body, dst []byte) ([]byte, *awserr.Error) {
 		Stop       *epochTime `json:"stopDate,omitempty"`
 	}
 	var items []item
-	for _, e := range s.withHistory(s.runs.recent.list(m.Name, req.StatusFilter), m.Arn, req.StatusFilter) {
+	for _, e := range s.withHistory(s.execs.recent.list(m.Name, req.StatusFilter), m.Arn, req.StatusFilter) {
 		it := item{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Status: e.Status, Start: epochTime(e.Start)}
 		if !e.Stop.IsZero() {
 			stop := epochTime(e.Stop)

@@ -53,7 +53,7 @@ func FuzzAPIEnvelope(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	s.runs.clock = fastpath.NewVirtualClock(time.Now()) // Wait states the fuzzer writes take no time
+	s.execs.clock = fastpath.NewVirtualClock(time.Now()) // Wait states the fuzzer writes take no time
 	f.Fuzz(func(t *testing.T, action uint8, method, uri string, body []byte) {
 		var rc fasthttp.RequestCtx
 		if method == "" {

@@ -68,7 +68,7 @@ func openHistory(cfg Config, s *server) error {
 	if err != nil {
 		return err
 	}
-	s.hist, s.runs.hist = l, l
+	s.hist, s.execs.hist = l, l
 	return nil
 }
 

@@ -39,11 +39,11 @@ type (
 	route = cluster.Route
 )
 
-// compile derives the node's per-machine state from the applied
+// deriveRuntime derives the node's per-machine state from the applied
 // definition: the program (compiled by the FSM on apply) and counters.
 // It returns the error of a definition this node's compiler rejects; the
 // machine is kept, but cannot run here.
-func (m *machine) compile() error {
+func (m *machine) deriveRuntime() error {
 	m.prog = m.Program()
 	m.metrics = newMachineMetrics(m.Name)
 	m.logging = parsedLogging(m.Logging)
@@ -95,7 +95,7 @@ func (r *registry) derive(prev map[string]*machine, from map[string]*cluster.Mac
 			continue
 		}
 		m := &machine{Machine: cm}
-		if err := m.compile(); err != nil {
+		if err := m.deriveRuntime(); err != nil {
 			compileErrorsTotal.Inc()
 			r.log.Printf("state machine %s: kept, but this node cannot run it: its definition no longer compiles: %v", cm.Arn, err)
 		}

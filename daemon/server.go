@@ -32,7 +32,7 @@ type server struct {
 	id    identity
 	reg   *registry
 	node  *cluster.Node
-	runs  *runner
+	execs *executor
 	mocks *integrations.MockStore // nil without -mock-config
 	hist  *history.Log
 	log   *log.Logger
@@ -56,8 +56,8 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 	reg := newRegistry(id, logger)
 	var err error
 	s := &server{cfg: cfg, id: id, reg: reg, log: logger, ctx: ctx}
-	s.runs = &runner{reg: reg, id: id, maxRuns: int64(cfg.MaxInFlight), bgCtx: ctx, recent: newRecentExecutions(cfg.RecentRuns)}
-	s.runs.invoker = integrations.NewRouter(cfg.integrationsConfig(), cfg.Region, cfg.Account)
+	s.execs = &executor{reg: reg, id: id, maxRuns: int64(cfg.MaxInFlight), bgCtx: ctx, recent: newRecentExecutions(cfg.RecentRuns)}
+	s.execs.invoker = integrations.NewRouter(cfg.integrationsConfig(), cfg.Region, cfg.Account)
 	if cfg.MockConfig != "" {
 		if s.mocks, err = integrations.NewMockStore(cfg.MockConfig); err != nil {
 			return nil, err
@@ -122,7 +122,7 @@ func (s *server) shutdown(grace time.Duration) error {
 	defer cancel()
 	err := s.http.ShutdownWithContext(ctx)
 	done := make(chan struct{})
-	go func() { s.runs.bg.Wait(); close(done) }()
+	go func() { s.execs.bg.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-ctx.Done():
