@@ -1,7 +1,7 @@
 package daemon
 
 import (
-	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 	"github.com/stepd/stepd/internal/awserr"
 )
 
@@ -12,6 +12,6 @@ func appendErrorBody(dst []byte, e *awserr.Error) []byte {
 	dst = append(dst, `{"__type":"com.amazonaws.swf.base.model#`...)
 	dst = append(dst, e.Code...)
 	dst = append(dst, `","message":`...)
-	dst = fastpath.AppendQuotedString(dst, e.Message)
+	dst = jsonb.AppendQuotedString(dst, e.Message)
 	return append(dst, '}')
 }

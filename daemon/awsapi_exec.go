@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 
 	"github.com/stepd/stepd/daemon/integrations"
 	"github.com/stepd/stepd/internal/awserr"
@@ -17,10 +18,6 @@ import (
 // scratchPool holds buffers for decoding StartSyncExecution requests
 // without allocating.
 var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
-// bytesString views b as a string without copying; b must not change while
-// the string is in use.
-func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // syncRequest is a decoded StartSyncExecution (or StartExecution) request.
 // Its strings view the scratch buffer they were decoded into.
@@ -38,23 +35,23 @@ type syncRequest struct {
 // decodeStart reads a start request. It decodes with the runtime's scanner
 // rather than reflection, since this is every execution's path.
 func decodeStart(body, scratch []byte) (syncRequest, []byte, *awserr.Error) {
-	scratch, err := fastpath.Compact(scratch[:0], body, 64)
-	if err != nil || fastpath.KindOf(scratch) != fastpath.KindObject {
+	scratch, err := jsonb.Compact(scratch[:0], body, 64)
+	if err != nil || jsonb.KindOf(scratch) != jsonb.KindObject {
 		return syncRequest{}, scratch, awserr.New("SerializationException", "Cannot parse the request body: it must be a JSON object")
 	}
 	obj := scratch
 	var req syncRequest
 	field := func(name string) (string, bool, *awserr.Error) {
-		v := fastpath.ObjectGet(obj, name)
-		if v == nil || fastpath.KindOf(v) == fastpath.KindNull {
+		v := jsonb.ObjectGet(obj, name)
+		if v == nil || jsonb.KindOf(v) == jsonb.KindNull {
 			return "", false, nil
 		}
-		if fastpath.KindOf(v) != fastpath.KindString {
+		if jsonb.KindOf(v) != jsonb.KindString {
 			return "", false, awserr.New("SerializationException", "Cannot parse the request body: '%s' must be a string", name)
 		}
 		mark := len(scratch)
-		scratch = fastpath.AppendUnquoted(scratch, v)
-		return bytesString(scratch[mark:]), true, nil
+		scratch = jsonb.AppendUnquoted(scratch, v)
+		return jsonb.BytesString(scratch[mark:]), true, nil
 	}
 	var aerr *awserr.Error
 	if req.arn, _, aerr = field("stateMachineArn"); aerr != nil {
@@ -77,7 +74,7 @@ func decodeStart(body, scratch []byte) (syncRequest, []byte, *awserr.Error) {
 	req.input, req.quotedInput = emptyInput, emptyInputQuoted
 	if hasInput {
 		req.input = unsafe.Slice(unsafe.StringData(input), len(input))
-		req.quotedInput = fastpath.ObjectGet(obj, "input")
+		req.quotedInput = jsonb.ObjectGet(obj, "input")
 	}
 	if len(req.input) > fastpath.MaxPayloadBytes {
 		return req, scratch, awserr.InvalidExecutionInput(fmt.Sprintf("the input is %d bytes, more than the maximum of %d", len(req.input), fastpath.MaxPayloadBytes))
@@ -175,11 +172,11 @@ func (s *server) execSyncWith(r resolved, name string, input []byte, inv fastpat
 	c := syncCallPool.Get().(*syncCall)
 	defer syncCallPool.Put(c)
 	if name == "" {
-		name = bytesString(newID(c.name[:0]))
+		name = jsonb.BytesString(newID(c.name[:0]))
 	}
 	c.arn = s.id.appendExecutionArn(c.arn[:0], r.m.Name, name, r.m.Type == "EXPRESS")
 	sr := &c.result
-	*sr = syncResult{arn: bytesString(c.arn), machineArn: r.arn, name: name, start: s.execs.now()}
+	*sr = syncResult{arn: jsonb.BytesString(c.arn), machineArn: r.arn, name: name, start: s.execs.now()}
 	c.x = execRequest{m: r.m, machineArn: r.arn, arn: sr.arn, name: name, input: input, start: sr.start, sync: true,
 		invoker: inv, clock: s.execs.clock, hist: s.hist}
 	aerr := execute(s.ctx, &c.x, func(res *fastpath.Result, stop time.Time) {
@@ -197,7 +194,7 @@ func (s *server) startExecution(body, dst []byte) ([]byte, *awserr.Error) {
 	if aerr != nil {
 		return dst, aerr
 	}
-	if _, err := fastpath.Compact(nil, req.input, fastpath.MaxDepth); err != nil {
+	if _, err := jsonb.Compact(nil, req.input, jsonb.MaxDepth); err != nil {
 		return dst, awserr.InvalidExecutionInput(err.Error())
 	}
 	name := strings.Clone(req.name) // the request's strings view the scratch buffer

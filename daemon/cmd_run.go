@@ -16,6 +16,7 @@ import (
 	"github.com/stepd/stepd/compile"
 	"github.com/stepd/stepd/daemon/integrations"
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -90,7 +91,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		if *asJSON {
 			sr := syncResult{arn: x.arn, machineArn: x.machineArn, name: name, start: x.start, stop: stopped, res: res}
-			fmt.Fprintf(stdout, "%s\n", appendSyncResponse(nil, &sr, fastpath.AppendQuoted(nil, in)))
+			fmt.Fprintf(stdout, "%s\n", appendSyncResponse(nil, &sr, jsonb.AppendQuoted(nil, in)))
 			return
 		}
 		if res.Status == fastpath.Succeeded {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stepd/stepd/daemon/history"
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 	"github.com/stepd/stepd/internal/awserr"
 )
 
@@ -98,11 +99,11 @@ type syncResult struct {
 func appendSyncResponse(dst []byte, sr *syncResult, quotedInput []byte) []byte {
 	res := sr.res
 	dst = append(dst, `{"executionArn":`...)
-	dst = fastpath.AppendQuotedString(dst, sr.arn)
+	dst = jsonb.AppendQuotedString(dst, sr.arn)
 	dst = append(dst, `,"stateMachineArn":`...)
-	dst = fastpath.AppendQuotedString(dst, sr.machineArn)
+	dst = jsonb.AppendQuotedString(dst, sr.machineArn)
 	dst = append(dst, `,"name":`...)
-	dst = fastpath.AppendQuotedString(dst, sr.name)
+	dst = jsonb.AppendQuotedString(dst, sr.name)
 	dst = append(dst, `,"startDate":`...)
 	dst = appendEpoch(dst, sr.start)
 	dst = append(dst, `,"stopDate":`...)
@@ -114,7 +115,7 @@ func appendSyncResponse(dst []byte, sr *syncResult, quotedInput []byte) []byte {
 	dst = append(dst, `,"inputDetails":{"included":true}`...)
 	if res.Status == fastpath.Succeeded {
 		dst = append(dst, `,"output":`...)
-		dst = fastpath.AppendQuoted(dst, res.Output)
+		dst = jsonb.AppendQuoted(dst, res.Output)
 		dst = append(dst, `,"outputDetails":{"included":true}`...)
 	}
 	dst = appendErrorCause(dst, res)
@@ -129,11 +130,11 @@ func appendSyncResponse(dst []byte, sr *syncResult, quotedInput []byte) []byte {
 func appendErrorCause(dst []byte, res *fastpath.Result) []byte {
 	if res.HasError {
 		dst = append(dst, `,"error":`...)
-		dst = fastpath.AppendQuotedString(dst, res.Error)
+		dst = jsonb.AppendQuotedString(dst, res.Error)
 	}
 	if res.HasCause {
 		dst = append(dst, `,"cause":`...)
-		dst = fastpath.AppendQuotedString(dst, res.Cause)
+		dst = jsonb.AppendQuotedString(dst, res.Cause)
 	}
 	return dst
 }

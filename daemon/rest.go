@@ -9,6 +9,7 @@ import (
 
 	"github.com/stepd/stepd/cluster"
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 
 	"github.com/stepd/stepd/internal/awserr"
 )
@@ -50,9 +51,9 @@ func writeRESTError(ctx *fasthttp.RequestCtx, e *awserr.Error) {
 	restMetrics.count(status)
 	ctx.SetStatusCode(status)
 	ctx.SetContentType("application/json")
-	b := append([]byte(`{"error":`), fastpath.AppendQuotedString(nil, e.Code)...)
+	b := append([]byte(`{"error":`), jsonb.AppendQuotedString(nil, e.Code)...)
 	b = append(b, `,"cause":`...)
-	b = fastpath.AppendQuotedString(b, e.Message)
+	b = jsonb.AppendQuotedString(b, e.Message)
 	ctx.SetBody(append(b, '}'))
 }
 
@@ -118,7 +119,7 @@ func (s *server) restExecute(ctx *fasthttp.RequestCtx, name string) {
 			writeRESTJSON(ctx, fasthttp.StatusOK, res.Output)
 			return
 		}
-		b := append([]byte(`{"status":`), fastpath.AppendQuotedString(nil, res.Status.String())...)
+		b := append([]byte(`{"status":`), jsonb.AppendQuotedString(nil, res.Status.String())...)
 		b = appendErrorCause(b, res)
 		writeRESTJSON(ctx, fasthttp.StatusUnprocessableEntity, append(b, '}'))
 	})
@@ -185,7 +186,7 @@ func (s *server) restDescribeStatus(ctx *fasthttp.RequestCtx, name string, statu
 }
 
 func (s *server) restDelete(ctx *fasthttp.RequestCtx, name string) {
-	body := []byte(`{"stateMachineArn":` + string(fastpath.AppendQuotedString(nil, s.id.stateMachineArn(name))) + `}`)
+	body := []byte(`{"stateMachineArn":` + string(jsonb.AppendQuotedString(nil, s.id.stateMachineArn(name))) + `}`)
 	if _, aerr := s.deleteStateMachine(body, nil); aerr != nil {
 		writeRESTError(ctx, aerr)
 		return

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // httpInvoker runs HTTP Tasks (arn:aws:states:::http:invoke): it calls the
@@ -353,22 +354,22 @@ func appendHTTPResult(dst []byte, resp *http.Response, body []byte) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = fastpath.AppendQuotedString(dst, strings.ToLower(k))
+		dst = jsonb.AppendQuotedString(dst, strings.ToLower(k))
 		dst = append(dst, ":["...)
 		for j, v := range resp.Header[k] {
 			if j > 0 {
 				dst = append(dst, ',')
 			}
-			dst = fastpath.AppendQuotedString(dst, v)
+			dst = jsonb.AppendQuotedString(dst, v)
 		}
 		dst = append(dst, ']')
 	}
 	dst = append(dst, `},"ResponseBody":`...)
 	dst, _ = appendPayload(dst, body)
 	dst = append(dst, `,"StatusCode":`...)
-	dst = fastpath.AppendQuotedString(dst, strconv.Itoa(resp.StatusCode))
+	dst = jsonb.AppendQuotedString(dst, strconv.Itoa(resp.StatusCode))
 	dst = append(dst, `,"StatusText":`...)
-	dst = fastpath.AppendQuotedString(dst, http.StatusText(resp.StatusCode))
+	dst = jsonb.AppendQuotedString(dst, http.StatusText(resp.StatusCode))
 	return append(dst, '}')
 }
 

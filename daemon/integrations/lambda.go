@@ -8,11 +8,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unsafe"
 
 	"github.com/valyala/fasthttp"
 
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // lambdaInvoker calls functions through the AWS Lambda Invoke API
@@ -125,22 +125,21 @@ func (l *lambdaInvoker) functionArn(c *lambdaCall) string {
 // serviceCall reads the Parameters of a lambda:invoke task.
 func serviceCall(input []byte) (lambdaCall, *fastpath.Failure) {
 	c := lambdaCall{service: true}
-	if fastpath.KindOf(input) != fastpath.KindObject {
+	if jsonb.KindOf(input) != jsonb.KindObject {
 		return c, &fastpath.Failure{Name: fastpath.ErrRuntime, Cause: "The Parameters of a lambda:invoke task must be an object with FunctionName"}
 	}
 	str := func(field string) (string, *fastpath.Failure) {
-		v := fastpath.ObjectGet(input, field)
-		if v == nil || fastpath.KindOf(v) == fastpath.KindNull {
+		v := jsonb.ObjectGet(input, field)
+		if v == nil || jsonb.KindOf(v) == jsonb.KindNull {
 			return "", nil
 		}
-		if fastpath.KindOf(v) != fastpath.KindString {
+		if jsonb.KindOf(v) != jsonb.KindString {
 			return "", &fastpath.Failure{Name: fastpath.ErrRuntime, Cause: "The field '" + field + "' of a lambda:invoke task must be a string, not " + string(v)}
 		}
 		if bytes.IndexByte(v, '\\') < 0 {
-			s := v[1 : len(v)-1] // a view of input, which outlives the call
-			return unsafe.String(unsafe.SliceData(s), len(s)), nil
+			return jsonb.BytesString(v[1 : len(v)-1]), nil
 		}
-		return string(fastpath.AppendUnquoted(nil, v)), nil
+		return string(jsonb.AppendUnquoted(nil, v)), nil
 	}
 	var f *fastpath.Failure
 	ref := ""
@@ -168,14 +167,14 @@ func serviceCall(input []byte) (lambdaCall, *fastpath.Failure) {
 	if c.clientCtx, f = str("ClientContext"); f != nil {
 		return c, f
 	}
-	c.payload = fastpath.ObjectGet(input, "Payload")
-	switch fastpath.KindOf(c.payload) {
-	case fastpath.KindNull:
+	c.payload = jsonb.ObjectGet(input, "Payload")
+	switch jsonb.KindOf(c.payload) {
+	case jsonb.KindNull:
 		c.payload = emptyPayload // what a function sees when invoked without a payload
-	case fastpath.KindString:
+	case jsonb.KindString:
 		// AWS sends a string Payload's text itself, not the JSON string:
 		// "Payload": "{}" invokes the function with the event {}.
-		c.payload = fastpath.AppendUnquoted(nil, c.payload)
+		c.payload = jsonb.AppendUnquoted(nil, c.payload)
 	}
 	if c.payload == nil {
 		c.payload = emptyPayload
@@ -276,11 +275,11 @@ func (l *lambdaInvoker) invoke(ctx context.Context, task *fastpath.Task, c *lamb
 // payload, as Event invocations answer, is the empty string).
 func appendPayload(dst, body []byte) ([]byte, error) {
 	if len(body) > 0 {
-		if out, err := fastpath.Compact(dst, body, fastpath.MaxDepth); err == nil {
+		if out, err := jsonb.Compact(dst, body, jsonb.MaxDepth); err == nil {
 			return out, nil
 		}
 	}
-	return fastpath.AppendQuoted(dst, body), nil
+	return jsonb.AppendQuoted(dst, body), nil
 }
 
 // appendInvokeResult appends the result of arn:aws:states:::lambda:invoke:
@@ -304,12 +303,12 @@ func appendInvokeResult(dst []byte, resp *fasthttp.Response, body []byte) ([]byt
 	dst = append(dst, '{')
 	if version != nil {
 		dst = append(dst, `"ExecutedVersion":`...)
-		dst = fastpath.AppendQuoted(dst, version)
+		dst = jsonb.AppendQuoted(dst, version)
 		dst = append(dst, ',')
 	}
 	if logResult != nil {
 		dst = append(dst, `"LogResult":`...)
-		dst = fastpath.AppendQuoted(dst, logResult)
+		dst = jsonb.AppendQuoted(dst, logResult)
 		dst = append(dst, ',')
 	}
 	dst = append(dst, `"Payload":`...)
@@ -321,9 +320,9 @@ func appendInvokeResult(dst []byte, resp *fasthttp.Response, body []byte) ([]byt
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = fastpath.AppendQuoted(dst, k)
+		dst = jsonb.AppendQuoted(dst, k)
 		dst = append(dst, ":["...)
-		dst = fastpath.AppendQuoted(dst, v)
+		dst = jsonb.AppendQuoted(dst, v)
 		dst = append(dst, ']')
 	}
 	dst = append(dst, `},"HttpHeaders":{`...)
@@ -333,14 +332,14 @@ func appendInvokeResult(dst []byte, resp *fasthttp.Response, body []byte) ([]byt
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = fastpath.AppendQuoted(dst, k)
+		dst = jsonb.AppendQuoted(dst, k)
 		dst = append(dst, ':')
-		dst = fastpath.AppendQuoted(dst, v)
+		dst = jsonb.AppendQuoted(dst, v)
 	}
 	dst = append(dst, `},"HttpStatusCode":`...)
 	dst = strconv.AppendInt(dst, int64(resp.StatusCode()), 10)
 	dst = append(dst, `},"SdkResponseMetadata":{"RequestId":`...)
-	dst = fastpath.AppendQuoted(dst, requestID)
+	dst = jsonb.AppendQuoted(dst, requestID)
 	dst = append(dst, `},"StatusCode":`...)
 	dst = strconv.AppendInt(dst, int64(resp.StatusCode()), 10)
 	return append(dst, '}'), nil
@@ -360,11 +359,11 @@ func hasHeaderFold(h *fasthttp.ResponseHeader, name string) bool {
 // for the function-ARN Resource and compacted for lambda:invoke, as AWS
 // reports them.
 func functionError(c *lambdaCall, body []byte) *fastpath.Failure {
-	compact, err := fastpath.Compact(nil, body, fastpath.MaxDepth)
+	compact, err := jsonb.Compact(nil, body, jsonb.MaxDepth)
 	name := "Lambda.Unknown"
-	if err == nil && fastpath.KindOf(compact) == fastpath.KindObject {
-		if t := fastpath.ObjectGet(compact, "errorType"); fastpath.KindOf(t) == fastpath.KindString {
-			if s := string(fastpath.AppendUnquoted(nil, t)); s != "" {
+	if err == nil && jsonb.KindOf(compact) == jsonb.KindObject {
+		if t := jsonb.ObjectGet(compact, "errorType"); jsonb.KindOf(t) == jsonb.KindString {
+			if s := string(jsonb.AppendUnquoted(nil, t)); s != "" {
 				name = s
 			}
 		}
@@ -392,16 +391,16 @@ func (l *lambdaInvoker) apiError(c *lambdaCall, resp *fasthttp.Response) *fastpa
 	}
 	body := resp.Body()
 	var msg []byte
-	if compact, err := fastpath.Compact(nil, body, 64); err == nil && fastpath.KindOf(compact) == fastpath.KindObject {
+	if compact, err := jsonb.Compact(nil, body, 64); err == nil && jsonb.KindOf(compact) == jsonb.KindObject {
 		for _, f := range []string{"message", "Message", "errorMessage"} {
-			if v := fastpath.ObjectGet(compact, f); fastpath.KindOf(v) == fastpath.KindString {
-				msg = fastpath.AppendUnquoted(nil, v)
+			if v := jsonb.ObjectGet(compact, f); jsonb.KindOf(v) == jsonb.KindString {
+				msg = jsonb.AppendUnquoted(nil, v)
 				break
 			}
 		}
 		if len(code) == 0 {
-			if v := fastpath.ObjectGet(compact, "__type"); fastpath.KindOf(v) == fastpath.KindString {
-				t := fastpath.AppendUnquoted(nil, v)
+			if v := jsonb.ObjectGet(compact, "__type"); jsonb.KindOf(v) == jsonb.KindString {
+				t := jsonb.AppendUnquoted(nil, v)
 				if i := bytes.LastIndexByte(t, '#'); i >= 0 {
 					t = t[i+1:]
 				}

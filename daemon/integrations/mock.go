@@ -13,6 +13,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // The AWS Step Functions Local MockConfigFile format:
@@ -99,7 +100,7 @@ func ParseMocks(b []byte) (*MockSet, error) {
 			case s.Throw != nil:
 				st.fail = &fastpath.Failure{Name: s.Throw.Error, Cause: s.Throw.Cause}
 			case len(s.Return) > 0:
-				r, err := fastpath.Compact(nil, s.Return, fastpath.MaxDepth)
+				r, err := jsonb.Compact(nil, s.Return, jsonb.MaxDepth)
 				if err != nil {
 					problems = append(problems, fmt.Sprintf("MockedResponses.%s.%s.Return: %v", name, sp.key, err))
 				}

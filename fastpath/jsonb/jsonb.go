@@ -1,4 +1,10 @@
-package fastpath
+// Package jsonb is stepd's JSON toolkit: a validating compactor, a Kind
+// read from a value's first byte, iterators and lookups over compact JSON
+// that return spans of their input, the one unescaper, quoting, and
+// equality. It allocates nothing unless a doc comment says so, and imports
+// nothing of stepd's, so every package (fastpath, jsonata, daemon) can
+// use it.
+package jsonb
 
 import (
 	"errors"
@@ -53,10 +59,10 @@ func KindOf(v []byte) Kind {
 
 // Literal values, shared and never written to.
 var (
-	jsonNull  = []byte("null")
-	jsonTrue  = []byte("true")
-	jsonFalse = []byte("false")
-	jsonEmpty = []byte("{}")
+	Null        = []byte("null")
+	True        = []byte("true")
+	False       = []byte("false")
+	EmptyObject = []byte("{}")
 )
 
 // SyntaxError reports malformed JSON text and the byte offset where it was
@@ -78,7 +84,7 @@ var ErrTooDeep = errors.New("JSON value nests too deeply")
 const MaxDepth = 512
 
 // Compact validates the JSON text src and appends its compact form (all
-// insignificant white space removed, everything else byte for byte, so
+// insignificant white Space removed, everything else byte for byte, so
 // numbers keep their spelling and strings their escapes) to dst. src must
 // hold exactly one value. Invalid UTF-8 inside strings is rejected. On error
 // dst is returned unchanged along with a *SyntaxError or ErrTooDeep.
@@ -104,12 +110,13 @@ type compactor struct {
 }
 
 func (c *compactor) ws() {
-	for c.i < len(c.src) && space[c.src[c.i]] {
+	for c.i < len(c.src) && Space[c.src[c.i]] {
 		c.i++
 	}
 }
 
-var space = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
+// Space marks JSON's white-space bytes.
+var Space = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
 
 func (c *compactor) fail(msg string) error { return &SyntaxError{msg, c.i} }
 
@@ -279,7 +286,7 @@ func hexVal(c byte) int {
 // number = [ '-' ] int [ frac ] [ exp ]
 func (c *compactor) number() error {
 	start := c.i
-	n := numberEnd(c.src, c.i)
+	n := NumberEnd(c.src, c.i)
 	if n < 0 {
 		return c.fail("invalid number")
 	}
@@ -288,9 +295,9 @@ func (c *compactor) number() error {
 	return nil
 }
 
-// numberEnd returns where the JSON number starting at b[i] ends, or -1 if the
+// NumberEnd returns where the JSON number starting at b[i] ends, or -1 if the
 // bytes there are not a valid number.
-func numberEnd(b []byte, i int) int {
+func NumberEnd(b []byte, i int) int {
 	if i < len(b) && b[i] == '-' {
 		i++
 	}
@@ -344,10 +351,10 @@ var plainString = func() (t [256]bool) {
 	return t
 }()
 
-// skipValue returns the offset just past the compact JSON value starting at
+// SkipValue returns the offset just past the compact JSON value starting at
 // b[i]. b must be valid compact JSON (as produced by Compact); on anything
 // else the result is unspecified but stays within len(b).
-func skipValue(b []byte, i int) int {
+func SkipValue(b []byte, i int) int {
 	if i >= len(b) {
 		return len(b)
 	}
@@ -414,6 +421,14 @@ type ObjectIter struct {
 	i int
 }
 
+// Offset is where the iterator's next member starts in its object.
+func (it *ObjectIter) Offset() int { return it.i }
+
+// ResetAt points the iterator at obj with its next member at offset i:
+// an Offset of an iterator over an object whose bytes from there on are
+// the same.
+func (it *ObjectIter) ResetAt(obj []byte, i int) { it.b, it.i = obj, i }
+
 // Reset points the iterator at the compact object obj. If obj is not an
 // object, Next reports no members.
 func (it *ObjectIter) Reset(obj []byte) {
@@ -433,7 +448,7 @@ func (it *ObjectIter) Next() (key, val []byte, ok bool) {
 	ks := it.i
 	ke := skipString(it.b, ks)
 	vs := ke + 1
-	ve := skipValue(it.b, vs)
+	ve := SkipValue(it.b, vs)
 	it.i = ve + 1 // past ',' or the closing '}'
 	return it.b[ks:ke], it.b[vs:ve], true
 }
@@ -460,7 +475,7 @@ func (it *ArrayIter) Next() ([]byte, bool) {
 		return nil, false
 	}
 	s := it.i
-	e := skipValue(it.b, s)
+	e := SkipValue(it.b, s)
 	it.i = e + 1
 	return it.b[s:e], true
 }
@@ -520,15 +535,16 @@ func KeyEquals(key []byte, name string) bool {
 	if len(name) > 0 && body[0] != name[0] && body[0] != '\\' {
 		return false // the first character is plain and differs
 	}
-	if !hasByte(body, '\\') {
+	if !HasByte(body, '\\') {
 		return false
 	}
 	var buf [64]byte
-	dec := appendUnescaped(buf[:0], body)
+	dec := AppendUnescaped(buf[:0], body)
 	return string(dec) == name
 }
 
-func hasByte(b []byte, c byte) bool {
+// HasByte reports whether b contains c.
+func HasByte(b []byte, c byte) bool {
 	for _, x := range b {
 		if x == c {
 			return true
@@ -543,11 +559,11 @@ func AppendUnquoted(dst, s []byte) []byte {
 	if len(s) < 2 {
 		return dst
 	}
-	return appendUnescaped(dst, s[1:len(s)-1])
+	return AppendUnescaped(dst, s[1:len(s)-1])
 }
 
-// appendUnescaped decodes the body of a valid JSON string.
-func appendUnescaped(dst, body []byte) []byte {
+// AppendUnescaped decodes the body of a valid JSON string.
+func AppendUnescaped(dst, body []byte) []byte {
 	for i := 0; i < len(body); i++ {
 		c := body[i]
 		if c != '\\' || i+1 >= len(body) {
@@ -570,10 +586,10 @@ func appendUnescaped(dst, body []byte) []byte {
 			if i+5 > len(body) {
 				return dst
 			}
-			r := rune(hex4(body[i+1:]))
+			r := rune(Hex4(body[i+1:]))
 			i += 4
 			if r >= 0xD800 && r < 0xDC00 && i+6 < len(body) && body[i+1] == '\\' && body[i+2] == 'u' {
-				r2 := rune(hex4(body[i+3:]))
+				r2 := rune(Hex4(body[i+3:]))
 				if r2 >= 0xDC00 && r2 < 0xE000 {
 					r = (r-0xD800)<<10 + (r2 - 0xDC00) + 0x10000
 					i += 6
@@ -587,7 +603,8 @@ func appendUnescaped(dst, body []byte) []byte {
 	return dst
 }
 
-func hex4(b []byte) int {
+// Hex4 is the value of the four hex digits of a \u escape.
+func Hex4(b []byte) int {
 	return hexVal(b[0])<<12 | hexVal(b[1])<<8 | hexVal(b[2])<<4 | hexVal(b[3])
 }
 
@@ -600,13 +617,13 @@ func AppendQuotedString(dst []byte, s string) []byte { return jsontext.AppendQuo
 
 // ParseNumber returns the value of the compact JSON number v as a float64.
 func ParseNumber(v []byte) (float64, bool) {
-	f, err := strconv.ParseFloat(bytesToString(v), 64)
+	f, err := strconv.ParseFloat(BytesString(v), 64)
 	return f, err == nil
 }
 
-// bytesToString views b as a string without copying. The caller must not
+// BytesString views b as a string without copying. The caller must not
 // keep the string past b's lifetime or modify b while it is in use.
-func bytesToString(b []byte) string {
+func BytesString(b []byte) string {
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
@@ -629,7 +646,7 @@ func Equal(a, b []byte) bool {
 		if string(a) == string(b) {
 			return true
 		}
-		if !hasByte(a, '\\') && !hasByte(b, '\\') {
+		if !HasByte(a, '\\') && !HasByte(b, '\\') {
 			return false
 		}
 		var ba, bb [128]byte
@@ -658,7 +675,7 @@ func Equal(a, b []byte) bool {
 		for k, v, ok := ia.Next(); ok; k, v, ok = ia.Next() {
 			na++
 			var kbuf [64]byte
-			other := ObjectGet(b, bytesToString(AppendUnquoted(kbuf[:0], k)))
+			other := ObjectGet(b, BytesString(AppendUnquoted(kbuf[:0], k)))
 			if other == nil || !Equal(v, other) {
 				return false
 			}
@@ -673,20 +690,4 @@ func Equal(a, b []byte) bool {
 	default:
 		return string(a) == string(b)
 	}
-}
-
-// placeValue makes v the bytes of dst from mark on. Evaluators may return a
-// value that is a span of anything (the input, a variable) or one they
-// appended to dst, possibly after scratch bytes of their own; placeValue
-// moves or copies it so that dst ends with exactly v after mark.
-func placeValue(dst []byte, mark int, v []byte) []byte {
-	if len(v) > 0 && len(dst) > mark {
-		lo := uintptr(unsafe.Pointer(&dst[mark]))
-		hi := uintptr(unsafe.Pointer(unsafe.SliceData(dst))) + uintptr(len(dst))
-		if p := uintptr(unsafe.Pointer(&v[0])); p >= lo && p < hi {
-			n := copy(dst[mark:], v)
-			return dst[:mark+n]
-		}
-	}
-	return append(dst[:mark], v...)
 }
