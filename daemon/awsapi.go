@@ -51,6 +51,10 @@ func init() {
 		"TagResource":                      (*server).tagResource,
 		"UntagResource":                    (*server).untagResource,
 		"ListTagsForResource":              (*server).listTags,
+		"CreateActivity":                   (*server).createActivity,
+		"DescribeActivity":                 (*server).describeActivity,
+		"ListActivities":                   (*server).listActivities,
+		"DeleteActivity":                   (*server).deleteActivity,
 	} {
 		awsActions[name] = &awsAction{handle: h, metrics: newHTTPMetrics(name)}
 	}
@@ -353,11 +357,14 @@ func appendPage[T any](dst []byte, key string, items []T, token string, maxResul
 	return append(dst, '}'), nil
 }
 
+// pageRequest is the paging of a List action that takes nothing else.
+type pageRequest struct {
+	MaxResults int    `json:"maxResults"`
+	NextToken  string `json:"nextToken"`
+}
+
 func (s *server) listStateMachines(body, dst []byte) ([]byte, *awserr.Error) {
-	var req struct {
-		MaxResults int    `json:"maxResults"`
-		NextToken  string `json:"nextToken"`
-	}
+	var req pageRequest
 	if err := decode(body, &req); err != nil {
 		return dst, err
 	}
