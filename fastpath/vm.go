@@ -50,6 +50,24 @@ type Result struct {
 	Until time.Time
 }
 
+// Outcome returns the output (a copy), error and cause as the APIs report
+// them: nil for a field AWS leaves out.
+func (r *Result) Outcome() (output, errName, cause *string) {
+	if r.Status == Succeeded {
+		out := string(r.Output)
+		output = &out
+	}
+	if r.HasError {
+		e := r.Error
+		errName = &e
+	}
+	if r.HasCause {
+		c := r.Cause
+		cause = &c
+	}
+	return output, errName, cause
+}
+
 // Execution runs one state machine execution. It owns the arena that every
 // intermediate value lives in and is reused through AcquireExecution and
 // ReleaseExecution, so steady-state executions allocate nothing. An
