@@ -420,8 +420,9 @@ func (rn *Runner) History(arn string) (*history.Record, bool, error) {
 	return h, true, nil
 }
 
-// parked is how many executions wait for their time.
-func (rn *Runner) parked() int {
+// Parked is how many executions wait for their time (a Wait not yet due,
+// or a retry of a commit that failed).
+func (rn *Runner) Parked() int {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
 	return len(rn.timers)

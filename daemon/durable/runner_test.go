@@ -2,9 +2,6 @@ package durable
 
 import (
 	"context"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,6 +9,7 @@ import (
 
 	"github.com/stepd/stepd/cluster"
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/internal/dircopy"
 )
 
 const execArn = "arn:aws:states:us-east-1:123456789012:execution:m:"
@@ -61,30 +59,6 @@ func waitStatus(t *testing.T, n *cluster.Node, arn, status string) cluster.Execu
 	}
 }
 
-// copyDir copies the files under dir into a new directory.
-func copyDir(t *testing.T, dir string) string {
-	t.Helper()
-	to := t.TempDir()
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(to, rel), 0o755)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return to
-}
-
 func execution(name, def, input string) *cluster.Execution {
 	return &cluster.Execution{Arn: execArn + name, MachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:m", MachineName: "m",
 		Name: name, Definition: def, Input: input, Start: time.Now()}
@@ -110,7 +84,7 @@ func TestResumeAfterRestart(t *testing.T) {
 		t.Fatalf("start: %+v %v", r, err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for calls.Load() == 0 || rn.parked() == 0 {
+	for calls.Load() == 0 || rn.Parked() == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the execution did not park at its Wait")
 		}
@@ -122,7 +96,7 @@ func TestResumeAfterRestart(t *testing.T) {
 	}
 	// raft-wal v0.4.0 keeps its metadata file locked after Close, so the
 	// node reopens a copy of its directory.
-	n = openStore(t, copyDir(t, dir))
+	n = openStore(t, dircopy.Copy(t, dir))
 	defer n.Close()
 	rn = startRunner(t, n, inv)
 	defer rn.Close()
@@ -161,7 +135,7 @@ func TestStopWhileParked(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for rn.parked() == 0 {
+	for rn.Parked() == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the execution did not park")
 		}
@@ -171,7 +145,7 @@ func TestStopWhileParked(t *testing.T) {
 		t.Fatalf("stop: %+v %v", r, err)
 	}
 	waitStatus(t, n, e.Arn, "ABORTED")
-	if rn.parked() != 0 {
+	if rn.Parked() != 0 {
 		t.Error("a stopped execution is still parked")
 	}
 	again := *e
