@@ -348,6 +348,11 @@ func (n *Node) Executions() *Executions { return n.fsm.execs }
 // runs the STANDARD executions.
 func (n *Node) IsLeader() bool { return n.raft.State() == raft.Leader }
 
+// Barrier returns once this node, the leader, has applied every entry
+// committed before the call: a new leader waits for it before it resumes
+// the RUNNING executions, so it sees each as the log left it.
+func (n *Node) Barrier(timeout time.Duration) error { return n.raft.Barrier(timeout).Error() }
+
 // ProposeLocal commits c through this node's Raft, which must be the
 // leader, without forwarding: the path of the records of the executions
 // the leader runs. Many concurrent calls share each append to the log

@@ -155,6 +155,13 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 			c.emitIteration(EventMapIterationStarted, st, i, nil)
 			out, f := c.runChild(ex, ctx, branchStart(st, i), ex.spans[base+i])
 			c.emitIterationEnd(st, i, f)
+			if c.rec != nil && !interrupted(f) {
+				// The branch's last state is durable before its output
+				// counts, or it runs again (by replay) on resuming.
+				if cf := c.checkpoint(); cf != nil {
+					f = cf
+				}
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			// Each branch counted its events on from ex's (its iteration's

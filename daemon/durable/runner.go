@@ -31,6 +31,8 @@ var (
 type Store interface {
 	Executions() *cluster.Executions
 	IsLeader() bool
+	// Barrier returns once the leader has applied everything committed.
+	Barrier(timeout time.Duration) error
 	// ProposeLocal commits on this node, the leader.
 	ProposeLocal(c cluster.Command) (cluster.Result, error)
 	// Propose commits from any node (forwarded to the leader).
@@ -165,6 +167,12 @@ func (rn *Runner) leaderLoop() {
 	var lastPrune time.Time
 	for {
 		leader := rn.store.IsLeader()
+		if leader && !rn.isLeader() {
+			if err := rn.store.Barrier(10 * time.Second); err != nil {
+				rn.log.Printf("durable: leader, but cannot catch up with the log (will try again): %v", err)
+				leader = false
+			}
+		}
 		rn.mu.Lock()
 		was := rn.leader
 		rn.leader = leader
@@ -196,6 +204,12 @@ func (rn *Runner) leaderLoop() {
 		case <-tick.C:
 		}
 	}
+}
+
+func (rn *Runner) isLeader() bool {
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	return rn.leader
 }
 
 // timer is an execution waiting for its time to run.

@@ -2,7 +2,9 @@ package durable
 
 import (
 	"context"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -156,5 +158,81 @@ func TestStopWhileParked(t *testing.T) {
 	h, _, _ := rn.History(e.Arn)
 	if last := h.Events[len(h.Events)-1]; last.Type != fastpath.EventExecutionAborted {
 		t.Errorf("last event %v", last.Type)
+	}
+}
+
+// TestMapResumesWhereItStopped: a node closing in the middle of a Map of
+// 1,000 items keeps the iterations done; after it opens again only the
+// others run (and those in flight at the stop run again), the output has
+// every item and the history every iteration once.
+func TestMapResumesWhereItStopped(t *testing.T) {
+	var mu sync.Mutex
+	calls := map[string]int{}
+	var total atomic.Int64
+	release := make(chan struct{})
+	inv := fastpath.Funcs{"arn:aws:lambda:us-east-1:123456789012:function:f": func(ctx context.Context, input, dst []byte) ([]byte, error) {
+		if total.Add(1) > 500 {
+			select { // the second half waits for the restart
+			case <-release:
+			case <-ctx.Done():
+				return dst, ctx.Err()
+			}
+		}
+		mu.Lock()
+		calls[string(input)]++
+		mu.Unlock()
+		return append(append(dst, `{"done":`...), append(input, '}')...), nil
+	}}
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":40,"End":true,
+		"ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","End":true}}}}}}`
+	items := make([]string, 1000)
+	for i := range items {
+		items[i] = strconv.Itoa(i)
+	}
+	dir := t.TempDir()
+	n := openStore(t, dir)
+	rn := startRunner(t, n, inv)
+	e := execution("m", def, "["+strings.Join(items, ",")+"]")
+	if _, err := rn.StartExecution(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for total.Load() < 540 {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d calls", total.Load())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	rn.Close()
+	n.Close()
+	mu.Lock()
+	before := len(calls)
+	mu.Unlock()
+	close(release)
+	n = openStore(t, dircopy.Copy(t, dir))
+	defer n.Close()
+	rn = startRunner(t, n, inv)
+	defer rn.Close()
+	got := waitStatus(t, n, e.Arn, "SUCCEEDED")
+	for _, it := range items {
+		if !strings.Contains(*got.Output, `{"done":`+it+`}`) {
+			t.Fatalf("output lacks item %s", it)
+		}
+	}
+	for in, c := range calls {
+		if c != 1 {
+			t.Errorf("item %s ran %d times", in, c)
+		}
+	}
+	if before != 500 || len(calls) != 1000 {
+		t.Errorf("%d items done before the stop, %d after; want 500 and 1000", before, len(calls))
+	}
+	h, _, _ := rn.History(e.Arn)
+	count := map[fastpath.EventType]int{}
+	for _, ev := range h.Events {
+		count[ev.Type]++
+	}
+	if count[fastpath.EventMapIterationStarted] != 1000 || count[fastpath.EventMapIterationSucceeded] != 1000 || count[fastpath.EventTaskSucceeded] != 1000 {
+		t.Errorf("history counts %v", count)
 	}
 }
