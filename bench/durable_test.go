@@ -65,7 +65,7 @@ func BenchmarkDurable(b *testing.B) {
 			name := fmt.Sprintf("e%d", i)
 			e := &cluster.Execution{Arn: "arn:aws:states:us-east-1:123456789012:execution:m:" + name, MachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:m",
 				MachineName: "m", Name: name, Definition: threePass, Input: `{"n":1}`, Start: time.Now()}
-			if _, err := rn.StartExecution(context.Background(), e); err != nil {
+			if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
 				b.Error(err)
 				return
 			}
@@ -100,7 +100,7 @@ func BenchmarkDurableRecovery(b *testing.B) {
 				name := fmt.Sprintf("w%d", i)
 				e := &cluster.Execution{Arn: "arn:aws:states:us-east-1:123456789012:execution:m:" + name, MachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:m",
 					MachineName: "m", Name: name, Definition: def, Input: `{}`, Start: time.Now()}
-				if _, err := rn.StartExecution(context.Background(), e); err != nil {
+				if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
 					b.Error(err)
 					return
 				}

@@ -35,13 +35,11 @@ type Store interface {
 	Barrier(timeout time.Duration) error
 	// ProposeLocal commits on this node, the leader.
 	ProposeLocal(c cluster.Command) (cluster.Result, error)
-	// Propose commits from any node (forwarded to the leader).
-	Propose(ctx context.Context, c cluster.Command) (cluster.Result, error)
 }
 
 // Config is what a Runner is told. Fill it from DefaultConfig.
 type Config struct {
-	// Invoker runs the executions' tasks.
+	// Invoker runs the tasks when Execute is nil.
 	Invoker fastpath.Invoker
 	// Clock is the live clock of the runs (nil: the system clock).
 	Clock fastpath.Clock
@@ -58,6 +56,11 @@ type Config struct {
 	// LeaderPoll is how often the runner checks whether this node became
 	// or stopped being the leader, which runs the executions.
 	LeaderPoll time.Duration
+	// Execute runs one run of an execution with rec as its Recorder and
+	// calls done with the result while it is valid: the daemon passes its
+	// one execute path. Nil runs the engine directly (tests, benchmarks,
+	// embedders).
+	Execute func(ctx context.Context, e *cluster.Execution, prog *fastpath.Program, rec fastpath.Recorder, done func(res *fastpath.Result)) error
 	// OnEnd, when set, sees each execution that ended on this node, with
 	// the result of its last run (metrics).
 	OnEnd func(e *cluster.Execution, res *fastpath.Result)
@@ -345,27 +348,49 @@ func (rn *Runner) runOnce(ctx context.Context, arn string) (at time.Time, again 
 			Cause: "the definition no longer compiles: " + err.Error(), HasCause: true})
 	}
 	rec := newRecorder(rn, &e)
+	exec := rn.cfg.Execute
+	if exec == nil {
+		exec = rn.engine
+	}
+	err = exec(ctx, &e, prog, rec, func(res *fastpath.Result) { at, again = rn.settle(&e, rec, res) })
+	if err != nil {
+		return rn.end(&e, rec, &fastpath.Result{Status: fastpath.Failed, Error: fastpath.ErrRuntime, HasError: true, Cause: err.Error(), HasCause: true})
+	}
+	return at, again
+}
+
+// engine runs the engine directly: Config.Execute's default.
+func (rn *Runner) engine(ctx context.Context, e *cluster.Execution, prog *fastpath.Program, rec fastpath.Recorder, done func(res *fastpath.Result)) error {
 	opts := fastpath.Options{ExecutionArn: e.Arn, ExecutionName: e.Name, StateMachineArn: e.MachineArn,
 		StateMachineName: e.MachineName, RoleArn: e.RoleArn, StartTime: e.Start, Invoker: rn.cfg.Invoker,
 		Clock: rn.cfg.Clock, Recorder: rec}
 	ex := fastpath.AcquireExecution()
 	defer fastpath.ReleaseExecution(ex)
 	res, err := ex.Run(ctx, prog, []byte(e.Input), &opts)
-	switch {
-	case err != nil:
-		return rn.end(&e, rec, &fastpath.Result{Status: fastpath.Failed, Error: fastpath.ErrRuntime, HasError: true, Cause: err.Error(), HasCause: true})
-	case res.Status == fastpath.Suspended:
+	if err != nil {
+		return err
+	}
+	done(&res)
+	return nil
+}
+
+// settle acts on how a run ended: a parked run is due again at its time
+// (or in RetryAfter when its records could not be committed); a stopped
+// one is left alone; an ended one commits its end.
+func (rn *Runner) settle(e *cluster.Execution, rec *recorder, res *fastpath.Result) (at time.Time, again bool) {
+	switch res.Status {
+	case fastpath.Suspended:
 		at := res.Until
 		if err := rec.Checkpoint(); err != nil || at.IsZero() {
 			at = rn.now().Add(rn.cfg.RetryAfter)
 		}
 		return at, true
-	case res.Status == fastpath.Aborted:
+	case fastpath.Aborted:
 		// Stopped (StopExecution committed ABORTED), or this node is
 		// closing or lost the leadership: nothing to record here.
 		return at, false
 	}
-	return rn.end(&e, rec, &res)
+	return rn.end(e, rec, res)
 }
 
 // end commits how an execution ended, with its last records; when that
@@ -393,22 +418,15 @@ func (rn *Runner) end(e *cluster.Execution, rec *recorder, res *fastpath.Result)
 	return at, false
 }
 
-// Start commits a new execution, from any node, and returns once it is
-// durable; the leader runs it. Starting one that exists with the same
-// input returns it (Created false); with another input the Result has
-// ExecutionAlreadyExists.
-func (rn *Runner) StartExecution(ctx context.Context, e *cluster.Execution) (cluster.Result, error) {
-	return rn.store.Propose(ctx, &cluster.StartExecution{Execution: e})
-}
-
 // stopScope is the key scope of the ExecutionAborted event a stop
 // records: no run of the engine uses it.
 const stopScope = "stop/"
 
-// StopExecution makes a RUNNING execution ABORTED, durably, with an
-// ExecutionAborted event; the run ends wherever it is (a Map's running
-// iterations included). Result.Date is the stop date.
-func (rn *Runner) StopExecution(ctx context.Context, arn string, errName, cause *string) (cluster.Result, error) {
+// StopCommand is the command that makes a RUNNING execution ABORTED,
+// durably, with its ExecutionAborted event stamped now; once committed
+// (from any node), the run ends wherever it is, a Map's running
+// iterations included. Its Result.Date is the stop date.
+func (rn *Runner) StopCommand(arn string, errName, cause *string) *cluster.StopExecution {
 	now := rn.now()
 	ev := fastpath.Event{Type: fastpath.EventExecutionAborted}
 	if errName != nil {
@@ -418,7 +436,7 @@ func (rn *Runner) StopExecution(ctx context.Context, arn string, errName, cause 
 		ev.Cause, ev.HasCause = *cause, true
 	}
 	rec := &cluster.Record{Scope: stopScope, Kind: uint8(fastpath.RecordEvent), Val: history.AppendEvent(nil, &ev, now.UnixMilli())}
-	return rn.store.Propose(ctx, &cluster.StopExecution{Arn: arn, Stop: now, Error: errName, Cause: cause, Record: rec})
+	return &cluster.StopExecution{Arn: arn, Stop: now, Error: errName, Cause: cause, Record: rec}
 }
 
 // History returns the history of an execution from its durable state.

@@ -82,7 +82,7 @@ func TestResumeAfterRestart(t *testing.T) {
 	rn := startRunner(t, n, inv)
 	e := execution("a", def, `{"x":1}`)
 	ctx := context.Background()
-	if r, err := rn.StartExecution(ctx, e); err != nil || !r.Created {
+	if r, err := n.Propose(ctx, &cluster.StartExecution{Execution: e}); err != nil || !r.Created {
 		t.Fatalf("start: %+v %v", r, err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
@@ -133,7 +133,7 @@ func TestStopWhileParked(t *testing.T) {
 	defer rn.Close()
 	e := execution("s", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`, `{}`)
 	ctx := context.Background()
-	if _, err := rn.StartExecution(ctx, e); err != nil {
+	if _, err := n.Propose(ctx, &cluster.StartExecution{Execution: e}); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
@@ -143,7 +143,7 @@ func TestStopWhileParked(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	if r, err := rn.StopExecution(ctx, e.Arn, nil, nil); err != nil || r.Err != nil {
+	if r, err := n.Propose(ctx, rn.StopCommand(e.Arn, nil, nil)); err != nil || r.Err != nil {
 		t.Fatalf("stop: %+v %v", r, err)
 	}
 	waitStatus(t, n, e.Arn, "ABORTED")
@@ -152,7 +152,7 @@ func TestStopWhileParked(t *testing.T) {
 	}
 	again := *e
 	again.Start = time.Now()
-	if r, err := rn.StartExecution(ctx, &again); err != nil || r.Created || !r.Date.Equal(e.Start) {
+	if r, err := n.Propose(ctx, &cluster.StartExecution{Execution: &again}); err != nil || r.Created || !r.Date.Equal(e.Start) {
 		t.Errorf("same start: %+v %v, want the first execution", r, err)
 	}
 	h, _, _ := rn.History(e.Arn)
@@ -193,7 +193,7 @@ func TestMapResumesWhereItStopped(t *testing.T) {
 	n := openStore(t, dir)
 	rn := startRunner(t, n, inv)
 	e := execution("m", def, "["+strings.Join(items, ",")+"]")
-	if _, err := rn.StartExecution(context.Background(), e); err != nil {
+	if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(20 * time.Second)
