@@ -82,6 +82,9 @@ type Execution struct {
 	Definition  string    `json:"definition"` // the revision it runs, whatever the machine becomes
 	Input       string    `json:"input"`
 	Start       time.Time `json:"start"`
+	// TestCase is the mock test case it runs with (Step Functions
+	// Local's stateMachineArn#TestCase), "" for none.
+	TestCase string `json:"testCase,omitempty"`
 	// Status is RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED.
 	Status  string    `json:"status"`
 	Stop    time.Time `json:"stop"`
