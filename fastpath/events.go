@@ -185,7 +185,13 @@ func (ex *Execution) record(t EventType, id int, st *State, payload []byte, f *F
 			ex.lastExit = id
 		}
 	}
-	if !ex.mask.Has(t) {
+	var key RecordKey
+	if ex.rec != nil {
+		var ok bool
+		if key, _, ok = ex.replay(RecordEvent); ok {
+			return // an earlier run recorded it, and its sink saw it
+		}
+	} else if !ex.mask.Has(t) {
 		return
 	}
 	// Field by field: a composite literal is built on the stack and
@@ -206,6 +212,14 @@ func (ex *Execution) record(t EventType, id int, st *State, payload []byte, f *F
 	ev.Error, ev.Cause, ev.HasError, ev.HasCause = "", "", false, false
 	if f != nil {
 		ev.Error, ev.Cause, ev.HasError, ev.HasCause = f.Name, f.Cause, !f.noName, !f.noCause
+	}
+	if ex.rec != nil {
+		if ex.divergence == "" {
+			ex.rec.Event(key, ev)
+		}
+		if !ex.mask.Has(t) {
+			return
+		}
 	}
 	ex.sink.Event(ev)
 }

@@ -246,7 +246,7 @@ func (ex *Execution) newQueryEnv(st *State, raw []byte) (*queryEnv, *Failure) {
 	env.input = in
 	env.states.Set("input", in)
 	env.opts.Vars = append(env.varBuf[:0], jsonata.Var{Name: "states", Value: env.states})
-	env.opts.Functions = jsonataFuncs
+	env.opts.Functions = ex.queryFuncs()
 	env.opts.MaxSteps, env.opts.MaxBytes = ex.opts.QueryMaxSteps, ex.opts.QueryMaxBytes
 	if env.opts.MaxSteps <= 0 {
 		env.opts.MaxSteps = DefaultQueryMaxSteps

@@ -59,7 +59,9 @@ func (ex *Execution) parallel(st *State, in []byte) ([]byte, *Failure) {
 		ex.spans = append(ex.spans, in)
 	}
 	if f := ex.runBranches(st, base, len(st.Branches), branchPolicy{count: -1}); f != nil {
-		ex.emitFailure(EventParallelStateFailed, st, f)
+		if f != errSuspended {
+			ex.emitFailure(EventParallelStateFailed, st, f)
+		}
 		return nil, f
 	}
 	ex.events++ // ParallelStateSucceeded
@@ -123,7 +125,7 @@ func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failur
 		ex.events++ // MapIterationSucceeded or MapIterationFailed
 		ex.emitIterationEnd(st, i, f)
 		if f != nil {
-			if f == errTimedOut || f == errAborted || pol.failFast() {
+			if interrupted(f) || pol.failFast() {
 				return f
 			}
 			if failures++; pol.exceeded(failures) {
@@ -228,7 +230,9 @@ func (ex *Execution) selectItem(st *State, sel *itemSelector, i int, item []byte
 // ex.spans[base:] and returns the array of their outputs.
 func (ex *Execution) mapBranches(st *State, base, n int, pol branchPolicy) ([]byte, *Failure) {
 	if f := ex.runBranches(st, base, n, pol); f != nil {
-		ex.emitFailure(EventMapStateFailed, st, f)
+		if f != errSuspended {
+			ex.emitFailure(EventMapStateFailed, st, f)
+		}
 		return nil, f
 	}
 	ex.events++ // MapStateSucceeded
@@ -245,9 +249,11 @@ func (ex *Execution) emitMapStarted(st *State, items []byte) {
 
 // emitIterationEnd records how iteration i of a Map state ended.
 func (ex *Execution) emitIterationEnd(st *State, i int, f *Failure) {
-	if f == nil {
+	switch {
+	case f == errSuspended: // it has not ended
+	case f == nil:
 		ex.emitIteration(EventMapIterationSucceeded, st, i, nil)
-	} else {
+	default:
 		ex.emitIteration(EventMapIterationFailed, st, i, f)
 	}
 }
