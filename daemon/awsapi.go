@@ -55,6 +55,10 @@ func init() {
 		"DescribeActivity":                 (*server).describeActivity,
 		"ListActivities":                   (*server).listActivities,
 		"DeleteActivity":                   (*server).deleteActivity,
+		"GetActivityTask":                  (*server).getActivityTask,
+		"SendTaskSuccess":                  (*server).sendTaskSuccess,
+		"SendTaskFailure":                  (*server).sendTaskFailure,
+		"SendTaskHeartbeat":                (*server).sendTaskHeartbeat,
 	} {
 		awsActions[name] = &awsAction{handle: h, metrics: newHTTPMetrics(name)}
 	}
@@ -120,7 +124,7 @@ func (s *server) checkDefinition(machine, def, typ string) (*fastpath.Program, *
 	var diags []compile.Diagnostic
 	for i := range prog.States {
 		t := prog.States[i].Task
-		if t == nil || integrations.Supported(t.Resource) || s.mocked(machine, t.State) {
+		if t == nil || t.Callback == fastpath.CallbackActivity || integrations.Supported(t.Resource) || s.mocked(machine, t.State) {
 			continue
 		}
 		diags = append(diags, compile.Diagnostic{Severity: compile.SeverityError, Code: "SCHEMA_VALIDATION_FAILED", Location: t.Pointer,

@@ -38,6 +38,10 @@ type Config struct {
 	// durable state (and its name); AWS keeps them 90 days.
 	StandardRetention time.Duration `json:"standard-retention"`
 	MockConfig        string        `json:"mock-config"`
+	// ActivityPoll is how long GetActivityTask waits for a task (AWS: 60
+	// s); ActivityPollers bounds the polls waiting at once on this node.
+	ActivityPoll    time.Duration `json:"activity-poll"`
+	ActivityPollers int           `json:"activity-pollers"`
 	// Cluster: Raft tuning and mutual TLS between nodes (see
 	// registerCluster).
 	RaftHeartbeatTimeout time.Duration `json:"raft-heartbeat-timeout"`
@@ -95,6 +99,8 @@ func DefaultConfig() Config {
 		RecentRuns:    10000,
 		// AWS's retention of STANDARD executions.
 		StandardRetention: 90 * 24 * time.Hour,
+		ActivityPoll:      60 * time.Second,
+		ActivityPollers:   1000,
 		History:           defaultHistoryConfig(),
 
 		MaxHeaderBytes: 16 << 10,
@@ -117,6 +123,8 @@ func (c *Config) Validate() error {
 		return errors.New("-region must not be empty")
 	case c.StandardRetention <= 0:
 		return errors.New("-standard-retention must be positive")
+	case c.ActivityPoll <= 0 || c.ActivityPoll > 5*time.Minute || c.ActivityPollers < 1:
+		return errors.New("-activity-poll must be between 0 and 5m (below the 6m write timeout) and -activity-pollers at least 1")
 	case c.MaxInFlight < 1:
 		return errors.New("-max-inflight must be at least 1")
 	case c.MaxBodyBytes < 300*1024:
@@ -159,6 +167,8 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body; AWS allows 1 MiB definitions and 256 KiB inputs (escaped inside JSON)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "on SIGTERM, how long in-flight executions may finish before the node exits")
 	fs.IntVar(&c.RecentRuns, "recent-executions", c.RecentRuns, "asynchronous EXPRESS executions kept in memory for DescribeExecution and ListExecutions")
+	fs.DurationVar(&c.ActivityPoll, "activity-poll", c.ActivityPoll, "how long GetActivityTask waits for an activity task before it answers no token (AWS: 60s)")
+	fs.IntVar(&c.ActivityPollers, "activity-pollers", c.ActivityPollers, "how many GetActivityTask polls may wait at once on this node; more are refused with ActivityWorkerLimitExceeded (each holds a connection)")
 	fs.DurationVar(&c.StandardRetention, "standard-retention", c.StandardRetention, "how long an ended STANDARD execution keeps its durable state and history (and its name stays taken); longer keeps more in memory and in snapshots")
 	c.History.register(fs)
 	c.registerCluster(fs)

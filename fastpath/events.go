@@ -49,6 +49,13 @@ const (
 	EventMapIterationSucceeded
 	EventMapIterationFailed
 
+	EventTaskSubmitted
+	EventActivityScheduled
+	EventActivityStarted
+	EventActivitySucceeded
+	EventActivityFailed
+	EventActivityTimedOut
+
 	numEventTypes
 )
 
@@ -62,6 +69,7 @@ var eventTypeNames = [numEventTypes]string{
 	"ParallelStateStarted", "ParallelStateSucceeded", "ParallelStateFailed",
 	"MapStateStarted", "MapStateSucceeded", "MapStateFailed",
 	"MapIterationStarted", "MapIterationSucceeded", "MapIterationFailed",
+	"TaskSubmitted", "ActivityScheduled", "ActivityStarted", "ActivitySucceeded", "ActivityFailed", "ActivityTimedOut",
 }
 
 // String returns AWS's name of the event type.

@@ -37,8 +37,11 @@ const (
 )
 
 // classifyResource reads a Resource ARN: arn:PARTITION:lambda:…:function:…,
-// or arn:PARTITION:states:::SERVICE:ACTION.
+// or arn:PARTITION:states:::SERVICE:ACTION[.waitForTaskToken].
 func classifyResource(res string) resourceKind {
+	// A .waitForTaskToken call is the plain call; the engine waits for
+	// the answer to the token it passes on.
+	res = strings.TrimSuffix(res, ".waitForTaskToken")
 	rest, ok := strings.CutPrefix(res, "arn:")
 	if !ok {
 		return resourceUnsupported

@@ -1,0 +1,129 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+)
+
+// takeTask polls the activity until GetActivityTask hands out a task.
+func takeTask(t *testing.T, c *sfn.Client, activity, worker string) *sfn.GetActivityTaskOutput {
+	t.Helper()
+	var out *sfn.GetActivityTaskOutput
+	waitFor(t, 20*time.Second, time.Millisecond, func() error {
+		var err error
+		out, err = c.GetActivityTask(testContext(t), &sfn.GetActivityTaskInput{ActivityArn: aws.String(activity), WorkerName: aws.String(worker)})
+		if err != nil {
+			return err
+		}
+		if out.TaskToken == nil {
+			return fmt.Errorf("no task yet")
+		}
+		return nil
+	})
+	return out
+}
+
+// TestSDKActivityWorker runs STANDARD executions whose Task is an
+// activity, with a worker on the AWS SDK: the task reaches one worker
+// with its input; SendTaskSuccess ends the Task with its output, and a
+// token answers once; SendTaskFailure is caught by its error name; a
+// heartbeat that does not come fails the Task with States.Timeout; a
+// poll with nothing to take answers no token; an activity deleted before
+// the execution fails it with States.Runtime, as AWS does.
+func TestSDKActivityWorker(t *testing.T) {
+	p := startStepd(t, "-activity-poll", "1s")
+	c := newClient(p)
+	ctx := testContext(t)
+	act, err := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("approve")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := aws.ToString(act.ActivityArn)
+	def := `{"StartAt":"Ask","States":{"Ask":{"Type":"Task","Resource":"` + arn + `","HeartbeatSeconds":3,"Parameters":{"order.$":"$.order"},
+		"Catch":[{"ErrorEquals":["Rejected"],"ResultPath":"$.rejected","Next":"No"}],"End":true},"No":{"Type":"Pass","End":true}}}`
+	machine := create(t, c, "approval", types.StateMachineTypeStandard, def)
+	start := func(name string) string {
+		out, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(machine), Name: aws.String(name), Input: aws.String(`{"order":7}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.ExecutionArn)
+	}
+
+	none, err := c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn})
+	if err != nil || none.TaskToken != nil {
+		t.Errorf("a poll with nothing to take: %+v, %v; want no token", none, err)
+	}
+
+	yes := start("yes")
+	task := takeTask(t, c, arn, "w1")
+	if got := aws.ToString(task.Input); got != `{"order":7}` {
+		t.Errorf("activity input %s", got)
+	}
+	if n := len(aws.ToString(task.TaskToken)); n > 2048 {
+		t.Errorf("token of %d characters", n)
+	}
+	if _, err := c.SendTaskHeartbeat(ctx, &sfn.SendTaskHeartbeatInput{TaskToken: task.TaskToken}); err != nil {
+		t.Errorf("SendTaskHeartbeat: %v", err)
+	}
+	_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: aws.String("not json")})
+	errorAs[*types.InvalidOutput](t, err, "")
+	if _, err := c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: aws.String(`{"approved": true}`)}); err != nil {
+		t.Fatalf("SendTaskSuccess: %v", err)
+	}
+	d := describeUntilDone(t, c, yes, 20*time.Second)
+	if d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != `{"approved":true}` {
+		t.Errorf("approved execution: %s %s %s %s", d.Status, aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: aws.String(`{}`)})
+	errorAs[*types.TaskTimedOut](t, err, "")
+	_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String("forged"), Output: aws.String(`{}`)})
+	errorAs[*types.InvalidToken](t, err, "")
+	h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(yes)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types_ []string
+	for _, e := range h.Events {
+		types_ = append(types_, string(e.Type))
+	}
+	if got := strings.Join(types_, " "); got != "ExecutionStarted TaskStateEntered ActivityScheduled ActivityStarted ActivitySucceeded TaskStateExited ExecutionSucceeded" {
+		t.Errorf("history: %s", got)
+	}
+
+	no := start("no")
+	task = takeTask(t, c, arn, "w2")
+	if _, err := c.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: task.TaskToken, Error: aws.String("Rejected"), Cause: aws.String("too expensive")}); err != nil {
+		t.Fatalf("SendTaskFailure: %v", err)
+	}
+	d = describeUntilDone(t, c, no, 20*time.Second)
+	var out struct {
+		Rejected struct{ Error, Cause string } `json:"rejected"`
+	}
+	if d.Status != types.ExecutionStatusSucceeded || json.Unmarshal([]byte(aws.ToString(d.Output)), &out) != nil || out.Rejected.Error != "Rejected" || out.Rejected.Cause != "too expensive" {
+		t.Errorf("rejected execution: %s %s", d.Status, aws.ToString(d.Output))
+	}
+
+	silent := start("silent")
+	takeTask(t, c, arn, "w3")
+	d = describeUntilDone(t, c, silent, 20*time.Second)
+	if d.Status != types.ExecutionStatusFailed || aws.ToString(d.Error) != "States.Timeout" {
+		t.Errorf("execution without heartbeats: %s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+
+	if _, err := c.DeleteActivity(ctx, &sfn.DeleteActivityInput{ActivityArn: act.ActivityArn}); err != nil {
+		t.Fatal(err)
+	}
+	d = describeUntilDone(t, c, start("deleted"), 20*time.Second)
+	want := "An error occurred while executing the state 'Ask' (entered at the event id #2). The activity " + arn + " does not exist."
+	if d.Status != types.ExecutionStatusFailed || aws.ToString(d.Error) != "States.Runtime" || aws.ToString(d.Cause) != want {
+		t.Errorf("execution of a deleted activity: %s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+}
