@@ -51,9 +51,6 @@ func checkToken(token string) *awserr.Error {
 	return nil
 }
 
-// maxOutputDepth bounds the nesting of a task's output, as it bounds
-// execution inputs.
-const maxOutputDepth = 1000
 
 // answer proposes the answer to a task token and answers {}.
 func (s *server) answer(dst []byte, token string, outcome []byte) ([]byte, *awserr.Error) {
@@ -80,7 +77,7 @@ func (s *server) sendTaskSuccess(body, dst []byte) ([]byte, *awserr.Error) {
 	if len(*req.Output) > fastpath.MaxPayloadBytes {
 		return dst, awserr.New("InvalidOutput", "Invalid State Machine Execution Output: 'the output is %d bytes, more than the maximum of %d'", len(*req.Output), fastpath.MaxPayloadBytes)
 	}
-	out, err := jsonb.Compact(nil, []byte(*req.Output), maxOutputDepth)
+	out, err := jsonb.Compact(nil, []byte(*req.Output), jsonb.MaxDepth)
 	if err != nil {
 		return dst, awserr.New("InvalidOutput", "Invalid State Machine Execution Output: '%v'", err)
 	}
