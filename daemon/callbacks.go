@@ -51,7 +51,6 @@ func checkToken(token string) *awserr.Error {
 	return nil
 }
 
-
 // answer proposes the answer to a task token and answers {}.
 func (s *server) answer(dst []byte, token string, outcome []byte) ([]byte, *awserr.Error) {
 	if _, aerr := s.propose(&cluster.AnswerTask{Token: token, Outcome: outcome, Now: time.Now()}); aerr != nil {
