@@ -70,24 +70,14 @@ func (ex *Execution) awaitCallback(st *State, in []byte, timeout, heartbeat time
 			}
 			return nil, f
 		}
-		ex.events++
-		ex.emit(EventActivityScheduled, st, in)
 	} else {
 		ex.events++
 		ex.emit(EventTaskScheduled, st, in)
 		ex.events++
 		ex.emit(EventTaskStarted, st, nil)
-		mark := len(ex.arena)
-		result, f := ex.durableInvoke(ex.ctx, inv, st, in, false)
-		ex.events++
-		if f != nil {
-			ex.truncate(mark)
-			ex.emitTaskFailure(failed, st, f)
-			return nil, f
-		}
-		ex.emit(EventTaskSubmitted, st, result)
-		ex.truncate(mark)
 	}
+	// The wait is durable before the token leaves: a worker may answer
+	// before the call that hands it the token has returned.
 	key, _, ok := ex.replay(RecordAwait)
 	if !ok {
 		now := ex.live.Now()
@@ -100,6 +90,24 @@ func (ex *Execution) awaitCallback(st *State, in []byte, timeout, heartbeat time
 		}
 		ex.recBuf = AppendAwait(ex.recBuf[:0], &a)
 		ex.put(key, RecordAwait, ex.recBuf)
+	}
+	if f := ex.checkpoint(); f != nil {
+		return nil, f
+	}
+	if activity {
+		ex.events++
+		ex.emit(EventActivityScheduled, st, in)
+	} else {
+		mark := len(ex.arena)
+		result, f := ex.durableInvoke(ex.ctx, inv, st, in, false)
+		ex.events++
+		if f != nil {
+			ex.truncate(mark)
+			ex.emitTaskFailure(failed, st, f)
+			return nil, f
+		}
+		ex.emit(EventTaskSubmitted, st, result)
+		ex.truncate(mark)
 	}
 	answer := AnswerKey(ex.tokenKey, st.Task.Callback)
 	kind, val, ok := ex.rec.Replay(answer)

@@ -3,6 +3,8 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -125,5 +127,125 @@ func TestSDKActivityWorker(t *testing.T) {
 	want := "An error occurred while executing the state 'Ask' (entered at the event id #2). The activity " + arn + " does not exist."
 	if d.Status != types.ExecutionStatusFailed || aws.ToString(d.Error) != "States.Runtime" || aws.ToString(d.Cause) != want {
 		t.Errorf("execution of a deleted activity: %s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+}
+
+// TestActivityTokenAcrossKill: a worker takes an activity task, the node
+// is killed with SIGKILL and restarted on its data directory, and the
+// token the worker holds still answers the task: the wait, the token and
+// the claim are durable.
+func TestActivityTokenAcrossKill(t *testing.T) {
+	dir := t.TempDir()
+	p := startStepdIn(t, dir)
+	c := newClient(p)
+	ctx := testContext(t)
+	act, err := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("durable")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"` + aws.ToString(act.ActivityArn) + `","End":true}}}`
+	machine := create(t, c, "survivor", types.StateMachineTypeStandard, def)
+	run, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(machine), Input: aws.String(`{"n":1}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := takeTask(t, c, aws.ToString(act.ActivityArn), "worker")
+	p.stopped = true
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-p.exited
+
+	p2 := startStepdIn(t, dir)
+	c2 := newClient(p2)
+	waitFor(t, 20*time.Second, 10*time.Millisecond, func() error { // the restarted node leads once it has applied its log
+		_, err := c2.SendTaskHeartbeat(ctx, &sfn.SendTaskHeartbeatInput{TaskToken: task.TaskToken})
+		return err
+	})
+	if _, err := c2.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: aws.String(`"done"`)}); err != nil {
+		t.Fatalf("SendTaskSuccess after the restart: %v\n%s", err, p2.log())
+	}
+	d := describeUntilDone(t, c2, aws.ToString(run.ExecutionArn), 20*time.Second)
+	if d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != `"done"` {
+		t.Errorf("after the restart: %s %s %s", d.Status, aws.ToString(d.Output), aws.ToString(d.Cause))
+	}
+}
+
+// TestSDKWaitForTaskToken: lambda:invoke.waitForTaskToken passes
+// $$.Task.Token to a function (here a fake Lambda endpoint), whose
+// invocation answers at once; the Task ends only with SendTaskSuccess,
+// and its history is TaskScheduled, TaskStarted, TaskSubmitted (the
+// call's answer), TaskSucceeded. A token that never reaches anyone waits
+// until the Task's TimeoutSeconds: States.Timeout.
+func TestSDKWaitForTaskToken(t *testing.T) {
+	tokens := make(chan string, 4)
+	lambda := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var payload struct{ Token string }
+		_ = json.NewDecoder(r.Body).Decode(&payload)
+		if payload.Token != "" {
+			tokens <- payload.Token
+		}
+		w.Header().Set("X-Amz-Executed-Version", "$LATEST")
+		_, _ = w.Write([]byte(`{"queued":true}`))
+	}))
+	defer lambda.Close()
+	p := startStepd(t, "-lambda-endpoint", lambda.URL)
+	c := newClient(p)
+	ctx := testContext(t)
+	def := `{"StartAt":"Ask","States":{"Ask":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken",
+		"Parameters":{"FunctionName":"arn:aws:lambda:us-east-1:123456789012:function:notify","Payload":{"Token.$":"$$.Task.Token"}},"TimeoutSeconds":2,"End":true}}}`
+	machine := create(t, c, "callback", types.StateMachineTypeStandard, def)
+	run, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(machine)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var token string
+	select {
+	case token = <-tokens:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the function never got a token\n%s", p.log())
+	}
+	if _, err := c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(`{"answer":42}`)}); err != nil {
+		t.Fatalf("SendTaskSuccess: %v", err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log(p.log())
+		}
+	})
+	d := describeUntilDone(t, c, aws.ToString(run.ExecutionArn), 20*time.Second)
+	if d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != `{"answer":42}` {
+		t.Errorf("execution: %s %s %s", d.Status, aws.ToString(d.Output), aws.ToString(d.Cause))
+	}
+	h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: run.ExecutionArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range h.Events {
+		names = append(names, string(e.Type))
+	}
+	if got := strings.Join(names, " "); got != "ExecutionStarted TaskStateEntered TaskScheduled TaskStarted TaskSubmitted TaskSucceeded TaskStateExited ExecutionSucceeded" {
+		t.Errorf("history: %s", got)
+	}
+
+	lapsed, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(machine)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: lapsed.ExecutionArn})
+			if err == nil {
+				for _, e := range h.Events {
+					t.Log(e.Type)
+				}
+			}
+			t.Log(p.log())
+		}
+	})
+	d = describeUntilDone(t, c, aws.ToString(lapsed.ExecutionArn), 20*time.Second)
+	if d.Status != types.ExecutionStatusFailed || aws.ToString(d.Error) != "States.Timeout" {
+		t.Errorf("unanswered token: %s %s %s\n%s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause), p.log())
 	}
 }
