@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -125,4 +126,73 @@ func TestClusterActivities(t *testing.T) {
 		t.Fatalf("DeleteActivity: %v", err)
 	}
 	described(false)
+}
+
+// TestClusterActivityWorkers: workers poll GetActivityTask on all three
+// nodes of a cluster at once; each task goes to exactly one of them, and
+// every execution (run by the leader) ends with its worker's answer.
+func TestClusterActivityWorkers(t *testing.T) {
+	nodes := startE2ECluster(t, 3, "-activity-poll", "1s")
+	ctx := testContext(t)
+	c := nodes[0].sfn
+	act, err := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("shared")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"` + aws.ToString(act.ActivityArn) + `","End":true}}}`
+	machine := create(t, c, "fanout", types.StateMachineTypeStandard, def)
+	const n = 12
+	var runs []string
+	for i := range n {
+		out, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(machine), Input: aws.String(fmt.Sprintf(`{"i":%d}`, i))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, aws.ToString(out.ExecutionArn))
+	}
+	var mu sync.Mutex
+	taken := map[string]string{} // input → worker
+	var wg sync.WaitGroup
+	for w := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			node := nodes[w%3]
+			name := fmt.Sprintf("%s-w%d", node.id, w)
+			for {
+				mu.Lock()
+				done := len(taken) == n
+				mu.Unlock()
+				if done {
+					return
+				}
+				task, err := node.sfn.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn, WorkerName: aws.String(name)})
+				if err != nil {
+					t.Errorf("%s: GetActivityTask: %v", name, err)
+					return
+				}
+				if task.TaskToken == nil {
+					continue
+				}
+				in := aws.ToString(task.Input)
+				mu.Lock()
+				if other, dup := taken[in]; dup {
+					t.Errorf("task %s went to %s and to %s", in, other, name)
+				}
+				taken[in] = name
+				mu.Unlock()
+				if _, err := node.sfn.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: aws.String(in)}); err != nil {
+					t.Errorf("%s: SendTaskSuccess: %v", name, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, arn := range runs {
+		d := describeUntilDone(t, nodes[i%3].sfn, arn, 20*time.Second)
+		if want := fmt.Sprintf(`{"i":%d}`, i); d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != want {
+			t.Errorf("execution %d: %s %s, want SUCCEEDED %s", i, d.Status, aws.ToString(d.Output), want)
+		}
+	}
+	t.Logf("tasks by worker: %v", taken)
 }
