@@ -249,3 +249,65 @@ func TestSDKWaitForTaskToken(t *testing.T) {
 		t.Errorf("unanswered token: %s %s %s\n%s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause), p.log())
 	}
 }
+
+// TestRESTWorker: a service beside stepd takes activity tasks and answers
+// them with plain HTTP calls: 204 when nothing came, the task as JSON,
+// success with the output as the body, failure with error and cause.
+func TestRESTWorker(t *testing.T) {
+	p := startStepd(t, "-activity-poll", "1s")
+	c := newClient(p)
+	ctx := testContext(t)
+	act, err := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("review")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"` + aws.ToString(act.ActivityArn) + `","End":true}}}`
+	machine := create(t, c, "reviewed", types.StateMachineTypeStandard, def)
+	take := p.url() + "/v1/activities/review/tasks?worker=svc"
+	if r := do(t, http.DefaultClient, http.MethodPost, take, nil, nil); r.status != http.StatusNoContent {
+		t.Errorf("a poll with nothing to take: %d %s", r.status, r.body)
+	}
+	for _, tc := range []struct {
+		action, body string
+		status       types.ExecutionStatus
+		output       string
+	}{
+		{"success", `{"ok": 1}`, types.ExecutionStatusSucceeded, `{"ok":1}`},
+		{"failure", `{"error":"Bad","cause":"no"}`, types.ExecutionStatusFailed, ""},
+	} {
+		run, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(machine), Input: aws.String(`{"doc":1}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var task struct {
+			Token string          `json:"taskToken"`
+			Input json.RawMessage `json:"input"`
+		}
+		waitFor(t, 20*time.Second, time.Millisecond, func() error {
+			r := do(t, http.DefaultClient, http.MethodPost, take, nil, nil)
+			if r.status != http.StatusOK {
+				return fmt.Errorf("take: %d %s", r.status, r.body)
+			}
+			return json.Unmarshal([]byte(r.body), &task)
+		})
+		if string(task.Input) != `{"doc":1}` {
+			t.Errorf("task input %s", task.Input)
+		}
+		if r := do(t, http.DefaultClient, http.MethodPost, p.url()+"/v1/tasks/"+task.Token+"/heartbeat", nil, nil); r.status != http.StatusOK {
+			t.Errorf("heartbeat: %d %s", r.status, r.body)
+		}
+		if r := do(t, http.DefaultClient, http.MethodPost, p.url()+"/v1/tasks/"+task.Token+"/"+tc.action, nil, []byte(tc.body)); r.status != http.StatusOK {
+			t.Errorf("%s: %d %s", tc.action, r.status, r.body)
+		}
+		d := describeUntilDone(t, c, aws.ToString(run.ExecutionArn), 20*time.Second)
+		if d.Status != tc.status || aws.ToString(d.Output) != tc.output {
+			t.Errorf("after %s: %s %s %s %s", tc.action, d.Status, aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause))
+		}
+		if r := do(t, http.DefaultClient, http.MethodPost, p.url()+"/v1/tasks/"+task.Token+"/success", nil, []byte(`{}`)); r.status != http.StatusBadRequest || !strings.Contains(r.body, "TaskTimedOut") {
+			t.Errorf("a used token: %d %s", r.status, r.body)
+		}
+	}
+	if r := do(t, http.DefaultClient, http.MethodPost, p.url()+"/v1/tasks/forged/success", nil, []byte(`{}`)); !strings.Contains(r.body, "InvalidToken") {
+		t.Errorf("a forged token: %d %s", r.status, r.body)
+	}
+}
