@@ -57,7 +57,12 @@ func (p *PendingTask) Due() (time.Time, bool) { return p.Await.Due(p.LastBeat) }
 // its lock.
 type callbacks struct {
 	byToken map[string]*PendingTask
-	next    uint64
+	// byArn and byActivity list the same tasks by execution and by
+	// activity (oldest first), so that a resume and a poll look only at
+	// their own.
+	byArn      map[string][]*PendingTask
+	byActivity map[string][]*PendingTask
+	next       uint64
 	// changed is closed and replaced when an activity task is added, so
 	// long polls wake up.
 	changed chan struct{}
@@ -75,8 +80,11 @@ func (x *Executions) indexRecords(arn string, recs []Record) {
 				continue
 			}
 			x.cb.next++
-			x.cb.byToken[a.Token] = &PendingTask{Arn: arn, Await: a, order: x.cb.next}
+			p := &PendingTask{Arn: arn, Await: a, order: x.cb.next}
+			x.cb.byToken[a.Token] = p
+			x.cb.byArn[arn] = append(x.cb.byArn[arn], p)
 			if a.Activity != "" {
+				x.cb.byActivity[a.Activity] = append(x.cb.byActivity[a.Activity], p)
 				close(x.cb.changed)
 				x.cb.changed = make(chan struct{})
 			}
@@ -88,7 +96,7 @@ func (x *Executions) indexRecords(arn string, recs []Record) {
 // snapshot is restored): a wait whose answer is among the records is
 // done; one claimed by a worker keeps that.
 func (x *Executions) rebuildCallbacks() {
-	x.cb.byToken = map[string]*PendingTask{}
+	x.cb.byToken, x.cb.byArn, x.cb.byActivity = map[string]*PendingTask{}, map[string][]*PendingTask{}, map[string][]*PendingTask{}
 	arns := make([]string, 0, len(x.byArn))
 	for arn := range x.byArn {
 		arns = append(arns, arn)
@@ -102,10 +110,7 @@ func (x *Executions) rebuildCallbacks() {
 			r := &e.Records[i]
 			keys[fastpath.RecordKey{Scope: r.Scope, Seq: r.Seq}] = r
 		}
-		for _, p := range x.cb.byToken {
-			if p.Arn != arn {
-				continue
-			}
+		for _, p := range x.cb.byArn[arn] {
 			p.Done = e.Status != "RUNNING" || keys[fastpath.AnswerKey(p.Key, p.Callback)] != nil
 			if c := keys[fastpath.AnswerKey(p.Key, fastpath.CallbackNone)]; p.Callback == fastpath.CallbackActivity && c != nil {
 				p.Claimed, p.Worker = true, string(c.Val)
@@ -119,12 +124,11 @@ func (x *Executions) Pending(arn string) []PendingTask {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	var out []PendingTask
-	for _, p := range x.cb.byToken {
-		if p.Arn == arn && x.waiting(p) {
+	for _, p := range x.cb.byArn[arn] {
+		if x.waiting(p) {
 			out = append(out, *p)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].order < out[j].order })
 	return out
 }
 
@@ -134,14 +138,13 @@ func (x *Executions) ActivityTasks(activity string, n int) ([]PendingTask, <-cha
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	var out []PendingTask
-	for _, p := range x.cb.byToken {
-		if p.Activity == activity && !p.Claimed && x.waiting(p) {
+	for _, p := range x.cb.byActivity[activity] {
+		if len(out) == n {
+			break
+		}
+		if !p.Claimed && x.waiting(p) {
 			out = append(out, *p)
 		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].order < out[j].order })
-	if len(out) > n {
-		out = out[:n]
 	}
 	return out, x.cb.changed
 }
@@ -174,8 +177,36 @@ func (x *Executions) forgetPruned() {
 	for tok, p := range x.cb.byToken {
 		if x.byArn[p.Arn] == nil {
 			delete(x.cb.byToken, tok)
+			delete(x.cb.byArn, p.Arn)
 		}
 	}
+	for act, list := range x.cb.byActivity {
+		x.cb.byActivity[act] = x.keepWaiting(list)
+	}
+}
+
+// unclaimed drops the claimed or ended tasks at the head of list (the
+// oldest), so that a poll does not walk past them again.
+func (x *Executions) unclaimed(list []*PendingTask) []*PendingTask {
+	i := 0
+	for i < len(list) && (list[i].Claimed || !x.waiting(list[i])) {
+		list[i] = nil
+		i++
+	}
+	return list[i:]
+}
+
+// keepWaiting drops the tasks that no longer wait from list, in place.
+// Called with x.mu held for writing.
+func (x *Executions) keepWaiting(list []*PendingTask) []*PendingTask {
+	kept := list[:0]
+	for _, p := range list {
+		if x.waiting(p) {
+			kept = append(kept, p)
+		}
+	}
+	clear(list[len(kept):])
+	return kept
 }
 
 // pendingFor finds the task of token for an answer, a heartbeat or a
@@ -280,5 +311,8 @@ func (c *ClaimActivityTask) applyExec(x *Executions) Result {
 	k := fastpath.AnswerKey(p.Key, fastpath.CallbackNone)
 	e.Records = append(e.Records, Record{Scope: k.Scope, Seq: k.Seq, Kind: uint8(fastpath.RecordClaim), Val: []byte(c.Worker)})
 	p.Claimed, p.Worker = true, c.Worker
+	if list := x.cb.byActivity[p.Activity]; len(list) > 0 && list[0] == p {
+		x.cb.byActivity[p.Activity] = x.unclaimed(list)
+	}
 	return Result{Arn: p.Arn}
 }

@@ -125,7 +125,8 @@ type Executions struct {
 }
 
 func newExecutions() *Executions {
-	return &Executions{byArn: map[string]*Execution{}, cb: callbacks{byToken: map[string]*PendingTask{}, changed: make(chan struct{})}}
+	return &Executions{byArn: map[string]*Execution{}, cb: callbacks{byToken: map[string]*PendingTask{}, byArn: map[string][]*PendingTask{},
+		byActivity: map[string][]*PendingTask{}, changed: make(chan struct{})}}
 }
 
 // Watch sets the function that sees each change, on Raft's apply
