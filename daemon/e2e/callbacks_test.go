@@ -229,6 +229,27 @@ func TestSDKWaitForTaskToken(t *testing.T) {
 		t.Errorf("history: %s", got)
 	}
 
+	// SendTaskFailure without error or cause: States.ALL catches it as
+	// {"Error":null,"Cause":null}, as AWS does.
+	caught := create(t, c, "caught", types.StateMachineTypeStandard, `{"StartAt":"Ask","States":{"Ask":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken",
+		"Parameters":{"FunctionName":"notify","Payload":{"Token.$":"$$.Task.Token"}},"Catch":[{"ErrorEquals":["States.ALL"],"Next":"C"}],"End":true},"C":{"Type":"Pass","End":true}}}`)
+	run, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(caught)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case token = <-tokens:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the function never got a token\n%s", p.log())
+	}
+	if _, err := c.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: aws.String(token)}); err != nil {
+		t.Fatalf("SendTaskFailure: %v", err)
+	}
+	d = describeUntilDone(t, c, aws.ToString(run.ExecutionArn), 20*time.Second)
+	if d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != `{"Error":null,"Cause":null}` {
+		t.Errorf("caught failure without error or cause: %s %s", d.Status, aws.ToString(d.Output))
+	}
+
 	lapsed, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(machine)})
 	if err != nil {
 		t.Fatal(err)
