@@ -247,3 +247,55 @@ func TestDurableNamesAndStopAcrossRestart(t *testing.T) {
 		t.Errorf("ListExecutions ABORTED: %+v %v", list, err)
 	}
 }
+
+// TestDurableSurvivesLeaderLoss: in a 3-node cluster, SIGKILL of the
+// leader, which runs the STANDARD executions, while 20 of them wait; they
+// all finish on the new leader, and both survivors describe them and
+// their histories alike.
+func TestDurableSurvivesLeaderLoss(t *testing.T) {
+	nodes := startE2ECluster(t, 3)
+	var leader *e2eNode
+	var survivors []*e2eNode
+	for _, n := range nodes {
+		v, err := n.view()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Node.State == "Leader" {
+			leader = n
+		} else {
+			survivors = append(survivors, n)
+		}
+	}
+	if leader == nil {
+		t.Fatal("no leader")
+	}
+	m := createStandard(t, survivors[0].sfn, "failover", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":2,"Next":"P"},
+		"P":{"Type":"Pass","Parameters":{"n.$":"$.n","at.$":"$$.State.EnteredTime"},"End":true}}}`)
+	var arns []string
+	for i := range 20 {
+		arns = append(arns, *startNamed(t, survivors[i%2].sfn, m, fmt.Sprintf("f%d", i), fmt.Sprintf(`{"n":%d}`, i)).ExecutionArn)
+	}
+	waitFor(t, 20*time.Second, 20*time.Millisecond, func() error { // they all wait on the leader
+		for _, arn := range arns {
+			if countEvents(historyOf(t, survivors[0].sfn, arn))[types.HistoryEventTypeWaitStateEntered] == 0 {
+				return fmt.Errorf("%s does not wait yet", arn)
+			}
+		}
+		return nil
+	})
+	leader.kill(t)
+	for i, arn := range arns {
+		var outputs []string
+		for _, n := range survivors {
+			d := waitExecution(t, n.sfn, arn, types.ExecutionStatusSucceeded)
+			if !strings.HasPrefix(*d.Output, fmt.Sprintf(`{"n":%d,"at":`, i)) {
+				t.Errorf("%s output %s", arn, *d.Output)
+			}
+			outputs = append(outputs, *d.Output+fmt.Sprint(len(historyOf(t, n.sfn, arn))))
+		}
+		if outputs[0] != outputs[1] {
+			t.Errorf("%s: the survivors answer differently: %v", arn, outputs)
+		}
+	}
+}
