@@ -17,6 +17,10 @@ func (e *DefinitionError) Error() string { return CreateError(e.Diagnostics) }
 // yields a *DefinitionError holding every diagnostic (warnings included)
 // and no program.
 func Compile(definition []byte, typ MachineType) (*fastpath.Program, error) {
+	return compileDefinition(definition, typ, false)
+}
+
+func compileDefinition(definition []byte, typ MachineType, forTest bool) (*fastpath.Program, error) {
 	diags := Validate(definition, typ)
 	if hasError(diags) {
 		return nil, &DefinitionError{Diagnostics: diags}
@@ -25,7 +29,7 @@ func Compile(definition []byte, typ MachineType) (*fastpath.Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	prog, err := lower(def, typ)
+	prog, err := lower(def, typ, forTest)
 	if err != nil {
 		le := err.(*LowerError)
 		return nil, &DefinitionError{Diagnostics: []Diagnostic{{Severity: SeverityError, Code: le.Code, Message: le.Msg, Location: le.Pointer}}}

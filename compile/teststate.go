@@ -1,0 +1,75 @@
+package compile
+
+import (
+	"github.com/stepd/stepd/fastpath"
+)
+
+// TestStateName is the name of a state that TestState tests on its own:
+// AWS runs it as the only state of a machine and names it so in the
+// context object ($$.State.Name).
+const TestStateName = "StateName"
+
+// CompileForTest compiles a whole state machine for TestState: as Compile
+// does, except that a Map state's ItemReader is accepted, since the test
+// supplies the items (a mock, or mapItemReaderData).
+func CompileForTest(definition []byte, typ MachineType) (*fastpath.Program, error) {
+	return compileDefinition(definition, typ, true)
+}
+
+// CompileState compiles one state's definition (a JSON object, as
+// TestState takes it) for TestState. The state becomes TestStateName in a
+// machine of its own, beside a Succeed state for each state it names as
+// Next, Default or a rule's or Catcher's Next, so that its transitions
+// validate; it returns the program and the state's index. Diagnostics
+// locate problems under /States/StateName, as AWS's do.
+func CompileState(state []byte, typ MachineType) (*fastpath.Program, int, error) {
+	def := []byte(`{"StartAt":"` + TestStateName + `","States":{"` + TestStateName + `":`)
+	def = append(def, state...)
+	if compact, err := fastpath.Compact(nil, state, fastpath.MaxDepth); err == nil && fastpath.KindOf(compact) == fastpath.KindObject {
+		for _, name := range transitionTargets(compact) {
+			def = append(def, ',')
+			def = fastpath.AppendQuotedString(def, name)
+			def = append(def, `:{"Type":"Succeed"}`...)
+		}
+	}
+	def = append(def, "}}"...)
+	prog, err := CompileForTest(def, typ)
+	if err != nil {
+		return nil, 0, err
+	}
+	idx, _ := prog.StateIndex(TestStateName)
+	return prog, idx, nil
+}
+
+// transitionTargets lists, once each, the state names other than
+// TestStateName that the compact state object st transitions to.
+func transitionTargets(st []byte) []string {
+	var names []string
+	add := func(v []byte) {
+		if fastpath.KindOf(v) != fastpath.KindString {
+			return
+		}
+		name := string(fastpath.AppendUnquoted(nil, v))
+		if name == TestStateName {
+			return
+		}
+		for _, n := range names {
+			if n == name {
+				return
+			}
+		}
+		names = append(names, name)
+	}
+	add(fastpath.ObjectGet(st, "Next"))
+	add(fastpath.ObjectGet(st, "Default"))
+	for _, list := range []string{"Choices", "Catch"} {
+		var it fastpath.ArrayIter
+		it.Reset(fastpath.ObjectGet(st, list))
+		for v, ok := it.Next(); ok; v, ok = it.Next() {
+			if fastpath.KindOf(v) == fastpath.KindObject {
+				add(fastpath.ObjectGet(v, "Next"))
+			}
+		}
+	}
+	return names
+}
