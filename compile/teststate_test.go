@@ -120,7 +120,6 @@ func describeTest(p *fastpath.Program, r *fastpath.StateTestResult) string {
 	return strings.Join(parts, " ")
 }
 
-
 // TestTestStateVariables checks that the variables given are in scope and
 // that the inspection shows them with what the state assigned.
 func TestTestStateVariables(t *testing.T) {
