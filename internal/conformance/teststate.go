@@ -39,10 +39,10 @@ type TestStateCase struct {
 		Message        *string                    `json:"message"`
 		MessageRegex   *string                    `json:"message_regex"`
 	} `json:"expect"`
-	Needs   []string `json:"needs"`
-	Lambdas map[string]struct {
-		Behaviour string `json:"behaviour"`
-	} `json:"lambdas"`
+	Needs []string `json:"needs"`
+	// Lambdas are the Lambda stubs the case needs, by function name, as
+	// the base corpus describes them.
+	Lambdas map[string]json.RawMessage `json:"lambdas"`
 	File string `json:"-"`
 }
 
