@@ -181,7 +181,7 @@ func Run(ctx context.Context, cfg *Config, req *Request) (*Response, *Error) {
 	}
 	var trace *HTTPTrace
 	if req.InspectionLevel == "TRACE" {
-		trace = &HTTPTrace{}
+		trace = &HTTPTrace{Reveal: req.RevealSecrets}
 		ctx = WithHTTPTrace(ctx, trace)
 	}
 	ex := fastpath.AcquireExecution()
