@@ -11,9 +11,11 @@ const TestStateName = "StateName"
 
 // CompileForTest compiles a whole state machine for TestState: as Compile
 // does, except that a Map state's ItemReader is accepted, since the test
-// supplies the items (a mock, or mapItemReaderData).
-func CompileForTest(definition []byte, typ MachineType) (*fastpath.Program, error) {
-	return compileDefinition(definition, typ, true)
+// supplies the items (a mock, or mapItemReaderData), and that the
+// variables vars exist (with slots in Program.VarNames) though nothing
+// assigns them, since the test sets them.
+func CompileForTest(definition []byte, typ MachineType, vars []string) (*fastpath.Program, error) {
+	return compileDefinition(definition, typ, &testConfig{vars: vars})
 }
 
 // CompileState compiles one state's definition (a JSON object, as
@@ -21,8 +23,9 @@ func CompileForTest(definition []byte, typ MachineType) (*fastpath.Program, erro
 // machine of its own, beside a Succeed state for each state it names as
 // Next, Default or a rule's or Catcher's Next, so that its transitions
 // validate; it returns the program and the state's index. Diagnostics
-// locate problems under /States/StateName, as AWS's do.
-func CompileState(state []byte, typ MachineType) (*fastpath.Program, int, error) {
+// locate problems under /States/StateName, as AWS's do. vars are as for
+// CompileForTest.
+func CompileState(state []byte, typ MachineType, vars []string) (*fastpath.Program, int, error) {
 	def := []byte(`{"StartAt":"` + TestStateName + `","States":{"` + TestStateName + `":`)
 	def = append(def, state...)
 	if compact, err := fastpath.Compact(nil, state, fastpath.MaxDepth); err == nil && fastpath.KindOf(compact) == fastpath.KindObject {
@@ -33,7 +36,7 @@ func CompileState(state []byte, typ MachineType) (*fastpath.Program, int, error)
 		}
 	}
 	def = append(def, "}}"...)
-	prog, err := CompileForTest(def, typ)
+	prog, err := CompileForTest(def, typ, vars)
 	if err != nil {
 		return nil, 0, err
 	}

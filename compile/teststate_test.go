@@ -56,7 +56,7 @@ func TestTestState(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			prog, idx, err := CompileState([]byte(tt.state), Standard)
+			prog, idx, err := CompileState([]byte(tt.state), Standard, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,7 +124,7 @@ func describeTest(p *fastpath.Program, r *fastpath.StateTestResult) string {
 // that the inspection shows them with what the state assigned.
 func TestTestStateVariables(t *testing.T) {
 	def := `{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"y.$":"$x"},"Parameters":{"x.$":"$x"},"End":true}}}`
-	prog, err := CompileForTest([]byte(def), Standard)
+	prog, err := CompileForTest([]byte(def), Standard, []string{"x", "unused"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,5 +140,23 @@ func TestTestStateVariables(t *testing.T) {
 	}
 	if got, want := string(res.Inspection.Variables), `{"x":5,"unused":true,"y":5}`; got != want {
 		t.Errorf("variables %s, want %s", got, want)
+	}
+}
+
+// TestTestStateJSONataVariables checks that a JSONata state reads a
+// variable that only the test sets.
+func TestTestStateJSONataVariables(t *testing.T) {
+	prog, idx, err := CompileState([]byte(`{"QueryLanguage":"JSONata","Type":"Pass","Output":"{% $greeting & ' ' & $states.input.name %}","End":true}`), Standard, []string{"greeting"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := fastpath.AcquireExecution()
+	defer fastpath.ReleaseExecution(ex)
+	res, err := ex.TestState(context.Background(), prog, []byte(`{"name":"Ada"}`), nil, &fastpath.StateTest{State: idx, Variables: []byte(`{"greeting":"hello"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(res.Output), `"hello Ada"`; got != want {
+		t.Errorf("output %s, want %s", got, want)
 	}
 }

@@ -312,6 +312,13 @@ func prepare(req *Request) (*test, *Error) {
 	if e = checkMockShape(req); e != nil {
 		return nil, e
 	}
+	if req.Variables != nil {
+		v, err := fastpath.Compact(nil, []byte(*req.Variables), fastpath.MaxDepth)
+		if err != nil || fastpath.KindOf(v) != fastpath.KindObject {
+			return nil, validation("Variables must be a JSON object")
+		}
+		t.st.Variables = v
+	}
 	if e = t.compile(); e != nil {
 		return nil, e
 	}
@@ -332,13 +339,6 @@ func prepare(req *Request) (*test, *Error) {
 		return nil, &Error{Type: "InvalidExecutionInput", Message: "Invalid State Machine Execution Input: '" + err.Error() + "'"}
 	}
 	t.input = input
-	if req.Variables != nil {
-		v, err := fastpath.Compact(nil, []byte(*req.Variables), fastpath.MaxDepth)
-		if err != nil || fastpath.KindOf(v) != fastpath.KindObject {
-			return nil, validation("Variables must be a JSON object")
-		}
-		t.st.Variables = v
-	}
 	if e = t.configure(); e != nil {
 		return nil, e
 	}
@@ -378,9 +378,15 @@ func checkMockShape(req *Request) *Error {
 // which accept every integration pattern.
 func (t *test) compile() *Error {
 	def := []byte(t.req.Definition)
+	var vars []string
+	var it fastpath.ObjectIter
+	it.Reset(t.st.Variables)
+	for k, _, ok := it.Next(); ok; k, _, ok = it.Next() {
+		vars = append(vars, string(fastpath.AppendUnquoted(nil, k)))
+	}
 	var err error
 	if t.req.StateName != nil {
-		t.prog, err = compile.CompileForTest(def, compile.Standard)
+		t.prog, err = compile.CompileForTest(def, compile.Standard, vars)
 		if err == nil {
 			idx, ok := t.prog.StateIndex(*t.req.StateName)
 			if !ok {
@@ -389,7 +395,7 @@ func (t *test) compile() *Error {
 			t.st.State = idx
 		}
 	} else {
-		t.prog, t.st.State, err = compile.CompileState(def, compile.Standard)
+		t.prog, t.st.State, err = compile.CompileState(def, compile.Standard, vars)
 	}
 	if err != nil {
 		return &Error{Type: "InvalidDefinition", Message: definitionMessage(err)}
