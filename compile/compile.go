@@ -2,6 +2,7 @@ package compile
 
 import (
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // DefinitionError is a definition that Validate rejected. Its message is
@@ -25,7 +26,7 @@ func compileDefinition(definition []byte, typ MachineType, test *testConfig) (*f
 	if hasError(diags) {
 		return nil, &DefinitionError{Diagnostics: diags}
 	}
-	def, err := fastpath.Compact(nil, definition, fastpath.MaxDepth)
+	def, err := jsonb.Compact(nil, definition, jsonb.MaxDepth)
 	if err != nil {
 		return nil, err
 	}

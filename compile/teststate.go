@@ -2,6 +2,7 @@ package compile
 
 import (
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // TestStateName is the name of a state that TestState tests on its own:
@@ -28,10 +29,10 @@ func CompileForTest(definition []byte, typ MachineType, vars []string) (*fastpat
 func CompileState(state []byte, typ MachineType, vars []string) (*fastpath.Program, int, error) {
 	def := []byte(`{"StartAt":"` + TestStateName + `","States":{"` + TestStateName + `":`)
 	def = append(def, state...)
-	if compact, err := fastpath.Compact(nil, state, fastpath.MaxDepth); err == nil && fastpath.KindOf(compact) == fastpath.KindObject {
+	if compact, err := jsonb.Compact(nil, state, jsonb.MaxDepth); err == nil && jsonb.KindOf(compact) == jsonb.KindObject {
 		for _, name := range transitionTargets(compact) {
 			def = append(def, ',')
-			def = fastpath.AppendQuotedString(def, name)
+			def = jsonb.AppendQuotedString(def, name)
 			def = append(def, `:{"Type":"Succeed"}`...)
 		}
 	}
@@ -49,10 +50,10 @@ func CompileState(state []byte, typ MachineType, vars []string) (*fastpath.Progr
 func transitionTargets(st []byte) []string {
 	var names []string
 	add := func(v []byte) {
-		if fastpath.KindOf(v) != fastpath.KindString {
+		if jsonb.KindOf(v) != jsonb.KindString {
 			return
 		}
-		name := string(fastpath.AppendUnquoted(nil, v))
+		name := string(jsonb.AppendUnquoted(nil, v))
 		if name == TestStateName {
 			return
 		}
@@ -63,14 +64,14 @@ func transitionTargets(st []byte) []string {
 		}
 		names = append(names, name)
 	}
-	add(fastpath.ObjectGet(st, "Next"))
-	add(fastpath.ObjectGet(st, "Default"))
+	add(jsonb.ObjectGet(st, "Next"))
+	add(jsonb.ObjectGet(st, "Default"))
 	for _, list := range []string{"Choices", "Catch"} {
-		var it fastpath.ArrayIter
-		it.Reset(fastpath.ObjectGet(st, list))
+		var it jsonb.ArrayIter
+		it.Reset(jsonb.ObjectGet(st, list))
 		for v, ok := it.Next(); ok; v, ok = it.Next() {
-			if fastpath.KindOf(v) == fastpath.KindObject {
-				add(fastpath.ObjectGet(v, "Next"))
+			if jsonb.KindOf(v) == jsonb.KindObject {
+				add(jsonb.ObjectGet(v, "Next"))
 			}
 		}
 	}

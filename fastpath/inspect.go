@@ -3,6 +3,8 @@ package fastpath
 import (
 	"context"
 	"math"
+
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // This file runs one state the way AWS's TestState action does: once, with
@@ -149,15 +151,15 @@ func (ex *Execution) setVariables(vars []byte) error {
 	}
 	mark := len(ex.arena)
 	var err error
-	if ex.arena, err = Compact(ex.arena, vars, MaxDepth); err != nil {
+	if ex.arena, err = jsonb.Compact(ex.arena, vars, jsonb.MaxDepth); err != nil {
 		return err
 	}
 	obj := ex.arena[mark:len(ex.arena):len(ex.arena)]
-	var it ObjectIter
+	var it jsonb.ObjectIter
 	it.Reset(obj)
 	for key, val, ok := it.Next(); ok; key, val, ok = it.Next() {
 		for slot, name := range ex.prog.VarNames {
-			if KeyEquals(key, name) {
+			if jsonb.KeyEquals(key, name) {
 				ex.vars[slot] = val
 			}
 		}
@@ -173,12 +175,12 @@ func (ex *Execution) appendVariables(vars []byte) []byte {
 	ex.arena = append(ex.arena, '{')
 	seen := make([]bool, len(ex.prog.VarNames))
 	if vars != nil {
-		given, _ := Compact(nil, vars, MaxDepth)
-		var it ObjectIter
+		given, _ := jsonb.Compact(nil, vars, jsonb.MaxDepth)
+		var it jsonb.ObjectIter
 		it.Reset(given)
 		for key, val, ok := it.Next(); ok; key, val, ok = it.Next() {
 			for slot, name := range ex.prog.VarNames {
-				if KeyEquals(key, name) && ex.vars[slot] != nil {
+				if jsonb.KeyEquals(key, name) && ex.vars[slot] != nil {
 					val, seen[slot] = ex.vars[slot], true
 				}
 			}
@@ -187,7 +189,7 @@ func (ex *Execution) appendVariables(vars []byte) []byte {
 	}
 	for slot, name := range ex.prog.VarNames {
 		if !seen[slot] && ex.vars[slot] != nil {
-			ex.appendMember(AppendQuotedString(nil, name), ex.vars[slot])
+			ex.appendMember(jsonb.AppendQuotedString(nil, name), ex.vars[slot])
 		}
 	}
 	if len(ex.arena) == mark+1 {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // fakeMocks answers a test case of a MockConfigFile: enough of the format
@@ -59,7 +60,7 @@ func (m *fakeMocks) Invoke(_ context.Context, task *fastpath.Task, _, dst []byte
 			return nil, dst, &fastpath.Failure{Name: step.Throw.Error, Cause: step.Throw.Cause}
 		}
 		mark := len(dst)
-		dst, err := fastpath.Compact(dst, step.Return, fastpath.MaxDepth)
+		dst, err := jsonb.Compact(dst, step.Return, jsonb.MaxDepth)
 		return dst[mark:], dst, err
 	}
 	return nil, dst, &fastpath.Failure{Name: "States.TaskFailed", Cause: "no mock"}

@@ -2,6 +2,7 @@ package teststate
 
 import (
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // configure checks the mock against the state and sets up the run.
@@ -21,8 +22,8 @@ func (t *test) configure() *Error {
 			t.st.MapIterationFailureCount = int(*c.MapIterationFailureCount)
 		}
 		if c.MapItemReaderData != nil {
-			items, err := fastpath.Compact(nil, []byte(*c.MapItemReaderData), fastpath.MaxDepth)
-			if err != nil || fastpath.KindOf(items) != fastpath.KindArray {
+			items, err := jsonb.Compact(nil, []byte(*c.MapItemReaderData), jsonb.MaxDepth)
+			if err != nil || jsonb.KindOf(items) != jsonb.KindArray {
 				return validation("Map item reader data must be a JSON array.")
 			}
 			t.st.Items = items
@@ -49,30 +50,30 @@ func (t *test) configure() *Error {
 	if m.Result == nil {
 		return validation("A test mock should have one of the following fields: [result, errorOutput].")
 	}
-	result, err := fastpath.Compact(nil, []byte(*m.Result), fastpath.MaxDepth)
+	result, err := jsonb.Compact(nil, []byte(*m.Result), jsonb.MaxDepth)
 	if err != nil {
 		return validation("Mocked result must be valid JSON")
 	}
 	t.st.Mock = &fastpath.StateMock{Result: result}
 	switch t.state.Kind {
 	case fastpath.StateParallel:
-		if fastpath.KindOf(result) != fastpath.KindArray {
+		if jsonb.KindOf(result) != jsonb.KindArray {
 			return validation("Mocked result must be an array.")
 		}
-		if fastpath.ArrayLen(result) != len(t.state.Branches) {
+		if jsonb.ArrayLen(result) != len(t.state.Branches) {
 			return validation("Mocked result must contain the same number of items as number of Parallel branches.")
 		}
 	case fastpath.StateMap:
-		if fastpath.ObjectGet(t.rawState, "ResultWriter") != nil {
-			if fastpath.KindOf(result) != fastpath.KindObject {
+		if jsonb.ObjectGet(t.rawState, "ResultWriter") != nil {
+			if jsonb.KindOf(result) != jsonb.KindObject {
 				return validation("Mocked result must be a JSON object.")
 			}
 			break
 		}
-		if fastpath.KindOf(result) != fastpath.KindArray {
+		if jsonb.KindOf(result) != jsonb.KindArray {
 			return validation("Mocked result must be an array.")
 		}
-		if t.st.MapIterationFailureCount > fastpath.ArrayLen(result) {
+		if t.st.MapIterationFailureCount > jsonb.ArrayLen(result) {
 			return validation("Map iteration failure count must be less than or equal to the number of Map iterations")
 		}
 	case fastpath.StateTask:
@@ -93,14 +94,14 @@ var contextFields = map[string][]string{
 // checkContext refuses a context object with members AWS does not allow
 // and returns it compact.
 func checkContext(ctx string) ([]byte, *Error) {
-	c, err := fastpath.Compact(nil, []byte(ctx), fastpath.MaxDepth)
-	if err != nil || fastpath.KindOf(c) != fastpath.KindObject {
+	c, err := jsonb.Compact(nil, []byte(ctx), jsonb.MaxDepth)
+	if err != nil || jsonb.KindOf(c) != jsonb.KindObject {
 		return nil, validation("Invalid Context object provided: it must be a JSON object")
 	}
-	var it fastpath.ObjectIter
+	var it jsonb.ObjectIter
 	it.Reset(c)
 	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
-		name := string(fastpath.AppendUnquoted(nil, k))
+		name := string(jsonb.AppendUnquoted(nil, k))
 		if name == "Map" {
 			return nil, validation("Invalid Context object provided: 'Map' field is not supported when mocking a Context object")
 		}
@@ -108,10 +109,10 @@ func checkContext(ctx string) ([]byte, *Error) {
 		if !known {
 			return nil, validation("Invalid Context object provided: Field '" + name + "' is not allowed")
 		}
-		var members fastpath.ObjectIter
+		var members jsonb.ObjectIter
 		members.Reset(v)
 		for mk, _, ok := members.Next(); ok; mk, _, ok = members.Next() {
-			m := string(fastpath.AppendUnquoted(nil, mk))
+			m := string(jsonb.AppendUnquoted(nil, mk))
 			found := false
 			for _, a := range allowed {
 				found = found || a == m

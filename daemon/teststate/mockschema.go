@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // A Task's mocked result is checked against the output shape of the API
@@ -119,14 +119,14 @@ func checkMockResult(resource string, result []byte, mode string) *Error {
 
 // check returns what is wrong with v (the member name) for s, or "".
 func (s *shape) check(name string, v []byte, strict bool) string {
-	k := fastpath.KindOf(v)
+	k := jsonb.KindOf(v)
 	field := "Field '" + name + "'"
 	switch s.kind {
 	case kindString:
-		if k != fastpath.KindString {
+		if k != jsonb.KindString {
 			return field + " must be a string"
 		}
-		text := string(fastpath.AppendUnquoted(nil, v))
+		text := string(jsonb.AppendUnquoted(nil, v))
 		if len(text) < s.minLen {
 			return field + " is smaller than the minimum length"
 		}
@@ -139,7 +139,7 @@ func (s *shape) check(name string, v []byte, strict bool) string {
 			return field + " is not an expected value"
 		}
 	case kindNumber:
-		if k != fastpath.KindNumber {
+		if k != jsonb.KindNumber {
 			return field + " must be a number"
 		}
 		n, _ := strconv.ParseFloat(string(v), 64)
@@ -150,18 +150,18 @@ func (s *shape) check(name string, v []byte, strict bool) string {
 			return field + " exceeds the maximum value"
 		}
 	case kindBool:
-		if k != fastpath.KindBool {
+		if k != jsonb.KindBool {
 			return field + " must be a boolean"
 		}
 	case kindMap:
-		if k != fastpath.KindObject {
+		if k != jsonb.KindObject {
 			return field + " must be an object"
 		}
 	case kindList:
-		if k != fastpath.KindArray {
+		if k != jsonb.KindArray {
 			return field + " must be an array"
 		}
-		var it fastpath.ArrayIter
+		var it jsonb.ArrayIter
 		it.Reset(v)
 		for item, ok := it.Next(); ok; item, ok = it.Next() {
 			if msg := s.item.check(name, item, strict); msg != "" {
@@ -169,7 +169,7 @@ func (s *shape) check(name string, v []byte, strict bool) string {
 			}
 		}
 	case kindStruct:
-		if k != fastpath.KindObject {
+		if k != jsonb.KindObject {
 			if name == "" {
 				return "The mocked result must be a JSON object"
 			}
@@ -177,15 +177,15 @@ func (s *shape) check(name string, v []byte, strict bool) string {
 		}
 		if strict {
 			for _, r := range s.required {
-				if fastpath.ObjectGet(v, r) == nil {
+				if jsonb.ObjectGet(v, r) == nil {
 					return "Required field '" + r + "' is missing"
 				}
 			}
 		}
-		var it fastpath.ObjectIter
+		var it jsonb.ObjectIter
 		it.Reset(v)
 		for key, val, ok := it.Next(); ok; key, val, ok = it.Next() {
-			m := string(fastpath.AppendUnquoted(nil, key))
+			m := string(jsonb.AppendUnquoted(nil, key))
 			if ms := s.members[m]; ms != nil {
 				if msg := ms.check(m, val, strict); msg != "" {
 					return msg

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stepd/stepd/compile"
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // Request is TestState's input, as the AWS JSON API names its fields.
@@ -199,25 +200,25 @@ func Run(ctx context.Context, cfg *Config, req *Request) (*Response, *Error) {
 func (t *test) contextObject(o *fastpath.Options) []byte {
 	now := appendTime(nil, o.StartTime)
 	b := []byte(`{"Execution":{"Id":`)
-	b = fastpath.AppendQuotedString(b, o.ExecutionArn)
+	b = jsonb.AppendQuotedString(b, o.ExecutionArn)
 	b = append(b, `,"Input":`...)
 	b = append(b, t.input...)
 	b = append(b, `,"Name":`...)
-	b = fastpath.AppendQuotedString(b, o.ExecutionName)
+	b = jsonb.AppendQuotedString(b, o.ExecutionName)
 	b = append(b, `,"RoleArn":`...)
 	if t.req.RoleArn != nil {
-		b = fastpath.AppendQuotedString(b, *t.req.RoleArn)
+		b = jsonb.AppendQuotedString(b, *t.req.RoleArn)
 	} else {
 		b = append(b, "null"...)
 	}
 	b = append(b, `,"StartTime":`...)
 	b = append(b, now...)
 	b = append(b, `},"StateMachine":{"Id":`...)
-	b = fastpath.AppendQuotedString(b, o.StateMachineArn)
+	b = jsonb.AppendQuotedString(b, o.StateMachineArn)
 	b = append(b, `,"Name":`...)
-	b = fastpath.AppendQuotedString(b, o.StateMachineName)
+	b = jsonb.AppendQuotedString(b, o.StateMachineName)
 	b = append(b, `},"State":{"Name":`...)
-	b = fastpath.AppendQuotedString(b, compile.TestStateName)
+	b = jsonb.AppendQuotedString(b, compile.TestStateName)
 	b = append(b, `,"EnteredTime":`...)
 	b = append(b, now...)
 	switch t.state.Kind {
@@ -313,8 +314,8 @@ func prepare(req *Request) (*test, *Error) {
 		return nil, e
 	}
 	if req.Variables != nil {
-		v, err := fastpath.Compact(nil, []byte(*req.Variables), fastpath.MaxDepth)
-		if err != nil || fastpath.KindOf(v) != fastpath.KindObject {
+		v, err := jsonb.Compact(nil, []byte(*req.Variables), jsonb.MaxDepth)
+		if err != nil || jsonb.KindOf(v) != jsonb.KindObject {
 			return nil, validation("Variables must be a JSON object")
 		}
 		t.st.Variables = v
@@ -334,7 +335,7 @@ func prepare(req *Request) (*test, *Error) {
 	if req.Input != nil {
 		in = *req.Input
 	}
-	input, err := fastpath.Compact(nil, []byte(in), fastpath.MaxDepth)
+	input, err := jsonb.Compact(nil, []byte(in), jsonb.MaxDepth)
 	if err != nil {
 		return nil, &Error{Type: "InvalidExecutionInput", Message: "Invalid State Machine Execution Input: '" + err.Error() + "'"}
 	}
@@ -379,10 +380,10 @@ func checkMockShape(req *Request) *Error {
 func (t *test) compile() *Error {
 	def := []byte(t.req.Definition)
 	var vars []string
-	var it fastpath.ObjectIter
+	var it jsonb.ObjectIter
 	it.Reset(t.st.Variables)
 	for k, _, ok := it.Next(); ok; k, _, ok = it.Next() {
-		vars = append(vars, string(fastpath.AppendUnquoted(nil, k)))
+		vars = append(vars, string(jsonb.AppendUnquoted(nil, k)))
 	}
 	var err error
 	if t.req.StateName != nil {
@@ -432,7 +433,7 @@ func definitionMessage(err error) string {
 // stateDefinition finds the compact definition of the tested state: def
 // itself, or the state named name in any scope of the machine def.
 func stateDefinition(def []byte, name *string) []byte {
-	c, err := fastpath.Compact(nil, def, fastpath.MaxDepth)
+	c, err := jsonb.Compact(nil, def, jsonb.MaxDepth)
 	if err != nil {
 		return nil
 	}
@@ -443,22 +444,22 @@ func stateDefinition(def []byte, name *string) []byte {
 }
 
 func findState(scope []byte, name string) []byte {
-	states := fastpath.ObjectGet(scope, "States")
-	if st := fastpath.ObjectGet(states, name); st != nil {
+	states := jsonb.ObjectGet(scope, "States")
+	if st := jsonb.ObjectGet(states, name); st != nil {
 		return st
 	}
-	var it fastpath.ObjectIter
+	var it jsonb.ObjectIter
 	it.Reset(states)
 	for _, st, ok := it.Next(); ok; _, st, ok = it.Next() {
 		for _, f := range []string{"ItemProcessor", "Iterator"} {
-			if p := fastpath.ObjectGet(st, f); p != nil {
+			if p := jsonb.ObjectGet(st, f); p != nil {
 				if s := findState(p, name); s != nil {
 					return s
 				}
 			}
 		}
-		var bi fastpath.ArrayIter
-		bi.Reset(fastpath.ObjectGet(st, "Branches"))
+		var bi jsonb.ArrayIter
+		bi.Reset(jsonb.ObjectGet(st, "Branches"))
 		for b, ok := bi.Next(); ok; b, ok = bi.Next() {
 			if s := findState(b, name); s != nil {
 				return s

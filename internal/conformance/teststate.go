@@ -43,7 +43,7 @@ type TestStateCase struct {
 	// Lambdas are the Lambda stubs the case needs, by function name, as
 	// the base corpus describes them.
 	Lambdas map[string]json.RawMessage `json:"lambdas"`
-	File string `json:"-"`
+	File    string                     `json:"-"`
 }
 
 // LoadTestState reads the TestState cases of the corpus in dir, in index
