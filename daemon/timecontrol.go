@@ -8,19 +8,18 @@ import (
 	"github.com/stepd/stepd/fastpath"
 )
 
-// TimeControl is how executions experience time: Wait states and Retry
-// back-offs take Scale times their time (0: none), with Virtual the time
-// skipped still passes for the execution, and Seed (when not 0) seeds the
-// random values of States.UUID, $uuid, $random and Retry jitter. `serve`
-// and `run` share it; the zero value is real time, unseeded... except
-// that Scale 0 means no waiting, so DefaultTimeControl sets Scale 1.
+// TimeControl is how executions experience time, for `serve` and `run`:
+// Wait states and Retry back-offs take Scale times their time (0: none);
+// with Virtual the time skipped still passes for the execution; Seed, when
+// not 0, seeds the random values of States.UUID, $uuid, $random and Retry
+// jitter. DefaultTimeControl is real time, unseeded.
 type TimeControl struct {
 	Scale   float64 `json:"wait-time-scale"`
 	Virtual bool    `json:"virtual-time"`
 	Seed    uint64  `json:"seed"`
 }
 
-// DefaultTimeControl is real time, unseeded.
+// DefaultTimeControl is real time (Scale 1), unseeded.
 func DefaultTimeControl() TimeControl { return TimeControl{Scale: 1} }
 
 func (tc *TimeControl) register(fs *flag.FlagSet) {
