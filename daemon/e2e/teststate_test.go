@@ -142,6 +142,8 @@ func TestTestStateSDK(t *testing.T) {
 			in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","End":true}`), Mock: mockResult("{}", "")}},
 		{name: "a STRICT mock of the wrong type", msg: "Mock result schema validation error: Field 'StatusCode' must be a number",
 			in: sfn.TestStateInput{Definition: aws.String(lambdaTask), Mock: mockResult(`{"StatusCode":"200"}`, "")}},
+		{name: "a callback without a mock", msg: "TestState API does not support activities or the .sync and .waitForTaskToken integration patterns when a mock is not specified.",
+			in: sfn.TestStateInput{Definition: aws.String(`{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody.$":"$$.Task.Token"},"End":true}`), RoleArn: role}},
 		{name: "a state name not in the machine", msg: "State not found in definition",
 			in: sfn.TestStateInput{Definition: aws.String(`{"StartAt":"A","States":{"A":{"Type":"Succeed"}}}`), StateName: aws.String("Z")}},
 	}

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stepd/stepd/compile"
@@ -180,6 +181,9 @@ func Run(ctx context.Context, cfg *Config, req *Request) (*Response, *Error) {
 	} else {
 		opts.Context = t.contextObject(opts)
 	}
+	// A real call is bounded as an Express execution is.
+	ctx, cancel := context.WithTimeout(ctx, fastpath.ExpressMaxDuration)
+	defer cancel()
 	var trace *HTTPTrace
 	if req.InspectionLevel == "TRACE" {
 		trace = &HTTPTrace{Reveal: req.RevealSecrets}
@@ -469,6 +473,13 @@ func findState(scope []byte, name string) []byte {
 	return nil
 }
 
+// needsMock reports whether a Task resource waits for someone else (an
+// activity worker, a callback, a job): TestState runs those only mocked.
+func needsMock(resource string) bool {
+	return strings.Contains(resource, ":activity:") || strings.HasSuffix(resource, ".waitForTaskToken") ||
+		strings.HasSuffix(resource, ".sync") || strings.HasSuffix(resource, ".sync:2")
+}
+
 // checkState refuses what TestState cannot do with this state.
 func (t *test) checkState() *Error {
 	k := t.state.Kind
@@ -479,6 +490,9 @@ func (t *test) checkState() *Error {
 		}
 		if k == fastpath.StateTask && t.req.RoleArn == nil {
 			return validation("RoleArn must be specified when testing a Task state")
+		}
+		if k == fastpath.StateTask && needsMock(t.state.Task.Resource) {
+			return validation("TestState API does not support activities or the .sync and .waitForTaskToken integration patterns when a mock is not specified.")
 		}
 		return nil
 	}
