@@ -118,7 +118,7 @@ func (s *server) checkDefinition(machine, def, typ string) (*fastpath.Program, *
 	var diags []compile.Diagnostic
 	for i := range prog.States {
 		t := prog.States[i].Task
-		if t == nil || classifyResource(t.Resource) != resourceUnsupported || s.mocked(machine, t.State) {
+		if t == nil || classifyResource(t.Resource) != resourceUnsupported || acceptedResource(t.Resource) || s.mocked(machine, t.State) {
 			continue
 		}
 		diags = append(diags, compile.Diagnostic{Severity: compile.SeverityError, Code: "SCHEMA_VALIDATION_FAILED", Location: t.Pointer,

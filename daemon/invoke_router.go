@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/stepd/stepd/daemon/integrations"
 	"github.com/stepd/stepd/fastpath"
 )
 
@@ -12,12 +13,13 @@ import (
 type taskInvoker struct {
 	lambda *lambdaInvoker
 	http   *httpInvoker
+	aws    *integrations.Services
 }
 
 var _ fastpath.Invoker = (*taskInvoker)(nil)
 
-func newTaskInvoker(in Integrations, id identity) *taskInvoker {
-	return &taskInvoker{lambda: newLambdaInvoker(in.Lambda, id), http: newHTTPInvoker(in.HTTP)}
+func newTaskInvoker(in Integrations, id identity, aws *integrations.Services) *taskInvoker {
+	return &taskInvoker{lambda: newLambdaInvoker(in.Lambda, id), http: newHTTPInvoker(in.HTTP), aws: aws}
 }
 
 // resourceKind is what a Task's Resource asks for.
@@ -73,5 +75,8 @@ func (t *taskInvoker) Invoke(ctx context.Context, task *fastpath.Task, input, ds
 	case resourceHTTPInvoke:
 		return t.http.invoke(ctx, task, input, dst)
 	}
-	return nil, dst, &fastpath.Failure{Name: fastpath.ErrTaskFailed, Cause: "stepd does not support the resource " + task.Resource + " yet; a -mock-config test case can stand in for it"}
+	if t.aws != nil && integrations.Handles(task.Resource) {
+		return t.aws.Invoke(ctx, task, input, dst)
+	}
+	return nil, dst, integrations.Unsupported(task.Resource)
 }

@@ -123,7 +123,12 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "stepd run: %v\n", err)
 		return exitUsage
 	}
-	var invoker fastpath.Invoker = newTaskInvoker(integ, id)
+	aws, err := newAWSServices(context.Background(), id.region, *lambdaEndpoint, nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "stepd run: %v\n", err)
+		return exitUsage
+	}
+	var invoker fastpath.Invoker = newTaskInvoker(integ, id, aws)
 	if (*mockFile == "") != (*testCase == "") {
 		fmt.Fprintln(stderr, "stepd run: -mock and -test-case go together")
 		return exitUsage

@@ -53,7 +53,11 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 	s.runs = &runner{reg: reg, id: id, maxRuns: int64(cfg.MaxInFlight), bgCtx: ctx, recent: newRecentExecutions(cfg.RecentRuns)}
 	integ := cfg.Integrations
 	integ.Lambda.Endpoint = cfg.LambdaEndpoint
-	s.runs.invoker = newTaskInvoker(integ, id)
+	aws, err := newAWSServices(ctx, cfg.Region, cfg.LambdaEndpoint, localSFN{s})
+	if err != nil {
+		return nil, err
+	}
+	s.runs.invoker = newTaskInvoker(integ, id, aws)
 	if cfg.MockConfig != "" {
 		if s.mocks, err = newMockStore(cfg.MockConfig); err != nil {
 			return nil, err
