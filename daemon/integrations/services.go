@@ -257,7 +257,9 @@ var namings = map[*awsclient.Service]*naming{
 		"SubscriptionLimitExceeded", "FilterPolicyLimitExceeded", "ConcurrentAccess", "StaleTag", "TagLimitExceeded",
 		"TagPolicy", "ResourceNotFound", "BatchEntryIdsNotDistinct", "BatchRequestTooLong", "EmptyBatchRequest",
 		"InvalidBatchEntryId", "TooManyEntriesInBatchRequest", "VerificationException", "OptedOut", "UserError"),
-		"ParameterValueInvalid", "InvalidParameterValueException")},
+		"ParameterValueInvalid", "InvalidParameterValueException",
+		// goaws's answer for a topic that does not exist (AWS answers NotFound).
+		"AWS.SimpleNotificationService.NonExistentTopic", "NotFoundException")},
 	awsclient.EventBridge: {"EventBridge", "AmazonEventBridge", "AmazonEventBridgeException", "EventBridge", exceptions(
 		"ResourceNotFoundException", "InternalException", "ConcurrentModificationException", "LimitExceededException",
 		"ManagedRuleException", "InvalidEventPatternException", "InvalidStateException", "OperationDisabledException",
