@@ -36,6 +36,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	hermeticAWS()
 	dir, err := os.MkdirTemp("", "stepd-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

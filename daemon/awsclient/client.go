@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/logging"
 	"github.com/valyala/fasthttp"
 )
 
@@ -84,7 +85,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	creds := cfg.Credentials
 	region := cfg.Region
 	if !cfg.NoSharedConfig || creds == nil {
-		var opts []func(*config.LoadOptions) error
+		// The SDK's own log lines (IMDS fallbacks) would go to stderr
+		// outside stepd's log; a failed retrieval reaches the task's cause.
+		opts := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
 		if region != "" {
 			opts = append(opts, config.WithRegion(region))
 		}

@@ -45,7 +45,6 @@ type scratch struct {
 	sts     []byte
 	sum     []byte
 	payload [64]byte
-	sig     [64]byte
 	headers []Header
 	// buffers of the request Do builds
 	pathBuf, hostBuf, uriBuf, dateBuf, targetBuf, authBuf []byte

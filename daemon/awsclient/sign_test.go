@@ -65,7 +65,7 @@ func TestSignMatchesSDK(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := req.Header.Get("Authorization")
-		if !strings.Contains(want, "SignedHeaders=") || got != want {
+			if !strings.Contains(want, "SignedHeaders=") || got != want {
 				t.Errorf("signature differs\n got  %s\n want %s", got, want)
 			}
 		})

@@ -80,6 +80,17 @@ func (s *Services) sdkJSON(ctx context.Context, svc *awsclient.Service, op strin
 // answer's members come back in PascalCase, dates as ISO 8601 text.
 // startSyncExecution returns the child's StartSyncExecution response.
 func (s *Services) sdkSFN(ctx context.Context, op string, input, dst []byte) ([]byte, error) {
+	// The SDK serializes a non-string Input (and Output of
+	// SendTaskSuccess) to its JSON text; a null one is left unset.
+	for _, f := range [...]string{"Input", "Output"} {
+		switch v := fastpath.ObjectGet(input, f); fastpath.KindOf(v) {
+		case fastpath.KindString, fastpath.KindInvalid:
+		case fastpath.KindNull:
+			input = withoutMember(input, f)
+		default:
+			input = withMember(input, f, fastpath.AppendQuoted(nil, v))
+		}
+	}
 	body := recase(nil, input, false)
 	resp, err := s.callSFN(ctx, op, body, nil)
 	if err != nil {
@@ -493,4 +504,37 @@ func (s *Services) sdkLambda(ctx context.Context, task *fastpath.Task, action st
 	dst = append(dst, `,"StatusCode":`...)
 	dst = strconv.AppendInt(dst, int64(c.resp.StatusCode()), 10)
 	return append(dst, '}'), nil
+}
+
+// withMember returns a copy of the object obj with member name set to the
+// JSON value v.
+func withMember(obj []byte, name string, v []byte) []byte {
+	out := withoutMember(obj, name)
+	out = out[:len(out)-1]
+	if len(out) > 1 {
+		out = append(out, ',')
+	}
+	out = fastpath.AppendQuotedString(out, name)
+	out = append(out, ':')
+	out = append(out, v...)
+	return append(out, '}')
+}
+
+// withoutMember returns a copy of the object obj without member name.
+func withoutMember(obj []byte, name string) []byte {
+	out := []byte{'{'}
+	var it fastpath.ObjectIter
+	it.Reset(obj)
+	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
+		if fastpath.KeyEquals(k, name) {
+			continue
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = append(out, k...)
+		out = append(out, ':')
+		out = append(out, v...)
+	}
+	return append(out, '}')
 }

@@ -123,7 +123,9 @@ func (s *Services) sdkS3(ctx context.Context, task *fastpath.Task, action string
 		case name == "Key" && op.key:
 			path = append(append(path[:0], '/'), awsclient.AppendURIEncode(nil, text, true)...)
 		case name == op.payload && op.payload != "":
-			c.body = append(c.body[:0], text...)
+			// AWS sends the JSON text of the value, a string's quotes
+			// included ("text data" stores "\"text data\"").
+			c.body = append(c.body[:0], v...)
 		case name == "Metadata" && op.method == "PUT" && fastpath.KindOf(v) == fastpath.KindObject:
 			var mi fastpath.ObjectIter
 			mi.Reset(v)
@@ -166,9 +168,13 @@ func (s *Services) sdkS3(ctx context.Context, task *fastpath.Task, action string
 		dst = fastpath.AppendQuotedString(dst, name)
 		dst = append(dst, ':')
 	}
+	checksums := op.outHeaders != nil || hasHeader(c.req.Headers, "x-amz-checksum-mode")
 	for _, h := range s3OutHeaders {
 		if op.outHeaders != nil && !contains(op.outHeaders, h.header) {
 			continue
+		}
+		if !checksums && strings.HasPrefix(h.header, "x-amz-checksum-") {
+			continue // reported on reads only when ChecksumMode asks for them
 		}
 		v := headerValue(&c.resp, h.header)
 		if v == nil {

@@ -23,6 +23,9 @@ func (s *Services) publish(ctx context.Context, input, dst []byte) ([]byte, erro
 	it.Reset(input)
 	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
 		name := keyText(k)
+		if fastpath.KindOf(v) == fastpath.KindNull {
+			continue // a null member is not sent, as the SDK leaves it unset
+		}
 		switch name {
 		case "TopicArn", "TargetArn", "PhoneNumber", "Message", "Subject", "MessageStructure", "MessageDeduplicationId", "MessageGroupId":
 			c.tmp = textOf(c.tmp[:0], v)
@@ -46,7 +49,7 @@ func (s *Services) publish(ctx context.Context, input, dst []byte) ([]byte, erro
 	}
 	rid, _ := awsclient.FindXML(body, "RequestId")
 	dst = appendSdkMetadata(dst, &c.resp, rid)
-	if v, ok := awsclient.FindXML(body, "SequenceNumber"); ok {
+	if v, ok := awsclient.FindXML(body, "SequenceNumber"); ok && len(v) > 0 {
 		dst = append(dst, `,"SequenceNumber":`...)
 		dst = fastpath.AppendQuoted(dst, v)
 	}

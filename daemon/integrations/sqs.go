@@ -25,6 +25,9 @@ func (s *Services) sendMessage(ctx context.Context, input, dst []byte) ([]byte, 
 	it.Reset(input)
 	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
 		name := keyText(k)
+		if fastpath.KindOf(v) == fastpath.KindNull {
+			continue // a null member is not sent, as the SDK leaves it unset
+		}
 		switch name {
 		case "QueueUrl", "MessageBody", "MessageDeduplicationId", "MessageGroupId", "DelaySeconds":
 			c.tmp = textOf(c.tmp[:0], v)
@@ -44,7 +47,7 @@ func (s *Services) sendMessage(ctx context.Context, input, dst []byte) ([]byte, 
 	body := c.resp.Body()
 	dst = append(dst, '{')
 	for _, f := range [...]string{"MD5OfMessageAttributes", "MD5OfMessageBody", "MessageId"} {
-		if v, ok := awsclient.FindXML(body, f); ok {
+		if v, ok := awsclient.FindXML(body, f); ok && (len(v) > 0 || f == "MD5OfMessageBody") {
 			dst = append(dst, '"')
 			dst = append(dst, f...)
 			dst = append(dst, `":`...)
@@ -54,7 +57,7 @@ func (s *Services) sendMessage(ctx context.Context, input, dst []byte) ([]byte, 
 	}
 	rid, _ := awsclient.FindXML(body, "RequestId")
 	dst = appendSdkMetadata(dst, &c.resp, rid)
-	if v, ok := awsclient.FindXML(body, "SequenceNumber"); ok {
+	if v, ok := awsclient.FindXML(body, "SequenceNumber"); ok && len(v) > 0 {
 		dst = append(dst, `,"SequenceNumber":`...)
 		dst = fastpath.AppendQuoted(dst, v)
 	}
