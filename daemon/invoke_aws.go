@@ -12,14 +12,21 @@ import (
 // endpoints and credentials as the AWS SDKs find them, for region, with
 // lambdaEndpoint (-lambda-endpoint) standing for AWS_ENDPOINT_URL_LAMBDA;
 // sfn runs nested executions (nil in `stepd run`, which has no API).
-func newAWSServices(ctx context.Context, region, lambdaEndpoint string, sfn integrations.StepFunctions) (*integrations.Services, error) {
+//
+// It also settles the Lambda integrations' endpoint: -lambda-endpoint
+// when given, else an AWS_ENDPOINT_URL_LAMBDA (or AWS_ENDPOINT_URL, or
+// shared config) setting, which it writes into in.
+func newAWSServices(ctx context.Context, region string, in *Integrations, sfn integrations.StepFunctions) (*integrations.Services, error) {
 	cfg := awsclient.Config{Region: region}
-	if lambdaEndpoint != "" {
-		cfg.Endpoints = map[*awsclient.Service]string{awsclient.Lambda: lambdaEndpoint}
+	if in.Lambda.Endpoint != "" {
+		cfg.Endpoints = map[*awsclient.Service]string{awsclient.Lambda: in.Lambda.Endpoint}
 	}
 	c, err := awsclient.New(ctx, cfg)
 	if err != nil {
 		return nil, err
+	}
+	if ep, err := c.Endpoint(awsclient.Lambda); err == nil && ep.Overridden && in.Lambda.Endpoint == "" {
+		in.Lambda.Endpoint = ep.URL()
 	}
 	return integrations.New(integrations.Config{Client: c, StepFunctions: sfn}), nil
 }

@@ -123,7 +123,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "stepd run: %v\n", err)
 		return exitUsage
 	}
-	aws, err := newAWSServices(context.Background(), id.region, *lambdaEndpoint, nil)
+	aws, err := newAWSServices(context.Background(), id.region, &integ, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "stepd run: %v\n", err)
 		return exitUsage

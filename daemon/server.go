@@ -53,7 +53,7 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 	s.runs = &runner{reg: reg, id: id, maxRuns: int64(cfg.MaxInFlight), bgCtx: ctx, recent: newRecentExecutions(cfg.RecentRuns)}
 	integ := cfg.Integrations
 	integ.Lambda.Endpoint = cfg.LambdaEndpoint
-	aws, err := newAWSServices(ctx, cfg.Region, cfg.LambdaEndpoint, localSFN{s})
+	aws, err := newAWSServices(ctx, cfg.Region, &integ, localSFN{s})
 	if err != nil {
 		return nil, err
 	}
