@@ -123,13 +123,33 @@ func (ts *testServer) runServiceCase(setup *integrations.Services, dir string, c
 			return fmt.Errorf("setup %s.%s: %v", s.Service, s.Operation, err)
 		}
 		if _, _, err := setup.Invoke(context.Background(), task, params, nil); err != nil {
-			if f, ok := err.(*fastpath.Failure); ok && alreadyExists(f.Name) {
-				continue
+			if f, ok := err.(*fastpath.Failure); !ok || !alreadyExists(f.Name) {
+				return fmt.Errorf("setup %s.%s: %v", s.Service, s.Operation, err)
 			}
-			return fmt.Errorf("setup %s.%s: %v", s.Service, s.Operation, err)
+		}
+		if s.Operation == "create_table" {
+			if err := waitTableActive(setup, params); err != nil {
+				return err
+			}
 		}
 	}
 	return ts.runCase(c)
+}
+
+// waitTableActive polls DescribeTable until the table the create_table
+// params name is ACTIVE (dynalite makes it so a moment after answering).
+func waitTableActive(setup *integrations.Services, params []byte) error {
+	desc := &fastpath.Task{Resource: "arn:aws:states:::aws-sdk:dynamodb:describeTable", State: "setup"}
+	body := append(append([]byte(`{"TableName":`), fastpath.ObjectGet(params, "TableName")...), '}')
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		out, _, err := setup.Invoke(context.Background(), desc, body, nil)
+		if err == nil && strings.Contains(string(out), `"TableStatus":"ACTIVE"`) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("setup: table %s is not ACTIVE: %v %s", fastpath.ObjectGet(params, "TableName"), err, out)
+		}
+	}
 }
 
 // camel turns boto3's snake_case operation names into the action of an

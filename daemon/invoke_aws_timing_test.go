@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -72,8 +73,15 @@ func (sb *serviceBench) endpointOf(b *testing.B, stub bool) string {
 	}
 	s := integrations.New(integrations.Config{Client: c})
 	for i := 0; i+1 < len(sb.setup); i += 2 {
-		if _, _, err := s.Invoke(context.Background(), &fastpath.Task{Resource: sb.setup[i]}, []byte(sb.setup[i+1]), nil); err != nil {
-			if f, ok := err.(*fastpath.Failure); !ok || f.Name != "DynamoDb.ResourceInUseException" {
+		// dynalite makes a new table ACTIVE a moment after answering
+		// CreateTable: poll the next call until the table is there.
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			_, _, err := s.Invoke(context.Background(), &fastpath.Task{Resource: sb.setup[i]}, []byte(sb.setup[i+1]), nil)
+			f, _ := err.(*fastpath.Failure)
+			if err == nil || f != nil && f.Name == "DynamoDb.ResourceInUseException" {
+				break
+			}
+			if f == nil || f.Name != "DynamoDb.ResourceNotFoundException" || time.Now().After(deadline) {
 				b.Fatal(err)
 			}
 		}

@@ -3,6 +3,7 @@ package integrations
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // createTable makes a table with a string hash key "id" and returns its name.
@@ -10,7 +11,23 @@ func createTable(t *testing.T, s *Services) string {
 	t.Helper()
 	name := uniqueName("t")
 	mustRun(t, s, task("arn:aws:states:::aws-sdk:dynamodb:createTable", `{"TableName":"`+name+`","KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST"}`), `{}`)
+	waitActive(t, s, name)
 	return name
+}
+
+// waitActive polls DescribeTable until the table is ACTIVE (dynalite
+// makes it so a moment after answering CreateTable).
+func waitActive(t testing.TB, s *Services, table string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		r := runMachine(t, s, task("arn:aws:states:::aws-sdk:dynamodb:describeTable", `{"TableName":"`+table+`"}`), `{}`)
+		if m, ok := r.Output.(map[string]any); ok && m["Table"].(map[string]any)["TableStatus"] == "ACTIVE" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("table %s is not ACTIVE: %+v", table, r)
+		}
+	}
 }
 
 func TestDynamoDBItems(t *testing.T) {
