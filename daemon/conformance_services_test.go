@@ -13,6 +13,7 @@ import (
 	"github.com/stepd/stepd/daemon/awsclient"
 	"github.com/stepd/stepd/daemon/integrations"
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 	"github.com/stepd/stepd/internal/conformance"
 	"github.com/stepd/stepd/internal/emulators"
 )
@@ -65,7 +66,7 @@ func TestConformanceServices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	setup := integrations.New(integrations.Config{Client: client})
+	setup := integrations.NewServices(integrations.ServicesConfig{Client: client})
 
 	var tally, served conformance.Tally
 	for _, c := range all {
@@ -118,7 +119,7 @@ func (ts *testServer) runServiceCase(setup *integrations.Services, dir string, c
 			svc = "eventbridge"
 		}
 		task := &fastpath.Task{Resource: "arn:aws:states:::aws-sdk:" + svc + ":" + camel(s.Operation), State: "setup"}
-		params, err := fastpath.Compact(nil, s.Params, fastpath.MaxDepth)
+		params, err := jsonb.Compact(nil, s.Params, jsonb.MaxDepth)
 		if err != nil {
 			return fmt.Errorf("setup %s.%s: %v", s.Service, s.Operation, err)
 		}
@@ -140,14 +141,14 @@ func (ts *testServer) runServiceCase(setup *integrations.Services, dir string, c
 // params name is ACTIVE (dynalite makes it so a moment after answering).
 func waitTableActive(setup *integrations.Services, params []byte) error {
 	desc := &fastpath.Task{Resource: "arn:aws:states:::aws-sdk:dynamodb:describeTable", State: "setup"}
-	body := append(append([]byte(`{"TableName":`), fastpath.ObjectGet(params, "TableName")...), '}')
+	body := append(append([]byte(`{"TableName":`), jsonb.ObjectGet(params, "TableName")...), '}')
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		out, _, err := setup.Invoke(context.Background(), desc, body, nil)
 		if err == nil && strings.Contains(string(out), `"TableStatus":"ACTIVE"`) {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("setup: table %s is not ACTIVE: %v %s", fastpath.ObjectGet(params, "TableName"), err, out)
+			return fmt.Errorf("setup: table %s is not ACTIVE: %v %s", jsonb.ObjectGet(params, "TableName"), err, out)
 		}
 	}
 }

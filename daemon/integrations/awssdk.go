@@ -8,6 +8,7 @@ import (
 
 	"github.com/stepd/stepd/daemon/awsclient"
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // SDKServices lists the services aws-sdk:<service>:<action> reaches, as
@@ -25,10 +26,10 @@ func (s *Services) sdkCall(ctx context.Context, task *fastpath.Task, service, ac
 		return dst, Unsupported(task.Resource)
 	}
 	op := string(action[0]-'a'+'A') + action[1:]
-	if fastpath.KindOf(input) == fastpath.KindInvalid || fastpath.KindOf(input) == fastpath.KindNull {
+	if jsonb.KindOf(input) == jsonb.KindInvalid || jsonb.KindOf(input) == jsonb.KindNull {
 		input = []byte("{}")
 	}
-	if fastpath.KindOf(input) != fastpath.KindObject {
+	if jsonb.KindOf(input) != jsonb.KindObject {
 		return dst, runtimeFailure("aws-sdk:"+service+":"+action, "must be an object")
 	}
 	switch service {
@@ -68,7 +69,7 @@ func (s *Services) sdkJSON(ctx context.Context, svc *awsclient.Service, op strin
 	if len(body) == 0 {
 		return append(dst, "{}"...), nil
 	}
-	out, err := fastpath.Compact(dst, body, fastpath.MaxDepth)
+	out, err := jsonb.Compact(dst, body, jsonb.MaxDepth)
 	if err != nil {
 		return dst, &fastpath.Failure{Name: namings[svc].v2Prefix + ".SdkClientException", Cause: "Unable to unmarshall response: the answer is not JSON"}
 	}
@@ -83,12 +84,12 @@ func (s *Services) sdkSFN(ctx context.Context, op string, input, dst []byte) ([]
 	// The SDK serializes a non-string Input (and Output of
 	// SendTaskSuccess) to its JSON text; a null one is left unset.
 	for _, f := range [...]string{"Input", "Output"} {
-		switch v := fastpath.ObjectGet(input, f); fastpath.KindOf(v) {
-		case fastpath.KindString, fastpath.KindInvalid:
-		case fastpath.KindNull:
+		switch v := jsonb.ObjectGet(input, f); jsonb.KindOf(v) {
+		case jsonb.KindString, jsonb.KindInvalid:
+		case jsonb.KindNull:
 			input = withoutMember(input, f)
 		default:
-			input = withMember(input, f, fastpath.AppendQuoted(nil, v))
+			input = withMember(input, f, jsonb.AppendQuoted(nil, v))
 		}
 	}
 	body := recase(nil, input, false)
@@ -104,10 +105,10 @@ func (s *Services) sdkSFN(ctx context.Context, op string, input, dst []byte) ([]
 // keys ending in "Date" as ISO 8601 dates, as the AWS SDK for Java 2.x
 // renders Instants.
 func recase(dst, v []byte, up bool) []byte {
-	switch fastpath.KindOf(v) {
-	case fastpath.KindObject:
+	switch jsonb.KindOf(v) {
+	case jsonb.KindObject:
 		dst = append(dst, '{')
-		var it fastpath.ObjectIter
+		var it jsonb.ObjectIter
 		it.Reset(v)
 		first := true
 		for k, val, ok := it.Next(); ok; k, val, ok = it.Next() {
@@ -126,8 +127,8 @@ func recase(dst, v []byte, up bool) []byte {
 				}
 			}
 			dst = append(dst, ':')
-			if up && fastpath.KindOf(val) == fastpath.KindNumber && strings.HasSuffix(string(k), `Date"`) {
-				if sec, ok := fastpath.ParseNumber(val); ok {
+			if up && jsonb.KindOf(val) == jsonb.KindNumber && strings.HasSuffix(string(k), `Date"`) {
+				if sec, ok := jsonb.ParseNumber(val); ok {
 					t := time.UnixMilli(int64(sec*1000 + 0.5)).UTC()
 					dst = append(dst, '"')
 					dst = t.AppendFormat(dst, "2006-01-02T15:04:05.000Z")
@@ -138,9 +139,9 @@ func recase(dst, v []byte, up bool) []byte {
 			dst = recase(dst, val, up)
 		}
 		return append(dst, '}')
-	case fastpath.KindArray:
+	case jsonb.KindArray:
 		dst = append(dst, '[')
-		var it fastpath.ArrayIter
+		var it jsonb.ArrayIter
 		it.Reset(v)
 		first := true
 		for e, ok := it.Next(); ok; e, ok = it.Next() {
@@ -199,7 +200,7 @@ func (s *Services) sdkQuery(ctx context.Context, svc *awsclient.Service, op stri
 	b = append(b, op...)
 	b = append(b, "&Version="...)
 	b = append(b, svc.APIVersion...)
-	var it fastpath.ObjectIter
+	var it jsonb.ObjectIter
 	it.Reset(input)
 	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
 		b = flattenQuery(b, svc, op, keyText(k), v)
@@ -221,29 +222,29 @@ func (s *Services) sdkQuery(ctx context.Context, svc *awsclient.Service, op stri
 
 // flattenQuery appends one member as the query protocol flattens it.
 func flattenQuery(b []byte, svc *awsclient.Service, op, key string, v []byte) []byte {
-	switch fastpath.KindOf(v) {
-	case fastpath.KindNull:
+	switch jsonb.KindOf(v) {
+	case jsonb.KindNull:
 		return b
-	case fastpath.KindObject:
+	case jsonb.KindObject:
 		if m, ok := queryMaps[svc][key]; ok && !strings.Contains(key, ".") {
-			var it fastpath.ObjectIter
+			var it jsonb.ObjectIter
 			it.Reset(v)
 			n := 0
 			for mk, mv, ok := it.Next(); ok; mk, mv, ok = it.Next() {
 				n++
 				p := m[0] + strconv.Itoa(n)
-				b = appendFormParam(b, p+m[1], fastpath.AppendUnquoted(nil, mk))
+				b = appendFormParam(b, p+m[1], jsonb.AppendUnquoted(nil, mk))
 				b = flattenQuery(b, svc, op, p+m[2], mv)
 			}
 			return b
 		}
-		var it fastpath.ObjectIter
+		var it jsonb.ObjectIter
 		it.Reset(v)
 		for mk, mv, ok := it.Next(); ok; mk, mv, ok = it.Next() {
 			b = flattenQuery(b, svc, op, key+"."+keyText(mk), mv)
 		}
 		return b
-	case fastpath.KindArray:
+	case jsonb.KindArray:
 		prefix := key + ".member."
 		if svc == awsclient.SQS {
 			if name, ok := queryLists[key]; ok {
@@ -252,7 +253,7 @@ func flattenQuery(b []byte, svc *awsclient.Service, op, key string, v []byte) []
 				prefix = name + "."
 			}
 		}
-		var it fastpath.ArrayIter
+		var it jsonb.ArrayIter
 		it.Reset(v)
 		n := 0
 		for e, ok := it.Next(); ok; e, ok = it.Next() {
@@ -320,7 +321,7 @@ func appendXMLObject(dst []byte, n *awsclient.XMLNode, svc *awsclient.Service) [
 		switch {
 		case isFlat && (count > 1 || len(ch.Children) > 0 || ch.Name == "QueueUrl" && n.Name != "CreateQueueResult" && n.Name != "GetQueueUrlResult"):
 			done[ch.Name] = true
-			dst = fastpath.AppendQuotedString(dst, flat.member)
+			dst = jsonb.AppendQuotedString(dst, flat.member)
 			dst = append(dst, ':')
 			if flat.key != "" {
 				dst = append(dst, '{')
@@ -338,7 +339,7 @@ func appendXMLObject(dst []byte, n *awsclient.XMLNode, svc *awsclient.Service) [
 					if key == nil {
 						dst = append(dst, `""`...)
 					} else {
-						dst = fastpath.AppendQuoted(dst, key.Text)
+						dst = jsonb.AppendQuoted(dst, key.Text)
 					}
 					dst = append(dst, ':')
 					dst = appendXMLValue(dst, val, svc)
@@ -361,7 +362,7 @@ func appendXMLObject(dst []byte, n *awsclient.XMLNode, svc *awsclient.Service) [
 			dst = append(dst, ']')
 		default:
 			done[ch.Name] = true
-			dst = fastpath.AppendQuotedString(dst, ch.Name)
+			dst = jsonb.AppendQuotedString(dst, ch.Name)
 			dst = append(dst, ':')
 			dst = appendXMLValue(dst, ch, svc)
 		}
@@ -385,7 +386,7 @@ func appendXMLValue(dst []byte, n *awsclient.XMLNode, svc *awsclient.Service) []
 				return append(dst, n.Text...)
 			}
 		}
-		return fastpath.AppendQuoted(dst, n.Text)
+		return jsonb.AppendQuoted(dst, n.Text)
 	}
 	switch n.Children[0].Name {
 	case "member":
@@ -414,7 +415,7 @@ func appendXMLValue(dst []byte, n *awsclient.XMLNode, svc *awsclient.Service) []
 			if k == nil {
 				dst = append(dst, `""`...)
 			} else {
-				dst = fastpath.AppendQuoted(dst, k.Text)
+				dst = jsonb.AppendQuoted(dst, k.Text)
 			}
 			dst = append(dst, ':')
 			dst = appendXMLValue(dst, v, svc)
@@ -459,7 +460,7 @@ func (s *Services) sdkLambda(ctx context.Context, task *fastpath.Task, action st
 	c := acquireCall(awsclient.Lambda)
 	defer releaseCall(c)
 	fn := ""
-	var it fastpath.ObjectIter
+	var it jsonb.ObjectIter
 	it.Reset(input)
 	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
 		name := keyText(k)
@@ -490,17 +491,17 @@ func (s *Services) sdkLambda(ctx context.Context, task *fastpath.Task, action st
 	if v == nil {
 		v = []byte("$LATEST")
 	}
-	dst = fastpath.AppendQuoted(dst, v)
+	dst = jsonb.AppendQuoted(dst, v)
 	if fe := headerValue(&c.resp, "X-Amz-Function-Error"); fe != nil {
 		dst = append(dst, `,"FunctionError":`...)
-		dst = fastpath.AppendQuoted(dst, fe)
+		dst = jsonb.AppendQuoted(dst, fe)
 	}
 	if lr := headerValue(&c.resp, "X-Amz-Log-Result"); lr != nil {
 		dst = append(dst, `,"LogResult":`...)
-		dst = fastpath.AppendQuoted(dst, lr)
+		dst = jsonb.AppendQuoted(dst, lr)
 	}
 	dst = append(dst, `,"Payload":`...)
-	dst = fastpath.AppendQuoted(dst, c.resp.Body())
+	dst = jsonb.AppendQuoted(dst, c.resp.Body())
 	dst = append(dst, `,"StatusCode":`...)
 	dst = strconv.AppendInt(dst, int64(c.resp.StatusCode()), 10)
 	return append(dst, '}'), nil
@@ -514,7 +515,7 @@ func withMember(obj []byte, name string, v []byte) []byte {
 	if len(out) > 1 {
 		out = append(out, ',')
 	}
-	out = fastpath.AppendQuotedString(out, name)
+	out = jsonb.AppendQuotedString(out, name)
 	out = append(out, ':')
 	out = append(out, v...)
 	return append(out, '}')
@@ -523,10 +524,10 @@ func withMember(obj []byte, name string, v []byte) []byte {
 // withoutMember returns a copy of the object obj without member name.
 func withoutMember(obj []byte, name string) []byte {
 	out := []byte{'{'}
-	var it fastpath.ObjectIter
+	var it jsonb.ObjectIter
 	it.Reset(obj)
 	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
-		if fastpath.KeyEquals(k, name) {
+		if jsonb.KeyEquals(k, name) {
 			continue
 		}
 		if len(out) > 1 {

@@ -109,7 +109,7 @@ func (f *fakeSFN) Call(_ context.Context, action string, body, dst []byte) ([]by
 
 func TestNestedStartExecution(t *testing.T) {
 	f := &fakeSFN{}
-	s := New(Config{StepFunctions: f})
+	s := NewServices(ServicesConfig{StepFunctions: f})
 	out := mustRun(t, s, task("arn:aws:states:::states:startExecution", `{"StateMachineArn":"arn:aws:states:us-east-1:111111111111:stateMachine:child","Input":{"a":1},"Name":"n1"}`), `{}`)
 	if out["ExecutionArn"] != "arn:aws:states:us-east-1:111111111111:execution:child:n1" || out["StartDate"] != 1765000000123.0 || out["SdkHttpMetadata"] == nil || out["SdkResponseMetadata"] == nil {
 		t.Errorf("startExecution result: %v", out)
@@ -129,7 +129,7 @@ func TestNestedStartExecution(t *testing.T) {
 	if r.Error != "Sfn.StateMachineDoesNotExistException" || !strings.HasSuffix(r.Cause, "(Service: Sfn, Status Code: 400, Request ID: rid)") {
 		t.Errorf("aws-sdk no such machine: %+v", r)
 	}
-	if r := runMachine(t, New(Config{}), task("arn:aws:states:::states:startExecution", `{"StateMachineArn":"x"}`), `{}`); r.Error != "StepFunctions.SdkClientException" {
+	if r := runMachine(t, NewServices(ServicesConfig{}), task("arn:aws:states:::states:startExecution", `{"StateMachineArn":"x"}`), `{}`); r.Error != "StepFunctions.SdkClientException" {
 		t.Errorf("without an API: %+v", r)
 	}
 }

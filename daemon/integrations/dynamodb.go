@@ -7,6 +7,7 @@ import (
 
 	"github.com/stepd/stepd/daemon/awsclient"
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // dynamo runs arn:aws:states:::dynamodb:getItem, putItem, updateItem and
@@ -16,7 +17,7 @@ import (
 // AWS SDK for Java 1.x style: DynamoDB.ResourceNotFoundException, and
 // DynamoDB.AmazonDynamoDBException for validation errors.
 func (s *Services) dynamo(ctx context.Context, op string, input, dst []byte) ([]byte, error) {
-	if fastpath.KindOf(input) != fastpath.KindObject {
+	if jsonb.KindOf(input) != jsonb.KindObject {
 		return dst, runtimeFailure("dynamodb:"+lowerFirst(op), "must be an object with TableName")
 	}
 	c := acquireCall(awsclient.DynamoDB)
@@ -34,8 +35,8 @@ func (s *Services) dynamo(ctx context.Context, op string, input, dst []byte) ([]
 // end.
 func appendWithMetadata(dst []byte, r *fasthttp.Response) ([]byte, error) {
 	mark := len(dst)
-	out, err := fastpath.Compact(dst, r.Body(), fastpath.MaxDepth)
-	if err != nil || fastpath.KindOf(out[mark:]) != fastpath.KindObject {
+	out, err := jsonb.Compact(dst, r.Body(), jsonb.MaxDepth)
+	if err != nil || jsonb.KindOf(out[mark:]) != jsonb.KindObject {
 		return dst[:mark], &fastpath.Failure{Name: "DynamoDB.SdkClientException", Cause: "Unable to unmarshall response: the answer is not a JSON object"}
 	}
 	out = out[:len(out)-1] // drop '}'

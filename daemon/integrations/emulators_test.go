@@ -40,7 +40,7 @@ func testServices(t testing.TB, sfn StepFunctions, extra map[string]string) *Ser
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(Config{Client: c, StepFunctions: sfn})
+	return NewServices(ServicesConfig{Client: c, StepFunctions: sfn})
 }
 
 // result is how an execution ended, for comparisons.

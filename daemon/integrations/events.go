@@ -5,6 +5,7 @@ import (
 
 	"github.com/stepd/stepd/daemon/awsclient"
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // putEvents runs arn:aws:states:::events:putEvents: PutEvents with each
@@ -13,15 +14,15 @@ import (
 // when FailedEntryCount is not 0 the task fails with
 // EventBridge.FailedEntry and that answer as the cause.
 func (s *Services) putEvents(ctx context.Context, input, dst []byte) ([]byte, error) {
-	entries := fastpath.ObjectGet(input, "Entries")
-	if fastpath.KindOf(input) != fastpath.KindObject || fastpath.KindOf(entries) != fastpath.KindArray {
+	entries := jsonb.ObjectGet(input, "Entries")
+	if jsonb.KindOf(input) != jsonb.KindObject || jsonb.KindOf(entries) != jsonb.KindArray {
 		return dst, runtimeFailure("events:putEvents", "must be an object with an Entries array")
 	}
 	c := acquireCall(awsclient.EventBridge)
 	defer releaseCall(c)
 	c.req.Target = "PutEvents"
 	b := append(c.body, '{')
-	var it fastpath.ObjectIter
+	var it jsonb.ObjectIter
 	it.Reset(input)
 	first := true
 	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
@@ -31,12 +32,12 @@ func (s *Services) putEvents(ctx context.Context, input, dst []byte) ([]byte, er
 		first = false
 		b = append(b, k...)
 		b = append(b, ':')
-		if !fastpath.KeyEquals(k, "Entries") {
+		if !jsonb.KeyEquals(k, "Entries") {
 			b = append(b, v...)
 			continue
 		}
 		b = append(b, '[')
-		var ai fastpath.ArrayIter
+		var ai jsonb.ArrayIter
 		ai.Reset(v)
 		n := 0
 		for e, ok := ai.Next(); ok; e, ok = ai.Next() {
@@ -44,12 +45,12 @@ func (s *Services) putEvents(ctx context.Context, input, dst []byte) ([]byte, er
 				b = append(b, ',')
 			}
 			n++
-			if fastpath.KindOf(e) != fastpath.KindObject {
+			if jsonb.KindOf(e) != jsonb.KindObject {
 				b = append(b, e...)
 				continue
 			}
 			b = append(b, '{')
-			var ei fastpath.ObjectIter
+			var ei jsonb.ObjectIter
 			ei.Reset(e)
 			f := true
 			for ek, ev, ok := ei.Next(); ok; ek, ev, ok = ei.Next() {
@@ -59,8 +60,8 @@ func (s *Services) putEvents(ctx context.Context, input, dst []byte) ([]byte, er
 				f = false
 				b = append(b, ek...)
 				b = append(b, ':')
-				if fastpath.KeyEquals(ek, "Detail") && fastpath.KindOf(ev) != fastpath.KindString {
-					b = fastpath.AppendQuoted(b, ev) // an object is sent as its JSON text
+				if jsonb.KeyEquals(ek, "Detail") && jsonb.KindOf(ev) != jsonb.KindString {
+					b = jsonb.AppendQuoted(b, ev) // an object is sent as its JSON text
 				} else {
 					b = append(b, ev...)
 				}
@@ -74,11 +75,11 @@ func (s *Services) putEvents(ctx context.Context, input, dst []byte) ([]byte, er
 		return dst, err
 	}
 	mark := len(dst)
-	out, err := fastpath.Compact(dst, c.resp.Body(), fastpath.MaxDepth)
+	out, err := jsonb.Compact(dst, c.resp.Body(), jsonb.MaxDepth)
 	if err != nil {
 		return dst, &fastpath.Failure{Name: "EventBridge.SdkClientException", Cause: "Unable to unmarshall response: the answer is not JSON"}
 	}
-	if n, ok := fastpath.ParseNumber(fastpath.ObjectGet(out[mark:], "FailedEntryCount")); ok && n > 0 {
+	if n, ok := jsonb.ParseNumber(jsonb.ObjectGet(out[mark:], "FailedEntryCount")); ok && n > 0 {
 		return dst, &fastpath.Failure{Name: "EventBridge.FailedEntry", Cause: string(out[mark:])}
 	}
 	return out, nil

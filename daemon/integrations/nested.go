@@ -9,6 +9,7 @@ import (
 
 	"github.com/stepd/stepd/daemon/awsclient"
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // startExecution runs arn:aws:states:::states:startExecution: it starts
@@ -19,24 +20,24 @@ import (
 // StepFunctions.* in the 1.x style
 // (StepFunctions.StateMachineDoesNotExistException).
 func (s *Services) startExecution(ctx context.Context, input, dst []byte) ([]byte, error) {
-	if fastpath.KindOf(input) != fastpath.KindObject {
+	if jsonb.KindOf(input) != jsonb.KindObject {
 		return dst, runtimeFailure("states:startExecution", "must be an object with StateMachineArn")
 	}
 	c := acquireCall(awsclient.SFN)
 	defer releaseCall(c)
 	b := append(c.body, '{')
-	var it fastpath.ObjectIter
+	var it jsonb.ObjectIter
 	it.Reset(input)
 	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
 		name := keyText(k)
 		switch name {
 		case "StateMachineArn", "Name", "TraceHeader":
 		case "Input":
-			if fastpath.KindOf(v) == fastpath.KindNull {
+			if jsonb.KindOf(v) == jsonb.KindNull {
 				continue
 			}
-			if fastpath.KindOf(v) != fastpath.KindString {
-				v = fastpath.AppendQuoted(c.tmp[:0], v)
+			if jsonb.KindOf(v) != jsonb.KindString {
+				v = jsonb.AppendQuoted(c.tmp[:0], v)
 				c.tmp = v
 			}
 		default:
@@ -62,11 +63,11 @@ func (s *Services) startExecution(ctx context.Context, input, dst []byte) ([]byt
 	meta.Header.Set("x-amzn-RequestId", string(rid))
 	meta.Header.SetContentLength(len(resp))
 	dst = append(dst, `{"ExecutionArn":`...)
-	dst = append(dst, fastpath.ObjectGet(resp, "executionArn")...)
+	dst = append(dst, jsonb.ObjectGet(resp, "executionArn")...)
 	dst = append(dst, ',')
 	dst = appendSdkMetadata(dst, &meta, rid)
 	dst = append(dst, `,"StartDate":`...)
-	if sec, ok := fastpath.ParseNumber(fastpath.ObjectGet(resp, "startDate")); ok {
+	if sec, ok := jsonb.ParseNumber(jsonb.ObjectGet(resp, "startDate")); ok {
 		dst = strconv.AppendInt(dst, int64(sec*1000+0.5), 10)
 	} else {
 		dst = strconv.AppendInt(dst, time.Now().UnixMilli(), 10)

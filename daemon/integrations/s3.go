@@ -10,6 +10,7 @@ import (
 
 	"github.com/stepd/stepd/daemon/awsclient"
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // restOp is how a REST operation binds its members: the method, whether
@@ -112,7 +113,7 @@ func (s *Services) sdkS3(ctx context.Context, task *fastpath.Task, action string
 	c.req.Query = append(c.req.Query, op.fixed...)
 	what := "aws-sdk:s3:" + action
 	var path []byte
-	var it fastpath.ObjectIter
+	var it jsonb.ObjectIter
 	it.Reset(input)
 	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
 		name := keyText(k)
@@ -126,8 +127,8 @@ func (s *Services) sdkS3(ctx context.Context, task *fastpath.Task, action string
 			// AWS sends the JSON text of the value, a string's quotes
 			// included ("text data" stores "\"text data\"").
 			c.body = append(c.body[:0], v...)
-		case name == "Metadata" && op.method == "PUT" && fastpath.KindOf(v) == fastpath.KindObject:
-			var mi fastpath.ObjectIter
+		case name == "Metadata" && op.method == "PUT" && jsonb.KindOf(v) == jsonb.KindObject:
+			var mi jsonb.ObjectIter
 			mi.Reset(v)
 			for mk, mv, ok := mi.Next(); ok; mk, mv, ok = mi.Next() {
 				c.req.Headers = append(c.req.Headers, awsclient.Header{Name: "x-amz-meta-" + strings.ToLower(keyText(mk)), Value: string(textOf(nil, mv))})
@@ -165,7 +166,7 @@ func (s *Services) sdkS3(ctx context.Context, task *fastpath.Task, action string
 			dst = append(dst, ',')
 		}
 		n++
-		dst = fastpath.AppendQuotedString(dst, name)
+		dst = jsonb.AppendQuotedString(dst, name)
 		dst = append(dst, ':')
 	}
 	checksums := op.outHeaders != nil || hasHeader(c.req.Headers, "x-amz-checksum-mode")
@@ -190,10 +191,10 @@ func (s *Services) sdkS3(ctx context.Context, task *fastpath.Task, action string
 				dst = t.UTC().AppendFormat(dst, time.RFC3339)
 				dst = append(dst, '"')
 			} else {
-				dst = fastpath.AppendQuoted(dst, v)
+				dst = jsonb.AppendQuoted(dst, v)
 			}
 		default:
-			dst = fastpath.AppendQuoted(dst, v)
+			dst = jsonb.AppendQuoted(dst, v)
 		}
 	}
 	if op.outHeaders == nil { // getObject, headObject: Metadata, always
@@ -206,9 +207,9 @@ func (s *Services) sdkS3(ctx context.Context, task *fastpath.Task, action string
 					dst = append(dst, ',')
 				}
 				m++
-				dst = fastpath.AppendQuoted(dst, []byte(strings.ToLower(string(k[11:]))))
+				dst = jsonb.AppendQuoted(dst, []byte(strings.ToLower(string(k[11:]))))
 				dst = append(dst, ':')
-				dst = fastpath.AppendQuoted(dst, v)
+				dst = jsonb.AppendQuoted(dst, v)
 			}
 		}
 		dst = append(dst, '}')
@@ -217,7 +218,7 @@ func (s *Services) sdkS3(ctx context.Context, task *fastpath.Task, action string
 	switch {
 	case op.bodyOut != "":
 		member(op.bodyOut)
-		dst = fastpath.AppendQuoted(dst, body)
+		dst = jsonb.AppendQuoted(dst, body)
 	case len(body) > 0 && op.method != "HEAD":
 		if root := awsclient.ParseXML(body); root != nil {
 			obj := appendXMLObject(nil, root, awsclient.S3)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stepd/stepd/daemon/awsclient"
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // StepFunctions runs actions of the node's own AWS Step Functions API in
@@ -26,9 +27,9 @@ type StepFunctions interface {
 	Call(ctx context.Context, action string, body, dst []byte) ([]byte, error)
 }
 
-// Config is what Services needs: the AWS client and the node's own Step
-// Functions API.
-type Config struct {
+// ServicesConfig is what Services needs: the AWS client and the node's
+// own Step Functions API.
+type ServicesConfig struct {
 	Client *awsclient.Client
 	// StepFunctions runs nested executions; nil fails them with
 	// StepFunctions.SdkClientException.
@@ -44,8 +45,10 @@ type Services struct {
 
 var _ fastpath.Invoker = (*Services)(nil)
 
-// New returns the invoker of AWS service integrations.
-func New(cfg Config) *Services { return &Services{c: cfg.Client, sfn: cfg.StepFunctions} }
+// NewServices returns the invoker of AWS service integrations.
+func NewServices(cfg ServicesConfig) *Services {
+	return &Services{c: cfg.Client, sfn: cfg.StepFunctions}
+}
 
 // integration is what a Resource after arn:PARTITION:states::: names.
 type integration uint8
@@ -399,9 +402,9 @@ func appendSdkMetadata(dst []byte, resp *fasthttp.Response, requestID []byte) []
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = fastpath.AppendQuoted(dst, k)
+		dst = jsonb.AppendQuoted(dst, k)
 		dst = append(dst, ":["...)
-		dst = fastpath.AppendQuoted(dst, v)
+		dst = jsonb.AppendQuoted(dst, v)
 		dst = append(dst, ']')
 	}
 	dst = append(dst, `},"HttpHeaders":{`...)
@@ -411,9 +414,9 @@ func appendSdkMetadata(dst []byte, resp *fasthttp.Response, requestID []byte) []
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = fastpath.AppendQuoted(dst, k)
+		dst = jsonb.AppendQuoted(dst, k)
 		dst = append(dst, ':')
-		dst = fastpath.AppendQuoted(dst, v)
+		dst = jsonb.AppendQuoted(dst, v)
 	}
 	dst = append(dst, `},"HttpStatusCode":`...)
 	dst = strconv.AppendInt(dst, int64(resp.StatusCode()), 10)
@@ -421,7 +424,7 @@ func appendSdkMetadata(dst []byte, resp *fasthttp.Response, requestID []byte) []
 	if requestID == nil {
 		requestID = headerValue(resp, "x-amzn-RequestId")
 	}
-	dst = fastpath.AppendQuoted(dst, requestID)
+	dst = jsonb.AppendQuoted(dst, requestID)
 	return append(dst, '}')
 }
 
@@ -439,8 +442,8 @@ func headerValue(resp *fasthttp.Response, name string) []byte {
 // string: a JSON string's text, and any other value's JSON text (so that
 // an object given as MessageBody is sent as JSON).
 func textOf(dst, v []byte) []byte {
-	if fastpath.KindOf(v) == fastpath.KindString {
-		return fastpath.AppendUnquoted(dst, v)
+	if jsonb.KindOf(v) == jsonb.KindString {
+		return jsonb.AppendUnquoted(dst, v)
 	}
 	return append(dst, v...)
 }
@@ -450,7 +453,7 @@ func appendFormParam(dst []byte, key string, value []byte) []byte {
 	dst = append(dst, '&')
 	dst = awsclient.AppendURIEncode(dst, key, false)
 	dst = append(dst, '=')
-	return awsclient.AppendURIEncode(dst, bytesString(value), false)
+	return awsclient.AppendURIEncode(dst, jsonb.BytesString(value), false)
 }
 
 // RequestResponse reports whether resource is a request-response service

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/stepd/stepd/daemon/awsclient"
-	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // publish runs arn:aws:states:::sns:publish: Publish over the query
@@ -13,17 +13,17 @@ import (
 // errors are SNS.* in the AWS SDK for Java 1.x style
 // (SNS.NotFoundException for a topic that does not exist).
 func (s *Services) publish(ctx context.Context, input, dst []byte) ([]byte, error) {
-	if fastpath.KindOf(input) != fastpath.KindObject {
+	if jsonb.KindOf(input) != jsonb.KindObject {
 		return dst, runtimeFailure("sns:publish", "must be an object with Message and TopicArn, TargetArn or PhoneNumber")
 	}
 	c := acquireCall(awsclient.SNS)
 	defer releaseCall(c)
 	b := append(c.body, "Action=Publish&Version=2010-03-31"...)
-	var it fastpath.ObjectIter
+	var it jsonb.ObjectIter
 	it.Reset(input)
 	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
 		name := keyText(k)
-		if fastpath.KindOf(v) == fastpath.KindNull {
+		if jsonb.KindOf(v) == jsonb.KindNull {
 			continue // a null member is not sent, as the SDK leaves it unset
 		}
 		switch name {
@@ -44,14 +44,14 @@ func (s *Services) publish(ctx context.Context, input, dst []byte) ([]byte, erro
 	dst = append(dst, '{')
 	if v, ok := awsclient.FindXML(body, "MessageId"); ok {
 		dst = append(dst, `"MessageId":`...)
-		dst = fastpath.AppendQuoted(dst, v)
+		dst = jsonb.AppendQuoted(dst, v)
 		dst = append(dst, ',')
 	}
 	rid, _ := awsclient.FindXML(body, "RequestId")
 	dst = appendSdkMetadata(dst, &c.resp, rid)
 	if v, ok := awsclient.FindXML(body, "SequenceNumber"); ok && len(v) > 0 {
 		dst = append(dst, `,"SequenceNumber":`...)
-		dst = fastpath.AppendQuoted(dst, v)
+		dst = jsonb.AppendQuoted(dst, v)
 	}
 	return append(dst, '}'), nil
 }

@@ -3,10 +3,9 @@ package integrations
 import (
 	"context"
 	"strconv"
-	"unsafe"
 
 	"github.com/stepd/stepd/daemon/awsclient"
-	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // sendMessage runs arn:aws:states:::sqs:sendMessage: SendMessage over the
@@ -15,17 +14,17 @@ import (
 // MD5OfMessageBody, MessageId, SdkHttpMetadata, SdkResponseMetadata[,
 // SequenceNumber]}; errors are SQS.* in the AWS SDK for Java 1.x style.
 func (s *Services) sendMessage(ctx context.Context, input, dst []byte) ([]byte, error) {
-	if fastpath.KindOf(input) != fastpath.KindObject {
+	if jsonb.KindOf(input) != jsonb.KindObject {
 		return dst, runtimeFailure("sqs:sendMessage", "must be an object with QueueUrl and MessageBody")
 	}
 	c := acquireCall(awsclient.SQS)
 	defer releaseCall(c)
 	b := append(c.body, "Action=SendMessage&Version=2012-11-05"...)
-	var it fastpath.ObjectIter
+	var it jsonb.ObjectIter
 	it.Reset(input)
 	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
 		name := keyText(k)
-		if fastpath.KindOf(v) == fastpath.KindNull {
+		if jsonb.KindOf(v) == jsonb.KindNull {
 			continue // a null member is not sent, as the SDK leaves it unset
 		}
 		switch name {
@@ -51,7 +50,7 @@ func (s *Services) sendMessage(ctx context.Context, input, dst []byte) ([]byte, 
 			dst = append(dst, '"')
 			dst = append(dst, f...)
 			dst = append(dst, `":`...)
-			dst = fastpath.AppendQuoted(dst, v)
+			dst = jsonb.AppendQuoted(dst, v)
 			dst = append(dst, ',')
 		}
 	}
@@ -59,7 +58,7 @@ func (s *Services) sendMessage(ctx context.Context, input, dst []byte) ([]byte, 
 	dst = appendSdkMetadata(dst, &c.resp, rid)
 	if v, ok := awsclient.FindXML(body, "SequenceNumber"); ok && len(v) > 0 {
 		dst = append(dst, `,"SequenceNumber":`...)
-		dst = fastpath.AppendQuoted(dst, v)
+		dst = jsonb.AppendQuoted(dst, v)
 	}
 	return append(dst, '}'), nil
 }
@@ -68,7 +67,7 @@ func (s *Services) sendMessage(ctx context.Context, input, dst []byte) ([]byte, 
 // ({"name": {"DataType": …, "StringValue": …}}) as the query protocol
 // flattens it: PREFIX N NAME=name, PREFIX N VALUE Member=value.
 func appendAttributes(b []byte, tmp *[]byte, prefix, nameSuffix, valuePrefix string, attrs []byte) []byte {
-	var it fastpath.ObjectIter
+	var it jsonb.ObjectIter
 	it.Reset(attrs)
 	n := 0
 	var key [64]byte
@@ -77,14 +76,14 @@ func appendAttributes(b []byte, tmp *[]byte, prefix, nameSuffix, valuePrefix str
 		p := append(key[:0], prefix...)
 		p = strconv.AppendInt(p, int64(n), 10)
 		base := len(p)
-		*tmp = fastpath.AppendUnquoted((*tmp)[:0], k)
-		b = appendFormParam(b, bytesString(append(p, nameSuffix...)), *tmp)
-		var vi fastpath.ObjectIter
+		*tmp = jsonb.AppendUnquoted((*tmp)[:0], k)
+		b = appendFormParam(b, jsonb.BytesString(append(p, nameSuffix...)), *tmp)
+		var vi jsonb.ObjectIter
 		vi.Reset(v)
 		for vk, vv, ok := vi.Next(); ok; vk, vv, ok = vi.Next() {
 			p = append(append(p[:base], valuePrefix...), keyText(vk)...)
 			*tmp = textOf((*tmp)[:0], vv)
-			b = appendFormParam(b, bytesString(p), *tmp)
+			b = appendFormParam(b, jsonb.BytesString(p), *tmp)
 		}
 	}
 	return b
@@ -96,11 +95,8 @@ func keyText(k []byte) string {
 	body := k[1 : len(k)-1]
 	for _, c := range body {
 		if c == '\\' {
-			return string(fastpath.AppendUnquoted(nil, k))
+			return string(jsonb.AppendUnquoted(nil, k))
 		}
 	}
-	return bytesString(body)
+	return jsonb.BytesString(body)
 }
-
-// bytesString views b as a string; b must not change while it is used.
-func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }

@@ -224,3 +224,18 @@ func (l *limited) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// Hermetic makes a test binary's Tasks that call AWS services (and the
+// stepd processes it starts, which inherit the environment) stay on the
+// machine: static credentials, so no instance-role lookup, and
+// AWS_ENDPOINT_URL at a loopback port nothing listens on. A TestMain
+// calls it first; tests that call emulators set per-service endpoints.
+func Hermetic() {
+	if port, err := freePort(); err == nil {
+		os.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:"+strconv.Itoa(port))
+	}
+	os.Setenv("AWS_ACCESS_KEY_ID", "AKIDSTEPDTEST")
+	os.Setenv("AWS_SECRET_ACCESS_KEY", "stepd-test-secret")
+	os.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+}
