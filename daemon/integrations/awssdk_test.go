@@ -133,3 +133,28 @@ func TestNestedStartExecution(t *testing.T) {
 		t.Errorf("without an API: %+v", r)
 	}
 }
+
+// TestLambdaToAWSSigned checks that a Lambda task whose function has no
+// configured endpoint goes to the Lambda endpoint awsclient resolves
+// (AWS's, here a stand-in through AWS_ENDPOINT_URL_LAMBDA), signed.
+func TestLambdaToAWSSigned(t *testing.T) {
+	lambda := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.Header.Get("Authorization"), "/us-east-1/lambda/aws4_request") || r.URL.Path != "/2015-03-31/functions/echo/invocations" || r.URL.Query().Get("Qualifier") != "live" {
+			w.Header().Set("X-Amzn-ErrorType", "AccessDeniedException")
+			w.WriteHeader(403)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		_, _ = w.Write(body)
+	}))
+	defer lambda.Close()
+	s := testServices(t, nil, map[string]string{"AWS_ENDPOINT_URL_LAMBDA": lambda.URL})
+	router := NewRouter(Config{}, "us-east-1", "111111111111", s)
+	out := mustRun(t, router, task("arn:aws:states:::lambda:invoke", `{"FunctionName":"echo:live","Payload":{"a":1}}`), `{}`)
+	if p, _ := out["Payload"].(map[string]any); p["a"] != 1.0 || out["StatusCode"] != 200.0 {
+		t.Errorf("lambda:invoke: %v", out)
+	}
+	if r := runMachine(t, router, `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:111111111111:function:echo","End":true}}}`, `{}`); r.Error != "Lambda.AccessDeniedException" {
+		t.Errorf("unqualified: %+v", r)
+	}
+}

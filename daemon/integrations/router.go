@@ -22,7 +22,11 @@ var _ fastpath.Invoker = (*Router)(nil)
 // call AWS services (SQS, SNS, EventBridge, DynamoDB, S3, aws-sdk:*,
 // nested executions).
 func NewRouter(cfg Config, region, account string, aws *Services) *Router {
-	return &Router{lambda: newLambdaInvoker(cfg.Lambda, region, account), http: newHTTPInvoker(cfg.HTTP), aws: aws}
+	r := &Router{lambda: newLambdaInvoker(cfg.Lambda, region, account), http: newHTTPInvoker(cfg.HTTP), aws: aws}
+	if aws != nil {
+		r.lambda.aws = aws.c // functions without an endpoint go to AWS Lambda, signed
+	}
+	return r
 }
 
 // Supported reports whether CreateStateMachine takes the Task Resource
