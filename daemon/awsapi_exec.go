@@ -323,7 +323,9 @@ func (s *server) listExecutions(body, dst []byte) ([]byte, *awserr.Error) {
 		Stop       *epochTime `json:"stopDate,omitempty"`
 	}
 	var items []item
-	listed := s.withDurable(s.withHistory(s.execs.recent.list(m.Name, req.StatusFilter), m.Arn, req.StatusFilter), m.Name, req.StatusFilter)
+	// Durable executions first: withHistory leaves out those it is given,
+	// and a STANDARD execution with logging on is in the log too.
+	listed := s.withHistory(s.withDurable(s.execs.recent.list(m.Name, req.StatusFilter), m.Name, req.StatusFilter), m.Arn, req.StatusFilter)
 	for _, e := range listed {
 		it := item{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Status: e.Status, Start: epochTime(e.Start)}
 		if !e.Stop.IsZero() {

@@ -56,12 +56,51 @@ func (s *server) executeDurable(ctx context.Context, e *cluster.Execution, prog 
 	return nil
 }
 
-// durableEnded counts a STANDARD execution that ended on this node.
+// durableEnded counts a STANDARD execution that ended on this node (the
+// leader) and, when its machine's logging is on, writes its history to the
+// history log, as every execution's is.
 func (s *server) durableEnded(e *cluster.Execution, res *fastpath.Result) {
-	if m := s.reg.snap.Load().machines[e.MachineName]; m != nil && m.metrics != nil {
+	executionDuration.Update(e.Stop.Sub(e.Start).Seconds())
+	m := s.reg.snap.Load().machines[e.MachineName]
+	if m == nil {
+		return
+	}
+	if m.metrics != nil {
 		m.metrics.byStatus[res.Status].Inc()
 	}
-	executionDuration.Update(e.Stop.Sub(e.Start).Seconds())
+	if s.hist != nil && m.logging.Enabled() {
+		s.logDurable(e.Arn, m.logging)
+	}
+}
+
+// logDurable stages the history of an ended STANDARD execution, read from
+// its durable state, in the history log with the events and data the
+// logging configuration keeps, stamped when they happened.
+func (s *server) logDurable(arn string, lg history.Logging) {
+	h, ok, err := s.durable.History(arn)
+	if !ok || err != nil {
+		s.log.Printf("durable: cannot log the history of %s: %v", arn, err)
+		return
+	}
+	rec := history.AcquireRecorder(lg, h.Start)
+	defer history.ReleaseRecorder(rec)
+	var ts int64
+	rec.SetClock(func() int64 { return ts })
+	mask := rec.Mask()
+	for i := range h.Events {
+		he := &h.Events[i]
+		if !mask.Has(he.Type) {
+			continue
+		}
+		ts = he.Timestamp
+		ev := fastpath.Event{Type: he.Type, ID: he.ID, PreviousID: he.Prev, State: he.State, Resource: he.Resource,
+			Error: he.Error, Cause: he.Cause, HasError: he.HasError, HasCause: he.HasCause, Index: he.Index}
+		if he.HasPayload {
+			ev.Payload = he.Payload
+		}
+		rec.Event(&ev)
+	}
+	rec.Finish(s.hist, &h.Summary)
 }
 
 // startDurable answers StartExecution for a STANDARD machine once the

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -297,5 +298,34 @@ func TestDurableSurvivesLeaderLoss(t *testing.T) {
 		if outputs[0] != outputs[1] {
 			t.Errorf("%s: the survivors answer differently: %v", arn, outputs)
 		}
+	}
+}
+
+// TestDurableLogged: a STANDARD execution of a machine with logging ALL
+// keeps its durable history and is written to the history log once it
+// ends (stepd history prints the same events); ListExecutions lists it
+// once although both hold it.
+func TestDurableLogged(t *testing.T) {
+	p := startStepd(t)
+	c := newClient(p)
+	ctx := testContext(t)
+	out, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("logged"), Definition: aws.String(e2eFlow),
+		RoleArn: aws.String(e2eRole), Type: types.StateMachineTypeStandard, LoggingConfiguration: logTo(types.LogLevelAll, true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := *startNamed(t, c, *out.StateMachineArn, "one", `{"n":2}`).ExecutionArn
+	waitExecution(t, c, arn, types.ExecutionStatusSucceeded)
+	events := historyOf(t, c, arn)
+	waitFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		log, err := exec.Command(stepdBin, "history", "-data-dir", p.dataDir, "-execution", arn).Output()
+		if n := strings.Count(string(log), "\n"); err != nil || n != len(events) {
+			return fmt.Errorf("stepd history: %d lines, want %d (%v)", n, len(events), err)
+		}
+		return nil
+	})
+	list, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: out.StateMachineArn})
+	if err != nil || len(list.Executions) != 1 {
+		t.Errorf("ListExecutions: %+v %v", list, err)
 	}
 }
