@@ -140,6 +140,13 @@ func (s *server) executionOfDurable(e *cluster.Execution) execution {
 	x := execution{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Start: e.Start, Stop: e.Stop, Status: e.Status,
 		Input: e.Input, Output: e.Output, Error: e.Error, Cause: e.Cause}
 	x.machine, _ = s.machineByArn(e.MachineArn)
+	if x.machine != nil && x.machine.Definition != e.Definition {
+		// DescribeStateMachineForExecution shows the definition the
+		// execution runs, not the one the machine has now.
+		then := *x.machine.Machine
+		then.Definition = e.Definition
+		x.machine = &machine{Machine: &then}
+	}
 	return x
 }
 
