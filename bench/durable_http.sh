@@ -4,7 +4,9 @@
 #     clients (each StartExecution answered once its start is committed), until all
 #     have succeeded; the process runs under strace, which counts its fsyncs;
 #  2. recovery: 10,000 executions parked at a Wait of an hour, SIGKILL, restart,
-#     and the time from launching the new process until all are parked again.
+#     and the time from launching the new process until all are parked again;
+#  3. throughput again on a 3-node cluster on loopback (the clients talk to the
+#     first node, which leads; every commit waits for a follower's fsync too).
 # Usage: bench/durable_http.sh [N, default 20000] [C, default 32]
 # Not part of the tests: it takes the machine's cores for the whole run.
 set -euo pipefail
@@ -13,8 +15,10 @@ n=${1:-20000}
 conns=${2:-32}
 work=$(mktemp -d)
 pid=
+pids=()
 cleanup() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -60,3 +64,18 @@ ready "$port"
 t1=$(date +%s.%N)
 python3 -c "print(f'10000 parked executions resumed {float($t1)-float($t0):.2f} s after the process was launched')"
 grep -h "durable: leader" "$work/r.log" | tail -1
+kill -TERM "$pid"; wait "$pid" || true; pid=
+
+# 3. Throughput on a 3-node cluster.
+port1=$(free)
+"$work/stepd" serve -listen "127.0.0.1:$port1" -raft-addr "127.0.0.1:$(free)" -node-id n1 -data-dir "$work/c1" 2>"$work/c1.log" &
+pids+=($!)
+ready "$port1"
+for i in 2 3; do
+  p=$(free)
+  "$work/stepd" serve -listen "127.0.0.1:$p" -raft-addr "127.0.0.1:$(free)" -node-id "n$i" -join "127.0.0.1:$port1" -data-dir "$work/c$i" 2>"$work/c$i.log" &
+  pids+=($!)
+  ready "$p"
+done
+echo "3-node cluster:"
+"$work/durablehttp" -addr "127.0.0.1:$port1" -n "$n" -c "$conns" throughput

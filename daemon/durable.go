@@ -22,7 +22,7 @@ import (
 func openDurable(cfg Config, s *server) error {
 	dc := durable.DefaultConfig()
 	dc.Retention, dc.Clock, dc.Logger = cfg.StandardRetention, s.execs.clock, s.log
-	dc.Execute, dc.OnEnd = s.executeDurable, s.durableEnded
+	dc.Execute, dc.OnEnd, dc.RunClock = s.executeDurable, s.durableEnded, s.execs.clockFor
 	if s.execs.time.clock() != nil {
 		// -wait-time-scale or -virtual-time: waits run on the scaled clock
 		// of their run, in place; a parked execution would wait on the
@@ -40,7 +40,7 @@ func openDurable(cfg Config, s *server) error {
 
 // executeDurable runs one run of a STANDARD execution (the first, or a
 // replay that resumes it) through the one execute path.
-func (s *server) executeDurable(ctx context.Context, e *cluster.Execution, prog *fastpath.Program, rec fastpath.Recorder, done func(*fastpath.Result)) error {
+func (s *server) executeDurable(ctx context.Context, e *cluster.Execution, prog *fastpath.Program, clock fastpath.Clock, rec fastpath.Recorder, done func(*fastpath.Result)) error {
 	// The machine as the execution started it: its definition then,
 	// whatever the machine has become. Counting is durableEnded's.
 	m := &machine{Machine: &cluster.Machine{Arn: e.MachineArn, Name: e.MachineName, Type: "STANDARD", RoleArn: e.RoleArn, Definition: e.Definition}, prog: prog}
@@ -49,7 +49,7 @@ func (s *server) executeDurable(ctx context.Context, e *cluster.Execution, prog 
 		return aerr
 	}
 	x := &execRequest{m: m, machineArn: e.MachineArn, arn: e.Arn, name: e.Name, input: []byte(e.Input), start: e.Start,
-		invoker: inv, clock: s.execs.clockFor(), recorder: rec}
+		invoker: inv, clock: clock, recorder: rec}
 	if aerr := execute(ctx, x, func(res *fastpath.Result, _ time.Time) { done(res) }); aerr != nil {
 		return aerr
 	}

@@ -102,15 +102,26 @@ func waitExecution(t *testing.T, c *sfn.Client, arn string, status types.Executi
 // historyOf reads an execution's whole history.
 func historyOf(t *testing.T, c *sfn.Client, arn string) []types.HistoryEvent {
 	t.Helper()
+	events, err := tryHistory(c, arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return events
+}
+
+// tryHistory is historyOf returning the error, for polls.
+func tryHistory(c *sfn.Client, arn string) ([]types.HistoryEvent, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	var events []types.HistoryEvent
 	for pg := sfn.NewGetExecutionHistoryPaginator(c, &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn), MaxResults: 1000}); pg.HasMorePages(); {
-		out, err := pg.NextPage(testContext(t))
+		out, err := pg.NextPage(ctx)
 		if err != nil {
-			t.Fatalf("history of %s: %v", arn, err)
+			return nil, fmt.Errorf("history of %s: %w", arn, err)
 		}
 		events = append(events, out.Events...)
 	}
-	return events
+	return events, nil
 }
 
 func countEvents(events []types.HistoryEvent) map[types.HistoryEventType]int {
@@ -159,7 +170,10 @@ func TestDurableSurvivesKill(t *testing.T) {
 		if stub.count(`{"step":"b"}`) == 0 {
 			return fmt.Errorf("the second task has not been called")
 		}
-		h := historyOf(t, c, mapArn)
+		h, err := tryHistory(c, mapArn)
+		if err != nil {
+			return err
+		}
 		if got := countEvents(h)[types.HistoryEventTypeMapIterationSucceeded]; got < 500 {
 			return fmt.Errorf("%d map iterations done", got)
 		}
@@ -279,7 +293,11 @@ func TestDurableSurvivesLeaderLoss(t *testing.T) {
 	}
 	waitFor(t, 20*time.Second, 20*time.Millisecond, func() error { // they all wait on the leader
 		for _, arn := range arns {
-			if countEvents(historyOf(t, survivors[0].sfn, arn))[types.HistoryEventTypeWaitStateEntered] == 0 {
+			h, err := tryHistory(survivors[0].sfn, arn)
+			if err != nil {
+				return err
+			}
+			if countEvents(h)[types.HistoryEventTypeWaitStateEntered] == 0 {
 				return fmt.Errorf("%s does not wait yet", arn)
 			}
 		}
