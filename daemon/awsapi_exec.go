@@ -178,7 +178,7 @@ func (s *server) execSyncWith(r resolved, name string, input []byte, inv fastpat
 	sr := &c.result
 	*sr = syncResult{arn: jsonb.BytesString(c.arn), machineArn: r.arn, name: name, start: s.execs.now()}
 	c.x = execRequest{m: r.m, machineArn: r.arn, arn: sr.arn, name: name, input: input, start: sr.start, sync: true,
-		invoker: inv, clock: s.execs.clock, hist: s.hist}
+		invoker: inv, clock: s.execs.clockFor(), hist: s.hist}
 	aerr := execute(s.ctx, &c.x, func(res *fastpath.Result, stop time.Time) {
 		sr.stop, sr.res = stop, res
 		reply(sr)
@@ -323,7 +323,9 @@ func (s *server) listExecutions(body, dst []byte) ([]byte, *awserr.Error) {
 		Stop       *epochTime `json:"stopDate,omitempty"`
 	}
 	var items []item
-	listed := s.withDurable(s.withHistory(s.execs.recent.list(m.Name, req.StatusFilter), m.Arn, req.StatusFilter), m.Name, req.StatusFilter)
+	// Durable executions first: withHistory leaves out those it is given,
+	// and a STANDARD execution with logging on is in the log too.
+	listed := s.withHistory(s.withDurable(s.execs.recent.list(m.Name, req.StatusFilter), m.Name, req.StatusFilter), m.Arn, req.StatusFilter)
 	for _, e := range listed {
 		it := item{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Status: e.Status, Start: epochTime(e.Start)}
 		if !e.Stop.IsZero() {

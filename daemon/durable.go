@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"math"
 	"sort"
 	"time"
 
@@ -21,7 +22,13 @@ import (
 func openDurable(cfg Config, s *server) error {
 	dc := durable.DefaultConfig()
 	dc.Retention, dc.Clock, dc.Logger = cfg.StandardRetention, s.execs.clock, s.log
-	dc.Execute, dc.OnEnd = s.executeDurable, s.durableEnded
+	dc.Execute, dc.OnEnd, dc.RunClock = s.executeDurable, s.durableEnded, s.execs.clockFor
+	if s.execs.time.clock() != nil {
+		// -wait-time-scale or -virtual-time: waits run on the scaled clock
+		// of their run, in place; a parked execution would wait on the
+		// runner's timer for the whole, unscaled time.
+		dc.ParkAfter = math.MaxInt64
+	}
 	rn, err := durable.New(s.node, dc)
 	if err != nil {
 		return err
@@ -33,7 +40,7 @@ func openDurable(cfg Config, s *server) error {
 
 // executeDurable runs one run of a STANDARD execution (the first, or a
 // replay that resumes it) through the one execute path.
-func (s *server) executeDurable(ctx context.Context, e *cluster.Execution, prog *fastpath.Program, rec fastpath.Recorder, done func(*fastpath.Result)) error {
+func (s *server) executeDurable(ctx context.Context, e *cluster.Execution, prog *fastpath.Program, clock fastpath.Clock, rec fastpath.Recorder, done func(*fastpath.Result)) error {
 	// The machine as the execution started it: its definition then,
 	// whatever the machine has become. Counting is durableEnded's.
 	m := &machine{Machine: &cluster.Machine{Arn: e.MachineArn, Name: e.MachineName, Type: "STANDARD", RoleArn: e.RoleArn, Definition: e.Definition}, prog: prog}
@@ -43,19 +50,58 @@ func (s *server) executeDurable(ctx context.Context, e *cluster.Execution, prog 
 	}
 	inv = &callbackInvoker{next: inv, s: s}
 	x := &execRequest{m: m, machineArn: e.MachineArn, arn: e.Arn, name: e.Name, input: []byte(e.Input), start: e.Start,
-		invoker: inv, clock: s.execs.clock, recorder: rec}
+		invoker: inv, clock: clock, recorder: rec}
 	if aerr := execute(ctx, x, func(res *fastpath.Result, _ time.Time) { done(res) }); aerr != nil {
 		return aerr
 	}
 	return nil
 }
 
-// durableEnded counts a STANDARD execution that ended on this node.
+// durableEnded counts a STANDARD execution that ended on this node (the
+// leader) and, when its machine's logging is on, writes its history to the
+// history log, as every execution's is.
 func (s *server) durableEnded(e *cluster.Execution, res *fastpath.Result) {
-	if m := s.reg.snap.Load().machines[e.MachineName]; m != nil && m.metrics != nil {
+	executionDuration.Update(e.Stop.Sub(e.Start).Seconds())
+	m := s.reg.snap.Load().machines[e.MachineName]
+	if m == nil {
+		return
+	}
+	if m.metrics != nil {
 		m.metrics.byStatus[res.Status].Inc()
 	}
-	executionDuration.Update(e.Stop.Sub(e.Start).Seconds())
+	if s.hist != nil && m.logging.Enabled() {
+		s.logDurable(e.Arn, m.logging)
+	}
+}
+
+// logDurable stages the history of an ended STANDARD execution, read from
+// its durable state, in the history log with the events and data the
+// logging configuration keeps, stamped when they happened.
+func (s *server) logDurable(arn string, lg history.Logging) {
+	h, ok, err := s.durable.History(arn)
+	if !ok || err != nil {
+		s.log.Printf("durable: cannot log the history of %s: %v", arn, err)
+		return
+	}
+	rec := history.AcquireRecorder(lg, h.Start)
+	defer history.ReleaseRecorder(rec)
+	var ts int64
+	rec.SetClock(func() int64 { return ts })
+	mask := rec.Mask()
+	for i := range h.Events {
+		he := &h.Events[i]
+		if !mask.Has(he.Type) {
+			continue
+		}
+		ts = he.Timestamp
+		ev := fastpath.Event{Type: he.Type, ID: he.ID, PreviousID: he.Prev, State: he.State, Resource: he.Resource,
+			Error: he.Error, Cause: he.Cause, HasError: he.HasError, HasCause: he.HasCause, Index: he.Index}
+		if he.HasPayload {
+			ev.Payload = he.Payload
+		}
+		rec.Event(&ev)
+	}
+	rec.Finish(s.hist, &h.Summary)
 }
 
 // startDurable answers StartExecution for a STANDARD machine once the
@@ -95,6 +141,13 @@ func (s *server) executionOfDurable(e *cluster.Execution) execution {
 	x := execution{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Start: e.Start, Stop: e.Stop, Status: e.Status,
 		Input: e.Input, Output: e.Output, Error: e.Error, Cause: e.Cause}
 	x.machine, _ = s.machineByArn(e.MachineArn)
+	if x.machine != nil && x.machine.Definition != e.Definition {
+		// DescribeStateMachineForExecution shows the definition the
+		// execution runs, not the one the machine has now.
+		then := *x.machine.Machine
+		then.Definition = e.Definition
+		x.machine = &machine{Machine: &then}
+	}
 	return x
 }
 

@@ -488,7 +488,7 @@ func mathRandom(dst []byte, v [][]byte, rs Resolver) ([]byte, int, error) {
 		src.Seed(uint64(seed), 0)
 		r = src.Uint64() % span
 	} else {
-		r = randomOf(rs) % span
+		r = randomNOf(rs, span)
 	}
 	from := len(dst)
 	return strconv.AppendInt(dst, int64(start)+int64(r), 10), from, nil

@@ -3,7 +3,6 @@ package fastpath
 import (
 	"context"
 	"encoding/binary"
-	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -166,13 +165,13 @@ func (c *recordingClock) Sleep(ctx context.Context, d time.Duration) error {
 // Recorder.
 func (ex *Execution) random64() uint64 {
 	if ex.rec == nil {
-		return rand.Uint64()
+		return randUint64()
 	}
 	key, val, ok := ex.replay(RecordRandom)
 	if ok && len(val) == 8 {
 		return binary.BigEndian.Uint64(val)
 	}
-	r := rand.Uint64()
+	r := randUint64()
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], r)
 	ex.put(key, RecordRandom, b[:])
@@ -180,7 +179,7 @@ func (ex *Execution) random64() uint64 {
 }
 
 // randomFloat returns a number in [0, 1) from random64.
-func (ex *Execution) randomFloat() float64 { return float64(ex.random64()>>11) / (1 << 53) }
+func (ex *Execution) randomFloat() float64 { return float64(ex.random64()<<11>>11) / (1 << 53) }
 
 // randomOf returns a random number from r's execution (recorded when it
 // has a Recorder), or from the process's generator when r is not one.
@@ -188,7 +187,15 @@ func randomOf(r Resolver) uint64 {
 	if ex, ok := r.(*Execution); ok {
 		return ex.random64()
 	}
-	return rand.Uint64()
+	return randUint64()
+}
+
+// randomNOf is randomOf in [0, n); n must be positive.
+func randomNOf(r Resolver, n uint64) uint64 {
+	if ex, ok := r.(*Execution); ok && ex.rec != nil {
+		return ex.random64() % n
+	}
+	return randUint64N(n)
 }
 
 // durableSleep waits until t for an execution with a Recorder: a wait a

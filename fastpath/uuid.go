@@ -1,15 +1,12 @@
 package fastpath
 
-import (
-	"encoding/hex"
-	"math/rand/v2"
-)
+import "encoding/hex"
 
 // AppendUUID appends a random version 4 UUID (36 characters, no quotes) to
 // dst. Execution names, $uuid() and States.UUID() need ids that are unique,
 // not secret, so it draws from the fast non-cryptographic generator and
 // allocates nothing.
-func AppendUUID(dst []byte) []byte { return appendUUIDFrom(dst, rand.Uint64(), rand.Uint64()) }
+func AppendUUID(dst []byte) []byte { return appendUUIDFrom(dst, randUint64(), randUint64()) }
 
 // appendUUIDFrom appends the version 4 UUID made of the random numbers a
 // and b.

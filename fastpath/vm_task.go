@@ -147,6 +147,9 @@ func (ex *Execution) attempt(st *State, raw []byte) ([]byte, *Failure) {
 	if f != nil {
 		return nil, f
 	}
+	if ex.test != nil && st.Kind != StateParallel {
+		ex.test.insp.AfterInputPath = eff
+	}
 	var result []byte
 	switch st.Kind {
 	case StateTask:
@@ -163,6 +166,9 @@ func (ex *Execution) attempt(st *State, raw []byte) ([]byte, *Failure) {
 		if result, f = ex.template(st.ResultSelector, result); f != nil {
 			return nil, f
 		}
+	}
+	if ex.test != nil {
+		ex.test.insp.AfterResultSelector = result
 	}
 	return ex.finish(st, raw, result, st.Assign)
 }
@@ -183,6 +189,15 @@ func (ex *Execution) taskCall(st *State, eff []byte) ([]byte, *Failure) {
 			return nil, f
 		}
 	}
+	if ex.test != nil {
+		ex.test.insp.AfterParameters = in
+	}
+	return ex.callTask(st, eff, in)
+}
+
+// callTask invokes a JSONPath Task state's task with input in, its
+// timeouts resolved against its effective input eff.
+func (ex *Execution) callTask(st *State, eff, in []byte) ([]byte, *Failure) {
 	timeout := st.TaskTimeout
 	if st.TimeoutPath != nil {
 		v, f := ex.pathValue(st.TimeoutPath, eff)
@@ -271,6 +286,9 @@ func (ex *Execution) invoke(st *State, in []byte, timeout, heartbeat time.Durati
 		return nil, ex.dataLimit()
 	}
 	ex.emit(EventTaskSucceeded, st, result)
+	if ex.test != nil {
+		ex.test.insp.Result = result
+	}
 	return result, nil
 }
 

@@ -1,6 +1,7 @@
 package durable
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -14,8 +15,10 @@ import (
 // ones, which Checkpoint commits through the store. One per run; the
 // engine calls it from the goroutines of concurrent branches at once.
 type recorder struct {
-	rn  *Runner
-	arn string
+	ctx   context.Context // the run's: a run that ends commits nothing more
+	rn    *Runner
+	arn   string
+	clock fastpath.Clock // the run's live clock, which stamps events
 	// index holds the committed records by key, built once per run and
 	// only read afterwards; the first record of a key wins.
 	index map[fastpath.RecordKey]*cluster.Record
@@ -28,8 +31,8 @@ type recorder struct {
 	commit sync.Mutex
 }
 
-func newRecorder(rn *Runner, e *cluster.Execution) *recorder {
-	r := &recorder{rn: rn, arn: e.Arn, index: make(map[fastpath.RecordKey]*cluster.Record, len(e.Records))}
+func newRecorder(ctx context.Context, rn *Runner, e *cluster.Execution, clock fastpath.Clock) *recorder {
+	r := &recorder{ctx: ctx, rn: rn, arn: e.Arn, clock: clock, index: make(map[fastpath.RecordKey]*cluster.Record, len(e.Records))}
 	for i := range e.Records {
 		rec := &e.Records[i]
 		key := fastpath.RecordKey{Scope: rec.Scope, Seq: rec.Seq}
@@ -63,7 +66,7 @@ func (r *recorder) Record(key fastpath.RecordKey, kind fastpath.RecordKind, val 
 // Event implements fastpath.Recorder: the event is stamped with the
 // runner's clock.
 func (r *recorder) Event(key fastpath.RecordKey, e *fastpath.Event) {
-	val := history.AppendEvent(nil, e, r.rn.now().UnixMilli())
+	val := history.AppendEvent(nil, e, r.clock.Now().UnixMilli())
 	r.mu.Lock()
 	r.pending = append(r.pending, cluster.Record{Scope: key.Scope, Seq: key.Seq, Kind: uint8(fastpath.RecordEvent), Val: val})
 	r.mu.Unlock()
@@ -84,6 +87,9 @@ func (r *recorder) take() []cluster.Record {
 func (r *recorder) Checkpoint() error {
 	r.commit.Lock()
 	defer r.commit.Unlock()
+	if err := r.ctx.Err(); err != nil {
+		return err // stopped, closing or no longer leader: the next run replays
+	}
 	batch := r.take()
 	if len(batch) == 0 {
 		return nil
@@ -106,4 +112,6 @@ func (r *recorder) Checkpoint() error {
 
 // Suspend implements fastpath.Recorder: waits longer than the runner's
 // ParkAfter park the execution.
-func (r *recorder) Suspend(until time.Time) bool { return until.Sub(r.rn.now()) > r.rn.cfg.ParkAfter }
+func (r *recorder) Suspend(until time.Time) bool {
+	return until.Sub(r.clock.Now()) > r.rn.cfg.ParkAfter
+}

@@ -41,8 +41,13 @@ type Store interface {
 type Config struct {
 	// Invoker runs the tasks when Execute is nil.
 	Invoker fastpath.Invoker
-	// Clock is the live clock of the runs (nil: the system clock).
+	// Clock is the runner's clock: timers, retention (nil: the system
+	// clock).
 	Clock fastpath.Clock
+	// RunClock, when set, makes the live clock of one run (the daemon's
+	// -wait-time-scale and -virtual-time give each its own); nil, or a nil
+	// clock from it: Clock.
+	RunClock func() fastpath.Clock
 	// Retention is how long an ended execution is kept (and its name
 	// taken): AWS keeps them 90 days.
 	Retention time.Duration
@@ -60,7 +65,7 @@ type Config struct {
 	// calls done with the result while it is valid: the daemon passes its
 	// one execute path. Nil runs the engine directly (tests, benchmarks,
 	// embedders).
-	Execute func(ctx context.Context, e *cluster.Execution, prog *fastpath.Program, rec fastpath.Recorder, done func(res *fastpath.Result)) error
+	Execute func(ctx context.Context, e *cluster.Execution, prog *fastpath.Program, clock fastpath.Clock, rec fastpath.Recorder, done func(res *fastpath.Result)) error
 	// OnEnd, when set, sees each execution that ended on this node, with
 	// the result of its last run (metrics).
 	OnEnd func(e *cluster.Execution, res *fastpath.Result)
@@ -352,17 +357,24 @@ func (rn *Runner) runOnce(ctx context.Context, arn string) (at time.Time, again 
 	if !ok || e.Status != "RUNNING" {
 		return at, false
 	}
+	var clock fastpath.Clock
+	if rn.cfg.RunClock != nil {
+		clock = rn.cfg.RunClock()
+	}
+	if clock == nil {
+		clock = rn.cfg.Clock
+	}
+	rec := newRecorder(ctx, rn, &e, clock)
 	prog, err := rn.program(e.Definition)
 	if err != nil {
-		return rn.end(&e, nil, &fastpath.Result{Status: fastpath.Failed, Error: fastpath.ErrRuntime, HasError: true,
+		return rn.end(&e, rec, &fastpath.Result{Status: fastpath.Failed, Error: fastpath.ErrRuntime, HasError: true,
 			Cause: "the definition no longer compiles: " + err.Error(), HasCause: true})
 	}
-	rec := newRecorder(rn, &e)
 	exec := rn.cfg.Execute
 	if exec == nil {
 		exec = rn.engine
 	}
-	err = exec(ctx, &e, prog, rec, func(res *fastpath.Result) { at, again = rn.settle(&e, rec, res) })
+	err = exec(ctx, &e, prog, clock, rec, func(res *fastpath.Result) { at, again = rn.settle(&e, rec, res) })
 	if err != nil {
 		return rn.end(&e, rec, &fastpath.Result{Status: fastpath.Failed, Error: fastpath.ErrRuntime, HasError: true, Cause: err.Error(), HasCause: true})
 	}
@@ -370,10 +382,10 @@ func (rn *Runner) runOnce(ctx context.Context, arn string) (at time.Time, again 
 }
 
 // engine runs the engine directly: Config.Execute's default.
-func (rn *Runner) engine(ctx context.Context, e *cluster.Execution, prog *fastpath.Program, rec fastpath.Recorder, done func(res *fastpath.Result)) error {
+func (rn *Runner) engine(ctx context.Context, e *cluster.Execution, prog *fastpath.Program, clock fastpath.Clock, rec fastpath.Recorder, done func(res *fastpath.Result)) error {
 	opts := fastpath.Options{ExecutionArn: e.Arn, ExecutionName: e.Name, StateMachineArn: e.MachineArn,
 		StateMachineName: e.MachineName, RoleArn: e.RoleArn, StartTime: e.Start, Invoker: rn.cfg.Invoker,
-		Clock: rn.cfg.Clock, Recorder: rec}
+		Clock: clock, Recorder: rec}
 	ex := fastpath.AcquireExecution()
 	defer fastpath.ReleaseExecution(ex)
 	res, err := ex.Run(ctx, prog, []byte(e.Input), &opts)
@@ -411,12 +423,10 @@ func (rn *Runner) settle(e *cluster.Execution, rec *recorder, res *fastpath.Resu
 // end commits how an execution ended, with its last records; when that
 // fails it must run again later (a replay, which ends the same way).
 func (rn *Runner) end(e *cluster.Execution, rec *recorder, res *fastpath.Result) (at time.Time, again bool) {
-	c := &cluster.EndExecution{Arn: e.Arn, Status: res.Status.String(), Stop: rn.now()}
-	if rec != nil {
-		rec.commit.Lock()
-		defer rec.commit.Unlock()
-		c.Records = rec.take()
-	}
+	c := &cluster.EndExecution{Arn: e.Arn, Status: res.Status.String(), Stop: rec.clock.Now()}
+	rec.commit.Lock()
+	defer rec.commit.Unlock()
+	c.Records = rec.take()
 	c.Output, c.Error, c.Cause = res.Outcome()
 	r, err := rn.store.ProposeLocal(c)
 	switch {
