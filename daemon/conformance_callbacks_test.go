@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
@@ -11,8 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stepd/stepd/daemon/awsclient"
+	"github.com/stepd/stepd/daemon/integrations"
 	"github.com/stepd/stepd/fastpath"
 	"github.com/stepd/stepd/internal/conformance"
+	"github.com/stepd/stepd/internal/emulators"
 )
 
 // activityCase is what an activity case adds to the base format: the
@@ -205,4 +209,203 @@ func (ts *testServer) playConsumer(activity string, c consumer) error {
 		}
 	}
 	return nil
+}
+
+// callbackWorker is a worker of a callbacks case: it reads the messages
+// of an SQS queue and answers the token each carries.
+type callbackWorker struct {
+	Kind string          `json:"kind"`
+	Then json.RawMessage `json:"then"`
+	On   struct {
+		QueueURL string `json:"queue_url"`
+	} `json:"on"`
+	QueueURL string `json:"queue_url"`
+}
+
+// TestConformanceCallbacks runs the corpus's callbacks category against
+// goaws (SQS, SNS): the setup, then the case's worker played by this test
+// (it receives the queue's messages, finds the task token in the body or
+// the SNS envelope, and makes the calls the case lists), then the
+// execution, on the real clock.
+func TestConformanceCallbacks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs executions that wait seconds for heartbeat timeouts")
+	}
+	dir, err := conformance.Dir()
+	if err != nil {
+		t.Skip(err)
+	}
+	all, err := conformance.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	goaws := emulators.GoAWS(t)
+	t.Setenv("AWS_ENDPOINT_URL_SQS", goaws)
+	t.Setenv("AWS_ENDPOINT_URL_SNS", goaws)
+	cfg := DefaultConfig()
+	cfg.DataDir, cfg.Account = t.TempDir(), emulators.Account
+	ts := startTestServerClock(t, cfg, fastpath.SystemClock{})
+	client, err := awsclient.New(context.Background(), awsclient.Config{Region: emulators.Region})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setup := integrations.NewServices(integrations.ServicesConfig{Client: client})
+	var tally conformance.Tally
+	for _, c := range all {
+		if c.Category != "callbacks" {
+			continue
+		}
+		err := ts.runCallbackCase(setup, dir, c)
+		tally.Add(c.Category, err == nil)
+		if err != nil {
+			t.Errorf("%s: %v", c.ID, err)
+		}
+	}
+	t.Logf("callbacks:\n%s", tally.String())
+}
+
+func (ts *testServer) runCallbackCase(setup *integrations.Services, dir string, c *conformance.Case) error {
+	if err := ts.replaySetup(setup, dir, c); err != nil {
+		return err
+	}
+	b, err := os.ReadFile(filepath.Join(dir, c.File))
+	if err != nil {
+		return err
+	}
+	var cc struct {
+		Worker []callbackWorker `json:"worker"`
+	}
+	if err := json.Unmarshal(b, &cc); err != nil {
+		return err
+	}
+	// runCase names the machine after the case: the worker answers only
+	// tokens of its executions (queues, and messages, outlive a case).
+	sum := sha1.Sum([]byte(c.ID))
+	mine := ":execution:case-" + hex.EncodeToString(sum[:8]) + ":"
+	stop := make(chan struct{})
+	errs := make(chan error, 1)
+	if len(cc.Worker) > 0 { // one worker plays them all: each answers a message the same way
+		go func() { errs <- ts.playCallbackWorker(setup, cc.Worker[0], mine, stop) }()
+	} else {
+		errs <- nil
+	}
+	err = ts.runCase(c)
+	close(stop)
+	if werr := <-errs; werr != nil && err != nil {
+		return fmt.Errorf("%v (worker: %v)", err, werr)
+	}
+	return err
+}
+
+// playCallbackWorker answers every message of the worker's queue until
+// stop is closed.
+func (ts *testServer) playCallbackWorker(setup *integrations.Services, w callbackWorker, mine string, stop <-chan struct{}) error {
+	queue := w.On.QueueURL
+	if queue == "" {
+		queue = w.QueueURL
+	}
+	for {
+		select {
+		case <-stop:
+			return nil
+		default:
+		}
+		task := &fastpath.Task{Resource: "arn:aws:states:::aws-sdk:sqs:receiveMessage", State: "worker"}
+		in, _ := json.Marshal(map[string]any{"QueueUrl": queue, "WaitTimeSeconds": 1})
+		out, _, err := setup.Invoke(context.Background(), task, in, nil)
+		if err != nil {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		var msgs struct {
+			Messages []struct{ Body string }
+		}
+		if json.Unmarshal(out, &msgs) != nil {
+			continue
+		}
+		for _, m := range msgs.Messages {
+			// A message left by an earlier case (the queue names repeat)
+			// carries a used token: its TaskTimedOut is expected.
+			if err := ts.answerMessage(w, m.Body, mine); err != nil && !strings.Contains(err.Error(), "TaskTimedOut") {
+				return err
+			}
+		}
+	}
+}
+
+// answerMessage makes the worker's calls for the token in body, when it
+// is a token of an execution whose ARN contains mine.
+func (ts *testServer) answerMessage(w callbackWorker, body, mine string) error {
+	token, payload := tokenIn(body)
+	if arn, _, ok := fastpath.ParseTaskToken(token); !ok || !strings.Contains(arn, mine) {
+		return nil // another case's message (one without a token too)
+	}
+	var calls []struct {
+		Call   string  `json:"call"`
+		Output *string `json:"output"`
+		Error  *string `json:"error"`
+		Cause  *string `json:"cause"`
+	}
+	var then string
+	if json.Unmarshal(w.Then, &calls) != nil && json.Unmarshal(w.Then, &then) == nil {
+		switch then { // the SQS helper machines of the corpus
+		case "SendTaskSuccess":
+			var m struct{ Message json.RawMessage }
+			_ = json.Unmarshal([]byte(payload), &m)
+			out := string(m.Message)
+			calls = append(calls, struct {
+				Call   string  `json:"call"`
+				Output *string `json:"output"`
+				Error  *string `json:"error"`
+				Cause  *string `json:"cause"`
+			}{Call: "SendTaskSuccess", Output: &out})
+		case "SendTaskFailure":
+			e, c := "Failure error", "Failure cause"
+			calls = append(calls, struct {
+				Call   string  `json:"call"`
+				Output *string `json:"output"`
+				Error  *string `json:"error"`
+				Cause  *string `json:"cause"`
+			}{Call: "SendTaskFailure", Error: &e, Cause: &c})
+		}
+	}
+	for _, call := range calls {
+		req := map[string]any{"taskToken": token}
+		switch call.Call {
+		case "SendTaskSuccess":
+			out := payload
+			if call.Output != nil && !strings.Contains(*call.Output, "TASK_TOKEN") {
+				out = *call.Output
+			}
+			req["output"] = out
+		case "SendTaskFailure":
+			if call.Error != nil {
+				req["error"] = *call.Error
+			}
+			if call.Cause != nil {
+				req["cause"] = *call.Cause
+			}
+		}
+		if code, msg, err := ts.call(call.Call, req, nil); err != nil || code != "" {
+			return fmt.Errorf("%s: %v %s %s", call.Call, err, code, msg)
+		}
+	}
+	return nil
+}
+
+// tokenIn finds the TaskToken in an SQS message body, or in the Message
+// of the SNS envelope around it, and returns it with the JSON object that
+// holds it.
+func tokenIn(body string) (token, holder string) {
+	var m map[string]any
+	if json.Unmarshal([]byte(body), &m) != nil {
+		return "", ""
+	}
+	if tok, ok := m["TaskToken"].(string); ok {
+		return tok, body
+	}
+	if inner, ok := m["Message"].(string); ok {
+		return tokenIn(inner)
+	}
+	return "", ""
 }
