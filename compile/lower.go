@@ -197,6 +197,13 @@ func (l *lowerer) mapProcessor(st *fastpath.State, raw []byte, ptr string) {
 	if fastpath.ObjectGet(raw, "ItemReader") != nil {
 		panic(lowerFail(ptr+"/ItemReader", "ItemReader needs Amazon S3, which this engine does not reach"))
 	}
+	// Never ignore a field: a Map that batches or exports its results
+	// and ran as a plain Map would answer something else than AWS.
+	for _, f := range [...]string{"ItemBatcher", "ResultWriter"} {
+		if fastpath.ObjectGet(raw, f) != nil {
+			panic(lowerFail(ptr+"/"+f, "%s is not supported by this engine yet", f))
+		}
+	}
 	st.Processor = l.scope(proc, procPtr)
 }
 
