@@ -199,12 +199,27 @@ func (l *lowerer) mapProcessor(st *fastpath.State, raw []byte, ptr string) {
 	}
 	// Never ignore a field: a Map that batches or exports its results
 	// and ran as a plain Map would answer something else than AWS.
-	for _, f := range [...]string{"ItemBatcher", "ResultWriter"} {
-		if fastpath.ObjectGet(raw, f) != nil {
-			panic(lowerFail(ptr+"/"+f, "%s is not supported by this engine yet", f))
-		}
+	if fastpath.ObjectGet(raw, "ResultWriter") != nil {
+		panic(lowerFail(ptr+"/ResultWriter", "ResultWriter is not supported by this engine yet"))
+	}
+	if b := fastpath.ObjectGet(raw, "ItemBatcher"); b != nil {
+		st.Batcher = batcherLimits(b, ptr+"/ItemBatcher")
 	}
 	st.Processor = l.scope(proc, procPtr)
+}
+
+// batcherLimits lowers the literal limits of an ItemBatcher; its paths,
+// expressions and BatchInput are lowered with the state's other fields of
+// its query language.
+func batcherLimits(b []byte, ptr string) *fastpath.ItemBatcher {
+	ib := &fastpath.ItemBatcher{}
+	if v := fastpath.ObjectGet(b, "MaxItemsPerBatch"); v != nil && fastpath.KindOf(v) == fastpath.KindNumber {
+		ib.MaxItems = int(intValue(v, ptr+"/MaxItemsPerBatch"))
+	}
+	if v := fastpath.ObjectGet(b, "MaxInputBytesPerBatch"); v != nil && fastpath.KindOf(v) == fastpath.KindNumber {
+		ib.MaxBytes = int(intValue(v, ptr+"/MaxInputBytesPerBatch"))
+	}
+	return ib
 }
 
 // task lowers a Task state's Resource.
@@ -231,6 +246,12 @@ func (l *lowerer) mapState(st *fastpath.State, raw []byte, ptr string) {
 		st.ToleratedCount, st.HasToleratedCount = int(intValue(v, ptr+"/ToleratedFailureCount")), true
 	}
 	st.ToleratedCountPath = l.pathField(raw, "ToleratedFailureCountPath", ptr)
+	if b := fastpath.ObjectGet(raw, "ItemBatcher"); b != nil {
+		bptr := ptr + "/ItemBatcher"
+		st.Batcher.MaxItemsPath = l.pathField(b, "MaxItemsPerBatchPath", bptr)
+		st.Batcher.MaxBytesPath = l.pathField(b, "MaxInputBytesPerBatchPath", bptr)
+		st.Batcher.Input = l.optTemplate(b, "BatchInput", bptr)
+	}
 }
 
 func (l *lowerer) wait(st *fastpath.State, raw []byte, ptr string) {

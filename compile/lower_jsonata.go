@@ -107,6 +107,12 @@ func (l *lowerer) queryState(st *fastpath.State, raw []byte, ptr string, names m
 		js.MaxConcurrency = l.exprField(raw, "MaxConcurrency", ptr, js)
 		js.ToleratedCount = l.exprField(raw, "ToleratedFailureCount", ptr, js)
 		js.ToleratedPercent = l.exprField(raw, "ToleratedFailurePercentage", ptr, js)
+		if b := fastpath.ObjectGet(raw, "ItemBatcher"); b != nil {
+			bptr := ptr + "/ItemBatcher"
+			js.BatchMaxItems = l.exprField(b, "MaxItemsPerBatch", bptr, js)
+			js.BatchMaxBytes = l.exprField(b, "MaxInputBytesPerBatch", bptr, js)
+			js.BatchInput = l.query(b, "BatchInput", bptr, js)
+		}
 	case fastpath.StateWait:
 		js.Seconds = l.exprField(raw, "Seconds", ptr, js)
 		js.Timestamp = l.exprField(raw, "Timestamp", ptr, js)

@@ -398,6 +398,49 @@ func (v *validator) mapState(st *node, loc string, lang queryLanguage, topJSONat
 	if p := st.get("ToleratedFailurePercentagePath"); p != nil && lang == jsonPath {
 		v.pathField(p, ptr(loc, "ToleratedFailurePercentagePath"), "ToleratedFailurePercentagePath", false, false)
 	}
+	if b := st.get("ItemBatcher"); b != nil {
+		v.itemBatcher(b, ptr(loc, "ItemBatcher"), lang)
+	}
+}
+
+var batcherFields = fieldSet("MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch",
+	"MaxInputBytesPerBatchPath", "BatchInput")
+
+// itemBatcher checks a Map's ItemBatcher: each limit a positive integer,
+// a reference path (JSONPath) or an expression (JSONata), and BatchInput
+// a payload template or a JSONata value.
+func (v *validator) itemBatcher(b *node, loc string, lang queryLanguage) {
+	if !b.isObject() {
+		v.schema(loc, "Expected value of type [OBJECT]")
+		return
+	}
+	v.unsupported(b, loc, batcherFields)
+	for _, f := range [...]string{"MaxItemsPerBatch", "MaxInputBytesPerBatch"} {
+		if n := b.get(f); n != nil {
+			if lang == jsonata && isJSONata(n) {
+				v.jsonataString(n.str, ptr(loc, f))
+			} else {
+				v.positiveInt(n, ptr(loc, f), 1)
+			}
+		}
+		if p := b.get(f + "Path"); p != nil {
+			if lang == jsonata {
+				v.schema(loc, "The QueryLanguage is set to 'JSONata', but field '"+f+"Path' is only supported for the 'JSONPath' QueryLanguage")
+			} else {
+				v.pathField(p, ptr(loc, f+"Path"), f+"Path", false, false)
+			}
+		}
+	}
+	if in := b.get("BatchInput"); in != nil {
+		switch {
+		case lang == jsonata:
+			v.jsonataValue(in, ptr(loc, "BatchInput"))
+		case !in.isObject():
+			v.schema(ptr(loc, "BatchInput"), "Expected value of type [OBJECT]")
+		default:
+			v.template(in, ptr(loc, "BatchInput"))
+		}
+	}
 }
 
 func (v *validator) processorConfig(pc *node, loc string) {

@@ -114,6 +114,9 @@ type State struct {
 	HasToleratedCount    bool
 	ToleratedCountPath   *Path
 	Distributed          bool
+	// Batcher groups the items into batches, nil when each item is an
+	// iteration of its own.
+	Batcher *ItemBatcher
 	// Concurrent is set by Seal on Parallel and Map states whose branches
 	// wait or call tasks: those run on goroutines, the others inline.
 	Concurrent     bool

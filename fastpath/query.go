@@ -168,9 +168,12 @@ type JSONata struct {
 	// MaxConcurrency, ToleratedCount and ToleratedPercent are set when
 	// the Map field is an expression (a number lowers to the State field).
 	MaxConcurrency, ToleratedCount, ToleratedPercent *Query
-	Timeout, Heartbeat                               *Query // Task, when expressions
-	Seconds, Timestamp                               *Query // Wait, when expressions
-	Error, Cause                                     *Query // Fail, when expressions
+	// BatchMaxItems and BatchMaxBytes are the ItemBatcher's limits when
+	// expressions, BatchInput its BatchInput.
+	BatchMaxItems, BatchMaxBytes, BatchInput *Query
+	Timeout, Heartbeat                       *Query // Task, when expressions
+	Seconds, Timestamp                       *Query // Wait, when expressions
+	Error, Cause                             *Query // Fail, when expressions
 
 	// Choice: per rule its Condition, Next, Output and Assign (nil when
 	// absent).

@@ -29,9 +29,14 @@ func (ex *Execution) collectArray(base int) []byte {
 		ex.arena = append(ex.arena, v...)
 	}
 	ex.arena = append(ex.arena, ']')
+	ex.popSpans(base)
+	return ex.arena[mark:len(ex.arena):len(ex.arena)]
+}
+
+// popSpans pops ex.spans down to base.
+func (ex *Execution) popSpans(base int) {
 	clear(ex.spans[base:])
 	ex.spans = ex.spans[:base]
-	return ex.arena[mark:len(ex.arena):len(ex.arena)]
 }
 
 func (ex *Execution) runParallel(st *State, eff []byte) ([]byte, *Failure) {
@@ -104,8 +109,7 @@ func (ex *Execution) runBranches(st *State, base, n int, pol branchPolicy) *Fail
 		f = ex.runInline(st, base, n, pol)
 	}
 	if f != nil {
-		clear(ex.spans[base:])
-		ex.spans = ex.spans[:base]
+		ex.popSpans(base)
 	}
 	return f
 }
@@ -152,19 +156,25 @@ func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 	if f != nil {
 		return nil, f
 	}
-	pol := branchPolicy{n: ArrayLen(items)}
+	var pol branchPolicy
 	if pol.percent, pol.tolerance, pol.count, f = ex.tolerance(st, eff); f != nil {
 		return nil, f
+	}
+	var lim batchLimits
+	if st.Batcher != nil {
+		if lim, f = ex.batchLimits(st, eff); f != nil {
+			return nil, f
+		}
 	}
 	var sel *itemSelector
 	if st.ItemSelector != nil {
 		sel = &itemSelector{tmpl: st.ItemSelector, dollar: eff}
 	}
-	base, n, f := ex.mapInputs(st, items, sel)
+	base, n, f := ex.mapInputs(st, items, sel, lim)
 	if f != nil {
 		return nil, f
 	}
-	pol.limit = limit
+	pol.limit, pol.n = limit, n
 	return ex.mapBranches(st, base, n, pol)
 }
 
@@ -177,10 +187,11 @@ type itemSelector struct {
 	env    *queryEnv
 }
 
-// mapInputs starts a Map state: it pushes each item's input (the item, or
-// what sel makes of it) onto ex.spans and returns where they start and
-// how many there are. On failure nothing stays pushed.
-func (ex *Execution) mapInputs(st *State, items []byte, sel *itemSelector) (base, n int, f *Failure) {
+// mapInputs starts a Map state: it pushes each iteration's input (the
+// item, or what sel makes of it, or a batch of those when st has an
+// ItemBatcher, with limits lim) onto ex.spans and returns where they
+// start and how many there are. On failure nothing stays pushed.
+func (ex *Execution) mapInputs(st *State, items []byte, sel *itemSelector, lim batchLimits) (base, n int, f *Failure) {
 	ex.events++ // MapStateStarted
 	ex.emitMapStarted(st, items)
 	base = len(ex.spans)
@@ -190,15 +201,17 @@ func (ex *Execution) mapInputs(st *State, items []byte, sel *itemSelector) (base
 		in := item
 		if sel != nil {
 			if in, f = ex.selectItem(st, sel, n, item); f != nil {
-				clear(ex.spans[base:])
-				ex.spans = ex.spans[:base]
+				ex.popSpans(base)
 				return base, 0, f
 			}
 		}
 		ex.spans = append(ex.spans, in)
 		n++
 	}
-	return base, n, nil
+	if st.Batcher != nil {
+		n, f = ex.batch(base, n, lim)
+	}
+	return base, n, f
 }
 
 // selectItem evaluates sel for item i, with the context object's Map.Item

@@ -256,7 +256,7 @@ func (ex *Execution) queryMap(st *State, env *queryEnv, raw []byte) ([]byte, *Fa
 		}
 		limit = int(min(n, math.MaxInt32))
 	}
-	pol := branchPolicy{n: ArrayLen(items), count: -1, percent: st.ToleratedPercent, tolerance: st.HasToleratedPercent, limit: limit}
+	pol := branchPolicy{count: -1, percent: st.ToleratedPercent, tolerance: st.HasToleratedPercent, limit: limit}
 	if st.HasToleratedCount {
 		pol.count = st.ToleratedCount
 	}
@@ -280,14 +280,21 @@ func (ex *Execution) queryMap(st *State, env *queryEnv, raw []byte) ([]byte, *Fa
 		}
 		pol.count = int(min(n, math.MaxInt32))
 	}
+	var lim batchLimits
+	if st.Batcher != nil {
+		if lim, f = ex.queryBatchLimits(st, env); f != nil {
+			return nil, f
+		}
+	}
 	var sel *itemSelector
 	if js.ItemSelector != nil {
 		sel = &itemSelector{query: js.ItemSelector, env: env}
 	}
-	base, n, f := ex.mapInputs(st, items, sel)
+	base, n, f := ex.mapInputs(st, items, sel, lim)
 	if f != nil {
 		return nil, f
 	}
+	pol.n = n
 	if sel != nil && js.UsesContext {
 		if f := ex.setQueryContext(env); f != nil { // without Map again
 			return nil, f
