@@ -1,11 +1,19 @@
 package compile
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/items"
+	"github.com/stepd/stepd/internal/conformance"
 )
 
 // distributedMap is a Distributed Map over $ whose Map state carries
@@ -81,4 +89,149 @@ func TestItemBatcher(t *testing.T) {
 			}
 		})
 	}
+}
+
+// s3Setup plays a case's S3 setup calls into a MemStore, and returns
+// AWS's exact output text when the case has it.
+func s3Setup(file string) (*items.MemStore, string, error) {
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return nil, "", err
+	}
+	var c struct {
+		Setup []struct {
+			Service, Operation string
+			Params             struct{ Bucket, Key, Body string }
+		}
+		Expect struct {
+			OutputText string `json:"output_text"`
+		}
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, "", err
+	}
+	store := &items.MemStore{}
+	for _, s := range c.Setup {
+		switch {
+		case s.Service == "s3" && s.Operation == "create_bucket":
+		case s.Service == "s3" && s.Operation == "put_object":
+			store.Put(s.Params.Bucket, s.Params.Key, []byte(s.Params.Body))
+		default:
+			return nil, "", fmt.Errorf("setup call %s.%s is not played in process", s.Service, s.Operation)
+		}
+	}
+	return store, c.Expect.OutputText, nil
+}
+
+// runDistributedCase runs a case of the category dmap with its S3 setup
+// calls (create_bucket, put_object) played into an in-memory store behind
+// the same ItemReader the daemon plugs S3 into.
+func runDistributedCase(dir string, c *conformance.Case) error {
+	store, outputText, err := s3Setup(filepath.Join(dir, c.File))
+	if err != nil {
+		return err
+	}
+	return runCase(c, items.S3Reader{Store: store}, outputText)
+}
+
+// readerMap is a Distributed Map whose ItemReader is reader (JSONPath).
+func readerMap(reader string) string {
+	return distributedMap("JSONPath", `,"ItemReader":`+reader)
+}
+
+// gz compresses s.
+func gz(s string) []byte {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	w.Write([]byte(s))
+	w.Close()
+	return b.Bytes()
+}
+
+// TestItemReader runs Maps over an in-memory store through the
+// ItemReader seam: every InputType, CSV options, manifests, listing past
+// a page of 1,000 objects, MaxItems, and the failures.
+func TestItemReader(t *testing.T) {
+	store := &items.MemStore{}
+	store.Put("b", "a.jsonl", []byte("{\"x\": 1}\n{\"x\": 2}\n\n{\"x\": 3}\n"))
+	store.Put("b", "a.json", []byte(`[1, 2, 3, 4, 5]`))
+	store.Put("b", "p.csv", []byte("a|b\n1|2\n3|4\n"))
+	store.Put("b", "t.csv", []byte("1\t2\n"))
+	store.Put("b", "inv/manifest.json", []byte(`{"sourceBucket":"src","destinationBucket":"arn:aws:s3:::b","fileFormat":"CSV",
+ "fileSchema":"Bucket, Key, Size","files":[{"key":"inv/1.csv.gz"},{"key":"inv/2.csv.gz"}]}`))
+	store.Put("b", "inv/1.csv.gz", gz("\"src\",\"k1\",\"10\"\n"))
+	store.Put("b", "inv/2.csv.gz", gz("\"src\",\"k2\",\"20\"\n"))
+	store.Put("b", "athena/manifest.csv", []byte("s3://b/athena/1.jsonl\ns3://b/athena/2.jsonl\n"))
+	store.Put("b", "athena/1.jsonl", []byte("{\"r\":1}\n"))
+	store.Put("b", "athena/2.jsonl", []byte("{\"r\":2}\n"))
+	for i := 0; i < 2500; i++ {
+		store.Put("many", fmt.Sprintf("objects/%05d", i), []byte("x"))
+	}
+	store.Put("many", "other/0", []byte("x"))
+
+	get := func(key, cfg string) string {
+		return `{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"b","Key":"` + key + `"},"ReaderConfig":` + cfg + `}`
+	}
+	for _, tc := range []struct{ name, def, input, status, output string }{
+		{"JSONL", readerMap(get("a.jsonl", `{"InputType":"JSONL"}`)), `{}`,
+			"SUCCEEDED", `[{"x":1},{"x":2},{"x":3}]`},
+		{"JSON MaxItems", readerMap(get("a.json", `{"InputType":"JSON","MaxItems":2}`)), `{}`,
+			"SUCCEEDED", `[1,2]`},
+		{"JSON MaxItemsPath 0 is all", readerMap(get("a.json", `{"InputType":"JSON","MaxItemsPath":"$.n"}`)), `{"n":0}`,
+			"SUCCEEDED", `[1,2,3,4,5]`},
+		{"CSV pipe", readerMap(get("p.csv", `{"InputType":"CSV","CSVHeaderLocation":"FIRST_ROW","CSVDelimiter":"PIPE"}`)), `{}`,
+			"SUCCEEDED", `[{"a":"1","b":"2"},{"a":"3","b":"4"}]`},
+		{"CSV tab, given headers", readerMap(get("t.csv", `{"InputType":"CSV","CSVHeaderLocation":"GIVEN","CSVHeaders":["p","q"],"CSVDelimiter":"TAB"}`)), `{}`,
+			"SUCCEEDED", `[{"p":"1","q":"2"}]`},
+		{"S3 Inventory manifest", readerMap(get("inv/manifest.json", `{"InputType":"MANIFEST"}`)), `{}`,
+			"SUCCEEDED", `[{"Bucket":"src","Size":"10","Key":"k1"},{"Bucket":"src","Size":"20","Key":"k2"}]`},
+		{"Athena manifest", readerMap(get("athena/manifest.csv", `{"InputType":"JSONL","ManifestType":"ATHENA_DATA"}`)), `{}`,
+			"SUCCEEDED", `[{"r":1},{"r":2}]`},
+		{"batched", distributedMap("JSONPath", `,"ItemReader":`+get("a.json", `{"InputType":"JSON"}`)+`,"ItemBatcher":{"MaxItemsPerBatch":2}`), `{}`,
+			"SUCCEEDED", `[{"Items":[1,2]},{"Items":[3,4]},{"Items":[5]}]`},
+		{"JSONata Arguments and MaxItems", distributedMap("JSONata", `,"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Arguments":{"Bucket":"b","Key":"{% $states.input.key %}"},"ReaderConfig":{"InputType":"JSON","MaxItems":"{% $states.input.n %}"}}`), `{"key":"a.json","n":3}`,
+			"SUCCEEDED", `[1,2,3]`},
+		{"missing key", readerMap(get("nope.json", `{"InputType":"JSON"}`)), `{}`,
+			"FAILED", `S3.NoSuchKeyException: The specified key does not exist.`},
+		{"unsupported parameter", readerMap(`{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"b","Key":"a.json","Range":"bytes=0-1"},"ReaderConfig":{"InputType":"JSON"}}`), `{}`,
+			"FAILED", `States.ItemReaderFailed: The ItemReader parameter Range of s3:getObject is not supported by this engine yet`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := runMachine(t, tc.def, tc.input, &fastpath.Options{Items: items.S3Reader{Store: store}})
+			got := res.output
+			if res.Status != fastpath.Succeeded {
+				got = res.Error + ": " + res.Cause
+			}
+			if res.Status.String() != tc.status || got != tc.output {
+				t.Errorf("got %s %s, want %s %s", res.Status, got, tc.status, tc.output)
+			}
+		})
+	}
+
+	t.Run("listObjectsV2 past 1,000 objects", func(t *testing.T) {
+		def := distributedMap("JSONPath", `,"ItemReader":{"Resource":"arn:aws:states:::s3:listObjectsV2","Parameters":{"Bucket":"many","Prefix":"objects/"}},
+ "ItemSelector":{"k.$":"$$.Map.Item.Value.Key"}`)
+		res := runMachine(t, def, `{}`, &fastpath.Options{Items: items.S3Reader{Store: store}})
+		if res.Status != fastpath.Succeeded || fastpath.ArrayLen(res.Output) != 2500 {
+			t.Fatalf("got %s %d items %s", res.Status, fastpath.ArrayLen(res.Output), res.Cause)
+		}
+		if first := string(fastpath.ArrayIndex(res.Output, 0)); first != `{"k":"objects/00000"}` {
+			t.Errorf("first item %s", first)
+		}
+		if last := string(fastpath.ArrayIndex(res.Output, 2499)); last != `{"k":"objects/02499"}` {
+			t.Errorf("last item %s", last)
+		}
+		res = runMachine(t, distributedMap("JSONPath", `,"ItemReader":{"Resource":"arn:aws:states:::s3:listObjectsV2","Parameters":{"Bucket":"many","Prefix":"other/"}}`), `{}`, &fastpath.Options{Items: items.S3Reader{Store: store}})
+		want := `[{"Etag":"\"1\"","Key":"other/0","LastModified":1767225600,"Size":1,"StorageClass":"STANDARD"}]`
+		if res.output != want {
+			t.Errorf("got %s, want %s", res.output, want)
+		}
+	})
+
+	t.Run("no item source", func(t *testing.T) {
+		res := runMachine(t, readerMap(get("a.json", `{"InputType":"JSON"}`)), `{}`, &fastpath.Options{})
+		if res.Error != fastpath.ErrItemReaderFailed {
+			t.Errorf("got %s %s", res.Error, res.Cause)
+		}
+	})
 }

@@ -194,8 +194,8 @@ func (l *lowerer) mapProcessor(st *fastpath.State, raw []byte, ptr string) {
 	if cfg := fastpath.ObjectGet(proc, "ProcessorConfig"); cfg != nil {
 		st.Distributed = stringField(cfg, "Mode", procPtr+"/ProcessorConfig/Mode") == "DISTRIBUTED"
 	}
-	if fastpath.ObjectGet(raw, "ItemReader") != nil {
-		panic(lowerFail(ptr+"/ItemReader", "ItemReader needs Amazon S3, which this engine does not reach"))
+	if r := fastpath.ObjectGet(raw, "ItemReader"); r != nil {
+		st.Reader = readerSpec(r, ptr+"/ItemReader")
 	}
 	// Never ignore a field: a Map that batches or exports its results
 	// and ran as a plain Map would answer something else than AWS.
@@ -206,20 +206,6 @@ func (l *lowerer) mapProcessor(st *fastpath.State, raw []byte, ptr string) {
 		st.Batcher = batcherLimits(b, ptr+"/ItemBatcher")
 	}
 	st.Processor = l.scope(proc, procPtr)
-}
-
-// batcherLimits lowers the literal limits of an ItemBatcher; its paths,
-// expressions and BatchInput are lowered with the state's other fields of
-// its query language.
-func batcherLimits(b []byte, ptr string) *fastpath.ItemBatcher {
-	ib := &fastpath.ItemBatcher{}
-	if v := fastpath.ObjectGet(b, "MaxItemsPerBatch"); v != nil && fastpath.KindOf(v) == fastpath.KindNumber {
-		ib.MaxItems = int(intValue(v, ptr+"/MaxItemsPerBatch"))
-	}
-	if v := fastpath.ObjectGet(b, "MaxInputBytesPerBatch"); v != nil && fastpath.KindOf(v) == fastpath.KindNumber {
-		ib.MaxBytes = int(intValue(v, ptr+"/MaxInputBytesPerBatch"))
-	}
-	return ib
 }
 
 // task lowers a Task state's Resource.
@@ -246,12 +232,7 @@ func (l *lowerer) mapState(st *fastpath.State, raw []byte, ptr string) {
 		st.ToleratedCount, st.HasToleratedCount = int(intValue(v, ptr+"/ToleratedFailureCount")), true
 	}
 	st.ToleratedCountPath = l.pathField(raw, "ToleratedFailureCountPath", ptr)
-	if b := fastpath.ObjectGet(raw, "ItemBatcher"); b != nil {
-		bptr := ptr + "/ItemBatcher"
-		st.Batcher.MaxItemsPath = l.pathField(b, "MaxItemsPerBatchPath", bptr)
-		st.Batcher.MaxBytesPath = l.pathField(b, "MaxInputBytesPerBatchPath", bptr)
-		st.Batcher.Input = l.optTemplate(b, "BatchInput", bptr)
-	}
+	l.distributedPaths(st, raw, ptr)
 }
 
 func (l *lowerer) wait(st *fastpath.State, raw []byte, ptr string) {

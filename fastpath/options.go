@@ -88,6 +88,9 @@ type Options struct {
 	Synchronous bool
 	Invoker     Invoker
 	Clock       Clock
+	// Items opens the items of Distributed Maps that have an ItemReader;
+	// nil fails such a Map with States.ItemReaderFailed.
+	Items ItemReader
 	// MaxPayload is the largest state input or output in bytes; 0 means
 	// AWS's 256 KiB.
 	MaxPayload int

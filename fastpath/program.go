@@ -114,6 +114,9 @@ type State struct {
 	HasToleratedCount    bool
 	ToleratedCountPath   *Path
 	Distributed          bool
+	// Reader reads the items from a source outside the execution (S3),
+	// nil when they come from the state input.
+	Reader *ItemReaderSpec
 	// Batcher groups the items into batches, nil when each item is an
 	// iteration of its own.
 	Batcher *ItemBatcher

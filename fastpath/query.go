@@ -171,9 +171,12 @@ type JSONata struct {
 	// BatchMaxItems and BatchMaxBytes are the ItemBatcher's limits when
 	// expressions, BatchInput its BatchInput.
 	BatchMaxItems, BatchMaxBytes, BatchInput *Query
-	Timeout, Heartbeat                       *Query // Task, when expressions
-	Seconds, Timestamp                       *Query // Wait, when expressions
-	Error, Cause                             *Query // Fail, when expressions
+	// ReaderArguments and ReaderMaxItems are the ItemReader's Arguments
+	// and its ReaderConfig.MaxItems when an expression.
+	ReaderArguments, ReaderMaxItems *Query
+	Timeout, Heartbeat              *Query // Task, when expressions
+	Seconds, Timestamp              *Query // Wait, when expressions
+	Error, Cause                    *Query // Fail, when expressions
 
 	// Choice: per rule its Condition, Next, Output and Assign (nil when
 	// absent).

@@ -140,6 +140,10 @@ func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 	items := eff
 	var f *Failure
 	switch {
+	case st.Reader != nil: // ItemsPath does not apply (dmap case …with_items_path)
+		if items, f = ex.mapReaderItems(st, eff); f != nil {
+			return nil, f
+		}
 	case st.Items != nil:
 		if items, f = ex.template(st.Items, eff); f != nil {
 			return nil, f

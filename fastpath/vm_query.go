@@ -235,7 +235,11 @@ func (ex *Execution) queryMap(st *State, env *queryEnv, raw []byte) ([]byte, *Fa
 	js := st.JSONata
 	items := raw
 	var f *Failure
-	if js.Items != nil {
+	if st.Reader != nil {
+		if items, f = ex.queryReaderItems(st, env); f != nil {
+			return nil, f
+		}
+	} else if js.Items != nil {
 		if items, f = ex.evalQuery(js.Items, env); f != nil {
 			return nil, f
 		}
