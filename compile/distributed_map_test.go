@@ -30,8 +30,10 @@ func distributedMap(lang, extra string) string {
 // over [1,2,3] used to answer [1,2,3]).
 func TestIssue19FieldsNeverIgnored(t *testing.T) {
 	for _, tc := range []struct{ name, lang, extra, ptr string }{
-		{"ResultWriter", "JSONPath", `,"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"b","Prefix":"p"}}`, "/States/M/ResultWriter"},
-		{"ResultWriter JSONata", "JSONata", `,"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Arguments":{"Bucket":"b","Prefix":"p"}}`, "/States/M/ResultWriter"},
+		{"ResultWriter export", "JSONPath", `,"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"b","Prefix":"p"}}`, "/States/M/ResultWriter/Resource"},
+		{"ResultWriter export JSONata", "JSONata", `,"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Arguments":{"Bucket":"b","Prefix":"p"}}`, "/States/M/ResultWriter/Resource"},
+		{"Transformation NONE", "JSONPath", `,"ResultWriter":{"WriterConfig":{"Transformation":"NONE","OutputType":"JSON"}}`, "/States/M/ResultWriter/WriterConfig/Transformation"},
+		{"OutputType JSONL", "JSONata", `,"ResultWriter":{"WriterConfig":{"Transformation":"COMPACT","OutputType":"JSONL"}}`, "/States/M/ResultWriter/WriterConfig/OutputType"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Compile([]byte(distributedMap(tc.lang, tc.extra)), Standard)
@@ -42,6 +44,27 @@ func TestIssue19FieldsNeverIgnored(t *testing.T) {
 			d := de.Diagnostics[0]
 			if d.Location != tc.ptr || d.Code != "SCHEMA_VALIDATION_FAILED" || !strings.Contains(d.Message, tc.ptr[strings.LastIndexByte(tc.ptr, '/')+1:]) {
 				t.Errorf("got %s: %s: %s, want the field named at %s", d.Location, d.Code, d.Message, tc.ptr)
+			}
+		})
+	}
+}
+
+// TestResultWriterTransformation: a ResultWriter with only a
+// WriterConfig shapes the Map's output: COMPACT leaves the iterations'
+// outputs as they are, FLATTEN splices those that are arrays.
+func TestResultWriterTransformation(t *testing.T) {
+	in := `[[1,2],[3],[],4,{"a":[5]}]`
+	for _, tc := range []struct{ name, lang, extra, output string }{
+		{"COMPACT", "JSONPath", `,"ResultWriter":{"WriterConfig":{"Transformation":"COMPACT","OutputType":"JSON"}}`, in},
+		{"FLATTEN", "JSONPath", `,"ResultWriter":{"WriterConfig":{"Transformation":"FLATTEN","OutputType":"JSON"}}`, `[1,2,3,4,{"a":[5]}]`},
+		{"FLATTEN JSONata", "JSONata", `,"ResultWriter":{"WriterConfig":{"Transformation":"FLATTEN"}}`, `[1,2,3,4,{"a":[5]}]`},
+		{"FLATTEN batches", "JSONPath", `,"ItemSelector":{"v.$":"$$.Map.Item.Value"},"ItemBatcher":{"MaxItemsPerBatch":2},"ResultWriter":{"WriterConfig":{"Transformation":"FLATTEN"}}`,
+			`[{"Items":[{"v":[1,2]},{"v":[3]}]},{"Items":[{"v":[]},{"v":4}]},{"Items":[{"v":{"a":[5]}}]}]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := runMachine(t, distributedMap(tc.lang, tc.extra), in, &fastpath.Options{})
+			if res.Status != fastpath.Succeeded || res.output != tc.output {
+				t.Errorf("got %s %s %s, want %s", res.Status, res.output, res.Cause, tc.output)
 			}
 		})
 	}

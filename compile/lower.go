@@ -199,8 +199,8 @@ func (l *lowerer) mapProcessor(st *fastpath.State, raw []byte, ptr string) {
 	}
 	// Never ignore a field: a Map that batches or exports its results
 	// and ran as a plain Map would answer something else than AWS.
-	if fastpath.ObjectGet(raw, "ResultWriter") != nil {
-		panic(lowerFail(ptr+"/ResultWriter", "ResultWriter is not supported by this engine yet"))
+	if w := fastpath.ObjectGet(raw, "ResultWriter"); w != nil {
+		st.FlattenResults = flattenResults(w, ptr+"/ResultWriter")
 	}
 	if b := fastpath.ObjectGet(raw, "ItemBatcher"); b != nil {
 		st.Batcher = batcherLimits(b, ptr+"/ItemBatcher")

@@ -25,6 +25,28 @@ func batcherLimits(b []byte, ptr string) *fastpath.ItemBatcher {
 	return ib
 }
 
+// flattenResults lowers a ResultWriter: what it transforms in the Map's
+// output is carried out (Transformation COMPACT, the default, or
+// FLATTEN); what it cannot do yet is refused naming the field: the
+// export to Amazon S3 (Resource, Parameters, Arguments), Transformation
+// NONE (each result with its child execution's metadata) and OutputType
+// JSONL (the shape of exported files).
+func flattenResults(w []byte, ptr string) bool {
+	for _, f := range [...]string{"Resource", "Parameters", "Arguments"} {
+		if fastpath.ObjectGet(w, f) != nil {
+			panic(lowerFail(ptr+"/"+f, "ResultWriter's export to Amazon S3 (%s) is not supported by this engine yet", f))
+		}
+	}
+	cfg, cptr := fastpath.ObjectGet(w, "WriterConfig"), ptr+"/WriterConfig"
+	if t := stringField(cfg, "Transformation", cptr); t == "NONE" {
+		panic(lowerFail(cptr+"/Transformation", "Transformation NONE (results with their child execution's metadata) is not supported by this engine yet"))
+	}
+	if stringField(cfg, "OutputType", cptr) == "JSONL" {
+		panic(lowerFail(cptr+"/OutputType", "OutputType JSONL (the format of files exported to Amazon S3) is not supported by this engine yet"))
+	}
+	return stringField(cfg, "Transformation", cptr) == "FLATTEN"
+}
+
 // itemReaderResources are the APIs an ItemReader's Resource may name
 // (arn:<partition>:states:::s3:<api>).
 var itemReaderResources = []string{":states:::s3:getObject", ":states:::s3:listObjectsV2"}

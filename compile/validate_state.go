@@ -1,11 +1,6 @@
 package compile
 
-import (
-	"slices"
-	"strings"
-
-	"github.com/stepd/stepd/fastpath"
-)
+import "strings"
 
 // Fields each state type accepts, in either query language. A field outside
 // its type's set is "Field 'X' is not supported"; a field of the set that
@@ -409,132 +404,8 @@ func (v *validator) mapState(st *node, loc string, lang queryLanguage, topJSONat
 	if r := st.get("ItemReader"); r != nil {
 		v.itemReader(r, ptr(loc, "ItemReader"), lang)
 	}
-}
-
-var (
-	readerFields       = fieldSet("Resource", "Parameters", "Arguments", "ReaderConfig")
-	readerConfigFields = fieldSet("InputType", "CSVHeaderLocation", "CSVHeaders", "CSVDelimiter",
-		"MaxItems", "MaxItemsPath", "ManifestType")
-	// readerEnums are the ReaderConfig fields with a fixed set of values,
-	// in AWS's order for the message.
-	readerEnums = []struct{ field, values string }{
-		{"InputType", "[CSV, JSON, JSONL, MANIFEST, PARQUET]"},
-		{"CSVHeaderLocation", "[FIRST_ROW, GIVEN]"},
-		{"CSVDelimiter", "[COMMA, PIPE, SEMICOLON, SPACE, TAB]"},
-		{"ManifestType", "[ATHENA_DATA, S3_INVENTORY]"},
-	}
-)
-
-// itemReader checks a Map's ItemReader: a Resource, Parameters (JSONPath)
-// or Arguments (JSONata), and its ReaderConfig.
-func (v *validator) itemReader(r *node, loc string, lang queryLanguage) {
-	if !r.isObject() {
-		v.schema(loc, "Expected value of type [OBJECT]")
-		return
-	}
-	v.unsupported(r, loc, readerFields)
-	if res := r.get("Resource"); res == nil {
-		v.schema(loc, "These fields are required: [Resource]")
-	} else if !res.isString() {
-		v.schema(ptr(loc, "Resource"), "Expected value of type [STRING]")
-	}
-	for _, f := range [...]string{"Parameters", "Arguments"} {
-		p := r.get(f)
-		switch {
-		case p == nil:
-		case f == "Parameters" && lang == jsonata:
-			v.schema(loc, "The QueryLanguage is set to 'JSONata', but field 'Parameters' is only supported for the 'JSONPath' QueryLanguage")
-		case f == "Arguments" && lang == jsonPath:
-			v.schema(loc, "The QueryLanguage is set to 'JSONPath', but field 'Arguments' is only supported for the 'JSONata' QueryLanguage")
-		case lang == jsonata:
-			v.jsonataValue(p, ptr(loc, f))
-		case !p.isObject():
-			v.schema(ptr(loc, f), "Expected value of type [OBJECT]")
-		default:
-			v.template(p, ptr(loc, f))
-		}
-	}
-	cfg := r.get("ReaderConfig")
-	if cfg == nil {
-		return
-	}
-	cl := ptr(loc, "ReaderConfig")
-	if !cfg.isObject() {
-		v.schema(cl, "Expected value of type [OBJECT]")
-		return
-	}
-	v.unsupported(cfg, cl, readerConfigFields)
-	for _, e := range readerEnums {
-		if n := cfg.get(e.field); n != nil && (!n.isString() || !slices.Contains(strings.Split(e.values[1:len(e.values)-1], ", "), n.str)) {
-			v.schema(ptr(cl, e.field), "Value should be one of the following: "+e.values)
-		}
-	}
-	if h := cfg.get("CSVHeaders"); h != nil {
-		if !h.isArray() {
-			v.schema(ptr(cl, "CSVHeaders"), "Expected value of type [ARRAY]")
-		} else {
-			for i, e := range h.elems {
-				if !e.isString() {
-					v.schema(idx(ptr(cl, "CSVHeaders"), i), "Expected value of type [STRING]")
-				}
-			}
-		}
-	}
-	if n := cfg.get("MaxItems"); n != nil {
-		if lang == jsonata && isJSONata(n) {
-			v.jsonataString(n.str, ptr(cl, "MaxItems"))
-		} else if i, ok := n.integer(); !ok {
-			v.schema(ptr(cl, "MaxItems"), "Expected value of type [INTEGER]")
-		} else if i < 0 || i > fastpath.MaxItemsLimit {
-			v.schema(ptr(cl, "MaxItems"), "Value should be between 0 and 100000000")
-		}
-	}
-	if p := cfg.get("MaxItemsPath"); p != nil {
-		if lang == jsonata {
-			v.schema(cl, "The QueryLanguage is set to 'JSONata', but field 'MaxItemsPath' is only supported for the 'JSONPath' QueryLanguage")
-		} else {
-			v.pathField(p, ptr(cl, "MaxItemsPath"), "MaxItemsPath", false, false)
-		}
-	}
-}
-
-var batcherFields = fieldSet("MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch",
-	"MaxInputBytesPerBatchPath", "BatchInput")
-
-// itemBatcher checks a Map's ItemBatcher: each limit a positive integer,
-// a reference path (JSONPath) or an expression (JSONata), and BatchInput
-// a payload template or a JSONata value.
-func (v *validator) itemBatcher(b *node, loc string, lang queryLanguage) {
-	if !b.isObject() {
-		v.schema(loc, "Expected value of type [OBJECT]")
-		return
-	}
-	v.unsupported(b, loc, batcherFields)
-	for _, f := range [...]string{"MaxItemsPerBatch", "MaxInputBytesPerBatch"} {
-		if n := b.get(f); n != nil {
-			if lang == jsonata && isJSONata(n) {
-				v.jsonataString(n.str, ptr(loc, f))
-			} else {
-				v.positiveInt(n, ptr(loc, f), 1)
-			}
-		}
-		if p := b.get(f + "Path"); p != nil {
-			if lang == jsonata {
-				v.schema(loc, "The QueryLanguage is set to 'JSONata', but field '"+f+"Path' is only supported for the 'JSONPath' QueryLanguage")
-			} else {
-				v.pathField(p, ptr(loc, f+"Path"), f+"Path", false, false)
-			}
-		}
-	}
-	if in := b.get("BatchInput"); in != nil {
-		switch {
-		case lang == jsonata:
-			v.jsonataValue(in, ptr(loc, "BatchInput"))
-		case !in.isObject():
-			v.schema(ptr(loc, "BatchInput"), "Expected value of type [OBJECT]")
-		default:
-			v.template(in, ptr(loc, "BatchInput"))
-		}
+	if w := st.get("ResultWriter"); w != nil {
+		v.resultWriter(w, ptr(loc, "ResultWriter"), lang)
 	}
 }
 

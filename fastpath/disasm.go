@@ -81,6 +81,9 @@ func (st *State) disassemble(b *strings.Builder, idx int, vars []string) {
 			field("ToleratedFailureCount", strconv.Itoa(st.ToleratedCount))
 		}
 		path("ToleratedFailureCountPath", st.ToleratedCountPath, false)
+		if st.FlattenResults {
+			field("Transformation", "FLATTEN")
+		}
 		if b := st.Batcher; b != nil {
 			if b.MaxItems > 0 {
 				field("MaxItemsPerBatch", strconv.Itoa(b.MaxItems))

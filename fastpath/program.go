@@ -117,6 +117,10 @@ type State struct {
 	// Reader reads the items from a source outside the execution (S3),
 	// nil when they come from the state input.
 	Reader *ItemReaderSpec
+	// FlattenResults is ResultWriter.WriterConfig.Transformation FLATTEN:
+	// an iteration's output that is an array adds its elements to the
+	// Map's output instead of itself.
+	FlattenResults bool
 	// Batcher groups the items into batches, nil when each item is an
 	// iteration of its own.
 	Batcher *ItemBatcher

@@ -246,7 +246,31 @@ func (ex *Execution) mapBranches(st *State, base, n int, pol branchPolicy) ([]by
 	}
 	ex.events++ // MapStateSucceeded
 	ex.emit(EventMapStateSucceeded, st, nil)
+	if st.FlattenResults {
+		return ex.collectFlat(base), nil
+	}
 	return ex.collectArray(base), nil
+}
+
+// collectFlat is collectArray with each array among ex.spans[base:]
+// replaced by its elements (ResultWriter Transformation FLATTEN).
+func (ex *Execution) collectFlat(base int) []byte {
+	mark := len(ex.arena)
+	ex.arena = append(ex.arena, '[')
+	for _, v := range ex.spans[base:] {
+		if KindOf(v) == KindArray {
+			if v = v[1 : len(v)-1]; len(v) == 0 { // compact: the elements' text
+				continue
+			}
+		}
+		if len(ex.arena) > mark+1 {
+			ex.arena = append(ex.arena, ',')
+		}
+		ex.arena = append(ex.arena, v...)
+	}
+	ex.arena = append(ex.arena, ']')
+	ex.popSpans(base)
+	return ex.arena[mark:len(ex.arena):len(ex.arena)]
 }
 
 // emitMapStarted records MapStateStarted with the number of items.
