@@ -3,12 +3,15 @@ package compile
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stepd/stepd/fastpath"
@@ -30,10 +33,8 @@ func distributedMap(lang, extra string) string {
 // over [1,2,3] used to answer [1,2,3]).
 func TestIssue19FieldsNeverIgnored(t *testing.T) {
 	for _, tc := range []struct{ name, lang, extra, ptr string }{
-		{"ResultWriter export", "JSONPath", `,"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"b","Prefix":"p"}}`, "/States/M/ResultWriter/Resource"},
-		{"ResultWriter export JSONata", "JSONata", `,"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Arguments":{"Bucket":"b","Prefix":"p"}}`, "/States/M/ResultWriter/Resource"},
-		{"Transformation NONE", "JSONPath", `,"ResultWriter":{"WriterConfig":{"Transformation":"NONE","OutputType":"JSON"}}`, "/States/M/ResultWriter/WriterConfig/Transformation"},
 		{"OutputType JSONL", "JSONata", `,"ResultWriter":{"WriterConfig":{"Transformation":"COMPACT","OutputType":"JSONL"}}`, "/States/M/ResultWriter/WriterConfig/OutputType"},
+		{"InputType PARQUET", "JSONPath", `,"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"b","Key":"k"},"ReaderConfig":{"InputType":"PARQUET"}}`, "/States/M/ItemReader/ReaderConfig/InputType"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Compile([]byte(distributedMap(tc.lang, tc.extra)), Standard)
@@ -68,6 +69,99 @@ func TestResultWriterTransformation(t *testing.T) {
 			}
 		})
 	}
+}
+
+// memResults is a fastpath.ResultStore in memory.
+type memResults struct {
+	mu    sync.Mutex
+	files map[string]string
+}
+
+func (m *memResults) PutObject(_ context.Context, bucket, key string, body []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.files == nil {
+		m.files = map[string]string{}
+	}
+	m.files[bucket+"/"+key] = string(body)
+	return nil
+}
+
+// failOnZero is an item processor that fails on the item 0 and passes
+// the others through.
+const failOnZero = `"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$","NumericEquals":0,"Next":"F"}],"Default":"P"},
+ "F":{"Type":"Fail","Error":"Zero","Cause":"item 0"},"P":{"Type":"Pass","End":true}}`
+
+// TestResultWriterExport: a ResultWriter with a Resource writes the
+// results as AWS lays them out (manifest.json, SUCCEEDED_0.json,
+// FAILED_0.json under <Prefix>/<map run id>/) and the Map's output names
+// the manifest; without a store the Map fails with
+// States.ResultWriterFailed.
+func TestResultWriterExport(t *testing.T) {
+	def := func(writer string) string {
+		return `{"StartAt":"M","States":{"M":{"Type":"Map","Label":"lbl","ToleratedFailurePercentage":100,"ResultWriter":` + writer + `,
+ "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},` + failOnZero + `},"End":true}}}`
+	}
+	opts := func(store *memResults) *fastpath.Options {
+		return &fastpath.Options{Results: store, StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm"}
+	}
+	runArn := regexp.MustCompile(`^arn:aws:states:us-east-1:123456789012:mapRun:sm/lbl:([0-9a-f-]{36})$`)
+
+	store := &memResults{}
+	res := runMachine(t, def(`{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"out","Prefix":"runs"},"WriterConfig":{"Transformation":"FLATTEN"}}`), `[[1,2],0,3]`, opts(store))
+	var got struct {
+		MapRunArn           string
+		ResultWriterDetails struct{ Bucket, Key string }
+	}
+	if err := json.Unmarshal(res.Output, &got); err != nil || res.Status != fastpath.Succeeded {
+		t.Fatalf("got %s %s %s", res.Status, res.output, res.Cause)
+	}
+	m := runArn.FindStringSubmatch(got.MapRunArn)
+	if m == nil || got.ResultWriterDetails.Bucket != "out" || got.ResultWriterDetails.Key != "runs/"+m[1]+"/manifest.json" {
+		t.Fatalf("output %s", res.output)
+	}
+	dir := "out/runs/" + m[1] + "/"
+	if f := store.files[dir+"SUCCEEDED_0.json"]; f != `[1,2,3]` {
+		t.Errorf("SUCCEEDED_0.json %s", f)
+	}
+	var failed []map[string]any
+	if err := json.Unmarshal([]byte(store.files[dir+"FAILED_0.json"]), &failed); err != nil || len(failed) != 1 ||
+		failed[0]["Error"] != "Zero" || failed[0]["Cause"] != "item 0" || failed[0]["Input"] != "0" || failed[0]["Status"] != "FAILED" ||
+		!strings.HasPrefix(failed[0]["ExecutionArn"].(string), "arn:aws:states:us-east-1:123456789012:execution:sm/lbl:") {
+		t.Errorf("FAILED_0.json %s", store.files[dir+"FAILED_0.json"])
+	}
+	wantManifest := `{"DestinationBucket":"out","MapRunArn":"` + got.MapRunArn + `","ResultFiles":{"FAILED":[{"Key":"runs/` + m[1] + `/FAILED_0.json","Size":` +
+		fmt.Sprint(len(store.files[dir+"FAILED_0.json"])) + `}],"PENDING":[],"SUCCEEDED":[{"Key":"runs/` + m[1] + `/SUCCEEDED_0.json","Size":7}]}}`
+	if f := store.files[dir+"manifest.json"]; f != wantManifest {
+		t.Errorf("manifest.json\n%s\nwant\n%s", f, wantManifest)
+	}
+
+	t.Run("NONE without export", func(t *testing.T) {
+		res := runMachine(t, def(`{"WriterConfig":{"Transformation":"NONE"}}`), `[5]`, opts(nil))
+		var recs []map[string]any
+		if err := json.Unmarshal(res.Output, &recs); err != nil || len(recs) != 1 || recs[0]["Output"] != "5" || recs[0]["Status"] != "SUCCEEDED" ||
+			recs[0]["StateMachineArn"] != "arn:aws:states:us-east-1:123456789012:stateMachine:sm/lbl" {
+			t.Errorf("got %s", res.output)
+		}
+	})
+	t.Run("JSONata Arguments", func(t *testing.T) {
+		store := &memResults{}
+		res := runMachine(t, `{"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map","ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Arguments":{"Bucket":"{% $states.input.b %}"},"WriterConfig":{"Transformation":"COMPACT"}},
+ "Items":"{% [1,2] %}","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`, `{"b":"bk"}`, opts(store))
+		found := false
+		for k, v := range store.files {
+			found = found || strings.HasPrefix(k, "bk/") && strings.HasSuffix(k, "/SUCCEEDED_0.json") && v == "[1,2]"
+		}
+		if res.Status != fastpath.Succeeded || !found {
+			t.Errorf("got %s %s, files %v", res.Status, res.output, store.files)
+		}
+	})
+	t.Run("no store", func(t *testing.T) {
+		res := runMachine(t, def(`{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"out"}}`), `[1]`, &fastpath.Options{})
+		if res.Error != fastpath.ErrResultWriterFailed {
+			t.Errorf("got %s %s", res.Error, res.Cause)
+		}
+	})
 }
 
 // TestItemBatcher: each iteration of a batching Map gets {"Items":[…]}

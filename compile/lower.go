@@ -192,7 +192,8 @@ func (l *lowerer) mapProcessor(st *fastpath.State, raw []byte, ptr string) {
 		panic(lowerFail(ptr, "These fields are required: [ItemProcessor]"))
 	}
 	if cfg := fastpath.ObjectGet(proc, "ProcessorConfig"); cfg != nil {
-		st.Distributed = stringField(cfg, "Mode", procPtr+"/ProcessorConfig/Mode") == "DISTRIBUTED"
+		st.Distributed = stringField(cfg, "Mode", procPtr+"/ProcessorConfig") == "DISTRIBUTED"
+		st.ChildExpress = stringField(cfg, "ExecutionType", procPtr+"/ProcessorConfig") == "EXPRESS"
 	}
 	if r := fastpath.ObjectGet(raw, "ItemReader"); r != nil {
 		st.Reader = readerSpec(r, ptr+"/ItemReader")
@@ -200,8 +201,9 @@ func (l *lowerer) mapProcessor(st *fastpath.State, raw []byte, ptr string) {
 	// Never ignore a field: a Map that batches or exports its results
 	// and ran as a plain Map would answer something else than AWS.
 	if w := fastpath.ObjectGet(raw, "ResultWriter"); w != nil {
-		st.FlattenResults = flattenResults(w, ptr+"/ResultWriter")
+		st.Writer = writerSpec(w, ptr+"/ResultWriter")
 	}
+	st.Label = stringField(raw, "Label", ptr)
 	if b := fastpath.ObjectGet(raw, "ItemBatcher"); b != nil {
 		st.Batcher = batcherLimits(b, ptr+"/ItemBatcher")
 	}

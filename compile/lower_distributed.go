@@ -6,10 +6,11 @@ import (
 	"github.com/stepd/stepd/fastpath"
 )
 
-// The fields of a Distributed Map: ItemReader and ItemBatcher. Their
-// literal values are lowered for both query languages by readerSpec and
-// batcherLimits; paths and templates by distributedPaths (JSONPath),
-// expressions by distributedQueries (JSONata).
+// The fields of a Distributed Map: ItemReader, ItemBatcher, ResultWriter.
+// Their literal values are lowered for both query languages by
+// readerSpec, batcherLimits and writerSpec; paths and templates by
+// distributedPaths (JSONPath), expressions by distributedQueries
+// (JSONata).
 
 // batcherLimits lowers the literal limits of an ItemBatcher; its paths,
 // expressions and BatchInput are lowered with the state's other fields of
@@ -25,26 +26,25 @@ func batcherLimits(b []byte, ptr string) *fastpath.ItemBatcher {
 	return ib
 }
 
-// flattenResults lowers a ResultWriter: what it transforms in the Map's
-// output is carried out (Transformation COMPACT, the default, or
-// FLATTEN); what it cannot do yet is refused naming the field: the
-// export to Amazon S3 (Resource, Parameters, Arguments), Transformation
-// NONE (each result with its child execution's metadata) and OutputType
-// JSONL (the shape of exported files).
-func flattenResults(w []byte, ptr string) bool {
-	for _, f := range [...]string{"Resource", "Parameters", "Arguments"} {
-		if fastpath.ObjectGet(w, f) != nil {
-			panic(lowerFail(ptr+"/"+f, "ResultWriter's export to Amazon S3 (%s) is not supported by this engine yet", f))
+// writerSpec lowers the literal parts of a ResultWriter. OutputType
+// JSONL (the format of exported files) is refused naming the field until
+// it is done.
+func writerSpec(w []byte, ptr string) *fastpath.ResultWriterSpec {
+	spec := &fastpath.ResultWriterSpec{Resource: stringField(w, "Resource", ptr), Transformation: fastpath.TransformCompact}
+	if spec.Resource != "" {
+		if !strings.HasPrefix(spec.Resource, "arn:") || !strings.HasSuffix(spec.Resource, ":states:::s3:putObject") {
+			panic(lowerFail(ptr+"/Resource", "The ResultWriter Resource must be arn:aws:states:::s3:putObject"))
 		}
+		spec.Transformation = fastpath.TransformNone
 	}
 	cfg, cptr := fastpath.ObjectGet(w, "WriterConfig"), ptr+"/WriterConfig"
-	if t := stringField(cfg, "Transformation", cptr); t == "NONE" {
-		panic(lowerFail(cptr+"/Transformation", "Transformation NONE (results with their child execution's metadata) is not supported by this engine yet"))
+	if t := stringField(cfg, "Transformation", cptr); t != "" {
+		spec.Transformation = t
 	}
 	if stringField(cfg, "OutputType", cptr) == "JSONL" {
 		panic(lowerFail(cptr+"/OutputType", "OutputType JSONL (the format of files exported to Amazon S3) is not supported by this engine yet"))
 	}
-	return stringField(cfg, "Transformation", cptr) == "FLATTEN"
+	return spec
 }
 
 // itemReaderResources are the APIs an ItemReader's Resource may name
@@ -88,7 +88,7 @@ func readerSpec(r []byte, ptr string) *fastpath.ItemReaderSpec {
 }
 
 // distributedPaths lowers the paths and templates of a JSONPath Map's
-// ItemReader and ItemBatcher.
+// ItemReader, ResultWriter and ItemBatcher.
 func (l *lowerer) distributedPaths(st *fastpath.State, raw []byte, ptr string) {
 	if r := fastpath.ObjectGet(raw, "ItemReader"); r != nil {
 		rptr := ptr + "/ItemReader"
@@ -96,6 +96,9 @@ func (l *lowerer) distributedPaths(st *fastpath.State, raw []byte, ptr string) {
 		if cfg := fastpath.ObjectGet(r, "ReaderConfig"); cfg != nil {
 			st.Reader.MaxItemsPath = l.pathField(cfg, "MaxItemsPath", rptr+"/ReaderConfig")
 		}
+	}
+	if w := fastpath.ObjectGet(raw, "ResultWriter"); w != nil {
+		st.Writer.Parameters = l.optTemplate(w, "Parameters", ptr+"/ResultWriter")
 	}
 	if b := fastpath.ObjectGet(raw, "ItemBatcher"); b != nil {
 		bptr := ptr + "/ItemBatcher"
@@ -105,8 +108,8 @@ func (l *lowerer) distributedPaths(st *fastpath.State, raw []byte, ptr string) {
 	}
 }
 
-// distributedQueries lowers the expressions of a JSONata Map's ItemReader
-// and ItemBatcher.
+// distributedQueries lowers the expressions of a JSONata Map's
+// ItemReader, ResultWriter and ItemBatcher.
 func (l *lowerer) distributedQueries(js *fastpath.JSONata, raw []byte, ptr string) {
 	if r := fastpath.ObjectGet(raw, "ItemReader"); r != nil {
 		rptr := ptr + "/ItemReader"
@@ -114,6 +117,9 @@ func (l *lowerer) distributedQueries(js *fastpath.JSONata, raw []byte, ptr strin
 		if cfg := fastpath.ObjectGet(r, "ReaderConfig"); cfg != nil {
 			js.ReaderMaxItems = l.exprField(cfg, "MaxItems", rptr+"/ReaderConfig", js)
 		}
+	}
+	if w := fastpath.ObjectGet(raw, "ResultWriter"); w != nil {
+		js.WriterArguments = l.query(w, "Arguments", ptr+"/ResultWriter", js)
 	}
 	if b := fastpath.ObjectGet(raw, "ItemBatcher"); b != nil {
 		bptr := ptr + "/ItemBatcher"

@@ -81,8 +81,12 @@ func (st *State) disassemble(b *strings.Builder, idx int, vars []string) {
 			field("ToleratedFailureCount", strconv.Itoa(st.ToleratedCount))
 		}
 		path("ToleratedFailureCountPath", st.ToleratedCountPath, false)
-		if st.FlattenResults {
-			field("Transformation", "FLATTEN")
+		if w := st.Writer; w != nil {
+			field("Transformation", w.Transformation)
+			if w.Resource != "" {
+				field("ResultWriter", w.Resource)
+			}
+			tmpl("ResultWriterParameters", w.Parameters)
 		}
 		if b := st.Batcher; b != nil {
 			if b.MaxItems > 0 {

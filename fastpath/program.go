@@ -117,10 +117,12 @@ type State struct {
 	// Reader reads the items from a source outside the execution (S3),
 	// nil when they come from the state input.
 	Reader *ItemReaderSpec
-	// FlattenResults is ResultWriter.WriterConfig.Transformation FLATTEN:
-	// an iteration's output that is an array adds its elements to the
-	// Map's output instead of itself.
-	FlattenResults bool
+	// Writer is the Map's ResultWriter, nil when it has none.
+	Writer *ResultWriterSpec
+	// Label is the Map's Label, which names its Map Run; ChildExpress is
+	// ProcessorConfig.ExecutionType EXPRESS.
+	Label        string
+	ChildExpress bool
 	// Batcher groups the items into batches, nil when each item is an
 	// iteration of its own.
 	Batcher *ItemBatcher

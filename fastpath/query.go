@@ -174,9 +174,11 @@ type JSONata struct {
 	// ReaderArguments and ReaderMaxItems are the ItemReader's Arguments
 	// and its ReaderConfig.MaxItems when an expression.
 	ReaderArguments, ReaderMaxItems *Query
-	Timeout, Heartbeat              *Query // Task, when expressions
-	Seconds, Timestamp              *Query // Wait, when expressions
-	Error, Cause                    *Query // Fail, when expressions
+	// WriterArguments is the ResultWriter's Arguments.
+	WriterArguments    *Query
+	Timeout, Heartbeat *Query // Task, when expressions
+	Seconds, Timestamp *Query // Wait, when expressions
+	Error, Cause       *Query // Fail, when expressions
 
 	// Choice: per rule its Condition, Next, Output and Assign (nil when
 	// absent).

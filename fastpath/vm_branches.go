@@ -76,6 +76,9 @@ type branchPolicy struct {
 	percent   float64
 	tolerance bool // percent is set
 	n         int  // number of branches, for the percentage
+	// fails, when not nil, gets the failure of each tolerated failed
+	// branch by index.
+	fails []*Failure
 }
 
 // failFast reports whether the first failure fails the state.
@@ -129,6 +132,9 @@ func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failur
 			if failures++; pol.exceeded(failures) {
 				return errToleranceExceeded
 			}
+			if pol.fails != nil {
+				pol.fails[i] = f
+			}
 			out = jsonNull
 		}
 		ex.spans[base+i] = out
@@ -170,6 +176,10 @@ func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 			return nil, f
 		}
 	}
+	export, f := ex.writerParams(st, eff)
+	if f != nil {
+		return nil, f
+	}
 	var sel *itemSelector
 	if st.ItemSelector != nil {
 		sel = &itemSelector{tmpl: st.ItemSelector, dollar: eff}
@@ -179,7 +189,7 @@ func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 		return nil, f
 	}
 	pol.limit, pol.n = limit, n
-	return ex.mapBranches(st, base, n, pol)
+	return ex.mapBranches(st, base, n, pol, export)
 }
 
 // itemSelector is a Map state's ItemSelector in either query language:
@@ -239,38 +249,19 @@ func (ex *Execution) selectItem(st *State, sel *itemSelector, i int, item []byte
 
 // mapBranches runs the n iterations of a Map state whose inputs are
 // ex.spans[base:] and returns the array of their outputs.
-func (ex *Execution) mapBranches(st *State, base, n int, pol branchPolicy) ([]byte, *Failure) {
+// export holds the evaluated parameters of the ResultWriter's export to
+// S3, nil when there is none.
+func (ex *Execution) mapBranches(st *State, base, n int, pol branchPolicy, export []byte) ([]byte, *Failure) {
+	if st.Writer != nil {
+		return ex.mapResults(st, base, n, pol, export)
+	}
 	if f := ex.runBranches(st, base, n, pol); f != nil {
 		ex.emitFailure(EventMapStateFailed, st, f)
 		return nil, f
 	}
 	ex.events++ // MapStateSucceeded
 	ex.emit(EventMapStateSucceeded, st, nil)
-	if st.FlattenResults {
-		return ex.collectFlat(base), nil
-	}
 	return ex.collectArray(base), nil
-}
-
-// collectFlat is collectArray with each array among ex.spans[base:]
-// replaced by its elements (ResultWriter Transformation FLATTEN).
-func (ex *Execution) collectFlat(base int) []byte {
-	mark := len(ex.arena)
-	ex.arena = append(ex.arena, '[')
-	for _, v := range ex.spans[base:] {
-		if KindOf(v) == KindArray {
-			if v = v[1 : len(v)-1]; len(v) == 0 { // compact: the elements' text
-				continue
-			}
-		}
-		if len(ex.arena) > mark+1 {
-			ex.arena = append(ex.arena, ',')
-		}
-		ex.arena = append(ex.arena, v...)
-	}
-	ex.arena = append(ex.arena, ']')
-	ex.popSpans(base)
-	return ex.arena[mark:len(ex.arena):len(ex.arena)]
 }
 
 // emitMapStarted records MapStateStarted with the number of items.

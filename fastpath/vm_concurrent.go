@@ -195,6 +195,9 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 	for i := range results {
 		r := &results[i]
 		out := jsonNull
+		if pol.fails != nil {
+			pol.fails[i] = r.fail
+		}
 		if r.ran && r.fail == nil {
 			mark := len(ex.arena)
 			ex.arena = append(ex.arena, outs[r.from:r.to]...)

@@ -290,6 +290,15 @@ func (ex *Execution) queryMap(st *State, env *queryEnv, raw []byte) ([]byte, *Fa
 			return nil, f
 		}
 	}
+	var export []byte
+	if st.Writer != nil && st.Writer.Resource != "" {
+		export = jsonEmpty
+		if js.WriterArguments != nil {
+			if export, f = ex.evalQuery(js.WriterArguments, env); f != nil {
+				return nil, f
+			}
+		}
+	}
 	var sel *itemSelector
 	if js.ItemSelector != nil {
 		sel = &itemSelector{query: js.ItemSelector, env: env}
@@ -304,5 +313,5 @@ func (ex *Execution) queryMap(st *State, env *queryEnv, raw []byte) ([]byte, *Fa
 			return nil, f
 		}
 	}
-	return ex.mapBranches(st, base, n, pol)
+	return ex.mapBranches(st, base, n, pol, export)
 }
