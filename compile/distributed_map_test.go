@@ -16,6 +16,7 @@ import (
 
 	"github.com/stepd/stepd/fastpath"
 	"github.com/stepd/stepd/fastpath/items"
+	"github.com/stepd/stepd/fastpath/jsonb"
 	"github.com/stepd/stepd/internal/conformance"
 )
 
@@ -329,13 +330,13 @@ func TestItemReader(t *testing.T) {
 		def := distributedMap("JSONPath", `,"ItemReader":{"Resource":"arn:aws:states:::s3:listObjectsV2","Parameters":{"Bucket":"many","Prefix":"objects/"}},
  "ItemSelector":{"k.$":"$$.Map.Item.Value.Key"}`)
 		res := runMachine(t, def, `{}`, &fastpath.Options{Items: items.S3Reader{Store: store}})
-		if res.Status != fastpath.Succeeded || fastpath.ArrayLen(res.Output) != 2500 {
-			t.Fatalf("got %s %d items %s", res.Status, fastpath.ArrayLen(res.Output), res.Cause)
+		if res.Status != fastpath.Succeeded || jsonb.ArrayLen(res.Output) != 2500 {
+			t.Fatalf("got %s %d items %s", res.Status, jsonb.ArrayLen(res.Output), res.Cause)
 		}
-		if first := string(fastpath.ArrayIndex(res.Output, 0)); first != `{"k":"objects/00000"}` {
+		if first := string(jsonb.ArrayIndex(res.Output, 0)); first != `{"k":"objects/00000"}` {
 			t.Errorf("first item %s", first)
 		}
-		if last := string(fastpath.ArrayIndex(res.Output, 2499)); last != `{"k":"objects/02499"}` {
+		if last := string(jsonb.ArrayIndex(res.Output, 2499)); last != `{"k":"objects/02499"}` {
 			t.Errorf("last item %s", last)
 		}
 		res = runMachine(t, distributedMap("JSONPath", `,"ItemReader":{"Resource":"arn:aws:states:::s3:listObjectsV2","Parameters":{"Bucket":"many","Prefix":"other/"}}`), `{}`, &fastpath.Options{Items: items.S3Reader{Store: store}})

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // The fields of a Distributed Map: ItemReader, ItemBatcher, ResultWriter.
@@ -17,10 +18,10 @@ import (
 // its query language.
 func batcherLimits(b []byte, ptr string) *fastpath.ItemBatcher {
 	ib := &fastpath.ItemBatcher{}
-	if v := fastpath.ObjectGet(b, "MaxItemsPerBatch"); v != nil && fastpath.KindOf(v) == fastpath.KindNumber {
+	if v := jsonb.ObjectGet(b, "MaxItemsPerBatch"); v != nil && jsonb.KindOf(v) == jsonb.KindNumber {
 		ib.MaxItems = int(intValue(v, ptr+"/MaxItemsPerBatch"))
 	}
-	if v := fastpath.ObjectGet(b, "MaxInputBytesPerBatch"); v != nil && fastpath.KindOf(v) == fastpath.KindNumber {
+	if v := jsonb.ObjectGet(b, "MaxInputBytesPerBatch"); v != nil && jsonb.KindOf(v) == jsonb.KindNumber {
 		ib.MaxBytes = int(intValue(v, ptr+"/MaxInputBytesPerBatch"))
 	}
 	return ib
@@ -37,7 +38,7 @@ func writerSpec(w []byte, ptr string) *fastpath.ResultWriterSpec {
 		}
 		spec.Transformation = fastpath.TransformNone
 	}
-	cfg, cptr := fastpath.ObjectGet(w, "WriterConfig"), ptr+"/WriterConfig"
+	cfg, cptr := jsonb.ObjectGet(w, "WriterConfig"), ptr+"/WriterConfig"
 	if t := stringField(cfg, "Transformation", cptr); t != "" {
 		spec.Transformation = t
 	}
@@ -61,7 +62,7 @@ func readerSpec(r []byte, ptr string) *fastpath.ItemReaderSpec {
 	if !known {
 		panic(lowerFail(ptr+"/Resource", "The ItemReader Resource must be arn:aws:states:::s3:getObject or arn:aws:states:::s3:listObjectsV2"))
 	}
-	cfg, cptr := fastpath.ObjectGet(r, "ReaderConfig"), ptr+"/ReaderConfig"
+	cfg, cptr := jsonb.ObjectGet(r, "ReaderConfig"), ptr+"/ReaderConfig"
 	if cfg == nil {
 		return spec
 	}
@@ -70,12 +71,12 @@ func readerSpec(r []byte, ptr string) *fastpath.ItemReaderSpec {
 	c.CSVHeaderLocation = stringField(cfg, "CSVHeaderLocation", cptr)
 	c.CSVDelimiter = stringField(cfg, "CSVDelimiter", cptr)
 	c.ManifestType = stringField(cfg, "ManifestType", cptr)
-	var it fastpath.ArrayIter
-	it.Reset(fastpath.ObjectGet(cfg, "CSVHeaders"))
+	var it jsonb.ArrayIter
+	it.Reset(jsonb.ObjectGet(cfg, "CSVHeaders"))
 	for h, ok := it.Next(); ok; h, ok = it.Next() {
 		c.CSVHeaders = append(c.CSVHeaders, stringValue(h, cptr+"/CSVHeaders"))
 	}
-	if v := fastpath.ObjectGet(cfg, "MaxItems"); v != nil && fastpath.KindOf(v) == fastpath.KindNumber {
+	if v := jsonb.ObjectGet(cfg, "MaxItems"); v != nil && jsonb.KindOf(v) == jsonb.KindNumber {
 		spec.MaxItems = int(min(intValue(v, cptr+"/MaxItems"), fastpath.MaxItemsLimit))
 	}
 	if c.InputType == "PARQUET" {
@@ -90,17 +91,17 @@ func readerSpec(r []byte, ptr string) *fastpath.ItemReaderSpec {
 // distributedPaths lowers the paths and templates of a JSONPath Map's
 // ItemReader, ResultWriter and ItemBatcher.
 func (l *lowerer) distributedPaths(st *fastpath.State, raw []byte, ptr string) {
-	if r := fastpath.ObjectGet(raw, "ItemReader"); r != nil {
+	if r := jsonb.ObjectGet(raw, "ItemReader"); r != nil {
 		rptr := ptr + "/ItemReader"
 		st.Reader.Parameters = l.optTemplate(r, "Parameters", rptr)
-		if cfg := fastpath.ObjectGet(r, "ReaderConfig"); cfg != nil {
+		if cfg := jsonb.ObjectGet(r, "ReaderConfig"); cfg != nil {
 			st.Reader.MaxItemsPath = l.pathField(cfg, "MaxItemsPath", rptr+"/ReaderConfig")
 		}
 	}
-	if w := fastpath.ObjectGet(raw, "ResultWriter"); w != nil {
+	if w := jsonb.ObjectGet(raw, "ResultWriter"); w != nil {
 		st.Writer.Parameters = l.optTemplate(w, "Parameters", ptr+"/ResultWriter")
 	}
-	if b := fastpath.ObjectGet(raw, "ItemBatcher"); b != nil {
+	if b := jsonb.ObjectGet(raw, "ItemBatcher"); b != nil {
 		bptr := ptr + "/ItemBatcher"
 		st.Batcher.MaxItemsPath = l.pathField(b, "MaxItemsPerBatchPath", bptr)
 		st.Batcher.MaxBytesPath = l.pathField(b, "MaxInputBytesPerBatchPath", bptr)
@@ -111,17 +112,17 @@ func (l *lowerer) distributedPaths(st *fastpath.State, raw []byte, ptr string) {
 // distributedQueries lowers the expressions of a JSONata Map's
 // ItemReader, ResultWriter and ItemBatcher.
 func (l *lowerer) distributedQueries(js *fastpath.JSONata, raw []byte, ptr string) {
-	if r := fastpath.ObjectGet(raw, "ItemReader"); r != nil {
+	if r := jsonb.ObjectGet(raw, "ItemReader"); r != nil {
 		rptr := ptr + "/ItemReader"
 		js.ReaderArguments = l.query(r, "Arguments", rptr, js)
-		if cfg := fastpath.ObjectGet(r, "ReaderConfig"); cfg != nil {
+		if cfg := jsonb.ObjectGet(r, "ReaderConfig"); cfg != nil {
 			js.ReaderMaxItems = l.exprField(cfg, "MaxItems", rptr+"/ReaderConfig", js)
 		}
 	}
-	if w := fastpath.ObjectGet(raw, "ResultWriter"); w != nil {
+	if w := jsonb.ObjectGet(raw, "ResultWriter"); w != nil {
 		js.WriterArguments = l.query(w, "Arguments", ptr+"/ResultWriter", js)
 	}
-	if b := fastpath.ObjectGet(raw, "ItemBatcher"); b != nil {
+	if b := jsonb.ObjectGet(raw, "ItemBatcher"); b != nil {
 		bptr := ptr + "/ItemBatcher"
 		js.BatchMaxItems = l.exprField(b, "MaxItemsPerBatch", bptr, js)
 		js.BatchMaxBytes = l.exprField(b, "MaxInputBytesPerBatch", bptr, js)

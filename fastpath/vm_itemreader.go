@@ -1,6 +1,8 @@
 package fastpath
 
 import (
+	"github.com/stepd/stepd/fastpath/jsonb"
+
 	"context"
 	"io"
 	"math"
@@ -90,8 +92,8 @@ func (ex *Execution) readerMaxItems(spec *ItemReaderSpec, eff []byte) (int, *Fai
 	if f != nil {
 		return 0, f
 	}
-	n, ok := ParseNumber(v)
-	if KindOf(v) != KindNumber || !ok || n != math.Trunc(n) {
+	n, ok := jsonb.ParseNumber(v)
+	if jsonb.KindOf(v) != jsonb.KindNumber || !ok || n != math.Trunc(n) {
 		return 0, itemReaderFailed("The MaxItemsPath field refers to value '" + displayValue(v) + "' which is not a valid integer: " + spec.MaxItemsPath.Text)
 	}
 	return checkMaxItems(n)
@@ -166,7 +168,7 @@ func readerFailure(err error) *Failure {
 // mapReaderItems reads the items of a JSONPath Map's ItemReader, with its
 // Parameters and MaxItems(Path) evaluated against eff.
 func (ex *Execution) mapReaderItems(st *State, eff []byte) ([]byte, *Failure) {
-	params := jsonEmpty
+	params := jsonb.EmptyObject
 	var f *Failure
 	if st.Reader.Parameters != nil {
 		if params, f = ex.template(st.Reader.Parameters, eff); f != nil {
@@ -183,7 +185,7 @@ func (ex *Execution) mapReaderItems(st *State, eff []byte) ([]byte, *Failure) {
 // queryReaderItems reads the items of a JSONata Map's ItemReader.
 func (ex *Execution) queryReaderItems(st *State, env *queryEnv) ([]byte, *Failure) {
 	js := st.JSONata
-	params := jsonEmpty
+	params := jsonb.EmptyObject
 	var f *Failure
 	if js.ReaderArguments != nil {
 		if params, f = ex.evalQuery(js.ReaderArguments, env); f != nil {

@@ -1,6 +1,8 @@
 package fastpath
 
 import (
+	"github.com/stepd/stepd/fastpath/jsonb"
+
 	"context"
 	"slices"
 	"strconv"
@@ -86,7 +88,7 @@ func (ex *Execution) writerParams(st *State, eff []byte) ([]byte, *Failure) {
 		return nil, nil
 	}
 	if st.Writer.Parameters == nil {
-		return jsonEmpty, nil
+		return jsonb.EmptyObject, nil
 	}
 	return ex.template(st.Writer.Parameters, eff)
 }
@@ -148,9 +150,9 @@ func (ex *Execution) export(run *mapRun, w *ResultWriterSpec, params []byte, inp
 		return nil, err
 	}
 	dir := prefix + run.id + "/"
-	manifest := append([]byte(`{"DestinationBucket":`), AppendQuotedString(nil, bucket)...)
+	manifest := append([]byte(`{"DestinationBucket":`), jsonb.AppendQuotedString(nil, bucket)...)
 	manifest = append(manifest, `,"MapRunArn":`...)
-	manifest = AppendQuotedString(manifest, run.arn)
+	manifest = jsonb.AppendQuotedString(manifest, run.arn)
 	manifest = append(manifest, `,"ResultFiles":{"FAILED":[`...)
 	for _, kind := range [...]string{"FAILED", "PENDING", "SUCCEEDED"} {
 		if kind != "FAILED" {
@@ -171,7 +173,7 @@ func (ex *Execution) export(run *mapRun, w *ResultWriterSpec, params []byte, inp
 			return nil, err
 		}
 		manifest = append(manifest, `{"Key":`...)
-		manifest = AppendQuotedString(manifest, key)
+		manifest = jsonb.AppendQuotedString(manifest, key)
 		manifest = append(manifest, `,"Size":`...)
 		manifest = strconv.AppendInt(manifest, int64(len(body)), 10)
 		manifest = append(manifest, '}')
@@ -181,25 +183,25 @@ func (ex *Execution) export(run *mapRun, w *ResultWriterSpec, params []byte, inp
 	if err := store.PutObject(ex.ctx, bucket, key, manifest); err != nil {
 		return nil, err
 	}
-	out := append([]byte(`{"MapRunArn":`), AppendQuotedString(nil, run.arn)...)
+	out := append([]byte(`{"MapRunArn":`), jsonb.AppendQuotedString(nil, run.arn)...)
 	out = append(out, `,"ResultWriterDetails":{"Bucket":`...)
-	out = AppendQuotedString(out, bucket)
+	out = jsonb.AppendQuotedString(out, bucket)
 	out = append(out, `,"Key":`...)
-	out = AppendQuotedString(out, key)
+	out = jsonb.AppendQuotedString(out, key)
 	return append(out, "}}"...), nil
 }
 
 // exportPlace reads Bucket and Prefix from the export parameters; a
 // Prefix gets a trailing slash.
 func exportPlace(params []byte) (bucket, prefix string, err error) {
-	var it ObjectIter
+	var it jsonb.ObjectIter
 	it.Reset(params)
 	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
-		name := string(AppendUnquoted(nil, k))
-		if KindOf(v) != KindString || (name != "Bucket" && name != "Prefix") {
+		name := string(jsonb.AppendUnquoted(nil, k))
+		if jsonb.KindOf(v) != jsonb.KindString || (name != "Bucket" && name != "Prefix") {
 			return "", "", &Failure{Name: ErrResultWriterFailed, Cause: "The ResultWriter parameter " + name + " is not supported by this engine yet; Bucket and Prefix must be strings"}
 		}
-		s := string(AppendUnquoted(nil, v))
+		s := string(jsonb.AppendUnquoted(nil, v))
 		if name == "Bucket" {
 			bucket = s
 		} else {
@@ -236,7 +238,7 @@ func (run *mapRun) appendResults(dst []byte, t string, inputs, outputs [][]byte,
 		case fails[i] != nil || t == TransformNone:
 			sep()
 			dst = run.appendRecord(dst, i, inputs[i], outputs[i], fails[i])
-		case t == TransformFlatten && KindOf(outputs[i]) == KindArray:
+		case t == TransformFlatten && jsonb.KindOf(outputs[i]) == jsonb.KindArray:
 			if elems := outputs[i][1 : len(outputs[i])-1]; len(elems) > 0 { // compact: the elements' text
 				sep()
 				dst = append(dst, elems...)
@@ -254,26 +256,26 @@ func (run *mapRun) appendResults(dst []byte, t string, inputs, outputs [][]byte,
 func (run *mapRun) appendRecord(dst []byte, i int, input, output []byte, f *Failure) []byte {
 	name := AppendUUID(nil)
 	dst = append(dst, `{"ExecutionArn":`...)
-	dst = AppendQuotedString(dst, run.execPrefix+string(name))
+	dst = jsonb.AppendQuotedString(dst, run.execPrefix+string(name))
 	dst = append(dst, `,"Input":`...)
-	dst = AppendQuoted(dst, input)
+	dst = jsonb.AppendQuoted(dst, input)
 	dst = append(dst, `,"InputDetails":{"Included":true},"Name":`...)
-	dst = AppendQuoted(dst, name)
+	dst = jsonb.AppendQuoted(dst, name)
 	if f == nil {
 		dst = append(dst, `,"Output":`...)
-		dst = AppendQuoted(dst, output)
+		dst = jsonb.AppendQuoted(dst, output)
 		dst = append(dst, `,"OutputDetails":{"Included":true},"RedriveCount":0,"RedriveStatus":"NOT_REDRIVABLE","RedriveStatusReason":"Execution is SUCCEEDED and cannot be redriven"`...)
 	} else {
 		dst = append(dst, `,"Error":`...)
-		dst = AppendQuotedString(dst, f.Name)
+		dst = jsonb.AppendQuotedString(dst, f.Name)
 		dst = append(dst, `,"Cause":`...)
-		dst = AppendQuotedString(dst, f.Cause)
+		dst = jsonb.AppendQuotedString(dst, f.Cause)
 		dst = append(dst, `,"RedriveCount":0,"RedriveStatus":"REDRIVABLE_BY_MAP_RUN"`...)
 	}
 	dst = append(dst, `,"StartDate":`...)
 	dst = appendTime(dst, run.start)
 	dst = append(dst, `,"StateMachineArn":`...)
-	dst = AppendQuotedString(dst, run.machine)
+	dst = jsonb.AppendQuotedString(dst, run.machine)
 	status := "SUCCEEDED"
 	if f != nil {
 		status = "FAILED"

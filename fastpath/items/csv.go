@@ -8,7 +8,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // CSV header locations (ReaderConfig.CSVHeaderLocation).
@@ -93,7 +93,7 @@ func (c *CSV) Next(dst []byte) ([]byte, error) {
 		if col < len(rec) {
 			field = rec[col]
 		}
-		dst = fastpath.AppendQuotedString(dst, validUTF8(field))
+		dst = jsonb.AppendQuotedString(dst, validUTF8(field))
 	}
 	return append(dst, '}'), nil
 }
@@ -116,7 +116,7 @@ func (c *CSV) setHeaders(names []string) error {
 	}
 	c.order = javaHashOrder(names)
 	for _, col := range c.order {
-		c.headers = append(c.headers, fastpath.AppendQuotedString(nil, validUTF8(names[col])))
+		c.headers = append(c.headers, jsonb.AppendQuotedString(nil, validUTF8(names[col])))
 	}
 	return nil
 }

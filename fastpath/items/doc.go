@@ -9,8 +9,9 @@
 // fastpath.ItemReader for a stream of items and never parses files. The
 // daemon implements that interface with S3 and these parsers; tests
 // implement it in memory with the same parsers. It imports only the
-// standard library and fastpath (for JSON validation and quoting), so
-// the arrows of DESIGN.md hold: fastpath does not import it.
+// standard library, fastpath/jsonb (JSON validation and quoting) and, for
+// S3Reader, fastpath's ItemReader types, so the arrows of DESIGN.md hold:
+// fastpath does not import it.
 //
 // Errors carry AWS's messages where AWS's are known (for example
 // "Attempting to map over non-iterable node." for a JSON file that is

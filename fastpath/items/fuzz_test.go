@@ -5,7 +5,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // checkItems drains r: every item must be one compact, valid JSON value,
@@ -18,7 +18,7 @@ func checkItems(t *testing.T, r Reader) {
 		if err != nil {
 			return
 		}
-		compact, cerr := fastpath.Compact(nil, item, fastpath.MaxDepth)
+		compact, cerr := jsonb.Compact(nil, item, jsonb.MaxDepth)
 		if cerr != nil || !bytes.Equal(compact, item) {
 			t.Fatalf("item %d %q is not compact JSON: %v", n, item, cerr)
 		}

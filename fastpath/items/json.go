@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"io"
 
-	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // ErrNotArray is AWS's cause when a JSON item file is not an array.
@@ -58,7 +58,7 @@ func (j *JSONArray) Next(dst []byte) ([]byte, error) {
 	if err := j.value(c); err != nil {
 		return dst, j.fail(err)
 	}
-	out, err := fastpath.Compact(dst, j.buf, fastpath.MaxDepth)
+	out, err := jsonb.Compact(dst, j.buf, jsonb.MaxDepth)
 	if err != nil {
 		return dst, j.fail(syntaxError(err.Error()))
 	}

@@ -6,7 +6,7 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // JSONLines reads JSON Lines: one JSON value a line (InputType JSONL).
@@ -31,7 +31,7 @@ func (j *JSONLines) Next(dst []byte) ([]byte, error) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		out, cerr := fastpath.Compact(dst, line, fastpath.MaxDepth)
+		out, cerr := jsonb.Compact(dst, line, jsonb.MaxDepth)
 		if cerr != nil {
 			return dst, syntaxError("line " + strconv.Itoa(j.line) + ": " + cerr.Error())
 		}

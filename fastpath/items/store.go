@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // Store is the object storage a Distributed Map reads its items from:
@@ -67,14 +68,14 @@ func (s S3Reader) OpenItems(ctx context.Context, req *fastpath.ItemsRequest) (fa
 		return nil, failed("The ItemReader Resource " + req.Resource + " is not supported")
 	}
 	var p readerParams
-	var it fastpath.ObjectIter
+	var it jsonb.ObjectIter
 	it.Reset(req.Parameters)
 	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
-		name := string(fastpath.AppendUnquoted(nil, k))
+		name := string(jsonb.AppendUnquoted(nil, k))
 		if !allowed[name] {
 			return nil, failed("The ItemReader parameter " + name + " of s3:" + api + " is not supported by this engine yet")
 		}
-		if fastpath.KindOf(v) != fastpath.KindString {
+		if jsonb.KindOf(v) != jsonb.KindString {
 			return nil, failed("The ItemReader parameter " + name + " must be a string")
 		}
 	}
@@ -225,15 +226,15 @@ func (l *listing) Next(dst []byte) ([]byte, error) {
 	o := l.page[0]
 	l.page = l.page[1:]
 	dst = append(dst, `{"Etag":`...)
-	dst = fastpath.AppendQuotedString(dst, o.ETag)
+	dst = jsonb.AppendQuotedString(dst, o.ETag)
 	dst = append(dst, `,"Key":`...)
-	dst = fastpath.AppendQuotedString(dst, o.Key)
+	dst = jsonb.AppendQuotedString(dst, o.Key)
 	dst = append(dst, `,"LastModified":`...)
 	dst = strconv.AppendInt(dst, o.LastModified.Unix(), 10)
 	dst = append(dst, `,"Size":`...)
 	dst = strconv.AppendInt(dst, o.Size, 10)
 	dst = append(dst, `,"StorageClass":`...)
-	dst = fastpath.AppendQuotedString(dst, o.StorageClass)
+	dst = jsonb.AppendQuotedString(dst, o.StorageClass)
 	return append(dst, '}'), nil
 }
 
