@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -209,25 +210,32 @@ func TestItemBatcher(t *testing.T) {
 	}
 }
 
-// s3Setup plays a case's S3 setup calls into a MemStore, and returns
-// AWS's exact output text when the case has it.
-func s3Setup(file string) (*items.MemStore, string, error) {
+// dmapCase is what a case of the category dmap holds beyond
+// conformance.Case: its S3 setup calls, AWS's exact output text (when it
+// was kept) and the history AWS recorded.
+type dmapCase struct {
+	Setup []struct {
+		Service, Operation string
+		Params             struct{ Bucket, Key, Body string }
+	}
+	Expect struct {
+		OutputText string `json:"output_text"`
+	}
+	Trace []string
+}
+
+// readDmapCase reads those parts of a case file.
+func readDmapCase(file string) (*dmapCase, error) {
 	raw, err := os.ReadFile(file)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	var c struct {
-		Setup []struct {
-			Service, Operation string
-			Params             struct{ Bucket, Key, Body string }
-		}
-		Expect struct {
-			OutputText string `json:"output_text"`
-		}
-	}
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return nil, "", err
-	}
+	var c dmapCase
+	return &c, json.Unmarshal(raw, &c)
+}
+
+// s3Setup plays the case's S3 setup calls into a MemStore.
+func (c *dmapCase) s3Setup() (*items.MemStore, error) {
 	store := &items.MemStore{}
 	for _, s := range c.Setup {
 		switch {
@@ -235,21 +243,81 @@ func s3Setup(file string) (*items.MemStore, string, error) {
 		case s.Service == "s3" && s.Operation == "put_object":
 			store.Put(s.Params.Bucket, s.Params.Key, []byte(s.Params.Body))
 		default:
-			return nil, "", fmt.Errorf("setup call %s.%s is not played in process", s.Service, s.Operation)
+			return nil, fmt.Errorf("setup call %s.%s is not played in process", s.Service, s.Operation)
 		}
 	}
-	return store, c.Expect.OutputText, nil
+	return store, nil
 }
 
 // runDistributedCase runs a case of the category dmap with its S3 setup
 // calls (create_bucket, put_object) played into an in-memory store behind
 // the same ItemReader the daemon plugs S3 into.
 func runDistributedCase(dir string, c *conformance.Case) error {
-	store, outputText, err := s3Setup(filepath.Join(dir, c.File))
+	dc, err := readDmapCase(filepath.Join(dir, c.File))
 	if err != nil {
 		return err
 	}
-	return runCase(c, items.S3Reader{Store: store}, outputText)
+	store, err := dc.s3Setup()
+	if err != nil {
+		return err
+	}
+	return runCase(c, items.S3Reader{Store: store}, dc.Expect.OutputText)
+}
+
+// traceSink records events as the corpus's traces name them.
+type traceSink struct{ trace []string }
+
+func (s *traceSink) Event(e *fastpath.Event) {
+	name := e.Type.String()
+	if strings.HasSuffix(name, "StateEntered") {
+		name += ":" + e.State
+	}
+	s.trace = append(s.trace, name)
+}
+
+// TestDistributedMapHistory: a Distributed Map's history is AWS's: a Map
+// Run (MapRunStarted, MapRunSucceeded or MapRunFailed) in place of the
+// iterations, whose events belong to the child executions. The traces
+// of the corpus's Distributed Maps (category dmap, and those of other
+// categories that need no service) are compared event for event: they
+// have no iteration events that the recording could have reordered.
+func TestDistributedMapHistory(t *testing.T) {
+	dir, err := conformance.Dir()
+	if err != nil {
+		t.Skip(err)
+	}
+	cases, err := conformance.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		if c.Category != "dmap" && (!slices.Contains(c.Features, "Map:Distributed") || len(c.Needs) > 0) {
+			continue
+		}
+		dc, err := readDmapCase(filepath.Join(dir, c.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		store, err := dc.s3Setup()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sink := &traceSink{}
+		opts := conformanceOptions(c, fastpath.NewVirtualClock(epoch))
+		opts.Items, opts.Events, opts.EventMask = items.S3Reader{Store: store}, sink, fastpath.AllEvents
+		prog, err := Compile(c.DefinitionBytes(), MachineType(c.Type()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex := fastpath.AcquireExecution()
+		if _, err := ex.Run(context.Background(), prog, c.Input, opts); err != nil {
+			t.Fatal(err)
+		}
+		fastpath.ReleaseExecution(ex)
+		if got, want := strings.Join(sink.trace, " "), strings.Join(dc.Trace, " "); got != want {
+			t.Errorf("%s:\n got %s\nwant %s", c.ID, got, want)
+		}
+	}
 }
 
 // readerMap is a Distributed Map whose ItemReader is reader (JSONPath).

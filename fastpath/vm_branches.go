@@ -124,11 +124,17 @@ func (ex *Execution) runBranches(st *State, base, n int, pol branchPolicy) *Fail
 func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failure {
 	failures := 0
 	for i := 0; i < n; i++ {
-		ex.events++ // MapIterationStarted (a Parallel branch has no event)
-		ex.emitIteration(EventMapIterationStarted, st, i, nil)
-		out, f := ex.runBranch(branchStart(st, i), ex.spans[base+i])
-		ex.events++ // MapIterationSucceeded or MapIterationFailed
-		ex.emitIterationEnd(st, i, f)
+		var out []byte
+		var f *Failure
+		if st.Distributed {
+			out, f = ex.runChildInline(st.Processor, ex.spans[base+i])
+		} else {
+			ex.events++ // MapIterationStarted (a Parallel branch has no event)
+			ex.emitIteration(EventMapIterationStarted, st, i, nil)
+			out, f = ex.runBranch(branchStart(st, i), ex.spans[base+i])
+			ex.events++ // MapIterationSucceeded or MapIterationFailed
+			ex.emitIterationEnd(st, i, f)
+		}
 		if f != nil {
 			if f == errTimedOut || f == errAborted || pol.failFast() {
 				return f
@@ -146,14 +152,53 @@ func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failur
 	return nil
 }
 
+// runChildInline runs one iteration of a Distributed Map, a child
+// execution: its events belong to its own history, numbered from its
+// ExecutionStarted, not to its parent's, which shows the Map Run instead.
+func (ex *Execution) runChildInline(start int, input []byte) ([]byte, *Failure) {
+	events, sink := ex.events, ex.sink
+	ex.events, ex.sink = 1, nil
+	out, f := ex.runBranch(start, input)
+	ex.events, ex.sink = events, sink
+	return out, f
+}
+
+// runIterations runs the n iterations of a Map state whose inputs are
+// ex.spans[base:] (see runBranches). A Distributed Map's iterations show
+// in its history as a Map Run: MapRunStarted, then MapRunSucceeded or
+// MapRunFailed.
+func (ex *Execution) runIterations(st *State, base, n int, pol branchPolicy) *Failure {
+	if !st.Distributed {
+		return ex.runBranches(st, base, n, pol)
+	}
+	ex.events++ // MapRunStarted
+	ex.emit(EventMapRunStarted, st, nil)
+	if f := ex.runBranches(st, base, n, pol); f != nil {
+		ex.emitFailure(EventMapRunFailed, st, f)
+		return f
+	}
+	ex.events++ // MapRunSucceeded
+	ex.emit(EventMapRunSucceeded, st, nil)
+	return nil
+}
+
+// readerFailed ends the history of a Distributed Map whose ItemReader
+// failed as AWS records it (dmap case map_item_reader_json_no_json_list_object):
+// MapStateStarted (already there), MapRunStarted, MapRunFailed,
+// MapStateFailed.
+func (ex *Execution) readerFailed(st *State, f *Failure) *Failure {
+	ex.events++ // MapRunStarted
+	ex.emit(EventMapRunStarted, st, nil)
+	ex.emitFailure(EventMapRunFailed, st, f)
+	ex.emitFailure(EventMapStateFailed, st, f)
+	return f
+}
+
 func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 	items := eff
 	var f *Failure
 	switch {
-	case st.Reader != nil: // ItemsPath does not apply (dmap case …with_items_path)
-		if items, f = ex.mapReaderItems(st, eff); f != nil {
-			return nil, f
-		}
+	case st.Reader != nil: // read below; ItemsPath does not apply (dmap case …with_items_path)
 	case st.Items != nil:
 		if items, f = ex.template(st.Items, eff); f != nil {
 			return nil, f
@@ -163,8 +208,11 @@ func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 			return nil, f
 		}
 	}
-	if jsonb.KindOf(items) != jsonb.KindArray {
+	if st.Reader == nil && jsonb.KindOf(items) != jsonb.KindArray {
 		return nil, ex.stateError(ErrRuntime, "Item path "+itemsPathText(st)+" must point to a JSON array, but was "+jsonb.KindOf(items).String())
+	}
+	if st.Distributed {
+		ex.mapStarted(st, items)
 	}
 	limit, f := ex.maxConcurrency(st, eff)
 	if f != nil {
@@ -183,6 +231,14 @@ func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 	export, f := ex.writerParams(st, eff)
 	if f != nil {
 		return nil, f
+	}
+	if st.Reader != nil {
+		if items, f = ex.mapReaderItems(st, eff); f != nil {
+			return nil, ex.readerFailed(st, f)
+		}
+	}
+	if !st.Distributed {
+		ex.mapStarted(st, items)
 	}
 	var sel *itemSelector
 	if st.ItemSelector != nil {
@@ -205,13 +261,23 @@ type itemSelector struct {
 	env    *queryEnv
 }
 
-// mapInputs starts a Map state: it pushes each iteration's input (the
-// item, or what sel makes of it, or a batch of those when st has an
-// ItemBatcher, with limits lim) onto ex.spans and returns where they
-// start and how many there are. On failure nothing stays pushed.
-func (ex *Execution) mapInputs(st *State, items []byte, sel *itemSelector, lim batchLimits) (base, n int, f *Failure) {
+// mapStarted records MapStateStarted: for a Distributed Map before its
+// checks of MaxConcurrency, tolerated failures and the like, as AWS
+// records it (map_state_tolerated_failure_count_path[-1]); for an inline
+// Map after them.
+func (ex *Execution) mapStarted(st *State, items []byte) {
+	if st.Reader != nil {
+		items = nil // not read yet: AWS gives no length either
+	}
 	ex.events++ // MapStateStarted
 	ex.emitMapStarted(st, items)
+}
+
+// mapInputs pushes each iteration's input of a Map state (the item, or
+// what sel makes of it, or a batch of those when st has an ItemBatcher,
+// with limits lim) onto ex.spans and returns where they start and how
+// many there are. On failure nothing stays pushed.
+func (ex *Execution) mapInputs(st *State, items []byte, sel *itemSelector, lim batchLimits) (base, n int, f *Failure) {
 	base = len(ex.spans)
 	var it jsonb.ArrayIter
 	it.Reset(items)
@@ -259,7 +325,7 @@ func (ex *Execution) mapBranches(st *State, base, n int, pol branchPolicy, expor
 	if st.Writer != nil {
 		return ex.mapResults(st, base, n, pol, export)
 	}
-	if f := ex.runBranches(st, base, n, pol); f != nil {
+	if f := ex.runIterations(st, base, n, pol); f != nil {
 		ex.emitFailure(EventMapStateFailed, st, f)
 		return nil, f
 	}

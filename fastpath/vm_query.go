@@ -237,19 +237,20 @@ func (ex *Execution) queryMap(st *State, env *queryEnv, raw []byte) ([]byte, *Fa
 	js := st.JSONata
 	items := raw
 	var f *Failure
-	if st.Reader != nil {
-		if items, f = ex.queryReaderItems(st, env); f != nil {
-			return nil, f
-		}
-	} else if js.Items != nil {
+	switch {
+	case st.Reader != nil: // read below, after the checks AWS makes first
+	case js.Items != nil:
 		if items, f = ex.evalQuery(js.Items, env); f != nil {
 			return nil, f
 		}
 		if jsonb.KindOf(items) != jsonb.KindArray {
 			return nil, ex.queryTypeError(js.Items, "array", items)
 		}
-	} else if jsonb.KindOf(items) != jsonb.KindArray {
+	case jsonb.KindOf(items) != jsonb.KindArray:
 		return nil, ex.stateError(ErrQueryEvaluationError, "Map state input must be an array but was: "+string(items))
+	}
+	if st.Distributed {
+		ex.mapStarted(st, items)
 	}
 	limit := st.MaxConcurrency
 	if js.MaxConcurrency != nil {
@@ -300,6 +301,14 @@ func (ex *Execution) queryMap(st *State, env *queryEnv, raw []byte) ([]byte, *Fa
 				return nil, f
 			}
 		}
+	}
+	if st.Reader != nil {
+		if items, f = ex.queryReaderItems(st, env); f != nil {
+			return nil, ex.readerFailed(st, f)
+		}
+	}
+	if !st.Distributed {
+		ex.mapStarted(st, items)
 	}
 	var sel *itemSelector
 	if js.ItemSelector != nil {

@@ -101,7 +101,7 @@ func (ex *Execution) mapResults(st *State, base, n int, pol branchPolicy, export
 	inputs := slices.Clone(ex.spans[base : base+n]) // spans of the arena, which only grows
 	pol.fails = make([]*Failure, n)
 	run := ex.newMapRun(st, ex.clock.Now())
-	if f := ex.runBranches(st, base, n, pol); f != nil {
+	if f := ex.runIterations(st, base, n, pol); f != nil {
 		ex.emitFailure(EventMapStateFailed, st, f)
 		return nil, f
 	}
