@@ -3,6 +3,8 @@ package compile
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,13 +61,13 @@ func TestConformance(t *testing.T) {
 	for _, c := range cases {
 		var err error
 		switch {
-		case c.Category == "dmap":
+		case c.Category == "dmap" || slices.Contains(c.Features, "Map:Distributed") && len(c.Needs) == 0:
 			err = runDistributedCase(dir, c)
 		case len(c.Needs) > 0:
 			notRun["needs a Lambda stub or an AWS service (daemon tests run those)"]++
 			continue
 		default:
-			err = runCase(c, nil, "")
+			err = runCase(c, nil)
 		}
 		tally.Add(c.Category, err == nil)
 		reason, isKnown := known[c.ID]
@@ -82,11 +84,19 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-// runCase runs c with items as the ItemReader of its Distributed Maps,
-// and compares as the corpus README says, and byte for byte with
-// outputText when AWS's exact text was kept and given (the key order of
-// CSV items shows only there).
-func runCase(c *conformance.Case, items fastpath.ItemReader, outputText string) error {
+// caseExtras are what a case of a Distributed Map brings and checks
+// beyond the rest: the ItemReader of its S3 objects, AWS's exact output
+// text when it was kept (the key order of CSV items shows only there),
+// and the history AWS recorded.
+type caseExtras struct {
+	items      fastpath.ItemReader
+	outputText string
+	trace      []string
+}
+
+// runCase runs c and compares as the corpus README says; with x, also
+// byte for byte with x.outputText and event for event with x.trace.
+func runCase(c *conformance.Case, x *caseExtras) error {
 	if c.IsValidation() {
 		return checkValidationCase(c)
 	}
@@ -98,10 +108,16 @@ func runCase(c *conformance.Case, items fastpath.ItemReader, outputText string) 
 	defer fastpath.ReleaseExecution(ex)
 	clock := fastpath.NewVirtualClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	opts := conformanceOptions(c, clock)
-	opts.Items = items
+	sink := &traceSink{}
+	if x != nil {
+		opts.Items, opts.Events, opts.EventMask = x.items, sink, fastpath.AllEvents
+	}
 	res, err := ex.Run(context.Background(), prog, c.Input, opts)
 	if err != nil {
 		return err
+	}
+	if x != nil && strings.Join(sink.trace, " ") != strings.Join(x.trace, " ") {
+		return fmt.Errorf("history:\n got %s\nwant %s", strings.Join(sink.trace, " "), strings.Join(x.trace, " "))
 	}
 	o := conformance.Outcome{Status: res.Status.String(), Output: res.Output}
 	if res.HasError {
@@ -110,8 +126,8 @@ func runCase(c *conformance.Case, items fastpath.ItemReader, outputText string) 
 	if res.HasCause {
 		o.Cause = &res.Cause
 	}
-	if outputText != "" && res.Status == fastpath.Succeeded && string(res.Output) != outputText {
-		return fmt.Errorf("output %s, want exactly %s", res.Output, outputText)
+	if x != nil && x.outputText != "" && res.Status == fastpath.Succeeded && string(res.Output) != x.outputText {
+		return fmt.Errorf("output %s, want exactly %s", res.Output, x.outputText)
 	}
 	return c.CheckExecution(o)
 }

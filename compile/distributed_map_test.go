@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -249,9 +248,13 @@ func (c *dmapCase) s3Setup() (*items.MemStore, error) {
 	return store, nil
 }
 
-// runDistributedCase runs a case of the category dmap with its S3 setup
+// runDistributedCase runs a case with Distributed Maps: its S3 setup
 // calls (create_bucket, put_object) played into an in-memory store behind
-// the same ItemReader the daemon plugs S3 into.
+// the same ItemReader the daemon plugs S3 into, its output checked byte
+// for byte where AWS's text was kept, and its history against AWS's: a Map
+// Run (MapRunStarted, MapRunSucceeded or MapRunFailed) in place of the
+// iterations, whose events belong to the child executions. (Those traces
+// have no iteration events that the recording could have reordered.)
 func runDistributedCase(dir string, c *conformance.Case) error {
 	dc, err := readDmapCase(filepath.Join(dir, c.File))
 	if err != nil {
@@ -261,7 +264,7 @@ func runDistributedCase(dir string, c *conformance.Case) error {
 	if err != nil {
 		return err
 	}
-	return runCase(c, items.S3Reader{Store: store}, dc.Expect.OutputText)
+	return runCase(c, &caseExtras{items: items.S3Reader{Store: store}, outputText: dc.Expect.OutputText, trace: dc.Trace})
 }
 
 // traceSink records events as the corpus's traces name them.
@@ -273,51 +276,6 @@ func (s *traceSink) Event(e *fastpath.Event) {
 		name += ":" + e.State
 	}
 	s.trace = append(s.trace, name)
-}
-
-// TestDistributedMapHistory: a Distributed Map's history is AWS's: a Map
-// Run (MapRunStarted, MapRunSucceeded or MapRunFailed) in place of the
-// iterations, whose events belong to the child executions. The traces
-// of the corpus's Distributed Maps (category dmap, and those of other
-// categories that need no service) are compared event for event: they
-// have no iteration events that the recording could have reordered.
-func TestDistributedMapHistory(t *testing.T) {
-	dir, err := conformance.Dir()
-	if err != nil {
-		t.Skip(err)
-	}
-	cases, err := conformance.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cases {
-		if c.Category != "dmap" && (!slices.Contains(c.Features, "Map:Distributed") || len(c.Needs) > 0) {
-			continue
-		}
-		dc, err := readDmapCase(filepath.Join(dir, c.File))
-		if err != nil {
-			t.Fatal(err)
-		}
-		store, err := dc.s3Setup()
-		if err != nil {
-			t.Fatal(err)
-		}
-		sink := &traceSink{}
-		opts := conformanceOptions(c, fastpath.NewVirtualClock(epoch))
-		opts.Items, opts.Events, opts.EventMask = items.S3Reader{Store: store}, sink, fastpath.AllEvents
-		prog, err := Compile(c.DefinitionBytes(), MachineType(c.Type()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ex := fastpath.AcquireExecution()
-		if _, err := ex.Run(context.Background(), prog, c.Input, opts); err != nil {
-			t.Fatal(err)
-		}
-		fastpath.ReleaseExecution(ex)
-		if got, want := strings.Join(sink.trace, " "), strings.Join(dc.Trace, " "); got != want {
-			t.Errorf("%s:\n got %s\nwant %s", c.ID, got, want)
-		}
-	}
 }
 
 // readerMap is a Distributed Map whose ItemReader is reader (JSONPath).
