@@ -24,6 +24,12 @@ type lowerer struct {
 	vars    []queryVars // see resolveVars
 }
 
+// testConfig is what TestState adds to a compilation: the variables its
+// request sets, which the definition may read without assigning them.
+type testConfig struct {
+	vars []string
+}
+
 // LowerError is a definition problem found while lowering: something that
 // passed validation but that this engine cannot run.
 type LowerError struct {
@@ -39,8 +45,13 @@ func lowerFail(ptr, format string, args ...any) *LowerError {
 }
 
 // lower builds the program from the compact definition def.
-func lower(def []byte, typ MachineType) (prog *fastpath.Program, err error) {
+func lower(def []byte, typ MachineType, test *testConfig) (prog *fastpath.Program, err error) {
 	l := &lowerer{prog: &fastpath.Program{Express: typ == Express}, slots: map[string]int{}}
+	if test != nil {
+		for _, name := range test.vars {
+			l.slot(name)
+		}
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			le, ok := r.(*LowerError)

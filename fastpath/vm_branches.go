@@ -51,6 +51,9 @@ func (ex *Execution) runParallel(st *State, eff []byte) ([]byte, *Failure) {
 			return nil, f
 		}
 	}
+	if ex.mocking() {
+		return ex.test.mockResult()
+	}
 	return ex.parallel(st, in)
 }
 
@@ -195,21 +198,9 @@ func (ex *Execution) readerFailed(st *State, f *Failure) *Failure {
 }
 
 func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
-	items := eff
-	var f *Failure
-	switch {
-	case st.Reader != nil: // read below; ItemsPath does not apply (dmap case …with_items_path)
-	case st.Items != nil:
-		if items, f = ex.template(st.Items, eff); f != nil {
-			return nil, f
-		}
-	case st.ItemsPath != nil:
-		if items, f = ex.pathValue(st.ItemsPath, eff); f != nil {
-			return nil, f
-		}
-	}
-	if st.Reader == nil && jsonb.KindOf(items) != jsonb.KindArray {
-		return nil, ex.stateError(ErrRuntime, "Item path "+itemsPathText(st)+" must point to a JSON array, but was "+jsonb.KindOf(items).String())
+	items, f := ex.mapItems(st, eff)
+	if f != nil {
+		return nil, f
 	}
 	if st.Distributed {
 		ex.mapStarted(st, items)
@@ -218,19 +209,27 @@ func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 	if f != nil {
 		return nil, f
 	}
-	var pol branchPolicy
+	pol := branchPolicy{n: jsonb.ArrayLen(items), limit: limit}
 	if pol.percent, pol.tolerance, pol.count, f = ex.tolerance(st, eff); f != nil {
 		return nil, f
 	}
-	var lim batchLimits
+	var lim *batchLimits
 	if st.Batcher != nil {
-		if lim, f = ex.batchLimits(st, eff); f != nil {
+		lim = new(batchLimits)
+		if *lim, f = ex.batchLimits(st, eff); f != nil {
 			return nil, f
 		}
 	}
 	export, f := ex.writerParams(st, eff)
 	if f != nil {
 		return nil, f
+	}
+	var sel *itemSelector
+	if st.ItemSelector != nil {
+		sel = &itemSelector{tmpl: st.ItemSelector, dollar: eff}
+	}
+	if ex.mocking() {
+		return ex.mockedMap(st, items, sel, pol)
 	}
 	if st.Reader != nil {
 		if items, f = ex.mapReaderItems(st, eff); f != nil {
@@ -240,16 +239,42 @@ func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 	if !st.Distributed {
 		ex.mapStarted(st, items)
 	}
-	var sel *itemSelector
-	if st.ItemSelector != nil {
-		sel = &itemSelector{tmpl: st.ItemSelector, dollar: eff}
-	}
 	base, n, f := ex.mapInputs(st, items, sel, lim)
 	if f != nil {
 		return nil, f
 	}
-	pol.limit, pol.n = limit, n
+	pol.n = n
 	return ex.mapBranches(st, base, n, pol, export)
+}
+
+// mapItems is the array a JSONPath Map state iterates over: what Items or
+// ItemsPath selects from its effective input eff, or eff itself; nil for
+// a Map with an ItemReader, whose items are read after the checks AWS
+// makes first (and to which ItemsPath does not apply: dmap case
+// …with_items_path).
+func (ex *Execution) mapItems(st *State, eff []byte) ([]byte, *Failure) {
+	if ex.test != nil && ex.test.t.Items != nil {
+		return ex.test.t.Items, nil
+	}
+	if st.Reader != nil {
+		return nil, nil
+	}
+	items := eff
+	var f *Failure
+	switch {
+	case st.Items != nil:
+		if items, f = ex.template(st.Items, eff); f != nil {
+			return nil, f
+		}
+	case st.ItemsPath != nil:
+		if items, f = ex.pathValue(st.ItemsPath, eff); f != nil {
+			return nil, f
+		}
+	}
+	if jsonb.KindOf(items) != jsonb.KindArray {
+		return nil, ex.stateError(ErrRuntime, "Item path "+itemsPathText(st)+" must point to a JSON array, but was "+jsonb.KindOf(items).String())
+	}
+	return items, nil
 }
 
 // itemSelector is a Map state's ItemSelector in either query language:
@@ -274,10 +299,10 @@ func (ex *Execution) mapStarted(st *State, items []byte) {
 }
 
 // mapInputs pushes each iteration's input of a Map state (the item, or
-// what sel makes of it, or a batch of those when st has an ItemBatcher,
-// with limits lim) onto ex.spans and returns where they start and how
-// many there are. On failure nothing stays pushed.
-func (ex *Execution) mapInputs(st *State, items []byte, sel *itemSelector, lim batchLimits) (base, n int, f *Failure) {
+// what sel makes of it, or a batch of those when lim is not nil: the
+// ItemBatcher's limits) onto ex.spans and returns where they start and
+// how many there are. On failure nothing stays pushed.
+func (ex *Execution) mapInputs(st *State, items []byte, sel *itemSelector, lim *batchLimits) (base, n int, f *Failure) {
 	base = len(ex.spans)
 	var it jsonb.ArrayIter
 	it.Reset(items)
@@ -292,8 +317,8 @@ func (ex *Execution) mapInputs(st *State, items []byte, sel *itemSelector, lim b
 		ex.spans = append(ex.spans, in)
 		n++
 	}
-	if st.Batcher != nil {
-		n, f = ex.batch(base, n, lim)
+	if lim != nil {
+		n, f = ex.batch(base, n, *lim)
 	}
 	return base, n, f
 }
