@@ -379,3 +379,43 @@ func TestItemReader(t *testing.T) {
 		}
 	})
 }
+
+// TestDistributedMapChildrenWithTasks: children that call tasks run
+// concurrently, each a child execution: their failures within tolerance
+// are kept for the ResultWriter (Transformation NONE shows them with
+// their error), and none of their events reach the parent's history.
+func TestDistributedMapChildrenWithTasks(t *testing.T) {
+	zeroFails := func(_ context.Context, input, dst []byte) ([]byte, error) {
+		if string(input) == "0" {
+			return dst, &fastpath.Failure{Name: "Zero", Cause: "input 0"}
+		}
+		return append(dst, input...), nil
+	}
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailureCount":2,"ResultWriter":{"WriterConfig":{"Transformation":"NONE"}},
+ "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + fn("zero") + `","End":true}}},"End":true}}}`
+	sink := &traceSink{}
+	res := runMachine(t, def, `[1,0,2,0,3]`, &fastpath.Options{Invoker: fastpath.Funcs{fn("zero"): zeroFails}, Events: sink, EventMask: fastpath.AllEvents})
+	var recs []map[string]any
+	if err := json.Unmarshal(res.Output, &recs); err != nil || len(recs) != 5 {
+		t.Fatalf("got %s %s %s", res.Status, res.output, res.Cause)
+	}
+	var statuses []string
+	for _, r := range recs {
+		s := r["Status"].(string)
+		if s == "FAILED" && (r["Error"] != "Zero" || r["Input"] != "0") || s == "SUCCEEDED" && r["Output"] != r["Input"] {
+			t.Errorf("record %v", r)
+		}
+		statuses = append(statuses, s)
+	}
+	if got := strings.Join(statuses, ","); got != "SUCCEEDED,FAILED,SUCCEEDED,FAILED,SUCCEEDED" {
+		t.Errorf("statuses %s", got)
+	}
+	want := "ExecutionStarted MapStateEntered:M MapStateStarted MapRunStarted MapRunSucceeded MapStateSucceeded MapStateExited ExecutionSucceeded"
+	if got := strings.Join(sink.trace, " "); got != want {
+		t.Errorf("history\n got %s\nwant %s", got, want)
+	}
+	res = runMachine(t, def, `[0,0,0]`, &fastpath.Options{Invoker: fastpath.Funcs{fn("zero"): zeroFails}})
+	if res.Error != fastpath.ErrExceedToleratedFailureThreshold {
+		t.Errorf("three failures over a tolerance of two: got %s %s", res.Error, res.Cause)
+	}
+}

@@ -111,7 +111,7 @@ func (ex *Execution) mapResults(st *State, base, n int, pol branchPolicy, export
 	var out []byte
 	if export == nil {
 		mark := len(ex.arena)
-		ex.arena = run.appendResults(ex.arena, w.Transformation, inputs, outputs, pol.fails, true)
+		ex.arena = run.appendResults(ex.arena, w.Transformation, inputs, outputs, pol.fails, allChildren)
 		out = ex.arena[mark:len(ex.arena):len(ex.arena)]
 	} else {
 		details, err := ex.export(run, w, export, inputs, outputs, pol.fails)
@@ -161,9 +161,9 @@ func (ex *Execution) export(run *mapRun, w *ResultWriterSpec, params []byte, inp
 		var body []byte
 		switch kind {
 		case "FAILED":
-			body = run.appendResults(nil, TransformNone, inputs, outputs, fails, false)
+			body = run.appendResults(nil, TransformNone, inputs, outputs, fails, failedChildren)
 		case "SUCCEEDED":
-			body = run.appendResults(nil, w.Transformation, inputs, outputs, fails, true)
+			body = run.appendResults(nil, w.Transformation, inputs, outputs, fails, succeededChildren)
 		}
 		if len(body) <= 2 { // [] (no child is ever pending here)
 			continue
@@ -217,11 +217,17 @@ func exportPlace(params []byte) (bucket, prefix string, err error) {
 	return bucket, prefix, nil
 }
 
+// Which children's results appendResults appends.
+const (
+	allChildren = iota
+	succeededChildren
+	failedChildren
+)
+
 // appendResults appends the JSON array of the results of the children
-// that succeeded (succeeded) or failed (!succeeded), shaped by the
-// transformation t. A failed child always has its metadata (as with
-// NONE), since it has no output.
-func (run *mapRun) appendResults(dst []byte, t string, inputs, outputs [][]byte, fails []*Failure, succeeded bool) []byte {
+// which selects, shaped by the transformation t. A failed child always
+// has its metadata (as with NONE), since it has no output.
+func (run *mapRun) appendResults(dst []byte, t string, inputs, outputs [][]byte, fails []*Failure, which int) []byte {
 	dst = append(dst, '[')
 	first := true
 	sep := func() {
@@ -231,7 +237,7 @@ func (run *mapRun) appendResults(dst []byte, t string, inputs, outputs [][]byte,
 		first = false
 	}
 	for i := range inputs {
-		if (fails[i] == nil) != succeeded {
+		if which == succeededChildren && fails[i] != nil || which == failedChildren && fails[i] == nil {
 			continue
 		}
 		switch {
