@@ -419,3 +419,29 @@ func TestDistributedMapChildrenWithTasks(t *testing.T) {
 		t.Errorf("three failures over a tolerance of two: got %s %s", res.Error, res.Cause)
 	}
 }
+
+// TestBatchFailuresCountItems: a failed batch counts as failures of all
+// its items against ToleratedFailureCount and ToleratedFailurePercentage.
+func TestBatchFailuresCountItems(t *testing.T) {
+	def := func(tolerance string) string {
+		return `{"StartAt":"M","States":{"M":{"Type":"Map",` + tolerance + `,"ItemBatcher":{"MaxItemsPerBatch":2},
+ "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},
+  "StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.Items[0]","NumericEquals":0,"Next":"F"}],"Default":"P"},
+  "F":{"Type":"Fail","Error":"Zero"},"P":{"Type":"Pass","End":true}}},"End":true}}}`
+	}
+	for _, tc := range []struct{ tolerance, want string }{
+		{`"ToleratedFailureCount":1`, "States.ExceedToleratedFailureThreshold"},
+		{`"ToleratedFailureCount":2`, `[null,{"Items":[1,2]}]`},
+		{`"ToleratedFailurePercentage":50`, `[null,{"Items":[1,2]}]`},
+		{`"ToleratedFailurePercentage":49`, "States.ExceedToleratedFailureThreshold"},
+	} {
+		res := runMachine(t, def(tc.tolerance), `[0,0,1,2]`, &fastpath.Options{})
+		got := res.output
+		if res.Status != fastpath.Succeeded {
+			got = res.Error
+		}
+		if got != tc.want {
+			t.Errorf("%s: got %s, want %s", tc.tolerance, got, tc.want)
+		}
+	}
+}

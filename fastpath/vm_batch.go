@@ -20,11 +20,28 @@ type ItemBatcher struct {
 	Input *Template
 }
 
-// batchLimits are an ItemBatcher's resolved limits and BatchInput.
+// batchLimits are an ItemBatcher's resolved limits and BatchInput, and
+// the sizes of the batches made with them.
 type batchLimits struct {
 	items int    // at most this many items a batch, 0 for no limit
 	bytes int    // at most this many bytes a batch input
 	input []byte // the BatchInput value, nil when absent
+	sizes []int  // the number of items of each batch made
+}
+
+// count sets the item counts of pol, the policy of the n iterations of a
+// Map: with batches (lim not nil), a failed iteration is as many failed
+// items as its batch holds, and tolerance is reckoned over all the items
+// (AWS counts a Map Run's failures in items).
+func (lim *batchLimits) count(pol *branchPolicy, n int) {
+	pol.n = n
+	if lim == nil {
+		return
+	}
+	pol.n, pol.sizes = 0, lim.sizes
+	for _, k := range lim.sizes {
+		pol.n += k
+	}
 }
 
 // batchLimits resolves st's ItemBatcher against the effective input eff
@@ -104,7 +121,7 @@ func (ex *Execution) batchPathLimit(p *Path, eff []byte, field string) (int, *Fa
 // MaxPayloadBytes, the most a child execution takes. An item that does
 // not fit in a batch of its own fails the state. On failure the spans are
 // popped.
-func (ex *Execution) batch(base, n int, lim batchLimits) (int, *Failure) {
+func (ex *Execution) batch(base, n int, lim *batchLimits) (int, *Failure) {
 	maxBytes := MaxPayloadBytes
 	if lim.bytes > 0 {
 		maxBytes = min(lim.bytes, MaxPayloadBytes)
@@ -119,7 +136,8 @@ func (ex *Execution) batch(base, n int, lim batchLimits) (int, *Failure) {
 		} else {
 			ex.arena = append(ex.arena, `{"Items":[`...)
 		}
-		for count := 0; i < n && (lim.items == 0 || count < lim.items); count++ {
+		count := 0
+		for ; i < n && (lim.items == 0 || count < lim.items); count++ {
 			item := ex.spans[base+i]
 			size := len(ex.arena) - mark + len(item) + len("]}")
 			if count > 0 {
@@ -140,6 +158,7 @@ func (ex *Execution) batch(base, n int, lim batchLimits) (int, *Failure) {
 		}
 		ex.arena = append(ex.arena, "]}"...)
 		ex.spans[base+batches] = ex.arena[mark:len(ex.arena):len(ex.arena)]
+		lim.sizes = append(lim.sizes, count)
 	}
 	ex.popSpans(base + batches)
 	if f := ex.checkArena(); f != nil {

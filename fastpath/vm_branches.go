@@ -86,6 +86,18 @@ type branchPolicy struct {
 	// fails, when not nil, gets the failure of each tolerated failed
 	// branch by index.
 	fails []*Failure
+	// sizes, when not nil, is the number of items of each branch (a
+	// batch): a failed batch counts as that many failed items, of n
+	// items in all.
+	sizes []int
+}
+
+// failed is how many items branch i counts for when it fails.
+func (p branchPolicy) failed(i int) int {
+	if p.sizes == nil {
+		return 1
+	}
+	return p.sizes[i]
 }
 
 // failFast reports whether the first failure fails the state.
@@ -142,7 +154,7 @@ func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failur
 			if f == errTimedOut || f == errAborted || pol.failFast() {
 				return f
 			}
-			if failures++; pol.exceeded(failures) {
+			if failures += pol.failed(i); pol.exceeded(failures) {
 				return errToleranceExceeded
 			}
 			if pol.fails != nil {
@@ -243,7 +255,7 @@ func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 	if f != nil {
 		return nil, f
 	}
-	pol.n = n
+	lim.count(&pol, n)
 	return ex.mapBranches(st, base, n, pol, export)
 }
 
@@ -318,7 +330,7 @@ func (ex *Execution) mapInputs(st *State, items []byte, sel *itemSelector, lim *
 		n++
 	}
 	if lim != nil {
-		n, f = ex.batch(base, n, *lim)
+		n, f = ex.batch(base, n, lim)
 	}
 	return base, n, f
 }

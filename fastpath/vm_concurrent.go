@@ -167,7 +167,7 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 			if f == nil || (f == errAborted && ctx.Err() != nil) {
 				return
 			}
-			failures++
+			failures += pol.failed(i)
 			if first == nil {
 				first = f
 			}

@@ -295,7 +295,7 @@ func (ex *Execution) queryMap(st *State, env *queryEnv, raw []byte) ([]byte, *Fa
 	if f != nil {
 		return nil, f
 	}
-	pol.n = n
+	lim.count(&pol, n)
 	if sel != nil && js.UsesContext {
 		if f := ex.setQueryContext(env); f != nil { // without Map again
 			return nil, f
