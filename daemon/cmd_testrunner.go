@@ -33,16 +33,16 @@ func testCommand(args []string, stdout, stderr io.Writer) int {
 	if err == nil && len(files) == 0 {
 		err = fmt.Errorf("test needs at least one suite file")
 	}
-	integ := integrations.Config{Lambda: integrations.LambdaConfig{Endpoint: *lambdaEndpoint}}
+	var router *integrations.Router
 	if err == nil {
-		err = integ.Validate()
+		router, err = newCommandInvoker(context.Background(), id, *lambdaEndpoint)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "stepd test: %v\n", err)
 		return exitUsage
 	}
 	cfg := &testrunner.Config{
-		Invoker:     integrations.NewRouter(integ, id.region, id.account),
+		Invoker:     router,
 		MockInvoker: mockInvoker,
 		Region:      id.region, Account: id.account, Seed: *seed,
 	}
