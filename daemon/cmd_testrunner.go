@@ -35,9 +35,9 @@ func testCommand(args []string, stdout, stderr io.Writer) int {
 	if err == nil && len(files) == 0 {
 		err = fmt.Errorf("test needs at least one suite file")
 	}
-	integ := integrations.Config{Lambda: integrations.LambdaConfig{Endpoint: *lambdaEndpoint}}
+	var router *integrations.Router
 	if err == nil {
-		err = integ.Validate()
+		router, err = newCommandInvoker(context.Background(), id, *lambdaEndpoint)
 	}
 	var filter *regexp.Regexp
 	if err == nil && *run != "" {
@@ -49,7 +49,7 @@ func testCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := &testrunner.Config{
 		Run:         filter,
-		Invoker:     integrations.NewRouter(integ, id.region, id.account),
+		Invoker:     router,
 		MockInvoker: mockInvoker,
 		Region:      id.region, Account: id.account, Seed: *seed,
 	}
