@@ -79,7 +79,7 @@ type StateTest struct {
 type Inspection struct {
 	Input, AfterInputPath, AfterParameters, Result       []byte
 	AfterResultSelector, AfterResultPath, AfterArguments []byte
-	AfterItemsPath, AfterItemSelector, AfterItemBatcher  []byte
+	AfterItemsPath, AfterItemSelector                    []byte
 	Variables                                            []byte
 	MaxConcurrency                                       int
 	HasMaxConcurrency                                    bool

@@ -71,15 +71,17 @@ type Response struct {
 // (JSON text), the Map state's limits, how Retry or Catch took the error,
 // and at TRACE the HTTP Task's request and response.
 type InspectionData struct {
-	Input                      *string       `json:"input,omitempty"`
-	AfterInputPath             *string       `json:"afterInputPath,omitempty"`
-	AfterParameters            *string       `json:"afterParameters,omitempty"`
-	Result                     *string       `json:"result,omitempty"`
-	AfterResultSelector        *string       `json:"afterResultSelector,omitempty"`
-	AfterResultPath            *string       `json:"afterResultPath,omitempty"`
-	AfterArguments             *string       `json:"afterArguments,omitempty"`
-	AfterItemsPath             *string       `json:"afterItemsPath,omitempty"`
-	AfterItemSelector          *string       `json:"afterItemSelector,omitempty"`
+	Input               *string `json:"input,omitempty"`
+	AfterInputPath      *string `json:"afterInputPath,omitempty"`
+	AfterParameters     *string `json:"afterParameters,omitempty"`
+	Result              *string `json:"result,omitempty"`
+	AfterResultSelector *string `json:"afterResultSelector,omitempty"`
+	AfterResultPath     *string `json:"afterResultPath,omitempty"`
+	AfterArguments      *string `json:"afterArguments,omitempty"`
+	AfterItemsPath      *string `json:"afterItemsPath,omitempty"`
+	AfterItemSelector   *string `json:"afterItemSelector,omitempty"`
+	// AfterItemBatcher is in AWS's model; stepd's Map has no ItemBatcher
+	// yet, so it is never set.
 	AfterItemBatcher           *string       `json:"afterItemBatcher,omitempty"`
 	Variables                  *string       `json:"variables,omitempty"`
 	MaxConcurrency             *int32        `json:"maxConcurrency,omitempty"`
@@ -269,8 +271,8 @@ func inspection(in *fastpath.Inspection) *InspectionData {
 		Input: text(in.Input), AfterInputPath: text(in.AfterInputPath), AfterParameters: text(in.AfterParameters),
 		Result: text(in.Result), AfterResultSelector: text(in.AfterResultSelector), AfterResultPath: text(in.AfterResultPath),
 		AfterArguments: text(in.AfterArguments), AfterItemsPath: text(in.AfterItemsPath),
-		AfterItemSelector: text(in.AfterItemSelector), AfterItemBatcher: text(in.AfterItemBatcher),
-		Variables: text(in.Variables),
+		AfterItemSelector: text(in.AfterItemSelector),
+		Variables:         text(in.Variables),
 	}
 	if in.HasMaxConcurrency {
 		d.MaxConcurrency = int32p(in.MaxConcurrency)
