@@ -71,18 +71,15 @@ type Response struct {
 // (JSON text), the Map state's limits, how Retry or Catch took the error,
 // and at TRACE the HTTP Task's request and response.
 type InspectionData struct {
-	Input               *string `json:"input,omitempty"`
-	AfterInputPath      *string `json:"afterInputPath,omitempty"`
-	AfterParameters     *string `json:"afterParameters,omitempty"`
-	Result              *string `json:"result,omitempty"`
-	AfterResultSelector *string `json:"afterResultSelector,omitempty"`
-	AfterResultPath     *string `json:"afterResultPath,omitempty"`
-	AfterArguments      *string `json:"afterArguments,omitempty"`
-	AfterItemsPath      *string `json:"afterItemsPath,omitempty"`
-	AfterItemSelector   *string `json:"afterItemSelector,omitempty"`
-	// AfterItemBatcher is in AWS's model; stepd's Map has no ItemBatcher
-	// yet, so it is never set.
-	AfterItemBatcher           *string       `json:"afterItemBatcher,omitempty"`
+	Input                      *string       `json:"input,omitempty"`
+	AfterInputPath             *string       `json:"afterInputPath,omitempty"`
+	AfterParameters            *string       `json:"afterParameters,omitempty"`
+	Result                     *string       `json:"result,omitempty"`
+	AfterResultSelector        *string       `json:"afterResultSelector,omitempty"`
+	AfterResultPath            *string       `json:"afterResultPath,omitempty"`
+	AfterArguments             *string       `json:"afterArguments,omitempty"`
+	AfterItemsPath             *string       `json:"afterItemsPath,omitempty"`
+	AfterItemSelector          *string       `json:"afterItemSelector,omitempty"`
 	Variables                  *string       `json:"variables,omitempty"`
 	MaxConcurrency             *int32        `json:"maxConcurrency,omitempty"`
 	ToleratedFailureCount      *int32        `json:"toleratedFailureCount,omitempty"`
