@@ -224,7 +224,7 @@ func (l *lowerer) mapProcessor(st *fastpath.State, raw []byte, ptr string) {
 
 // task lowers a Task state's Resource.
 func task(raw []byte, name, ptr string) *fastpath.Task {
-	return &fastpath.Task{Resource: stringField(raw, "Resource", ptr+"/Resource"), State: name, Pointer: ptr + "/Resource"}
+	return &fastpath.Task{Resource: stringField(raw, "Resource", ptr), State: name, Pointer: ptr + "/Resource"}
 }
 
 func (l *lowerer) mapState(st *fastpath.State, raw []byte, ptr string) {
