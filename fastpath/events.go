@@ -49,6 +49,13 @@ const (
 	EventMapIterationSucceeded
 	EventMapIterationFailed
 
+	// A Distributed Map's run of child executions, in its parent's
+	// history instead of MapIteration events.
+	EventMapRunStarted
+	EventMapRunSucceeded
+	EventMapRunFailed
+
+	// Callback Tasks (vm_callback.go).
 	EventTaskSubmitted
 	EventActivityScheduled
 	EventActivityStarted
@@ -69,6 +76,7 @@ var eventTypeNames = [numEventTypes]string{
 	"ParallelStateStarted", "ParallelStateSucceeded", "ParallelStateFailed",
 	"MapStateStarted", "MapStateSucceeded", "MapStateFailed",
 	"MapIterationStarted", "MapIterationSucceeded", "MapIterationFailed",
+	"MapRunStarted", "MapRunSucceeded", "MapRunFailed",
 	"TaskSubmitted", "ActivityScheduled", "ActivityStarted", "ActivitySucceeded", "ActivityFailed", "ActivityTimedOut",
 }
 
@@ -164,8 +172,9 @@ func (ex *Execution) emit(t EventType, st *State, payload []byte) {
 }
 
 // emitFailure records a failure event, which the count does not include.
+// A suspension is no failure: the state has not ended.
 func (ex *Execution) emitFailure(t EventType, st *State, f *Failure) {
-	if ex.sink != nil {
+	if ex.sink != nil && f != errSuspended {
 		ex.record(t, 0, st, nil, f, 0)
 	}
 }
