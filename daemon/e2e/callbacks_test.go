@@ -99,6 +99,12 @@ func TestSDKActivityWorker(t *testing.T) {
 	if got := strings.Join(types_, " "); got != "ExecutionStarted TaskStateEntered ActivityScheduled ActivityStarted ActivitySucceeded TaskStateExited ExecutionSucceeded" {
 		t.Errorf("history: %s", got)
 	}
+	if len(h.Events) == 7 {
+		sched, done := h.Events[2].ActivityScheduledEventDetails, h.Events[4].ActivitySucceededEventDetails
+		if sched == nil || aws.ToString(sched.Resource) != arn || aws.ToString(sched.Input) != `{"order":7}` || done == nil || aws.ToString(done.Output) != `{"approved":true}` {
+			t.Errorf("activity event details: %+v %+v", sched, done)
+		}
+	}
 
 	no := start("no")
 	task = takeTask(t, c, arn, "w2")
