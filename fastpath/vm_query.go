@@ -194,7 +194,7 @@ func (ex *Execution) queryAttempt(st *State, env *queryEnv, raw []byte) ([]byte,
 	js := st.JSONata
 	in := raw
 	var f *Failure
-	if st.Kind == StateTask && st.Task.Callback != CallbackNone {
+	if st.Kind == StateTask && ex.awaits(st) {
 		if f := ex.beginCallback(); f != nil {
 			return nil, f
 		}

@@ -174,7 +174,7 @@ func (ex *Execution) attempt(st *State, raw []byte) ([]byte, *Failure) {
 }
 
 func (ex *Execution) runTask(st *State, eff []byte) ([]byte, *Failure) {
-	if st.Task.Callback != CallbackNone {
+	if ex.awaits(st) {
 		return ex.runCallbackTask(st, eff)
 	}
 	return ex.taskCall(st, eff)
@@ -230,7 +230,7 @@ func (ex *Execution) callTask(st *State, eff, in []byte) ([]byte, *Failure) {
 // synchronous, so no heartbeat arrives while it runs: one that outlasts
 // HeartbeatSeconds fails with States.HeartbeatTimeout.
 func (ex *Execution) invoke(st *State, in []byte, timeout, heartbeat time.Duration) ([]byte, *Failure) {
-	if st.Task.Callback != CallbackNone {
+	if ex.awaits(st) {
 		return ex.awaitCallback(st, in, timeout, heartbeat)
 	}
 	heartbeatFirst := heartbeat > 0 && (timeout == 0 || heartbeat < timeout)
