@@ -22,7 +22,9 @@ const farFuture = 366 * 24 * time.Hour
 // awaits reports whether st waits for the answer to a task token in this
 // execution: a callback Task, except in TestState, which tests the state
 // alone (its context gives the token, its mock the answer).
-func (ex *Execution) awaits(st *State) bool { return st.Task.Callback != CallbackNone && ex.test == nil }
+func (ex *Execution) awaits(st *State) bool {
+	return st.Task.Callback != CallbackNone && ex.test == nil
+}
 
 // runCallbackTask runs a callback Task of a JSONPath state with its
 // token in the context object.
