@@ -411,6 +411,9 @@ func (rn *Runner) settle(e *cluster.Execution, rec *recorder, res *fastpath.Resu
 				at = due
 			}
 		}
+		if cur, ok := rn.store.Executions().Get(e.Arn); ok && rec.committed() < len(cur.Records) {
+			at = rn.now() // an answer came while it ran: resume it with the answer
+		}
 		return at, true
 	case fastpath.Aborted:
 		// Stopped (StopExecution committed ABORTED), or this node is
