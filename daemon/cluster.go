@@ -40,6 +40,9 @@ func (c *Config) registerCluster(fs *flag.FlagSet) {
 func (c *Config) clusterConfig() cluster.Config {
 	cc := cluster.DefaultConfig()
 	cc.NodeID, cc.RaftAddr, cc.APIAddr, cc.DataDir = c.NodeID, c.RaftAddr, c.Listen, c.DataDir
+	if c.Join != "" && cc.RaftAddr == "" {
+		cc.RaftAddr = joinRaftAddr
+	}
 	cc.Bootstrap = c.Join == ""
 	cc.TLS = cluster.TLSFiles{Cert: c.RaftTLSCert, Key: c.RaftTLSKey, CA: c.RaftTLSCA}
 	cc.HeartbeatTimeout, cc.ElectionTimeout, cc.LeaderLeaseTimeout = c.RaftHeartbeatTimeout, c.RaftElectionTimeout, c.RaftLeaseTimeout
@@ -47,6 +50,10 @@ func (c *Config) clusterConfig() cluster.Config {
 	cc.LogSegmentBytes, cc.CommitTimeout = c.RaftSegmentBytes, c.RaftCommitTimeout
 	return cc
 }
+
+// joinRaftAddr is the Raft address of a node told -join without
+// -raft-addr: the port next to the API's default.
+const joinRaftAddr = "127.0.0.1:8084"
 
 // startupWait bounds how long a node waits at start for a leader (and to
 // catch up) before it serves anyway with the definitions it holds:
@@ -131,6 +138,9 @@ func joinVia(ctx context.Context, node *cluster.Node, apiAddr string) error {
 	wait := 50 * time.Millisecond
 	for {
 		v, err := fetchClusterView(ctx, apiAddr)
+		if err == nil && v.Node.RaftAddr == "" {
+			return fmt.Errorf("-join %s: that node has no Raft port; restart it with -raft-addr to let others join it", apiAddr)
+		}
 		if err == nil {
 			if err := node.Join(ctx, v.Node.RaftAddr); err != nil {
 				return fmt.Errorf("-join %s: %w", apiAddr, err)

@@ -80,7 +80,6 @@ func DefaultConfig() Config {
 		Listen:        "127.0.0.1:8083",
 		DataDir:       "./stepd-data",
 		NodeID:        "node1",
-		RaftAddr:      "127.0.0.1:8084",
 		Region:        "us-east-1",
 		Account:       "123456789012",
 		MaxInFlight:   10000,
@@ -131,7 +130,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Listen, "listen", c.Listen, "address of the API: host:port, or unix:/path/to.sock for a Unix socket")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory of this node's Raft log and snapshots, which hold the state machines (and later history)")
 	fs.StringVar(&c.NodeID, "node-id", c.NodeID, "name of this node in its cluster; keep it across restarts")
-	fs.StringVar(&c.RaftAddr, "raft-addr", c.RaftAddr, "host:port this node listens on for Raft and for writes other nodes forward, and that they dial: an address they can reach, not 0.0.0.0; keep it across restarts")
+	fs.StringVar(&c.RaftAddr, "raft-addr", c.RaftAddr, "host:port this node listens on for Raft and for writes other nodes forward, and that they dial: an address they can reach, not 0.0.0.0; keep it across restarts. Without it a node opens no Raft port (it runs alone, so several run side by side on one host), unless it has -join (then "+joinRaftAddr+") or listened before (then where it did)")
 	fs.StringVar(&c.Join, "join", c.Join, "API address (host:port) of any running node of a cluster to join, on the first start of this node; without it a node starts a one-node cluster of its own")
 	fs.StringVar(&c.Region, "region", c.Region, "AWS region named in ARNs")
 	fs.StringVar(&c.Account, "account", c.Account, "AWS account id named in ARNs")

@@ -56,7 +56,11 @@ func serveCommand(args []string, stderr io.Writer) int {
 		return exitFailed
 	}
 	st := srv.node.Status()
-	step(fmt.Sprintf("opened %s: %d state machines; Raft node %s on %s, %s", cfg.DataDir, len(srv.reg.snap.Load().machines), st.ID, st.RaftAddr, st.State), t)
+	raftPort := "on " + st.RaftAddr
+	if st.RaftAddr == "" {
+		raftPort = "without a Raft port"
+	}
+	step(fmt.Sprintf("opened %s: %d state machines; Raft node %s %s, %s", cfg.DataDir, len(srv.reg.snap.Load().machines), st.ID, raftPort, st.State), t)
 	step("listening on "+ln.Addr().String(), t)
 
 	errc := make(chan error, 1)
