@@ -13,7 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/VictoriaMetrics/metrics"
 	"github.com/valyala/fasthttp"
 
 	"github.com/stepd/stepd/cluster"
@@ -165,7 +164,7 @@ func (s *server) handle(ctx *fasthttp.RequestCtx) {
 		console.Serve(ctx)
 	case bytes.Equal(path, pathMetrics):
 		ctx.SetContentType("text/plain; version=0.0.4")
-		metrics.WritePrometheus(ctx, true)
+		writeMetrics(ctx)
 	case bytes.Equal(path, pathHealth):
 		ctx.SetBodyString("ok\n")
 	case bytes.Equal(path, pathReady):
@@ -205,7 +204,7 @@ func (s *server) handleAWS(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	if !contentTypeOK(ctx.Request.Header.ContentType()) {
-		action.metrics.count(400)
+		action.metrics.done(400, ctx.Time())
 		writeAPIError(ctx, apiErr("SerializationException", "Content-Type must be application/x-amz-json-1.0, not %q", ctx.Request.Header.ContentType()))
 		return
 	}
@@ -214,11 +213,11 @@ func (s *server) handleAWS(ctx *fasthttp.RequestCtx) {
 	out, aerr := action.handle(s, ctx.PostBody(), (*bp)[:0])
 	*bp = out[:0]
 	if aerr != nil {
-		action.metrics.count(aerr.Status)
+		action.metrics.done(aerr.Status, ctx.Time())
 		writeAPIError(ctx, aerr)
 		return
 	}
-	action.metrics.count(200)
+	action.metrics.done(200, ctx.Time())
 	ctx.Response.Header.SetContentType("application/x-amz-json-1.0")
 	ctx.SetBody(out)
 }
