@@ -44,6 +44,9 @@ func serveCommand(args []string, stderr io.Writer) int {
 	if !strings.HasPrefix(cfg.Listen, "unix:") {
 		cfg.Listen = ln.Addr().String()
 	}
+	// A client still sending when the node answers (413) and closes
+	// gets the answer, not a reset (linger.go).
+	ln = &lingerListener{Listener: ln, wait: cfg.ReadTimeout}
 	if ln, err = wrapTLS(ctx, cfg, ln, logger); err != nil {
 		logger.Printf("cannot start TLS: %v", err)
 		return exitFailed
