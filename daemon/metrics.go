@@ -36,10 +36,10 @@ func (g *intGauge) Inc() { g.Add(1) }
 func (g *intGauge) Dec() { g.Add(-1) }
 
 // durationBuckets are the upper bounds (seconds) of every duration
-// histogram: an Express execution or a Task call takes from tens of
+// histogram: an Express execution or a Task call takes from a few
 // microseconds to five minutes, and a quantile is only as fine as the
-// buckets around it, so they step by 2-2.5x from 100 µs.
-var durationBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300}
+// buckets around it, so they step by 2-2.5x from 10 µs.
+var durationBuckets = []float64{0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300}
 
 // newDurationHistogram is a Prometheus histogram (le buckets, which
 // histogram_quantile reads) of durationBuckets, created once per name.
