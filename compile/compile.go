@@ -2,6 +2,7 @@ package compile
 
 import (
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // DefinitionError is a definition that Validate rejected. Its message is
@@ -21,7 +22,7 @@ func Compile(definition []byte, typ MachineType) (*fastpath.Program, error) {
 	if hasError(diags) {
 		return nil, &DefinitionError{Diagnostics: diags}
 	}
-	def, err := fastpath.Compact(nil, definition, fastpath.MaxDepth)
+	def, err := jsonb.Compact(nil, definition, jsonb.MaxDepth)
 	if err != nil {
 		return nil, err
 	}

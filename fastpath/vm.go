@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // Status is how an execution ended.
@@ -157,7 +159,7 @@ func (ex *Execution) Run(ctx context.Context, p *Program, input []byte, opts *Op
 		*ex.qc = queryCache{} // the arena is rewritten from the start
 	}
 	var err error
-	if ex.arena, err = Compact(ex.arena[:0], input, MaxDepth); err != nil {
+	if ex.arena, err = jsonb.Compact(ex.arena[:0], input, jsonb.MaxDepth); err != nil {
 		return Result{}, err
 	}
 	ex.input = ex.arena[:len(ex.arena):len(ex.arena)]
@@ -457,14 +459,14 @@ func (ex *Execution) stateError(name, msg string) *Failure {
 
 func (ex *Execution) inputPath(st *State, raw []byte) ([]byte, *Failure) {
 	if st.InputPathNull {
-		return jsonEmpty, nil
+		return jsonb.EmptyObject, nil
 	}
 	return ex.selectPath(st.InputPath, raw)
 }
 
 func (ex *Execution) outputPath(st *State, v []byte) ([]byte, *Failure) {
 	if st.OutputPathNull {
-		return jsonEmpty, nil
+		return jsonb.EmptyObject, nil
 	}
 	out, f := ex.selectPath(st.OutputPath, v)
 	if f == nil && len(out) > ex.maxBytes {
@@ -522,7 +524,7 @@ func (ex *Execution) resultPath(p *Path, discard bool, raw, result []byte) ([]by
 	case p == nil || p.IsRoot():
 		return result, nil
 	}
-	if len(p.steps) == 1 && p.steps[0].kind == stepField && KindOf(raw) == KindObject {
+	if len(p.steps) == 1 && p.steps[0].kind == stepField && jsonb.KindOf(raw) == jsonb.KindObject {
 		var out []byte
 		out, ex.arena = ex.index.setMember(ex.arena, raw, p.steps[0].name, result)
 		return out, nil
@@ -553,38 +555,38 @@ func setPath(dst, v []byte, steps []pathStep, val []byte, first func(obj []byte,
 	case stepField:
 		if v == nil {
 			dst = append(dst, '{')
-			dst = AppendQuotedString(dst, st.name)
+			dst = jsonb.AppendQuotedString(dst, st.name)
 			dst = append(dst, ':')
 			dst, ok := setPath(dst, nil, steps[1:], val, nil)
 			return append(dst, '}'), ok
 		}
-		if KindOf(v) != KindObject {
+		if jsonb.KindOf(v) != jsonb.KindObject {
 			return dst, false
 		}
 		if first != nil {
 			m = first(v, st.name)
 		} else {
-			m = ObjectGet(v, st.name)
+			m = jsonb.ObjectGet(v, st.name)
 		}
 		if m == nil {
 			dst = append(dst, v[:len(v)-1]...)
 			if len(v) > 2 {
 				dst = append(dst, ',')
 			}
-			dst = AppendQuotedString(dst, st.name)
+			dst = jsonb.AppendQuotedString(dst, st.name)
 			dst = append(dst, ':')
 			dst, ok := setPath(dst, nil, steps[1:], val, nil)
 			return append(dst, '}'), ok
 		}
 	case stepIndex:
-		if KindOf(v) != KindArray {
+		if jsonb.KindOf(v) != jsonb.KindArray {
 			return dst, false
 		}
 		idx := st.index
 		if idx < 0 {
-			idx += ArrayLen(v)
+			idx += jsonb.ArrayLen(v)
 		}
-		if m = ArrayIndex(v, idx); idx < 0 || m == nil {
+		if m = jsonb.ArrayIndex(v, idx); idx < 0 || m == nil {
 			return dst, false
 		}
 	default:
@@ -660,8 +662,8 @@ func (ex *Execution) failField(t *Template, raw []byte) (string, *Failure) {
 	if f != nil {
 		return "", f
 	}
-	if KindOf(v) == KindString {
-		return string(AppendUnquoted(nil, v)), nil
+	if jsonb.KindOf(v) == jsonb.KindString {
+		return string(jsonb.AppendUnquoted(nil, v)), nil
 	}
 	return string(v), nil
 }
@@ -679,7 +681,7 @@ func (ex *Execution) runWait(st *State, raw []byte) ([]byte, *Failure) {
 		if f != nil {
 			return nil, f
 		}
-		n, err := strconv.ParseInt(bytesToString(v), 10, 64)
+		n, err := strconv.ParseInt(jsonb.BytesString(v), 10, 64)
 		if err != nil {
 			return nil, ex.stateError(ErrRuntime, "The SecondsPath parameter cannot be parsed as a long value: "+st.WaitSecondsPath.Text+" == "+displayValue(v))
 		}
@@ -693,7 +695,7 @@ func (ex *Execution) runWait(st *State, raw []byte) ([]byte, *Failure) {
 			return nil, f
 		}
 		ns, ok := int64(0), false
-		if KindOf(v) == KindString {
+		if jsonb.KindOf(v) == jsonb.KindString {
 			ns, ok = ParseTimestamp(v[1 : len(v)-1])
 		}
 		if !ok {
@@ -714,8 +716,8 @@ func (ex *Execution) runWait(st *State, raw []byte) ([]byte, *Failure) {
 // displayValue renders a value the way AWS quotes it in messages: strings
 // without their quotes, anything else as its JSON text.
 func displayValue(v []byte) string {
-	if KindOf(v) == KindString {
-		return string(AppendUnquoted(nil, v))
+	if jsonb.KindOf(v) == jsonb.KindString {
+		return string(jsonb.AppendUnquoted(nil, v))
 	}
 	return string(v)
 }

@@ -1,6 +1,10 @@
 package fastpath
 
-import "math"
+import (
+	"math"
+
+	"github.com/stepd/stepd/fastpath/jsonb"
+)
 
 // runBranch runs a nested scope (a Parallel branch or a Map iteration) in
 // its own variable scope: it reads the enclosing variables, and what it
@@ -125,7 +129,7 @@ func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failur
 			if failures++; pol.exceeded(failures) {
 				return errToleranceExceeded
 			}
-			out = jsonNull
+			out = jsonb.Null
 		}
 		ex.spans[base+i] = out
 	}
@@ -145,14 +149,14 @@ func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 			return nil, f
 		}
 	}
-	if KindOf(items) != KindArray {
-		return nil, ex.stateError(ErrRuntime, "Item path "+itemsPathText(st)+" must point to a JSON array, but was "+KindOf(items).String())
+	if jsonb.KindOf(items) != jsonb.KindArray {
+		return nil, ex.stateError(ErrRuntime, "Item path "+itemsPathText(st)+" must point to a JSON array, but was "+jsonb.KindOf(items).String())
 	}
 	limit, f := ex.maxConcurrency(st, eff)
 	if f != nil {
 		return nil, f
 	}
-	pol := branchPolicy{n: ArrayLen(items)}
+	pol := branchPolicy{n: jsonb.ArrayLen(items)}
 	if pol.percent, pol.tolerance, pol.count, f = ex.tolerance(st, eff); f != nil {
 		return nil, f
 	}
@@ -184,7 +188,7 @@ func (ex *Execution) mapInputs(st *State, items []byte, sel *itemSelector) (base
 	ex.events++ // MapStateStarted
 	ex.emitMapStarted(st, items)
 	base = len(ex.spans)
-	var it ArrayIter
+	var it jsonb.ArrayIter
 	it.Reset(items)
 	for item, ok := it.Next(); ok; item, ok = it.Next() {
 		in := item
@@ -235,7 +239,7 @@ func (ex *Execution) mapBranches(st *State, base, n int, pol branchPolicy) ([]by
 // emitMapStarted records MapStateStarted with the number of items.
 func (ex *Execution) emitMapStarted(st *State, items []byte) {
 	if ex.sink != nil {
-		ex.record(EventMapStateStarted, ex.events, st, nil, nil, ArrayLen(items))
+		ex.record(EventMapStateStarted, ex.events, st, nil, nil, jsonb.ArrayLen(items))
 	}
 }
 
@@ -318,11 +322,11 @@ func (ex *Execution) tolerance(st *State, eff []byte) (float64, bool, int, *Fail
 
 // numericField reads a number that AWS also accepts spelled as a string.
 func numericField(v []byte) (float64, bool) {
-	switch KindOf(v) {
-	case KindNumber:
-		return ParseNumber(v)
-	case KindString:
-		return ParseNumber(v[1 : len(v)-1])
+	switch jsonb.KindOf(v) {
+	case jsonb.KindNumber:
+		return jsonb.ParseNumber(v)
+	case jsonb.KindString:
+		return jsonb.ParseNumber(v[1 : len(v)-1])
 	}
 	return 0, false
 }

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/stepd/stepd/fastpath/jsonata"
+
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // runQueryState runs a state whose query language is JSONata: its fields
@@ -93,7 +95,7 @@ func (ex *Execution) queryChoice(st *State, env *queryEnv, raw []byte) ([]byte, 
 		if f != nil {
 			return nil, NoState, f
 		}
-		if KindOf(v) != KindBool {
+		if jsonb.KindOf(v) != jsonb.KindBool {
 			return nil, NoState, ex.queryTypeError(c, "boolean", v)
 		}
 		if v[0] == 't' {
@@ -147,7 +149,7 @@ func (ex *Execution) queryWait(st *State, env *queryEnv) *Failure {
 			return f
 		}
 		ns, ok := int64(0), false
-		if KindOf(v) == KindString {
+		if jsonb.KindOf(v) == jsonb.KindString {
 			ns, ok = ParseTimestamp(v[1 : len(v)-1])
 		}
 		if !ok {
@@ -239,10 +241,10 @@ func (ex *Execution) queryMap(st *State, env *queryEnv, raw []byte) ([]byte, *Fa
 		if items, f = ex.evalQuery(js.Items, env); f != nil {
 			return nil, f
 		}
-		if KindOf(items) != KindArray {
+		if jsonb.KindOf(items) != jsonb.KindArray {
 			return nil, ex.queryTypeError(js.Items, "array", items)
 		}
-	} else if KindOf(items) != KindArray {
+	} else if jsonb.KindOf(items) != jsonb.KindArray {
 		return nil, ex.stateError(ErrQueryEvaluationError, "Map state input must be an array but was: "+string(items))
 	}
 	limit := st.MaxConcurrency
@@ -256,7 +258,7 @@ func (ex *Execution) queryMap(st *State, env *queryEnv, raw []byte) ([]byte, *Fa
 		}
 		limit = int(min(n, math.MaxInt32))
 	}
-	pol := branchPolicy{n: ArrayLen(items), count: -1, percent: st.ToleratedPercent, tolerance: st.HasToleratedPercent, limit: limit}
+	pol := branchPolicy{n: jsonb.ArrayLen(items), count: -1, percent: st.ToleratedPercent, tolerance: st.HasToleratedPercent, limit: limit}
 	if st.HasToleratedCount {
 		pol.count = st.ToleratedCount
 	}

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"time"
+
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // maxInlineRetriers is how many Retry entries keep their attempt counters
@@ -98,9 +100,9 @@ func catcherFor(st *State, f *Failure) (int, *Catcher) {
 func (ex *Execution) errorOutput(f *Failure) []byte {
 	mark := len(ex.arena)
 	ex.arena = append(ex.arena, `{"Error":`...)
-	ex.arena = AppendQuotedString(ex.arena, f.Name)
+	ex.arena = jsonb.AppendQuotedString(ex.arena, f.Name)
 	ex.arena = append(ex.arena, `,"Cause":`...)
-	ex.arena = AppendQuotedString(ex.arena, f.Cause)
+	ex.arena = jsonb.AppendQuotedString(ex.arena, f.Cause)
 	ex.arena = append(ex.arena, '}')
 	return ex.arena[mark:len(ex.arena):len(ex.arena)]
 }
@@ -169,7 +171,7 @@ func (ex *Execution) runTask(st *State, eff []byte) ([]byte, *Failure) {
 		if f != nil {
 			return nil, f
 		}
-		n, err := strconv.ParseInt(bytesToString(v), 10, 64)
+		n, err := strconv.ParseInt(jsonb.BytesString(v), 10, 64)
 		if err != nil || n <= 0 {
 			return nil, ex.stateError(ErrRuntime, "The TimeoutSecondsPath parameter does not reference a positive integer: "+st.TimeoutPath.Text+" == "+displayValue(v))
 		}
@@ -181,7 +183,7 @@ func (ex *Execution) runTask(st *State, eff []byte) ([]byte, *Failure) {
 		if f != nil {
 			return nil, f
 		}
-		n, err := strconv.ParseInt(bytesToString(v), 10, 64)
+		n, err := strconv.ParseInt(jsonb.BytesString(v), 10, 64)
 		if err != nil || n <= 0 {
 			return nil, ex.stateError(ErrRuntime, "The HeartbeatSecondsPath parameter does not reference a positive integer: "+st.HeartbeatPath.Text+" == "+displayValue(v))
 		}
