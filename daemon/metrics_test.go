@@ -2,35 +2,21 @@ package daemon
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-)
 
-// needTool finds a command on PATH: without it the test is skipped, or,
-// when CI is set (.ci/run installs the tool), fails.
-func needTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err == nil {
-		return path
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("no %s on PATH, and CI is set: .ci/run must install it (apt-get install %s)", name, pkg)
-	}
-	t.Skipf("no %s on PATH (apt-get install %s); set CI=1 to make this a failure", name, pkg)
-	return ""
-}
+	"github.com/stepd/stepd/internal/testtool"
+)
 
 // TestMetricsLint: /metrics passes Prometheus's own linter (promtool check
 // metrics: every family has help text and a conventional name for its
 // type), and the duration histograms have the le buckets that
 // histogram_quantile reads.
 func TestMetricsLint(t *testing.T) {
-	promtool := needTool(t, "promtool", "prometheus")
+	promtool := testtool.Need(t, "promtool", "prometheus")
 	newHTTPMetrics("LintAction").done(200, time.Now().Add(-3*time.Millisecond))
 	var b bytes.Buffer
 	writeMetrics(&b)
