@@ -25,7 +25,7 @@ var metricHelp = map[string]metricFamily{
 	"stepd_execution_duration_seconds":    {help: "Time an execution ran in the engine, from its first state to its end."},
 	"stepd_state_transitions_total":       {help: "States entered by all executions."},
 	"stepd_task_duration_seconds":         {help: "Time of one Task call to an integration (a call that is retried counts each try), by integration."},
-	"stepd_task_calls_total":              {help: "Task calls to integrations, by integration and outcome (ok, or the error name)."},
+	"stepd_task_calls_total":              {help: "Task calls to integrations, by integration and outcome (ok or error)."},
 	"stepd_auth_denied_total":             {help: "Requests refused by authentication or authorization, by AWS error code."},
 
 	// The cluster.

@@ -2,12 +2,14 @@ package daemon
 
 import (
 	"bytes"
+	"context"
 	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stepd/stepd/fastpath"
 	"github.com/stepd/stepd/internal/testtool"
 )
 
@@ -60,6 +62,43 @@ func TestMetricLineRewrite(t *testing.T) {
 	} {
 		if got := string(appendMetricLine(nil, []byte(tc.in))); got != tc.want {
 			t.Errorf("%q: %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// fakeInvoker answers every Task at once: an error for a resource
+// ending in "fail".
+type fakeInvoker struct{}
+
+func (fakeInvoker) Invoke(_ context.Context, task *fastpath.Task, _, dst []byte) ([]byte, []byte, error) {
+	if strings.HasSuffix(task.Resource, "fail") {
+		return nil, dst, &fastpath.Failure{Name: "Custom.Error"}
+	}
+	return []byte(`{}`), dst, nil
+}
+
+// TestTaskMetrics: Task calls are counted by integration and outcome and
+// timed in a histogram per integration.
+func TestTaskMetrics(t *testing.T) {
+	inv := newTimedInvoker(fakeInvoker{})
+	ctx := context.Background()
+	for _, res := range []string{"arn:aws:states:::sqs:sendMessage", "arn:aws:states:::sqs:sendMessage", "arn:aws:states:::sns:fail"} {
+		if _, _, err := inv.Invoke(ctx, &fastpath.Task{Resource: res}, []byte(`{}`), nil); (err != nil) != strings.HasSuffix(res, "fail") {
+			t.Fatalf("%s: %v", res, err)
+		}
+	}
+	var b bytes.Buffer
+	writeMetrics(&b)
+	for _, want := range []string{
+		`stepd_task_calls_total{integration="sqs",outcome="ok"} 2`,
+		`stepd_task_calls_total{integration="sqs",outcome="error"} 0`,
+		`stepd_task_calls_total{integration="sns",outcome="error"} 1`,
+		`stepd_task_duration_seconds_count{integration="sqs"} 2`,
+		`stepd_task_duration_seconds_bucket{integration="sns",le="+Inf"} 1`,
+		"# HELP stepd_task_duration_seconds Time of one Task call",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("/metrics has no line %q", want)
 		}
 	}
 }

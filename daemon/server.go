@@ -56,7 +56,7 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 	var err error
 	s := &server{cfg: cfg, id: id, reg: reg, log: logger, ctx: ctx}
 	s.execs = &executor{reg: reg, id: id, maxRuns: int64(cfg.MaxInFlight), bgCtx: ctx, recent: newRecentExecutions(cfg.RecentRuns)}
-	s.execs.invoker = integrations.NewRouter(cfg.integrationsConfig(), cfg.Region, cfg.Account)
+	s.execs.invoker = newTimedInvoker(integrations.NewRouter(cfg.integrationsConfig(), cfg.Region, cfg.Account))
 	if cfg.MockConfig != "" {
 		if s.mocks, err = integrations.NewMockStore(cfg.MockConfig); err != nil {
 			return nil, err
