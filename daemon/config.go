@@ -148,7 +148,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.LambdaEndpoint, "lambda-endpoint", c.LambdaEndpoint, "base URL of an AWS Lambda Invoke API (e.g. the Lambda runtime interface emulator) that Lambda tasks call; the config file's integrations.lambda.functions overrides it per function")
 	fs.StringVar(&c.MockConfig, "mock-config", c.MockConfig, "AWS Step Functions Local MockConfigFile; start an execution with stateMachineArn#TestCase to use a test case's mocked responses (re-read when the file changes)")
 	fs.IntVar(&c.MaxInFlight, "max-inflight", c.MaxInFlight, "executions running at once; more are refused with ThrottlingException rather than queued, so latency stays bounded under overload")
-	fs.IntVar(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body; AWS allows 1 MiB definitions and 256 KiB inputs (escaped inside JSON)")
+	fs.IntVar(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body, apart from a definition or input it carries: those are bounded as AWS bounds them (1 MiB, 256 KiB), however much JSON escaping makes of them, so a request may be larger by up to 5 bytes per byte of such a field")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "on SIGTERM, how long in-flight executions may finish before the node exits")
 	fs.IntVar(&c.RecentRuns, "recent-executions", c.RecentRuns, "asynchronous executions kept in memory for DescribeExecution and ListExecutions")
 	c.History.register(fs)
