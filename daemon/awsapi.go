@@ -35,6 +35,7 @@ func init() {
 		"ListStateMachines":                (*server).listStateMachines,
 		"ValidateStateMachineDefinition":   (*server).validateDefinition,
 		"StartSyncExecution":               (*server).startSyncExecution,
+		"TestState":                        (*server).testState,
 		"StartExecution":                   (*server).startExecution,
 		"StopExecution":                    (*server).stopExecution,
 		"DescribeExecution":                (*server).describeExecution,
