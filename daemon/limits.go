@@ -32,6 +32,7 @@ var escapedFields = map[string]int{
 	"ValidateStateMachineDefinition": maxDefinitionBytes,
 	"StartExecution":                 fastpath.MaxPayloadBytes,
 	"StartSyncExecution":             fastpath.MaxPayloadBytes,
+	"TestState":                      maxDefinitionBytes + fastpath.MaxPayloadBytes,
 }
 
 // actionBodyLimit is the largest request body of the AWS API action
