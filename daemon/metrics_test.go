@@ -82,7 +82,7 @@ func (fakeInvoker) Invoke(_ context.Context, task *fastpath.Task, _, dst []byte)
 func TestTaskMetrics(t *testing.T) {
 	inv := newTimedInvoker(fakeInvoker{})
 	ctx := context.Background()
-	for _, res := range []string{"arn:aws:states:::sqs:sendMessage", "arn:aws:states:::sqs:sendMessage", "arn:aws:states:::sns:fail"} {
+	for _, res := range []string{"arn:aws:states:::metricsok:send", "arn:aws:states:::metricsok:send", "arn:aws:states:::metricsbad:fail"} {
 		if _, _, err := inv.Invoke(ctx, &fastpath.Task{Resource: res}, []byte(`{}`), nil); (err != nil) != strings.HasSuffix(res, "fail") {
 			t.Fatalf("%s: %v", res, err)
 		}
@@ -90,11 +90,11 @@ func TestTaskMetrics(t *testing.T) {
 	var b bytes.Buffer
 	writeMetrics(&b)
 	for _, want := range []string{
-		`stepd_task_calls_total{integration="sqs",outcome="ok"} 2`,
-		`stepd_task_calls_total{integration="sqs",outcome="error"} 0`,
-		`stepd_task_calls_total{integration="sns",outcome="error"} 1`,
-		`stepd_task_duration_seconds_count{integration="sqs"} 2`,
-		`stepd_task_duration_seconds_bucket{integration="sns",le="+Inf"} 1`,
+		`stepd_task_calls_total{integration="metricsok",outcome="ok"} 2`,
+		`stepd_task_calls_total{integration="metricsok",outcome="error"} 0`,
+		`stepd_task_calls_total{integration="metricsbad",outcome="error"} 1`,
+		`stepd_task_duration_seconds_count{integration="metricsok"} 2`,
+		`stepd_task_duration_seconds_bucket{integration="metricsbad",le="+Inf"} 1`,
 		"# HELP stepd_task_duration_seconds Time of one Task call",
 	} {
 		if !strings.Contains(b.String(), want) {
