@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/stepd/stepd/fastpath/internal/jsontext"
 )
 
 // choiceFamily says what a ChoiceRule does: combine other rules, or compare
@@ -429,7 +431,7 @@ func (it *unitIter) next() int32 {
 				it.i = len(it.b)
 				return -1
 			}
-			u := int32(hex4(it.b[it.i:]))
+			u := int32(jsontext.Hex4(it.b[it.i:]))
 			it.i += 4
 			return u
 		}

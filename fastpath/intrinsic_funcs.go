@@ -11,6 +11,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/stepd/stepd/fastpath/internal/jsontext"
 )
 
 // The bodies of the intrinsic functions. Each takes its evaluated arguments
@@ -34,7 +36,7 @@ func strText(dst, s []byte) (text, out []byte) {
 		return body, dst
 	}
 	from := len(dst)
-	dst = appendUnescaped(dst, body)
+	dst = jsontext.AppendUnescaped(dst, body)
 	return dst[from:], dst
 }
 

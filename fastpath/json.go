@@ -257,23 +257,11 @@ func (c *compactor) str() error {
 
 func isHex4(b []byte) bool {
 	for _, c := range b[:4] {
-		if hexVal(c) < 0 {
+		if jsontext.HexVal(c) < 0 {
 			return false
 		}
 	}
 	return true
-}
-
-func hexVal(c byte) int {
-	switch {
-	case c >= '0' && c <= '9':
-		return int(c - '0')
-	case c >= 'a' && c <= 'f':
-		return int(c-'a') + 10
-	case c >= 'A' && c <= 'F':
-		return int(c-'A') + 10
-	}
-	return -1
 }
 
 // number = [ '-' ] int [ frac ] [ exp ]
@@ -332,9 +320,6 @@ func numberEnd(b []byte, i int) int {
 	return i
 }
 
-// structural marks the bytes that matter when skipping over a container.
-var structural = [256]byte{'"': 1, '{': 1, '[': 1, '}': 1, ']': 1}
-
 // plainString marks the bytes a string may hold without a closer look:
 // everything but the quote, the backslash, control characters and non-ASCII.
 var plainString = func() (t [256]bool) {
@@ -343,69 +328,6 @@ var plainString = func() (t [256]bool) {
 	}
 	return t
 }()
-
-// skipValue returns the offset just past the compact JSON value starting at
-// b[i]. b must be valid compact JSON (as produced by Compact); on anything
-// else the result is unspecified but stays within len(b).
-func skipValue(b []byte, i int) int {
-	if i >= len(b) {
-		return len(b)
-	}
-	switch b[i] {
-	case '"':
-		return skipString(b, i)
-	case '{', '[':
-		depth := 0
-		for i < len(b) {
-			c := b[i]
-			if structural[c] == 0 {
-				i++
-				continue
-			}
-			switch c {
-			case '"':
-				i = skipString(b, i)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return len(b)
-	case 't', 'n':
-		return min(i+4, len(b))
-	case 'f':
-		return min(i+5, len(b))
-	default:
-		for i < len(b) {
-			switch b[i] {
-			case ',', '}', ']', ':':
-				return i
-			}
-			i++
-		}
-		return i
-	}
-}
-
-// skipString returns the offset just past the JSON string whose opening quote
-// is at b[i].
-func skipString(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '"':
-			return i + 1
-		case '\\':
-			i++
-		}
-	}
-	return len(b)
-}
 
 // ObjectIter walks the members of a compact JSON object without allocating.
 // The zero value is an exhausted iterator; Reset starts it over an object.
@@ -431,9 +353,9 @@ func (it *ObjectIter) Next() (key, val []byte, ok bool) {
 		return nil, nil, false
 	}
 	ks := it.i
-	ke := skipString(it.b, ks)
+	ke := jsontext.SkipString(it.b, ks)
 	vs := ke + 1
-	ve := skipValue(it.b, vs)
+	ve := jsontext.SkipValue(it.b, vs)
 	it.i = ve + 1 // past ',' or the closing '}'
 	return it.b[ks:ke], it.b[vs:ve], true
 }
@@ -460,7 +382,7 @@ func (it *ArrayIter) Next() ([]byte, bool) {
 		return nil, false
 	}
 	s := it.i
-	e := skipValue(it.b, s)
+	e := jsontext.SkipValue(it.b, s)
 	it.i = e + 1
 	return it.b[s:e], true
 }
@@ -524,7 +446,7 @@ func KeyEquals(key []byte, name string) bool {
 		return false
 	}
 	var buf [64]byte
-	dec := appendUnescaped(buf[:0], body)
+	dec := jsontext.AppendUnescaped(buf[:0], body)
 	return string(dec) == name
 }
 
@@ -543,52 +465,7 @@ func AppendUnquoted(dst, s []byte) []byte {
 	if len(s) < 2 {
 		return dst
 	}
-	return appendUnescaped(dst, s[1:len(s)-1])
-}
-
-// appendUnescaped decodes the body of a valid JSON string.
-func appendUnescaped(dst, body []byte) []byte {
-	for i := 0; i < len(body); i++ {
-		c := body[i]
-		if c != '\\' || i+1 >= len(body) {
-			dst = append(dst, c)
-			continue
-		}
-		i++
-		switch body[i] {
-		case 'b':
-			dst = append(dst, '\b')
-		case 'f':
-			dst = append(dst, '\f')
-		case 'n':
-			dst = append(dst, '\n')
-		case 'r':
-			dst = append(dst, '\r')
-		case 't':
-			dst = append(dst, '\t')
-		case 'u':
-			if i+5 > len(body) {
-				return dst
-			}
-			r := rune(hex4(body[i+1:]))
-			i += 4
-			if r >= 0xD800 && r < 0xDC00 && i+6 < len(body) && body[i+1] == '\\' && body[i+2] == 'u' {
-				r2 := rune(hex4(body[i+3:]))
-				if r2 >= 0xDC00 && r2 < 0xE000 {
-					r = (r-0xD800)<<10 + (r2 - 0xDC00) + 0x10000
-					i += 6
-				}
-			}
-			dst = utf8.AppendRune(dst, r)
-		default:
-			dst = append(dst, body[i])
-		}
-	}
-	return dst
-}
-
-func hex4(b []byte) int {
-	return hexVal(b[0])<<12 | hexVal(b[1])<<8 | hexVal(b[2])<<4 | hexVal(b[3])
+	return jsontext.AppendUnescaped(dst, s[1:len(s)-1])
 }
 
 // AppendQuoted appends s as a JSON string to dst, escaping as AWS does

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/stepd/stepd/fastpath/internal/jsontext"
 )
 
 // FuzzCompact checks the scanner against encoding/json: both accept the
@@ -26,8 +28,8 @@ func FuzzCompact(f *testing.F) {
 		if again, err := Compact(nil, out, MaxDepth); err != nil || string(again) != string(out) {
 			t.Fatalf("compact form %q is not stable: %q %v", out, again, err)
 		}
-		if end := skipValue(out, 0); end != len(out) {
-			t.Fatalf("skipValue(%q) = %d, want %d", out, end, len(out))
+		if end := jsontext.SkipValue(out, 0); end != len(out) {
+			t.Fatalf("SkipValue(%q) = %d, want %d", out, end, len(out))
 		}
 		var it ObjectIter
 		it.Reset(out)

@@ -1,6 +1,10 @@
 package fastpath
 
-import "math"
+import (
+	"math"
+
+	"github.com/stepd/stepd/fastpath/internal/jsontext"
+)
 
 // timestamp is an instant as whole seconds since the Unix epoch plus
 // nanoseconds in [0, 1e9). It covers every year 0000-9999 that a timestamp
@@ -194,5 +198,5 @@ func jsonTimestamp(v []byte) (timestamp, bool) {
 		return timestamp{}, false
 	}
 	var buf [maxEscapedTimestamp]byte
-	return parseTimestamp(appendUnescaped(buf[:0], body))
+	return parseTimestamp(jsontext.AppendUnescaped(buf[:0], body))
 }
