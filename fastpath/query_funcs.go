@@ -132,6 +132,9 @@ func jfnParse(args []any) (any, error) {
 // \u escape, which may stand for half a surrogate pair) is left to
 // jfnParse. Objects in the text cost Canonical an allocation.
 func jfnParseJSON(dst []byte, args [][]byte) ([]byte, bool) {
+	if len(args) != 1 {
+		return dst, false
+	}
 	s := args[0]
 	if KindOf(s) != KindString || bytes.Contains(s, []byte(`\u`)) {
 		return dst, false

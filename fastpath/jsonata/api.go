@@ -80,7 +80,8 @@ type Function struct {
 	// code "D3137" and the error's text as message.
 	Impl func(args []any) (any, error)
 	// JSON, when set, lets raw evaluation (Raw) call the function: it
-	// gets the arguments as canonical compact JSON (nil for undefined)
+	// gets the arguments of the call as written (however many there
+	// are) as canonical compact JSON (nil for undefined)
 	// and appends the result's canonical compact JSON to dst (nothing
 	// for undefined). ok false leaves the call, and the whole
 	// expression, to Eval and Impl; JSON must do so whenever Impl would

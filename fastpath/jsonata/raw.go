@@ -152,6 +152,7 @@ func rawPathOK(n *node) bool {
 type RawEval struct {
 	scratch []byte    // strings and containers built during one evaluation
 	vals    []rval    // the parts of constructors being built
+	args    [][]byte  // the arguments of host function calls
 	seq     [][]byte  // the items of path sequences
 	members []rawPair // the members of a $merge
 	keys    [][]byte  // object keys, for Canonical
@@ -170,7 +171,7 @@ type rawPair struct{ key, val []byte }
 // leaves to Eval (an error among them); the caller then evaluates with
 // Eval. The result may copy spans of input and vars.
 func (r *Raw) AppendEval(dst []byte, ev *RawEval, input []byte, vars []RawVar) (out []byte, ok bool) {
-	ev.scratch, ev.seq, ev.members, ev.vals = ev.scratch[:0], ev.seq[:0], ev.members[:0], ev.vals[:0]
+	ev.scratch, ev.seq, ev.members, ev.vals, ev.args = ev.scratch[:0], ev.seq[:0], ev.members[:0], ev.vals[:0], ev.args[:0]
 	ev.input, ev.vars, ev.funcs = input, vars, r.funcs
 	v, ok := ev.eval(r.root)
 	if ok && v.k != rUndef {

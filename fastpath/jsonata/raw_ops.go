@@ -390,33 +390,31 @@ func (ev *RawEval) function(n *node) (rval, bool) {
 // hostFunction calls the JSON form of a host function with its
 // arguments as canonical JSON (nil for undefined).
 func (ev *RawEval) hostFunction(b *Builtin, args []*node) (rval, bool) {
-	var ab [4][]byte
-	if len(args) > len(ab) {
-		return rawUndef, false
-	}
 	mark := len(ev.vals)
 	for _, a := range args {
 		if !ev.push(a, mark) {
 			return rawUndef, false
 		}
 	}
+	amark := len(ev.args)
 	ok := true
-	for i, v := range ev.vals[mark:] {
-		if v.k == rUndef {
-			continue
+	for _, v := range ev.vals[mark:] {
+		var arg []byte
+		if v.k != rUndef {
+			start := len(ev.scratch)
+			if ev.scratch, ok = ev.appendValue(ev.scratch, v); !ok {
+				break
+			}
+			arg = ev.scratch[start:len(ev.scratch):len(ev.scratch)]
 		}
-		start := len(ev.scratch)
-		if ev.scratch, ok = ev.appendValue(ev.scratch, v); !ok {
-			break
-		}
-		ab[i] = ev.scratch[start:len(ev.scratch):len(ev.scratch)]
+		ev.args = append(ev.args, arg)
 	}
 	ev.vals = ev.vals[:mark]
-	if !ok {
-		return rawUndef, false
-	}
 	start := len(ev.scratch)
-	ev.scratch, ok = b.json(ev.scratch, ab[:len(args)])
+	if ok {
+		ev.scratch, ok = b.json(ev.scratch, ev.args[amark:])
+	}
+	ev.args = ev.args[:amark]
 	if !ok {
 		return rawUndef, false
 	}
