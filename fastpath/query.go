@@ -363,6 +363,7 @@ const queryCacheSize = 8
 // reset forgets the entries (the arena is about to be rewritten).
 func (c *queryCache) reset() {
 	c.entries, c.next = [queryCacheSize]queryCacheEntry{}, 0
+	c.raw.Forget()
 }
 
 // entry returns the entry of b, adding one when b is not known.

@@ -153,6 +153,10 @@ type RawEval struct {
 	scratch []byte    // strings and containers built during one evaluation
 	vals    []rval    // the parts of constructors being built
 	args    [][]byte  // the arguments of host function calls
+	// index and pairs are the members of the large objects paths have
+	// looked into, kept until Forget.
+	index []rawIndexEntry
+	pairs []rawPair
 	seq     [][]byte  // the items of path sequences
 	members []rawPair // the members of a $merge
 	keys    [][]byte  // object keys, for Canonical
@@ -162,6 +166,67 @@ type RawEval struct {
 }
 
 type rawPair struct{ key, val []byte }
+
+// rawIndexEntry lists the members of the object at obj (n bytes long) as
+// pairs[lo:hi].
+type rawIndexEntry struct {
+	obj    *byte
+	n      int
+	lo, hi int
+}
+
+// Forget drops what ev remembers of the objects it has read (an index of
+// their members). A host that evaluates over memory it rewrites must call
+// it first: until then, input and variable bytes seen by AppendEval must
+// not change.
+func (ev *RawEval) Forget() {
+	clear(ev.pairs)
+	ev.index, ev.pairs = ev.index[:0], ev.pairs[:0]
+}
+
+// rawIndexMin is the size from which an object looked into gets an index
+// of its members: below it, scanning for the member costs less.
+const rawIndexMin = 128
+
+// rawIndexMax bounds the objects indexed until Forget; more start the
+// index over.
+const rawIndexMax = 32
+
+// member returns the value of key in the canonical object o (nil when
+// absent), looking large objects up through an index of their members,
+// so that paths into a large input do not each skip over all of it.
+func (ev *RawEval) member(o []byte, key string) []byte {
+	if len(o) < rawIndexMin {
+		return objectMember(o, key)
+	}
+	var e *rawIndexEntry
+	for i := range ev.index {
+		if x := &ev.index[i]; x.obj == &o[0] && x.n == len(o) {
+			e = x
+			break
+		}
+	}
+	if e == nil {
+		if len(ev.index) == rawIndexMax {
+			ev.Forget()
+		}
+		lo := len(ev.pairs)
+		for i := 1; i < len(o) && o[i] != '}'; {
+			ke := skipRaw(o, i)
+			ve := skipRaw(o, ke+1)
+			ev.pairs = append(ev.pairs, rawPair{o[i:ke], o[ke+1 : ve]})
+			i = ve + 1
+		}
+		ev.index = append(ev.index, rawIndexEntry{obj: &o[0], n: len(o), lo: lo, hi: len(ev.pairs)})
+		e = &ev.index[len(ev.index)-1]
+	}
+	for _, p := range ev.pairs[e.lo:e.hi] {
+		if rawKeyIs(p.key, key) {
+			return p.val
+		}
+	}
+	return nil
+}
 
 // AppendEval evaluates r with input as the context ($, nil for none) and
 // vars as the variables, all canonical compact JSON (see Canonical), and
@@ -348,6 +413,28 @@ func (ev *RawEval) path(n *node) (rval, bool) {
 		}
 		ev.seq = append(ev.seq, ev.input)
 	}
+	// one object at a time, the common case, builds no sequence
+	for len(ev.seq) == lo+1 && len(steps) > 0 && ev.seq[lo][0] == '{' {
+		st := steps[0]
+		m := ev.member(ev.seq[lo], st.op)
+		if m != nil && st.stages != nil {
+			m = pickRaw(m, st.stages[0].filter.num)
+		}
+		if m == nil {
+			ev.seq = ev.seq[:lo]
+			return rawUndef, true
+		}
+		steps = steps[1:]
+		if m[0] != '[' {
+			ev.seq[lo] = m
+			continue
+		}
+		ev.seq = ev.seq[:lo]
+		if len(steps) == 0 {
+			return rval{k: rJSON, b: m}, true
+		}
+		ev.pushItems(m)
+	}
 	for i, st := range steps {
 		mid := len(ev.seq)
 		for _, it := range ev.seq[lo:mid] {
@@ -358,7 +445,7 @@ func (ev *RawEval) path(n *node) (rval, bool) {
 			default:
 				continue
 			}
-			m := objectMember(it, st.op)
+			m := ev.member(it, st.op)
 			if m != nil && st.stages != nil {
 				m = pickRaw(m, st.stages[0].filter.num)
 			}
