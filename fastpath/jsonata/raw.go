@@ -150,13 +150,13 @@ func rawPathOK(n *node) bool {
 // (it is not safe for concurrent use). The zero value is ready. Values
 // an evaluation computes live in its buffers until the next evaluation.
 type RawEval struct {
-	scratch []byte    // strings and containers built during one evaluation
-	vals    []rval    // the parts of constructors being built
-	args    [][]byte  // the arguments of host function calls
+	scratch []byte   // strings and containers built during one evaluation
+	vals    []rval   // the parts of constructors being built
+	args    [][]byte // the arguments of host function calls
 	// index and pairs are the members of the large objects paths have
 	// looked into, kept until Forget.
-	index []rawIndexEntry
-	pairs []rawPair
+	index   []rawIndexEntry
+	pairs   []rawPair
 	seq     [][]byte  // the items of path sequences
 	members []rawPair // the members of a $merge
 	keys    [][]byte  // object keys, for Canonical
@@ -192,6 +192,16 @@ const rawIndexMin = 128
 // index over.
 const rawIndexMax = 32
 
+// indexed returns the index entry of the object o, nil when it has none.
+func (ev *RawEval) indexed(o []byte) *rawIndexEntry {
+	for i := range ev.index {
+		if x := &ev.index[i]; x.obj == &o[0] && x.n == len(o) {
+			return x
+		}
+	}
+	return nil
+}
+
 // member returns the value of key in the canonical object o (nil when
 // absent), looking large objects up through an index of their members,
 // so that paths into a large input do not each skip over all of it.
@@ -199,13 +209,7 @@ func (ev *RawEval) member(o []byte, key string) []byte {
 	if len(o) < rawIndexMin {
 		return objectMember(o, key)
 	}
-	var e *rawIndexEntry
-	for i := range ev.index {
-		if x := &ev.index[i]; x.obj == &o[0] && x.n == len(o) {
-			e = x
-			break
-		}
-	}
+	e := ev.indexed(o)
 	if e == nil {
 		if len(ev.index) == rawIndexMax {
 			ev.Forget()

@@ -363,6 +363,9 @@ func (ev *RawEval) function(n *node) (rval, bool) {
 			return ev.hostFunction(b, n.args)
 		}
 	}
+	if name == "merge" {
+		return ev.merge(n.args[0])
+	}
 	v, ok := ev.eval(n.args[0])
 	if !ok {
 		return v, false
@@ -381,8 +384,6 @@ func (ev *RawEval) function(n *node) (rval, bool) {
 			return v, true
 		}
 		return ev.toText(v)
-	case "merge":
-		return ev.merge(v)
 	}
 	return rawUndef, false
 }
@@ -425,53 +426,34 @@ func (ev *RawEval) hostFunction(b *Builtin, args []*node) (rval, bool) {
 }
 
 // merge is $merge over an object or an array of objects: later keys
-// replace earlier ones in place.
-func (ev *RawEval) merge(v rval) (rval, bool) {
+// replace earlier ones in place. When the argument is an array
+// constructor, its items are merged as they come, without writing the
+// array first.
+func (ev *RawEval) merge(arg *node) (rval, bool) {
 	mark := len(ev.members)
-	addObject := func(o []byte) bool {
-		if o[0] != '{' {
-			return false // T0412
-		}
-		first := len(ev.members) == mark
-		for i := 1; i < len(o) && o[i] != '}'; {
-			ke := skipRaw(o, i)
-			ve := skipRaw(o, ke+1)
-			k, val := o[i:ke], o[ke+1:ve]
-			i = ve + 1
-			if !first {
-				found := false
-				for j := range ev.members[mark:] {
-					if m := &ev.members[mark+j]; string(m.key) == string(k) {
-						m.val, found = val, true
-						break
-					}
-				}
-				if found {
-					continue
-				}
-			}
-			ev.members = append(ev.members, rawPair{k, val})
-		}
-		return true
-	}
 	ok := true
-	switch {
-	case v.k == rUndef:
-		return v, true
-	case v.k == rSeq:
-		for _, m := range ev.seq[v.lo:v.hi] {
-			ok = ok && addObject(m)
+	if arg.typ == ntUnary && arg.op == "[" && !arg.consarray {
+		vmark := len(ev.vals)
+		for _, it := range arg.exprs {
+			if !ev.push(it, vmark) {
+				return rawUndef, false
+			}
 		}
-	case v.k == rJSON && v.b[0] == '[':
-		for i := 1; i < len(v.b) && v.b[i] != ']' && ok; {
-			j := skipRaw(v.b, i)
-			ok = addObject(v.b[i:j])
-			i = j + 1
+		for i, v := range ev.vals[vmark:] {
+			if it := arg.exprs[i]; it.typ == ntUnary && it.op == "[" && v.k != rUndef {
+				ok = false // an array, kept whole: T0412
+			}
+			if ok = ok && ev.mergeValue(v, mark); !ok {
+				break
+			}
 		}
-	case v.k == rJSON:
-		ok = addObject(v.b)
-	default:
-		ok = false
+		ev.vals = ev.vals[:vmark]
+	} else {
+		v, vok := ev.eval(arg)
+		if !vok || v.k == rUndef {
+			return v, vok
+		}
+		ok = ev.mergeValue(v, mark)
 	}
 	if !ok {
 		ev.members = ev.members[:mark]
@@ -490,6 +472,69 @@ func (ev *RawEval) merge(v rval) (rval, bool) {
 	ev.scratch = append(ev.scratch, '}')
 	ev.members = ev.members[:mark]
 	return ev.scratchValue(rJSON, start), true
+}
+
+// mergeValue adds the objects of v (an object, or an array or sequence
+// of them) to the members of the $merge that started at mark.
+func (ev *RawEval) mergeValue(v rval, mark int) bool {
+	switch {
+	case v.k == rUndef:
+		return true
+	case v.k == rSeq:
+		for _, m := range ev.seq[v.lo:v.hi] {
+			if !ev.mergeObject(m, mark) {
+				return false
+			}
+		}
+		return true
+	case v.k == rJSON && v.b[0] == '[':
+		for i := 1; i < len(v.b) && v.b[i] != ']'; {
+			j := skipRaw(v.b, i)
+			if !ev.mergeObject(v.b[i:j], mark) {
+				return false
+			}
+			i = j + 1
+		}
+		return true
+	case v.k == rJSON:
+		return ev.mergeObject(v.b, mark)
+	}
+	return false
+}
+
+// mergeObject adds the members of o; false when o is not an object.
+func (ev *RawEval) mergeObject(o []byte, mark int) bool {
+	if o[0] != '{' {
+		return false // T0412
+	}
+	first := len(ev.members) == mark
+	if e := ev.indexed(o); e != nil && first {
+		ev.members = append(ev.members, ev.pairs[e.lo:e.hi]...)
+		return true
+	}
+	for i := 1; i < len(o) && o[i] != '}'; {
+		ke := skipRaw(o, i)
+		ve := skipRaw(o, ke+1)
+		k, val := o[i:ke], o[ke+1:ve]
+		i = ve + 1
+		if !first && ev.replaceMember(mark, k, val) {
+			continue
+		}
+		ev.members = append(ev.members, rawPair{k, val})
+	}
+	return true
+}
+
+// replaceMember sets the value of the member k merged so far, reporting
+// whether there was one (a canonical key has one spelling).
+func (ev *RawEval) replaceMember(mark int, k, val []byte) bool {
+	for j := range ev.members[mark:] {
+		if m := &ev.members[mark+j]; string(m.key) == string(k) {
+			m.val = val
+			return true
+		}
+	}
+	return false
 }
 
 // skipRaw returns the end of the compact JSON value at b[i].
