@@ -267,13 +267,17 @@ const (
 )
 
 type rval struct {
-	k      rkind
-	t      bool
+	k rkind
+	t bool
+	// lo and hi are a sequence's items in ev.seq; lo is the variable
+	// in ev.vars of an rVars
+	lo, hi int32
 	n      float64
 	b      []byte
-	lo, hi int
-	vars   []RawVar
 }
+
+// seqOf returns the items of the sequence v.
+func (ev *RawEval) seqOf(v rval) [][]byte { return ev.seq[v.lo:v.hi] }
 
 var rawUndef = rval{}
 
@@ -358,7 +362,7 @@ func (ev *RawEval) variable(name string) (rval, bool) {
 	for i := range ev.vars {
 		if v := &ev.vars[i]; v.Name == name {
 			if v.Members != nil {
-				return rval{k: rVars, vars: v.Members}, true
+				return rval{k: rVars, lo: int32(i)}, true
 			}
 			return rval{k: rJSON, b: v.JSON}, true
 		}
@@ -387,9 +391,10 @@ func (ev *RawEval) path(n *node) (rval, bool) {
 				return rawUndef, false
 			}
 			var m []byte
-			for i := range v.vars {
-				if v.vars[i].Name == steps[0].op {
-					m = v.vars[i].JSON
+			members := ev.vars[v.lo].Members
+			for i := range members {
+				if members[i].Name == steps[0].op {
+					m = members[i].JSON
 				}
 			}
 			if m != nil && steps[0].stages != nil {
@@ -484,7 +489,7 @@ func (ev *RawEval) path(n *node) (rval, bool) {
 		ev.seq = ev.seq[:lo]
 		return rval{k: rJSON, b: m}, true
 	}
-	return rval{k: rSeq, lo: lo, hi: len(ev.seq)}, true
+	return rval{k: rSeq, lo: int32(lo), hi: int32(len(ev.seq))}, true
 }
 
 // pushItems appends the items of the compact array a to the sequence.
@@ -589,7 +594,7 @@ func (ev *RawEval) array(n *node) (rval, bool) {
 		case v.k == rUndef:
 			continue
 		case splice && v.k == rSeq:
-			for _, m := range ev.seq[v.lo:v.hi] {
+			for _, m := range ev.seqOf(v) {
 				ev.scratch = appendComma(ev.scratch, &first)
 				ev.scratch = append(ev.scratch, m...)
 			}
@@ -692,7 +697,7 @@ func (ev *RawEval) appendValue(dst []byte, v rval) ([]byte, bool) {
 		return append(dst, jsonFalse...), true
 	case rSeq:
 		dst = append(dst, '[')
-		for i, m := range ev.seq[v.lo:v.hi] {
+		for i, m := range ev.seqOf(v) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}

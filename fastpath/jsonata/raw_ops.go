@@ -177,7 +177,7 @@ func (ev *RawEval) truthy(v rval) (bool, bool) {
 	case rJSON:
 		return rawTruthy(v.b)
 	case rSeq:
-		items := ev.seq[v.lo:v.hi]
+		items := ev.seqOf(v)
 		if len(items) == 1 {
 			return rawTruthy(items[0])
 		}
@@ -295,7 +295,7 @@ func (ev *RawEval) toText(v rval) (rval, bool) {
 	start := len(ev.scratch)
 	if v.k == rSeq {
 		ev.scratch = append(ev.scratch, '[')
-		for i, m := range ev.seq[v.lo:v.hi] {
+		for i, m := range ev.seqOf(v) {
 			if i > 0 {
 				ev.scratch = append(ev.scratch, ',')
 			}
@@ -481,7 +481,7 @@ func (ev *RawEval) mergeValue(v rval, mark int) bool {
 	case v.k == rUndef:
 		return true
 	case v.k == rSeq:
-		for _, m := range ev.seq[v.lo:v.hi] {
+		for _, m := range ev.seqOf(v) {
 			if !ev.mergeObject(m, mark) {
 				return false
 			}
