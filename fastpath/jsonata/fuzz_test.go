@@ -66,3 +66,20 @@ func FuzzEval(f *testing.F) {
 		checkRaw(t, src, e, nil, doc, nil, opts)
 	})
 }
+
+// FuzzCanonical checks RawEval.Canonical against its definition: b is
+// canonical exactly when AppendJSON writes b back for what ParseJSON
+// reads from it.
+func FuzzCanonical(f *testing.F) {
+	for _, s := range []string{`{"a":[1,2.5,{"b":null}],"c":"x\"y\u0001"}`, `{"a":1,"a":2}`, `1e21`, `-0`, `"\/"`, `[1,]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var ev RawEval
+		got := ev.Canonical(b)
+		v, err := ParseJSON(b)
+		if want := err == nil && string(AppendJSON(nil, v)) == string(b); got != want {
+			t.Fatalf("Canonical(%q) = %v, want %v", b, got, want)
+		}
+	})
+}

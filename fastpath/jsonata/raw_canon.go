@@ -118,40 +118,54 @@ func distinctKeys(keys [][]byte) bool {
 	return true
 }
 
+// canonPlain marks the bytes a canonical string holds as they are: all
+// but control characters, the quote and the backslash.
+var canonPlain = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // canonString checks the string at b[i] (its opening quote) and returns
 // where it ends: escapes only for the quote, the backslash and control
 // characters, as appendQuoted writes them.
 func canonString(b []byte, i int) (int, bool) {
 	for i++; i < len(b); i++ {
-		c := b[i]
-		switch {
+		for i < len(b) && canonPlain[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			break
+		}
+		switch c := b[i]; {
 		case c == '"':
 			return i + 1, true
 		case c < 0x20:
 			return i, false
-		case c == '\\':
-			if i+1 >= len(b) {
+		}
+		// a backslash
+		if i+1 >= len(b) {
+			return i, false
+		}
+		i++
+		switch b[i] {
+		case '"', '\\', 'b', 'f', 'n', 'r', 't':
+		case 'u':
+			if i+4 >= len(b) || b[i+1] != '0' || b[i+2] != '0' || !lowerHex(b[i+3]) || !lowerHex(b[i+4]) {
 				return i, false
 			}
-			i++
-			switch b[i] {
-			case '"', '\\', 'b', 'f', 'n', 'r', 't':
-			case 'u':
-				if i+4 >= len(b) || b[i+1] != '0' || b[i+2] != '0' || !lowerHex(b[i+3]) || !lowerHex(b[i+4]) {
-					return i, false
-				}
-				r, _ := hex4(b[i+1:])
-				switch r {
-				case '\b', '\f', '\n', '\r', '\t':
-					return i, false
-				}
-				if r >= 0x20 {
-					return i, false
-				}
-				i += 4
-			default:
+			r, _ := hex4(b[i+1:])
+			switch r {
+			case '\b', '\f', '\n', '\r', '\t':
 				return i, false
 			}
+			if r >= 0x20 {
+				return i, false
+			}
+			i += 4
+		default:
+			return i, false
 		}
 	}
 	return i, false
@@ -162,35 +176,39 @@ func lowerHex(c byte) bool { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 
 // numberSyntaxEnd returns where the JSON number at b[i] ends, -1 when it
 // is malformed.
 func numberSyntaxEnd(b []byte, i int) int {
-	digits := func() int {
-		n := 0
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-			n++
-		}
-		return n
-	}
 	if b[i] == '-' {
 		i++
 	}
 	start := i
-	if n := digits(); n == 0 || (n > 1 && b[start] == '0') {
+	i = digitsEnd(b, i)
+	if i == start || (i-start > 1 && b[start] == '0') {
 		return -1
 	}
 	if i < len(b) && b[i] == '.' {
-		i++
-		if digits() == 0 {
+		j := digitsEnd(b, i+1)
+		if j == i+1 {
 			return -1
 		}
+		i = j
 	}
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
 		i++
 		if i < len(b) && (b[i] == '+' || b[i] == '-') {
 			i++
 		}
-		if digits() == 0 {
+		j := digitsEnd(b, i)
+		if j == i {
 			return -1
 		}
+		i = j
+	}
+	return i
+}
+
+// digitsEnd returns where the run of digits at b[i] ends.
+func digitsEnd(b []byte, i int) int {
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
 	}
 	return i
 }
