@@ -292,12 +292,9 @@ func (ex *Execution) boxQueryEnv(env *queryEnv) *Failure {
 	}
 	env.opts.Vars = append(env.varBuf[:0], jsonata.Var{Name: "states", Value: env.states})
 	env.opts.Functions = jsonataFuncs
-	env.opts.MaxSteps, env.opts.MaxBytes = ex.opts.QueryMaxSteps, ex.opts.QueryMaxBytes
+	env.opts.MaxSteps, env.opts.MaxBytes = ex.opts.QueryMaxSteps, ex.queryMaxBytes()
 	if env.opts.MaxSteps <= 0 {
 		env.opts.MaxSteps = DefaultQueryMaxSteps
-	}
-	if env.opts.MaxBytes <= 0 {
-		env.opts.MaxBytes = DefaultQueryMaxBytes
 	}
 	for i, slot := range js.VarSlots {
 		v := ex.vars[slot]
@@ -312,6 +309,14 @@ func (ex *Execution) boxQueryEnv(env *queryEnv) *Failure {
 	}
 	env.boxed = true
 	return nil
+}
+
+// queryMaxBytes is the memory budget of one expression (Options.QueryMaxBytes).
+func (ex *Execution) queryMaxBytes() int {
+	if ex.opts.QueryMaxBytes > 0 {
+		return ex.opts.QueryMaxBytes
+	}
+	return DefaultQueryMaxBytes
 }
 
 // releaseQueryEnv ends the innermost queryEnv from newQueryEnv.

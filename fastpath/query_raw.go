@@ -126,6 +126,7 @@ func (ex *Execution) evalRaw(q *Query, env *queryEnv) ([]byte, bool) {
 		return nil, false
 	}
 	qc := ex.cache()
+	qc.raw.MaxBytes = ex.queryMaxBytes()
 	mark := len(ex.arena)
 	ex.arena, ok = ex.appendRaw(ex.arena, q, &qc.raw, env.raw.input, vars)
 	if !ok {

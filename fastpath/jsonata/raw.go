@@ -150,9 +150,15 @@ func rawPathOK(n *node) bool {
 // (it is not safe for concurrent use). The zero value is ready. Values
 // an evaluation computes live in its buffers until the next evaluation.
 type RawEval struct {
-	scratch []byte   // strings and containers built during one evaluation
-	vals    []rval   // the parts of constructors being built
-	args    [][]byte // the arguments of host function calls
+	// MaxBytes is Options.MaxBytes of the Eval that raw evaluation
+	// stands for (0: no limit). Raw evaluation counts at least what Eval
+	// would count against it and declines past it, so that Eval meets
+	// the limit as it would have.
+	MaxBytes int
+	charged  int
+	scratch  []byte   // strings and containers built during one evaluation
+	vals     []rval   // the parts of constructors being built
+	args     [][]byte // the arguments of host function calls
 	// index and pairs are the members of the large objects paths have
 	// looked into, kept until Forget.
 	index   []rawIndexEntry
@@ -241,7 +247,7 @@ func (ev *RawEval) member(o []byte, key string) []byte {
 // Eval. The result may copy spans of input and vars.
 func (r *Raw) AppendEval(dst []byte, ev *RawEval, input []byte, vars []RawVar) (out []byte, ok bool) {
 	ev.scratch, ev.seq, ev.members, ev.vals, ev.args = ev.scratch[:0], ev.seq[:0], ev.members[:0], ev.vals[:0], ev.args[:0]
-	ev.input, ev.vars, ev.funcs = input, vars, r.funcs
+	ev.input, ev.vars, ev.funcs, ev.charged = input, vars, r.funcs, 0
 	v, ok := ev.eval(r.root)
 	if ok && v.k != rUndef {
 		out, ok = ev.appendValue(dst, v)
@@ -424,6 +430,9 @@ func (ev *RawEval) path(n *node) (rval, bool) {
 	}
 	// one object at a time, the common case, builds no sequence
 	for len(ev.seq) == lo+1 && len(steps) > 0 && ev.seq[lo][0] == '{' {
+		if !ev.charge(itemBytes) {
+			return rawUndef, false
+		}
 		st := steps[0]
 		m := ev.member(ev.seq[lo], st.op)
 		if m != nil && st.stages != nil {
@@ -446,6 +455,9 @@ func (ev *RawEval) path(n *node) (rval, bool) {
 	}
 	for i, st := range steps {
 		mid := len(ev.seq)
+		if !ev.charge((mid - lo) * itemBytes) {
+			return rawUndef, false
+		}
 		for _, it := range ev.seq[lo:mid] {
 			switch it[0] {
 			case '[':
@@ -481,6 +493,9 @@ func (ev *RawEval) path(n *node) (rval, bool) {
 			return rawUndef, true
 		}
 	}
+	if !ev.charge((len(ev.seq) - lo) * itemBytes) {
+		return rawUndef, false
+	}
 	switch len(ev.seq) - lo {
 	case 0:
 		return rawUndef, true
@@ -490,6 +505,12 @@ func (ev *RawEval) path(n *node) (rval, bool) {
 		return rval{k: rJSON, b: m}, true
 	}
 	return rval{k: rSeq, lo: int32(lo), hi: int32(len(ev.seq))}, true
+}
+
+// charge counts n bytes against MaxBytes, reporting false past it.
+func (ev *RawEval) charge(n int) bool {
+	ev.charged += n
+	return ev.MaxBytes <= 0 || ev.charged <= ev.MaxBytes
 }
 
 // pushItems appends the items of the compact array a to the sequence.

@@ -246,6 +246,14 @@ func (ev *RawEval) concat(n *node) (rval, bool) {
 		ev.vals = ev.vals[:mark]
 		return rawUndef, false
 	}
+	size := 0
+	for _, v := range ev.vals[mark:] {
+		size += len(v.b)
+	}
+	if !ev.charge(size) {
+		ev.vals = ev.vals[:mark]
+		return rawUndef, false
+	}
 	start := len(ev.scratch)
 	for _, v := range ev.vals[mark:] {
 		ev.scratch = append(ev.scratch, v.b...)

@@ -13,7 +13,10 @@ func checkRaw(t *testing.T, name string, e *Expr, reg *Registry, input any, vars
 	if r == nil {
 		return false
 	}
-	var ev RawEval
+	if opts == nil {
+		opts = &Options{}
+	}
+	ev := RawEval{MaxBytes: opts.MaxBytes}
 	var in []byte
 	if input != nil {
 		in = AppendJSON(nil, input)
@@ -39,15 +42,12 @@ func checkRaw(t *testing.T, name string, e *Expr, reg *Registry, input any, vars
 		}
 		return false
 	}
-	if opts == nil {
-		opts = &Options{}
-	}
 	opts.Bindings = vars
 	opts.Functions = reg
 	v, err := e.Eval(input, opts)
 	var je *Error
-	if err != nil && errors.As(err, &je) && (je.Code == "U1001" || je.Code == "U1002" || je.Code == "U1003") {
-		return true // a budget the raw evaluation does not count
+	if err != nil && errors.As(err, &je) && (je.Code == "U1001" || je.Code == "U1002") {
+		return true // time and steps, which raw evaluation does not count
 	}
 	if err != nil || v == nil {
 		t.Fatalf("%s: raw evaluation gave %s, Eval gave %v (err %v)", name, out[6:], v, err)
@@ -204,5 +204,27 @@ func TestCanonical(t *testing.T) {
 		if got != want {
 			t.Errorf("Canonical(%s) = %v, want %v", s, got, want)
 		}
+	}
+}
+
+// TestRawMaxBytes checks that raw evaluation declines what Eval would
+// stop with U1003 under Options.MaxBytes.
+func TestRawMaxBytes(t *testing.T) {
+	e, err := Compile(`$.name & $.name & $.name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := []byte(`{"name":"abcdefgh"}`)
+	ev := RawEval{MaxBytes: 16}
+	if out, ok := e.Raw(nil).AppendEval(nil, &ev, in, nil); ok {
+		t.Errorf("raw evaluation gave %s past MaxBytes", out)
+	}
+	doc, _ := ParseJSON(in)
+	if _, err := e.Eval(doc, &Options{MaxBytes: 16}); err == nil || err.(*Error).Code != "U1003" {
+		t.Errorf("Eval: %v, want U1003", err)
+	}
+	ev.MaxBytes = 0
+	if out, ok := e.Raw(nil).AppendEval(nil, &ev, in, nil); !ok || string(out) != `"abcdefghabcdefghabcdefgh"` {
+		t.Errorf("raw evaluation without a limit: %s, %v", out, ok)
 	}
 }
