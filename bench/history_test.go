@@ -10,6 +10,7 @@ import (
 
 	"github.com/stepd/stepd/daemon/history"
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // historyLevels are the logging configurations BenchmarkHistory compares.
@@ -169,7 +170,7 @@ func BenchmarkHistoryCompression(b *testing.B) {
 	for _, name := range []string{"tiny", "medium"} {
 		b.Run(name, func(b *testing.B) {
 			prog, input := loadMachine(b, name)
-			input, err := fastpath.Compact(nil, input, fastpath.MaxDepth)
+			input, err := jsonb.Compact(nil, input, jsonb.MaxDepth)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -177,7 +178,7 @@ func BenchmarkHistoryCompression(b *testing.B) {
 			if name == "medium" {
 				owner, field = "customer", "name" // medium checks the ids
 			}
-			id := fastpath.ObjectGet(fastpath.ObjectGet(input, owner), field)
+			id := jsonb.ObjectGet(jsonb.ObjectGet(input, owner), field)
 			at := bytes.Index(input, id)
 			l := openBenchLog(b)
 			dir := filepath.Dir(l.Segments()[0].Path)

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	json "github.com/goccy/go-json"
+
+	"github.com/stepd/stepd/internal/awserr"
 )
 
 // Command is one change to the control plane. The proposing node fills
@@ -76,19 +78,10 @@ func decode(data []byte) (Command, error) {
 	return c, nil
 }
 
-// Error is a conflict Apply decided: an AWS Step Functions error code (the
-// API's __type) and message, which the API answers as it would without a
-// cluster.
-type Error struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
-// Error is "Code: Message".
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
+// errorf answers a conflict Apply decided: an AWS Step Functions error,
+// which the API answers as it would without a cluster.
 func errorf(code, format string, args ...any) Result {
-	return Result{Err: &Error{Code: code, Message: fmt.Sprintf(format, args...)}}
+	return Result{Err: awserr.New(code, format, args...)}
 }
 
 // errMissing answers a command that lacks what it changes (a proposer's
@@ -100,12 +93,12 @@ func errMissing(field string) Result {
 // Result is what applying a command produced, as the API needs it for
 // its answer: either Err, or the fields the command sets.
 type Result struct {
-	Err        *Error    `json:"error,omitempty"`
-	Arn        string    `json:"arn,omitempty"`
-	VersionArn string    `json:"versionArn,omitempty"`
-	RevisionID string    `json:"revisionId,omitempty"`
-	Date       time.Time `json:"date"`              // of creation or of the update
-	Created    bool      `json:"created,omitempty"` // PutMachine made a new machine
+	Err        *awserr.Error `json:"error,omitempty"`
+	Arn        string        `json:"arn,omitempty"`
+	VersionArn string        `json:"versionArn,omitempty"`
+	RevisionID string        `json:"revisionId,omitempty"`
+	Date       time.Time     `json:"date"`              // of creation or of the update
+	Created    bool          `json:"created,omitempty"` // PutMachine made a new machine
 	// Index is the log index the command was committed at.
 	Index uint64 `json:"index"`
 }
@@ -129,7 +122,7 @@ func (c *CreateMachine) apply(s *State) Result {
 		if old.Definition == m.Definition && old.RoleArn == m.RoleArn && old.Type == m.Type {
 			return Result{Arn: old.Arn, Date: old.Created} // AWS answers an identical create with the existing machine
 		}
-		return errorf("StateMachineAlreadyExists", "State Machine Already Exists: '%s'", m.Arn)
+		return Result{Err: awserr.MachineAlreadyExists(m.Arn, "")}
 	}
 	m.NextVersion = 1
 	m.compile()
@@ -172,7 +165,7 @@ func (*UpdateMachine) kind() cmdType { return cmdUpdateMachine }
 func (c *UpdateMachine) apply(s *State) Result {
 	old := s.Machines[c.Name]
 	if old == nil {
-		return errorf("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", c.Arn)
+		return Result{Err: awserr.MachineDoesNotExist(c.Arn)}
 	}
 	m := *old
 	if c.Definition != nil {
@@ -213,7 +206,7 @@ func (c *PutMachine) apply(s *State) Result {
 	old := s.Machines[m.Name]
 	if old != nil {
 		if old.Type != m.Type {
-			return errorf("StateMachineAlreadyExists", "State Machine Already Exists with type %s: '%s'", old.Type, old.Arn)
+			return Result{Err: awserr.MachineAlreadyExists(old.Arn, old.Type)}
 		}
 		def, updated, rev := m.Definition, m.Updated, m.RevisionID
 		m = *old
@@ -264,7 +257,7 @@ func (*PublishVersion) kind() cmdType { return cmdPublishVersion }
 func (c *PublishVersion) apply(s *State) Result {
 	cur := s.Machines[c.Name]
 	if cur == nil {
-		return errorf("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", c.Arn)
+		return Result{Err: awserr.MachineDoesNotExist(c.Arn)}
 	}
 	if c.RevisionID != "" && c.RevisionID != cur.RevisionID {
 		return errorf("ConflictException", "Failed to publish the State Machine version for revision %s. The current State Machine revision is %s.", c.RevisionID, cur.RevisionID)
@@ -308,7 +301,7 @@ func checkRouting(s *State, machineName string, routing []Route) *Result {
 	for _, rt := range routing {
 		v := s.Versions[rt.VersionArn]
 		if v == nil || v.Name != machineName {
-			return fail(errorf("ResourceNotFound", "Resource not found: '%s'", rt.VersionArn))
+			return fail(Result{Err: awserr.ResourceNotFound(rt.VersionArn)})
 		}
 		if rt.Weight < 0 || rt.Weight > 100 {
 			return fail(errorf("ValidationException", "Routing weights must be between 0 and 100"))
@@ -356,7 +349,7 @@ func (*UpdateAlias) kind() cmdType { return cmdUpdateAlias }
 func (c *UpdateAlias) apply(s *State) Result {
 	old := s.Aliases[c.Arn]
 	if old == nil {
-		return errorf("ResourceNotFound", "Resource not found: '%s'", c.Arn)
+		return Result{Err: awserr.ResourceNotFound(c.Arn)}
 	}
 	a := *old
 	if c.Routing != nil {
@@ -419,7 +412,7 @@ func (t *Taggable) withTags(s *State, fn func([]Tag) ([]Tag, *Result)) Result {
 		s.Aliases[a.Arn] = &a
 		return Result{}
 	}
-	return errorf("ResourceNotFound", "Resource not found: '%s'", t.Arn)
+	return Result{Err: awserr.ResourceNotFound(t.Arn)}
 }
 
 // TagResource is TagResource: Tags replace the values of existing keys.

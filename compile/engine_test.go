@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // These tests drive the VM through the compiler with in-process Task
@@ -219,9 +220,9 @@ func TestInvalidInputIsAnError(t *testing.T) {
 	}
 	ex := fastpath.AcquireExecution()
 	defer fastpath.ReleaseExecution(ex)
-	var se *fastpath.SyntaxError
+	var se *jsonb.SyntaxError
 	if _, err := ex.Run(context.Background(), prog, []byte(`{"a":`), nil); !errors.As(err, &se) {
-		t.Fatalf("got %v, want a *fastpath.SyntaxError", err)
+		t.Fatalf("got %v, want a *jsonb.SyntaxError", err)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // lowerer turns a validated definition into a fastpath.Program. It assumes
@@ -21,6 +22,15 @@ type lowerer struct {
 	// otherwise, in every scope, use JSONata.
 	jsonata bool
 	vars    []queryVars // see resolveVars
+	// forTest accepts what only TestState can run: a Map's ItemReader,
+	// whose items the test supplies.
+	forTest bool
+}
+
+// testConfig is what TestState adds to a compilation: the variables its
+// request sets, which the definition may read without assigning them.
+type testConfig struct {
+	vars []string
 }
 
 // LowerError is a definition problem found while lowering: something that
@@ -38,8 +48,13 @@ func lowerFail(ptr, format string, args ...any) *LowerError {
 }
 
 // lower builds the program from the compact definition def.
-func lower(def []byte, typ MachineType) (prog *fastpath.Program, err error) {
-	l := &lowerer{prog: &fastpath.Program{Express: typ == Express}, slots: map[string]int{}}
+func lower(def []byte, typ MachineType, test *testConfig) (prog *fastpath.Program, err error) {
+	l := &lowerer{prog: &fastpath.Program{Express: typ == Express}, slots: map[string]int{}, forTest: test != nil}
+	if test != nil {
+		for _, name := range test.vars {
+			l.slot(name)
+		}
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			le, ok := r.(*LowerError)
@@ -50,7 +65,7 @@ func lower(def []byte, typ MachineType) (prog *fastpath.Program, err error) {
 		}
 	}()
 	l.jsonata = stringField(def, "QueryLanguage", "/QueryLanguage") == "JSONata"
-	if t := fastpath.ObjectGet(def, "TimeoutSeconds"); t != nil {
+	if t := jsonb.ObjectGet(def, "TimeoutSeconds"); t != nil {
 		l.prog.Timeout = time.Duration(intValue(t, "/TimeoutSeconds")) * time.Second
 	}
 	l.prog.Start = l.scope(def, "")
@@ -63,7 +78,7 @@ func lower(def []byte, typ MachineType) (prog *fastpath.Program, err error) {
 // index of its start state. States of one scope get consecutive indices in
 // definition order, so the program reads like the definition.
 func (l *lowerer) scope(obj []byte, ptr string) int {
-	states := fastpath.ObjectGet(obj, "States")
+	states := jsonb.ObjectGet(obj, "States")
 	startAt := stringField(obj, "StartAt", ptr+"/StartAt")
 	names := map[string]int{}
 	type pending struct {
@@ -72,10 +87,10 @@ func (l *lowerer) scope(obj []byte, ptr string) int {
 		idx  int
 	}
 	var todo []pending
-	var it fastpath.ObjectIter
+	var it jsonb.ObjectIter
 	it.Reset(states)
 	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
-		name := string(fastpath.AppendUnquoted(nil, k))
+		name := string(jsonb.AppendUnquoted(nil, k))
 		idx := len(l.prog.States)
 		l.prog.States = append(l.prog.States, fastpath.State{})
 		names[name] = idx
@@ -142,16 +157,16 @@ func (l *lowerer) state(name string, raw []byte, ptr string, names map[string]in
 
 	switch kind {
 	case fastpath.StatePass:
-		if r := fastpath.ObjectGet(raw, "Result"); r != nil {
+		if r := jsonb.ObjectGet(raw, "Result"); r != nil {
 			st.Result = r
 		}
 	case fastpath.StateTask:
 		st.Task = task(raw, name, ptr)
-		if v := fastpath.ObjectGet(raw, "TimeoutSeconds"); v != nil {
+		if v := jsonb.ObjectGet(raw, "TimeoutSeconds"); v != nil {
 			st.TaskTimeout = time.Duration(intValue(v, ptr+"/TimeoutSeconds")) * time.Second
 		}
 		st.TimeoutPath = l.pathField(raw, "TimeoutSecondsPath", ptr)
-		if v := fastpath.ObjectGet(raw, "HeartbeatSeconds"); v != nil {
+		if v := jsonb.ObjectGet(raw, "HeartbeatSeconds"); v != nil {
 			st.Heartbeat = time.Duration(intValue(v, ptr+"/HeartbeatSeconds")) * time.Second
 		}
 		st.HeartbeatPath = l.pathField(raw, "HeartbeatSecondsPath", ptr)
@@ -173,8 +188,8 @@ func (l *lowerer) state(name string, raw []byte, ptr string, names map[string]in
 }
 
 func (l *lowerer) branches(st *fastpath.State, raw []byte, ptr string) {
-	var it fastpath.ArrayIter
-	it.Reset(fastpath.ObjectGet(raw, "Branches"))
+	var it jsonb.ArrayIter
+	it.Reset(jsonb.ObjectGet(raw, "Branches"))
 	i := 0
 	for b, ok := it.Next(); ok; b, ok = it.Next() {
 		st.Branches = append(st.Branches, l.scope(b, fmt.Sprintf("%s/Branches/%d", ptr, i)))
@@ -184,17 +199,17 @@ func (l *lowerer) branches(st *fastpath.State, raw []byte, ptr string) {
 
 // mapProcessor lowers the Map's item processor scope.
 func (l *lowerer) mapProcessor(st *fastpath.State, raw []byte, ptr string) {
-	proc, procPtr := fastpath.ObjectGet(raw, "ItemProcessor"), ptr+"/ItemProcessor"
+	proc, procPtr := jsonb.ObjectGet(raw, "ItemProcessor"), ptr+"/ItemProcessor"
 	if proc == nil {
-		proc, procPtr = fastpath.ObjectGet(raw, "Iterator"), ptr+"/Iterator"
+		proc, procPtr = jsonb.ObjectGet(raw, "Iterator"), ptr+"/Iterator"
 	}
 	if proc == nil {
 		panic(lowerFail(ptr, "These fields are required: [ItemProcessor]"))
 	}
-	if cfg := fastpath.ObjectGet(proc, "ProcessorConfig"); cfg != nil {
+	if cfg := jsonb.ObjectGet(proc, "ProcessorConfig"); cfg != nil {
 		st.Distributed = stringField(cfg, "Mode", procPtr+"/ProcessorConfig/Mode") == "DISTRIBUTED"
 	}
-	if fastpath.ObjectGet(raw, "ItemReader") != nil {
+	if jsonb.ObjectGet(raw, "ItemReader") != nil && !l.forTest {
 		panic(lowerFail(ptr+"/ItemReader", "ItemReader needs Amazon S3, which this engine does not reach"))
 	}
 	st.Processor = l.scope(proc, procPtr)
@@ -212,22 +227,22 @@ func (l *lowerer) mapState(st *fastpath.State, raw []byte, ptr string) {
 	if st.ItemSelector == nil {
 		st.ItemSelector, st.Parameters = st.Parameters, nil
 	}
-	if v := fastpath.ObjectGet(raw, "MaxConcurrency"); v != nil {
+	if v := jsonb.ObjectGet(raw, "MaxConcurrency"); v != nil {
 		st.MaxConcurrency = int(intValue(v, ptr+"/MaxConcurrency"))
 	}
 	st.MaxConcurrencyPath = l.pathField(raw, "MaxConcurrencyPath", ptr)
-	if v := fastpath.ObjectGet(raw, "ToleratedFailurePercentage"); v != nil {
+	if v := jsonb.ObjectGet(raw, "ToleratedFailurePercentage"); v != nil {
 		st.ToleratedPercent, st.HasToleratedPercent = numberValue(v, ptr+"/ToleratedFailurePercentage"), true
 	}
 	st.ToleratedPercentPath = l.pathField(raw, "ToleratedFailurePercentagePath", ptr)
-	if v := fastpath.ObjectGet(raw, "ToleratedFailureCount"); v != nil {
+	if v := jsonb.ObjectGet(raw, "ToleratedFailureCount"); v != nil {
 		st.ToleratedCount, st.HasToleratedCount = int(intValue(v, ptr+"/ToleratedFailureCount")), true
 	}
 	st.ToleratedCountPath = l.pathField(raw, "ToleratedFailureCountPath", ptr)
 }
 
 func (l *lowerer) wait(st *fastpath.State, raw []byte, ptr string) {
-	if v := fastpath.ObjectGet(raw, "Seconds"); v != nil {
+	if v := jsonb.ObjectGet(raw, "Seconds"); v != nil {
 		st.WaitSeconds = intValue(v, ptr+"/Seconds")
 	}
 	if ts, ok := optString(raw, "Timestamp", ptr); ok {
@@ -257,8 +272,8 @@ func (l *lowerer) eachChoice(st *fastpath.State, raw []byte, ptr string, names m
 	if d := stringField(raw, "Default", ptr+"/Default"); d != "" {
 		st.Default = l.target(names, d, ptr+"/Default")
 	}
-	var it fastpath.ArrayIter
-	it.Reset(fastpath.ObjectGet(raw, "Choices"))
+	var it jsonb.ArrayIter
+	it.Reset(jsonb.ObjectGet(raw, "Choices"))
 	i := 0
 	for r, ok := it.Next(); ok; r, ok = it.Next() {
 		rptr := fmt.Sprintf("%s/Choices/%d", ptr, i)
@@ -271,16 +286,16 @@ func (l *lowerer) eachChoice(st *fastpath.State, raw []byte, ptr string, names m
 var choiceMeta = map[string]bool{"Variable": true, "Next": true, "Assign": true, "Comment": true}
 
 func (l *lowerer) rule(r []byte, ptr string) *fastpath.ChoiceRule {
-	if v := fastpath.ObjectGet(r, "Not"); v != nil {
+	if v := jsonb.ObjectGet(r, "Not"); v != nil {
 		return fastpath.NewNot(l.rule(v, ptr+"/Not"))
 	}
 	for _, op := range []string{"And", "Or"} {
-		v := fastpath.ObjectGet(r, op)
+		v := jsonb.ObjectGet(r, op)
 		if v == nil {
 			continue
 		}
 		var rules []*fastpath.ChoiceRule
-		var it fastpath.ArrayIter
+		var it jsonb.ArrayIter
 		it.Reset(v)
 		i := 0
 		for c, ok := it.Next(); ok; c, ok = it.Next() {
@@ -293,10 +308,10 @@ func (l *lowerer) rule(r []byte, ptr string) *fastpath.ChoiceRule {
 		return fastpath.NewOr(rules)
 	}
 	variable := l.pathField(r, "Variable", ptr)
-	var it fastpath.ObjectIter
+	var it jsonb.ObjectIter
 	it.Reset(r)
 	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
-		op := string(fastpath.AppendUnquoted(nil, k))
+		op := string(jsonb.AppendUnquoted(nil, k))
 		if choiceMeta[op] {
 			continue
 		}
@@ -312,22 +327,22 @@ func (l *lowerer) rule(r []byte, ptr string) *fastpath.ChoiceRule {
 
 func (l *lowerer) retriers(raw []byte, ptr string) []fastpath.Retrier {
 	var out []fastpath.Retrier
-	var it fastpath.ArrayIter
-	it.Reset(fastpath.ObjectGet(raw, "Retry"))
+	var it jsonb.ArrayIter
+	it.Reset(jsonb.ObjectGet(raw, "Retry"))
 	i := 0
 	for r, ok := it.Next(); ok; r, ok = it.Next() {
 		rptr := fmt.Sprintf("%s/Retry/%d", ptr, i)
 		rt := fastpath.Retrier{Errors: errorSet(r, rptr), Interval: time.Second, MaxAttempts: 3, BackoffRate: 2}
-		if v := fastpath.ObjectGet(r, "IntervalSeconds"); v != nil {
+		if v := jsonb.ObjectGet(r, "IntervalSeconds"); v != nil {
 			rt.Interval = time.Duration(intValue(v, rptr+"/IntervalSeconds")) * time.Second
 		}
-		if v := fastpath.ObjectGet(r, "MaxAttempts"); v != nil {
+		if v := jsonb.ObjectGet(r, "MaxAttempts"); v != nil {
 			rt.MaxAttempts = int(intValue(v, rptr+"/MaxAttempts"))
 		}
-		if v := fastpath.ObjectGet(r, "BackoffRate"); v != nil {
+		if v := jsonb.ObjectGet(r, "BackoffRate"); v != nil {
 			rt.BackoffRate = numberValue(v, rptr+"/BackoffRate")
 		}
-		if v := fastpath.ObjectGet(r, "MaxDelaySeconds"); v != nil {
+		if v := jsonb.ObjectGet(r, "MaxDelaySeconds"); v != nil {
 			rt.MaxDelay = time.Duration(intValue(v, rptr+"/MaxDelaySeconds")) * time.Second
 		}
 		rt.FullJitter = stringField(r, "JitterStrategy", rptr+"/JitterStrategy") == "FULL"
@@ -339,8 +354,8 @@ func (l *lowerer) retriers(raw []byte, ptr string) []fastpath.Retrier {
 
 func (l *lowerer) catchers(raw []byte, ptr string, names map[string]int) []fastpath.Catcher {
 	var out []fastpath.Catcher
-	var it fastpath.ArrayIter
-	it.Reset(fastpath.ObjectGet(raw, "Catch"))
+	var it jsonb.ArrayIter
+	it.Reset(jsonb.ObjectGet(raw, "Catch"))
 	i := 0
 	for c, ok := it.Next(); ok; c, ok = it.Next() {
 		cptr := fmt.Sprintf("%s/Catch/%d", ptr, i)
@@ -356,8 +371,8 @@ func (l *lowerer) catchers(raw []byte, ptr string, names map[string]int) []fastp
 
 func errorSet(raw []byte, ptr string) fastpath.ErrorSet {
 	var s fastpath.ErrorSet
-	var it fastpath.ArrayIter
-	it.Reset(fastpath.ObjectGet(raw, "ErrorEquals"))
+	var it jsonb.ArrayIter
+	it.Reset(jsonb.ObjectGet(raw, "ErrorEquals"))
 	for v, ok := it.Next(); ok; v, ok = it.Next() {
 		name := stringValue(v, ptr+"/ErrorEquals")
 		if name == fastpath.ErrALL {
@@ -371,15 +386,15 @@ func errorSet(raw []byte, ptr string) fastpath.ErrorSet {
 
 // assign lowers an Assign field; nil when there is none.
 func (l *lowerer) assign(raw []byte, ptr string) *fastpath.Assign {
-	v := fastpath.ObjectGet(raw, "Assign")
+	v := jsonb.ObjectGet(raw, "Assign")
 	if v == nil {
 		return nil
 	}
 	a := &fastpath.Assign{}
-	var it fastpath.ObjectIter
+	var it jsonb.ObjectIter
 	it.Reset(v)
 	for k, m, ok := it.Next(); ok; k, m, ok = it.Next() {
-		key := string(fastpath.AppendUnquoted(nil, k))
+		key := string(jsonb.AppendUnquoted(nil, k))
 		var t *fastpath.Template
 		var err error
 		if name, dynamic := strings.CutSuffix(key, ".$"); dynamic {
@@ -419,7 +434,7 @@ func (l *lowerer) bind(paths []*fastpath.Path) {
 }
 
 func (l *lowerer) optTemplate(raw []byte, field, ptr string) *fastpath.Template {
-	v := fastpath.ObjectGet(raw, field)
+	v := jsonb.ObjectGet(raw, field)
 	if v == nil {
 		return nil
 	}
@@ -446,11 +461,11 @@ func (l *lowerer) expression(raw []byte, field, ptr string) *fastpath.Template {
 
 // optPath lowers a path field that may also be null.
 func (l *lowerer) optPath(raw []byte, field, ptr string) (*fastpath.Path, bool) {
-	v := fastpath.ObjectGet(raw, field)
+	v := jsonb.ObjectGet(raw, field)
 	if v == nil {
 		return nil, false
 	}
-	if fastpath.KindOf(v) == fastpath.KindNull {
+	if jsonb.KindOf(v) == jsonb.KindNull {
 		return nil, true
 	}
 	return l.path(stringValue(v, ptr+"/"+field), ptr+"/"+field), false
@@ -479,7 +494,7 @@ func stringField(raw []byte, field, ptr string) string {
 }
 
 func optString(raw []byte, field, ptr string) (string, bool) {
-	v := fastpath.ObjectGet(raw, field)
+	v := jsonb.ObjectGet(raw, field)
 	if v == nil {
 		return "", false
 	}
@@ -495,8 +510,8 @@ func stringValue(v []byte, ptr string) string {
 }
 
 func numberValue(v []byte, ptr string) float64 {
-	f, ok := fastpath.ParseNumber(v)
-	if !ok || fastpath.KindOf(v) != fastpath.KindNumber {
+	f, ok := jsonb.ParseNumber(v)
+	if !ok || jsonb.KindOf(v) != jsonb.KindNumber {
 		panic(lowerFail(ptr, "expected a number"))
 	}
 	return f

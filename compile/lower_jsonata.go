@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // isJSONata reports whether the state raw runs in JSONata: its own
@@ -26,7 +27,7 @@ type queryVars struct {
 
 // query compiles a JSONata-mode field value; nil when the field is absent.
 func (l *lowerer) query(raw []byte, field, ptr string, js *fastpath.JSONata) *fastpath.Query {
-	v := fastpath.ObjectGet(raw, field)
+	v := jsonb.ObjectGet(raw, field)
 	if v == nil {
 		return nil
 	}
@@ -50,8 +51,8 @@ func (l *lowerer) queryValue(v []byte, field, ptr string, js *fastpath.JSONata) 
 // state (lowered by the caller) or a {% %} expression; nil unless the
 // latter.
 func (l *lowerer) exprField(raw []byte, field, ptr string, js *fastpath.JSONata) *fastpath.Query {
-	v := fastpath.ObjectGet(raw, field)
-	if v == nil || fastpath.KindOf(v) != fastpath.KindString {
+	v := jsonb.ObjectGet(raw, field)
+	if v == nil || jsonb.KindOf(v) != jsonb.KindString {
 		return nil
 	}
 	if !fastpath.IsExpression(stringValue(v, ptr+"/"+field)) {
@@ -61,18 +62,18 @@ func (l *lowerer) exprField(raw []byte, field, ptr string, js *fastpath.JSONata)
 }
 
 func (l *lowerer) queryAssign(raw []byte, ptr string, js *fastpath.JSONata) *fastpath.QueryAssign {
-	v := fastpath.ObjectGet(raw, "Assign")
+	v := jsonb.ObjectGet(raw, "Assign")
 	if v == nil {
 		return nil
 	}
-	if fastpath.KindOf(v) != fastpath.KindObject {
+	if jsonb.KindOf(v) != jsonb.KindObject {
 		panic(lowerFail(ptr+"/Assign", "an Assign that is one expression is not supported by this version of stepd"))
 	}
 	a := &fastpath.QueryAssign{}
-	var it fastpath.ObjectIter
+	var it jsonb.ObjectIter
 	it.Reset(v)
 	for k, m, ok := it.Next(); ok; k, m, ok = it.Next() {
-		name := string(fastpath.AppendUnquoted(nil, k))
+		name := string(jsonb.AppendUnquoted(nil, k))
 		a.Slots = append(a.Slots, l.slot(name))
 		a.Values = append(a.Values, l.queryValue(m, "Assign/"+name, ptr+"/Assign/"+escapePointer(name), js))
 	}
@@ -87,8 +88,8 @@ func (l *lowerer) queryState(st *fastpath.State, raw []byte, ptr string, names m
 	js.Output = l.query(raw, "Output", ptr, js)
 	js.Assign = l.queryAssign(raw, ptr, js)
 	for i := range st.Catch {
-		c := fastpath.ObjectGet(raw, "Catch")
-		cr := fastpath.ArrayIndex(c, i)
+		c := jsonb.ObjectGet(raw, "Catch")
+		cr := jsonb.ArrayIndex(c, i)
 		cptr := fmt.Sprintf("%s/Catch/%d", ptr, i)
 		st.Catch[i].Assign, st.Catch[i].ResultPath = nil, nil
 		js.CatchOutputs = append(js.CatchOutputs, l.query(cr, "Output", cptr, js))
@@ -135,8 +136,8 @@ func (l *lowerer) queryChoices(st *fastpath.State, js *fastpath.JSONata, raw []b
 // plain numbers (expressions are lowered by queryState).
 func (l *lowerer) queryNumbers(st *fastpath.State, raw []byte, ptr string) {
 	num := func(field string) ([]byte, bool) {
-		v := fastpath.ObjectGet(raw, field)
-		return v, v != nil && fastpath.KindOf(v) == fastpath.KindNumber
+		v := jsonb.ObjectGet(raw, field)
+		return v, v != nil && jsonb.KindOf(v) == jsonb.KindNumber
 	}
 	if v, ok := num("TimeoutSeconds"); ok && st.Kind == fastpath.StateTask {
 		st.TaskTimeout = time.Duration(intValue(v, ptr+"/TimeoutSeconds")) * time.Second

@@ -7,7 +7,7 @@ import (
 
 	"github.com/goccy/go-json"
 
-	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // Validate checks an ASL definition as AWS Step Functions does at
@@ -56,7 +56,7 @@ func (v *validator) schema(loc, msg string) { v.add(codeSchema, loc, msg) }
 // node is a parsed JSON value that keeps object member order and repeated
 // keys, which a map would lose.
 type node struct {
-	kind  fastpath.Kind
+	kind  jsonb.Kind
 	raw   []byte // compact JSON text of the value
 	str   string // decoded text when kind is KindString
 	keys  []string
@@ -66,7 +66,7 @@ type node struct {
 
 // get returns the first member named name of an object node, or nil.
 func (n *node) get(name string) *node {
-	if n == nil || n.kind != fastpath.KindObject {
+	if n == nil || n.kind != jsonb.KindObject {
 		return nil
 	}
 	for i, k := range n.keys {
@@ -79,13 +79,13 @@ func (n *node) get(name string) *node {
 
 func (n *node) has(name string) bool { return n.get(name) != nil }
 
-func (n *node) isString() bool { return n != nil && n.kind == fastpath.KindString }
-func (n *node) isObject() bool { return n != nil && n.kind == fastpath.KindObject }
-func (n *node) isArray() bool  { return n != nil && n.kind == fastpath.KindArray }
-func (n *node) isNull() bool   { return n != nil && n.kind == fastpath.KindNull }
-func (n *node) isBool() bool   { return n != nil && n.kind == fastpath.KindBool }
+func (n *node) isString() bool { return n != nil && n.kind == jsonb.KindString }
+func (n *node) isObject() bool { return n != nil && n.kind == jsonb.KindObject }
+func (n *node) isArray() bool  { return n != nil && n.kind == jsonb.KindArray }
+func (n *node) isNull() bool   { return n != nil && n.kind == jsonb.KindNull }
+func (n *node) isBool() bool   { return n != nil && n.kind == jsonb.KindBool }
 func (n *node) isTrue() bool   { return n.isBool() && n.raw[0] == 't' }
-func (n *node) isNumber() bool { return n != nil && n.kind == fastpath.KindNumber }
+func (n *node) isNumber() bool { return n != nil && n.kind == jsonb.KindNumber }
 
 // integer reports the value of an integral number node (1, 1.0, 1e2).
 func (n *node) integer() (int64, bool) {
@@ -112,21 +112,21 @@ func (n *node) float() (float64, bool) {
 
 // build turns compact JSON text into a node tree.
 func build(raw []byte) *node {
-	n := &node{kind: fastpath.KindOf(raw), raw: raw}
+	n := &node{kind: jsonb.KindOf(raw), raw: raw}
 	switch n.kind {
-	case fastpath.KindString:
+	case jsonb.KindString:
 		if err := json.Unmarshal(raw, &n.str); err != nil {
-			n.str = string(fastpath.AppendUnquoted(nil, raw))
+			n.str = string(jsonb.AppendUnquoted(nil, raw))
 		}
-	case fastpath.KindObject:
-		var it fastpath.ObjectIter
+	case jsonb.KindObject:
+		var it jsonb.ObjectIter
 		it.Reset(raw)
 		for k, val, ok := it.Next(); ok; k, val, ok = it.Next() {
-			n.keys = append(n.keys, string(fastpath.AppendUnquoted(nil, k)))
+			n.keys = append(n.keys, string(jsonb.AppendUnquoted(nil, k)))
 			n.vals = append(n.vals, build(val))
 		}
-	case fastpath.KindArray:
-		var it fastpath.ArrayIter
+	case jsonb.KindArray:
+		var it jsonb.ArrayIter
 		it.Reset(raw)
 		for e, ok := it.Next(); ok; e, ok = it.Next() {
 			n.elems = append(n.elems, build(e))
@@ -147,7 +147,7 @@ func (v *validator) run(def []byte) {
 		v.add(codeSchema, "", "Definition must be a valid JSON object")
 		return
 	}
-	compact, err := fastpath.Compact(nil, def, fastpath.MaxDepth)
+	compact, err := jsonb.Compact(nil, def, jsonb.MaxDepth)
 	if err != nil {
 		v.jsonError(def, err)
 		return

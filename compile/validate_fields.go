@@ -7,6 +7,7 @@ import (
 
 	"github.com/stepd/stepd/fastpath"
 	jsonatalang "github.com/stepd/stepd/fastpath/jsonata"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }
@@ -40,7 +41,7 @@ func (v *validator) pathField(p *node, loc, field string, nullable, reference bo
 // object that holds the key.
 func (v *validator) template(n *node, loc string) {
 	switch n.kind {
-	case fastpath.KindObject:
+	case jsonb.KindObject:
 		for i, k := range n.keys {
 			val := n.vals[i]
 			if strings.HasSuffix(k, ".$") {
@@ -51,7 +52,7 @@ func (v *validator) template(n *node, loc string) {
 			}
 			v.template(val, ptr(loc, k))
 		}
-	case fastpath.KindArray:
+	case jsonb.KindArray:
 		for i, e := range n.elems {
 			v.template(e, idx(loc, i))
 		}
@@ -147,15 +148,15 @@ func isJSONata(n *node) bool {
 // jsonataValue checks the {% %} strings inside a JSONata-mode value.
 func (v *validator) jsonataValue(n *node, loc string) {
 	switch n.kind {
-	case fastpath.KindString:
+	case jsonb.KindString:
 		if strings.HasPrefix(n.str, "{%") {
 			v.jsonataString(n.str, loc)
 		}
-	case fastpath.KindObject:
+	case jsonb.KindObject:
 		for i, k := range n.keys {
 			v.jsonataValue(n.vals[i], ptr(loc, k))
 		}
-	case fastpath.KindArray:
+	case jsonb.KindArray:
 		for i, e := range n.elems {
 			v.jsonataValue(e, idx(loc, i))
 		}

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // jackSourceMax is how much of the definition Jackson (the JSON parser of
@@ -19,7 +19,7 @@ const jackSourceMax = 500
 // source.
 func (v *validator) jsonError(def []byte, err error) {
 	off := len(def)
-	var se *fastpath.SyntaxError
+	var se *jsonb.SyntaxError
 	if errors.As(err, &se) {
 		off = se.Offset
 	}
@@ -29,7 +29,7 @@ func (v *validator) jsonError(def []byte, err error) {
 	var msg string
 	end := off
 	switch {
-	case errors.Is(err, fastpath.ErrTooDeep):
+	case errors.Is(err, jsonb.ErrTooDeep):
 		msg = "Document nesting depth exceeds the maximum allowed"
 	case off >= len(def):
 		msg = "Unexpected end-of-input"

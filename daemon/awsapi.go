@@ -9,12 +9,15 @@ import (
 	"github.com/stepd/stepd/cluster"
 	"github.com/stepd/stepd/compile"
 	"github.com/stepd/stepd/fastpath"
+
+	"github.com/stepd/stepd/daemon/integrations"
+	"github.com/stepd/stepd/internal/awserr"
 )
 
 // awsAction is one action of the AWS Step Functions JSON 1.0 API: it reads
 // the request body and appends the response body to dst.
 type awsAction struct {
-	handle  func(s *server, body, dst []byte) ([]byte, *apiError)
+	handle  func(s *server, body, dst []byte) ([]byte, *awserr.Error)
 	metrics *httpMetrics
 }
 
@@ -23,7 +26,7 @@ type awsAction struct {
 var awsActions = map[string]*awsAction{}
 
 func init() {
-	for name, h := range map[string]func(*server, []byte, []byte) ([]byte, *apiError){
+	for name, h := range map[string]func(*server, []byte, []byte) ([]byte, *awserr.Error){
 		"CreateStateMachine":               (*server).createStateMachine,
 		"UpdateStateMachine":               (*server).updateStateMachine,
 		"DescribeStateMachine":             (*server).describeStateMachine,
@@ -31,6 +34,7 @@ func init() {
 		"ListStateMachines":                (*server).listStateMachines,
 		"ValidateStateMachineDefinition":   (*server).validateDefinition,
 		"StartSyncExecution":               (*server).startSyncExecution,
+		"TestState":                        (*server).testState,
 		"StartExecution":                   (*server).startExecution,
 		"StopExecution":                    (*server).stopExecution,
 		"DescribeExecution":                (*server).describeExecution,
@@ -56,56 +60,51 @@ func init() {
 // decode parses a request body into v, answering AWS's
 // SerializationException for anything that is not a JSON object of the
 // right shape.
-func decode(body []byte, v any) *apiError {
+func decode(body []byte, v any) *awserr.Error {
 	if len(body) == 0 {
 		body = []byte("{}")
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return apiErr("SerializationException", "Cannot parse the request body: %v", err)
+		return awserr.New("SerializationException", "Cannot parse the request body: %v", err)
 	}
 	return nil
 }
 
 // encode appends v's JSON to dst, without the HTML escaping of <, > and &
 // that AWS does not do either.
-func encode(dst []byte, v any) ([]byte, *apiError) {
+func encode(dst []byte, v any) ([]byte, *awserr.Error) {
 	b, err := json.MarshalWithOption(v, json.DisableHTMLEscape())
 	if err != nil {
-		return dst, apiErr("InternalFailure", "cannot encode the response: %v", err)
+		return dst, awserr.New("InternalFailure", "cannot encode the response: %v", err)
 	}
 	return append(dst, b...), nil
 }
 
-// epochTime marshals as AWS's JSON timestamps (seconds since the epoch).
-type epochTime time.Time
-
-func (t epochTime) MarshalJSON() ([]byte, error) { return appendEpoch(nil, time.Time(t)), nil }
-
-func required(field, value string) *apiError {
+func required(field, value string) *awserr.Error {
 	if value == "" {
-		return apiErr("ValidationException", "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", field)
+		return awserr.New("ValidationException", "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", field)
 	}
 	return nil
 }
 
 // machineType checks a CreateStateMachine type, STANDARD by default.
-func machineTypeOf(t string) (string, *apiError) {
+func machineTypeOf(t string) (string, *awserr.Error) {
 	switch t {
 	case "":
 		return "STANDARD", nil
 	case "STANDARD", "EXPRESS":
 		return t, nil
 	}
-	return "", apiErr("ValidationException", "1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]", t)
+	return "", awserr.New("ValidationException", "1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]", t)
 }
 
 // checkDefinition compiles the definition of the state machine called
 // machine, answering InvalidDefinition with AWS's message when it is not
 // valid, or when a Task names a resource this node cannot run and no test
 // case of the mock config stands in for that state.
-func (s *server) checkDefinition(machine, def, typ string) (*fastpath.Program, *apiError) {
+func (s *server) checkDefinition(machine, def, typ string) (*fastpath.Program, *awserr.Error) {
 	if len(def) > 1<<20 {
-		return nil, apiErr("InvalidDefinition", "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The definition exceeds the maximum size of 1048576 bytes'")
+		return nil, awserr.New("InvalidDefinition", "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The definition exceeds the maximum size of 1048576 bytes'")
 	}
 	prog, err := compile.Compile([]byte(def), compile.MachineType(typ))
 	if err != nil {
@@ -113,24 +112,24 @@ func (s *server) checkDefinition(machine, def, typ string) (*fastpath.Program, *
 		if !strings.HasPrefix(msg, "Invalid State Machine Definition") {
 			msg = "Invalid State Machine Definition: '" + msg + "'"
 		}
-		return nil, apiErr("InvalidDefinition", "%s", msg)
+		return nil, awserr.New("InvalidDefinition", "%s", msg)
 	}
 	var diags []compile.Diagnostic
 	for i := range prog.States {
 		t := prog.States[i].Task
-		if t == nil || classifyResource(t.Resource) != resourceUnsupported || s.mocked(machine, t.State) {
+		if t == nil || integrations.Supported(t.Resource) || s.mocked(machine, t.State) {
 			continue
 		}
 		diags = append(diags, compile.Diagnostic{Severity: compile.SeverityError, Code: "SCHEMA_VALIDATION_FAILED", Location: t.Pointer,
 			Message: "The resource provided " + t.Resource + " is not supported by stepd yet; a -mock-config test case for this state can stand in for it"})
 	}
 	if len(diags) > 0 {
-		return nil, apiErr("InvalidDefinition", "%s", compile.CreateError(diags))
+		return nil, awserr.New("InvalidDefinition", "%s", compile.CreateError(diags))
 	}
 	return prog, nil
 }
 
-func (s *server) machineByArn(arn string) (*machine, *apiError) {
+func (s *server) machineByArn(arn string) (*machine, *awserr.Error) {
 	if err := required("stateMachineArn", arn); err != nil {
 		return nil, err
 	}
@@ -146,10 +145,10 @@ func (s *server) machineByArn(arn string) (*machine, *apiError) {
 	} else if m := snap.machines[name]; m != nil {
 		return m, nil
 	}
-	return nil, apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn)
+	return nil, awserr.MachineDoesNotExist(arn)
 }
 
-func (s *server) createStateMachine(body, dst []byte) ([]byte, *apiError) {
+func (s *server) createStateMachine(body, dst []byte) ([]byte, *awserr.Error) {
 	var req struct {
 		Name                 string          `json:"name"`
 		Definition           string          `json:"definition"`
@@ -170,7 +169,7 @@ func (s *server) createStateMachine(body, dst []byte) ([]byte, *apiError) {
 		}
 	}
 	if !validName(req.Name) {
-		return dst, apiErr("InvalidName", "Invalid Name: '%s'", req.Name)
+		return dst, awserr.InvalidName(req.Name)
 	}
 	typ, aerr := machineTypeOf(req.Type)
 	if aerr != nil {
@@ -201,7 +200,7 @@ func (s *server) createStateMachine(body, dst []byte) ([]byte, *apiError) {
 	}{res.Arn, epochTime(res.Date), res.VersionArn})
 }
 
-func (s *server) updateStateMachine(body, dst []byte) ([]byte, *apiError) {
+func (s *server) updateStateMachine(body, dst []byte) ([]byte, *awserr.Error) {
 	var req struct {
 		Arn                  string          `json:"stateMachineArn"`
 		Definition           *string         `json:"definition"`
@@ -219,10 +218,10 @@ func (s *server) updateStateMachine(body, dst []byte) ([]byte, *apiError) {
 		return dst, aerr
 	}
 	if cur.Version != 0 {
-		return dst, apiErr("ValidationException", "Versions cannot be updated: '%s'", req.Arn)
+		return dst, awserr.New("ValidationException", "Versions cannot be updated: '%s'", req.Arn)
 	}
 	if req.Definition == nil && req.RoleArn == nil && req.LoggingConfiguration == nil && req.TracingConfiguration == nil {
-		return dst, apiErr("MissingRequiredParameter", "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
+		return dst, awserr.New("MissingRequiredParameter", "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
 	}
 	if aerr := checkLogging(req.LoggingConfiguration); aerr != nil {
 		return dst, aerr
@@ -286,7 +285,7 @@ func describe(m *machine) describedMachine {
 	}
 }
 
-func (s *server) describeStateMachine(body, dst []byte) ([]byte, *apiError) {
+func (s *server) describeStateMachine(body, dst []byte) ([]byte, *awserr.Error) {
 	var req struct {
 		Arn string `json:"stateMachineArn"`
 	}
@@ -300,7 +299,7 @@ func (s *server) describeStateMachine(body, dst []byte) ([]byte, *apiError) {
 	return encode(dst, describe(m))
 }
 
-func (s *server) deleteStateMachine(body, dst []byte) ([]byte, *apiError) {
+func (s *server) deleteStateMachine(body, dst []byte) ([]byte, *awserr.Error) {
 	var req struct {
 		Arn string `json:"stateMachineArn"`
 	}
@@ -312,7 +311,7 @@ func (s *server) deleteStateMachine(body, dst []byte) ([]byte, *apiError) {
 		return dst, aerr
 	}
 	if m.Version != 0 {
-		return dst, apiErr("ValidationException", "Use DeleteStateMachineVersion to delete a version: '%s'", req.Arn)
+		return dst, awserr.New("ValidationException", "Use DeleteStateMachineVersion to delete a version: '%s'", req.Arn)
 	}
 	if _, aerr := s.propose(&cluster.DeleteMachine{Name: m.Name}); aerr != nil {
 		return dst, aerr
@@ -323,12 +322,12 @@ func (s *server) deleteStateMachine(body, dst []byte) ([]byte, *apiError) {
 // appendPage appends a paginated list response: one page of items under
 // key, and nextToken (the index of the first item of the next page) when
 // more remain.
-func appendPage[T any](dst []byte, key string, items []T, token string, maxResults int) ([]byte, *apiError) {
+func appendPage[T any](dst []byte, key string, items []T, token string, maxResults int) ([]byte, *awserr.Error) {
 	start := 0
 	if token != "" {
 		n, err := parseToken(token)
 		if err != nil || n > len(items) {
-			return dst, apiErr("InvalidToken", "Invalid Token: '%s'", token)
+			return dst, awserr.InvalidToken(token)
 		}
 		start = n
 	}
@@ -355,7 +354,7 @@ func appendPage[T any](dst []byte, key string, items []T, token string, maxResul
 	return append(dst, '}'), nil
 }
 
-func (s *server) listStateMachines(body, dst []byte) ([]byte, *apiError) {
+func (s *server) listStateMachines(body, dst []byte) ([]byte, *awserr.Error) {
 	var req struct {
 		MaxResults int    `json:"maxResults"`
 		NextToken  string `json:"nextToken"`
@@ -377,7 +376,7 @@ func (s *server) listStateMachines(body, dst []byte) ([]byte, *apiError) {
 	return appendPage(dst, "stateMachines", items, req.NextToken, req.MaxResults)
 }
 
-func (s *server) validateDefinition(body, dst []byte) ([]byte, *apiError) {
+func (s *server) validateDefinition(body, dst []byte) ([]byte, *awserr.Error) {
 	var req struct {
 		Definition string `json:"definition"`
 		Type       string `json:"type"`
@@ -419,4 +418,14 @@ func (s *server) validateDefinition(body, dst []byte) ([]byte, *apiError) {
 		Diagnostics []diag `json:"diagnostics"`
 		Truncated   bool   `json:"truncated"`
 	}{result, diags, truncated})
+}
+
+// mocked reports whether a test case of the mock config, as it is now,
+// mocks the state called state of the machine called machine.
+func (s *server) mocked(machine, state string) bool {
+	if s.mocks == nil {
+		return false
+	}
+	set, err := s.mocks.Current()
+	return err == nil && set.Mocks(machine, state)
 }

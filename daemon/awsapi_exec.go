@@ -1,23 +1,23 @@
 package daemon
 
 import (
+	"fmt"
 	"math/rand/v2"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 	"unsafe"
 
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
+
+	"github.com/stepd/stepd/daemon/integrations"
+	"github.com/stepd/stepd/internal/awserr"
 )
 
 // scratchPool holds buffers for decoding StartSyncExecution requests
 // without allocating.
 var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
-// bytesString views b as a string without copying; b must not change while
-// the string is in use.
-func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // syncRequest is a decoded StartSyncExecution (or StartExecution) request.
 // Its strings view the scratch buffer they were decoded into.
@@ -34,26 +34,26 @@ type syncRequest struct {
 
 // decodeStart reads a start request. It decodes with the runtime's scanner
 // rather than reflection, since this is every execution's path.
-func decodeStart(body, scratch []byte) (syncRequest, []byte, *apiError) {
-	scratch, err := fastpath.Compact(scratch[:0], body, 64)
-	if err != nil || fastpath.KindOf(scratch) != fastpath.KindObject {
-		return syncRequest{}, scratch, apiErr("SerializationException", "Cannot parse the request body: it must be a JSON object")
+func decodeStart(body, scratch []byte) (syncRequest, []byte, *awserr.Error) {
+	scratch, err := jsonb.Compact(scratch[:0], body, 64)
+	if err != nil || jsonb.KindOf(scratch) != jsonb.KindObject {
+		return syncRequest{}, scratch, awserr.New("SerializationException", "Cannot parse the request body: it must be a JSON object")
 	}
 	obj := scratch
 	var req syncRequest
-	field := func(name string) (string, bool, *apiError) {
-		v := fastpath.ObjectGet(obj, name)
-		if v == nil || fastpath.KindOf(v) == fastpath.KindNull {
+	field := func(name string) (string, bool, *awserr.Error) {
+		v := jsonb.ObjectGet(obj, name)
+		if v == nil || jsonb.KindOf(v) == jsonb.KindNull {
 			return "", false, nil
 		}
-		if fastpath.KindOf(v) != fastpath.KindString {
-			return "", false, apiErr("SerializationException", "Cannot parse the request body: '%s' must be a string", name)
+		if jsonb.KindOf(v) != jsonb.KindString {
+			return "", false, awserr.New("SerializationException", "Cannot parse the request body: '%s' must be a string", name)
 		}
 		mark := len(scratch)
-		scratch = fastpath.AppendUnquoted(scratch, v)
-		return bytesString(scratch[mark:]), true, nil
+		scratch = jsonb.AppendUnquoted(scratch, v)
+		return jsonb.BytesString(scratch[mark:]), true, nil
 	}
-	var aerr *apiError
+	var aerr *awserr.Error
 	if req.arn, _, aerr = field("stateMachineArn"); aerr != nil {
 		return req, scratch, aerr
 	}
@@ -65,7 +65,7 @@ func decodeStart(body, scratch []byte) (syncRequest, []byte, *apiError) {
 		return req, scratch, aerr
 	}
 	if hasName && !validName(req.name) {
-		return req, scratch, apiErr("InvalidName", "Invalid Name: '%s'", req.name)
+		return req, scratch, awserr.InvalidName(req.name)
 	}
 	input, hasInput, aerr := field("input")
 	if aerr != nil {
@@ -74,10 +74,10 @@ func decodeStart(body, scratch []byte) (syncRequest, []byte, *apiError) {
 	req.input, req.quotedInput = emptyInput, emptyInputQuoted
 	if hasInput {
 		req.input = unsafe.Slice(unsafe.StringData(input), len(input))
-		req.quotedInput = fastpath.ObjectGet(obj, "input")
+		req.quotedInput = jsonb.ObjectGet(obj, "input")
 	}
 	if len(req.input) > fastpath.MaxPayloadBytes {
-		return req, scratch, apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: 'the input is %d bytes, more than the maximum of %d'", len(req.input), fastpath.MaxPayloadBytes)
+		return req, scratch, awserr.InvalidExecutionInput(fmt.Sprintf("the input is %d bytes, more than the maximum of %d", len(req.input), fastpath.MaxPayloadBytes))
 	}
 	return req, scratch, nil
 }
@@ -93,7 +93,7 @@ func pickWeighted(total int) int { return rand.IntN(total) }
 
 // startRequest decodes a StartExecution or StartSyncExecution request into
 // the scratch buffer *sp and finds the machine it names.
-func (s *server) startRequest(body []byte, sp *[]byte) (syncRequest, resolved, *apiError) {
+func (s *server) startRequest(body []byte, sp *[]byte) (syncRequest, resolved, *awserr.Error) {
 	req, scratch, aerr := decodeStart(body, *sp)
 	*sp = scratch[:0]
 	if aerr != nil {
@@ -108,25 +108,25 @@ func (s *server) startRequest(body []byte, sp *[]byte) (syncRequest, resolved, *
 
 // invokerFor is the invoker of an execution of r: the node's, or for a
 // mock test case one answering the states it mocks.
-func (s *server) invokerFor(r resolved, testCase string) (fastpath.Invoker, *apiError) {
+func (s *server) invokerFor(r resolved, testCase string) (fastpath.Invoker, *awserr.Error) {
 	if testCase == "" {
-		return s.runs.invoker, nil
+		return s.execs.invoker, nil
 	}
 	if s.mocks == nil {
-		return nil, apiErr("InvalidArn", "Invalid Arn: '%s#%s': a test case needs -mock-config", r.arn, testCase)
+		return nil, awserr.New("InvalidArn", "Invalid Arn: '%s#%s': a test case needs -mock-config", r.arn, testCase)
 	}
-	set, err := s.mocks.current()
+	set, err := s.mocks.Current()
 	if err != nil {
-		return nil, apiErr("InvalidArn", "Invalid Arn: '%s#%s': %v", r.arn, testCase, err)
+		return nil, awserr.New("InvalidArn", "Invalid Arn: '%s#%s': %v", r.arn, testCase, err)
 	}
-	tc, err := set.find(r.m.Name, testCase)
+	tc, err := set.Find(r.m.Name, testCase)
 	if err != nil {
-		return nil, apiErr("InvalidArn", "Invalid Arn: '%s#%s': %v", r.arn, testCase, err)
+		return nil, awserr.New("InvalidArn", "Invalid Arn: '%s#%s': %v", r.arn, testCase, err)
 	}
-	return newMockInvoker(s.runs.invoker, tc), nil
+	return integrations.NewMockInvoker(s.execs.invoker, tc), nil
 }
 
-func (s *server) startSyncExecution(body, dst []byte) ([]byte, *apiError) {
+func (s *server) startSyncExecution(body, dst []byte) ([]byte, *awserr.Error) {
 	sp := scratchPool.Get().(*[]byte)
 	defer scratchPool.Put(sp)
 	req, r, aerr := s.startRequest(body, sp)
@@ -134,7 +134,7 @@ func (s *server) startSyncExecution(body, dst []byte) ([]byte, *apiError) {
 		return dst, aerr
 	}
 	if r.m.Type != "EXPRESS" {
-		return dst, apiErr("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
+		return dst, awserr.New("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
 	}
 	inv, aerr := s.invokerFor(r, req.testCase)
 	if aerr != nil {
@@ -146,117 +146,56 @@ func (s *server) startSyncExecution(body, dst []byte) ([]byte, *apiError) {
 	return dst, aerr
 }
 
-// syncResult is a finished synchronous execution. Its strings and output
-// are valid only during the reply callback of execSync.
-type syncResult struct {
-	arn, machineArn, name string
-	start, stop           time.Time
-	res                   *fastpath.Result
-}
-
 // syncCall holds what one synchronous execution needs besides the engine,
 // pooled so that a request allocates nothing for it.
 type syncCall struct {
-	opts   fastpath.Options
+	x      execRequest
 	arn    []byte
 	name   [36]byte
 	result syncResult
-	res    fastpath.Result
 }
 
 var syncCallPool = sync.Pool{New: func() any { return &syncCall{} }}
 
 // execSync runs an execution to its end within the request and hands the
 // result to reply before the execution's memory is reused.
-func (s *server) execSync(r resolved, name string, input []byte, reply func(*syncResult)) *apiError {
-	return s.execSyncWith(r, name, input, s.runs.invoker, reply)
+func (s *server) execSync(r resolved, name string, input []byte, reply func(*syncResult)) *awserr.Error {
+	return s.execSyncWith(r, name, input, s.execs.invoker, reply)
 }
 
 // execSyncWith is execSync with the given invoker.
-func (s *server) execSyncWith(r resolved, name string, input []byte, inv fastpath.Invoker, reply func(*syncResult)) *apiError {
-	if aerr := s.runs.acquire(); aerr != nil {
+func (s *server) execSyncWith(r resolved, name string, input []byte, inv fastpath.Invoker, reply func(*syncResult)) *awserr.Error {
+	if aerr := s.execs.acquire(); aerr != nil {
 		return aerr
 	}
-	defer s.runs.release()
+	defer s.execs.release()
 	c := syncCallPool.Get().(*syncCall)
 	defer syncCallPool.Put(c)
 	if name == "" {
-		name = bytesString(newID(c.name[:0]))
+		name = jsonb.BytesString(newID(c.name[:0]))
 	}
 	c.arn = s.id.appendExecutionArn(c.arn[:0], r.m.Name, name, r.m.Type == "EXPRESS")
 	sr := &c.result
-	*sr = syncResult{arn: bytesString(c.arn), machineArn: r.arn, name: name, start: s.runs.now()}
-	c.opts = fastpath.Options{
-		ExecutionArn: sr.arn, ExecutionName: name, StateMachineArn: r.arn, StateMachineName: r.m.Name,
-		RoleArn: r.m.RoleArn, Synchronous: true, Invoker: inv, Clock: s.runs.clock, StartTime: sr.start,
-	}
-	rec := beginHistory(s.hist, r.m, &c.opts, sr.start)
-	ex := fastpath.AcquireExecution()
-	defer fastpath.ReleaseExecution(ex)
-	var err error
-	c.res, err = ex.Run(s.ctx, r.m.prog, input, &c.opts)
-	sr.stop = s.runs.now()
-	if err != nil {
-		endHistory(s.hist, rec, &c.opts, sr.start, sr.stop, nil)
-		return apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: '%v'", err)
-	}
-	endHistory(s.hist, rec, &c.opts, sr.start, sr.stop, &c.res) // before the response: see README, Execution history
-	r.m.metrics.byStatus[c.res.Status].Inc()
-	transitionsTotal.Add(c.res.Transitions)
-	executionDuration.Update(sr.stop.Sub(sr.start).Seconds())
-	sr.res = &c.res
-	reply(sr)
-	*sr, c.res = syncResult{}, fastpath.Result{}
-	return nil
+	*sr = syncResult{arn: jsonb.BytesString(c.arn), machineArn: r.arn, name: name, start: s.execs.now()}
+	c.x = execRequest{m: r.m, machineArn: r.arn, arn: sr.arn, name: name, input: input, start: sr.start, sync: true,
+		invoker: inv, clock: s.execs.clockFor(), hist: s.hist}
+	aerr := execute(s.ctx, &c.x, func(res *fastpath.Result, stop time.Time) {
+		sr.stop, sr.res = stop, res
+		reply(sr)
+	})
+	*sr, c.x = syncResult{}, execRequest{}
+	return aerr
 }
 
-// appendSyncResponse appends a StartSyncExecution response; quotedInput
-// is the input as a JSON string.
-func appendSyncResponse(dst []byte, sr *syncResult, quotedInput []byte) []byte {
-	res := sr.res
-	dst = append(dst, `{"executionArn":`...)
-	dst = fastpath.AppendQuotedString(dst, sr.arn)
-	dst = append(dst, `,"stateMachineArn":`...)
-	dst = fastpath.AppendQuotedString(dst, sr.machineArn)
-	dst = append(dst, `,"name":`...)
-	dst = fastpath.AppendQuotedString(dst, sr.name)
-	dst = append(dst, `,"startDate":`...)
-	dst = appendEpoch(dst, sr.start)
-	dst = append(dst, `,"stopDate":`...)
-	dst = appendEpoch(dst, sr.stop)
-	dst = append(dst, `,"status":"`...)
-	dst = append(dst, res.Status.String()...)
-	dst = append(dst, `","input":`...)
-	dst = append(dst, quotedInput...)
-	dst = append(dst, `,"inputDetails":{"included":true}`...)
-	if res.Status == fastpath.Succeeded {
-		dst = append(dst, `,"output":`...)
-		dst = fastpath.AppendQuoted(dst, res.Output)
-		dst = append(dst, `,"outputDetails":{"included":true}`...)
-	}
-	if res.HasError {
-		dst = append(dst, `,"error":`...)
-		dst = fastpath.AppendQuotedString(dst, res.Error)
-	}
-	if res.HasCause {
-		dst = append(dst, `,"cause":`...)
-		dst = fastpath.AppendQuotedString(dst, res.Cause)
-	}
-	billed := max(100, (sr.stop.Sub(sr.start).Milliseconds()+99)/100*100)
-	dst = append(dst, `,"billingDetails":{"billedMemoryUsedInMB":64,"billedDurationInMilliseconds":`...)
-	dst = strconv.AppendInt(dst, billed, 10)
-	return append(dst, "}}"...)
-}
-
-func (s *server) startExecution(body, dst []byte) ([]byte, *apiError) {
+func (s *server) startExecution(body, dst []byte) ([]byte, *awserr.Error) {
 	sp := scratchPool.Get().(*[]byte)
 	defer scratchPool.Put(sp)
 	req, r, aerr := s.startRequest(body, sp)
 	if aerr != nil {
 		return dst, aerr
 	}
-	if _, err := fastpath.Compact(nil, req.input, fastpath.MaxDepth); err != nil {
-		return dst, apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: '%v'", err)
+	if _, err := jsonb.Compact(nil, req.input, jsonb.MaxDepth); err != nil {
+		return dst, awserr.InvalidExecutionInput(err.Error())
 	}
 	name := strings.Clone(req.name) // the request's strings view the scratch buffer
 	if name == "" {
@@ -267,7 +206,7 @@ func (s *server) startExecution(body, dst []byte) ([]byte, *apiError) {
 	if aerr != nil {
 		return dst, aerr
 	}
-	e, aerr := s.runs.startBackground(r, name, append([]byte(nil), req.input...), inv)
+	e, aerr := s.execs.startBackground(r, name, append([]byte(nil), req.input...), inv)
 	if aerr != nil {
 		return dst, aerr
 	}
@@ -277,7 +216,7 @@ func (s *server) startExecution(body, dst []byte) ([]byte, *apiError) {
 	}{e.Arn, epochTime(e.Start)})
 }
 
-func (s *server) stopExecution(body, dst []byte) ([]byte, *apiError) {
+func (s *server) stopExecution(body, dst []byte) ([]byte, *awserr.Error) {
 	var req struct {
 		Arn   string  `json:"executionArn"`
 		Error *string `json:"error"`
@@ -289,7 +228,7 @@ func (s *server) stopExecution(body, dst []byte) ([]byte, *apiError) {
 	if err := required("executionArn", req.Arn); err != nil {
 		return dst, err
 	}
-	stop, aerr := s.runs.stop(req.Arn, req.Error, req.Cause)
+	stop, aerr := s.execs.stop(req.Arn, req.Error, req.Cause)
 	if aerr != nil {
 		return dst, aerr
 	}
@@ -300,7 +239,7 @@ func (s *server) stopExecution(body, dst []byte) ([]byte, *apiError) {
 
 // decodeExecution reads a request naming an execution ({"executionArn"})
 // and finds it.
-func (s *server) decodeExecution(body []byte) (execution, *apiError) {
+func (s *server) decodeExecution(body []byte) (execution, *awserr.Error) {
 	var req struct {
 		Arn string `json:"executionArn"`
 	}
@@ -310,18 +249,18 @@ func (s *server) decodeExecution(body []byte) (execution, *apiError) {
 	return s.executionByArn(req.Arn)
 }
 
-func (s *server) executionByArn(arn string) (execution, *apiError) {
+func (s *server) executionByArn(arn string) (execution, *awserr.Error) {
 	if err := required("executionArn", arn); err != nil {
 		return execution{}, err
 	}
-	rec := s.runs.recent.get(arn)
+	rec := s.execs.recent.get(arn)
 	if rec == nil {
 		return s.executionFromHistory(arn) // ExecutionDoesNotExist without history
 	}
 	return rec.snapshot(), nil
 }
 
-func (s *server) describeExecution(body, dst []byte) ([]byte, *apiError) {
+func (s *server) describeExecution(body, dst []byte) ([]byte, *awserr.Error) {
 	e, aerr := s.decodeExecution(body)
 	if aerr != nil {
 		return dst, aerr
@@ -356,7 +295,7 @@ func (s *server) describeExecution(body, dst []byte) ([]byte, *apiError) {
 	return encode(dst, out)
 }
 
-func (s *server) listExecutions(body, dst []byte) ([]byte, *apiError) {
+func (s *server) listExecutions(body, dst []byte) ([]byte, *awserr.Error) {
 	req, m, aerr := s.decodeList(body)
 	if aerr != nil {
 		return dst, aerr
@@ -370,7 +309,7 @@ func (s *server) listExecutions(body, dst []byte) ([]byte, *apiError) {
 		Stop       *epochTime `json:"stopDate,omitempty"`
 	}
 	var items []item
-	for _, e := range s.withHistory(s.runs.recent.list(m.Name, req.StatusFilter), m.Arn, req.StatusFilter) {
+	for _, e := range s.withHistory(s.execs.recent.list(m.Name, req.StatusFilter), m.Arn, req.StatusFilter) {
 		it := item{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Status: e.Status, Start: epochTime(e.Start)}
 		if !e.Stop.IsZero() {
 			stop := epochTime(e.Stop)
@@ -381,14 +320,14 @@ func (s *server) listExecutions(body, dst []byte) ([]byte, *apiError) {
 	return appendPage(dst, "executions", items, req.NextToken, req.MaxResults)
 }
 
-func (s *server) describeStateMachineForExecution(body, dst []byte) ([]byte, *apiError) {
+func (s *server) describeStateMachineForExecution(body, dst []byte) ([]byte, *awserr.Error) {
 	e, aerr := s.decodeExecution(body)
 	if aerr != nil {
 		return dst, aerr
 	}
 	m := e.machine
 	if m == nil { // an execution from the history of a deleted machine
-		return dst, apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", e.MachineArn)
+		return dst, awserr.MachineDoesNotExist(e.MachineArn)
 	}
 	return encode(dst, struct {
 		Arn        string    `json:"stateMachineArn"`

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stepd/stepd/cluster"
+
+	"github.com/stepd/stepd/internal/awserr"
 )
 
 // sortBy sorts items by a string key.
@@ -25,7 +27,7 @@ func parseToken(t string) (int, error) {
 	return n, err
 }
 
-func (s *server) publishVersion(body, dst []byte) ([]byte, *apiError) {
+func (s *server) publishVersion(body, dst []byte) ([]byte, *awserr.Error) {
 	var req struct {
 		Arn         string `json:"stateMachineArn"`
 		RevisionID  string `json:"revisionId"`
@@ -58,7 +60,7 @@ type listRequest struct {
 }
 
 // decodeList reads a listRequest and finds its state machine.
-func (s *server) decodeList(body []byte) (listRequest, *machine, *apiError) {
+func (s *server) decodeList(body []byte) (listRequest, *machine, *awserr.Error) {
 	var req listRequest
 	if err := decode(body, &req); err != nil {
 		return req, nil, err
@@ -67,7 +69,7 @@ func (s *server) decodeList(body []byte) (listRequest, *machine, *apiError) {
 	return req, m, aerr
 }
 
-func (s *server) listVersions(body, dst []byte) ([]byte, *apiError) {
+func (s *server) listVersions(body, dst []byte) ([]byte, *awserr.Error) {
 	req, m, aerr := s.decodeList(body)
 	if aerr != nil {
 		return dst, aerr
@@ -87,7 +89,7 @@ func (s *server) listVersions(body, dst []byte) ([]byte, *apiError) {
 	return appendPage(dst, "stateMachineVersions", items, req.NextToken, req.MaxResults)
 }
 
-func (s *server) deleteVersion(body, dst []byte) ([]byte, *apiError) {
+func (s *server) deleteVersion(body, dst []byte) ([]byte, *awserr.Error) {
 	var req struct {
 		Arn string `json:"stateMachineVersionArn"`
 	}
@@ -106,7 +108,7 @@ func (s *server) deleteVersion(body, dst []byte) ([]byte, *apiError) {
 	return append(dst, "{}"...), nil
 }
 
-func (s *server) createAlias(body, dst []byte) ([]byte, *apiError) {
+func (s *server) createAlias(body, dst []byte) ([]byte, *awserr.Error) {
 	var req struct {
 		Name        string  `json:"name"`
 		Description string  `json:"description"`
@@ -119,7 +121,7 @@ func (s *server) createAlias(body, dst []byte) ([]byte, *apiError) {
 		return dst, err
 	}
 	if !validName(req.Name) || strings.Trim(req.Name, "0123456789") == "" {
-		return dst, apiErr("InvalidName", "Invalid Name: '%s'", req.Name)
+		return dst, awserr.InvalidName(req.Name)
 	}
 	if len(req.Routing) == 0 {
 		return dst, required("routingConfiguration", "")
@@ -129,7 +131,7 @@ func (s *server) createAlias(body, dst []byte) ([]byte, *apiError) {
 		return dst, aerr
 	}
 	now := time.Now()
-	res, aerr := s.propose(&cluster.CreateAlias{Alias: &alias{Arn: s.id.stateMachineArn(machineName) + ":" + req.Name, Name: req.Name, Machine: machineName,
+	res, aerr := s.propose(&cluster.CreateAlias{Alias: &alias{Arn: s.id.aliasArn(machineName, req.Name), Name: req.Name, Machine: machineName,
 		Description: req.Description, Routing: req.Routing, Created: now, Updated: now}})
 	if aerr != nil {
 		return dst, aerr
@@ -140,7 +142,7 @@ func (s *server) createAlias(body, dst []byte) ([]byte, *apiError) {
 	}{res.Arn, epochTime(res.Date)})
 }
 
-func (s *server) aliasByArn(arn string) (*alias, *apiError) {
+func (s *server) aliasByArn(arn string) (*alias, *awserr.Error) {
 	if err := required("stateMachineAliasArn", arn); err != nil {
 		return nil, err
 	}
@@ -149,12 +151,12 @@ func (s *server) aliasByArn(arn string) (*alias, *apiError) {
 	}
 	a := s.reg.snap.Load().aliases[arn]
 	if a == nil {
-		return nil, apiErr("ResourceNotFound", "Resource not found: '%s'", arn)
+		return nil, awserr.ResourceNotFound(arn)
 	}
 	return a, nil
 }
 
-func (s *server) describeAlias(body, dst []byte) ([]byte, *apiError) {
+func (s *server) describeAlias(body, dst []byte) ([]byte, *awserr.Error) {
 	var req struct {
 		Arn string `json:"stateMachineAliasArn"`
 	}
@@ -175,7 +177,7 @@ func (s *server) describeAlias(body, dst []byte) ([]byte, *apiError) {
 	}{a.Arn, a.Name, a.Description, a.Routing, epochTime(a.Created), epochTime(a.Updated)})
 }
 
-func (s *server) updateAlias(body, dst []byte) ([]byte, *apiError) {
+func (s *server) updateAlias(body, dst []byte) ([]byte, *awserr.Error) {
 	var req struct {
 		Arn         string  `json:"stateMachineAliasArn"`
 		Description *string `json:"description"`
@@ -189,7 +191,7 @@ func (s *server) updateAlias(body, dst []byte) ([]byte, *apiError) {
 		return dst, aerr
 	}
 	if req.Description == nil && req.Routing == nil {
-		return dst, apiErr("ValidationException", "Either the description or the routing configuration must be specified")
+		return dst, awserr.New("ValidationException", "Either the description or the routing configuration must be specified")
 	}
 	res, aerr := s.propose(&cluster.UpdateAlias{Arn: a.Arn, Description: req.Description, Routing: req.Routing, Now: time.Now()})
 	if aerr != nil {
@@ -200,7 +202,7 @@ func (s *server) updateAlias(body, dst []byte) ([]byte, *apiError) {
 	}{epochTime(res.Date)})
 }
 
-func (s *server) deleteAlias(body, dst []byte) ([]byte, *apiError) {
+func (s *server) deleteAlias(body, dst []byte) ([]byte, *awserr.Error) {
 	var req struct {
 		Arn string `json:"stateMachineAliasArn"`
 	}
@@ -217,7 +219,7 @@ func (s *server) deleteAlias(body, dst []byte) ([]byte, *apiError) {
 	return append(dst, "{}"...), nil
 }
 
-func (s *server) listAliases(body, dst []byte) ([]byte, *apiError) {
+func (s *server) listAliases(body, dst []byte) ([]byte, *awserr.Error) {
 	req, m, aerr := s.decodeList(body)
 	if aerr != nil {
 		return dst, aerr
@@ -234,92 +236,4 @@ func (s *server) listAliases(body, dst []byte) ([]byte, *apiError) {
 	}
 	sortBy(items, func(i item) string { return i.Arn })
 	return appendPage(dst, "stateMachineAliases", items, req.NextToken, req.MaxResults)
-}
-
-// taggable finds what a tag action's ARN names in snap: a state machine
-// (returned by name) or an alias.
-func (s *server) taggable(snap *snapshot, arn string) (string, *alias, *apiError) {
-	if err := required("resourceArn", arn); err != nil {
-		return "", nil, err
-	}
-	name, qualifier, aerr := s.id.parseMachineArn(arn)
-	switch {
-	case aerr != nil:
-		return "", nil, aerr
-	case qualifier == "" && snap.machines[name] != nil:
-		return name, nil, nil
-	case snap.aliases[arn] != nil:
-		return "", snap.aliases[arn], nil
-	}
-	return "", nil, apiErr("ResourceNotFound", "Resource not found: '%s'", arn)
-}
-
-// taggableArn names what a tag write changes: the state machine or the
-// alias arn names (Apply finds which, and answers ResourceNotFound for
-// anything else).
-func (s *server) taggableArn(arn string) (cluster.Taggable, *apiError) {
-	if err := required("resourceArn", arn); err != nil {
-		return cluster.Taggable{}, err
-	}
-	name, qualifier, aerr := s.id.parseMachineArn(arn)
-	return cluster.Taggable{Arn: arn, Name: name, Qualified: qualifier != ""}, aerr
-}
-
-func (s *server) tagResource(body, dst []byte) ([]byte, *apiError) {
-	var req struct {
-		Arn  string `json:"resourceArn"`
-		Tags []tag  `json:"tags"`
-	}
-	if err := decode(body, &req); err != nil {
-		return dst, err
-	}
-	t, aerr := s.taggableArn(req.Arn)
-	if aerr == nil {
-		_, aerr = s.propose(&cluster.TagResource{Taggable: t, Tags: req.Tags})
-	}
-	if aerr != nil {
-		return dst, aerr
-	}
-	return append(dst, "{}"...), nil
-}
-
-func (s *server) untagResource(body, dst []byte) ([]byte, *apiError) {
-	var req struct {
-		Arn  string   `json:"resourceArn"`
-		Keys []string `json:"tagKeys"`
-	}
-	if err := decode(body, &req); err != nil {
-		return dst, err
-	}
-	t, aerr := s.taggableArn(req.Arn)
-	if aerr == nil {
-		_, aerr = s.propose(&cluster.UntagResource{Taggable: t, Keys: req.Keys})
-	}
-	if aerr != nil {
-		return dst, aerr
-	}
-	return append(dst, "{}"...), nil
-}
-
-func (s *server) listTags(body, dst []byte) ([]byte, *apiError) {
-	var req struct {
-		Arn string `json:"resourceArn"`
-	}
-	if err := decode(body, &req); err != nil {
-		return dst, err
-	}
-	snap := s.reg.snap.Load()
-	name, a, aerr := s.taggable(snap, req.Arn)
-	if aerr != nil {
-		return dst, aerr
-	}
-	tags := []tag{}
-	if a != nil && a.Tags != nil {
-		tags = a.Tags
-	} else if a == nil && snap.machines[name].Tags != nil {
-		tags = snap.machines[name].Tags
-	}
-	return encode(dst, struct {
-		Tags []tag `json:"tags"`
-	}{tags})
 }

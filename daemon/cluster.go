@@ -2,13 +2,10 @@ package daemon
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log"
 	"net/http"
-	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -18,40 +15,9 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/stepd/stepd/cluster"
+
+	"github.com/stepd/stepd/internal/awserr"
 )
-
-// registerCluster declares the flags of Raft's tuning and TLS.
-func (c *Config) registerCluster(fs *flag.FlagSet) {
-	fs.DurationVar(&c.RaftHeartbeatTimeout, "raft-heartbeat-timeout", c.RaftHeartbeatTimeout, "how long a follower waits without hearing from the leader before calling an election; a failover takes about this plus -raft-election-timeout, so lower means faster failover but more spurious elections on a slow network")
-	fs.DurationVar(&c.RaftElectionTimeout, "raft-election-timeout", c.RaftElectionTimeout, "how long a candidate waits for votes; at least -raft-heartbeat-timeout")
-	fs.DurationVar(&c.RaftLeaseTimeout, "raft-leader-lease-timeout", c.RaftLeaseTimeout, "how long a leader stays leader without hearing from a quorum; at most -raft-heartbeat-timeout")
-	fs.Uint64Var(&c.RaftSnapshotEntries, "raft-snapshot-threshold", c.RaftSnapshotEntries, "Raft log entries after which a snapshot is taken and older entries dropped; lower keeps the log small, higher writes snapshots less often")
-	fs.DurationVar(&c.RaftSnapshotInterval, "raft-snapshot-interval", c.RaftSnapshotInterval, "how often to check -raft-snapshot-threshold")
-	fs.Uint64Var(&c.RaftTrailingLogs, "raft-trailing-logs", c.RaftTrailingLogs, "log entries kept after a snapshot, so a follower a little behind catches up from the log instead of a whole snapshot")
-	fs.IntVar(&c.RaftSegmentBytes, "raft-log-segment-bytes", c.RaftSegmentBytes, "size of the Raft log's segment files; a segment is deleted once a snapshot covers all of it, so smaller segments free disk sooner, larger ones let a lagging node catch up from the log rather than a snapshot")
-	fs.DurationVar(&c.RaftCommitTimeout, "raft-commit-timeout", c.RaftCommitTimeout, "how long an idle leader waits before sending followers the commit index: a change runs on every node within about this much of being committed; lower costs one small message per follower this often")
-	fs.StringVar(&c.RaftTLSCert, "raft-tls-cert", c.RaftTLSCert, "PEM certificate of this node for mutual TLS on the Raft port (Raft and forwarded writes); with -raft-tls-key and -raft-tls-ca, every node must present a certificate the CA signed")
-	fs.StringVar(&c.RaftTLSKey, "raft-tls-key", c.RaftTLSKey, "PEM private key of -raft-tls-cert")
-	fs.StringVar(&c.RaftTLSCA, "raft-tls-ca", c.RaftTLSCA, "PEM CA certificate that signs every node's -raft-tls-cert")
-}
-
-// clusterConfig is the cluster node's configuration from c; the caller
-// sets Logger and OnChange.
-func (c *Config) clusterConfig() cluster.Config {
-	cc := cluster.DefaultConfig()
-	cc.NodeID, cc.RaftAddr, cc.APIAddr, cc.DataDir = c.NodeID, c.RaftAddr, c.Listen, c.DataDir
-	cc.Bootstrap = c.Join == ""
-	cc.TLS = cluster.TLSFiles{Cert: c.RaftTLSCert, Key: c.RaftTLSKey, CA: c.RaftTLSCA}
-	cc.HeartbeatTimeout, cc.ElectionTimeout, cc.LeaderLeaseTimeout = c.RaftHeartbeatTimeout, c.RaftElectionTimeout, c.RaftLeaseTimeout
-	cc.SnapshotThreshold, cc.SnapshotInterval, cc.TrailingLogs = c.RaftSnapshotEntries, c.RaftSnapshotInterval, c.RaftTrailingLogs
-	cc.LogSegmentBytes, cc.CommitTimeout = c.RaftSegmentBytes, c.RaftCommitTimeout
-	return cc
-}
-
-// startupWait bounds how long a node waits at start for a leader (and to
-// catch up) before it serves anyway with the definitions it holds:
-// /readyz tells the difference.
-const startupWait = 10 * time.Second
 
 // openCluster opens this node's cluster member feeding reg, joins the
 // cluster at cfg.Join on a first start, waits (a bounded time) for a
@@ -150,7 +116,7 @@ func joinVia(ctx context.Context, node *cluster.Node, apiAddr string) error {
 // when this node is not the leader) and returns once this node has
 // applied it. A conflict decided on apply answers its AWS error; a change
 // that could not be committed answers ServiceUnavailable.
-func (s *server) propose(c cluster.Command) (cluster.Result, *apiError) {
+func (s *server) propose(c cluster.Command) (cluster.Result, *awserr.Error) {
 	ctx, cancel := context.WithTimeout(s.ctx, cluster.DefaultConfig().ApplyTimeout)
 	defer cancel()
 	start := time.Now()
@@ -158,9 +124,9 @@ func (s *server) propose(c cluster.Command) (cluster.Result, *apiError) {
 	raftApplyDuration.UpdateDuration(start)
 	switch {
 	case err != nil:
-		return res, apiErr("ServiceUnavailable", "The change could not be committed to the cluster: %v", err)
+		return res, awserr.New("ServiceUnavailable", "The change could not be committed to the cluster: %v", err)
 	case res.Err != nil:
-		return res, apiErr(res.Err.Code, "%s", res.Err.Message)
+		return res, awserr.New(res.Err.Code, "%s", res.Err.Message)
 	}
 	return res, nil
 }
@@ -223,46 +189,4 @@ func boolGauge(b bool) float64 {
 		return 1
 	}
 	return 0
-}
-
-// removeCommand is `stepd remove`: it takes a node out of its cluster
-// through any member (the node leaving stops being a voter at once; stop
-// its process afterwards).
-func removeCommand(args []string, stderr io.Writer) int {
-	fs := newFlagSet("stepd remove", "Usage: stepd remove -node-id ID [-api HOST:PORT] [-raft-tls-cert F -raft-tls-key F -raft-tls-ca F]\n\nRemoves the node ID from the cluster that the node at -api belongs to.\nFlags also read STEPD_<FLAG> variables.\n\nFlags:", stderr)
-	id := fs.String("node-id", "", "node to remove")
-	api := fs.String("api", "127.0.0.1:8083", "API address of any node of the cluster (host:port or URL)")
-	var files cluster.TLSFiles
-	fs.StringVar(&files.Cert, "raft-tls-cert", "", "certificate to present to the Raft port, when the cluster uses mutual TLS")
-	fs.StringVar(&files.Key, "raft-tls-key", "", "key of -raft-tls-cert")
-	fs.StringVar(&files.CA, "raft-tls-ca", "", "CA of the cluster's certificates")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if err := envDefaults(fs, os.Getenv); err != nil || *id == "" || fs.NArg() > 0 {
-		fs.Usage()
-		return exitUsage
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err := func() error {
-		v, err := fetchClusterView(ctx, *api)
-		if err != nil {
-			return err
-		}
-		c, err := cluster.NewClient(files)
-		if err != nil {
-			return err
-		}
-		return c.Remove(ctx, v.Node.RaftAddr, *id)
-	}()
-	if err != nil {
-		fmt.Fprintf(stderr, "stepd remove: %v\n", err)
-		return exitFailed
-	}
-	fmt.Fprintf(stderr, "stepd remove: node %s removed\n", *id)
-	return exitOK
 }

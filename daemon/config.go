@@ -12,6 +12,9 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/stepd/stepd/cluster"
+	"github.com/stepd/stepd/daemon/auth"
+	"github.com/stepd/stepd/daemon/history"
+	"github.com/stepd/stepd/daemon/integrations"
 )
 
 // Config is everything `stepd serve` is told. Each field has a flag of the
@@ -32,6 +35,8 @@ type Config struct {
 	ShutdownGrace  time.Duration `json:"shutdown-grace"`
 	RecentRuns     int           `json:"recent-executions"`
 	MockConfig     string        `json:"mock-config"`
+	// TimeControl is -wait-time-scale, -virtual-time and -seed.
+	TimeControl
 	// Cluster: Raft tuning and mutual TLS between nodes (see
 	// registerCluster).
 	RaftHeartbeatTimeout time.Duration `json:"raft-heartbeat-timeout"`
@@ -46,14 +51,14 @@ type Config struct {
 	RaftTLSKey           string        `json:"raft-tls-key"`
 	RaftTLSCA            string        `json:"raft-tls-ca"`
 	// Integrations has no flags: it is the config file's structured
-	// "integrations" object (see Integrations).
-	Integrations Integrations `json:"integrations"`
+	// "integrations" object (see integrations.Config).
+	Integrations integrations.Config `json:"integrations"`
 	// History is the execution history's settings (history_config.go).
 	History HistoryConfig `json:"history"`
 
 	// Security settings (docs/SECURITY.md). Auth has no flags: it is the
-	// config file's "auth" object (see AuthConfig).
-	Auth                 AuthConfig    `json:"auth"`
+	// config file's "auth" object (see auth.Config).
+	Auth                 auth.Config   `json:"auth"`
 	AllowUnauthenticated bool          `json:"allow-unauthenticated"`
 	TLSCert              string        `json:"tls-cert"`
 	TLSKey               string        `json:"tls-key"`
@@ -88,6 +93,7 @@ func DefaultConfig() Config {
 		ShutdownGrace: 30 * time.Second,
 		RecentRuns:    10000,
 		History:       defaultHistoryConfig(),
+		TimeControl:   DefaultTimeControl(),
 
 		MaxHeaderBytes: 16 << 10,
 		MaxConnections: 10000,
@@ -98,6 +104,9 @@ func DefaultConfig() Config {
 
 // Validate reports the first setting that cannot work.
 func (c *Config) Validate() error {
+	if err := c.TimeControl.Validate(); err != nil {
+		return err
+	}
 	switch {
 	case c.Listen == "":
 		return errors.New("-listen must not be empty")
@@ -122,8 +131,16 @@ func (c *Config) Validate() error {
 	if err := c.validateSecurity(); err != nil {
 		return err
 	}
-	c.Integrations.Lambda.Endpoint = c.LambdaEndpoint
-	return c.Integrations.Validate()
+	ic := c.integrationsConfig()
+	return ic.Validate()
+}
+
+// integrationsConfig is the config of the Task integrations: the file's
+// "integrations" object with -lambda-endpoint.
+func (c *Config) integrationsConfig() integrations.Config {
+	ic := c.Integrations
+	ic.Lambda.Endpoint = c.LambdaEndpoint
+	return ic
 }
 
 // register declares the serve flags on fs, with c's values as defaults.
@@ -136,6 +153,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Region, "region", c.Region, "AWS region named in ARNs")
 	fs.StringVar(&c.Account, "account", c.Account, "AWS account id named in ARNs")
 	fs.StringVar(&c.LambdaEndpoint, "lambda-endpoint", c.LambdaEndpoint, "base URL of an AWS Lambda Invoke API (e.g. the Lambda runtime interface emulator) that Lambda tasks call; the config file's integrations.lambda.functions overrides it per function")
+	c.TimeControl.register(fs)
 	fs.StringVar(&c.MockConfig, "mock-config", c.MockConfig, "AWS Step Functions Local MockConfigFile; start an execution with stateMachineArn#TestCase to use a test case's mocked responses (re-read when the file changes)")
 	fs.IntVar(&c.MaxInFlight, "max-inflight", c.MaxInFlight, "executions running at once; more are refused with ThrottlingException rather than queued, so latency stays bounded under overload")
 	fs.IntVar(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body; AWS allows 1 MiB definitions and 256 KiB inputs (escaped inside JSON)")
@@ -211,4 +229,115 @@ func loadConfig(args []string, getenv func(string) string, fs *flag.FlagSet) (Co
 		return c, err
 	}
 	return c, c.Validate()
+}
+
+// errOpenAPI is Validate's answer for a non-loopback listener without
+// credentials.
+var errOpenAPI = errors.New("-listen is not a loopback address and the config file has no \"auth\" keys or tokens: anyone who can reach the node could run and change its state machines; configure auth, or pass -allow-unauthenticated to accept that")
+
+// validateSecurity checks the security settings of c (Validate calls it).
+func (c *Config) validateSecurity() error {
+	switch {
+	case c.MaxHeaderBytes < 4<<10:
+		return errors.New("-max-header-bytes must be at least 4096: signed AWS requests carry about 2 KiB of headers")
+	case c.MaxConnections < 1:
+		return errors.New("-max-connections must be at least 1")
+	case c.ReadTimeout <= 0:
+		return errors.New("-read-timeout must be positive")
+	case c.IdleTimeout <= 0:
+		return errors.New("-idle-timeout must be positive")
+	case (c.TLSCert == "") != (c.TLSKey == ""):
+		return errors.New("-tls-cert and -tls-key go together")
+	case c.TLSClientCA != "" && c.TLSCert == "":
+		return errors.New("-tls-client-ca needs -tls-cert and -tls-key")
+	case !c.Auth.Enabled() && !c.AllowUnauthenticated && !auth.IsLoopback(c.Listen):
+		return errOpenAPI
+	}
+	return c.Auth.Validate()
+}
+
+// registerCluster declares the flags of Raft's tuning and TLS.
+func (c *Config) registerCluster(fs *flag.FlagSet) {
+	fs.DurationVar(&c.RaftHeartbeatTimeout, "raft-heartbeat-timeout", c.RaftHeartbeatTimeout, "how long a follower waits without hearing from the leader before calling an election; a failover takes about this plus -raft-election-timeout, so lower means faster failover but more spurious elections on a slow network")
+	fs.DurationVar(&c.RaftElectionTimeout, "raft-election-timeout", c.RaftElectionTimeout, "how long a candidate waits for votes; at least -raft-heartbeat-timeout")
+	fs.DurationVar(&c.RaftLeaseTimeout, "raft-leader-lease-timeout", c.RaftLeaseTimeout, "how long a leader stays leader without hearing from a quorum; at most -raft-heartbeat-timeout")
+	fs.Uint64Var(&c.RaftSnapshotEntries, "raft-snapshot-threshold", c.RaftSnapshotEntries, "Raft log entries after which a snapshot is taken and older entries dropped; lower keeps the log small, higher writes snapshots less often")
+	fs.DurationVar(&c.RaftSnapshotInterval, "raft-snapshot-interval", c.RaftSnapshotInterval, "how often to check -raft-snapshot-threshold")
+	fs.Uint64Var(&c.RaftTrailingLogs, "raft-trailing-logs", c.RaftTrailingLogs, "log entries kept after a snapshot, so a follower a little behind catches up from the log instead of a whole snapshot")
+	fs.IntVar(&c.RaftSegmentBytes, "raft-log-segment-bytes", c.RaftSegmentBytes, "size of the Raft log's segment files; a segment is deleted once a snapshot covers all of it, so smaller segments free disk sooner, larger ones let a lagging node catch up from the log rather than a snapshot")
+	fs.DurationVar(&c.RaftCommitTimeout, "raft-commit-timeout", c.RaftCommitTimeout, "how long an idle leader waits before sending followers the commit index: a change runs on every node within about this much of being committed; lower costs one small message per follower this often")
+	fs.StringVar(&c.RaftTLSCert, "raft-tls-cert", c.RaftTLSCert, "PEM certificate of this node for mutual TLS on the Raft port (Raft and forwarded writes); with -raft-tls-key and -raft-tls-ca, every node must present a certificate the CA signed")
+	fs.StringVar(&c.RaftTLSKey, "raft-tls-key", c.RaftTLSKey, "PEM private key of -raft-tls-cert")
+	fs.StringVar(&c.RaftTLSCA, "raft-tls-ca", c.RaftTLSCA, "PEM CA certificate that signs every node's -raft-tls-cert")
+}
+
+// clusterConfig is the cluster node's configuration from c; the caller
+// sets Logger and OnChange.
+func (c *Config) clusterConfig() cluster.Config {
+	cc := cluster.DefaultConfig()
+	cc.NodeID, cc.RaftAddr, cc.APIAddr, cc.DataDir = c.NodeID, c.RaftAddr, c.Listen, c.DataDir
+	cc.Bootstrap = c.Join == ""
+	cc.TLS = cluster.TLSFiles{Cert: c.RaftTLSCert, Key: c.RaftTLSKey, CA: c.RaftTLSCA}
+	cc.HeartbeatTimeout, cc.ElectionTimeout, cc.LeaderLeaseTimeout = c.RaftHeartbeatTimeout, c.RaftElectionTimeout, c.RaftLeaseTimeout
+	cc.SnapshotThreshold, cc.SnapshotInterval, cc.TrailingLogs = c.RaftSnapshotEntries, c.RaftSnapshotInterval, c.RaftTrailingLogs
+	cc.LogSegmentBytes, cc.CommitTimeout = c.RaftSegmentBytes, c.RaftCommitTimeout
+	return cc
+}
+
+// startupWait bounds how long a node waits at start for a leader (and to
+// catch up) before it serves anyway with the definitions it holds:
+// /readyz tells the difference.
+const startupWait = 10 * time.Second
+
+// HistoryConfig is the execution history's part of Config. Its settings
+// have -history-* flags (and STEPD_HISTORY_* variables, and keys of the
+// same names in the config file); the shippers have no flags: they are the
+// config file's structured "history" object:
+//
+//	{"history": {"shippers": [
+//	    {"name": "local", "type": "file", "path": "/var/log/stepd/history.jsonl"},
+//	    {"name": "collector", "type": "http", "url": "http://127.0.0.1:9880/logs"}]}}
+type HistoryConfig struct {
+	StagingBytes int                     `json:"-"`
+	SegmentBytes int64                   `json:"-"`
+	SegmentAge   time.Duration           `json:"-"`
+	MaxBytes     int64                   `json:"-"`
+	MaxAge       time.Duration           `json:"-"`
+	Overload     string                  `json:"-"`
+	Shippers     []history.ShipperConfig `json:"shippers"`
+}
+
+// defaultHistoryConfig takes the history package's defaults.
+func defaultHistoryConfig() HistoryConfig {
+	d := history.DefaultConfig("")
+	return HistoryConfig{StagingBytes: d.StagingBytes, SegmentBytes: d.SegmentBytes, SegmentAge: d.SegmentAge,
+		MaxBytes: d.MaxBytes, MaxAge: d.MaxAge, Overload: d.Overload}
+}
+
+// register declares the -history-* flags.
+func (h *HistoryConfig) register(fs *flag.FlagSet) {
+	fs.IntVar(&h.StagingBytes, "history-staging-bytes", h.StagingBytes, "size of the memory-mapped staging file that executions copy their history into before answering; when the writer falls this far behind, -history-overload applies")
+	fs.Int64Var(&h.SegmentBytes, "history-segment-bytes", h.SegmentBytes, "start a new history segment file when the current one reaches this size")
+	fs.DurationVar(&h.SegmentAge, "history-segment-age", h.SegmentAge, "start a new history segment file when the current one is this old")
+	fs.Int64Var(&h.MaxBytes, "history-max-bytes", h.MaxBytes, "delete the oldest history segments while all of them take more than this (0: no limit)")
+	fs.DurationVar(&h.MaxAge, "history-max-age", h.MaxAge, "delete history segments older than this (0: no limit)")
+	fs.StringVar(&h.Overload, "history-overload", h.Overload, "when the history writer cannot keep up: block (executions wait: no history lost, latency grows) or shed (executions go on: records dropped and counted in stepd_history_records_shed_total)")
+}
+
+// historyConfig is the history package's Config for the directory dir.
+func (c *Config) historyConfig(dir string) history.Config {
+	hc := history.DefaultConfig(dir)
+	h := c.History
+	hc.StagingBytes, hc.SegmentBytes, hc.SegmentAge, hc.MaxBytes, hc.MaxAge, hc.Overload, hc.Shippers =
+		h.StagingBytes, h.SegmentBytes, h.SegmentAge, h.MaxBytes, h.MaxAge, h.Overload, h.Shippers
+	return hc
+}
+
+// validateHistory checks the history settings.
+func (c *Config) validateHistory() error {
+	hc := c.historyConfig(c.DataDir)
+	if err := hc.Validate(); err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	return nil
 }

@@ -39,7 +39,7 @@ func startTestServerClock(t testing.TB, cfg Config, clock fastpath.Clock) *testS
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.runs.clock = clock
+	srv.execs.clock = clock
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -3,24 +3,26 @@ package daemon
 import (
 	"context"
 	"sort"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/stepd/stepd/daemon/history"
 	"github.com/stepd/stepd/fastpath"
+
+	"github.com/stepd/stepd/internal/awserr"
 )
 
-// runner starts executions: synchronously for StartSyncExecution and the
+// executor starts executions: synchronously for StartSyncExecution and the
 // REST API, in the background for StartExecution. It enforces the
 // in-flight cap and keeps recent background executions for Describe and
 // List.
-type runner struct {
+type executor struct {
 	reg      *registry
 	id       identity
 	invoker  fastpath.Invoker
 	clock    fastpath.Clock // nil: the system clock; tests use a virtual one
+	time     TimeControl    // when clock is nil, what clockFor makes
 	maxRuns  int64
 	inFlight atomic.Int64
 
@@ -33,22 +35,22 @@ type runner struct {
 	hist   *history.Log // nil in tests that run without one
 }
 
-// now reads the runner's clock: execution start and stop times and the
+// now reads the executor's clock: execution start and stop times and the
 // engine's deadlines must come from the same one.
-func (rn *runner) now() time.Time {
-	if rn.clock != nil {
-		return rn.clock.Now()
+func (ec *executor) now() time.Time {
+	if ec.clock != nil {
+		return ec.clock.Now()
 	}
 	return time.Now()
 }
 
-var errThrottled = apiErr("ThrottlingException", "Rate exceeded")
+var errThrottled = awserr.New("ThrottlingException", "Rate exceeded")
 
 // acquire takes an in-flight slot, or refuses when the cap is reached:
 // overload is answered at once instead of queueing without bound.
-func (rn *runner) acquire() *apiError {
-	if rn.inFlight.Add(1) > rn.maxRuns {
-		rn.inFlight.Add(-1)
+func (ec *executor) acquire() *awserr.Error {
+	if ec.inFlight.Add(1) > ec.maxRuns {
+		ec.inFlight.Add(-1)
 		throttledTotal.Inc()
 		return errThrottled
 	}
@@ -56,9 +58,19 @@ func (rn *runner) acquire() *apiError {
 	return nil
 }
 
-func (rn *runner) release() {
-	rn.inFlight.Add(-1)
+func (ec *executor) release() {
+	ec.inFlight.Add(-1)
 	inFlightGauge.Dec()
+}
+
+// clockFor returns the clock of one execution: the executor's, when a
+// test set one, else what -wait-time-scale and -virtual-time make (nil:
+// the system clock).
+func (ec *executor) clockFor() fastpath.Clock {
+	if ec.clock != nil {
+		return ec.clock
+	}
+	return ec.time.clock()
 }
 
 // newID appends a random id in UUID form, for execution names and ARNs.
@@ -79,62 +91,48 @@ type execution struct {
 	machine    *machine
 }
 
-// run executes r's machine on input and fills e. Input that is not JSON
-// is refused with InvalidExecutionInput before anything runs.
-func (rn *runner) run(ctx context.Context, r resolved, e *execution, input []byte, sync bool, inv fastpath.Invoker) *apiError {
-	opts := fastpath.Options{
-		ExecutionArn:     e.Arn,
-		ExecutionName:    e.Name,
-		StateMachineArn:  r.arn,
-		StateMachineName: r.m.Name,
-		RoleArn:          r.m.RoleArn,
-		Synchronous:      sync,
-		Invoker:          inv,
-		Clock:            rn.clock,
-		StartTime:        e.Start,
+// executeBackground executes r's machine on input and fills e, for
+// StartExecution. Input that is not JSON is refused with
+// InvalidExecutionInput before anything runs.
+func (ec *executor) executeBackground(ctx context.Context, r resolved, e *execution, input []byte, inv fastpath.Invoker) *awserr.Error {
+	x := &execRequest{m: r.m, machineArn: r.arn, arn: e.Arn, name: e.Name, input: input, start: e.Start,
+		invoker: inv, clock: ec.clockFor(), hist: ec.hist}
+	aerr := execute(ctx, x, func(res *fastpath.Result, stop time.Time) {
+		e.Stop = stop
+		e.Status = res.Status.String()
+		if res.Status == fastpath.Succeeded {
+			out := string(res.Output)
+			e.Output = &out
+		}
+		if res.HasError {
+			s := res.Error
+			e.Error = &s
+		}
+		if res.HasCause {
+			s := res.Cause
+			e.Cause = &s
+		}
+	})
+	if aerr != nil {
+		e.Stop = ec.now()
 	}
-	rec := beginHistory(rn.hist, r.m, &opts, e.Start)
-	ex := fastpath.AcquireExecution()
-	defer fastpath.ReleaseExecution(ex)
-	res, err := ex.Run(ctx, r.m.prog, input, &opts)
-	e.Stop = rn.now()
-	if err != nil {
-		endHistory(rn.hist, rec, &opts, e.Start, e.Stop, nil)
-		return apiErr("InvalidExecutionInput", "Invalid State Machine Execution Input: '%v'", err)
-	}
-	endHistory(rn.hist, rec, &opts, e.Start, e.Stop, &res)
-	e.Status = res.Status.String()
-	if res.Status == fastpath.Succeeded {
-		out := string(res.Output)
-		e.Output = &out
-	}
-	if res.HasError {
-		s := res.Error
-		e.Error = &s
-	}
-	if res.HasCause {
-		s := res.Cause
-		e.Cause = &s
-	}
-	r.m.metrics.byStatus[res.Status].Inc()
-	transitionsTotal.Add(res.Transitions)
-	executionDuration.Update(e.Stop.Sub(e.Start).Seconds())
-	return nil
+	return aerr
 }
 
 // executionArn is the ARN of an execution of r named name.
-func (rn *runner) executionArn(r resolved, name string) string {
-	return rn.id.executionArn(r.m.Name, name, r.m.Type == "EXPRESS")
+func (ec *executor) executionArn(r resolved, name string) string {
+	return ec.id.executionArn(r.m.Name, name, r.m.Type == "EXPRESS")
 }
 
-// record is a background execution as Describe and List see it.
-type record struct {
+// bgExecution is a background execution (StartExecution) as Describe and
+// List see it.
+type bgExecution struct {
 	mu     sync.Mutex
 	e      execution
 	cancel context.CancelFunc
 }
 
-func (rec *record) snapshot() execution {
+func (rec *bgExecution) snapshot() execution {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	return rec.e
@@ -145,15 +143,15 @@ func (rec *record) snapshot() execution {
 type recentExecutions struct {
 	mu    sync.Mutex
 	max   int
-	byArn map[string]*record
-	order []*record // in start order
+	byArn map[string]*bgExecution
+	order []*bgExecution // in start order
 }
 
 func newRecentExecutions(max int) *recentExecutions {
-	return &recentExecutions{max: max, byArn: map[string]*record{}}
+	return &recentExecutions{max: max, byArn: map[string]*bgExecution{}}
 }
 
-func (re *recentExecutions) add(rec *record) {
+func (re *recentExecutions) add(rec *bgExecution) {
 	re.mu.Lock()
 	defer re.mu.Unlock()
 	re.byArn[rec.e.Arn] = rec
@@ -171,7 +169,7 @@ func (re *recentExecutions) add(rec *record) {
 	}
 }
 
-func (re *recentExecutions) get(arn string) *record {
+func (re *recentExecutions) get(arn string) *bgExecution {
 	re.mu.Lock()
 	defer re.mu.Unlock()
 	return re.byArn[arn]
@@ -181,7 +179,7 @@ func (re *recentExecutions) get(arn string) *record {
 // versions and aliases), newest first, filtered by status when not "".
 func (re *recentExecutions) list(machineName, status string) []execution {
 	re.mu.Lock()
-	recs := append([]*record(nil), re.order...)
+	recs := append([]*bgExecution(nil), re.order...)
 	re.mu.Unlock()
 	var out []execution
 	for i := len(recs) - 1; i >= 0; i-- {
@@ -197,30 +195,30 @@ func (re *recentExecutions) list(machineName, status string) []execution {
 
 // startBackground starts an execution that outlives the request, as
 // StartExecution does.
-func (rn *runner) startBackground(r resolved, name string, input []byte, inv fastpath.Invoker) (execution, *apiError) {
-	if err := rn.acquire(); err != nil {
+func (ec *executor) startBackground(r resolved, name string, input []byte, inv fastpath.Invoker) (execution, *awserr.Error) {
+	if err := ec.acquire(); err != nil {
 		return execution{}, err
 	}
-	arn := rn.executionArn(r, name)
-	if old := rn.recent.get(arn); old != nil {
-		rn.release()
+	arn := ec.executionArn(r, name)
+	if old := ec.recent.get(arn); old != nil {
+		ec.release()
 		prev := old.snapshot()
 		if prev.Input == string(input) {
 			return prev, nil // AWS answers a repeated StartExecution with the same execution
 		}
-		return execution{}, apiErr("ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn)
+		return execution{}, awserr.New("ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn)
 	}
-	ctx, cancel := context.WithCancel(rn.bgCtx)
-	rec := &record{cancel: cancel, e: execution{Arn: arn, MachineArn: r.arn, Name: name, Start: rn.now(), Status: "RUNNING", Input: string(input), machine: r.m}}
-	rn.recent.add(rec)
+	ctx, cancel := context.WithCancel(ec.bgCtx)
+	rec := &bgExecution{cancel: cancel, e: execution{Arn: arn, MachineArn: r.arn, Name: name, Start: ec.now(), Status: "RUNNING", Input: string(input), machine: r.m}}
+	ec.recent.add(rec)
 	started := rec.e
-	rn.bg.Add(1)
+	ec.bg.Add(1)
 	go func() {
-		defer rn.bg.Done()
-		defer rn.release()
+		defer ec.bg.Done()
+		defer ec.release()
 		defer cancel()
 		e := started
-		if aerr := rn.run(ctx, r, &e, input, false, inv); aerr != nil {
+		if aerr := ec.executeBackground(ctx, r, &e, input, inv); aerr != nil {
 			e.Status, e.Error, e.Cause = "FAILED", &aerr.Code, &aerr.Message
 		}
 		rec.mu.Lock()
@@ -234,25 +232,16 @@ func (rn *runner) startBackground(r resolved, name string, input []byte, inv fas
 
 // stop ends a background execution as ABORTED with the given error and
 // cause.
-func (rn *runner) stop(arn string, errName, cause *string) (time.Time, *apiError) {
-	rec := rn.recent.get(arn)
+func (ec *executor) stop(arn string, errName, cause *string) (time.Time, *awserr.Error) {
+	rec := ec.recent.get(arn)
 	if rec == nil {
-		return time.Time{}, apiErr("ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", arn)
+		return time.Time{}, awserr.ExecutionDoesNotExist(arn)
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	if rec.e.Status == "RUNNING" {
-		rec.e.Status, rec.e.Stop, rec.e.Error, rec.e.Cause = "ABORTED", rn.now(), errName, cause
+		rec.e.Status, rec.e.Stop, rec.e.Error, rec.e.Cause = "ABORTED", ec.now(), errName, cause
 		rec.cancel()
 	}
 	return rec.e.Stop, nil
-}
-
-// appendEpoch appends a time as AWS's JSON timestamps: seconds since the
-// epoch with three decimals.
-func appendEpoch(dst []byte, t time.Time) []byte {
-	ms := t.UnixMilli()
-	dst = strconv.AppendInt(dst, ms/1000, 10)
-	frac := ms % 1000
-	return append(dst, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
 }

@@ -10,9 +10,9 @@ import (
 // so every later execution was kept for ever.
 func TestRecentExecutionsBounded(t *testing.T) {
 	re := newRecentExecutions(10)
-	re.add(&record{e: execution{Arn: "running", Status: "RUNNING"}})
+	re.add(&bgExecution{e: execution{Arn: "running", Status: "RUNNING"}})
 	for i := range 1000 {
-		re.add(&record{e: execution{Arn: "done-" + strconv.Itoa(i), Status: "SUCCEEDED"}})
+		re.add(&bgExecution{e: execution{Arn: "done-" + strconv.Itoa(i), Status: "SUCCEEDED"}})
 	}
 	if len(re.order) != 10 || len(re.byArn) != 10 {
 		t.Fatalf("%d executions kept (%d by ARN), want 10", len(re.order), len(re.byArn))

@@ -45,14 +45,15 @@ func FuzzAPIEnvelope(f *testing.F) {
 
 	cfg := DefaultConfig()
 	cfg.DataDir = f.TempDir()
-	cfg.MaxInFlight = 32 // background executions the fuzzer starts cannot pile up
+	cfg.RaftAddr = "127.0.0.1:0" // not the default port, which another test process may hold
+	cfg.MaxInFlight = 32         // background executions the fuzzer starts cannot pile up
 	ctx, cancel := context.WithCancel(context.Background())
 	f.Cleanup(cancel)
 	s, err := newServer(ctx, cfg, log.New(io.Discard, "", 0))
 	if err != nil {
 		f.Fatal(err)
 	}
-	s.runs.clock = fastpath.NewVirtualClock(time.Now()) // Wait states the fuzzer writes take no time
+	s.execs.clock = fastpath.NewVirtualClock(time.Now()) // Wait states the fuzzer writes take no time
 	f.Fuzz(func(t *testing.T, action uint8, method, uri string, body []byte) {
 		var rc fasthttp.RequestCtx
 		if method == "" {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stepd/stepd/daemon/history"
 	"github.com/stepd/stepd/fastpath"
+
+	"github.com/stepd/stepd/internal/awserr"
 )
 
 // loggingConfiguration is the request member of Create/UpdateStateMachine.
@@ -22,26 +24,26 @@ type loggingConfiguration struct {
 
 // checkLogging validates a loggingConfiguration as AWS does: the level
 // enum, and exactly one destination unless the level is OFF.
-func checkLogging(raw json.RawMessage) *apiError {
+func checkLogging(raw json.RawMessage) *awserr.Error {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil
 	}
 	var c loggingConfiguration
 	if err := json.Unmarshal(raw, &c); err != nil {
-		return apiErr("SerializationException", "Cannot parse the request body: loggingConfiguration: %v", err)
+		return awserr.New("SerializationException", "Cannot parse the request body: loggingConfiguration: %v", err)
 	}
 	level := history.LevelOff
 	if c.Level != nil {
 		var ok bool
 		if level, ok = history.ParseLevel(*c.Level); !ok {
-			return apiErr("ValidationException", "1 validation error detected: Value '%s' at 'loggingConfiguration.level' failed to satisfy constraint: Member must satisfy enum value set: [ALL, ERROR, FATAL, OFF]", *c.Level)
+			return awserr.New("ValidationException", "1 validation error detected: Value '%s' at 'loggingConfiguration.level' failed to satisfy constraint: Member must satisfy enum value set: [ALL, ERROR, FATAL, OFF]", *c.Level)
 		}
 	}
 	if len(c.Destinations) > 1 {
-		return apiErr("ValidationException", "1 validation error detected: Value at 'loggingConfiguration.destinations' failed to satisfy constraint: Member must have length less than or equal to 1")
+		return awserr.New("ValidationException", "1 validation error detected: Value at 'loggingConfiguration.destinations' failed to satisfy constraint: Member must have length less than or equal to 1")
 	}
 	if level != history.LevelOff && len(c.Destinations) == 0 {
-		return apiErr("InvalidLoggingConfiguration", "Invalid Logging Configuration: Must specify exactly one Log Destination when log level is not OFF.")
+		return awserr.New("InvalidLoggingConfiguration", "Invalid Logging Configuration: Must specify exactly one Log Destination when log level is not OFF.")
 	}
 	return nil
 }
@@ -66,7 +68,7 @@ func openHistory(cfg Config, s *server) error {
 	if err != nil {
 		return err
 	}
-	s.hist, s.runs.hist = l, l
+	s.hist, s.execs.hist = l, l
 	return nil
 }
 
@@ -78,6 +80,9 @@ func beginHistory(l *history.Log, m *machine, opts *fastpath.Options, start time
 		return nil
 	}
 	rec := history.AcquireRecorder(m.logging, start)
+	if c := opts.Clock; c != nil { // events at the execution's time, virtual time included
+		rec.SetClock(func() int64 { return c.Now().UnixMilli() })
+	}
 	opts.Events, opts.EventMask = rec, rec.Mask()
 	return rec
 }
@@ -109,7 +114,7 @@ const maxHistoryPage = 1000
 // of machines whose loggingConfiguration level is not OFF, with the
 // events that level keeps. An execution without history is
 // ExecutionDoesNotExist.
-func (s *server) getExecutionHistory(body, dst []byte) ([]byte, *apiError) {
+func (s *server) getExecutionHistory(body, dst []byte) ([]byte, *awserr.Error) {
 	var req struct {
 		Arn         string `json:"executionArn"`
 		MaxResults  int    `json:"maxResults"`
@@ -124,7 +129,7 @@ func (s *server) getExecutionHistory(body, dst []byte) ([]byte, *apiError) {
 		return dst, err
 	}
 	if req.MaxResults < 0 || req.MaxResults > maxHistoryPage {
-		return dst, apiErr("ValidationException", "1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000", req.MaxResults)
+		return dst, awserr.New("ValidationException", "1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000", req.MaxResults)
 	}
 	if req.MaxResults == 0 {
 		req.MaxResults = 100
@@ -137,7 +142,7 @@ func (s *server) getExecutionHistory(body, dst []byte) ([]byte, *apiError) {
 	if req.NextToken != "" {
 		n, err := strconv.Atoi(req.NextToken)
 		if err != nil || n <= 0 || n >= len(rec.Events) {
-			return dst, apiErr("InvalidToken", "Invalid Token: '%s'", req.NextToken)
+			return dst, awserr.InvalidToken(req.NextToken)
 		}
 		from = n
 	}
@@ -164,16 +169,16 @@ func (s *server) getExecutionHistory(body, dst []byte) ([]byte, *apiError) {
 }
 
 // historyRecord reads the record of an execution from the log.
-func (s *server) historyRecord(arn string) (*history.Record, *apiError) {
+func (s *server) historyRecord(arn string) (*history.Record, *awserr.Error) {
 	if s.hist == nil {
-		return nil, apiErr("ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", arn)
+		return nil, awserr.ExecutionDoesNotExist(arn)
 	}
 	rec, err := s.hist.Execution(arn)
 	if errors.Is(err, history.ErrNotFound) {
-		return nil, apiErr("ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", arn)
+		return nil, awserr.ExecutionDoesNotExist(arn)
 	}
 	if err != nil {
-		return nil, apiErr("InternalFailure", "cannot read the history of %s: %v", arn, err)
+		return nil, awserr.New("InternalFailure", "cannot read the history of %s: %v", arn, err)
 	}
 	return rec, nil
 }
@@ -181,7 +186,7 @@ func (s *server) historyRecord(arn string) (*history.Record, *apiError) {
 // executionFromHistory describes an execution that is not among the
 // recent background executions from its history record: its input and
 // output are there when the level and includeExecutionData kept them.
-func (s *server) executionFromHistory(arn string) (execution, *apiError) {
+func (s *server) executionFromHistory(arn string) (execution, *awserr.Error) {
 	rec, aerr := s.historyRecord(arn)
 	if aerr != nil {
 		return execution{}, aerr

@@ -41,7 +41,7 @@ type lambdaStub struct {
 func startLambdaStub(t testing.TB, fns map[string]stubFunction) *lambdaStub {
 	st := &lambdaStub{fns: map[string]stubFunction{}, stop: make(chan struct{})}
 	for _, f := range fns {
-		name, _ := parseFunctionRef(f.Arn)
+		_, name, _ := strings.Cut(f.Arn, ":function:")
 		st.fns[name] = f
 	}
 	st.Server = httptest.NewServer(st)

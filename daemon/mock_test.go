@@ -20,47 +20,15 @@ const mockMachine = `{"StartAt":"LambdaState","States":{
   "Next":"SQSState"},
  "SQSState":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"QueueUrl":"https://sqs.us-east-1.amazonaws.com/123456789012/q","MessageBody.$":"$.body"},"End":true}}}`
 
-const mockConfigText = `{
- "StateMachines":{"LambdaSQSIntegration":{"TestCases":{
-  "HappyPath":{"LambdaState":"MockedLambdaSuccess","SQSState":"MockedSQSSuccess"},
-  "RetryPath":{"LambdaState":"MockedLambdaRetry","SQSState":"MockedSQSSuccess"},
-  "HybridPath":{"LambdaState":"MockedLambdaSuccess"}}}},
- "MockedResponses":{
-  "MockedLambdaSuccess":{"0":{"Return":{"StatusCode":200,"Payload":{"StatusCode":200,"body":"Hello from Lambda!"}}}},
-  "MockedSQSSuccess":{"0":{"Return":{"MD5OfMessageBody":"3bcb6e8e","MessageId":"3bcb6e8e-8b51"}}},
-  "MockedLambdaRetry":{
-   "0":{"Throw":{"Error":"Lambda.ResourceNotReadyException","Cause":"Lambda resource is not ready."}},
-   "1-2":{"Throw":{"Error":"Lambda.TimeoutException","Cause":"Lambda timed out."}},
-   "3":{"Return":{"StatusCode":200,"Payload":{"StatusCode":200,"body":"Hello from Lambda!"}}}}}}`
-
-func TestParseMocks(t *testing.T) {
-	set, err := parseMocks([]byte(mockConfigText))
+// mockConfigText is the Step Functions Local documentation's mock config
+// for mockMachine.
+var mockConfigText = func() string {
+	b, err := os.ReadFile(filepath.Join("integrations", "testdata", "mock_config.json"))
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
-	tc, err := set.find("LambdaSQSIntegration", "RetryPath")
-	if err != nil {
-		t.Fatal(err)
-	}
-	steps := tc["LambdaState"]
-	if len(steps) != 4 || steps[0].fail.Name != "Lambda.ResourceNotReadyException" || steps[2].fail.Name != "Lambda.TimeoutException" || steps[3].result == nil {
-		t.Fatalf("steps %+v", steps)
-	}
-	for _, bad := range []string{
-		`{"MockedResponses":{"R":{"1":{"Return":1}}}}`,                       // gap at 0
-		`{"MockedResponses":{"R":{"0":{}}}}`,                                 // neither
-		`{"MockedResponses":{"R":{"0-x":{"Return":1}}}}`,                     // bad range
-		`{"StateMachines":{"M":{"TestCases":{"T":{"S":"Missing"}}}}}`,        // unknown response
-		`{"MockedResponses":{"R":{"0":{"Return":1,"Throw":{"Error":"E"}}}}}`, // both
-	} {
-		if _, err := parseMocks([]byte(bad)); err == nil {
-			t.Errorf("%s: accepted", bad)
-		}
-	}
-	if _, err := set.find("LambdaSQSIntegration", "Nope"); err == nil {
-		t.Error("an unknown test case was found")
-	}
-}
+	return string(b)
+}()
 
 // TestMockStartSyncExecution drives StartSyncExecution with
 // "<stateMachineArn>#<TestCase>" as Step Functions Local takes it, and

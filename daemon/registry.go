@@ -15,6 +15,8 @@ import (
 	"github.com/stepd/stepd/cluster"
 	"github.com/stepd/stepd/daemon/history"
 	"github.com/stepd/stepd/fastpath"
+
+	"github.com/stepd/stepd/internal/awserr"
 )
 
 // machine is one state machine, or one published version of it, as this
@@ -37,11 +39,11 @@ type (
 	route = cluster.Route
 )
 
-// compile derives the node's per-machine state from the applied
+// deriveRuntime derives the node's per-machine state from the applied
 // definition: the program (compiled by the FSM on apply) and counters.
 // It returns the error of a definition this node's compiler rejects; the
 // machine is kept, but cannot run here.
-func (m *machine) compile() error {
+func (m *machine) deriveRuntime() error {
 	m.prog = m.Program()
 	m.metrics = newMachineMetrics(m.Name)
 	m.logging = parsedLogging(m.Logging)
@@ -93,7 +95,7 @@ func (r *registry) derive(prev map[string]*machine, from map[string]*cluster.Mac
 			continue
 		}
 		m := &machine{Machine: cm}
-		if err := m.compile(); err != nil {
+		if err := m.deriveRuntime(); err != nil {
 			compileErrorsTotal.Inc()
 			r.log.Printf("state machine %s: kept, but this node cannot run it: its definition no longer compiles: %v", cm.Arn, err)
 		}
@@ -151,7 +153,7 @@ type resolved struct {
 // resolve finds what an ARN given to StartExecution names: a state
 // machine, a version (ARN + ":<n>") or an alias (ARN + ":<name>"), in the
 // last case picking a version by the alias's routing weights.
-func (r *registry) resolve(arn string, pick func(n int) int) (resolved, *apiError) {
+func (r *registry) resolve(arn string, pick func(n int) int) (resolved, *awserr.Error) {
 	s := r.snap.Load()
 	name, qualifier, err := r.id.parseMachineArn(arn)
 	if err != nil {
@@ -181,42 +183,19 @@ func (r *registry) resolve(arn string, pick func(n int) int) (resolved, *apiErro
 			n -= rt.Weight
 		}
 	}
-	return resolved{}, apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn)
+	return resolved{}, awserr.MachineDoesNotExist(arn)
 }
 
 // runnable is m started through arn, or the error that says why it
 // cannot run here.
-func runnable(m *machine, arn string) (resolved, *apiError) {
+func runnable(m *machine, arn string) (resolved, *awserr.Error) {
 	switch {
 	case m == nil:
-		return resolved{}, apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn)
+		return resolved{}, awserr.MachineDoesNotExist(arn)
 	case m.prog == nil:
-		return resolved{}, apiErr("InvalidDefinition", "Invalid State Machine Definition: this node's compiler rejects the definition of '%s': %v", arn, m.CompileError())
+		return resolved{}, awserr.New("InvalidDefinition", "Invalid State Machine Definition: this node's compiler rejects the definition of '%s': %v", arn, m.CompileError())
 	}
 	return resolved{m, arn}, nil
-}
-
-// parseMachineArn splits a state machine, version or alias ARN into the
-// machine's name and the qualifier after it ("" for the machine itself).
-func (id *identity) parseMachineArn(arn string) (name, qualifier string, err *apiError) {
-	rest, ok := cutMachinePrefix(arn, id)
-	if !ok || rest == "" {
-		return "", "", apiErr("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: %s'", arn)
-	}
-	name, qualifier, _ = strings.Cut(rest, ":")
-	return name, qualifier, nil
-}
-
-// cutMachinePrefix cuts "arn:aws:states:<region>:<account>:stateMachine:"
-// from arn without building that prefix.
-func cutMachinePrefix(arn string, id *identity) (string, bool) {
-	for _, part := range [...]string{"arn:aws:states:", id.region, ":", id.account, ":stateMachine:"} {
-		var ok bool
-		if arn, ok = strings.CutPrefix(arn, part); !ok {
-			return "", false
-		}
-	}
-	return arn, true
 }
 
 // validName checks AWS's rules for state machine, alias and execution

@@ -9,6 +9,9 @@ import (
 
 	"github.com/stepd/stepd/cluster"
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
+
+	"github.com/stepd/stepd/internal/awserr"
 )
 
 // The REST API, for a service beside stepd that wants one plain HTTP call
@@ -40,7 +43,7 @@ var restStatus = map[string]int{
 
 var restMetrics = newHTTPMetrics("REST")
 
-func writeRESTError(ctx *fasthttp.RequestCtx, e *apiError) {
+func writeRESTError(ctx *fasthttp.RequestCtx, e *awserr.Error) {
 	status, ok := restStatus[e.Code]
 	if !ok {
 		status = fasthttp.StatusBadRequest
@@ -48,9 +51,9 @@ func writeRESTError(ctx *fasthttp.RequestCtx, e *apiError) {
 	restMetrics.count(status)
 	ctx.SetStatusCode(status)
 	ctx.SetContentType("application/json")
-	b := append([]byte(`{"error":`), fastpath.AppendQuotedString(nil, e.Code)...)
+	b := append([]byte(`{"error":`), jsonb.AppendQuotedString(nil, e.Code)...)
 	b = append(b, `,"cause":`...)
-	b = fastpath.AppendQuotedString(b, e.Message)
+	b = jsonb.AppendQuotedString(b, e.Message)
 	ctx.SetBody(append(b, '}'))
 }
 
@@ -64,7 +67,7 @@ func writeRESTJSON(ctx *fasthttp.RequestCtx, status int, body []byte) {
 func (s *server) handleREST(ctx *fasthttp.RequestCtx) {
 	rest, ok := bytes.CutPrefix(ctx.Path(), []byte("/v1/state-machines"))
 	if !ok {
-		writeRESTError(ctx, apiErr("UnknownOperationException", "Unknown path %q", ctx.Path()))
+		writeRESTError(ctx, awserr.New("UnknownOperationException", "Unknown path %q", ctx.Path()))
 		return
 	}
 	rest = bytes.TrimPrefix(rest, []byte("/"))
@@ -74,11 +77,11 @@ func (s *server) handleREST(ctx *fasthttp.RequestCtx) {
 	case len(name) == 0 && method == fasthttp.MethodGet:
 		s.restList(ctx)
 	case len(name) == 0:
-		writeRESTError(ctx, &apiError{Code: "MethodNotAllowed", Status: 405, Message: "use GET to list state machines"})
+		writeRESTError(ctx, &awserr.Error{Code: "MethodNotAllowed", Message: "use GET to list state machines"})
 	case string(sub) == "executions" && method == fasthttp.MethodPost:
 		s.restExecute(ctx, string(name))
 	case len(sub) > 0:
-		writeRESTError(ctx, apiErr("UnknownOperationException", "Unknown path %q", ctx.Path()))
+		writeRESTError(ctx, awserr.New("UnknownOperationException", "Unknown path %q", ctx.Path()))
 	case method == fasthttp.MethodPut:
 		s.restPut(ctx, string(name))
 	case method == fasthttp.MethodGet:
@@ -101,12 +104,12 @@ func (s *server) restExecute(ctx *fasthttp.RequestCtx, name string) {
 		input = []byte("{}")
 	}
 	if len(input) > fastpath.MaxPayloadBytes {
-		writeRESTError(ctx, apiErr("InvalidExecutionInput", "the input is %d bytes, more than the maximum of %d", len(input), fastpath.MaxPayloadBytes))
+		writeRESTError(ctx, awserr.New("InvalidExecutionInput", "the input is %d bytes, more than the maximum of %d", len(input), fastpath.MaxPayloadBytes))
 		return
 	}
 	execName := string(ctx.QueryArgs().Peek("name"))
 	if execName != "" && !validName(execName) {
-		writeRESTError(ctx, apiErr("InvalidName", "Invalid Name: '%s'", execName))
+		writeRESTError(ctx, awserr.InvalidName(execName))
 		return
 	}
 	aerr = s.execSync(r, execName, input, func(sr *syncResult) {
@@ -116,15 +119,8 @@ func (s *server) restExecute(ctx *fasthttp.RequestCtx, name string) {
 			writeRESTJSON(ctx, fasthttp.StatusOK, res.Output)
 			return
 		}
-		b := append([]byte(`{"status":`), fastpath.AppendQuotedString(nil, res.Status.String())...)
-		if res.HasError {
-			b = append(b, `,"error":`...)
-			b = fastpath.AppendQuotedString(b, res.Error)
-		}
-		if res.HasCause {
-			b = append(b, `,"cause":`...)
-			b = fastpath.AppendQuotedString(b, res.Cause)
-		}
+		b := append([]byte(`{"status":`), jsonb.AppendQuotedString(nil, res.Status.String())...)
+		b = appendErrorCause(b, res)
 		writeRESTJSON(ctx, fasthttp.StatusUnprocessableEntity, append(b, '}'))
 	})
 	if aerr != nil {
@@ -135,7 +131,7 @@ func (s *server) restExecute(ctx *fasthttp.RequestCtx, name string) {
 // restPut creates the machine, or updates its definition when it exists.
 func (s *server) restPut(ctx *fasthttp.RequestCtx, name string) {
 	if !validName(name) {
-		writeRESTError(ctx, apiErr("InvalidName", "Invalid Name: '%s'", name))
+		writeRESTError(ctx, awserr.InvalidName(name))
 		return
 	}
 	typ, aerr := machineTypeOf(strings.ToUpper(string(ctx.QueryArgs().Peek("type"))))
@@ -149,10 +145,10 @@ func (s *server) restPut(ctx *fasthttp.RequestCtx, name string) {
 	def := string(ctx.PostBody())
 	roleArn := string(ctx.QueryArgs().Peek("roleArn"))
 	if roleArn == "" {
-		roleArn = "arn:aws:iam::" + s.id.account + ":role/stepd"
+		roleArn = s.id.defaultRoleArn()
 	}
 	if old := s.reg.snap.Load().machines[name]; old != nil && old.Type != typ {
-		writeRESTError(ctx, apiErr("StateMachineAlreadyExists", "State Machine Already Exists with type %s: '%s'", old.Type, old.Arn))
+		writeRESTError(ctx, awserr.MachineAlreadyExists(old.Arn, old.Type))
 		return
 	}
 	if _, aerr := s.checkDefinition(name, def, typ); aerr != nil {
@@ -182,7 +178,7 @@ func (s *server) restDescribe(ctx *fasthttp.RequestCtx, name string) {
 func (s *server) restDescribeStatus(ctx *fasthttp.RequestCtx, name string, status int) {
 	m := s.reg.snap.Load().machines[name]
 	if m == nil {
-		writeRESTError(ctx, apiErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", s.id.stateMachineArn(name)))
+		writeRESTError(ctx, awserr.MachineDoesNotExist(s.id.stateMachineArn(name)))
 		return
 	}
 	body, _ := encode(nil, describe(m))
@@ -190,7 +186,7 @@ func (s *server) restDescribeStatus(ctx *fasthttp.RequestCtx, name string, statu
 }
 
 func (s *server) restDelete(ctx *fasthttp.RequestCtx, name string) {
-	body := []byte(`{"stateMachineArn":` + string(fastpath.AppendQuotedString(nil, s.id.stateMachineArn(name))) + `}`)
+	body := []byte(`{"stateMachineArn":` + string(jsonb.AppendQuotedString(nil, s.id.stateMachineArn(name))) + `}`)
 	if _, aerr := s.deleteStateMachine(body, nil); aerr != nil {
 		writeRESTError(ctx, aerr)
 		return

@@ -17,8 +17,12 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/stepd/stepd/cluster"
+	"github.com/stepd/stepd/daemon/auth"
 	"github.com/stepd/stepd/daemon/console"
 	"github.com/stepd/stepd/daemon/history"
+	"github.com/stepd/stepd/daemon/integrations"
+
+	"github.com/stepd/stepd/internal/awserr"
 )
 
 // server answers the AWS JSON API, the REST API, metrics and health checks
@@ -28,11 +32,13 @@ type server struct {
 	id    identity
 	reg   *registry
 	node  *cluster.Node
-	runs  *runner
-	mocks *mockStore // nil without -mock-config
+	execs *executor
+	mocks *integrations.MockStore // nil without -mock-config
 	hist  *history.Log
 	log   *log.Logger
-	auth  *authenticator // nil when the config has no credentials
+	auth  *auth.Authenticator // nil when the config has no credentials
+
+	authDenied throttledLog
 
 	// ctx ends when the node stops for good: synchronous executions still
 	// running then are aborted.
@@ -50,16 +56,16 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 	reg := newRegistry(id, logger)
 	var err error
 	s := &server{cfg: cfg, id: id, reg: reg, log: logger, ctx: ctx}
-	s.runs = &runner{reg: reg, id: id, maxRuns: int64(cfg.MaxInFlight), bgCtx: ctx, recent: newRecentExecutions(cfg.RecentRuns)}
-	integ := cfg.Integrations
-	integ.Lambda.Endpoint = cfg.LambdaEndpoint
-	s.runs.invoker = newTaskInvoker(integ, id)
+	s.execs = &executor{reg: reg, id: id, maxRuns: int64(cfg.MaxInFlight), bgCtx: ctx, recent: newRecentExecutions(cfg.RecentRuns)}
+	s.execs.invoker = integrations.NewRouter(cfg.integrationsConfig(), cfg.Region, cfg.Account)
+	s.execs.time = cfg.TimeControl
+	cfg.TimeControl.apply()
 	if cfg.MockConfig != "" {
-		if s.mocks, err = newMockStore(cfg.MockConfig); err != nil {
+		if s.mocks, err = integrations.NewMockStore(cfg.MockConfig); err != nil {
 			return nil, err
 		}
 	}
-	if s.auth, err = newAuthenticator(cfg.Auth, cfg.Region, os.Getenv); err != nil {
+	if s.auth, err = auth.New(cfg.Auth, cfg.Region, os.Getenv); err != nil {
 		return nil, err
 	}
 	if err := openHistory(cfg, s); err != nil {
@@ -118,7 +124,7 @@ func (s *server) shutdown(grace time.Duration) error {
 	defer cancel()
 	err := s.http.ShutdownWithContext(ctx)
 	done := make(chan struct{})
-	go func() { s.runs.bg.Wait(); close(done) }()
+	go func() { s.execs.bg.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-ctx.Done():
@@ -149,7 +155,7 @@ func (s *server) handle(ctx *fasthttp.RequestCtx) {
 			panicsTotal.Inc()
 			s.panic.printf(s.log, "panic serving %s %s: %v", ctx.Method(), ctx.Path(), p)
 			ctx.Response.Reset()
-			writeAPIError(ctx, apiErr("InternalFailure", "An internal error occurred"))
+			writeAPIError(ctx, awserr.New("InternalFailure", "An internal error occurred"))
 		}
 	}()
 	if !s.authorize(ctx) {
@@ -201,12 +207,12 @@ func (s *server) handleAWS(ctx *fasthttp.RequestCtx) {
 	name, ok := bytes.CutPrefix(target, []byte(targetPrefix))
 	action := awsActions[string(name)]
 	if !ok || action == nil {
-		writeAPIError(ctx, apiErr("UnknownOperationException", "Unknown operation: %q", target))
+		writeAPIError(ctx, awserr.New("UnknownOperationException", "Unknown operation: %q", target))
 		return
 	}
 	if !contentTypeOK(ctx.Request.Header.ContentType()) {
 		action.metrics.count(400)
-		writeAPIError(ctx, apiErr("SerializationException", "Content-Type must be application/x-amz-json-1.0, not %q", ctx.Request.Header.ContentType()))
+		writeAPIError(ctx, awserr.New("SerializationException", "Content-Type must be application/x-amz-json-1.0, not %q", ctx.Request.Header.ContentType()))
 		return
 	}
 	bp := responsePool.Get().(*[]byte)
@@ -214,7 +220,7 @@ func (s *server) handleAWS(ctx *fasthttp.RequestCtx) {
 	out, aerr := action.handle(s, ctx.PostBody(), (*bp)[:0])
 	*bp = out[:0]
 	if aerr != nil {
-		action.metrics.count(aerr.Status)
+		action.metrics.count(aerr.Status())
 		writeAPIError(ctx, aerr)
 		return
 	}
@@ -246,20 +252,20 @@ func requestError(ctx *fasthttp.RequestCtx, err error) {
 	var netErr net.Error
 	switch {
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
-		writeAPIError(ctx, &apiError{Code: "RequestEntityTooLarge", Status: fasthttp.StatusRequestEntityTooLarge, Message: "The request body is larger than the server accepts (-max-body-bytes)"})
+		writeAPIError(ctx, &awserr.Error{Code: "RequestEntityTooLarge", Message: "The request body is larger than the server accepts (-max-body-bytes)"})
 		return
 	case errors.As(err, &small):
-		writeAPIError(ctx, &apiError{Code: "RequestHeaderFieldsTooLarge", Status: fasthttp.StatusRequestHeaderFieldsTooLarge, Message: "The request headers are larger than the server accepts (-max-header-bytes)"})
+		writeAPIError(ctx, &awserr.Error{Code: "RequestHeaderFieldsTooLarge", Message: "The request headers are larger than the server accepts (-max-header-bytes)"})
 		return
 	case errors.As(err, &netErr) && netErr.Timeout():
-		writeAPIError(ctx, &apiError{Code: "RequestTimeout", Status: fasthttp.StatusRequestTimeout, Message: "The request was not received within -read-timeout"})
+		writeAPIError(ctx, &awserr.Error{Code: "RequestTimeout", Message: "The request was not received within -read-timeout"})
 		return
 	}
-	writeAPIError(ctx, apiErr("SerializationException", "Cannot read the request: %v", err))
+	writeAPIError(ctx, awserr.New("SerializationException", "Cannot read the request: %v", err))
 }
 
-func writeAPIError(ctx *fasthttp.RequestCtx, e *apiError) {
-	ctx.SetStatusCode(e.Status)
+func writeAPIError(ctx *fasthttp.RequestCtx, e *awserr.Error) {
+	ctx.SetStatusCode(e.Status())
 	ctx.Response.Header.SetContentType("application/x-amz-json-1.0")
 	ctx.Response.Header.Set("X-Amzn-ErrorType", e.Code)
 	ctx.SetBody(appendErrorBody(nil, e))
@@ -283,4 +289,42 @@ func (t *throttledLog) printf(l *log.Logger, format string, args ...any) {
 		format += fmt.Sprintf(" (%d more suppressed)", n)
 	}
 	l.Printf(format, args...)
+}
+
+// authorize authenticates and authorizes a request before handle routes
+// it, answering the refusal itself; it reports whether to go on.
+// /healthz and /readyz are open; /metrics needs the read role, since
+// metric labels name the state machines.
+func (s *server) authorize(ctx *fasthttp.RequestCtx) bool {
+	if s.auth == nil {
+		return true
+	}
+	path := ctx.Path()
+	var need auth.Role
+	var action []byte
+	rest := bytes.HasPrefix(path, prefixREST)
+	switch {
+	case bytes.Equal(path, pathHealth) || bytes.Equal(path, pathReady) || console.Owns(path):
+		return true // the console's files hold no data: its API calls are checked
+	case bytes.Equal(path, pathCluster):
+		return true // -join reads the node table here; joining itself needs the Raft port's mutual TLS
+	case rest:
+		need = auth.RESTRole(ctx.Method(), path)
+	case bytes.Equal(path, pathRoot) && ctx.IsPost():
+		action, _ = bytes.CutPrefix(ctx.Request.Header.PeekBytes(headerTarget), []byte(targetPrefix))
+		need = auth.ActionRole(action)
+	default:
+		need = auth.RoleRead
+	}
+	aerr := s.auth.Authorize(ctx, need, action)
+	if aerr == nil {
+		return true
+	}
+	s.authDenied.printf(s.log, "auth: refused %s %s from %s: %s", ctx.Method(), path, ctx.RemoteAddr(), aerr)
+	if rest {
+		writeRESTError(ctx, aerr)
+	} else {
+		writeAPIError(ctx, aerr)
+	}
+	return false
 }

@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/stepd/stepd/daemon/auth"
+	"github.com/stepd/stepd/internal/awserr"
 )
 
 // TestPanicIsRecovered checks the outermost handler: a panic in an action
@@ -20,7 +23,7 @@ import (
 // on answering.
 func TestPanicIsRecovered(t *testing.T) {
 	awsActions["TestPanic"] = &awsAction{
-		handle:  func(*server, []byte, []byte) ([]byte, *apiError) { panic("boom") },
+		handle:  func(*server, []byte, []byte) ([]byte, *awserr.Error) { panic("boom") },
 		metrics: newHTTPMetrics("TestPanic"),
 	}
 	defer delete(awsActions, "TestPanic")
@@ -76,5 +79,27 @@ func TestResponsesAreNotHTMLEscaped(t *testing.T) {
 	b, aerr := encode(nil, describedMachine{Definition: `{"Comment":"a > b & c < d"}`})
 	if aerr != nil || !strings.Contains(string(b), `"{\"Comment\":\"a > b & c < d\"}"`) {
 		t.Errorf("got %s %v", b, aerr)
+	}
+}
+
+func TestOpenListenerRefused(t *testing.T) {
+	for listen, wantErr := range map[string]bool{
+		"127.0.0.1:8083": false, "[::1]:8083": false, "localhost:8083": false, "unix:/tmp/s.sock": false,
+		"0.0.0.0:8083": true, ":8083": true, "10.1.2.3:8083": true, "example.com:8083": true,
+	} {
+		c := DefaultConfig()
+		c.Listen = listen
+		if err := c.Validate(); (err != nil) != wantErr {
+			t.Errorf("-listen %s without auth: Validate() = %v, want error %v", listen, err, wantErr)
+		}
+		c.AllowUnauthenticated = true
+		if err := c.Validate(); err != nil {
+			t.Errorf("-listen %s -allow-unauthenticated: %v", listen, err)
+		}
+		c.AllowUnauthenticated = false
+		c.Auth.Tokens = []auth.BearerToken{{Token: "0123456789abcdef", Role: "read"}}
+		if err := c.Validate(); err != nil {
+			t.Errorf("-listen %s with a token: %v", listen, err)
+		}
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/stepd/stepd/fastpath/internal/jsontext"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // choiceFamily says what a ChoiceRule does: combine other rules, or compare
@@ -154,16 +154,16 @@ func NewComparison(variable *Path, operator string, value []byte) (*ChoiceRule, 
 	if variable == nil {
 		return nil, &choiceError{"the comparison " + operator + " has no Variable"}
 	}
-	if _, err := Compact(nil, value, MaxDepth); err != nil {
+	if _, err := jsonb.Compact(nil, value, jsonb.MaxDepth); err != nil {
 		return nil, &choiceError{"the value of " + operator + " is not valid JSON: " + err.Error()}
 	}
 	r := &ChoiceRule{fam: op.fam, rel: op.rel, variable: variable, operator: operator, value: value}
 	r.missingVariable = missingPathFailure(variable)
 	if op.path {
-		if KindOf(value) != KindString {
+		if jsonb.KindOf(value) != jsonb.KindString {
 			return nil, &choiceError{"the value of " + operator + " must be a string holding a JSONPath, not " + kindArticle(value)}
 		}
-		p, err := ParsePath(string(AppendUnquoted(nil, value)))
+		p, err := ParsePath(string(jsonb.AppendUnquoted(nil, value)))
 		if err != nil {
 			return nil, &choiceError{"the value of " + operator + " must be a valid JSONPath: " + err.Error()}
 		}
@@ -171,14 +171,14 @@ func NewComparison(variable *Path, operator string, value []byte) (*ChoiceRule, 
 		r.missingOperand = missingPathFailure(p)
 		return r, nil
 	}
-	want := KindString
+	want := jsonb.KindString
 	switch op.fam {
 	case famNumeric:
-		want = KindNumber
+		want = jsonb.KindNumber
 	case famBoolean, famIsPresent, famIsNull, famIsBoolean, famIsNumeric, famIsString, famIsTimestamp:
-		want = KindBool
+		want = jsonb.KindBool
 	}
-	if KindOf(value) != want {
+	if jsonb.KindOf(value) != want {
 		return nil, &choiceError{"the value of " + operator + " must be a " + want.String() + ", not " + kindArticle(value)}
 	}
 	switch op.fam {
@@ -205,12 +205,12 @@ func (e *choiceError) Error() string { return e.msg }
 
 // kindArticle names the JSON type of v with an article, for messages.
 func kindArticle(v []byte) string {
-	switch k := KindOf(v); k {
-	case KindInvalid:
+	switch k := jsonb.KindOf(v); k {
+	case jsonb.KindInvalid:
 		return "invalid JSON"
-	case KindArray, KindObject:
+	case jsonb.KindArray, jsonb.KindObject:
 		return "an " + k.String()
-	case KindNull:
+	case jsonb.KindNull:
 		return "null"
 	default:
 		return "a " + k.String()
@@ -312,13 +312,13 @@ func (r *ChoiceRule) Eval(res Resolver, scratch []byte) (ok bool, out []byte, er
 // compare decides a comparison once its values are resolved; other is the
 // second operand of a *Path operator, nil for a constant.
 func (r *ChoiceRule) compare(val, other []byte) bool {
-	k := KindOf(val)
+	k := jsonb.KindOf(val)
 	switch r.fam {
 	case famString:
 		if other == nil {
 			other = r.str
 		}
-		if k != KindString || KindOf(other) != KindString {
+		if k != jsonb.KindString || jsonb.KindOf(other) != jsonb.KindString {
 			return false
 		}
 		if r.rel == relEquals {
@@ -328,12 +328,12 @@ func (r *ChoiceRule) compare(val, other []byte) bool {
 	case famNumeric:
 		b := r.num
 		if other != nil {
-			if KindOf(other) != KindNumber {
+			if jsonb.KindOf(other) != jsonb.KindNumber {
 				return false
 			}
 			b = numberValue(other)
 		}
-		if k != KindNumber {
+		if k != jsonb.KindNumber {
 			return false
 		}
 		a := numberValue(val)
@@ -357,22 +357,22 @@ func (r *ChoiceRule) compare(val, other []byte) bool {
 	case famBoolean:
 		want := r.want
 		if other != nil {
-			if KindOf(other) != KindBool {
+			if jsonb.KindOf(other) != jsonb.KindBool {
 				return false
 			}
 			want = other[0] == 't'
 		}
-		return k == KindBool && (val[0] == 't') == want
+		return k == jsonb.KindBool && (val[0] == 't') == want
 	case famMatches:
-		return k == KindString && matchPattern(r.pattern, val)
+		return k == jsonb.KindString && matchPattern(r.pattern, val)
 	case famIsNull:
-		return (k == KindNull) == r.want
+		return (k == jsonb.KindNull) == r.want
 	case famIsBoolean:
-		return (k == KindBool) == r.want
+		return (k == jsonb.KindBool) == r.want
 	case famIsNumeric:
-		return (k == KindNumber) == r.want
+		return (k == jsonb.KindNumber) == r.want
 	case famIsString:
-		return (k == KindString) == r.want
+		return (k == jsonb.KindString) == r.want
 	case famIsTimestamp:
 		_, ok := jsonTimestamp(val)
 		return ok == r.want
@@ -383,7 +383,7 @@ func (r *ChoiceRule) compare(val, other []byte) bool {
 // numberValue returns the compact JSON number v as a float64. A number too
 // large for float64 becomes ±Inf, as a Java double does, rather than failing.
 func numberValue(v []byte) float64 {
-	f, _ := strconv.ParseFloat(bytesToString(v), 64)
+	f, _ := strconv.ParseFloat(jsonb.BytesString(v), 64)
 	return f
 }
 
@@ -431,7 +431,7 @@ func (it *unitIter) next() int32 {
 				it.i = len(it.b)
 				return -1
 			}
-			u := int32(jsontext.Hex4(it.b[it.i:]))
+			u := int32(jsonb.Hex4(it.b[it.i:]))
 			it.i += 4
 			return u
 		}
@@ -456,7 +456,7 @@ func stringsEqual(a, b []byte) bool {
 	if string(a) == string(b) {
 		return true
 	}
-	if !hasByte(a, '\\') && !hasByte(b, '\\') {
+	if !jsonb.HasByte(a, '\\') && !jsonb.HasByte(b, '\\') {
 		return false // unescaped valid UTF-8 spells each text one way
 	}
 	return compareStrings(a, b) == 0

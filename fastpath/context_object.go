@@ -3,6 +3,8 @@ package fastpath
 import (
 	"strconv"
 	"time"
+
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // ctxKey names the part of the context object ($$) a path starts from.
@@ -82,6 +84,9 @@ func appendTime(dst []byte, t time.Time) []byte {
 // ($$.Map outside an ItemSelector).
 func (ex *Execution) appendContext(dst []byte, k ctxKey) ([]byte, bool) {
 	o := ex.opts
+	if o.Context != nil {
+		return append(dst, o.Context...), k == ctxWhole
+	}
 	switch k {
 	case ctxWhole:
 		dst = append(dst, `{"Execution":`...)
@@ -97,42 +102,42 @@ func (ex *Execution) appendContext(dst []byte, k ctxKey) ([]byte, bool) {
 		return append(dst, '}'), true
 	case ctxExecution:
 		dst = append(dst, `{"Id":`...)
-		dst = AppendQuotedString(dst, o.ExecutionArn)
+		dst = jsonb.AppendQuotedString(dst, o.ExecutionArn)
 		dst = append(dst, `,"Input":`...)
 		dst = append(dst, ex.input...)
 		dst = append(dst, `,"StartTime":`...)
 		dst = appendTime(dst, ex.startTime())
 		dst = append(dst, `,"Name":`...)
-		dst = AppendQuotedString(dst, o.ExecutionName)
+		dst = jsonb.AppendQuotedString(dst, o.ExecutionName)
 		dst = append(dst, `,"RoleArn":`...)
-		dst = AppendQuotedString(dst, o.RoleArn)
+		dst = jsonb.AppendQuotedString(dst, o.RoleArn)
 		if ex.opts.Synchronous {
 			return append(dst, '}'), true // synchronous executions cannot be redriven
 		}
 		return append(dst, `,"RedriveCount":0}`...), true
 	case ctxExecutionID:
-		return AppendQuotedString(dst, o.ExecutionArn), true
+		return jsonb.AppendQuotedString(dst, o.ExecutionArn), true
 	case ctxExecutionName:
-		return AppendQuotedString(dst, o.ExecutionName), true
+		return jsonb.AppendQuotedString(dst, o.ExecutionName), true
 	case ctxExecutionRoleArn:
-		return AppendQuotedString(dst, o.RoleArn), true
+		return jsonb.AppendQuotedString(dst, o.RoleArn), true
 	case ctxExecutionStartTime:
 		return appendTime(dst, ex.startTime()), true
 	case ctxExecutionRedriveCount:
 		return append(dst, '0'), !ex.opts.Synchronous
 	case ctxStateMachine:
 		dst = append(dst, `{"Id":`...)
-		dst = AppendQuotedString(dst, o.StateMachineArn)
+		dst = jsonb.AppendQuotedString(dst, o.StateMachineArn)
 		dst = append(dst, `,"Name":`...)
-		dst = AppendQuotedString(dst, o.StateMachineName)
+		dst = jsonb.AppendQuotedString(dst, o.StateMachineName)
 		return append(dst, '}'), true
 	case ctxStateMachineID:
-		return AppendQuotedString(dst, o.StateMachineArn), true
+		return jsonb.AppendQuotedString(dst, o.StateMachineArn), true
 	case ctxStateMachineName:
-		return AppendQuotedString(dst, o.StateMachineName), true
+		return jsonb.AppendQuotedString(dst, o.StateMachineName), true
 	case ctxState:
 		dst = append(dst, `{"Name":`...)
-		dst = AppendQuotedString(dst, ex.state.Name)
+		dst = jsonb.AppendQuotedString(dst, ex.state.Name)
 		dst = append(dst, `,"EnteredTime":`...)
 		dst = appendTime(dst, ex.enteredTime())
 		if ex.state.Kind == StateTask {
@@ -141,7 +146,7 @@ func (ex *Execution) appendContext(dst []byte, k ctxKey) ([]byte, bool) {
 		}
 		return append(dst, '}'), true
 	case ctxStateName:
-		return AppendQuotedString(dst, ex.state.Name), true
+		return jsonb.AppendQuotedString(dst, ex.state.Name), true
 	case ctxStateEnteredTime:
 		return appendTime(dst, ex.enteredTime()), true
 	case ctxStateRetryCount:
@@ -174,7 +179,7 @@ func (ex *Execution) appendContext(dst []byte, k ctxKey) ([]byte, bool) {
 func (ex *Execution) Resolve(p *Path, dst []byte) (val, out []byte) {
 	switch p.Root {
 	case RootInput:
-		if name, ok := p.Step(0); ok && KindOf(ex.dollar) == KindObject {
+		if name, ok := p.Step(0); ok && jsonb.KindOf(ex.dollar) == jsonb.KindObject {
 			v := ex.index.get(ex.dollar, name)
 			if v == nil && p.definite {
 				return nil, dst
@@ -191,13 +196,13 @@ func (ex *Execution) Resolve(p *Path, dst []byte) (val, out []byte) {
 		}
 		return p.Eval(dst, v)
 	}
-	switch p.ctx {
-	case ctxExecutionInput:
+	switch {
+	case ex.opts.Context != nil:
+		return EvalSteps(p, dst, ex.opts.Context, 0)
+	case p.ctx == ctxExecutionInput:
 		return EvalSteps(p, dst, ex.input, p.ctxSteps)
-	case ctxMapItemValue:
-		if ex.mapActive {
-			return EvalSteps(p, dst, ex.mapItem, p.ctxSteps)
-		}
+	case p.ctx == ctxMapItemValue && ex.mapActive:
+		return EvalSteps(p, dst, ex.mapItem, p.ctxSteps)
 	}
 	mark := len(dst)
 	dst, ok := ex.appendContext(dst, p.ctx)

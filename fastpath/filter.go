@@ -1,6 +1,10 @@
 package fastpath
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/stepd/stepd/fastpath/jsonb"
+)
 
 // filterExpr is a compiled JSONPath filter, [?(...)]: a disjunction of
 // conjunctions of comparisons between @-relative paths and literals.
@@ -114,13 +118,13 @@ func parseFilterOperand(s string, i int) (filterOperand, int, error) {
 		if err != nil {
 			return filterOperand{}, j, err
 		}
-		return filterOperand{literal: AppendQuotedString(nil, str)}, j, nil
+		return filterOperand{literal: jsonb.AppendQuotedString(nil, str)}, j, nil
 	default:
 		j := i
 		for j < len(s) && strings.IndexByte(" )&|=!<>", s[j]) < 0 {
 			j++
 		}
-		lit, err := Compact(nil, []byte(s[i:j]), 1)
+		lit, err := jsonb.Compact(nil, []byte(s[i:j]), 1)
 		if err != nil || j == i {
 			return filterOperand{}, i, &PathError{s, i, "invalid literal in a filter"}
 		}
@@ -162,9 +166,9 @@ func (t *filterTerm) match(v []byte) bool {
 	}
 	switch t.op {
 	case opEq:
-		return Equal(l, r)
+		return jsonb.Equal(l, r)
 	case opNe:
-		return !Equal(l, r)
+		return !jsonb.Equal(l, r)
 	}
 	c, ok := compareOrdered(l, r)
 	if !ok {
@@ -184,14 +188,14 @@ func (t *filterTerm) match(v []byte) bool {
 
 // compareOrdered compares two numbers or two strings.
 func compareOrdered(a, b []byte) (int, bool) {
-	ka, kb := KindOf(a), KindOf(b)
+	ka, kb := jsonb.KindOf(a), jsonb.KindOf(b)
 	if ka != kb {
 		return 0, false
 	}
 	switch ka {
-	case KindNumber:
-		fa, _ := ParseNumber(a)
-		fb, _ := ParseNumber(b)
+	case jsonb.KindNumber:
+		fa, _ := jsonb.ParseNumber(a)
+		fb, _ := jsonb.ParseNumber(b)
 		switch {
 		case fa < fb:
 			return -1, true
@@ -199,8 +203,8 @@ func compareOrdered(a, b []byte) (int, bool) {
 			return 1, true
 		}
 		return 0, true
-	case KindString:
-		return strings.Compare(bytesToString(a), bytesToString(b)), true
+	case jsonb.KindString:
+		return strings.Compare(jsonb.BytesString(a), jsonb.BytesString(b)), true
 	}
 	return 0, false
 }

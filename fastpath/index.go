@@ -1,6 +1,10 @@
 package fastpath
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/stepd/stepd/fastpath/jsonb"
+)
 
 // objectIndex remembers the members of recently read objects so that
 // repeated lookups of their keys cost a walk over a short list instead of
@@ -20,7 +24,7 @@ const indexSlots = 2
 
 type indexedObject struct {
 	src  []byte // the indexed object
-	it   ObjectIter
+	it   jsonb.ObjectIter
 	done bool     // every member is in keys
 	keys [][]byte // raw keys, with quotes
 	vals [][]byte
@@ -34,7 +38,7 @@ func (x *objectIndex) get(obj []byte, name string) []byte {
 
 func (o *indexedObject) lookup(name string) []byte {
 	for i, k := range o.keys {
-		if KeyEquals(k, name) {
+		if jsonb.KeyEquals(k, name) {
 			return o.vals[i]
 		}
 	}
@@ -46,7 +50,7 @@ func (o *indexedObject) lookup(name string) []byte {
 		}
 		o.keys = append(o.keys, k)
 		o.vals = append(o.vals, v)
-		if KeyEquals(k, name) {
+		if jsonb.KeyEquals(k, name) {
 			return v
 		}
 	}
@@ -73,7 +77,7 @@ func (x *objectIndex) setMember(dst, obj []byte, name string, val []byte) (out, 
 			dst = append(dst, ',')
 		}
 		keyOff = len(dst) - mark
-		dst = AppendQuotedString(dst, name)
+		dst = jsonb.AppendQuotedString(dst, name)
 		dst = append(dst, ':')
 		off = len(dst) - mark
 		dst = append(dst, val...)
@@ -102,10 +106,11 @@ func (x *objectIndex) setMember(dst, obj []byte, name string, val []byte) (out, 
 		n.vals = append(n.vals, out[off:off+len(val)])
 	}
 	n.done = o.done
-	n.it = ObjectIter{b: out, i: o.it.i}
-	if o.it.i > off {
-		n.it.i += delta
+	next := o.it.Offset()
+	if next > off {
+		next += delta
 	}
+	n.it.ResetAt(out, next)
 	return out, dst
 }
 

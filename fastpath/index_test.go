@@ -1,6 +1,10 @@
 package fastpath
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/stepd/stepd/fastpath/jsonb"
+)
 
 // TestSetMemberDerivesIndex checks that the index setMember derives for
 // the new object agrees with scanning it afresh, whatever was looked up in
@@ -17,14 +21,14 @@ func TestSetMemberDerivesIndex(t *testing.T) {
 					obj := mustCompact(t, objText)
 					x.get(obj, looked) // leave the old index partly filled
 					out, _ := x.setMember(nil, obj, name, []byte(val))
-					if _, err := Compact(nil, out, MaxDepth); err != nil {
+					if _, err := jsonb.Compact(nil, out, jsonb.MaxDepth); err != nil {
 						t.Fatalf("%s set %s=%s: invalid %s", objText, name, val, out)
 					}
 					if got := x.get(out, name); string(got) != val {
 						t.Errorf("%s set %s=%s: get gives %s", objText, name, val, got)
 					}
 					for _, other := range names {
-						if got, want := x.get(out, other), ObjectGet(out, other); string(got) != string(want) {
+						if got, want := x.get(out, other), jsonb.ObjectGet(out, other); string(got) != string(want) {
 							t.Errorf("%s (looked up %s) set %s=%s: get(%s) = %s, ObjectGet = %s", objText, looked, name, val, other, got, want)
 						}
 					}

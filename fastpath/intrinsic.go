@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // fnID names one of the States.* intrinsic functions; Eval dispatches on it
@@ -223,7 +225,7 @@ func (p *intrinsicParser) arg(depth int) (intrinsicArg, error) {
 	case c == '$':
 		return p.path()
 	case c == '-' || c >= '0' && c <= '9':
-		end := numberEnd([]byte(p.s), p.i)
+		end := jsonb.NumberEnd([]byte(p.s), p.i)
 		if end < 0 {
 			return intrinsicArg{}, p.fail("invalid number")
 		}
@@ -237,7 +239,7 @@ func (p *intrinsicParser) arg(depth int) (intrinsicArg, error) {
 		}
 		return intrinsicArg{kind: argCall, call: in}, nil
 	default:
-		for _, lit := range [...][]byte{jsonTrue, jsonFalse, jsonNull} {
+		for _, lit := range [...][]byte{jsonb.True, jsonb.False, jsonb.Null} {
 			if strings.HasPrefix(p.s[p.i:], string(lit)) {
 				p.i += len(lit)
 				return intrinsicArg{kind: argLiteral, lit: lit}, p.endOfToken()
@@ -275,7 +277,7 @@ func (p *intrinsicParser) str() (intrinsicArg, error) {
 		switch c {
 		case '\'':
 			p.i++
-			return intrinsicArg{kind: argLiteral, lit: AppendQuoted(nil, text), holes: holes}, p.endOfToken()
+			return intrinsicArg{kind: argLiteral, lit: jsonb.AppendQuoted(nil, text), holes: holes}, p.endOfToken()
 		case '\\':
 			if p.i+1 >= len(p.s) {
 				p.i = len(p.s)
@@ -442,7 +444,7 @@ func (in *Intrinsic) apply(dst []byte, from int, v [][]byte) ([]byte, int, error
 	case fnStringToJSON:
 		return stringToJSON(dst, v[0])
 	case fnJSONToString:
-		return AppendQuoted(dst, v[0]), from, nil
+		return jsonb.AppendQuoted(dst, v[0]), from, nil
 	case fnArray:
 		dst = append(dst, '[')
 		for i, x := range v {
@@ -461,10 +463,10 @@ func (in *Intrinsic) apply(dst []byte, from int, v [][]byte) ([]byte, int, error
 	case fnArrayGetItem:
 		return arrayGetItem(dst, v[0], v[1])
 	case fnArrayLength:
-		if KindOf(v[0]) != KindArray {
+		if jsonb.KindOf(v[0]) != jsonb.KindArray {
 			return dst, from, invalidArgs(fnArrayLength)
 		}
-		return strconv.AppendInt(dst, int64(ArrayLen(v[0])), 10), from, nil
+		return strconv.AppendInt(dst, int64(jsonb.ArrayLen(v[0])), 10), from, nil
 	case fnArrayUnique:
 		return arrayUnique(dst, v[0])
 	case fnBase64Encode:

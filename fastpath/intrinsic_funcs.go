@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/stepd/stepd/fastpath/internal/jsontext"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // The bodies of the intrinsic functions. Each takes its evaluated arguments
@@ -32,21 +32,21 @@ const maxRangeItems = 1000
 // has no escapes, else a span of dst, where it was decoded.
 func strText(dst, s []byte) (text, out []byte) {
 	body := s[1 : len(s)-1]
-	if !hasByte(body, '\\') {
+	if !jsonb.HasByte(body, '\\') {
 		return body, dst
 	}
 	from := len(dst)
-	dst = jsontext.AppendUnescaped(dst, body)
+	dst = jsonb.AppendUnescaped(dst, body)
 	return dst[from:], dst
 }
 
 // intArg reads an integer argument as AWS does: a JSON number truncated
 // towards zero, which must fit in a 32-bit int.
 func intArg(v []byte) (int, bool) {
-	if KindOf(v) != KindNumber {
+	if jsonb.KindOf(v) != jsonb.KindNumber {
 		return 0, false
 	}
-	f, ok := ParseNumber(v)
+	f, ok := jsonb.ParseNumber(v)
 	if !ok || f >= 1<<31 || f <= -(1<<31)-1 {
 		return 0, false
 	}
@@ -58,7 +58,7 @@ func intArg(v []byte) (int, bool) {
 // values as AWS's Java runtime prints them (appendFormatArg). The number of
 // placeholders must equal the number of arguments.
 func (in *Intrinsic) format(dst []byte, v [][]byte) ([]byte, int, error) {
-	if KindOf(v[0]) != KindString {
+	if jsonb.KindOf(v[0]) != jsonb.KindString {
 		return dst, 0, invalidArgs(fnFormat)
 	}
 	tmpl, dst := strText(dst, v[0])
@@ -95,19 +95,19 @@ func (in *Intrinsic) format(dst []byte, v [][]byte) ([]byte, int, error) {
 	}
 	dst = append(dst, tmpl[prev:]...)
 	from := len(dst)
-	return AppendQuoted(dst, dst[s:from]), from, nil
+	return jsonb.AppendQuoted(dst, dst[s:from]), from, nil
 }
 
 // appendFormatArg appends v as States.Format prints it: a string as its
 // text, an object as {key=value, ...} and an array as [a, b, ...] (Java's
 // Map and List toString), anything else as its JSON spelling.
 func appendFormatArg(dst, v []byte) []byte {
-	switch KindOf(v) {
-	case KindString:
-		return AppendUnquoted(dst, v)
-	case KindObject:
+	switch jsonb.KindOf(v) {
+	case jsonb.KindString:
+		return jsonb.AppendUnquoted(dst, v)
+	case jsonb.KindObject:
 		dst = append(dst, '{')
-		var it ObjectIter
+		var it jsonb.ObjectIter
 		it.Reset(v)
 		first := true
 		for k, x, ok := it.Next(); ok; k, x, ok = it.Next() {
@@ -115,14 +115,14 @@ func appendFormatArg(dst, v []byte) []byte {
 				dst = append(dst, ", "...)
 			}
 			first = false
-			dst = AppendUnquoted(dst, k)
+			dst = jsonb.AppendUnquoted(dst, k)
 			dst = append(dst, '=')
 			dst = appendFormatArg(dst, x)
 		}
 		return append(dst, '}')
-	case KindArray:
+	case jsonb.KindArray:
 		dst = append(dst, '[')
-		var it ArrayIter
+		var it jsonb.ArrayIter
 		it.Reset(v)
 		first := true
 		for x, ok := it.Next(); ok; x, ok = it.Next() {
@@ -141,15 +141,15 @@ func appendFormatArg(dst, v []byte) []byte {
 // stringToJSON implements States.StringToJson: the string's text parsed as
 // JSON and compacted. Blank text gives null, as AWS does.
 func stringToJSON(dst, s []byte) ([]byte, int, error) {
-	if KindOf(s) != KindString {
+	if jsonb.KindOf(s) != jsonb.KindString {
 		return dst, 0, invalidArgs(fnStringToJSON)
 	}
 	text, dst := strText(dst, s)
 	from := len(dst)
 	if isBlank(text) {
-		return append(dst, jsonNull...), from, nil
+		return append(dst, jsonb.Null...), from, nil
 	}
-	out, err := Compact(dst, text, MaxDepth)
+	out, err := jsonb.Compact(dst, text, jsonb.MaxDepth)
 	if err != nil {
 		return dst, 0, invalidArgs(fnStringToJSON)
 	}
@@ -170,12 +170,12 @@ func isBlank(b []byte) bool {
 // (after truncation).
 func arrayPartition(dst, arr, size []byte) ([]byte, int, error) {
 	n, ok := intArg(size)
-	if KindOf(arr) != KindArray || !ok || n <= 0 {
+	if jsonb.KindOf(arr) != jsonb.KindArray || !ok || n <= 0 {
 		return dst, 0, invalidArgs(fnArrayPartition)
 	}
 	from := len(dst)
 	dst = append(dst, '[')
-	var it ArrayIter
+	var it jsonb.ArrayIter
 	it.Reset(arr)
 	i := 0
 	for x, ok := it.Next(); ok; x, ok = it.Next() {
@@ -199,18 +199,18 @@ func arrayPartition(dst, arr, size []byte) ([]byte, int, error) {
 // arrayContains implements States.ArrayContains(array, value), comparing
 // as JSON values (Equal).
 func arrayContains(dst, arr, v []byte) ([]byte, int, error) {
-	if KindOf(arr) != KindArray {
+	if jsonb.KindOf(arr) != jsonb.KindArray {
 		return dst, 0, invalidArgs(fnArrayContains)
 	}
 	from := len(dst)
-	var it ArrayIter
+	var it jsonb.ArrayIter
 	it.Reset(arr)
 	for x, ok := it.Next(); ok; x, ok = it.Next() {
-		if Equal(x, v) {
-			return append(dst, jsonTrue...), from, nil
+		if jsonb.Equal(x, v) {
+			return append(dst, jsonb.True...), from, nil
 		}
 	}
-	return append(dst, jsonFalse...), from, nil
+	return append(dst, jsonb.False...), from, nil
 }
 
 // arrayRange implements States.ArrayRange(start, end, step): start, then
@@ -247,16 +247,16 @@ func arrayRange(dst, a, b, c []byte) ([]byte, int, error) {
 // error, except that AWS answers null for any index into an empty array.
 func arrayGetItem(dst, arr, idx []byte) ([]byte, int, error) {
 	i, ok := intArg(idx)
-	if KindOf(arr) != KindArray || !ok || i < 0 {
+	if jsonb.KindOf(arr) != jsonb.KindArray || !ok || i < 0 {
 		return dst, 0, invalidArgs(fnArrayGetItem)
 	}
 	from := len(dst)
-	x := ArrayIndex(arr, i)
+	x := jsonb.ArrayIndex(arr, i)
 	if x == nil {
-		if ArrayLen(arr) != 0 {
+		if jsonb.ArrayLen(arr) != 0 {
 			return dst, 0, invalidArgs(fnArrayGetItem)
 		}
-		x = jsonNull
+		x = jsonb.Null
 	}
 	return append(dst, x...), from, nil
 }
@@ -265,20 +265,20 @@ func arrayGetItem(dst, arr, idx []byte) ([]byte, int, error) {
 // Equal to an earlier one. Elements are bucketed by a hash consistent with
 // Equal, so the work stays linear in the array's size.
 func arrayUnique(dst, arr []byte) ([]byte, int, error) {
-	if KindOf(arr) != KindArray {
+	if jsonb.KindOf(arr) != jsonb.KindArray {
 		return dst, 0, invalidArgs(fnArrayUnique)
 	}
 	seen := make(map[uint64][][]byte)
 	from := len(dst)
 	dst = append(dst, '[')
-	var it ArrayIter
+	var it jsonb.ArrayIter
 	it.Reset(arr)
 	first := true
 next:
 	for x, ok := it.Next(); ok; x, ok = it.Next() {
 		h := valueHash(x)
 		for _, y := range seen[h] {
-			if Equal(x, y) {
+			if jsonb.Equal(x, y) {
 				continue next
 			}
 		}
@@ -297,26 +297,26 @@ next:
 // order.
 func valueHash(v []byte) uint64 {
 	const prime = 1099511628211
-	h := uint64(KindOf(v)) * 0x9E3779B97F4A7C15
-	switch KindOf(v) {
-	case KindNumber:
-		f, _ := ParseNumber(v)
+	h := uint64(jsonb.KindOf(v)) * 0x9E3779B97F4A7C15
+	switch jsonb.KindOf(v) {
+	case jsonb.KindNumber:
+		f, _ := jsonb.ParseNumber(v)
 		if f == 0 {
 			f = 0 // -0 equals 0
 		}
 		return h ^ mix64(math.Float64bits(f))
-	case KindString:
+	case jsonb.KindString:
 		var buf [128]byte
-		return h ^ fnv64(AppendUnquoted(buf[:0], v))
-	case KindArray:
-		var it ArrayIter
+		return h ^ fnv64(jsonb.AppendUnquoted(buf[:0], v))
+	case jsonb.KindArray:
+		var it jsonb.ArrayIter
 		it.Reset(v)
 		for x, ok := it.Next(); ok; x, ok = it.Next() {
 			h = h*prime ^ valueHash(x)
 		}
 		return h
-	case KindObject:
-		var it ObjectIter
+	case jsonb.KindObject:
+		var it jsonb.ObjectIter
 		it.Reset(v)
 		var sum uint64
 		for k, x, ok := it.Next(); ok; k, x, ok = it.Next() {
@@ -346,7 +346,7 @@ func mix64(x uint64) uint64 {
 
 // textArg reads a string argument of at most maxEncodeChars characters.
 func textArg(dst, v []byte) (text, out []byte, ok bool) {
-	if KindOf(v) != KindString {
+	if jsonb.KindOf(v) != jsonb.KindString {
 		return nil, dst, false
 	}
 	text, dst = strText(dst, v)
@@ -392,14 +392,14 @@ func base64Decode(dst, v []byte) ([]byte, int, error) {
 		}
 	}
 	from := len(dst)
-	return AppendQuoted(dst, dst[s:from]), from, nil
+	return jsonb.AppendQuoted(dst, dst[s:from]), from, nil
 }
 
 // hashOf implements States.Hash(text, algorithm): the lower-case hex digest
 // of the text's UTF-8 bytes with MD5, SHA-1, SHA-256, SHA-384 or SHA-512.
 func hashOf(dst, v, alg []byte) ([]byte, int, error) {
 	text, dst, ok := textArg(dst, v)
-	if !ok || KindOf(alg) != KindString {
+	if !ok || jsonb.KindOf(alg) != jsonb.KindString {
 		return dst, 0, invalidArgs(fnHash)
 	}
 	from := len(dst)
@@ -430,7 +430,7 @@ func hashOf(dst, v, alg []byte) ([]byte, int, error) {
 // members replacing a's. The members of a come first, in order, then b's new
 // ones. AWS supports only the shallow merge: deep must be false.
 func jsonMerge(dst, a, b, deep []byte) ([]byte, int, error) {
-	if KindOf(a) != KindObject || KindOf(b) != KindObject || string(deep) != "false" {
+	if jsonb.KindOf(a) != jsonb.KindObject || jsonb.KindOf(b) != jsonb.KindObject || string(deep) != "false" {
 		return dst, 0, invalidArgs(fnJSONMerge)
 	}
 	from := len(dst)
@@ -445,7 +445,7 @@ func jsonMerge(dst, a, b, deep []byte) ([]byte, int, error) {
 		dst = append(dst, ':')
 		dst = append(dst, x...)
 	}
-	var it ObjectIter
+	var it jsonb.ObjectIter
 	it.Reset(a)
 	for k, x, ok := it.Next(); ok; k, x, ok = it.Next() {
 		if y := objectGetRaw(b, k); y != nil {
@@ -465,7 +465,7 @@ func jsonMerge(dst, a, b, deep []byte) ([]byte, int, error) {
 // objectGetRaw is ObjectGet for a raw (quoted, possibly escaped) key.
 func objectGetRaw(obj, key []byte) []byte {
 	var buf [64]byte
-	return ObjectGet(obj, bytesToString(AppendUnquoted(buf[:0], key)))
+	return jsonb.ObjectGet(obj, jsonb.BytesString(jsonb.AppendUnquoted(buf[:0], key)))
 }
 
 // mathRandom implements States.MathRandom(start, end[, seed]): an integer in
@@ -488,7 +488,7 @@ func mathRandom(dst []byte, v [][]byte) ([]byte, int, error) {
 		src.Seed(uint64(seed), 0)
 		r = src.Uint64() % span
 	} else {
-		r = rand.Uint64N(span)
+		r = randUint64N(span)
 	}
 	from := len(dst)
 	return strconv.AppendInt(dst, int64(start)+int64(r), 10), from, nil
@@ -508,10 +508,10 @@ func mathAdd(dst, a, b []byte) ([]byte, int, error) {
 }
 
 func roundArg(v []byte) (int64, bool) {
-	if KindOf(v) != KindNumber {
+	if jsonb.KindOf(v) != jsonb.KindNumber {
 		return 0, false
 	}
-	f, ok := ParseNumber(v)
+	f, ok := jsonb.ParseNumber(v)
 	if !ok || f > math.MaxInt32 || f < math.MinInt32 {
 		return 0, false
 	}
@@ -526,7 +526,7 @@ func roundArg(v []byte) (int64, bool) {
 // at every character of delimiters, empty pieces dropped (Java's
 // StringTokenizer).
 func stringSplit(dst, v, delims []byte) ([]byte, int, error) {
-	if KindOf(v) != KindString || KindOf(delims) != KindString {
+	if jsonb.KindOf(v) != jsonb.KindString || jsonb.KindOf(delims) != jsonb.KindString {
 		return dst, 0, invalidArgs(fnStringSplit)
 	}
 	text, dst := strText(dst, v)
@@ -546,7 +546,7 @@ func stringSplit(dst, v, delims []byte) ([]byte, int, error) {
 					dst = append(dst, ',')
 				}
 				first = false
-				dst = AppendQuoted(dst, text[tok:i])
+				dst = jsonb.AppendQuoted(dst, text[tok:i])
 			}
 			if i == len(text) {
 				break
@@ -559,7 +559,7 @@ func stringSplit(dst, v, delims []byte) ([]byte, int, error) {
 }
 
 func isDelim(set []byte, r rune) bool {
-	for _, d := range bytesToString(set) {
+	for _, d := range jsonb.BytesString(set) {
 		if d == r {
 			return true
 		}

@@ -1,6 +1,10 @@
 package fastpath
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/stepd/stepd/fastpath/jsonb"
+)
 
 // fuzzInputs are the documents an intrinsic that parsed is evaluated on: an
 // object with members of every kind under the names the seeds use, and
@@ -74,7 +78,7 @@ func FuzzParseIntrinsic(f *testing.F) {
 				}
 				continue
 			}
-			if c, err := Compact(nil, val, MaxDepth); err != nil || string(c) != string(val) {
+			if c, err := jsonb.Compact(nil, val, jsonb.MaxDepth); err != nil || string(c) != string(val) {
 				t.Fatalf("Eval(%q) on %s = %q: not compact JSON (%v)", text, input, val, err)
 			}
 		}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // testResolver resolves $ against Input, $$ against Context and $name
@@ -262,7 +264,7 @@ func TestIntrinsicGolden(t *testing.T) {
 					t.Errorf("%s: %s: got %s, %v; want failure %q", name, c["expr"], got, err, c["error"])
 				}
 			default:
-				if err != nil || !Equal(got, mustCompact(t, c["want"])) {
+				if err != nil || !jsonb.Equal(got, mustCompact(t, c["want"])) {
 					t.Errorf("%s: %s on %s:\n got %s, %v\nwant %s", name, c["expr"], c["input"], got, err, c["want"])
 				}
 			}

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/stepd/stepd/fastpath/internal/jsontext"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // FuzzCompact checks the scanner against encoding/json: both accept the
@@ -16,39 +16,39 @@ func FuzzCompact(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
-		out, err := Compact(nil, src, MaxDepth)
+		out, err := jsonb.Compact(nil, src, jsonb.MaxDepth)
 		if (err == nil) != json.Valid(src) && utf8.Valid(src) {
-			if err != ErrTooDeep {
+			if err != jsonb.ErrTooDeep {
 				t.Fatalf("Compact(%q) error %v, json.Valid %v", src, err, json.Valid(src))
 			}
 		}
 		if err != nil {
 			return
 		}
-		if again, err := Compact(nil, out, MaxDepth); err != nil || string(again) != string(out) {
+		if again, err := jsonb.Compact(nil, out, jsonb.MaxDepth); err != nil || string(again) != string(out) {
 			t.Fatalf("compact form %q is not stable: %q %v", out, again, err)
 		}
-		if end := jsontext.SkipValue(out, 0); end != len(out) {
-			t.Fatalf("SkipValue(%q) = %d, want %d", out, end, len(out))
+		if end := jsonb.SkipValue(out, 0); end != len(out) {
+			t.Fatalf("skipValue(%q) = %d, want %d", out, end, len(out))
 		}
-		var it ObjectIter
+		var it jsonb.ObjectIter
 		it.Reset(out)
 		for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
-			_ = ObjectGet(out, string(AppendUnquoted(nil, k)))
-			_ = Equal(v, v)
+			_ = jsonb.ObjectGet(out, string(jsonb.AppendUnquoted(nil, k)))
+			_ = jsonb.Equal(v, v)
 		}
-		_ = ArrayLen(out)
-		if KindOf(out) == KindObject {
+		_ = jsonb.ArrayLen(out)
+		if jsonb.KindOf(out) == jsonb.KindObject {
 			var x objectIndex
 			set, _ := x.setMember(nil, out, "k", []byte(`[1]`))
-			if got := ObjectGet(set, "k"); string(got) != "[1]" && ObjectGet(out, "k") == nil {
+			if got := jsonb.ObjectGet(set, "k"); string(got) != "[1]" && jsonb.ObjectGet(out, "k") == nil {
 				t.Fatalf("setMember(%q) = %q", out, set)
 			}
-			if _, err := Compact(nil, set, MaxDepth+1); err != nil {
+			if _, err := jsonb.Compact(nil, set, jsonb.MaxDepth+1); err != nil {
 				t.Fatalf("setMember(%q) gives invalid %q", out, set)
 			}
 		}
-		if !Equal(out, out) {
+		if !jsonb.Equal(out, out) {
 			t.Fatalf("Equal(%q, itself) is false", out)
 		}
 	})
@@ -68,13 +68,13 @@ func FuzzParsePath(f *testing.F) {
 		}
 		v, _ := p.Eval(nil, input)
 		if v != nil {
-			if _, err := Compact(nil, v, MaxDepth); err != nil {
+			if _, err := jsonb.Compact(nil, v, jsonb.MaxDepth); err != nil {
 				t.Fatalf("%q yields invalid JSON %q", text, v)
 			}
 		}
 		if p.Definite() && len(p.steps) > 0 {
 			out, ok := setPath(nil, input, p.steps, []byte("1"), nil)
-			if _, err := Compact(nil, out, MaxDepth); ok && err != nil {
+			if _, err := jsonb.Compact(nil, out, jsonb.MaxDepth); ok && err != nil {
 				t.Fatalf("setting %q gives invalid JSON %q", text, out)
 			}
 		}

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // PathRoot says what a path starts from.
@@ -366,22 +368,22 @@ func getSteps(v []byte, steps []pathStep) []byte {
 		st := &steps[i]
 		switch st.kind {
 		case stepField:
-			if KindOf(v) != KindObject {
+			if jsonb.KindOf(v) != jsonb.KindObject {
 				return nil
 			}
-			v = ObjectGet(v, st.name)
+			v = jsonb.ObjectGet(v, st.name)
 		case stepIndex:
-			if KindOf(v) != KindArray {
+			if jsonb.KindOf(v) != jsonb.KindArray {
 				return nil
 			}
 			idx := st.index
 			if idx < 0 {
-				idx += ArrayLen(v)
+				idx += jsonb.ArrayLen(v)
 				if idx < 0 {
 					return nil
 				}
 			}
-			v = ArrayIndex(v, idx)
+			v = jsonb.ArrayIndex(v, idx)
 		default:
 			panic("BUG: getSteps on an indefinite step")
 		}
@@ -461,35 +463,35 @@ func collect(dst, v []byte, steps []pathStep, any bool, limit int) ([]byte, bool
 			return collect(dst, c, rest, any, limit)
 		}
 	case stepIndex:
-		if KindOf(v) == KindArray {
+		if jsonb.KindOf(v) == jsonb.KindArray {
 			idx := st.index
 			if idx < 0 {
-				idx += ArrayLen(v)
+				idx += jsonb.ArrayLen(v)
 			}
-			if c := ArrayIndex(v, idx); idx >= 0 && c != nil {
+			if c := jsonb.ArrayIndex(v, idx); idx >= 0 && c != nil {
 				return collect(dst, c, rest, any, limit)
 			}
 		}
 	case stepWildcard:
-		switch KindOf(v) {
-		case KindArray:
-			var it ArrayIter
+		switch jsonb.KindOf(v) {
+		case jsonb.KindArray:
+			var it jsonb.ArrayIter
 			it.Reset(v)
 			for c, ok := it.Next(); ok; c, ok = it.Next() {
 				dst, any = collect(dst, c, rest, any, limit)
 			}
-		case KindObject:
-			var it ObjectIter
+		case jsonb.KindObject:
+			var it jsonb.ObjectIter
 			it.Reset(v)
 			for _, c, ok := it.Next(); ok; _, c, ok = it.Next() {
 				dst, any = collect(dst, c, rest, any, limit)
 			}
 		}
 	case stepSlice:
-		if KindOf(v) == KindArray {
-			n := ArrayLen(v)
+		if jsonb.KindOf(v) == jsonb.KindArray {
+			n := jsonb.ArrayLen(v)
 			lo, hi := sliceBounds(st, n)
-			var it ArrayIter
+			var it jsonb.ArrayIter
 			it.Reset(v)
 			i := 0
 			for c, ok := it.Next(); ok && i < hi; c, ok = it.Next() {
@@ -509,8 +511,8 @@ func collect(dst, v []byte, steps []pathStep, any bool, limit int) ([]byte, bool
 					dst, any = collect(dst, c, rest, any, limit)
 				}
 			}
-		} else if KindOf(v) == KindArray {
-			n := ArrayLen(v)
+		} else if jsonb.KindOf(v) == jsonb.KindArray {
+			n := jsonb.ArrayLen(v)
 			for _, idx := range st.idxs {
 				if len(dst) > limit {
 					break
@@ -518,7 +520,7 @@ func collect(dst, v []byte, steps []pathStep, any bool, limit int) ([]byte, bool
 				if idx < 0 {
 					idx += n
 				}
-				if c := ArrayIndex(v, idx); idx >= 0 && c != nil {
+				if c := jsonb.ArrayIndex(v, idx); idx >= 0 && c != nil {
 					dst, any = collect(dst, c, rest, any, limit)
 				}
 			}
@@ -526,16 +528,16 @@ func collect(dst, v []byte, steps []pathStep, any bool, limit int) ([]byte, bool
 	case stepScan:
 		dst, any = scan(dst, v, st.name, rest, any, limit)
 	case stepFilter:
-		switch KindOf(v) {
-		case KindArray:
-			var it ArrayIter
+		switch jsonb.KindOf(v) {
+		case jsonb.KindArray:
+			var it jsonb.ArrayIter
 			it.Reset(v)
 			for c, ok := it.Next(); ok; c, ok = it.Next() {
 				if st.filter.match(c) {
 					dst, any = collect(dst, c, rest, any, limit)
 				}
 			}
-		case KindObject:
+		case jsonb.KindObject:
 			if st.filter.match(v) {
 				dst, any = collect(dst, v, rest, any, limit)
 			}
@@ -545,10 +547,10 @@ func collect(dst, v []byte, steps []pathStep, any bool, limit int) ([]byte, bool
 }
 
 func fieldOf(v []byte, name string) []byte {
-	if KindOf(v) != KindObject {
+	if jsonb.KindOf(v) != jsonb.KindObject {
 		return nil
 	}
-	return ObjectGet(v, name)
+	return jsonb.ObjectGet(v, name)
 }
 
 // scan implements ..name (name == "" means ..*): the matches in v and in
@@ -557,12 +559,12 @@ func scan(dst, v []byte, name string, rest []pathStep, any bool, limit int) ([]b
 	if len(dst) > limit {
 		return dst, any
 	}
-	switch KindOf(v) {
-	case KindObject:
-		var it ObjectIter
+	switch jsonb.KindOf(v) {
+	case jsonb.KindObject:
+		var it jsonb.ObjectIter
 		it.Reset(v)
 		for k, c, ok := it.Next(); ok; k, c, ok = it.Next() {
-			if name == "" || KeyEquals(k, name) {
+			if name == "" || jsonb.KeyEquals(k, name) {
 				dst, any = collect(dst, c, rest, any, limit)
 			}
 		}
@@ -570,8 +572,8 @@ func scan(dst, v []byte, name string, rest []pathStep, any bool, limit int) ([]b
 		for _, c, ok := it.Next(); ok; _, c, ok = it.Next() {
 			dst, any = scan(dst, c, name, rest, any, limit)
 		}
-	case KindArray:
-		var it ArrayIter
+	case jsonb.KindArray:
+		var it jsonb.ArrayIter
 		it.Reset(v)
 		for c, ok := it.Next(); ok; c, ok = it.Next() {
 			if name == "" {

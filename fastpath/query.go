@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/stepd/stepd/fastpath/jsonata"
+
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // Query is a compiled value of a JSONata-mode field (Arguments, Output, an
@@ -41,9 +43,9 @@ func IsExpression(s string) bool {
 // *jsonata.Error.
 func NewQuery(v []byte, field string) (*Query, error) {
 	q := &Query{field: field}
-	switch KindOf(v) {
-	case KindString:
-		s := string(AppendUnquoted(nil, v))
+	switch jsonb.KindOf(v) {
+	case jsonb.KindString:
+		s := string(jsonb.AppendUnquoted(nil, v))
 		if !IsExpression(s) {
 			return literalQuery(v, field)
 		}
@@ -56,11 +58,11 @@ func NewQuery(v []byte, field string) (*Query, error) {
 		q.raw = e.Raw(jsonataFuncs)
 		q.rawAll = q.raw != nil
 		return q, nil
-	case KindObject:
-		var it ObjectIter
+	case jsonb.KindObject:
+		var it jsonb.ObjectIter
 		it.Reset(v)
 		for k, m, ok := it.Next(); ok; k, m, ok = it.Next() {
-			name := string(AppendUnquoted(nil, k))
+			name := string(jsonb.AppendUnquoted(nil, k))
 			e, err := NewQuery(m, field+"/"+name)
 			if err != nil {
 				return nil, err
@@ -68,9 +70,9 @@ func NewQuery(v []byte, field string) (*Query, error) {
 			q.names = append(q.names, name)
 			q.elems = append(q.elems, e)
 		}
-	case KindArray:
+	case jsonb.KindArray:
 		q.array = true
-		var it ArrayIter
+		var it jsonb.ArrayIter
 		it.Reset(v)
 		i := 0
 		for m, ok := it.Next(); ok; m, ok = it.Next() {
@@ -497,7 +499,7 @@ func (ex *Execution) queryError(q *Query, msg string) *Failure {
 
 // queryTypeError reports a result of the wrong JSON type.
 func (ex *Execution) queryTypeError(q *Query, want string, v []byte) *Failure {
-	return ex.queryError(q, "returned an unexpected result type. Expected '"+want+"', but was '"+KindOf(v).String()+"' for value: "+string(v))
+	return ex.queryError(q, "returned an unexpected result type. Expected '"+want+"', but was '"+jsonb.KindOf(v).String()+"' for value: "+string(v))
 }
 
 // evalQueryAssign evaluates every value of a into ex.assigned; commit
@@ -520,12 +522,12 @@ func (ex *Execution) queryNumber(q *Query, env *queryEnv, integer bool) (float64
 	if f != nil {
 		return 0, f
 	}
-	n, ok := ParseNumber(v)
+	n, ok := jsonb.ParseNumber(v)
 	want := "number"
 	if integer {
 		want = "integer"
 	}
-	if KindOf(v) != KindNumber || !ok || (integer && n != float64(int64(n))) {
+	if jsonb.KindOf(v) != jsonb.KindNumber || !ok || (integer && n != float64(int64(n))) {
 		return 0, ex.queryTypeError(q, want, v)
 	}
 	return n, nil

@@ -12,6 +12,7 @@ import (
 	mrand "math/rand/v2"
 
 	"github.com/stepd/stepd/fastpath/jsonata"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // awsFunctions are the functions Step Functions adds to JSONata
@@ -109,7 +110,7 @@ func jfnRandom(args []any) (any, error) {
 		r := mrand.New(mrand.NewPCG(uint64(int64(seed)), math.Float64bits(seed)))
 		return r.Float64(), nil
 	}
-	return mrand.Float64(), nil
+	return randFloat64(), nil
 }
 
 // jfnUUID implements $uuid(): a random version 4 UUID.
@@ -136,11 +137,11 @@ func jfnParseJSON(dst []byte, args [][]byte) ([]byte, bool) {
 		return dst, false
 	}
 	s := args[0]
-	if KindOf(s) != KindString || bytes.Contains(s, []byte(`\u`)) {
+	if jsonb.KindOf(s) != jsonb.KindString || bytes.Contains(s, []byte(`\u`)) {
 		return dst, false
 	}
 	mark := len(dst)
-	dst = AppendUnquoted(dst, s)
+	dst = jsonb.AppendUnquoted(dst, s)
 	var ev jsonata.RawEval
 	if !ev.Canonical(dst[mark:]) {
 		return dst[:mark], false

@@ -1,6 +1,9 @@
 package fastpath
 
-import "github.com/stepd/stepd/fastpath/jsonata"
+import (
+	"github.com/stepd/stepd/fastpath/jsonata"
+	"github.com/stepd/stepd/fastpath/jsonb"
+)
 
 // rawQueryEnv is the JSON a JSONata state's expressions read: $states
 // member by member and the variables, as spans of the arena. Raw
@@ -157,7 +160,7 @@ func (ex *Execution) appendRaw(dst []byte, q *Query, ev *jsonata.RawEval, input 
 			dst = append(dst, ',')
 		}
 		if !q.array {
-			dst = AppendQuotedString(dst, q.names[i])
+			dst = jsonb.AppendQuotedString(dst, q.names[i])
 			dst = append(dst, ':')
 		}
 		var ok bool

@@ -1,6 +1,11 @@
 package fastpath
 
-import "strings"
+import (
+	"strings"
+	"unsafe"
+
+	"github.com/stepd/stepd/fastpath/jsonb"
+)
 
 // Template is a compiled payload template: the JSON value of a Parameters,
 // ResultSelector, ItemSelector or Assign field, in which every member whose
@@ -99,10 +104,10 @@ func (t *Template) flush(lit []byte) []byte {
 }
 
 func (t *Template) compileValue(lit, raw []byte, ptr string) ([]byte, error) {
-	switch KindOf(raw) {
-	case KindObject:
+	switch jsonb.KindOf(raw) {
+	case jsonb.KindObject:
 		lit = append(lit, '{')
-		var it ObjectIter
+		var it jsonb.ObjectIter
 		it.Reset(raw)
 		n := 0
 		for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
@@ -110,9 +115,9 @@ func (t *Template) compileValue(lit, raw []byte, ptr string) ([]byte, error) {
 				lit = append(lit, ',')
 			}
 			n++
-			name := string(AppendUnquoted(nil, k))
+			name := string(jsonb.AppendUnquoted(nil, k))
 			if !strings.HasSuffix(name, ".$") {
-				lit = AppendQuotedString(lit, name)
+				lit = jsonb.AppendQuotedString(lit, name)
 				lit = append(lit, ':')
 				var err error
 				if lit, err = t.compileValue(lit, v, ptr+"/"+escapePointer(name)); err != nil {
@@ -120,7 +125,7 @@ func (t *Template) compileValue(lit, raw []byte, ptr string) ([]byte, error) {
 				}
 				continue
 			}
-			lit = AppendQuotedString(lit, strings.TrimSuffix(name, ".$"))
+			lit = jsonb.AppendQuotedString(lit, strings.TrimSuffix(name, ".$"))
 			lit = append(lit, ':')
 			op, err := compileDynamic(name, v)
 			if err != nil {
@@ -130,9 +135,9 @@ func (t *Template) compileValue(lit, raw []byte, ptr string) ([]byte, error) {
 			t.ops = append(t.ops, op)
 		}
 		return append(lit, '}'), nil
-	case KindArray:
+	case jsonb.KindArray:
 		lit = append(lit, '[')
-		var it ArrayIter
+		var it jsonb.ArrayIter
 		it.Reset(raw)
 		n := 0
 		for v, ok := it.Next(); ok; v, ok = it.Next() {
@@ -154,10 +159,10 @@ func (t *Template) compileValue(lit, raw []byte, ptr string) ([]byte, error) {
 // compileDynamic compiles the value of a "key.$" member: a path or an
 // intrinsic function call.
 func compileDynamic(field string, v []byte) (tmplOp, error) {
-	if KindOf(v) != KindString {
+	if jsonb.KindOf(v) != jsonb.KindString {
 		return tmplOp{}, errNotPathString
 	}
-	text := string(AppendUnquoted(nil, v))
+	text := string(jsonb.AppendUnquoted(nil, v))
 	if strings.HasPrefix(text, "$") {
 		p, err := ParsePath(text)
 		if err != nil {
@@ -249,9 +254,25 @@ func itoa(n int) string {
 // "key.$" member or of a field such as ErrorPath, as a template whose value
 // is the expression's result. field names it in messages.
 func NewExpression(field, text string) (*Template, error) {
-	op, err := compileDynamic(field, AppendQuotedString(nil, text))
+	op, err := compileDynamic(field, jsonb.AppendQuotedString(nil, text))
 	if err != nil {
 		return nil, err
 	}
 	return &Template{ops: []tmplOp{op}}, nil
+}
+
+// placeValue makes v the bytes of dst from mark on. Evaluators may return a
+// value that is a span of anything (the input, a variable) or one they
+// appended to dst, possibly after scratch bytes of their own; placeValue
+// moves or copies it so that dst ends with exactly v after mark.
+func placeValue(dst []byte, mark int, v []byte) []byte {
+	if len(v) > 0 && len(dst) > mark {
+		lo := uintptr(unsafe.Pointer(&dst[mark]))
+		hi := uintptr(unsafe.Pointer(unsafe.SliceData(dst))) + uintptr(len(dst))
+		if p := uintptr(unsafe.Pointer(&v[0])); p >= lo && p < hi {
+			n := copy(dst[mark:], v)
+			return dst[:mark+n]
+		}
+	}
+	return append(dst[:mark], v...)
 }

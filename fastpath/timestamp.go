@@ -3,7 +3,7 @@ package fastpath
 import (
 	"math"
 
-	"github.com/stepd/stepd/fastpath/internal/jsontext"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // timestamp is an instant as whole seconds since the Unix epoch plus
@@ -187,16 +187,16 @@ const maxEscapedTimestamp = 6 * 35
 // jsonTimestamp parses the compact JSON value v as a timestamp; anything but
 // a string holding a valid one gives ok false. It allocates nothing.
 func jsonTimestamp(v []byte) (timestamp, bool) {
-	if KindOf(v) != KindString || len(v) < 2 {
+	if jsonb.KindOf(v) != jsonb.KindString || len(v) < 2 {
 		return timestamp{}, false
 	}
 	body := v[1 : len(v)-1]
-	if !hasByte(body, '\\') {
+	if !jsonb.HasByte(body, '\\') {
 		return parseTimestamp(body)
 	}
 	if len(body) > maxEscapedTimestamp {
 		return timestamp{}, false
 	}
 	var buf [maxEscapedTimestamp]byte
-	return parseTimestamp(jsontext.AppendUnescaped(buf[:0], body))
+	return parseTimestamp(jsonb.AppendUnescaped(buf[:0], body))
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // Status is how an execution ended.
@@ -98,6 +100,10 @@ type Execution struct {
 	// them in use (see newQueryEnv); kept across Reset.
 	qenvs  []*queryEnv
 	qdepth int
+
+	// test is TestState's run of one state (see inspect.go); nil in
+	// every other execution.
+	test *stateTestRun
 }
 
 var executionPool = sync.Pool{New: func() any { return &Execution{} }}
@@ -141,43 +147,9 @@ var errTimedOut = &Failure{Name: ErrTimeout}
 // Run executes p with the JSON input (any spacing) and returns how it ended.
 // It returns an error only when input is not valid JSON. opts may be nil.
 func (ex *Execution) Run(ctx context.Context, p *Program, input []byte, opts *Options) (Result, error) {
-	if opts == nil {
-		opts = &defaultOptions
-	}
-	ex.prog, ex.opts, ex.ctx = p, opts, ctx
-	ex.clock = opts.Clock
-	if ex.clock == nil {
-		ex.clock = SystemClock{}
-	}
-	ex.maxBytes = opts.MaxPayload
-	if ex.maxBytes == 0 {
-		ex.maxBytes = MaxPayloadBytes
-	}
-	if ex.qc != nil {
-		ex.qc.reset() // the arena is rewritten from the start
-	}
-	var err error
-	if ex.arena, err = Compact(ex.arena[:0], input, MaxDepth); err != nil {
+	if err := ex.begin(ctx, p, input, opts); err != nil {
 		return Result{}, err
 	}
-	ex.input = ex.arena[:len(ex.arena):len(ex.arena)]
-	if n := len(p.VarNames); cap(ex.vars) >= n {
-		ex.vars = ex.vars[:n]
-	} else {
-		ex.vars = make([][]byte, n)
-	}
-	ex.start = opts.StartTime
-	if limit := p.Timeout; limit > 0 || p.Express {
-		if p.Express && (limit == 0 || limit > ExpressMaxDuration) {
-			limit = ExpressMaxDuration
-		}
-		ex.limit = limit
-	}
-	ex.budget = opts.MaxTransitions
-	if ex.budget == 0 {
-		ex.budget = DefaultMaxTransitions
-	}
-	ex.sink, ex.mask = opts.Events, opts.EventMask
 	ex.events = 1 // ExecutionStarted
 	ex.emit(EventExecutionStarted, nil, ex.input)
 	budget := ex.budget
@@ -201,6 +173,49 @@ func (ex *Execution) Run(ctx context.Context, p *Program, input []byte, opts *Op
 		}
 	}
 	return res, nil
+}
+
+// begin prepares ex to run p with input (any spacing) and opts (nil for
+// the defaults); it fails only when input is not valid JSON.
+func (ex *Execution) begin(ctx context.Context, p *Program, input []byte, opts *Options) error {
+	if opts == nil {
+		opts = &defaultOptions
+	}
+	ex.prog, ex.opts, ex.ctx = p, opts, ctx
+	ex.clock = opts.Clock
+	if ex.clock == nil {
+		ex.clock = SystemClock{}
+	}
+	ex.maxBytes = opts.MaxPayload
+	if ex.maxBytes == 0 {
+		ex.maxBytes = MaxPayloadBytes
+	}
+	if ex.qc != nil {
+		ex.qc.reset() // the arena is rewritten from the start
+	}
+	var err error
+	if ex.arena, err = jsonb.Compact(ex.arena[:0], input, jsonb.MaxDepth); err != nil {
+		return err
+	}
+	ex.input = ex.arena[:len(ex.arena):len(ex.arena)]
+	if n := len(p.VarNames); cap(ex.vars) >= n {
+		ex.vars = ex.vars[:n]
+	} else {
+		ex.vars = make([][]byte, n)
+	}
+	ex.start = opts.StartTime
+	if limit := p.Timeout; limit > 0 || p.Express {
+		if p.Express && (limit == 0 || limit > ExpressMaxDuration) {
+			limit = ExpressMaxDuration
+		}
+		ex.limit = limit
+	}
+	ex.budget = opts.MaxTransitions
+	if ex.budget == 0 {
+		ex.budget = DefaultMaxTransitions
+	}
+	ex.sink, ex.mask = opts.Events, opts.EventMask
+	return nil
 }
 
 var defaultOptions Options
@@ -357,6 +372,9 @@ func (ex *Execution) runPass(st *State, raw []byte) ([]byte, *Failure) {
 			return nil, f
 		}
 	}
+	if ex.test != nil {
+		ex.test.passStages(st, eff, result)
+	}
 	return ex.finish(st, raw, result, st.Assign)
 }
 
@@ -371,6 +389,9 @@ func (ex *Execution) finish(st *State, raw, result []byte, assign *Assign) ([]by
 	out, f := ex.resultPath(st.ResultPath, st.ResultPathNull, raw, result)
 	if f != nil {
 		return nil, f
+	}
+	if ex.test != nil {
+		ex.test.insp.AfterResultPath = out
 	}
 	if out, f = ex.outputPath(st, out); f != nil {
 		return nil, f
@@ -457,14 +478,14 @@ func (ex *Execution) stateError(name, msg string) *Failure {
 
 func (ex *Execution) inputPath(st *State, raw []byte) ([]byte, *Failure) {
 	if st.InputPathNull {
-		return jsonEmpty, nil
+		return jsonb.EmptyObject, nil
 	}
 	return ex.selectPath(st.InputPath, raw)
 }
 
 func (ex *Execution) outputPath(st *State, v []byte) ([]byte, *Failure) {
 	if st.OutputPathNull {
-		return jsonEmpty, nil
+		return jsonb.EmptyObject, nil
 	}
 	out, f := ex.selectPath(st.OutputPath, v)
 	if f == nil && len(out) > ex.maxBytes {
@@ -522,7 +543,7 @@ func (ex *Execution) resultPath(p *Path, discard bool, raw, result []byte) ([]by
 	case p == nil || p.IsRoot():
 		return result, nil
 	}
-	if len(p.steps) == 1 && p.steps[0].kind == stepField && KindOf(raw) == KindObject {
+	if len(p.steps) == 1 && p.steps[0].kind == stepField && jsonb.KindOf(raw) == jsonb.KindObject {
 		var out []byte
 		out, ex.arena = ex.index.setMember(ex.arena, raw, p.steps[0].name, result)
 		return out, nil
@@ -553,38 +574,38 @@ func setPath(dst, v []byte, steps []pathStep, val []byte, first func(obj []byte,
 	case stepField:
 		if v == nil {
 			dst = append(dst, '{')
-			dst = AppendQuotedString(dst, st.name)
+			dst = jsonb.AppendQuotedString(dst, st.name)
 			dst = append(dst, ':')
 			dst, ok := setPath(dst, nil, steps[1:], val, nil)
 			return append(dst, '}'), ok
 		}
-		if KindOf(v) != KindObject {
+		if jsonb.KindOf(v) != jsonb.KindObject {
 			return dst, false
 		}
 		if first != nil {
 			m = first(v, st.name)
 		} else {
-			m = ObjectGet(v, st.name)
+			m = jsonb.ObjectGet(v, st.name)
 		}
 		if m == nil {
 			dst = append(dst, v[:len(v)-1]...)
 			if len(v) > 2 {
 				dst = append(dst, ',')
 			}
-			dst = AppendQuotedString(dst, st.name)
+			dst = jsonb.AppendQuotedString(dst, st.name)
 			dst = append(dst, ':')
 			dst, ok := setPath(dst, nil, steps[1:], val, nil)
 			return append(dst, '}'), ok
 		}
 	case stepIndex:
-		if KindOf(v) != KindArray {
+		if jsonb.KindOf(v) != jsonb.KindArray {
 			return dst, false
 		}
 		idx := st.index
 		if idx < 0 {
-			idx += ArrayLen(v)
+			idx += jsonb.ArrayLen(v)
 		}
-		if m = ArrayIndex(v, idx); idx < 0 || m == nil {
+		if m = jsonb.ArrayIndex(v, idx); idx < 0 || m == nil {
 			return dst, false
 		}
 	default:
@@ -660,8 +681,8 @@ func (ex *Execution) failField(t *Template, raw []byte) (string, *Failure) {
 	if f != nil {
 		return "", f
 	}
-	if KindOf(v) == KindString {
-		return string(AppendUnquoted(nil, v)), nil
+	if jsonb.KindOf(v) == jsonb.KindString {
+		return string(jsonb.AppendUnquoted(nil, v)), nil
 	}
 	return string(v), nil
 }
@@ -679,7 +700,7 @@ func (ex *Execution) runWait(st *State, raw []byte) ([]byte, *Failure) {
 		if f != nil {
 			return nil, f
 		}
-		n, err := strconv.ParseInt(bytesToString(v), 10, 64)
+		n, err := strconv.ParseInt(jsonb.BytesString(v), 10, 64)
 		if err != nil {
 			return nil, ex.stateError(ErrRuntime, "The SecondsPath parameter cannot be parsed as a long value: "+st.WaitSecondsPath.Text+" == "+displayValue(v))
 		}
@@ -693,7 +714,7 @@ func (ex *Execution) runWait(st *State, raw []byte) ([]byte, *Failure) {
 			return nil, f
 		}
 		ns, ok := int64(0), false
-		if KindOf(v) == KindString {
+		if jsonb.KindOf(v) == jsonb.KindString {
 			ns, ok = ParseTimestamp(v[1 : len(v)-1])
 		}
 		if !ok {
@@ -714,8 +735,8 @@ func (ex *Execution) runWait(st *State, raw []byte) ([]byte, *Failure) {
 // displayValue renders a value the way AWS quotes it in messages: strings
 // without their quotes, anything else as its JSON text.
 func displayValue(v []byte) string {
-	if KindOf(v) == KindString {
-		return string(AppendUnquoted(nil, v))
+	if jsonb.KindOf(v) == jsonb.KindString {
+		return string(jsonb.AppendUnquoted(nil, v))
 	}
 	return string(v)
 }

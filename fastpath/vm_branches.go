@@ -1,6 +1,10 @@
 package fastpath
 
-import "math"
+import (
+	"math"
+
+	"github.com/stepd/stepd/fastpath/jsonb"
+)
 
 // runBranch runs a nested scope (a Parallel branch or a Map iteration) in
 // its own variable scope: it reads the enclosing variables, and what it
@@ -41,6 +45,9 @@ func (ex *Execution) runParallel(st *State, eff []byte) ([]byte, *Failure) {
 		if in, f = ex.template(st.Parameters, eff); f != nil {
 			return nil, f
 		}
+	}
+	if ex.mocking() {
+		return ex.test.mockResult()
 	}
 	return ex.parallel(st, in)
 }
@@ -125,7 +132,7 @@ func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failur
 			if failures++; pol.exceeded(failures) {
 				return errToleranceExceeded
 			}
-			out = jsonNull
+			out = jsonb.Null
 		}
 		ex.spans[base+i] = out
 	}
@@ -133,6 +140,39 @@ func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failur
 }
 
 func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
+	items, f := ex.mapItems(st, eff)
+	if f != nil {
+		return nil, f
+	}
+	limit, f := ex.maxConcurrency(st, eff)
+	if f != nil {
+		return nil, f
+	}
+	pol := branchPolicy{n: jsonb.ArrayLen(items)}
+	if pol.percent, pol.tolerance, pol.count, f = ex.tolerance(st, eff); f != nil {
+		return nil, f
+	}
+	var sel *itemSelector
+	if st.ItemSelector != nil {
+		sel = &itemSelector{tmpl: st.ItemSelector, dollar: eff}
+	}
+	pol.limit = limit
+	if ex.mocking() {
+		return ex.mockedMap(st, items, sel, pol)
+	}
+	base, n, f := ex.mapInputs(st, items, sel)
+	if f != nil {
+		return nil, f
+	}
+	return ex.mapBranches(st, base, n, pol)
+}
+
+// mapItems is the array a JSONPath Map state iterates over: what Items or
+// ItemsPath selects from its effective input eff, or eff itself.
+func (ex *Execution) mapItems(st *State, eff []byte) ([]byte, *Failure) {
+	if ex.test != nil && ex.test.t.Items != nil {
+		return ex.test.t.Items, nil
+	}
 	items := eff
 	var f *Failure
 	switch {
@@ -145,27 +185,10 @@ func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 			return nil, f
 		}
 	}
-	if KindOf(items) != KindArray {
-		return nil, ex.stateError(ErrRuntime, "Item path "+itemsPathText(st)+" must point to a JSON array, but was "+KindOf(items).String())
+	if jsonb.KindOf(items) != jsonb.KindArray {
+		return nil, ex.stateError(ErrRuntime, "Item path "+itemsPathText(st)+" must point to a JSON array, but was "+jsonb.KindOf(items).String())
 	}
-	limit, f := ex.maxConcurrency(st, eff)
-	if f != nil {
-		return nil, f
-	}
-	pol := branchPolicy{n: ArrayLen(items)}
-	if pol.percent, pol.tolerance, pol.count, f = ex.tolerance(st, eff); f != nil {
-		return nil, f
-	}
-	var sel *itemSelector
-	if st.ItemSelector != nil {
-		sel = &itemSelector{tmpl: st.ItemSelector, dollar: eff}
-	}
-	base, n, f := ex.mapInputs(st, items, sel)
-	if f != nil {
-		return nil, f
-	}
-	pol.limit = limit
-	return ex.mapBranches(st, base, n, pol)
+	return items, nil
 }
 
 // itemSelector is a Map state's ItemSelector in either query language:
@@ -184,7 +207,7 @@ func (ex *Execution) mapInputs(st *State, items []byte, sel *itemSelector) (base
 	ex.events++ // MapStateStarted
 	ex.emitMapStarted(st, items)
 	base = len(ex.spans)
-	var it ArrayIter
+	var it jsonb.ArrayIter
 	it.Reset(items)
 	for item, ok := it.Next(); ok; item, ok = it.Next() {
 		in := item
@@ -235,7 +258,7 @@ func (ex *Execution) mapBranches(st *State, base, n int, pol branchPolicy) ([]by
 // emitMapStarted records MapStateStarted with the number of items.
 func (ex *Execution) emitMapStarted(st *State, items []byte) {
 	if ex.sink != nil {
-		ex.record(EventMapStateStarted, ex.events, st, nil, nil, ArrayLen(items))
+		ex.record(EventMapStateStarted, ex.events, st, nil, nil, jsonb.ArrayLen(items))
 	}
 }
 
@@ -318,11 +341,11 @@ func (ex *Execution) tolerance(st *State, eff []byte) (float64, bool, int, *Fail
 
 // numericField reads a number that AWS also accepts spelled as a string.
 func numericField(v []byte) (float64, bool) {
-	switch KindOf(v) {
-	case KindNumber:
-		return ParseNumber(v)
-	case KindString:
-		return ParseNumber(v[1 : len(v)-1])
+	switch jsonb.KindOf(v) {
+	case jsonb.KindNumber:
+		return jsonb.ParseNumber(v)
+	case jsonb.KindString:
+		return jsonb.ParseNumber(v[1 : len(v)-1])
 	}
 	return 0, false
 }

@@ -3,6 +3,8 @@ package fastpath
 import (
 	"context"
 	"sync"
+
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // Seal computes what the VM derives from the states once they are all in
@@ -194,7 +196,7 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 	}
 	for i := range results {
 		r := &results[i]
-		out := jsonNull
+		out := jsonb.Null
 		if r.ran && r.fail == nil {
 			mark := len(ex.arena)
 			ex.arena = append(ex.arena, outs[r.from:r.to]...)

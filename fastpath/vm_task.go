@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"math"
-	"math/rand/v2"
 	"strconv"
 	"time"
+
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // maxInlineRetriers is how many Retry entries keep their attempt counters
@@ -76,7 +77,7 @@ func (ex *Execution) retryDelay(st *State, f *Failure, attempts []int) (time.Dur
 			d = float64(r.MaxDelay)
 		}
 		if r.FullJitter {
-			d = rand.Float64() * d
+			d = randFloat64() * d
 		}
 		return time.Duration(d), true
 	}
@@ -98,9 +99,9 @@ func catcherFor(st *State, f *Failure) (int, *Catcher) {
 func (ex *Execution) errorOutput(f *Failure) []byte {
 	mark := len(ex.arena)
 	ex.arena = append(ex.arena, `{"Error":`...)
-	ex.arena = AppendQuotedString(ex.arena, f.Name)
+	ex.arena = jsonb.AppendQuotedString(ex.arena, f.Name)
 	ex.arena = append(ex.arena, `,"Cause":`...)
-	ex.arena = AppendQuotedString(ex.arena, f.Cause)
+	ex.arena = jsonb.AppendQuotedString(ex.arena, f.Cause)
 	ex.arena = append(ex.arena, '}')
 	return ex.arena[mark:len(ex.arena):len(ex.arena)]
 }
@@ -135,6 +136,9 @@ func (ex *Execution) attempt(st *State, raw []byte) ([]byte, *Failure) {
 	if f != nil {
 		return nil, f
 	}
+	if ex.test != nil && st.Kind != StateParallel {
+		ex.test.insp.AfterInputPath = eff
+	}
 	var result []byte
 	switch st.Kind {
 	case StateTask:
@@ -152,6 +156,9 @@ func (ex *Execution) attempt(st *State, raw []byte) ([]byte, *Failure) {
 			return nil, f
 		}
 	}
+	if ex.test != nil {
+		ex.test.insp.AfterResultSelector = result
+	}
 	return ex.finish(st, raw, result, st.Assign)
 }
 
@@ -163,13 +170,22 @@ func (ex *Execution) runTask(st *State, eff []byte) ([]byte, *Failure) {
 			return nil, f
 		}
 	}
+	if ex.test != nil {
+		ex.test.insp.AfterParameters = in
+	}
+	return ex.callTask(st, eff, in)
+}
+
+// callTask invokes a JSONPath Task state's task with input in, its
+// timeouts resolved against its effective input eff.
+func (ex *Execution) callTask(st *State, eff, in []byte) ([]byte, *Failure) {
 	timeout := st.TaskTimeout
 	if st.TimeoutPath != nil {
 		v, f := ex.pathValue(st.TimeoutPath, eff)
 		if f != nil {
 			return nil, f
 		}
-		n, err := strconv.ParseInt(bytesToString(v), 10, 64)
+		n, err := strconv.ParseInt(jsonb.BytesString(v), 10, 64)
 		if err != nil || n <= 0 {
 			return nil, ex.stateError(ErrRuntime, "The TimeoutSecondsPath parameter does not reference a positive integer: "+st.TimeoutPath.Text+" == "+displayValue(v))
 		}
@@ -181,7 +197,7 @@ func (ex *Execution) runTask(st *State, eff []byte) ([]byte, *Failure) {
 		if f != nil {
 			return nil, f
 		}
-		n, err := strconv.ParseInt(bytesToString(v), 10, 64)
+		n, err := strconv.ParseInt(jsonb.BytesString(v), 10, 64)
 		if err != nil || n <= 0 {
 			return nil, ex.stateError(ErrRuntime, "The HeartbeatSecondsPath parameter does not reference a positive integer: "+st.HeartbeatPath.Text+" == "+displayValue(v))
 		}
@@ -244,6 +260,9 @@ func (ex *Execution) invoke(st *State, in []byte, timeout, heartbeat time.Durati
 		return nil, ex.dataLimit()
 	}
 	ex.emit(EventTaskSucceeded, st, result)
+	if ex.test != nil {
+		ex.test.insp.Result = result
+	}
 	return result, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // MaxPayloadLogBytes is how long an escaped input or output may be in a
@@ -101,7 +102,7 @@ func (w *detailWriter) key(k string) {
 
 func (w *detailWriter) str(k, v string) {
 	w.key(k)
-	w.b = fastpath.AppendQuotedString(w.b, v)
+	w.b = jsonb.AppendQuotedString(w.b, v)
 }
 
 func (w *detailWriter) num(k string, n int) {
@@ -114,7 +115,7 @@ func (w *detailWriter) num(k string, n int) {
 func (w *detailWriter) payload(k string, data []byte) {
 	w.key(k)
 	mark := len(w.b)
-	w.b = fastpath.AppendQuoted(w.b, data)
+	w.b = jsonb.AppendQuoted(w.b, data)
 	truncated := false
 	for len(w.b)-mark > MaxPayloadLogBytes {
 		truncated = true
@@ -123,7 +124,7 @@ func (w *detailWriter) payload(k string, data []byte) {
 			keep--
 		}
 		data = data[:keep]
-		w.b = fastpath.AppendQuoted(w.b[:mark], data)
+		w.b = jsonb.AppendQuoted(w.b[:mark], data)
 	}
 	w.key(k + "Details")
 	if truncated {
@@ -164,7 +165,7 @@ func appendDetails(dst []byte, rec *Record, e *Event, includeData bool) []byte {
 	}
 	if data && t == fastpath.EventTaskScheduled {
 		w.key("parameters")
-		w.b = fastpath.AppendQuoted(w.b, e.Payload)
+		w.b = jsonb.AppendQuoted(w.b, e.Payload)
 	}
 	if t == fastpath.EventTaskScheduled {
 		w.str("region", regionOf(rec.ExecutionArn))
@@ -195,7 +196,7 @@ func AppendCloudWatch(dst []byte, rec *Record, i int) []byte {
 	dst = append(dst, `","event_timestamp":"`...)
 	dst = strconv.AppendInt(dst, e.Timestamp, 10)
 	dst = append(dst, `","execution_arn":`...)
-	dst = fastpath.AppendQuotedString(dst, rec.ExecutionArn)
+	dst = jsonb.AppendQuotedString(dst, rec.ExecutionArn)
 	dst = append(dst, `,"redrive_count":"`...)
 	dst = strconv.AppendInt(dst, int64(rec.RedriveCount), 10)
 	return append(dst, `"}`...)

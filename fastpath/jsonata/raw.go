@@ -1,6 +1,6 @@
 package jsonata
 
-import "github.com/stepd/stepd/fastpath/internal/jsontext"
+import "github.com/stepd/stepd/fastpath/jsonb"
 
 // Raw evaluation: the expressions state machines mostly hold (paths over
 // $states.input and variables, small object and array constructors,
@@ -582,7 +582,7 @@ func rawKeyIs(k []byte, key string) bool {
 		return false
 	}
 	var buf [64]byte
-	return string(jsontext.AppendUnescaped(buf[:0], body)) == key
+	return string(jsonb.AppendUnescaped(buf[:0], body)) == key
 }
 
 func hasBackslash(b []byte) bool {

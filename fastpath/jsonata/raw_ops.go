@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"unsafe"
 
-	"github.com/stepd/stepd/fastpath/internal/jsontext"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // binary evaluates the operators evalBinary does, on scalars.
@@ -325,11 +325,11 @@ func (ev *RawEval) append15(dst, b []byte) []byte {
 		c := b[i]
 		switch {
 		case c == '"':
-			j := jsontext.SkipString(b, i)
+			j := jsonb.SkipValue(b, i)
 			dst = append(dst, b[i:j]...)
 			i = j
 		case c == '-' || (c >= '0' && c <= '9'):
-			j := jsontext.SkipValue(b, i)
+			j := jsonb.SkipValue(b, i)
 			if shortInt(b[i:j]) {
 				dst = append(dst, b[i:j]...)
 			} else {
@@ -353,7 +353,7 @@ func (ev *RawEval) text(s []byte) []byte {
 		return body
 	}
 	start := len(ev.scratch)
-	ev.scratch = jsontext.AppendUnescaped(ev.scratch, body)
+	ev.scratch = jsonb.AppendUnescaped(ev.scratch, body)
 	return ev.scratch[start:len(ev.scratch):len(ev.scratch)]
 }
 
@@ -546,7 +546,7 @@ func (ev *RawEval) replaceMember(mark int, k, val []byte) bool {
 }
 
 // skipRaw returns the end of the compact JSON value at b[i].
-func skipRaw(b []byte, i int) int { return jsontext.SkipValue(b, i) }
+func skipRaw(b []byte, i int) int { return jsonb.SkipValue(b, i) }
 
 // shortInt reports whether the number text b is a whole number of at
 // most 15 digits without sign of zero, which every formatting writes as

@@ -1,0 +1,83 @@
+package integrations
+
+import (
+	"context"
+	"strings"
+
+	"github.com/stepd/stepd/fastpath"
+)
+
+// Router is the node's fastpath.Invoker: it sends each Task to the
+// integration its Resource names. It is safe for concurrent use.
+type Router struct {
+	lambda *lambdaInvoker
+	http   *httpInvoker
+}
+
+var _ fastpath.Invoker = (*Router)(nil)
+
+// NewRouter builds the integrations cfg configures; region and account
+// complete the ARNs of bare Lambda function names.
+func NewRouter(cfg Config, region, account string) *Router {
+	return &Router{lambda: newLambdaInvoker(cfg.Lambda, region, account), http: newHTTPInvoker(cfg.HTTP)}
+}
+
+// Supported reports whether an integration here handles the Task
+// Resource res.
+func Supported(res string) bool { return classifyResource(res) != resourceUnsupported }
+
+// resourceKind is what a Task's Resource asks for.
+type resourceKind uint8
+
+const (
+	resourceUnsupported resourceKind = iota
+	resourceLambdaFunction
+	resourceLambdaInvoke
+	resourceHTTPInvoke
+)
+
+// classifyResource reads a Resource ARN: arn:PARTITION:lambda:…:function:…,
+// or arn:PARTITION:states:::SERVICE:ACTION.
+func classifyResource(res string) resourceKind {
+	rest, ok := strings.CutPrefix(res, "arn:")
+	if !ok {
+		return resourceUnsupported
+	}
+	i := strings.IndexByte(rest, ':')
+	if i < 0 {
+		return resourceUnsupported
+	}
+	rest = rest[i+1:] // after the partition
+	if strings.HasPrefix(rest, "lambda:") {
+		if strings.Contains(rest, ":function:") {
+			return resourceLambdaFunction
+		}
+		return resourceUnsupported
+	}
+	switch rest {
+	case "states:::lambda:invoke":
+		return resourceLambdaInvoke
+	case "states:::http:invoke":
+		return resourceHTTPInvoke
+	}
+	return resourceUnsupported
+}
+
+// Invoke runs task with input, appending the result to dst.
+func (t *Router) Invoke(ctx context.Context, task *fastpath.Task, input, dst []byte) ([]byte, []byte, error) {
+	switch classifyResource(task.Resource) {
+	case resourceLambdaFunction:
+		name, q := parseFunctionRef(task.Resource)
+		c := lambdaCall{name: name, qualifier: q, arn: task.Resource, payload: input}
+		return t.lambda.invoke(ctx, task, &c, dst)
+	case resourceLambdaInvoke:
+		c, f := serviceCall(input)
+		if f != nil {
+			return nil, dst, f
+		}
+		return t.lambda.invoke(ctx, task, &c, dst)
+	case resourceHTTPInvoke:
+		return t.http.invoke(ctx, task, input, dst)
+	}
+	return nil, dst, &fastpath.Failure{Name: fastpath.ErrTaskFailed, Cause: "stepd does not support the resource " + task.Resource + " yet; a -mock-config test case can stand in for it"}
+}
