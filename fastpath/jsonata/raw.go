@@ -161,14 +161,18 @@ type RawEval struct {
 	args     [][]byte // the arguments of host function calls
 	// index and pairs are the members of the large objects paths have
 	// looked into, kept until Forget.
-	index   []rawIndexEntry
-	pairs   []rawPair
-	seq     [][]byte  // the items of path sequences
-	members []rawPair // the members of a $merge
-	keys    [][]byte  // object keys, for Canonical
-	input   []byte
-	vars    []RawVar
-	funcs   *Registry
+	index []rawIndexEntry
+	pairs []rawPair
+	// merged lists the members of the object the last $merge wrote, at
+	// mergedAt in the scratch buffer.
+	merged   []mergedMember
+	mergedAt *byte
+	seq      [][]byte  // the items of path sequences
+	members  []rawPair // the members of a $merge
+	keys     [][]byte  // object keys, for Canonical
+	input    []byte
+	vars     []RawVar
+	funcs    *Registry
 }
 
 type rawPair struct{ key, val []byte }
@@ -248,6 +252,7 @@ func (ev *RawEval) member(o []byte, key string) []byte {
 func (r *Raw) AppendEval(dst []byte, ev *RawEval, input []byte, vars []RawVar) (out []byte, ok bool) {
 	ev.scratch, ev.seq, ev.members, ev.vals, ev.args = ev.scratch[:0], ev.seq[:0], ev.members[:0], ev.vals[:0], ev.args[:0]
 	ev.input, ev.vars, ev.funcs, ev.charged = input, vars, r.funcs, 0
+	ev.merged = ev.merged[:0]
 	v, ok := ev.eval(r.root)
 	if ok && v.k != rUndef {
 		out, ok = ev.appendValue(dst, v)
@@ -256,8 +261,33 @@ func (r *Raw) AppendEval(dst []byte, ev *RawEval, input []byte, vars []RawVar) (
 	if !ok || v.k == rUndef {
 		return dst, false
 	}
+	ev.indexResult(v, out[len(dst):])
 	return out, true
 }
+
+// indexResult indexes the members of res, the result just written, when
+// it is the object the last $merge built: they are known without a scan,
+// and the next state of a machine usually reads its input through them.
+func (ev *RawEval) indexResult(v rval, res []byte) {
+	if len(res) < rawIndexMin || len(ev.merged) == 0 || v.k != rJSON || ev.mergedAt != &v.b[0] || len(v.b) != len(res) {
+		return
+	}
+	if ev.indexed(res) != nil {
+		return
+	}
+	if len(ev.index) == rawIndexMax {
+		ev.Forget()
+	}
+	lo := len(ev.pairs)
+	for _, m := range ev.merged {
+		ev.pairs = append(ev.pairs, rawPair{res[m.k0:m.k1], res[m.k1+1 : m.v1]})
+	}
+	ev.index = append(ev.index, rawIndexEntry{obj: &res[0], n: len(res), lo: lo, hi: len(ev.pairs)})
+}
+
+// mergedMember is where a member of the last $merge result is, relative
+// to the result: its key at [k0, k1), its value after the colon up to v1.
+type mergedMember struct{ k0, k1, v1 int32 }
 
 type rkind uint8
 

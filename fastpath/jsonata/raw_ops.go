@@ -469,17 +469,22 @@ func (ev *RawEval) merge(arg *node) (rval, bool) {
 	}
 	start := len(ev.scratch)
 	ev.scratch = append(ev.scratch, '{')
+	ev.merged = ev.merged[:0]
 	for i, m := range ev.members[mark:] {
 		if i > 0 {
 			ev.scratch = append(ev.scratch, ',')
 		}
+		k0 := len(ev.scratch) - start
 		ev.scratch = append(ev.scratch, m.key...)
 		ev.scratch = append(ev.scratch, ':')
 		ev.scratch = append(ev.scratch, m.val...)
+		ev.merged = append(ev.merged, mergedMember{int32(k0), int32(k0 + len(m.key)), int32(len(ev.scratch) - start)})
 	}
 	ev.scratch = append(ev.scratch, '}')
 	ev.members = ev.members[:mark]
-	return ev.scratchValue(rJSON, start), true
+	v := ev.scratchValue(rJSON, start)
+	ev.mergedAt = &v.b[0]
+	return v, true
 }
 
 // mergeValue adds the objects of v (an object, or an array or sequence

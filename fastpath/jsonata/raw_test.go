@@ -228,3 +228,51 @@ func TestRawMaxBytes(t *testing.T) {
 		t.Errorf("raw evaluation without a limit: %s, %v", out, ok)
 	}
 }
+
+// TestRawIndexResult reads the result of a $merge, which raw evaluation
+// indexes as it writes it, through paths with the same RawEval, as the
+// next state of a machine does.
+func TestRawIndexResult(t *testing.T) {
+	in := []byte(`{"customer":{"id":"c-42","name":"Ann","tags":["a","b"]},"order":{"id":"o-1","total":150.5},"flags":{"express":true},"note":"a\"b","list":[1,2,3]}`)
+	m, err := Compile(`$merge([$, {"added": {"x": 1}, "note": "replaced", "customer": $.order}])`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev RawEval
+	out, ok := m.Raw(nil).AppendEval([]byte("prefix"), &ev, in, nil)
+	if !ok {
+		t.Fatal("declined")
+	}
+	res := out[6:]
+	if ev.indexed(res) == nil {
+		t.Fatalf("%s: not indexed", res)
+	}
+	doc := mustJSON(t, res)
+	for _, src := range []string{`customer.id`, `customer.total`, `note`, `added.x`, `flags.express`, `list[1]`, `order`, `missing`, `$merge([$, {"y": 2}])`} {
+		e, err := Compile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkRawWith(t, &ev, src, e, res, doc)
+	}
+}
+
+// checkRawWith evaluates e over in (whose value is doc) with ev, which
+// may know in already, and compares with Eval.
+func checkRawWith(t *testing.T, ev *RawEval, name string, e *Expr, in []byte, doc any) {
+	r := e.Raw(nil)
+	if r == nil {
+		t.Fatalf("%s: not raw", name)
+	}
+	v, err := e.Eval(doc, nil)
+	got, ok := r.AppendEval(nil, ev, in, nil)
+	switch {
+	case !ok && (err != nil || v == nil):
+	case !ok:
+		t.Errorf("%s: declined, Eval gave %s", name, AppendJSON(nil, v))
+	case err != nil || v == nil:
+		t.Errorf("%s: raw %s, Eval %v %v", name, got, v, err)
+	case string(got) != string(AppendJSON(nil, v)):
+		t.Errorf("%s: raw %s, Eval %s", name, got, AppendJSON(nil, v))
+	}
+}
