@@ -65,12 +65,12 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	smName := machineName(files[0])
-	integ := integrations.Config{Lambda: integrations.LambdaConfig{Endpoint: *lambdaEndpoint}}
-	if err := integ.Validate(); err != nil {
+	router, err := newCommandInvoker(context.Background(), id, *lambdaEndpoint)
+	if err != nil {
 		fmt.Fprintf(stderr, "stepd run: %v\n", err)
 		return exitUsage
 	}
-	var invoker fastpath.Invoker = integrations.NewRouter(integ, id.region, id.account)
+	var invoker fastpath.Invoker = router
 	if (*mockFile == "") != (*testCase == "") {
 		fmt.Fprintln(stderr, "stepd run: -mock and -test-case go together")
 		return exitUsage

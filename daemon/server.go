@@ -57,7 +57,12 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 	var err error
 	s := &server{cfg: cfg, id: id, reg: reg, log: logger, ctx: ctx}
 	s.execs = &executor{reg: reg, id: id, maxRuns: int64(cfg.MaxInFlight), bgCtx: ctx, recent: newRecentExecutions(cfg.RecentRuns)}
-	s.execs.invoker = integrations.NewRouter(cfg.integrationsConfig(), cfg.Region, cfg.Account)
+	ic := cfg.integrationsConfig()
+	aws, err := newAWSServices(ctx, cfg.Region, &ic, localSFN{s})
+	if err != nil {
+		return nil, err
+	}
+	s.execs.invoker = integrations.NewRouter(ic, cfg.Region, cfg.Account, aws)
 	s.execs.time = cfg.TimeControl
 	cfg.TimeControl.apply()
 	if cfg.MockConfig != "" {

@@ -186,6 +186,9 @@ func (ex *Execution) mapItems(st *State, eff []byte) ([]byte, *Failure) {
 		}
 	}
 	if jsonb.KindOf(items) != jsonb.KindArray {
+		if ex.test != nil {
+			return nil, notArray(st)
+		}
 		return nil, ex.stateError(ErrRuntime, "Item path "+itemsPathText(st)+" must point to a JSON array, but was "+jsonb.KindOf(items).String())
 	}
 	return items, nil

@@ -22,6 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/stepd/stepd/internal/emulators"
 )
 
 // The end-to-end tests are black-box: they build the stepd binary once,
@@ -37,6 +39,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	emulators.Hermetic()
 	dir, err := os.MkdirTemp("", "stepd-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/stepd/stepd/daemon/awsclient"
 	"github.com/stepd/stepd/fastpath"
 	"github.com/stepd/stepd/fastpath/jsonb"
 )
@@ -28,6 +29,9 @@ type lambdaInvoker struct {
 	account     string
 	maxDuration time.Duration
 	client      *fasthttp.Client
+	// aws, when set, calls AWS Lambda itself, signed, for functions with
+	// no endpoint configured.
+	aws *awsclient.Client
 }
 
 func newLambdaInvoker(cfg LambdaConfig, region, account string) *lambdaInvoker {
@@ -196,14 +200,52 @@ func (l *lambdaInvoker) invoke(ctx context.Context, task *fastpath.Task, c *lamb
 	if base == "" {
 		base = l.endpoint
 	}
-	if base == "" {
+	if base == "" && l.aws == nil {
 		return nil, dst, &fastpath.Failure{Name: fastpath.ErrTaskFailed, Cause: "stepd has no Lambda endpoint for the function " + c.name + ": set -lambda-endpoint (STEPD_LAMBDA_ENDPOINT) or integrations.lambda.functions in the config file"}
 	}
-	req := fasthttp.AcquireRequest()
 	resp := fasthttp.AcquireResponse()
-	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
+	var err error
+	if base == "" {
+		err = l.sendSigned(ctx, task, c, resp)
+	} else {
+		err = l.send(ctx, task, c, base, resp)
+	}
+	if err != nil {
+		return nil, dst, err
+	}
+	body := resp.Body()
+	status := resp.StatusCode()
+	if status >= 300 {
+		return nil, dst, l.apiError(c, resp)
+	}
+	if hasHeaderFold(&resp.Header, "X-Amz-Function-Error") {
+		return nil, dst, functionError(c, body)
+	}
+	if len(body) > fastpath.MaxPayloadBytes {
+		return nil, dst, dataLimit(task, c)
+	}
+	mark := len(dst)
+	if !c.service {
+		out, err := appendPayload(dst, body)
+		if err != nil {
+			return nil, dst, err
+		}
+		return out[mark:], out, nil
+	}
+	out, err := appendInvokeResult(dst, resp, body)
+	if err != nil {
+		return nil, dst, err
+	}
+	return out[mark:], out, nil
+}
 
+// send sends c to the Lambda Invoke API at base, unsigned (a local
+// endpoint: the runtime interface emulator, SAM, LocalStack), reading the
+// answer into resp.
+func (l *lambdaInvoker) send(ctx context.Context, task *fastpath.Task, c *lambdaCall, base string, resp *fasthttp.Response) error {
+	req := fasthttp.AcquireRequest()
+	defer fasthttp.ReleaseRequest(req)
 	uri := req.URI()
 	u := append(uri.FullURI()[:0], base...)
 	u = append(u, "/2015-03-31/functions/"...)
@@ -234,40 +276,43 @@ func (l *lambdaInvoker) invoke(ctx context.Context, task *fastpath.Task, c *lamb
 	err := l.client.DoDeadline(req, resp, deadline)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, dst, ctx.Err()
+			return ctx.Err()
 		}
 		switch {
 		case errors.Is(err, fasthttp.ErrTimeout) && !time.Now().Before(deadline):
-			return nil, dst, context.DeadlineExceeded
+			return context.DeadlineExceeded
 		case errors.Is(err, fasthttp.ErrBodyTooLarge):
-			return nil, dst, dataLimit(task, c)
+			return dataLimit(task, c)
 		}
-		return nil, dst, &fastpath.Failure{Name: "Lambda.SdkClientException", Cause: "Unable to execute HTTP request: " + err.Error()}
+		return &fastpath.Failure{Name: "Lambda.SdkClientException", Cause: "Unable to execute HTTP request: " + err.Error()}
 	}
-	body := resp.Body()
-	status := resp.StatusCode()
-	if status >= 300 {
-		return nil, dst, l.apiError(c, resp)
+	return nil
+}
+
+// sendSigned sends c to AWS Lambda (the endpoint awsclient resolves for
+// the region) signed with the node's credentials, reading the answer into
+// resp.
+func (l *lambdaInvoker) sendSigned(ctx context.Context, task *fastpath.Task, c *lambdaCall, resp *fasthttp.Response) error {
+	r := awsclient.Request{Service: awsclient.Lambda, Path: "/2015-03-31/functions/" + url.PathEscape(c.name) + "/invocations", ContentType: "application/json", Body: c.payload}
+	if c.qualifier != "" {
+		r.Query = []awsclient.QueryParam{{Key: "Qualifier", Value: c.qualifier}}
 	}
-	if hasHeaderFold(&resp.Header, "X-Amz-Function-Error") {
-		return nil, dst, functionError(c, body)
-	}
-	if len(body) > fastpath.MaxPayloadBytes {
-		return nil, dst, dataLimit(task, c)
-	}
-	mark := len(dst)
-	if !c.service {
-		out, err := appendPayload(dst, body)
-		if err != nil {
-			return nil, dst, err
+	for _, h := range [...]awsclient.Header{{Name: "x-amz-invocation-type", Value: c.invType}, {Name: "x-amz-log-type", Value: c.logType}, {Name: "x-amz-client-context", Value: c.clientCtx}} {
+		if h.Value != "" {
+			r.Headers = append(r.Headers, h)
 		}
-		return out[mark:], out, nil
 	}
-	out, err := appendInvokeResult(dst, resp, body)
-	if err != nil {
-		return nil, dst, err
+	err := l.aws.Do(ctx, &r, resp)
+	var ce *awsclient.ClientError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, awsclient.ErrResponseTooLarge):
+		return dataLimit(task, c)
+	case errors.As(err, &ce):
+		return &fastpath.Failure{Name: "Lambda.SdkClientException", Cause: ce.Msg}
 	}
-	return out[mark:], out, nil
+	return err
 }
 
 // appendPayload appends a function's response payload as a JSON value:
@@ -313,34 +358,9 @@ func appendInvokeResult(dst []byte, resp *fasthttp.Response, body []byte) ([]byt
 	}
 	dst = append(dst, `"Payload":`...)
 	dst, _ = appendPayload(dst, body)
-	dst = append(dst, `,"SdkHttpMetadata":{"AllHttpHeaders":{`...)
-	first := true
-	for k, v := range resp.Header.All() {
-		if !first {
-			dst = append(dst, ',')
-		}
-		first = false
-		dst = jsonb.AppendQuoted(dst, k)
-		dst = append(dst, ":["...)
-		dst = jsonb.AppendQuoted(dst, v)
-		dst = append(dst, ']')
-	}
-	dst = append(dst, `},"HttpHeaders":{`...)
-	first = true
-	for k, v := range resp.Header.All() {
-		if !first {
-			dst = append(dst, ',')
-		}
-		first = false
-		dst = jsonb.AppendQuoted(dst, k)
-		dst = append(dst, ':')
-		dst = jsonb.AppendQuoted(dst, v)
-	}
-	dst = append(dst, `},"HttpStatusCode":`...)
-	dst = strconv.AppendInt(dst, int64(resp.StatusCode()), 10)
-	dst = append(dst, `},"SdkResponseMetadata":{"RequestId":`...)
-	dst = jsonb.AppendQuoted(dst, requestID)
-	dst = append(dst, `},"StatusCode":`...)
+	dst = append(dst, ',')
+	dst = appendSdkMetadata(dst, resp, requestID)
+	dst = append(dst, `,"StatusCode":`...)
 	dst = strconv.AppendInt(dst, int64(resp.StatusCode()), 10)
 	return append(dst, '}'), nil
 }

@@ -12,19 +12,31 @@ import (
 type Router struct {
 	lambda *lambdaInvoker
 	http   *httpInvoker
+	aws    *Services // nil: AWS service Tasks fail as unsupported
 }
 
 var _ fastpath.Invoker = (*Router)(nil)
 
 // NewRouter builds the integrations cfg configures; region and account
-// complete the ARNs of bare Lambda function names.
-func NewRouter(cfg Config, region, account string) *Router {
-	return &Router{lambda: newLambdaInvoker(cfg.Lambda, region, account), http: newHTTPInvoker(cfg.HTTP)}
+// complete the ARNs of bare Lambda function names; aws runs the Tasks that
+// call AWS services (SQS, SNS, EventBridge, DynamoDB, S3, aws-sdk:*,
+// nested executions).
+func NewRouter(cfg Config, region, account string, aws *Services) *Router {
+	r := &Router{lambda: newLambdaInvoker(cfg.Lambda, region, account), http: newHTTPInvoker(cfg.HTTP), aws: aws}
+	if aws != nil {
+		r.lambda.aws = aws.c // functions without an endpoint go to AWS Lambda, signed
+	}
+	return r
 }
 
-// Supported reports whether an integration here handles the Task
-// Resource res.
-func Supported(res string) bool { return classifyResource(res) != resourceUnsupported }
+// Supported reports whether CreateStateMachine takes the Task Resource
+// res without a mock: an integration here handles it, or it is a
+// request-response service integration AWS accepts, which fails at run
+// time with Unsupported when stepd has no integration for it. The .sync,
+// .sync:2 and .waitForTaskToken patterns and activities are not taken yet.
+func Supported(res string) bool {
+	return classifyResource(res) != resourceUnsupported || Handles(res) || RequestResponse(res)
+}
 
 // resourceKind is what a Task's Resource asks for.
 type resourceKind uint8
@@ -79,5 +91,8 @@ func (t *Router) Invoke(ctx context.Context, task *fastpath.Task, input, dst []b
 	case resourceHTTPInvoke:
 		return t.http.invoke(ctx, task, input, dst)
 	}
-	return nil, dst, &fastpath.Failure{Name: fastpath.ErrTaskFailed, Cause: "stepd does not support the resource " + task.Resource + " yet; a -mock-config test case can stand in for it"}
+	if t.aws != nil && Handles(task.Resource) {
+		return t.aws.Invoke(ctx, task, input, dst)
+	}
+	return nil, dst, Unsupported(task.Resource)
 }
