@@ -18,6 +18,10 @@ func (e *DefinitionError) Error() string { return CreateError(e.Diagnostics) }
 // yields a *DefinitionError holding every diagnostic (warnings included)
 // and no program.
 func Compile(definition []byte, typ MachineType) (*fastpath.Program, error) {
+	return compileDefinition(definition, typ, nil)
+}
+
+func compileDefinition(definition []byte, typ MachineType, test *testConfig) (*fastpath.Program, error) {
 	diags := Validate(definition, typ)
 	if hasError(diags) {
 		return nil, &DefinitionError{Diagnostics: diags}
@@ -26,7 +30,7 @@ func Compile(definition []byte, typ MachineType) (*fastpath.Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	prog, err := lower(def, typ)
+	prog, err := lower(def, typ, test)
 	if err != nil {
 		le := err.(*LowerError)
 		return nil, &DefinitionError{Diagnostics: []Diagnostic{{Severity: SeverityError, Code: le.Code, Message: le.Msg, Location: le.Pointer}}}

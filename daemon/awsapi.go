@@ -34,6 +34,7 @@ func init() {
 		"ListStateMachines":                (*server).listStateMachines,
 		"ValidateStateMachineDefinition":   (*server).validateDefinition,
 		"StartSyncExecution":               (*server).startSyncExecution,
+		"TestState":                        (*server).testState,
 		"StartExecution":                   (*server).startExecution,
 		"StopExecution":                    (*server).stopExecution,
 		"DescribeExecution":                (*server).describeExecution,

@@ -27,6 +27,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runCommand(args, stdin, stdout, stderr)
 	case "validate":
 		return validateCommand(args, stdout, stderr)
+	case "test":
+		return testCommand(args, stdout, stderr)
 	case "history":
 		return historyCommand(args, stdout, stderr)
 	case "serve":
@@ -45,11 +47,12 @@ const usage = `Usage:
   stepd [serve] [flags]          run a node (the default)
   stepd run DEFINITION.json [-input JSON | -input @FILE] [-json] [-type EXPRESS|STANDARD]
   stepd validate [-type EXPRESS|STANDARD] [-dump] FILE...
+  stepd test [-junit FILE] [-seed N] SUITE.json...   run workflow test suites
   stepd remove -node-id ID [-api HOST:PORT]   take a node out of its cluster
   stepd history [-data-dir DIR] [-follow] [-execution ARN]
   stepd help
 
-Run 'stepd serve -h', 'stepd run -h' or 'stepd validate -h' for the flags of each.
+Run 'stepd serve -h', 'stepd run -h', 'stepd validate -h' or 'stepd test -h' for the flags of each.
 `
 
 // parseInterspersed parses flags that may come before or after the

@@ -29,6 +29,8 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	id.register(fs)
 	lambdaEndpoint := fs.String("lambda-endpoint", "", "base URL of an AWS Lambda Invoke API that Lambda tasks call")
 	mockFile := fs.String("mock", "", "AWS Step Functions Local MockConfigFile whose -test-case answers the Task states it mocks")
+	tc := DefaultTimeControl()
+	tc.register(fs)
 	testCase := fs.String("test-case", "", "test case of the -mock file to run (of the state machine named as the definition file, or the only one with this test case)")
 	files, err := parseInterspersed(fs, args)
 	if err == flag.ErrHelp {
@@ -39,6 +41,9 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if err == nil && len(files) != 1 {
 		err = fmt.Errorf("run needs exactly one definition file, got %d", len(files))
+	}
+	if err == nil {
+		err = tc.Validate()
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "stepd run: %v\n", err)
@@ -60,17 +65,12 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	smName := machineName(files[0])
-	integ := integrations.Config{Lambda: integrations.LambdaConfig{Endpoint: *lambdaEndpoint}}
-	if err := integ.Validate(); err != nil {
-		fmt.Fprintf(stderr, "stepd run: %v\n", err)
-		return exitUsage
-	}
-	aws, err := newAWSServices(context.Background(), id.region, &integ, nil)
+	router, err := newCommandInvoker(context.Background(), id, *lambdaEndpoint)
 	if err != nil {
 		fmt.Fprintf(stderr, "stepd run: %v\n", err)
 		return exitUsage
 	}
-	var invoker fastpath.Invoker = integrations.NewRouter(integ, id.region, id.account, aws)
+	var invoker fastpath.Invoker = router
 	if (*mockFile == "") != (*testCase == "") {
 		fmt.Fprintln(stderr, "stepd run: -mock and -test-case go together")
 		return exitUsage
@@ -83,10 +83,11 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		invoker = integrations.NewMockInvoker(invoker, tc)
 	}
+	tc.apply()
 	name := string(newID(nil))
 	m := &machine{Machine: &cluster.Machine{Name: smName, Type: string(typ), RoleArn: id.defaultRoleArn()}, prog: prog}
 	x := &execRequest{m: m, machineArn: id.stateMachineArn(smName), arn: id.executionArn(smName, name, typ == "EXPRESS"),
-		name: name, input: in, start: time.Now(), sync: true, invoker: invoker}
+		name: name, input: in, start: time.Now(), sync: true, invoker: invoker, clock: tc.clock()}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	code := exitOK

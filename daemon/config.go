@@ -35,6 +35,8 @@ type Config struct {
 	ShutdownGrace  time.Duration `json:"shutdown-grace"`
 	RecentRuns     int           `json:"recent-executions"`
 	MockConfig     string        `json:"mock-config"`
+	// TimeControl is -wait-time-scale, -virtual-time and -seed.
+	TimeControl
 	// Cluster: Raft tuning and mutual TLS between nodes (see
 	// registerCluster).
 	RaftHeartbeatTimeout time.Duration `json:"raft-heartbeat-timeout"`
@@ -91,6 +93,7 @@ func DefaultConfig() Config {
 		ShutdownGrace: 30 * time.Second,
 		RecentRuns:    10000,
 		History:       defaultHistoryConfig(),
+		TimeControl:   DefaultTimeControl(),
 
 		MaxHeaderBytes: 16 << 10,
 		MaxConnections: 10000,
@@ -101,6 +104,9 @@ func DefaultConfig() Config {
 
 // Validate reports the first setting that cannot work.
 func (c *Config) Validate() error {
+	if err := c.TimeControl.Validate(); err != nil {
+		return err
+	}
 	switch {
 	case c.Listen == "":
 		return errors.New("-listen must not be empty")
@@ -147,6 +153,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Region, "region", c.Region, "AWS region named in ARNs")
 	fs.StringVar(&c.Account, "account", c.Account, "AWS account id named in ARNs")
 	fs.StringVar(&c.LambdaEndpoint, "lambda-endpoint", c.LambdaEndpoint, "base URL of an AWS Lambda Invoke API (e.g. the Lambda runtime interface emulator) that Lambda tasks call; the config file's integrations.lambda.functions overrides it per function")
+	c.TimeControl.register(fs)
 	fs.StringVar(&c.MockConfig, "mock-config", c.MockConfig, "AWS Step Functions Local MockConfigFile; start an execution with stateMachineArn#TestCase to use a test case's mocked responses (re-read when the file changes)")
 	fs.IntVar(&c.MaxInFlight, "max-inflight", c.MaxInFlight, "executions running at once; more are refused with ThrottlingException rather than queued, so latency stays bounded under overload")
 	fs.IntVar(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body; AWS allows 1 MiB definitions and 256 KiB inputs (escaped inside JSON)")

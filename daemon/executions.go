@@ -22,6 +22,7 @@ type executor struct {
 	id       identity
 	invoker  fastpath.Invoker
 	clock    fastpath.Clock // nil: the system clock; tests use a virtual one
+	time     TimeControl    // when clock is nil, what clockFor makes
 	maxRuns  int64
 	inFlight atomic.Int64
 
@@ -62,6 +63,16 @@ func (ec *executor) release() {
 	inFlightGauge.Dec()
 }
 
+// clockFor returns the clock of one execution: the executor's, when a
+// test set one, else what -wait-time-scale and -virtual-time make (nil:
+// the system clock).
+func (ec *executor) clockFor() fastpath.Clock {
+	if ec.clock != nil {
+		return ec.clock
+	}
+	return ec.time.clock()
+}
+
 // newID appends a random id in UUID form, for execution names and ARNs.
 func newID(dst []byte) []byte { return fastpath.AppendUUID(dst) }
 
@@ -85,7 +96,7 @@ type execution struct {
 // InvalidExecutionInput before anything runs.
 func (ec *executor) executeBackground(ctx context.Context, r resolved, e *execution, input []byte, inv fastpath.Invoker) *awserr.Error {
 	x := &execRequest{m: r.m, machineArn: r.arn, arn: e.Arn, name: e.Name, input: input, start: e.Start,
-		invoker: inv, clock: ec.clock, hist: ec.hist}
+		invoker: inv, clock: ec.clockFor(), hist: ec.hist}
 	aerr := execute(ctx, x, func(res *fastpath.Result, stop time.Time) {
 		e.Stop = stop
 		e.Status = res.Status.String()

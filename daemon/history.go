@@ -80,6 +80,9 @@ func beginHistory(l *history.Log, m *machine, opts *fastpath.Options, start time
 		return nil
 	}
 	rec := history.AcquireRecorder(m.logging, start)
+	if c := opts.Clock; c != nil { // events at the execution's time, virtual time included
+		rec.SetClock(func() int64 { return c.Now().UnixMilli() })
+	}
 	opts.Events, opts.EventMask = rec, rec.Mask()
 	return rec
 }

@@ -31,6 +31,21 @@ func newAWSServices(ctx context.Context, region string, in *integrations.Config,
 	return integrations.NewServices(integrations.ServicesConfig{Client: c, StepFunctions: sfn}), nil
 }
 
+// newCommandInvoker builds the invoker of a command that runs executions
+// in process (`stepd run`, `stepd test`): the node's integrations with
+// lambdaEndpoint, and no in-process Step Functions for nested executions.
+func newCommandInvoker(ctx context.Context, id identity, lambdaEndpoint string) (*integrations.Router, error) {
+	integ := integrations.Config{Lambda: integrations.LambdaConfig{Endpoint: lambdaEndpoint}}
+	if err := integ.Validate(); err != nil {
+		return nil, err
+	}
+	aws, err := newAWSServices(ctx, id.region, &integ, nil)
+	if err != nil {
+		return nil, err
+	}
+	return integrations.NewRouter(integ, id.region, id.account, aws), nil
+}
+
 // localSFN runs actions of the node's own AWS API in process, for
 // states:startExecution and aws-sdk:sfn:*: the child starts from this
 // node's registry through the same handlers as a client's request.

@@ -63,6 +63,8 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 		return nil, err
 	}
 	s.execs.invoker = integrations.NewRouter(ic, cfg.Region, cfg.Account, aws)
+	s.execs.time = cfg.TimeControl
+	cfg.TimeControl.apply()
 	if cfg.MockConfig != "" {
 		if s.mocks, err = integrations.NewMockStore(cfg.MockConfig); err != nil {
 			return nil, err

@@ -84,6 +84,9 @@ func appendTime(dst []byte, t time.Time) []byte {
 // ($$.Map outside an ItemSelector).
 func (ex *Execution) appendContext(dst []byte, k ctxKey) ([]byte, bool) {
 	o := ex.opts
+	if o.Context != nil {
+		return append(dst, o.Context...), k == ctxWhole
+	}
 	switch k {
 	case ctxWhole:
 		dst = append(dst, `{"Execution":`...)
@@ -193,13 +196,13 @@ func (ex *Execution) Resolve(p *Path, dst []byte) (val, out []byte) {
 		}
 		return p.Eval(dst, v)
 	}
-	switch p.ctx {
-	case ctxExecutionInput:
+	switch {
+	case ex.opts.Context != nil:
+		return EvalSteps(p, dst, ex.opts.Context, 0)
+	case p.ctx == ctxExecutionInput:
 		return EvalSteps(p, dst, ex.input, p.ctxSteps)
-	case ctxMapItemValue:
-		if ex.mapActive {
-			return EvalSteps(p, dst, ex.mapItem, p.ctxSteps)
-		}
+	case p.ctx == ctxMapItemValue && ex.mapActive:
+		return EvalSteps(p, dst, ex.mapItem, p.ctxSteps)
 	}
 	mark := len(dst)
 	dst, ok := ex.appendContext(dst, p.ctx)

@@ -488,7 +488,7 @@ func mathRandom(dst []byte, v [][]byte) ([]byte, int, error) {
 		src.Seed(uint64(seed), 0)
 		r = src.Uint64() % span
 	} else {
-		r = rand.Uint64N(span)
+		r = randUint64N(span)
 	}
 	from := len(dst)
 	return strconv.AppendInt(dst, int64(start)+int64(r), 10), from, nil

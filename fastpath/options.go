@@ -83,6 +83,10 @@ type Options struct {
 	// read the clock (to report startDate); zero means the VM reads it
 	// when first needed.
 	StartTime time.Time
+	// Context, when not nil, is the whole context object ($$ and
+	// $states.context), compact JSON, instead of the one the execution
+	// makes: TestState's "context" parameter.
+	Context []byte
 	// Synchronous marks an execution started by StartSyncExecution: AWS
 	// cannot redrive those, so their context object has no RedriveCount.
 	Synchronous bool

@@ -108,7 +108,7 @@ func jfnRandom(args []any) (any, error) {
 		r := mrand.New(mrand.NewPCG(uint64(int64(seed)), math.Float64bits(seed)))
 		return r.Float64(), nil
 	}
-	return mrand.Float64(), nil
+	return randFloat64(), nil
 }
 
 // jfnUUID implements $uuid(): a random version 4 UUID.

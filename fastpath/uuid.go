@@ -1,9 +1,6 @@
 package fastpath
 
-import (
-	"encoding/hex"
-	"math/rand/v2"
-)
+import "encoding/hex"
 
 // AppendUUID appends a random version 4 UUID (36 characters, no quotes) to
 // dst. Execution names, $uuid() and States.UUID() need ids that are unique,
@@ -11,7 +8,7 @@ import (
 // allocates nothing.
 func AppendUUID(dst []byte) []byte {
 	var u [16]byte
-	a, b := rand.Uint64(), rand.Uint64()
+	a, b := randUint64(), randUint64()
 	for i := range 8 {
 		u[i] = byte(a >> (8 * i))
 		u[8+i] = byte(b >> (8 * i))

@@ -100,6 +100,10 @@ type Execution struct {
 	// them in use (see newQueryEnv); kept across Reset.
 	qenvs  []*queryEnv
 	qdepth int
+
+	// test is TestState's run of one state (see inspect.go); nil in
+	// every other execution.
+	test *stateTestRun
 }
 
 var executionPool = sync.Pool{New: func() any { return &Execution{} }}
@@ -143,43 +147,9 @@ var errTimedOut = &Failure{Name: ErrTimeout}
 // Run executes p with the JSON input (any spacing) and returns how it ended.
 // It returns an error only when input is not valid JSON. opts may be nil.
 func (ex *Execution) Run(ctx context.Context, p *Program, input []byte, opts *Options) (Result, error) {
-	if opts == nil {
-		opts = &defaultOptions
-	}
-	ex.prog, ex.opts, ex.ctx = p, opts, ctx
-	ex.clock = opts.Clock
-	if ex.clock == nil {
-		ex.clock = SystemClock{}
-	}
-	ex.maxBytes = opts.MaxPayload
-	if ex.maxBytes == 0 {
-		ex.maxBytes = MaxPayloadBytes
-	}
-	if ex.qc != nil {
-		*ex.qc = queryCache{} // the arena is rewritten from the start
-	}
-	var err error
-	if ex.arena, err = jsonb.Compact(ex.arena[:0], input, jsonb.MaxDepth); err != nil {
+	if err := ex.begin(ctx, p, input, opts); err != nil {
 		return Result{}, err
 	}
-	ex.input = ex.arena[:len(ex.arena):len(ex.arena)]
-	if n := len(p.VarNames); cap(ex.vars) >= n {
-		ex.vars = ex.vars[:n]
-	} else {
-		ex.vars = make([][]byte, n)
-	}
-	ex.start = opts.StartTime
-	if limit := p.Timeout; limit > 0 || p.Express {
-		if p.Express && (limit == 0 || limit > ExpressMaxDuration) {
-			limit = ExpressMaxDuration
-		}
-		ex.limit = limit
-	}
-	ex.budget = opts.MaxTransitions
-	if ex.budget == 0 {
-		ex.budget = DefaultMaxTransitions
-	}
-	ex.sink, ex.mask = opts.Events, opts.EventMask
 	ex.events = 1 // ExecutionStarted
 	ex.emit(EventExecutionStarted, nil, ex.input)
 	budget := ex.budget
@@ -203,6 +173,49 @@ func (ex *Execution) Run(ctx context.Context, p *Program, input []byte, opts *Op
 		}
 	}
 	return res, nil
+}
+
+// begin prepares ex to run p with input (any spacing) and opts (nil for
+// the defaults); it fails only when input is not valid JSON.
+func (ex *Execution) begin(ctx context.Context, p *Program, input []byte, opts *Options) error {
+	if opts == nil {
+		opts = &defaultOptions
+	}
+	ex.prog, ex.opts, ex.ctx = p, opts, ctx
+	ex.clock = opts.Clock
+	if ex.clock == nil {
+		ex.clock = SystemClock{}
+	}
+	ex.maxBytes = opts.MaxPayload
+	if ex.maxBytes == 0 {
+		ex.maxBytes = MaxPayloadBytes
+	}
+	if ex.qc != nil {
+		*ex.qc = queryCache{} // the arena is rewritten from the start
+	}
+	var err error
+	if ex.arena, err = jsonb.Compact(ex.arena[:0], input, jsonb.MaxDepth); err != nil {
+		return err
+	}
+	ex.input = ex.arena[:len(ex.arena):len(ex.arena)]
+	if n := len(p.VarNames); cap(ex.vars) >= n {
+		ex.vars = ex.vars[:n]
+	} else {
+		ex.vars = make([][]byte, n)
+	}
+	ex.start = opts.StartTime
+	if limit := p.Timeout; limit > 0 || p.Express {
+		if p.Express && (limit == 0 || limit > ExpressMaxDuration) {
+			limit = ExpressMaxDuration
+		}
+		ex.limit = limit
+	}
+	ex.budget = opts.MaxTransitions
+	if ex.budget == 0 {
+		ex.budget = DefaultMaxTransitions
+	}
+	ex.sink, ex.mask = opts.Events, opts.EventMask
+	return nil
 }
 
 var defaultOptions Options
@@ -359,6 +372,9 @@ func (ex *Execution) runPass(st *State, raw []byte) ([]byte, *Failure) {
 			return nil, f
 		}
 	}
+	if ex.test != nil {
+		ex.test.passStages(st, eff, result)
+	}
 	return ex.finish(st, raw, result, st.Assign)
 }
 
@@ -373,6 +389,9 @@ func (ex *Execution) finish(st *State, raw, result []byte, assign *Assign) ([]by
 	out, f := ex.resultPath(st.ResultPath, st.ResultPathNull, raw, result)
 	if f != nil {
 		return nil, f
+	}
+	if ex.test != nil {
+		ex.test.insp.AfterResultPath = out
 	}
 	if out, f = ex.outputPath(st, out); f != nil {
 		return nil, f

@@ -46,6 +46,9 @@ func (ex *Execution) runParallel(st *State, eff []byte) ([]byte, *Failure) {
 			return nil, f
 		}
 	}
+	if ex.mocking() {
+		return ex.test.mockResult()
+	}
 	return ex.parallel(st, in)
 }
 
@@ -137,6 +140,39 @@ func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failur
 }
 
 func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
+	items, f := ex.mapItems(st, eff)
+	if f != nil {
+		return nil, f
+	}
+	limit, f := ex.maxConcurrency(st, eff)
+	if f != nil {
+		return nil, f
+	}
+	pol := branchPolicy{n: jsonb.ArrayLen(items)}
+	if pol.percent, pol.tolerance, pol.count, f = ex.tolerance(st, eff); f != nil {
+		return nil, f
+	}
+	var sel *itemSelector
+	if st.ItemSelector != nil {
+		sel = &itemSelector{tmpl: st.ItemSelector, dollar: eff}
+	}
+	pol.limit = limit
+	if ex.mocking() {
+		return ex.mockedMap(st, items, sel, pol)
+	}
+	base, n, f := ex.mapInputs(st, items, sel)
+	if f != nil {
+		return nil, f
+	}
+	return ex.mapBranches(st, base, n, pol)
+}
+
+// mapItems is the array a JSONPath Map state iterates over: what Items or
+// ItemsPath selects from its effective input eff, or eff itself.
+func (ex *Execution) mapItems(st *State, eff []byte) ([]byte, *Failure) {
+	if ex.test != nil && ex.test.t.Items != nil {
+		return ex.test.t.Items, nil
+	}
 	items := eff
 	var f *Failure
 	switch {
@@ -152,24 +188,7 @@ func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 	if jsonb.KindOf(items) != jsonb.KindArray {
 		return nil, ex.stateError(ErrRuntime, "Item path "+itemsPathText(st)+" must point to a JSON array, but was "+jsonb.KindOf(items).String())
 	}
-	limit, f := ex.maxConcurrency(st, eff)
-	if f != nil {
-		return nil, f
-	}
-	pol := branchPolicy{n: jsonb.ArrayLen(items)}
-	if pol.percent, pol.tolerance, pol.count, f = ex.tolerance(st, eff); f != nil {
-		return nil, f
-	}
-	var sel *itemSelector
-	if st.ItemSelector != nil {
-		sel = &itemSelector{tmpl: st.ItemSelector, dollar: eff}
-	}
-	base, n, f := ex.mapInputs(st, items, sel)
-	if f != nil {
-		return nil, f
-	}
-	pol.limit = limit
-	return ex.mapBranches(st, base, n, pol)
+	return items, nil
 }
 
 // itemSelector is a Map state's ItemSelector in either query language:

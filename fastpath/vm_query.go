@@ -202,27 +202,15 @@ func (ex *Execution) queryAttempt(st *State, env *queryEnv, raw []byte) ([]byte,
 	var result []byte
 	switch st.Kind {
 	case StateTask:
-		timeout := st.TaskTimeout
-		if js.Timeout != nil {
-			n, f := ex.queryNumber(js.Timeout, env, true)
-			if f != nil {
-				return nil, f
-			}
-			if n <= 0 {
-				return nil, ex.queryError(js.Timeout, "returned a value that is not a positive integer: "+formatFloat(n))
-			}
-			timeout = time.Duration(min(n, math.MaxInt64/1e9)) * time.Second
+		if ex.test != nil {
+			ex.test.insp.AfterArguments = in
 		}
-		heartbeat := st.Heartbeat
-		if js.Heartbeat != nil {
-			n, f := ex.queryNumber(js.Heartbeat, env, true)
-			if f != nil {
-				return nil, f
-			}
-			heartbeat = time.Duration(min(n, math.MaxInt64/1e9)) * time.Second
-		}
-		result, f = ex.invoke(st, in, timeout, heartbeat)
+		result, f = ex.queryCallTask(st, env, in)
 	case StateParallel:
+		if ex.mocking() {
+			result, f = ex.test.mockResult()
+			break
+		}
 		result, f = ex.parallel(st, in)
 	case StateMap:
 		result, f = ex.queryMap(st, env, raw)
@@ -233,54 +221,44 @@ func (ex *Execution) queryAttempt(st *State, env *queryEnv, raw []byte) ([]byte,
 	return ex.queryFinish(env, result, true, js.Output, js.Assign)
 }
 
+// queryCallTask invokes a JSONata Task state's task with input in (its
+// evaluated Arguments), its timeouts evaluated in env.
+func (ex *Execution) queryCallTask(st *State, env *queryEnv, in []byte) ([]byte, *Failure) {
+	js := st.JSONata
+	timeout := st.TaskTimeout
+	if js.Timeout != nil {
+		n, f := ex.queryNumber(js.Timeout, env, true)
+		if f != nil {
+			return nil, f
+		}
+		if n <= 0 {
+			return nil, ex.queryError(js.Timeout, "returned a value that is not a positive integer: "+formatFloat(n))
+		}
+		timeout = time.Duration(min(n, math.MaxInt64/1e9)) * time.Second
+	}
+	heartbeat := st.Heartbeat
+	if js.Heartbeat != nil {
+		n, f := ex.queryNumber(js.Heartbeat, env, true)
+		if f != nil {
+			return nil, f
+		}
+		heartbeat = time.Duration(min(n, math.MaxInt64/1e9)) * time.Second
+	}
+	return ex.invoke(st, in, timeout, heartbeat)
+}
+
 func (ex *Execution) queryMap(st *State, env *queryEnv, raw []byte) ([]byte, *Failure) {
 	js := st.JSONata
-	items := raw
-	var f *Failure
-	if js.Items != nil {
-		if items, f = ex.evalQuery(js.Items, env); f != nil {
-			return nil, f
-		}
-		if jsonb.KindOf(items) != jsonb.KindArray {
-			return nil, ex.queryTypeError(js.Items, "array", items)
-		}
-	} else if jsonb.KindOf(items) != jsonb.KindArray {
-		return nil, ex.stateError(ErrQueryEvaluationError, "Map state input must be an array but was: "+string(items))
+	items, f := ex.queryItems(st, env, raw)
+	if f != nil {
+		return nil, f
 	}
-	limit := st.MaxConcurrency
-	if js.MaxConcurrency != nil {
-		n, f := ex.queryNumber(js.MaxConcurrency, env, true)
-		if f != nil {
-			return nil, f
-		}
-		if n < 0 {
-			return nil, ex.stateError(ErrQueryEvaluationError, "MaxConcurrency cannot be negative.")
-		}
-		limit = int(min(n, math.MaxInt32))
+	pol, f := ex.queryPolicy(st, env, items)
+	if f != nil {
+		return nil, f
 	}
-	pol := branchPolicy{n: jsonb.ArrayLen(items), count: -1, percent: st.ToleratedPercent, tolerance: st.HasToleratedPercent, limit: limit}
-	if st.HasToleratedCount {
-		pol.count = st.ToleratedCount
-	}
-	if js.ToleratedPercent != nil {
-		n, f := ex.queryNumber(js.ToleratedPercent, env, false)
-		if f != nil {
-			return nil, f
-		}
-		pol.percent, pol.tolerance = n, true
-	}
-	if pol.tolerance && (pol.percent < 0 || pol.percent > 100) {
-		return nil, ex.stateError(ErrQueryEvaluationError, "ToleratedFailurePercentage must be between 0 and 100.")
-	}
-	if js.ToleratedCount != nil {
-		n, f := ex.queryNumber(js.ToleratedCount, env, true)
-		if f != nil {
-			return nil, f
-		}
-		if n < 0 {
-			return nil, ex.stateError(ErrQueryEvaluationError, "ToleratedFailureCount cannot be negative.")
-		}
-		pol.count = int(min(n, math.MaxInt32))
+	if ex.mocking() {
+		return ex.mockedMap(st, nil, nil, pol)
 	}
 	var sel *itemSelector
 	if js.ItemSelector != nil {
@@ -296,4 +274,69 @@ func (ex *Execution) queryMap(st *State, env *queryEnv, raw []byte) ([]byte, *Fa
 		}
 	}
 	return ex.mapBranches(st, base, n, pol)
+}
+
+// queryItems is the array a JSONata Map state iterates over: what Items
+// makes of its input raw, or raw itself.
+func (ex *Execution) queryItems(st *State, env *queryEnv, raw []byte) ([]byte, *Failure) {
+	if ex.test != nil && ex.test.t.Items != nil {
+		return ex.test.t.Items, nil
+	}
+	js := st.JSONata
+	if js.Items == nil {
+		if jsonb.KindOf(raw) != jsonb.KindArray {
+			return nil, ex.stateError(ErrQueryEvaluationError, "Map state input must be an array but was: "+string(raw))
+		}
+		return raw, nil
+	}
+	items, f := ex.evalQuery(js.Items, env)
+	if f != nil {
+		return nil, f
+	}
+	if jsonb.KindOf(items) != jsonb.KindArray {
+		return nil, ex.queryTypeError(js.Items, "array", items)
+	}
+	return items, nil
+}
+
+// queryPolicy evaluates a JSONata Map state's MaxConcurrency and
+// tolerated failures for the array items.
+func (ex *Execution) queryPolicy(st *State, env *queryEnv, items []byte) (branchPolicy, *Failure) {
+	js := st.JSONata
+	limit := st.MaxConcurrency
+	if js.MaxConcurrency != nil {
+		n, f := ex.queryNumber(js.MaxConcurrency, env, true)
+		if f != nil {
+			return branchPolicy{}, f
+		}
+		if n < 0 {
+			return branchPolicy{}, ex.stateError(ErrQueryEvaluationError, "MaxConcurrency cannot be negative.")
+		}
+		limit = int(min(n, math.MaxInt32))
+	}
+	pol := branchPolicy{n: jsonb.ArrayLen(items), count: -1, percent: st.ToleratedPercent, tolerance: st.HasToleratedPercent, limit: limit}
+	if st.HasToleratedCount {
+		pol.count = st.ToleratedCount
+	}
+	if js.ToleratedPercent != nil {
+		n, f := ex.queryNumber(js.ToleratedPercent, env, false)
+		if f != nil {
+			return branchPolicy{}, f
+		}
+		pol.percent, pol.tolerance = n, true
+	}
+	if pol.tolerance && (pol.percent < 0 || pol.percent > 100) {
+		return branchPolicy{}, ex.stateError(ErrQueryEvaluationError, "ToleratedFailurePercentage must be between 0 and 100.")
+	}
+	if js.ToleratedCount != nil {
+		n, f := ex.queryNumber(js.ToleratedCount, env, true)
+		if f != nil {
+			return branchPolicy{}, f
+		}
+		if n < 0 {
+			return branchPolicy{}, ex.stateError(ErrQueryEvaluationError, "ToleratedFailureCount cannot be negative.")
+		}
+		pol.count = int(min(n, math.MaxInt32))
+	}
+	return pol, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -78,7 +77,7 @@ func (ex *Execution) retryDelay(st *State, f *Failure, attempts []int) (time.Dur
 			d = float64(r.MaxDelay)
 		}
 		if r.FullJitter {
-			d = rand.Float64() * d
+			d = randFloat64() * d
 		}
 		return time.Duration(d), true
 	}
@@ -137,6 +136,9 @@ func (ex *Execution) attempt(st *State, raw []byte) ([]byte, *Failure) {
 	if f != nil {
 		return nil, f
 	}
+	if ex.test != nil && st.Kind != StateParallel {
+		ex.test.insp.AfterInputPath = eff
+	}
 	var result []byte
 	switch st.Kind {
 	case StateTask:
@@ -154,6 +156,9 @@ func (ex *Execution) attempt(st *State, raw []byte) ([]byte, *Failure) {
 			return nil, f
 		}
 	}
+	if ex.test != nil {
+		ex.test.insp.AfterResultSelector = result
+	}
 	return ex.finish(st, raw, result, st.Assign)
 }
 
@@ -165,6 +170,15 @@ func (ex *Execution) runTask(st *State, eff []byte) ([]byte, *Failure) {
 			return nil, f
 		}
 	}
+	if ex.test != nil {
+		ex.test.insp.AfterParameters = in
+	}
+	return ex.callTask(st, eff, in)
+}
+
+// callTask invokes a JSONPath Task state's task with input in, its
+// timeouts resolved against its effective input eff.
+func (ex *Execution) callTask(st *State, eff, in []byte) ([]byte, *Failure) {
 	timeout := st.TaskTimeout
 	if st.TimeoutPath != nil {
 		v, f := ex.pathValue(st.TimeoutPath, eff)
@@ -246,6 +260,9 @@ func (ex *Execution) invoke(st *State, in []byte, timeout, heartbeat time.Durati
 		return nil, ex.dataLimit()
 	}
 	ex.emit(EventTaskSucceeded, st, result)
+	if ex.test != nil {
+		ex.test.insp.Result = result
+	}
 	return result, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stepd/stepd/daemon/teststate"
 	"github.com/stepd/stepd/fastpath"
 	"github.com/stepd/stepd/fastpath/jsonb"
 )
@@ -327,6 +328,9 @@ func (h *httpInvoker) invoke(ctx context.Context, task *fastpath.Task, input, ds
 			return nil, dst, context.DeadlineExceeded
 		}
 		return nil, dst, &fastpath.Failure{Name: "States.Http.Socket", Cause: err.Error()}
+	}
+	if tr := teststate.HTTPTraceFrom(ctx); tr != nil {
+		tr.Record(req, body, resp, respBody)
 	}
 	if len(respBody) > fastpath.MaxPayloadBytes {
 		return nil, dst, &fastpath.Failure{Name: fastpath.ErrDataLimitExceeded, Cause: "The state/task 'http' returned a result with a size exceeding the maximum number of bytes service limit."}

@@ -80,9 +80,21 @@ func Dir() (string, error) {
 
 // Load reads every case of the corpus in dir, in index order.
 func Load(dir string) ([]*Case, error) {
-	raw, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	var cases []*Case
+	err := loadIndex(dir, "index.json", func(file string, b []byte) error {
+		c := &Case{File: file}
+		cases = append(cases, c)
+		return json.Unmarshal(b, c)
+	})
+	return cases, err
+}
+
+// loadIndex calls add with the file name and text of each case that the
+// index file in dir lists, in order.
+func loadIndex(dir, indexFile string, add func(file string, b []byte) error) error {
+	raw, err := os.ReadFile(filepath.Join(dir, indexFile))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var index struct {
 		Cases []struct {
@@ -90,21 +102,18 @@ func Load(dir string) ([]*Case, error) {
 		} `json:"cases"`
 	}
 	if err := json.Unmarshal(raw, &index); err != nil {
-		return nil, fmt.Errorf("cannot parse index.json: %w", err)
+		return fmt.Errorf("cannot parse %s: %w", indexFile, err)
 	}
-	cases := make([]*Case, 0, len(index.Cases))
 	for _, e := range index.Cases {
 		b, err := os.ReadFile(filepath.Join(dir, e.File))
 		if err != nil {
-			return nil, err
+			return err
 		}
-		c := &Case{File: e.File}
-		if err := json.Unmarshal(b, c); err != nil {
-			return nil, fmt.Errorf("cannot parse %s: %w", e.File, err)
+		if err := add(e.File, b); err != nil {
+			return fmt.Errorf("cannot parse %s: %w", e.File, err)
 		}
-		cases = append(cases, c)
 	}
-	return cases, nil
+	return nil
 }
 
 // Type is the case's state machine type, STANDARD unless it says otherwise.
