@@ -10,12 +10,14 @@ import (
 
 // newAWSServices builds the invoker of the Tasks that call AWS services:
 // endpoints and credentials as the AWS SDKs find them, for region, with
-// lambdaEndpoint (-lambda-endpoint) standing for AWS_ENDPOINT_URL_LAMBDA;
-// sfn runs nested executions (nil in `stepd run`, which has no API).
+// in's Lambda endpoint (-lambda-endpoint) standing for
+// AWS_ENDPOINT_URL_LAMBDA; sfn runs nested executions (nil in `stepd
+// run`, which has no API).
 //
 // It also settles the Lambda integrations' endpoint: -lambda-endpoint
 // when given, else an AWS_ENDPOINT_URL_LAMBDA (or AWS_ENDPOINT_URL, or
-// shared config) setting, which it writes into in.
+// shared config) setting, which it writes into in; with neither, Lambda
+// tasks go to AWS Lambda, signed.
 func newAWSServices(ctx context.Context, region string, in *integrations.Config, sfn integrations.StepFunctions) (*integrations.Services, error) {
 	cfg := awsclient.Config{Region: region}
 	if in.Lambda.Endpoint != "" {
