@@ -47,7 +47,7 @@ const usage = `Usage:
   stepd [serve] [flags]          run a node (the default)
   stepd run DEFINITION.json [-input JSON | -input @FILE] [-json] [-type EXPRESS|STANDARD]
   stepd validate [-type EXPRESS|STANDARD] [-dump] FILE...
-  stepd test [-junit FILE] [-seed N] SUITE.json...   run workflow test suites
+  stepd test [-junit FILE] [-run REGEXP] [-seed N] SUITE.json...   run workflow test suites
   stepd remove -node-id ID [-api HOST:PORT]   take a node out of its cluster
   stepd history [-data-dir DIR] [-follow] [-execution ARN]
   stepd help

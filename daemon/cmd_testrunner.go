@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 
 	"github.com/stepd/stepd/daemon/integrations"
 	"github.com/stepd/stepd/daemon/testrunner"
@@ -20,6 +21,7 @@ func testCommand(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("stepd test", "Usage: stepd test [flags] SUITE.json...\n\nRuns workflow test suites in process on virtual time and reports each case.\nExit status: 0 all passed, 1 a case failed, 2 a suite could not be read or bad usage.\n\nFlags (each also read from STEPD_<NAME>):", stderr)
 	junit := fs.String("junit", "", "also write the results as JUnit XML to this file, for CI systems")
 	seed := fs.Uint64("seed", 1, "seed of the random values (States.UUID, $uuid, $random), mixed with each case's name")
+	run := fs.String("run", "", "run only the cases whose name matches this regular expression")
 	var id identity
 	id.register(fs)
 	lambdaEndpoint := fs.String("lambda-endpoint", "", "base URL of an AWS Lambda Invoke API that the Lambda tasks a case does not mock call")
@@ -37,11 +39,16 @@ func testCommand(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		router, err = newCommandInvoker(context.Background(), id, *lambdaEndpoint)
 	}
+	var filter *regexp.Regexp
+	if err == nil && *run != "" {
+		filter, err = regexp.Compile(*run)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "stepd test: %v\n", err)
 		return exitUsage
 	}
 	cfg := &testrunner.Config{
+		Run:         filter,
 		Invoker:     router,
 		MockInvoker: mockInvoker,
 		Region:      id.region, Account: id.account, Seed: *seed,

@@ -10,9 +10,7 @@ import (
 
 // testStateKnownFailures are the TestState cases that do not pass yet,
 // with why (docs/CONFORMANCE.md repeats them).
-var testStateKnownFailures = map[string]string{
-	"state.state_context_object.state_map_context_object[ALL]": "AWS's TestState words a Map ItemsPath that selects no array as `Reference path \"$\" must point to array.`; stepd keeps its execution message, as the wording for other paths is not recorded",
-}
+var testStateKnownFailures = map[string]string{}
 
 // TestConformanceTestState runs the corpus's 171 TestState calls through
 // the AWS API of an in-process node (the ones that call a Lambda function

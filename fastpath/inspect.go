@@ -3,6 +3,7 @@ package fastpath
 import (
 	"context"
 	"math"
+	"strings"
 
 	"github.com/stepd/stepd/fastpath/jsonb"
 )
@@ -78,7 +79,7 @@ type StateTest struct {
 type Inspection struct {
 	Input, AfterInputPath, AfterParameters, Result       []byte
 	AfterResultSelector, AfterResultPath, AfterArguments []byte
-	AfterItemsPath, AfterItemSelector, AfterItemBatcher  []byte
+	AfterItemsPath, AfterItemSelector                    []byte
 	Variables                                            []byte
 	MaxConcurrency                                       int
 	HasMaxConcurrency                                    bool
@@ -239,6 +240,18 @@ func (r *stateTestRun) passStages(st *State, eff, result []byte) {
 	r.insp.AfterResultSelector = result
 }
 
+// notArray is TestState's failure for a Map whose items are not an
+// array, in the words AWS's TestState uses (recorded for ItemsPath "$$"):
+// the path is named within the document it reads, so a context object
+// path loses its first "$".
+func notArray(st *State) *Failure {
+	p := strings.TrimPrefix(itemsPathText(st), "$")
+	if !strings.HasPrefix(p, "$") {
+		p = itemsPathText(st)
+	}
+	return &Failure{Name: ErrRuntime, Cause: `Reference path "` + p + `" must point to array.`}
+}
+
 // mockedMap shows a Map state's items (JSONPath only: items not nil),
 // ItemSelector and limits, and returns its mocked result, failing when
 // the mocked iteration failures exceed what it tolerates.
@@ -246,7 +259,7 @@ func (ex *Execution) mockedMap(st *State, items []byte, sel *itemSelector, pol b
 	ins := ex.test.insp
 	ins.AfterItemsPath = items
 	if sel != nil {
-		base, _, f := ex.mapInputs(st, items, sel)
+		base, _, f := ex.mapInputs(st, items, sel, nil)
 		if f != nil {
 			return nil, f
 		}

@@ -170,9 +170,17 @@ type JSONata struct {
 	// MaxConcurrency, ToleratedCount and ToleratedPercent are set when
 	// the Map field is an expression (a number lowers to the State field).
 	MaxConcurrency, ToleratedCount, ToleratedPercent *Query
-	Timeout, Heartbeat                               *Query // Task, when expressions
-	Seconds, Timestamp                               *Query // Wait, when expressions
-	Error, Cause                                     *Query // Fail, when expressions
+	// BatchMaxItems and BatchMaxBytes are the ItemBatcher's limits when
+	// expressions, BatchInput its BatchInput.
+	BatchMaxItems, BatchMaxBytes, BatchInput *Query
+	// ReaderArguments and ReaderMaxItems are the ItemReader's Arguments
+	// and its ReaderConfig.MaxItems when an expression.
+	ReaderArguments, ReaderMaxItems *Query
+	// WriterArguments is the ResultWriter's Arguments.
+	WriterArguments    *Query
+	Timeout, Heartbeat *Query // Task, when expressions
+	Seconds, Timestamp *Query // Wait, when expressions
+	Error, Cause       *Query // Fail, when expressions
 
 	// Choice: per rule its Condition, Next, Output and Assign (nil when
 	// absent).

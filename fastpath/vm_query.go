@@ -253,36 +253,68 @@ func (ex *Execution) queryMap(st *State, env *queryEnv, raw []byte) ([]byte, *Fa
 	if f != nil {
 		return nil, f
 	}
+	if st.Distributed {
+		ex.mapStarted(st, items)
+	}
 	pol, f := ex.queryPolicy(st, env, items)
 	if f != nil {
 		return nil, f
 	}
+	var lim *batchLimits
+	if st.Batcher != nil {
+		lim = new(batchLimits)
+		if *lim, f = ex.queryBatchLimits(st, env); f != nil {
+			return nil, f
+		}
+	}
+	var export []byte
+	if st.Writer != nil && st.Writer.Resource != "" {
+		export = jsonb.EmptyObject
+		if js.WriterArguments != nil {
+			if export, f = ex.evalQuery(js.WriterArguments, env); f != nil {
+				return nil, f
+			}
+		}
+	}
 	if ex.mocking() {
 		return ex.mockedMap(st, nil, nil, pol)
+	}
+	if st.Reader != nil {
+		if items, f = ex.queryReaderItems(st, env); f != nil {
+			return nil, ex.readerFailed(st, f)
+		}
+	}
+	if !st.Distributed {
+		ex.mapStarted(st, items)
 	}
 	var sel *itemSelector
 	if js.ItemSelector != nil {
 		sel = &itemSelector{query: js.ItemSelector, env: env}
 	}
-	base, n, f := ex.mapInputs(st, items, sel)
+	base, n, f := ex.mapInputs(st, items, sel, lim)
 	if f != nil {
 		return nil, f
 	}
+	lim.count(&pol, n)
 	if sel != nil && js.UsesContext {
 		if f := ex.setQueryContext(env); f != nil { // without Map again
 			return nil, f
 		}
 	}
-	return ex.mapBranches(st, base, n, pol)
+	return ex.mapBranches(st, base, n, pol, export)
 }
 
 // queryItems is the array a JSONata Map state iterates over: what Items
-// makes of its input raw, or raw itself.
+// makes of its input raw, or raw itself; nil for a Map with an
+// ItemReader.
 func (ex *Execution) queryItems(st *State, env *queryEnv, raw []byte) ([]byte, *Failure) {
 	if ex.test != nil && ex.test.t.Items != nil {
 		return ex.test.t.Items, nil
 	}
 	js := st.JSONata
+	if st.Reader != nil {
+		return nil, nil // read after the checks AWS makes first
+	}
 	if js.Items == nil {
 		if jsonb.KindOf(raw) != jsonb.KindArray {
 			return nil, ex.stateError(ErrQueryEvaluationError, "Map state input must be an array but was: "+string(raw))

@@ -98,8 +98,8 @@ type syncOutput struct {
 }
 
 // TestAWSCLI drives a node with the AWS CLI: create, describe and list
-// machines, errors, and start-sync-execution by each way around the sync-
-// host prefix.
+// machines, errors, and start-sync-execution and test-state by each way
+// around the sync- host prefix.
 func TestAWSCLI(t *testing.T) {
 	bin := awsCLI(t)
 	version := strings.TrimSpace(cli(t, bin, nil, "--version").stdout)
@@ -195,6 +195,18 @@ func TestAWSCLI(t *testing.T) {
 				if got != run.want {
 					t.Errorf("start-sync-execution of %s = %+v, want %+v", run.machine, got, run.want)
 				}
+			}
+			// TestState goes to the sync- host too.
+			r := cli(t, bin, tc.env, "stepfunctions", "test-state", "--endpoint-url", tc.endpoint, "--output", "json", "--cli-connect-timeout", "5",
+				"--definition", `{"Type":"Pass","InputPath":"$.order","Parameters":{"total.$":"$.total"},"ResultPath":"$.checked","End":true}`,
+				"--input", `{"order":{"total":150}}`, "--inspection-level", "DEBUG")
+			var tested struct {
+				Status, Output string
+				InspectionData struct{ AfterParameters string }
+			}
+			if r.code != 0 || json.Unmarshal([]byte(r.stdout), &tested) != nil || tested.Status != "SUCCEEDED" ||
+				tested.Output != `{"order":{"total":150},"checked":{"total":150}}` || tested.InspectionData.AfterParameters != `{"total":150}` {
+				t.Errorf("test-state: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 			}
 		})
 	}

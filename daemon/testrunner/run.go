@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"regexp"
 	"sync"
 	"time"
 
@@ -29,6 +30,9 @@ type Config struct {
 	// Start is the virtual time every case starts at; zero means the
 	// real time when the case starts.
 	Start time.Time
+	// Run, when not nil, selects the cases to run by name; the others
+	// are left out of the results.
+	Run *regexp.Regexp
 }
 
 // Result is the outcome of one case.
@@ -66,18 +70,23 @@ type Step struct {
 // seedMu serializes cases: the seeded random source is the process's.
 var seedMu sync.Mutex
 
-// RunSuite runs every case of s, in order.
+// RunSuite runs the cases of s that cfg.Run selects (all by default), in
+// order.
 func RunSuite(ctx context.Context, cfg *Config, s *Suite) []Result {
 	prog, err := compile.Compile(s.DefinitionText, compile.MachineType(s.Type))
-	results := make([]Result, len(s.Cases))
+	var results []Result
 	for i := range s.Cases {
-		r := &results[i]
-		r.Suite, r.Case = s.File, s.Cases[i].Name
-		if err != nil {
-			r.Err = fmt.Errorf("the definition does not compile: %w", err)
+		c := &s.Cases[i]
+		if cfg.Run != nil && !cfg.Run.MatchString(c.Name) {
 			continue
 		}
-		runCase(ctx, cfg, s, prog, &s.Cases[i], r)
+		r := Result{Suite: s.File, Case: c.Name}
+		if err != nil {
+			r.Err = fmt.Errorf("the definition does not compile: %w", err)
+		} else {
+			runCase(ctx, cfg, s, prog, c, &r)
+		}
+		results = append(results, r)
 	}
 	return results
 }

@@ -34,7 +34,8 @@ import (
 //	      "output": {...},                   // the whole output, exactly
 //	      "outputContains": {...},           // a JSON subset of the output
 //	      "error": "States.TaskFailed", "cause": "...",
-//	      "path": ["Validate", "Charge", "Done"]  // the states entered, in order
+//	      "path": ["Validate", "Charge", "Done"]  // the states entered, in order (branches that
+//	                                               // call tasks or wait run at once: their order varies)
 //	    }
 //	  }]
 //	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -109,6 +110,19 @@ func TestRunSuite(t *testing.T) {
 		if !strings.Contains(report, want) {
 			t.Errorf("the report lacks %q:\n%s", want, report)
 		}
+	}
+}
+
+// TestRunSuiteFilter runs only the cases whose name matches.
+func TestRunSuiteFilter(t *testing.T) {
+	s, err := Load("testdata/order.suite.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &Config{MockInvoker: newFakeMocks, Run: regexp.MustCompile("invalid")}
+	results := RunSuite(context.Background(), cfg, s)
+	if len(results) != 1 || results[0].Case != "rejects an invalid order" || !results[0].Passed() {
+		t.Errorf("results %+v, want the one passing invalid-order case", results)
 	}
 }
 

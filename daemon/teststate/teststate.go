@@ -80,7 +80,6 @@ type InspectionData struct {
 	AfterArguments             *string       `json:"afterArguments,omitempty"`
 	AfterItemsPath             *string       `json:"afterItemsPath,omitempty"`
 	AfterItemSelector          *string       `json:"afterItemSelector,omitempty"`
-	AfterItemBatcher           *string       `json:"afterItemBatcher,omitempty"`
 	Variables                  *string       `json:"variables,omitempty"`
 	MaxConcurrency             *int32        `json:"maxConcurrency,omitempty"`
 	ToleratedFailureCount      *int32        `json:"toleratedFailureCount,omitempty"`
@@ -269,8 +268,8 @@ func inspection(in *fastpath.Inspection) *InspectionData {
 		Input: text(in.Input), AfterInputPath: text(in.AfterInputPath), AfterParameters: text(in.AfterParameters),
 		Result: text(in.Result), AfterResultSelector: text(in.AfterResultSelector), AfterResultPath: text(in.AfterResultPath),
 		AfterArguments: text(in.AfterArguments), AfterItemsPath: text(in.AfterItemsPath),
-		AfterItemSelector: text(in.AfterItemSelector), AfterItemBatcher: text(in.AfterItemBatcher),
-		Variables: text(in.Variables),
+		AfterItemSelector: text(in.AfterItemSelector),
+		Variables:         text(in.Variables),
 	}
 	if in.HasMaxConcurrency {
 		d.MaxConcurrency = int32p(in.MaxConcurrency)
