@@ -22,9 +22,6 @@ type lowerer struct {
 	// otherwise, in every scope, use JSONata.
 	jsonata bool
 	vars    []queryVars // see resolveVars
-	// forTest accepts what only TestState can run: a Map's ItemReader,
-	// whose items the test supplies.
-	forTest bool
 }
 
 // testConfig is what TestState adds to a compilation: the variables its
@@ -49,7 +46,7 @@ func lowerFail(ptr, format string, args ...any) *LowerError {
 
 // lower builds the program from the compact definition def.
 func lower(def []byte, typ MachineType, test *testConfig) (prog *fastpath.Program, err error) {
-	l := &lowerer{prog: &fastpath.Program{Express: typ == Express}, slots: map[string]int{}, forTest: test != nil}
+	l := &lowerer{prog: &fastpath.Program{Express: typ == Express}, slots: map[string]int{}}
 	if test != nil {
 		for _, name := range test.vars {
 			l.slot(name)
@@ -207,17 +204,27 @@ func (l *lowerer) mapProcessor(st *fastpath.State, raw []byte, ptr string) {
 		panic(lowerFail(ptr, "These fields are required: [ItemProcessor]"))
 	}
 	if cfg := jsonb.ObjectGet(proc, "ProcessorConfig"); cfg != nil {
-		st.Distributed = stringField(cfg, "Mode", procPtr+"/ProcessorConfig/Mode") == "DISTRIBUTED"
+		st.Distributed = stringField(cfg, "Mode", procPtr+"/ProcessorConfig") == "DISTRIBUTED"
+		st.ChildExpress = stringField(cfg, "ExecutionType", procPtr+"/ProcessorConfig") == "EXPRESS"
 	}
-	if jsonb.ObjectGet(raw, "ItemReader") != nil && !l.forTest {
-		panic(lowerFail(ptr+"/ItemReader", "ItemReader needs Amazon S3, which this engine does not reach"))
+	if r := jsonb.ObjectGet(raw, "ItemReader"); r != nil {
+		st.Reader = readerSpec(r, ptr+"/ItemReader")
+	}
+	// Never ignore a field: a Map that batches or exports its results
+	// and ran as a plain Map would answer something else than AWS.
+	if w := jsonb.ObjectGet(raw, "ResultWriter"); w != nil {
+		st.Writer = writerSpec(w, ptr+"/ResultWriter")
+	}
+	st.Label = stringField(raw, "Label", ptr)
+	if b := jsonb.ObjectGet(raw, "ItemBatcher"); b != nil {
+		st.Batcher = batcherLimits(b, ptr+"/ItemBatcher")
 	}
 	st.Processor = l.scope(proc, procPtr)
 }
 
 // task lowers a Task state's Resource.
 func task(raw []byte, name, ptr string) *fastpath.Task {
-	return &fastpath.Task{Resource: stringField(raw, "Resource", ptr+"/Resource"), State: name, Pointer: ptr + "/Resource"}
+	return &fastpath.Task{Resource: stringField(raw, "Resource", ptr), State: name, Pointer: ptr + "/Resource"}
 }
 
 func (l *lowerer) mapState(st *fastpath.State, raw []byte, ptr string) {
@@ -239,6 +246,7 @@ func (l *lowerer) mapState(st *fastpath.State, raw []byte, ptr string) {
 		st.ToleratedCount, st.HasToleratedCount = int(intValue(v, ptr+"/ToleratedFailureCount")), true
 	}
 	st.ToleratedCountPath = l.pathField(raw, "ToleratedFailureCountPath", ptr)
+	l.distributedPaths(st, raw, ptr)
 }
 
 func (l *lowerer) wait(st *fastpath.State, raw []byte, ptr string) {

@@ -108,6 +108,7 @@ func (l *lowerer) queryState(st *fastpath.State, raw []byte, ptr string, names m
 		js.MaxConcurrency = l.exprField(raw, "MaxConcurrency", ptr, js)
 		js.ToleratedCount = l.exprField(raw, "ToleratedFailureCount", ptr, js)
 		js.ToleratedPercent = l.exprField(raw, "ToleratedFailurePercentage", ptr, js)
+		l.distributedQueries(js, raw, ptr)
 	case fastpath.StateWait:
 		js.Seconds = l.exprField(raw, "Seconds", ptr, js)
 		js.Timestamp = l.exprField(raw, "Timestamp", ptr, js)

@@ -398,6 +398,15 @@ func (v *validator) mapState(st *node, loc string, lang queryLanguage, topJSONat
 	if p := st.get("ToleratedFailurePercentagePath"); p != nil && lang == jsonPath {
 		v.pathField(p, ptr(loc, "ToleratedFailurePercentagePath"), "ToleratedFailurePercentagePath", false, false)
 	}
+	if b := st.get("ItemBatcher"); b != nil {
+		v.itemBatcher(b, ptr(loc, "ItemBatcher"), lang)
+	}
+	if r := st.get("ItemReader"); r != nil {
+		v.itemReader(r, ptr(loc, "ItemReader"), lang)
+	}
+	if w := st.get("ResultWriter"); w != nil {
+		v.resultWriter(w, ptr(loc, "ResultWriter"), lang)
+	}
 }
 
 func (v *validator) processorConfig(pc *node, loc string) {

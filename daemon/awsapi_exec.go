@@ -178,7 +178,7 @@ func (s *server) execSyncWith(r resolved, name string, input []byte, inv fastpat
 	sr := &c.result
 	*sr = syncResult{arn: jsonb.BytesString(c.arn), machineArn: r.arn, name: name, start: s.execs.now()}
 	c.x = execRequest{m: r.m, machineArn: r.arn, arn: sr.arn, name: name, input: input, start: sr.start, sync: true,
-		invoker: inv, clock: s.execs.clockFor(), hist: s.hist}
+		invoker: inv, s3: s.execs.s3, clock: s.execs.clockFor(), hist: s.hist}
 	aerr := execute(s.ctx, &c.x, func(res *fastpath.Result, stop time.Time) {
 		sr.stop, sr.res = stop, res
 		reply(sr)

@@ -87,7 +87,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	name := string(newID(nil))
 	m := &machine{Machine: &cluster.Machine{Name: smName, Type: string(typ), RoleArn: id.defaultRoleArn()}, prog: prog}
 	x := &execRequest{m: m, machineArn: id.stateMachineArn(smName), arn: id.executionArn(smName, name, typ == "EXPRESS"),
-		name: name, input: in, start: time.Now(), sync: true, invoker: invoker, clock: tc.clock()}
+		name: name, input: in, start: time.Now(), sync: true, invoker: invoker, s3: router.S3(), clock: tc.clock()}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	code := exitOK

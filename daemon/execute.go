@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stepd/stepd/daemon/history"
+	"github.com/stepd/stepd/daemon/integrations"
 	"github.com/stepd/stepd/fastpath"
 	"github.com/stepd/stepd/fastpath/jsonb"
 	"github.com/stepd/stepd/internal/awserr"
@@ -22,10 +23,11 @@ type execRequest struct {
 	arn, name  string
 	input      []byte
 	start      time.Time
-	sync       bool             // a synchronous (StartSyncExecution-like) execution
-	invoker    fastpath.Invoker // the node's integrations, a mock test case, or a replaying wrapper
-	clock      fastpath.Clock   // nil: the system clock
-	hist       *history.Log     // nil: no execution history
+	sync       bool                  // a synchronous (StartSyncExecution-like) execution
+	invoker    fastpath.Invoker      // the node's integrations, a mock test case, or a replaying wrapper
+	s3         *integrations.S3Store // Distributed Maps' items and results; nil: none
+	clock      fastpath.Clock        // nil: the system clock
+	hist       *history.Log          // nil: no execution history
 	// events, when set, receives the engine's events (a durable
 	// execution's log) instead of the execution history's recorder.
 	events    fastpath.EventSink
@@ -60,6 +62,9 @@ func execute(ctx context.Context, x *execRequest, reply func(res *fastpath.Resul
 		ExecutionArn: x.arn, ExecutionName: x.name, StateMachineArn: x.machineArn, StateMachineName: x.m.Name,
 		RoleArn: x.m.RoleArn, Synchronous: x.sync, Invoker: x.invoker, Clock: x.clock, StartTime: x.start,
 		Events: x.events, EventMask: x.eventMask,
+	}
+	if x.s3 != nil {
+		x.opts.Items, x.opts.Results = x.s3.ItemReader(), x.s3
 	}
 	var rec *history.Recorder
 	if x.events == nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stepd/stepd/daemon/history"
+	"github.com/stepd/stepd/daemon/integrations"
 	"github.com/stepd/stepd/fastpath"
 
 	"github.com/stepd/stepd/internal/awserr"
@@ -21,8 +22,9 @@ type executor struct {
 	reg      *registry
 	id       identity
 	invoker  fastpath.Invoker
-	clock    fastpath.Clock // nil: the system clock; tests use a virtual one
-	time     TimeControl    // when clock is nil, what clockFor makes
+	s3       *integrations.S3Store // Distributed Maps' items and results
+	clock    fastpath.Clock        // nil: the system clock; tests use a virtual one
+	time     TimeControl           // when clock is nil, what clockFor makes
 	maxRuns  int64
 	inFlight atomic.Int64
 
@@ -96,7 +98,7 @@ type execution struct {
 // InvalidExecutionInput before anything runs.
 func (ec *executor) executeBackground(ctx context.Context, r resolved, e *execution, input []byte, inv fastpath.Invoker) *awserr.Error {
 	x := &execRequest{m: r.m, machineArn: r.arn, arn: e.Arn, name: e.Name, input: input, start: e.Start,
-		invoker: inv, clock: ec.clockFor(), hist: ec.hist}
+		invoker: inv, s3: ec.s3, clock: ec.clockFor(), hist: ec.hist}
 	aerr := execute(ctx, x, func(res *fastpath.Result, stop time.Time) {
 		e.Stop = stop
 		e.Status = res.Status.String()

@@ -62,7 +62,8 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 	if err != nil {
 		return nil, err
 	}
-	s.execs.invoker = newTimedInvoker(integrations.NewRouter(ic, cfg.Region, cfg.Account, aws))
+	router := integrations.NewRouter(ic, cfg.Region, cfg.Account, aws)
+	s.execs.invoker, s.execs.s3 = newTimedInvoker(router), router.S3()
 	s.execs.time = cfg.TimeControl
 	cfg.TimeControl.apply()
 	if cfg.MockConfig != "" {

@@ -81,6 +81,24 @@ func (st *State) disassemble(b *strings.Builder, idx int, vars []string) {
 			field("ToleratedFailureCount", strconv.Itoa(st.ToleratedCount))
 		}
 		path("ToleratedFailureCountPath", st.ToleratedCountPath, false)
+		if w := st.Writer; w != nil {
+			field("Transformation", w.Transformation)
+			if w.Resource != "" {
+				field("ResultWriter", w.Resource)
+			}
+			tmpl("ResultWriterParameters", w.Parameters)
+		}
+		if b := st.Batcher; b != nil {
+			if b.MaxItems > 0 {
+				field("MaxItemsPerBatch", strconv.Itoa(b.MaxItems))
+			}
+			path("MaxItemsPerBatchPath", b.MaxItemsPath, false)
+			if b.MaxBytes > 0 {
+				field("MaxInputBytesPerBatch", strconv.Itoa(b.MaxBytes))
+			}
+			path("MaxInputBytesPerBatchPath", b.MaxBytesPath, false)
+			tmpl("BatchInput", b.Input)
+		}
 	}
 	for i, br := range st.Branches {
 		field("Branch"+strconv.Itoa(i), strconv.Itoa(br))

@@ -49,6 +49,12 @@ const (
 	EventMapIterationSucceeded
 	EventMapIterationFailed
 
+	// A Distributed Map's run of child executions, in its parent's
+	// history instead of MapIteration events.
+	EventMapRunStarted
+	EventMapRunSucceeded
+	EventMapRunFailed
+
 	numEventTypes
 )
 
@@ -62,6 +68,7 @@ var eventTypeNames = [numEventTypes]string{
 	"ParallelStateStarted", "ParallelStateSucceeded", "ParallelStateFailed",
 	"MapStateStarted", "MapStateSucceeded", "MapStateFailed",
 	"MapIterationStarted", "MapIterationSucceeded", "MapIterationFailed",
+	"MapRunStarted", "MapRunSucceeded", "MapRunFailed",
 }
 
 // String returns AWS's name of the event type.

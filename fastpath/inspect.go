@@ -259,7 +259,7 @@ func (ex *Execution) mockedMap(st *State, items []byte, sel *itemSelector, pol b
 	ins := ex.test.insp
 	ins.AfterItemsPath = items
 	if sel != nil {
-		base, _, f := ex.mapInputs(st, items, sel)
+		base, _, f := ex.mapInputs(st, items, sel, nil)
 		if f != nil {
 			return nil, f
 		}

@@ -92,6 +92,13 @@ type Options struct {
 	Synchronous bool
 	Invoker     Invoker
 	Clock       Clock
+	// Items opens the items of Distributed Maps that have an ItemReader;
+	// nil fails such a Map with States.ItemReaderFailed.
+	Items ItemReader
+	// Results receives the files of Distributed Maps that export their
+	// results (ResultWriter with a Resource); nil fails such a Map with
+	// States.ResultWriterFailed.
+	Results ResultStore
 	// MaxPayload is the largest state input or output in bytes; 0 means
 	// AWS's 256 KiB.
 	MaxPayload int

@@ -114,6 +114,18 @@ type State struct {
 	HasToleratedCount    bool
 	ToleratedCountPath   *Path
 	Distributed          bool
+	// Reader reads the items from a source outside the execution (S3),
+	// nil when they come from the state input.
+	Reader *ItemReaderSpec
+	// Writer is the Map's ResultWriter, nil when it has none.
+	Writer *ResultWriterSpec
+	// Label is the Map's Label, which names its Map Run; ChildExpress is
+	// ProcessorConfig.ExecutionType EXPRESS.
+	Label        string
+	ChildExpress bool
+	// Batcher groups the items into batches, nil when each item is an
+	// iteration of its own.
+	Batcher *ItemBatcher
 	// Concurrent is set by Seal on Parallel and Map states whose branches
 	// wait or call tasks: those run on goroutines, the others inline.
 	Concurrent     bool

@@ -33,9 +33,14 @@ func (ex *Execution) collectArray(base int) []byte {
 		ex.arena = append(ex.arena, v...)
 	}
 	ex.arena = append(ex.arena, ']')
+	ex.popSpans(base)
+	return ex.arena[mark:len(ex.arena):len(ex.arena)]
+}
+
+// popSpans pops ex.spans down to base.
+func (ex *Execution) popSpans(base int) {
 	clear(ex.spans[base:])
 	ex.spans = ex.spans[:base]
-	return ex.arena[mark:len(ex.arena):len(ex.arena)]
 }
 
 func (ex *Execution) runParallel(st *State, eff []byte) ([]byte, *Failure) {
@@ -78,6 +83,21 @@ type branchPolicy struct {
 	percent   float64
 	tolerance bool // percent is set
 	n         int  // number of branches, for the percentage
+	// fails, when not nil, gets the failure of each tolerated failed
+	// branch by index.
+	fails []*Failure
+	// sizes, when not nil, is the number of items of each branch (a
+	// batch): a failed batch counts as that many failed items, of n
+	// items in all.
+	sizes []int
+}
+
+// failed is how many items branch i counts for when it fails.
+func (p branchPolicy) failed(i int) int {
+	if p.sizes == nil {
+		return 1
+	}
+	return p.sizes[i]
 }
 
 // failFast reports whether the first failure fails the state.
@@ -111,8 +131,7 @@ func (ex *Execution) runBranches(st *State, base, n int, pol branchPolicy) *Fail
 		f = ex.runInline(st, base, n, pol)
 	}
 	if f != nil {
-		clear(ex.spans[base:])
-		ex.spans = ex.spans[:base]
+		ex.popSpans(base)
 	}
 	return f
 }
@@ -120,17 +139,26 @@ func (ex *Execution) runBranches(st *State, base, n int, pol branchPolicy) *Fail
 func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failure {
 	failures := 0
 	for i := 0; i < n; i++ {
-		ex.events++ // MapIterationStarted (a Parallel branch has no event)
-		ex.emitIteration(EventMapIterationStarted, st, i, nil)
-		out, f := ex.runBranch(branchStart(st, i), ex.spans[base+i])
-		ex.events++ // MapIterationSucceeded or MapIterationFailed
-		ex.emitIterationEnd(st, i, f)
+		var out []byte
+		var f *Failure
+		if st.Distributed {
+			out, f = ex.runChildInline(st.Processor, ex.spans[base+i])
+		} else {
+			ex.events++ // MapIterationStarted (a Parallel branch has no event)
+			ex.emitIteration(EventMapIterationStarted, st, i, nil)
+			out, f = ex.runBranch(branchStart(st, i), ex.spans[base+i])
+			ex.events++ // MapIterationSucceeded or MapIterationFailed
+			ex.emitIterationEnd(st, i, f)
+		}
 		if f != nil {
 			if f == errTimedOut || f == errAborted || pol.failFast() {
 				return f
 			}
-			if failures++; pol.exceeded(failures) {
+			if failures += pol.failed(i); pol.exceeded(failures) {
 				return errToleranceExceeded
+			}
+			if pol.fails != nil {
+				pol.fails[i] = f
 			}
 			out = jsonb.Null
 		}
@@ -139,39 +167,109 @@ func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failur
 	return nil
 }
 
+// runChildInline runs one iteration of a Distributed Map, a child
+// execution: its events belong to its own history, numbered from its
+// ExecutionStarted, not to its parent's, which shows the Map Run instead.
+func (ex *Execution) runChildInline(start int, input []byte) ([]byte, *Failure) {
+	events, sink := ex.events, ex.sink
+	ex.events, ex.sink = 1, nil
+	out, f := ex.runBranch(start, input)
+	ex.events, ex.sink = events, sink
+	return out, f
+}
+
+// runIterations runs the n iterations of a Map state whose inputs are
+// ex.spans[base:] (see runBranches). A Distributed Map's iterations show
+// in its history as a Map Run: MapRunStarted, then MapRunSucceeded or
+// MapRunFailed.
+func (ex *Execution) runIterations(st *State, base, n int, pol branchPolicy) *Failure {
+	if !st.Distributed {
+		return ex.runBranches(st, base, n, pol)
+	}
+	ex.events++ // MapRunStarted
+	ex.emit(EventMapRunStarted, st, nil)
+	if f := ex.runBranches(st, base, n, pol); f != nil {
+		ex.emitFailure(EventMapRunFailed, st, f)
+		return f
+	}
+	ex.events++ // MapRunSucceeded
+	ex.emit(EventMapRunSucceeded, st, nil)
+	return nil
+}
+
+// readerFailed ends the history of a Distributed Map whose ItemReader
+// failed as AWS records it (dmap case map_item_reader_json_no_json_list_object):
+// MapStateStarted (already there), MapRunStarted, MapRunFailed,
+// MapStateFailed.
+func (ex *Execution) readerFailed(st *State, f *Failure) *Failure {
+	ex.events++ // MapRunStarted
+	ex.emit(EventMapRunStarted, st, nil)
+	ex.emitFailure(EventMapRunFailed, st, f)
+	ex.emitFailure(EventMapStateFailed, st, f)
+	return f
+}
+
 func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 	items, f := ex.mapItems(st, eff)
 	if f != nil {
 		return nil, f
 	}
+	if st.Distributed {
+		ex.mapStarted(st, items)
+	}
 	limit, f := ex.maxConcurrency(st, eff)
 	if f != nil {
 		return nil, f
 	}
-	pol := branchPolicy{n: jsonb.ArrayLen(items)}
+	pol := branchPolicy{n: jsonb.ArrayLen(items), limit: limit}
 	if pol.percent, pol.tolerance, pol.count, f = ex.tolerance(st, eff); f != nil {
+		return nil, f
+	}
+	var lim *batchLimits
+	if st.Batcher != nil {
+		lim = new(batchLimits)
+		if *lim, f = ex.batchLimits(st, eff); f != nil {
+			return nil, f
+		}
+	}
+	export, f := ex.writerParams(st, eff)
+	if f != nil {
 		return nil, f
 	}
 	var sel *itemSelector
 	if st.ItemSelector != nil {
 		sel = &itemSelector{tmpl: st.ItemSelector, dollar: eff}
 	}
-	pol.limit = limit
 	if ex.mocking() {
 		return ex.mockedMap(st, items, sel, pol)
 	}
-	base, n, f := ex.mapInputs(st, items, sel)
+	if st.Reader != nil {
+		if items, f = ex.mapReaderItems(st, eff); f != nil {
+			return nil, ex.readerFailed(st, f)
+		}
+	}
+	if !st.Distributed {
+		ex.mapStarted(st, items)
+	}
+	base, n, f := ex.mapInputs(st, items, sel, lim)
 	if f != nil {
 		return nil, f
 	}
-	return ex.mapBranches(st, base, n, pol)
+	lim.count(&pol, n)
+	return ex.mapBranches(st, base, n, pol, export)
 }
 
 // mapItems is the array a JSONPath Map state iterates over: what Items or
-// ItemsPath selects from its effective input eff, or eff itself.
+// ItemsPath selects from its effective input eff, or eff itself; nil for
+// a Map with an ItemReader, whose items are read after the checks AWS
+// makes first (and to which ItemsPath does not apply: dmap case
+// …with_items_path).
 func (ex *Execution) mapItems(st *State, eff []byte) ([]byte, *Failure) {
 	if ex.test != nil && ex.test.t.Items != nil {
 		return ex.test.t.Items, nil
+	}
+	if st.Reader != nil {
+		return nil, nil
 	}
 	items := eff
 	var f *Failure
@@ -203,12 +301,23 @@ type itemSelector struct {
 	env    *queryEnv
 }
 
-// mapInputs starts a Map state: it pushes each item's input (the item, or
-// what sel makes of it) onto ex.spans and returns where they start and
-// how many there are. On failure nothing stays pushed.
-func (ex *Execution) mapInputs(st *State, items []byte, sel *itemSelector) (base, n int, f *Failure) {
+// mapStarted records MapStateStarted: for a Distributed Map before its
+// checks of MaxConcurrency, tolerated failures and the like, as AWS
+// records it (map_state_tolerated_failure_count_path[-1]); for an inline
+// Map after them.
+func (ex *Execution) mapStarted(st *State, items []byte) {
+	if st.Reader != nil {
+		items = nil // not read yet: AWS gives no length either
+	}
 	ex.events++ // MapStateStarted
 	ex.emitMapStarted(st, items)
+}
+
+// mapInputs pushes each iteration's input of a Map state (the item, or
+// what sel makes of it, or a batch of those when lim is not nil: the
+// ItemBatcher's limits) onto ex.spans and returns where they start and
+// how many there are. On failure nothing stays pushed.
+func (ex *Execution) mapInputs(st *State, items []byte, sel *itemSelector, lim *batchLimits) (base, n int, f *Failure) {
 	base = len(ex.spans)
 	var it jsonb.ArrayIter
 	it.Reset(items)
@@ -216,15 +325,17 @@ func (ex *Execution) mapInputs(st *State, items []byte, sel *itemSelector) (base
 		in := item
 		if sel != nil {
 			if in, f = ex.selectItem(st, sel, n, item); f != nil {
-				clear(ex.spans[base:])
-				ex.spans = ex.spans[:base]
+				ex.popSpans(base)
 				return base, 0, f
 			}
 		}
 		ex.spans = append(ex.spans, in)
 		n++
 	}
-	return base, n, nil
+	if lim != nil {
+		n, f = ex.batch(base, n, lim)
+	}
+	return base, n, f
 }
 
 // selectItem evaluates sel for item i, with the context object's Map.Item
@@ -248,8 +359,13 @@ func (ex *Execution) selectItem(st *State, sel *itemSelector, i int, item []byte
 
 // mapBranches runs the n iterations of a Map state whose inputs are
 // ex.spans[base:] and returns the array of their outputs.
-func (ex *Execution) mapBranches(st *State, base, n int, pol branchPolicy) ([]byte, *Failure) {
-	if f := ex.runBranches(st, base, n, pol); f != nil {
+// export holds the evaluated parameters of the ResultWriter's export to
+// S3, nil when there is none.
+func (ex *Execution) mapBranches(st *State, base, n int, pol branchPolicy, export []byte) ([]byte, *Failure) {
+	if st.Writer != nil {
+		return ex.mapResults(st, base, n, pol, export)
+	}
+	if f := ex.runIterations(st, base, n, pol); f != nil {
 		ex.emitFailure(EventMapStateFailed, st, f)
 		return nil, f
 	}

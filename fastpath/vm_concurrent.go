@@ -136,18 +136,24 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 			c := AcquireExecution()
 			defer ReleaseExecution(c)
 			c.sink, c.mask, c.concurrent = ex.sink, ex.mask, true
+			if st.Distributed {
+				c.sink = nil // a child execution: its events are not its parent's
+			}
 			c.clock = ex.clock
 			if bc, ok := ex.clock.(branchClock); ok {
 				c.clock = bc.fork()
 			}
 			c.emitIteration(EventMapIterationStarted, st, i, nil)
-			out, f := c.runChild(ex, ctx, branchStart(st, i), ex.spans[base+i])
+			out, f := c.runChild(ex, ctx, branchStart(st, i), ex.spans[base+i], st.Distributed)
 			c.emitIterationEnd(st, i, f)
 			mu.Lock()
 			defer mu.Unlock()
 			// Each branch counted its events on from ex's (its iteration's
 			// start); its states count against the whole execution.
 			r := branchResult{ran: true, fail: f, events: c.events - ex.events + 1, steps: ex.budget - c.budget, clock: c.clock}
+			if st.Distributed {
+				r.events = 0
+			}
 			if f == nil {
 				r.from = len(outs)
 				outs = append(outs, out...)
@@ -161,7 +167,7 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 			if f == nil || (f == errAborted && ctx.Err() != nil) {
 				return
 			}
-			failures++
+			failures += pol.failed(i)
 			if first == nil {
 				first = f
 			}
@@ -197,6 +203,9 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 	for i := range results {
 		r := &results[i]
 		out := jsonb.Null
+		if pol.fails != nil {
+			pol.fails[i] = r.fail
+		}
 		if r.ran && r.fail == nil {
 			mark := len(ex.arena)
 			ex.arena = append(ex.arena, outs[r.from:r.to]...)
@@ -209,13 +218,18 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 
 // runChild runs one branch for parent on this (fresh) Execution, whose
 // clock the caller has set: the same program, options, execution input,
-// start time and variables, its own arena. The output is valid until c is released.
-func (c *Execution) runChild(parent *Execution, ctx context.Context, start int, input []byte) ([]byte, *Failure) {
+// start time and variables, its own arena. A child execution (an
+// iteration of a Distributed Map) numbers its events from its own
+// ExecutionStarted. The output is valid until c is released.
+func (c *Execution) runChild(parent *Execution, ctx context.Context, start int, input []byte, child bool) ([]byte, *Failure) {
 	c.prog, c.opts, c.ctx = parent.prog, parent.opts, ctx
 	c.maxBytes, c.budget = parent.maxBytes, parent.budget
 	c.input, c.start, c.limit = parent.input, parent.start, parent.limit
 	c.vars = append(c.vars[:0], parent.vars...)
 	c.state, c.enteredEvent = parent.state, parent.enteredEvent
 	c.events = parent.events + 1 // the iteration's (or branch's) start
+	if child {
+		c.events = 1
+	}
 	return c.runScope(start, input)
 }

@@ -61,11 +61,9 @@ func (ex *Execution) runQueryState(st *State, raw []byte) ([]byte, int, *Failure
 // as $states.result.
 func (ex *Execution) queryFinish(env *queryEnv, dflt []byte, isResult bool, output *Query, assign *QueryAssign) ([]byte, *Failure) {
 	if isResult && (output != nil || assign != nil) {
-		v, f := ex.queryValue(dflt)
-		if f != nil {
+		if f := ex.setQueryResult(env, dflt); f != nil {
 			return nil, f
 		}
-		env.states.Set("result", v)
 	}
 	if assign != nil {
 		if f := ex.evalQueryAssign(assign, env); f != nil {
@@ -176,11 +174,7 @@ func (ex *Execution) queryCatch(st *State, env *queryEnv, f *Failure) ([]byte, i
 		return nil, NoState, f
 	}
 	errOut := ex.errorOutput(f)
-	eo := jsonata.NewObject(2)
-	eo.Set("Error", f.Name)
-	eo.Set("Cause", f.Cause)
-	env.states.Delete("result")
-	env.states.Set("errorOutput", eo)
+	ex.setQueryError(env, errOut, f)
 	js := st.JSONata
 	out, f := ex.queryFinish(env, errOut, false, js.CatchOutputs[i], js.CatchAssigns[i])
 	if f != nil {
@@ -253,36 +247,68 @@ func (ex *Execution) queryMap(st *State, env *queryEnv, raw []byte) ([]byte, *Fa
 	if f != nil {
 		return nil, f
 	}
+	if st.Distributed {
+		ex.mapStarted(st, items)
+	}
 	pol, f := ex.queryPolicy(st, env, items)
 	if f != nil {
 		return nil, f
 	}
+	var lim *batchLimits
+	if st.Batcher != nil {
+		lim = new(batchLimits)
+		if *lim, f = ex.queryBatchLimits(st, env); f != nil {
+			return nil, f
+		}
+	}
+	var export []byte
+	if st.Writer != nil && st.Writer.Resource != "" {
+		export = jsonb.EmptyObject
+		if js.WriterArguments != nil {
+			if export, f = ex.evalQuery(js.WriterArguments, env); f != nil {
+				return nil, f
+			}
+		}
+	}
 	if ex.mocking() {
 		return ex.mockedMap(st, nil, nil, pol)
+	}
+	if st.Reader != nil {
+		if items, f = ex.queryReaderItems(st, env); f != nil {
+			return nil, ex.readerFailed(st, f)
+		}
+	}
+	if !st.Distributed {
+		ex.mapStarted(st, items)
 	}
 	var sel *itemSelector
 	if js.ItemSelector != nil {
 		sel = &itemSelector{query: js.ItemSelector, env: env}
 	}
-	base, n, f := ex.mapInputs(st, items, sel)
+	base, n, f := ex.mapInputs(st, items, sel, lim)
 	if f != nil {
 		return nil, f
 	}
+	lim.count(&pol, n)
 	if sel != nil && js.UsesContext {
 		if f := ex.setQueryContext(env); f != nil { // without Map again
 			return nil, f
 		}
 	}
-	return ex.mapBranches(st, base, n, pol)
+	return ex.mapBranches(st, base, n, pol, export)
 }
 
 // queryItems is the array a JSONata Map state iterates over: what Items
-// makes of its input raw, or raw itself.
+// makes of its input raw, or raw itself; nil for a Map with an
+// ItemReader.
 func (ex *Execution) queryItems(st *State, env *queryEnv, raw []byte) ([]byte, *Failure) {
 	if ex.test != nil && ex.test.t.Items != nil {
 		return ex.test.t.Items, nil
 	}
 	js := st.JSONata
+	if st.Reader != nil {
+		return nil, nil // read after the checks AWS makes first
+	}
 	if js.Items == nil {
 		if jsonb.KindOf(raw) != jsonb.KindArray {
 			return nil, ex.stateError(ErrQueryEvaluationError, "Map state input must be an array but was: "+string(raw))

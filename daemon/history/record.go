@@ -48,7 +48,7 @@ var levels = [...]struct {
 	LevelOff:   {"OFF", 0},
 	LevelFatal: {"FATAL", fatalEvents},
 	LevelError: {"ERROR", fatalEvents | fastpath.MaskOf(fastpath.EventFailStateEntered, fastpath.EventTaskFailed,
-		fastpath.EventTaskTimedOut, fastpath.EventMapStateFailed, fastpath.EventMapIterationFailed,
+		fastpath.EventTaskTimedOut, fastpath.EventMapStateFailed, fastpath.EventMapIterationFailed, fastpath.EventMapRunFailed,
 		fastpath.EventParallelStateFailed)},
 	LevelAll: {"ALL", fastpath.AllEvents},
 }

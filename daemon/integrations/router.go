@@ -13,6 +13,7 @@ type Router struct {
 	lambda *lambdaInvoker
 	http   *httpInvoker
 	aws    *Services // nil: AWS service Tasks fail as unsupported
+	s3     *S3Store  // over aws, for Distributed Maps; nil with it
 }
 
 var _ fastpath.Invoker = (*Router)(nil)
@@ -25,9 +26,14 @@ func NewRouter(cfg Config, region, account string, aws *Services) *Router {
 	r := &Router{lambda: newLambdaInvoker(cfg.Lambda, region, account), http: newHTTPInvoker(cfg.HTTP), aws: aws}
 	if aws != nil {
 		r.lambda.aws = aws.c // functions without an endpoint go to AWS Lambda, signed
+		r.s3 = NewS3Store(aws)
 	}
 	return r
 }
+
+// S3 is where the node's Distributed Maps read items and export results,
+// nil when the node calls no AWS service.
+func (r *Router) S3() *S3Store { return r.s3 }
 
 // Supported reports whether CreateStateMachine takes the Task Resource
 // res without a mock: an integration here handles it, or it is a

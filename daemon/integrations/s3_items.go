@@ -1,0 +1,174 @@
+package integrations
+
+import (
+	"context"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stepd/stepd/daemon/awsclient"
+	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/fastpath/items"
+)
+
+// S3Store is Amazon S3 as the source of a Distributed Map's items and the
+// destination of its exported results: the items.Store behind the node's
+// fastpath.ItemReader (ItemReader) and its fastpath.ResultStore. It calls
+// S3 through the node's AWS client, so endpoints and credentials are the
+// integrations'. It is safe for concurrent use.
+type S3Store struct {
+	s      *Services
+	reader fastpath.ItemReader
+}
+
+var (
+	_ items.Store          = (*S3Store)(nil)
+	_ fastpath.ResultStore = (*S3Store)(nil)
+)
+
+// NewS3Store returns the S3Store over s's client.
+func NewS3Store(s *Services) *S3Store {
+	st := &S3Store{s: s}
+	st.reader = items.S3Reader{Store: st}
+	return st
+}
+
+// ItemReader is the fastpath.ItemReader of ItemReaders whose Resource is
+// s3:getObject or s3:listObjectsV2.
+func (st *S3Store) ItemReader() fastpath.ItemReader { return st.reader }
+
+// s3RangeBytes is how much of an object one GetObject reads: half the
+// largest answer the AWS client takes, so that an item file of any size
+// streams through a buffer of this size.
+const s3RangeBytes = 512 << 10
+
+// GetObject implements items.Store: it reads the object a range at a
+// time, never the whole of it.
+func (st *S3Store) GetObject(ctx context.Context, bucket, key, versionID string) (io.ReadCloser, error) {
+	return &s3RangeReader{ctx: ctx, st: st, bucket: bucket, key: key, version: versionID}, nil
+}
+
+// s3RangeReader reads an object by successive Range requests.
+type s3RangeReader struct {
+	ctx                  context.Context
+	st                   *S3Store
+	bucket, key, version string
+	off                  int64 // where the next range starts
+	buf                  []byte
+	pos                  int
+	done                 bool
+}
+
+// Read implements io.Reader.
+func (r *s3RangeReader) Read(p []byte) (int, error) {
+	for r.pos >= len(r.buf) {
+		if r.done {
+			return 0, io.EOF
+		}
+		if err := r.fetch(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, r.buf[r.pos:])
+	r.pos += n
+	return n, nil
+}
+
+// Close implements io.Closer.
+func (r *s3RangeReader) Close() error { r.buf, r.done = nil, true; return nil }
+
+// fetch reads the next range. An answer without Content-Range is the
+// whole object; 416 past the first byte (or of an empty object) is its
+// end.
+func (r *s3RangeReader) fetch() error {
+	c := acquireCall(awsclient.S3)
+	defer releaseCall(c)
+	c.req.Method = "GET"
+	c.req.Bucket = r.bucket
+	c.req.Path = string(awsclient.AppendURIEncode([]byte{'/'}, r.key, true))
+	if r.version != "" {
+		c.req.Query = append(c.req.Query, awsclient.QueryParam{Key: "versionId", Value: r.version})
+	}
+	c.req.Headers = append(c.req.Headers, awsclient.Header{Name: "range", Value: "bytes=" + strconv.FormatInt(r.off, 10) + "-" + strconv.FormatInt(r.off+s3RangeBytes-1, 10)})
+	if err := r.st.s.c.Do(r.ctx, &c.req, &c.resp); err != nil {
+		return failure(sdkStyle, awsclient.S3, err)
+	}
+	switch code := c.resp.StatusCode(); {
+	case code == 416:
+		r.done, r.buf, r.pos = true, r.buf[:0], 0
+		return nil
+	case code >= 300:
+		return failure(sdkStyle, awsclient.S3, awsclient.ParseError(awsclient.S3, &c.resp))
+	}
+	r.buf, r.pos = append(r.buf[:0], c.resp.Body()...), 0
+	r.off += int64(len(r.buf))
+	total := int64(-1)
+	if cr := string(headerValue(&c.resp, "content-range")); cr != "" {
+		if _, size, ok := strings.Cut(cr, "/"); ok {
+			total, _ = strconv.ParseInt(size, 10, 64)
+		}
+	}
+	r.done = total < 0 || r.off >= total || len(r.buf) == 0
+	return nil
+}
+
+// ListObjects implements items.Store with one ListObjectsV2 page.
+func (st *S3Store) ListObjects(ctx context.Context, bucket, prefix, token string) ([]items.Object, string, error) {
+	c := acquireCall(awsclient.S3)
+	defer releaseCall(c)
+	c.req.Method = "GET"
+	c.req.Bucket = bucket
+	c.req.Query = append(c.req.Query, awsclient.QueryParam{Key: "list-type", Value: "2"})
+	if prefix != "" {
+		c.req.Query = append(c.req.Query, awsclient.QueryParam{Key: "prefix", Value: prefix})
+	}
+	if token != "" {
+		c.req.Query = append(c.req.Query, awsclient.QueryParam{Key: "continuation-token", Value: token})
+	}
+	if err := st.s.do(ctx, c, sdkStyle); err != nil {
+		return nil, "", err
+	}
+	root := awsclient.ParseXML(c.resp.Body())
+	if root != nil && len(root.Children) == 1 {
+		root = root.Children[0] // ListBucketResult
+	}
+	if root == nil {
+		return nil, "", &items.Error{Cause: "S3 ListObjectsV2 answered XML that cannot be read"}
+	}
+	var page []items.Object
+	for _, n := range root.Children {
+		if n.Name != "Contents" {
+			continue
+		}
+		o := items.Object{Key: childText(n, "Key"), ETag: childText(n, "ETag"), StorageClass: childText(n, "StorageClass")}
+		o.Size, _ = strconv.ParseInt(childText(n, "Size"), 10, 64)
+		o.LastModified, _ = time.Parse(time.RFC3339, childText(n, "LastModified"))
+		page = append(page, o)
+	}
+	next := ""
+	if childText(root, "IsTruncated") == "true" {
+		next = childText(root, "NextContinuationToken")
+	}
+	return page, next, nil
+}
+
+// childText is the text of n's child called name, "" when it has none.
+func childText(n *awsclient.XMLNode, name string) string {
+	if c := n.Child(name); c != nil {
+		return string(c.Text)
+	}
+	return ""
+}
+
+// PutObject implements fastpath.ResultStore.
+func (st *S3Store) PutObject(ctx context.Context, bucket, key string, body []byte) error {
+	c := acquireCall(awsclient.S3)
+	defer releaseCall(c)
+	c.req.Method = "PUT"
+	c.req.Bucket = bucket
+	c.req.Path = string(awsclient.AppendURIEncode([]byte{'/'}, key, true))
+	c.req.ContentType = "application/json"
+	c.body = append(c.body[:0], body...)
+	return st.s.do(ctx, c, sdkStyle)
+}
