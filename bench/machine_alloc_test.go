@@ -14,18 +14,35 @@ import (
 // no Tasks) allocates nothing.
 func TestMachineAllocs(t *testing.T) {
 	for _, name := range []string{"tiny", "medium"} {
-		prog, input := loadMachine(t, name)
-		ex := fastpath.AcquireExecution()
-		runOnce(t, ex, prog, input, benchOptions)
-		ex.Reset()
-		if n := testing.AllocsPerRun(100, func() {
-			sink = runOnce(t, ex, prog, input, benchOptions)
-			ex.Reset()
-		}); n != 0 {
+		if n := machineAllocs(t, name); n != 0 {
 			t.Errorf("%s: %v allocations per execution, want 0", name, n)
 		}
-		fastpath.ReleaseExecution(ex)
 	}
+}
+
+// TestJSONataMachineAllocs pins that the JSONata versions of tiny and
+// medium allocate nothing per execution either: their expressions are
+// evaluated raw, over the arena's JSON (issue 18).
+func TestJSONataMachineAllocs(t *testing.T) {
+	for _, name := range jsonataMachines {
+		if n := machineAllocs(t, name+jsonataSuffix); n != 0 {
+			t.Errorf("%s%s: %v allocations per execution, want 0", name, jsonataSuffix, n)
+		}
+	}
+}
+
+// machineAllocs returns the allocations of one execution of the machine
+// name once an Execution has warmed up.
+func machineAllocs(t *testing.T, name string) float64 {
+	prog, input := loadMachine(t, name)
+	ex := fastpath.AcquireExecution()
+	defer fastpath.ReleaseExecution(ex)
+	runOnce(t, ex, prog, input, benchOptions)
+	ex.Reset()
+	return testing.AllocsPerRun(100, func() {
+		sink = runOnce(t, ex, prog, input, benchOptions)
+		ex.Reset()
+	})
 }
 
 // TestHistoryAllocs pins that recording the history of tiny and medium

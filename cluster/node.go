@@ -27,7 +27,10 @@ type Config struct {
 	NodeID string
 	// RaftAddr is the host:port the node listens on for Raft and for
 	// forwarded writes, and that other nodes dial: not 0.0.0.0. Port 0
-	// picks a free port (for tests of a single node).
+	// picks a free port (for tests of a single node). Empty means the node
+	// does not cluster: it opens no port (so several run side by side on
+	// one host) and runs Raft in memory with itself, unless it listened
+	// before (see listenFile), when it listens at that address again.
 	RaftAddr string
 	// APIAddr is the node's API address, recorded in the node table.
 	APIAddr string
@@ -56,10 +59,12 @@ type Config struct {
 	SnapshotThreshold uint64
 	SnapshotInterval  time.Duration
 	TrailingLogs      uint64
-	// LogSegmentBytes is the size of the Raft log's segment files. A
-	// segment is deleted once a snapshot covers all of it (until then a
-	// lagging follower can still catch up from it rather than from a
-	// snapshot), so smaller segments free disk sooner.
+	// LogSegmentBytes is the size of the Raft log's segment files, which
+	// raft-wal allocates whole when it creates them. A segment is deleted
+	// once a snapshot covers all of it (until then a lagging follower can
+	// still catch up from it rather than from a snapshot), so smaller
+	// segments free disk sooner. 0 picks SoloSegmentBytes for a node
+	// without a Raft port and ClusterSegmentBytes for one with.
 	LogSegmentBytes int
 	// CommitTimeout is how long a leader with nothing new to send waits
 	// before telling followers the commit index anyway: a change runs on
@@ -82,7 +87,6 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		NodeID:             "node1",
-		RaftAddr:           "127.0.0.1:8084",
 		Bootstrap:          true,
 		HeartbeatTimeout:   500 * time.Millisecond,
 		ElectionTimeout:    500 * time.Millisecond,
@@ -90,15 +94,32 @@ func DefaultConfig() Config {
 		SnapshotThreshold:  8192,
 		SnapshotInterval:   2 * time.Minute,
 		TrailingLogs:       10240,
-		LogSegmentBytes:    wal.DefaultSegmentSize,
 		CommitTimeout:      10 * time.Millisecond,
 		ApplyTimeout:       10 * time.Second,
 	}
 }
 
+// SoloSegmentBytes and ClusterSegmentBytes are the Raft log segment
+// sizes LogSegmentBytes 0 picks. A node alone holds only its own control
+// plane and lets the log go at each snapshot, so a small segment keeps its
+// data directory small; members of a cluster keep raft-wal's default, so a
+// follower that fell behind catches up from the log.
+const (
+	SoloSegmentBytes    = 1 << 20
+	ClusterSegmentBytes = 64 << 20 // raft-wal's DefaultSegmentSize
+)
+
+// localAddr is the Raft address of a node that does not cluster: raft's
+// in-memory transport, which nothing outside the process reaches.
+const localAddr = "local"
+
 // Validate reports the first setting that cannot work.
 func (c *Config) Validate() error {
 	host, _, err := net.SplitHostPort(c.RaftAddr)
+	if c.RaftAddr == "" {
+		err = nil
+		host = "localhost"
+	}
 	switch {
 	case c.NodeID == "":
 		return errors.New("the node id must not be empty")
@@ -116,8 +137,8 @@ func (c *Config) Validate() error {
 		return errors.New("the leader lease timeout must be positive and at most the heartbeat timeout")
 	case c.SnapshotThreshold < 1 || c.SnapshotInterval <= 0:
 		return errors.New("the snapshot threshold and interval must be positive")
-	case c.LogSegmentBytes < 4096:
-		return errors.New("the log segment size must be at least 4096 bytes")
+	case c.LogSegmentBytes != 0 && c.LogSegmentBytes < 4096:
+		return errors.New("the log segment size must be 0 (automatic) or at least 4096 bytes")
 	case c.ApplyTimeout <= 0 || c.CommitTimeout <= 0:
 		return errors.New("the apply and commit timeouts must be positive")
 	}
@@ -132,8 +153,8 @@ type Node struct {
 	raft   *raft.Raft
 	fsm    *fsm
 	wal    *wal.WAL
-	trans  *raft.NetworkTransport
-	mux    *mux
+	trans  raft.Transport
+	mux    *mux // nil for a node without a Raft port
 	client *Client
 	fwd    *http.Server
 	fresh  bool // the data directory held no Raft state
@@ -154,9 +175,10 @@ type Node struct {
 	closeErr  error
 }
 
-// Open starts the node in cfg.DataDir: its Raft port listens, and the
-// node bootstraps a one-node cluster (cfg.Bootstrap, no state yet),
-// resumes from its state, or waits to be added by Join.
+// Open starts the node in cfg.DataDir: its Raft port listens (when it has
+// one, see Config.RaftAddr), and the node bootstraps a one-node cluster
+// (cfg.Bootstrap, no state yet), resumes from its state, or waits to be
+// added by Join.
 func Open(cfg Config) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -177,28 +199,29 @@ func Open(cfg Config) (*Node, error) {
 	}
 	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Output: n.logger.Writer(), Level: hclog.Info})
 	var err error
-	if n.wal, err = wal.Open(filepath.Join(dir, "wal"), wal.WithLogger(hlog), wal.WithSegmentSize(cfg.LogSegmentBytes)); err != nil {
+	if cfg.RaftAddr == "" {
+		if cfg.RaftAddr, err = readListenFile(dir); err != nil {
+			return nil, err
+		}
+		n.cfg.RaftAddr = cfg.RaftAddr
+	}
+	segment := cfg.LogSegmentBytes
+	if segment == 0 {
+		segment = ClusterSegmentBytes
+		if cfg.RaftAddr == "" {
+			segment = SoloSegmentBytes
+		}
+	}
+	if n.wal, err = wal.Open(filepath.Join(dir, "wal"), wal.WithLogger(hlog), wal.WithSegmentSize(segment)); err != nil {
 		return nil, fmt.Errorf("cannot open the Raft log: %w", err)
 	}
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(dir, 2, hlog)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the snapshot store: %w", err)
 	}
-	serverTLS, clientTLS, err := cfg.TLS.load()
-	if err != nil {
+	if err := n.openTransport(dir, hlog); err != nil {
 		return nil, err
 	}
-	if n.mux, err = listenMux(cfg.RaftAddr, serverTLS, n.logger); err != nil {
-		return nil, err
-	}
-	d := dialer{tls: clientTLS}
-	n.client = newClient(d)
-	n.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
-		Stream:  &raftLayer{subListener: subListener{m: n.mux, conns: n.mux.raft}, dialer: d},
-		MaxPool: 3,
-		Timeout: 10 * time.Second,
-		Logger:  hlog,
-	})
 	existing, err := raft.HasExistingState(n.wal, n.wal, snaps)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the Raft state: %w", err)
@@ -224,8 +247,10 @@ func Open(cfg Config) (*Node, error) {
 	if n.soleVoter() {
 		n.electQuickly(rc)
 	}
-	n.fwd = &http.Server{Handler: n.forwardHandler(), ReadHeaderTimeout: handshakeTimeout, ErrorLog: n.logger}
-	go func() { _ = n.fwd.Serve(&subListener{m: n.mux, conns: n.mux.forward}) }()
+	if n.mux != nil {
+		n.fwd = &http.Server{Handler: n.forwardHandler(), ReadHeaderTimeout: handshakeTimeout, ErrorLog: n.logger}
+		go func() { _ = n.fwd.Serve(&subListener{m: n.mux, conns: n.mux.forward}) }()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	n.stop = cancel
 	go n.announce(ctx)
@@ -237,8 +262,14 @@ func Open(cfg Config) (*Node, error) {
 // node opened it.
 func (n *Node) Fresh() bool { return n.fresh }
 
-// RaftAddr is the address other nodes reach this one at.
-func (n *Node) RaftAddr() string { return string(n.trans.LocalAddr()) }
+// RaftAddr is the address other nodes reach this one at, or "" when it
+// has no Raft port.
+func (n *Node) RaftAddr() string {
+	if n.mux == nil {
+		return ""
+	}
+	return string(n.trans.LocalAddr())
+}
 
 // State is the current control plane, as this node has applied it.
 func (n *Node) State() *State { return n.fsm.state.Load() }
@@ -258,11 +289,14 @@ func (n *Node) announce(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		if cur := n.State().Nodes[self.ID]; cur != nil && *cur == self {
-			return
-		}
 		if addr, _ := n.raft.LeaderWithID(); addr == "" || !n.isVoter() {
 			continue
+		}
+		if !n.readdress(ctx) {
+			continue
+		}
+		if cur := n.State().Nodes[self.ID]; cur != nil && *cur == self {
+			return
 		}
 		pctx, cancel := context.WithTimeout(ctx, n.cfg.ApplyTimeout)
 		if _, err := n.Propose(pctx, &setNode{Member: self}); err != nil {
@@ -455,6 +489,9 @@ func (n *Node) proposeEncoded(c Command) (Result, error) {
 // Join asks the cluster that the node at raftAddr belongs to (any
 // member) to add this node as a voter.
 func (n *Node) Join(ctx context.Context, raftAddr string) error {
+	if n.mux == nil {
+		return errors.New("a node without a Raft address cannot join a cluster: give it one (-raft-addr)")
+	}
 	return n.client.Join(ctx, raftAddr, Member{ID: n.cfg.NodeID, RaftAddr: n.RaftAddr(), APIAddr: n.cfg.APIAddr})
 }
 
@@ -542,7 +579,12 @@ func (n *Node) Status() Status {
 	s := Status{
 		ID: n.cfg.NodeID, RaftAddr: n.RaftAddr(), State: n.raft.State().String(), LeaderID: string(id), LeaderAddr: string(addr),
 		Term: n.raft.CurrentTerm(), CommitIndex: n.raft.CommitIndex(), AppliedIndex: n.raft.AppliedIndex(),
-		Ready: n.Ready(), Rejected: n.mux.rejected.Load(),
+		Ready: n.Ready(),
+	}
+	if n.mux != nil {
+		s.Rejected = n.mux.rejected.Load()
+	} else if addr == localAddr {
+		s.LeaderAddr = ""
 	}
 	switch last := n.raft.LastContact(); {
 	case n.raft.State() == raft.Leader:
@@ -584,15 +626,17 @@ func (n *Node) Close() error {
 			n.logger.Printf("cluster: snapshot on close: %v", err)
 		}
 		n.closeErr = n.raft.Shutdown().Error()
-		_ = n.fwd.Close()
+		if n.fwd != nil {
+			_ = n.fwd.Close()
+		}
 		n.closeStores()
 	})
 	return n.closeErr
 }
 
 func (n *Node) closeStores() {
-	if n.trans != nil {
-		_ = n.trans.Close()
+	if c, ok := n.trans.(io.Closer); ok {
+		_ = c.Close()
 	}
 	if n.mux != nil {
 		_ = n.mux.close()

@@ -69,10 +69,63 @@ func (id *identity) defaultRoleArn() string {
 func (id *identity) parseMachineArn(arn string) (name, qualifier string, err *awserr.Error) {
 	rest, ok := cutResourcePrefix(arn, id, ":stateMachine:")
 	if !ok || rest == "" {
-		return "", "", awserr.New("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: %s'", arn)
+		return "", "", id.invalidArn(arn)
 	}
 	name, qualifier, _ = strings.Cut(rest, ":")
 	return name, qualifier, nil
+}
+
+// invalidArn is the InvalidArn answer for arn, which does not name a
+// state machine here: AWS's message, or, for an ARN of another region or
+// account, one that says so (the usual mistake: a client configured for
+// another region, or a node started without its -region or -account).
+func (id *identity) invalidArn(arn string) *awserr.Error {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) == 6 && parts[0] == "arn" && parts[2] == "states" {
+		switch region, account := parts[3], parts[4]; {
+		case region != id.region:
+			return awserr.New("InvalidArn", "Invalid Arn: '%s': the ARN is of region %s, and this node serves region %s (-region)", arn, region, id.region)
+		case account != id.account:
+			return awserr.New("InvalidArn", "Invalid Arn: '%s': the ARN is of account %s, and this node serves account %s (-account)", arn, account, id.account)
+		}
+	}
+	return awserr.New("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: %s'", arn)
+}
+
+// checkRoleArn checks a state machine's roleArn as AWS does: at most 256
+// characters, and the ARN of an IAM role,
+// arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME.
+func checkRoleArn(arn string) *awserr.Error {
+	if len(arn) > 256 {
+		return awserr.New("ValidationException", "1 validation error detected: Value '%s' at 'roleArn' failed to satisfy constraint: Member must have length less than or equal to 256", arn)
+	}
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || !strings.HasPrefix(parts[1], "aws") || parts[2] != "iam" || parts[3] != "" ||
+		len(parts[4]) != 12 || strings.Trim(parts[4], "0123456789") != "" || !validRoleName(parts[5]) {
+		return awserr.New("InvalidArn", "Invalid Role Arn: '%s'", arn)
+	}
+	return nil
+}
+
+// validRoleName reports whether s is role/[PATH/]NAME with IAM's
+// characters: a name of 1 to 64 of [A-Za-z0-9+=,.@_-], a path of those
+// and slashes.
+func validRoleName(s string) bool {
+	rest, ok := strings.CutPrefix(s, "role/")
+	if !ok {
+		return false
+	}
+	name := rest[strings.LastIndexByte(rest, '/')+1:]
+	if name == "" || len(name) > 64 {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("+=,.@_-/", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // cutResourcePrefix cuts "arn:aws:states:<region>:<account>" and then

@@ -19,6 +19,7 @@ import (
 type awsAction struct {
 	handle  func(s *server, body, dst []byte) ([]byte, *awserr.Error)
 	metrics *httpMetrics
+	name    string
 }
 
 // awsActions maps the X-Amz-Target suffix to its handler. It is built once
@@ -61,7 +62,7 @@ func init() {
 		"SendTaskFailure":                  (*server).sendTaskFailure,
 		"SendTaskHeartbeat":                (*server).sendTaskHeartbeat,
 	} {
-		awsActions[name] = &awsAction{handle: h, metrics: newHTTPMetrics(name)}
+		awsActions[name] = &awsAction{handle: h, metrics: newHTTPMetrics(name), name: name}
 	}
 }
 
@@ -179,6 +180,9 @@ func (s *server) createStateMachine(body, dst []byte) ([]byte, *awserr.Error) {
 	if !validName(req.Name) {
 		return dst, awserr.InvalidName(req.Name)
 	}
+	if aerr := checkRoleArn(req.RoleArn); aerr != nil {
+		return dst, aerr
+	}
 	typ, aerr := machineTypeOf(req.Type)
 	if aerr != nil {
 		return dst, aerr
@@ -230,6 +234,11 @@ func (s *server) updateStateMachine(body, dst []byte) ([]byte, *awserr.Error) {
 	}
 	if req.Definition == nil && req.RoleArn == nil && req.LoggingConfiguration == nil && req.TracingConfiguration == nil {
 		return dst, awserr.New("MissingRequiredParameter", "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
+	}
+	if req.RoleArn != nil {
+		if aerr := checkRoleArn(*req.RoleArn); aerr != nil {
+			return dst, aerr
+		}
 	}
 	if aerr := checkLogging(req.LoggingConfiguration); aerr != nil {
 		return dst, aerr

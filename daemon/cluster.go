@@ -97,6 +97,9 @@ func joinVia(ctx context.Context, node *cluster.Node, apiAddr string) error {
 	wait := 50 * time.Millisecond
 	for {
 		v, err := fetchClusterView(ctx, apiAddr)
+		if err == nil && v.Node.RaftAddr == "" {
+			return fmt.Errorf("-join %s: that node has no Raft port; restart it with -raft-addr to let others join it", apiAddr)
+		}
 		if err == nil {
 			if err := node.Join(ctx, v.Node.RaftAddr); err != nil {
 				return fmt.Errorf("-join %s: %w", apiAddr, err)
@@ -170,10 +173,19 @@ var (
 	_ = raftGauge(`stepd_raft_applied_index`, func(st cluster.Status) float64 { return float64(st.AppliedIndex) })
 	_ = raftGauge(`stepd_raft_last_contact_seconds`, func(st cluster.Status) float64 { return lastContactSeconds(st.LastContact) })
 	_ = raftGauge(`stepd_raft_ready`, func(st cluster.Status) float64 { return boolGauge(st.Ready) })
-	_ = raftGauge(`stepd_raft_rejected_connections_total`, func(st cluster.Status) float64 { return float64(st.Rejected) })
 
-	raftApplyDuration = metrics.NewHistogram(`stepd_raft_apply_duration_seconds`)
+	raftApplyDuration = newDurationHistogram(`stepd_raft_apply_duration_seconds`)
 )
+
+// The rejected connections are a counter, which the metrics package
+// makes only of its own counts: written here.
+func init() {
+	metrics.RegisterMetricsWriter(func(w io.Writer) {
+		if n := clusterNode.Load(); n != nil {
+			metrics.WriteCounterUint64(w, `stepd_raft_rejected_connections_total`, n.Status().Rejected)
+		}
+	})
+}
 
 // lastContactSeconds is the time since the leader was last heard: 0 on
 // the leader, -1 before any contact.

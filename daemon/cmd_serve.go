@@ -44,6 +44,9 @@ func serveCommand(args []string, stderr io.Writer) int {
 	if !strings.HasPrefix(cfg.Listen, "unix:") {
 		cfg.Listen = ln.Addr().String()
 	}
+	// A client still sending when the node answers (413) and closes
+	// gets the answer, not a reset (linger.go).
+	ln = &lingerListener{Listener: ln, wait: cfg.ReadTimeout}
 	if ln, err = wrapTLS(ctx, cfg, ln, logger); err != nil {
 		logger.Printf("cannot start TLS: %v", err)
 		return exitFailed
@@ -56,7 +59,11 @@ func serveCommand(args []string, stderr io.Writer) int {
 		return exitFailed
 	}
 	st := srv.node.Status()
-	step(fmt.Sprintf("opened %s: %d state machines; Raft node %s on %s, %s", cfg.DataDir, len(srv.reg.snap.Load().machines), st.ID, st.RaftAddr, st.State), t)
+	raftPort := "on " + st.RaftAddr
+	if st.RaftAddr == "" {
+		raftPort = "without a Raft port"
+	}
+	step(fmt.Sprintf("opened %s: %d state machines; Raft node %s %s, %s", cfg.DataDir, len(srv.reg.snap.Load().machines), st.ID, raftPort, st.State), t)
 	step("listening on "+ln.Addr().String(), t)
 
 	errc := make(chan error, 1)

@@ -92,7 +92,6 @@ func DefaultConfig() Config {
 		Listen:        "127.0.0.1:8083",
 		DataDir:       "./stepd-data",
 		NodeID:        "node1",
-		RaftAddr:      "127.0.0.1:8084",
 		Region:        "us-east-1",
 		Account:       "123456789012",
 		MaxInFlight:   10000,
@@ -163,7 +162,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Listen, "listen", c.Listen, "address of the API: host:port, or unix:/path/to.sock for a Unix socket")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory of this node's Raft log and snapshots, which hold the state machines (and later history)")
 	fs.StringVar(&c.NodeID, "node-id", c.NodeID, "name of this node in its cluster; keep it across restarts")
-	fs.StringVar(&c.RaftAddr, "raft-addr", c.RaftAddr, "host:port this node listens on for Raft and for writes other nodes forward, and that they dial: an address they can reach, not 0.0.0.0; keep it across restarts")
+	fs.StringVar(&c.RaftAddr, "raft-addr", c.RaftAddr, "host:port this node listens on for Raft and for writes other nodes forward, and that they dial: an address they can reach, not 0.0.0.0; keep it across restarts. Without it a node opens no Raft port (it runs alone, so several run side by side on one host), unless it has -join (then "+joinRaftAddr+") or listened before (then where it did)")
 	fs.StringVar(&c.Join, "join", c.Join, "API address (host:port) of any running node of a cluster to join, on the first start of this node; without it a node starts a one-node cluster of its own")
 	fs.StringVar(&c.Region, "region", c.Region, "AWS region named in ARNs")
 	fs.StringVar(&c.Account, "account", c.Account, "AWS account id named in ARNs")
@@ -171,7 +170,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	c.TimeControl.register(fs)
 	fs.StringVar(&c.MockConfig, "mock-config", c.MockConfig, "AWS Step Functions Local MockConfigFile; start an execution with stateMachineArn#TestCase to use a test case's mocked responses (re-read when the file changes)")
 	fs.IntVar(&c.MaxInFlight, "max-inflight", c.MaxInFlight, "executions running at once; more are refused with ThrottlingException rather than queued, so latency stays bounded under overload")
-	fs.IntVar(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body; AWS allows 1 MiB definitions and 256 KiB inputs (escaped inside JSON)")
+	fs.IntVar(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body, apart from a definition or input it carries: those are bounded as AWS bounds them (1 MiB, 256 KiB), however much JSON escaping makes of them, so a request may be larger by up to 5 bytes per byte of such a field")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "on SIGTERM, how long in-flight executions may finish before the node exits")
 	fs.IntVar(&c.RecentRuns, "recent-executions", c.RecentRuns, "asynchronous EXPRESS executions kept in memory for DescribeExecution and ListExecutions")
 	fs.DurationVar(&c.ActivityPoll, "activity-poll", c.ActivityPoll, "how long GetActivityTask waits for an activity task before it answers no token (AWS: 60s)")
@@ -294,6 +293,9 @@ func (c *Config) registerCluster(fs *flag.FlagSet) {
 func (c *Config) clusterConfig() cluster.Config {
 	cc := cluster.DefaultConfig()
 	cc.NodeID, cc.RaftAddr, cc.APIAddr, cc.DataDir = c.NodeID, c.RaftAddr, c.Listen, c.DataDir
+	if c.Join != "" && cc.RaftAddr == "" {
+		cc.RaftAddr = joinRaftAddr
+	}
 	cc.Bootstrap = c.Join == ""
 	cc.TLS = cluster.TLSFiles{Cert: c.RaftTLSCert, Key: c.RaftTLSKey, CA: c.RaftTLSCA}
 	cc.HeartbeatTimeout, cc.ElectionTimeout, cc.LeaderLeaseTimeout = c.RaftHeartbeatTimeout, c.RaftElectionTimeout, c.RaftLeaseTimeout
@@ -301,6 +303,10 @@ func (c *Config) clusterConfig() cluster.Config {
 	cc.LogSegmentBytes, cc.CommitTimeout = c.RaftSegmentBytes, c.RaftCommitTimeout
 	return cc
 }
+
+// joinRaftAddr is the Raft address of a node told -join without
+// -raft-addr: the port next to the API's default.
+const joinRaftAddr = "127.0.0.1:8084"
 
 // startupWait bounds how long a node waits at start for a leader (and to
 // catch up) before it serves anyway with the definitions it holds:

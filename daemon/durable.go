@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"math"
 	"sort"
 	"time"
 
@@ -23,12 +22,6 @@ func openDurable(cfg Config, s *server) error {
 	dc := durable.DefaultConfig()
 	dc.Retention, dc.Clock, dc.Logger = cfg.StandardRetention, s.execs.clock, s.log
 	dc.Execute, dc.OnEnd, dc.RunClock = s.executeDurable, s.durableEnded, s.execs.clockFor
-	if s.execs.time.clock() != nil {
-		// -wait-time-scale or -virtual-time: waits run on the scaled clock
-		// of their run, in place; a parked execution would wait on the
-		// runner's timer for the whole, unscaled time.
-		dc.ParkAfter = math.MaxInt64
-	}
 	rn, err := durable.New(s.node, dc)
 	if err != nil {
 		return err
@@ -50,7 +43,7 @@ func (s *server) executeDurable(ctx context.Context, e *cluster.Execution, prog 
 	}
 	inv = &callbackInvoker{next: inv, s: s}
 	x := &execRequest{m: m, machineArn: e.MachineArn, arn: e.Arn, name: e.Name, input: []byte(e.Input), start: e.Start,
-		invoker: inv, clock: clock, recorder: rec}
+		invoker: inv, s3: s.execs.s3, clock: clock, recorder: rec}
 	if aerr := execute(ctx, x, func(res *fastpath.Result, _ time.Time) { done(res) }); aerr != nil {
 		return aerr
 	}

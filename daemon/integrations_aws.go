@@ -6,16 +6,19 @@ import (
 	"github.com/stepd/stepd/daemon/awsclient"
 	"github.com/stepd/stepd/daemon/integrations"
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/internal/awserr"
 )
 
 // newAWSServices builds the invoker of the Tasks that call AWS services:
 // endpoints and credentials as the AWS SDKs find them, for region, with
-// lambdaEndpoint (-lambda-endpoint) standing for AWS_ENDPOINT_URL_LAMBDA;
-// sfn runs nested executions (nil in `stepd run`, which has no API).
+// in's Lambda endpoint (-lambda-endpoint) standing for
+// AWS_ENDPOINT_URL_LAMBDA; sfn runs nested executions (nil in `stepd
+// run`, which has no API).
 //
 // It also settles the Lambda integrations' endpoint: -lambda-endpoint
 // when given, else an AWS_ENDPOINT_URL_LAMBDA (or AWS_ENDPOINT_URL, or
-// shared config) setting, which it writes into in.
+// shared config) setting, which it writes into in; with neither, Lambda
+// tasks go to AWS Lambda, signed.
 func newAWSServices(ctx context.Context, region string, in *integrations.Config, sfn integrations.StepFunctions) (*integrations.Services, error) {
 	cfg := awsclient.Config{Region: region}
 	if in.Lambda.Endpoint != "" {
@@ -51,15 +54,32 @@ func newCommandInvoker(ctx context.Context, id identity, lambdaEndpoint string) 
 // node's registry through the same handlers as a client's request.
 type localSFN struct{ s *server }
 
-// Call runs action with body and appends its response to dst.
-func (l localSFN) Call(_ context.Context, action string, body, dst []byte) ([]byte, error) {
+// Call runs action with body and appends its response to dst. When ctx
+// ends first (the calling Task's TimeoutSeconds, its execution's end) it
+// returns ctx.Err() at once; the action runs on, as an API call already
+// made does (a child started keeps running).
+func (l localSFN) Call(ctx context.Context, action string, body, dst []byte) ([]byte, error) {
 	a := awsActions[action]
 	if a == nil {
 		return dst, &awsclient.APIError{Status: 400, Code: "UnknownOperationException", Message: "The action " + action + " is not valid for this web service", RequestID: string(fastpath.AppendUUID(nil))}
 	}
-	out, aerr := a.handle(l.s, body, dst)
-	if aerr != nil {
-		return dst, &awsclient.APIError{Status: aerr.Status(), Code: aerr.Code, Message: aerr.Message, RequestID: string(fastpath.AppendUUID(nil))}
+	type answer struct {
+		out  []byte
+		aerr *awserr.Error
 	}
-	return out, nil
+	done := make(chan answer, 1)
+	go func() {
+		out, aerr := a.handle(l.s, body, nil)
+		done <- answer{out, aerr}
+	}()
+	var r answer
+	select {
+	case r = <-done:
+	case <-ctx.Done():
+		return dst, ctx.Err()
+	}
+	if r.aerr != nil {
+		return dst, &awsclient.APIError{Status: r.aerr.Status(), Code: r.aerr.Code, Message: r.aerr.Message, RequestID: string(fastpath.AppendUUID(nil))}
+	}
+	return append(dst, r.out...), nil
 }

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"net"
+	"slices"
 	"testing"
 	"time"
 
@@ -158,4 +159,50 @@ func (sb *serviceBench) roundTrips(tb testing.TB, client *fasthttp.Client, url s
 		fasthttp.ReleaseRequest(req)
 		fasthttp.ReleaseResponse(resp)
 	}
+}
+
+// BenchmarkServiceOverhead measures stepd's overhead per call as the
+// median of paired differences: each iteration makes one bare round trip
+// and one StartSyncExecution of the one-Task machine to the same endpoint,
+// back to back, so that both see the same load on a shared machine
+// (separate benchmarks minutes apart differ by more than the overhead).
+// It reports the medians of the bare round trip, of the task, and of
+// their difference (overhead-ns/op); allocs/op counts both, the bare
+// round trip allocating nothing.
+func BenchmarkServiceOverhead(b *testing.B) {
+	for _, sb := range serviceBenches {
+		for _, stub := range []bool{true, false} {
+			b.Run(benchName(sb.name, stub), func(b *testing.B) {
+				url := sb.endpointOf(b, stub) + "/"
+				def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + sb.resource + `","Parameters":` + sb.params + `,"End":true}}}`
+				srv, body := benchServer(b, DefaultConfig(), "svc", def, `{"order":{"id":"o-1","total":150}}`)
+				client := &fasthttp.Client{NoDefaultUserAgentHeader: true}
+				var ctx fasthttp.RequestCtx
+				bare, task, diff := make([]time.Duration, 0, b.N), make([]time.Duration, 0, b.N), make([]time.Duration, 0, b.N)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					t0 := time.Now()
+					sb.roundTrips(b, client, url, 1)
+					t1 := time.Now()
+					startSync(b, srv, &ctx, body)
+					t2 := time.Now()
+					bare, task, diff = append(bare, t1.Sub(t0)), append(task, t2.Sub(t1)), append(diff, t2.Sub(t1)-t1.Sub(t0))
+				}
+				b.StopTimer()
+				b.ReportMetric(float64(median(bare)), "bare-ns/op")
+				b.ReportMetric(float64(median(task)), "task-ns/op")
+				b.ReportMetric(float64(median(diff)), "overhead-ns/op")
+			})
+		}
+	}
+}
+
+// median sorts d and returns its middle value.
+func median(d []time.Duration) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	return d[len(d)/2]
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stepd/stepd/fastpath"
 )
 
 // TestNestedExecutions starts child machines from a parent on one node:
@@ -68,5 +70,24 @@ func TestNestedExecutions(t *testing.T) {
 	}
 	if d.Output != `{"doubled":4}` {
 		t.Errorf("the STANDARD child: %+v", d)
+	}
+}
+
+// TestNestedSyncTimeout checks that TimeoutSeconds ends a Task waiting for
+// a child with aws-sdk:sfn:startSyncExecution (States.Timeout, caught),
+// on the real clock: the child waits 3 s, the Task allows 1.
+func TestNestedSyncTimeout(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	ts := startTestServerClock(t, cfg, fastpath.SystemClock{})
+	if code, msg, err := ts.call("CreateStateMachine", map[string]any{"name": "slow", "type": "EXPRESS", "roleArn": "arn:aws:iam::123456789012:role/r",
+		"definition": `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3,"End":true}}}`}, nil); err != nil || code != "" {
+		t.Fatalf("create: %v %s %s", err, code, msg)
+	}
+	e := ts.runSync(t, "impatient", `{"StartAt":"C","States":{"C":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:sfn:startSyncExecution","TimeoutSeconds":1,
+	  "Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:slow"},
+	  "Catch":[{"ErrorEquals":["States.Timeout"],"Next":"Late"}],"End":true},"Late":{"Type":"Pass","End":true}}}`, `{}`)
+	if e.Status != "SUCCEEDED" || !strings.Contains(deref(e.Output), "States.Timeout") {
+		t.Errorf("got %s %s %s %s", e.Status, deref(e.Output), deref(e.Error), deref(e.Cause))
 	}
 }

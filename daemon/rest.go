@@ -27,7 +27,8 @@ import (
 // One that FAILED or TIMED_OUT answers 422 with {"status","error","cause"}.
 // Requests that cannot run answer {"error": <AWS error code>, "cause":
 // <message>} with 400 (bad input or definition), 404 (no such machine),
-// 405 (wrong method), 429 (over the in-flight limit) or 500.
+// 405 (wrong method, with Allow), 413 (body too large), 429 (over the
+// in-flight limit) or 500; every error of the REST paths has that shape.
 
 var restStatus = map[string]int{
 	"StateMachineDoesNotExist": fasthttp.StatusNotFound,
@@ -46,9 +47,9 @@ var restMetrics = newHTTPMetrics("REST")
 func writeRESTError(ctx *fasthttp.RequestCtx, e *awserr.Error) {
 	status, ok := restStatus[e.Code]
 	if !ok {
-		status = fasthttp.StatusBadRequest
+		status = e.Status()
 	}
-	restMetrics.count(status)
+	restMetrics.done(status, ctx.Time())
 	ctx.SetStatusCode(status)
 	ctx.SetContentType("application/json")
 	b := append([]byte(`{"error":`), jsonb.AppendQuotedString(nil, e.Code)...)
@@ -57,8 +58,14 @@ func writeRESTError(ctx *fasthttp.RequestCtx, e *awserr.Error) {
 	ctx.SetBody(append(b, '}'))
 }
 
+// writeRESTMethodNotAllowed answers 405 naming the methods path allows.
+func writeRESTMethodNotAllowed(ctx *fasthttp.RequestCtx, allow string) {
+	ctx.Response.Header.Set(fasthttp.HeaderAllow, allow)
+	writeRESTError(ctx, awserr.New("MethodNotAllowed", "%s %s is not allowed: use %s", ctx.Method(), ctx.Path(), allow))
+}
+
 func writeRESTJSON(ctx *fasthttp.RequestCtx, status int, body []byte) {
-	restMetrics.count(status)
+	restMetrics.done(status, ctx.Time())
 	ctx.SetStatusCode(status)
 	ctx.SetContentType("application/json")
 	ctx.SetBody(body)
@@ -80,9 +87,11 @@ func (s *server) handleREST(ctx *fasthttp.RequestCtx) {
 	case len(name) == 0 && method == fasthttp.MethodGet:
 		s.restList(ctx)
 	case len(name) == 0:
-		writeRESTError(ctx, &awserr.Error{Code: "MethodNotAllowed", Message: "use GET to list state machines"})
+		writeRESTMethodNotAllowed(ctx, fasthttp.MethodGet)
 	case string(sub) == "executions" && method == fasthttp.MethodPost:
 		s.restExecute(ctx, string(name))
+	case string(sub) == "executions":
+		writeRESTMethodNotAllowed(ctx, fasthttp.MethodPost)
 	case len(sub) > 0:
 		writeRESTError(ctx, awserr.New("UnknownOperationException", "Unknown path %q", ctx.Path()))
 	case method == fasthttp.MethodPut:
@@ -92,7 +101,7 @@ func (s *server) handleREST(ctx *fasthttp.RequestCtx) {
 	case method == fasthttp.MethodDelete:
 		s.restDelete(ctx, string(name))
 	default:
-		ctx.SetStatusCode(fasthttp.StatusMethodNotAllowed)
+		writeRESTMethodNotAllowed(ctx, "GET, PUT, DELETE")
 	}
 }
 
@@ -150,6 +159,10 @@ func (s *server) restPut(ctx *fasthttp.RequestCtx, name string) {
 	if roleArn == "" {
 		roleArn = s.id.defaultRoleArn()
 	}
+	if aerr := checkRoleArn(roleArn); aerr != nil {
+		writeRESTError(ctx, aerr)
+		return
+	}
 	if old := s.reg.snap.Load().machines[name]; old != nil && old.Type != typ {
 		writeRESTError(ctx, awserr.MachineAlreadyExists(old.Arn, old.Type))
 		return
@@ -194,7 +207,7 @@ func (s *server) restDelete(ctx *fasthttp.RequestCtx, name string) {
 		writeRESTError(ctx, aerr)
 		return
 	}
-	restMetrics.count(fasthttp.StatusNoContent)
+	restMetrics.done(fasthttp.StatusNoContent, ctx.Time())
 	ctx.SetStatusCode(fasthttp.StatusNoContent)
 }
 

@@ -13,7 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/VictoriaMetrics/metrics"
 	"github.com/valyala/fasthttp"
 
 	"github.com/stepd/stepd/cluster"
@@ -44,6 +43,7 @@ type server struct {
 	auth    *auth.Authenticator // nil when the config has no credentials
 
 	authDenied throttledLog
+	failures   throttledLog // 5xx answers of the AWS API
 
 	// ctx ends when the node stops for good: synchronous executions still
 	// running then are aborted.
@@ -68,7 +68,7 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 		return nil, err
 	}
 	router := integrations.NewRouter(ic, cfg.Region, cfg.Account, aws)
-	s.execs.invoker, s.execs.s3 = router, router.S3()
+	s.execs.invoker, s.execs.s3 = newTimedInvoker(router), router.S3()
 	s.execs.time = cfg.TimeControl
 	cfg.TimeControl.apply()
 	if cfg.MockConfig != "" {
@@ -92,20 +92,20 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 	s.http = &fasthttp.Server{
 		Handler:            s.handle,
 		Name:               "stepd",
-		MaxRequestBodySize: cfg.MaxBodyBytes,
-		ReadTimeout:        cfg.ReadTimeout, // a slow client cannot hold a connection for ever
-		WriteTimeout:       6 * time.Minute, // longer than the longest Express execution
+		MaxRequestBodySize: serverBodyLimit(cfg.MaxBodyBytes), // each request's own limit: limits.go
+		ReadTimeout:        cfg.ReadTimeout,                   // a slow client cannot hold a connection for ever
+		WriteTimeout:       6 * time.Minute,                   // longer than the longest Express execution
 		IdleTimeout:        cfg.IdleTimeout,
 		ReadBufferSize:     cfg.MaxHeaderBytes, // larger headers answer 431
 		Concurrency:        cfg.MaxConnections,
 		NoDefaultDate:      true,
 		Logger:             logger,
-		ErrorHandler:       requestError,
+		ErrorHandler:       s.requestError,
 		// A client that asks before sending a body (Expect: 100-continue)
 		// learns at once that it is too large, instead of after sending it.
 		ExpectHandler: func(ctx *fasthttp.RequestCtx) int {
-			if ctx.Request.Header.ContentLength() > cfg.MaxBodyBytes {
-				requestError(ctx, fasthttp.ErrBodyTooLarge)
+			if ctx.Request.Header.ContentLength() > requestBodyLimit(ctx, cfg.MaxBodyBytes) {
+				s.requestError(ctx, fasthttp.ErrBodyTooLarge)
 				return fasthttp.StatusRequestEntityTooLarge
 			}
 			return fasthttp.StatusContinue
@@ -171,11 +171,20 @@ func (s *server) handle(ctx *fasthttp.RequestCtx) {
 	defer func() {
 		if p := recover(); p != nil {
 			panicsTotal.Inc()
-			s.panic.printf(s.log, "panic serving %s %s: %v", ctx.Method(), ctx.Path(), p)
+			id := string(ctx.Response.Header.Peek(headerRequestID))
+			s.panic.printf(s.log, "panic serving %s %s (request %s): %v", ctx.Method(), ctx.Path(), id, p)
 			ctx.Response.Reset()
+			ctx.Response.Header.Set(headerRequestID, id)
 			writeAPIError(ctx, awserr.New("InternalFailure", "An internal error occurred"))
 		}
 	}()
+	setRequestID(ctx)
+	// A body the server read (up to serverBodyLimit) may still be over
+	// its own request's limit; it is refused before anything else.
+	if n := len(ctx.PostBody()); n > s.cfg.MaxBodyBytes && n > requestBodyLimit(ctx, s.cfg.MaxBodyBytes) {
+		s.requestError(ctx, fasthttp.ErrBodyTooLarge)
+		return
+	}
 	if !s.authorize(ctx) {
 		return
 	}
@@ -189,7 +198,7 @@ func (s *server) handle(ctx *fasthttp.RequestCtx) {
 		console.Serve(ctx)
 	case bytes.Equal(path, pathMetrics):
 		ctx.SetContentType("text/plain; version=0.0.4")
-		metrics.WritePrometheus(ctx, true)
+		writeMetrics(ctx)
 	case bytes.Equal(path, pathHealth):
 		ctx.SetBodyString("ok\n")
 	case bytes.Equal(path, pathReady):
@@ -229,7 +238,7 @@ func (s *server) handleAWS(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	if !contentTypeOK(ctx.Request.Header.ContentType()) {
-		action.metrics.count(400)
+		action.metrics.done(400, ctx.Time())
 		writeAPIError(ctx, awserr.New("SerializationException", "Content-Type must be application/x-amz-json-1.0, not %q", ctx.Request.Header.ContentType()))
 		return
 	}
@@ -238,11 +247,14 @@ func (s *server) handleAWS(ctx *fasthttp.RequestCtx) {
 	out, aerr := action.handle(s, ctx.PostBody(), (*bp)[:0])
 	*bp = out[:0]
 	if aerr != nil {
-		action.metrics.count(aerr.Status())
+		action.metrics.done(aerr.Status(), ctx.Time())
+		if aerr.Status() >= 500 {
+			s.failures.printf(s.log, "%s answered %s: %s (request %s)", action.name, aerr.Code, aerr.Message, ctx.Response.Header.Peek(headerRequestID))
+		}
 		writeAPIError(ctx, aerr)
 		return
 	}
-	action.metrics.count(200)
+	action.metrics.done(200, ctx.Time())
 	ctx.Response.Header.SetContentType("application/x-amz-json-1.0")
 	ctx.SetBody(out)
 }
@@ -261,25 +273,32 @@ func contentTypeOK(ct []byte) bool {
 	return false
 }
 
-// requestError answers a request fasthttp could not read: 413 with AWS's
-// error body for one over -max-body-bytes, 431 for headers over
-// -max-header-bytes, 408 for one not read within -read-timeout, 400 for
-// anything else.
-func requestError(ctx *fasthttp.RequestCtx, err error) {
+// requestError answers a request fasthttp could not read: 413 for a body
+// over its limit (limits.go), 431 for headers over -max-header-bytes, 408
+// for one not read within -read-timeout, 400 for anything else; in the
+// REST API's error shape on its paths, AWS's elsewhere, with a request id.
+func (s *server) requestError(ctx *fasthttp.RequestCtx, err error) {
 	var small *fasthttp.ErrSmallBuffer
 	var netErr net.Error
+	var e *awserr.Error
 	switch {
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
-		writeAPIError(ctx, &awserr.Error{Code: "RequestEntityTooLarge", Message: "The request body is larger than the server accepts (-max-body-bytes)"})
-		return
+		e = errBodyTooLarge(requestBodyLimit(ctx, s.cfg.MaxBodyBytes))
 	case errors.As(err, &small):
-		writeAPIError(ctx, &awserr.Error{Code: "RequestHeaderFieldsTooLarge", Message: "The request headers are larger than the server accepts (-max-header-bytes)"})
-		return
+		e = &awserr.Error{Code: "RequestHeaderFieldsTooLarge", Message: "The request headers are larger than the server accepts (-max-header-bytes)"}
 	case errors.As(err, &netErr) && netErr.Timeout():
-		writeAPIError(ctx, &awserr.Error{Code: "RequestTimeout", Message: "The request was not received within -read-timeout"})
+		e = &awserr.Error{Code: "RequestTimeout", Message: "The request was not received within -read-timeout"}
+	default:
+		e = awserr.New("SerializationException", "Cannot read the request: %v", err)
+	}
+	if bytes.HasPrefix(ctx.Path(), prefixREST) {
+		writeRESTError(ctx, e)
 		return
 	}
-	writeAPIError(ctx, awserr.New("SerializationException", "Cannot read the request: %v", err))
+	if len(ctx.Response.Header.Peek(headerRequestID)) == 0 {
+		setRequestID(ctx)
+	}
+	writeAPIError(ctx, e)
 }
 
 func writeAPIError(ctx *fasthttp.RequestCtx, e *awserr.Error) {
@@ -338,7 +357,7 @@ func (s *server) authorize(ctx *fasthttp.RequestCtx) bool {
 	if aerr == nil {
 		return true
 	}
-	s.authDenied.printf(s.log, "auth: refused %s %s from %s: %s", ctx.Method(), path, ctx.RemoteAddr(), aerr)
+	s.authDenied.printf(s.log, "auth: refused %s %s from %s: %s (request %s)", ctx.Method(), path, ctx.RemoteAddr(), aerr, ctx.Response.Header.Peek(headerRequestID))
 	if rest {
 		writeRESTError(ctx, aerr)
 	} else {

@@ -16,6 +16,18 @@ import (
 // through the node's whole request path (routing, decoding, executing,
 // encoding) but without the network.
 func benchStartSync(b *testing.B, cfg Config, name, def, input string) {
+	srv, body := benchServer(b, cfg, name, def, input)
+	var ctx fasthttp.RequestCtx
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		startSync(b, srv, &ctx, body) // history_timing_test.go
+	}
+}
+
+// benchServer starts an in-process node with the EXPRESS machine def
+// called name and returns it with the StartSyncExecution body for input.
+func benchServer(b *testing.B, cfg Config, name, def, input string) (*server, []byte) {
 	cfg.DataDir = b.TempDir()
 	srv, err := newServer(context.Background(), inProcessCluster(cfg), log.New(io.Discard, "", 0))
 	if err != nil {
@@ -26,12 +38,7 @@ func benchStartSync(b *testing.B, cfg Config, name, def, input string) {
 		b.Fatal(aerr)
 	}
 	body, _ := encode(nil, map[string]string{"stateMachineArn": srv.id.stateMachineArn(name), "input": input})
-	var ctx fasthttp.RequestCtx
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		startSync(b, srv, &ctx, body) // history_timing_test.go
-	}
+	return srv, body
 }
 
 // BenchmarkStartSyncExecution measures the request path for the tiny

@@ -58,7 +58,7 @@ func (ex *Execution) compactArena(input []byte) []byte {
 	ex.arena = arena
 	ex.index.reset()
 	if ex.qc != nil {
-		*ex.qc = queryCache{}
+		ex.qc.reset()
 	}
 	return input
 }

@@ -23,6 +23,12 @@ type Query struct {
 	names []string      // an object's member names...
 	elems []*Query      // ...and values, or an array's elements
 	array bool
+	// raw is expr for raw evaluation, nil when it needs Eval; canon is
+	// lit as AppendJSON writes it (inside a template); rawAll is set
+	// when every part of the value can be evaluated raw.
+	raw    *jsonata.Raw
+	canon  []byte
+	rawAll bool
 }
 
 // IsExpression reports whether s is a "{% expression %}" string (the
@@ -49,6 +55,8 @@ func NewQuery(v []byte, field string) (*Query, error) {
 			return nil, err
 		}
 		q.expr = e
+		q.raw = e.Raw(jsonataFuncs)
+		q.rawAll = q.raw != nil
 		return q, nil
 	case jsonb.KindObject:
 		var it jsonb.ObjectIter
@@ -80,6 +88,7 @@ func NewQuery(v []byte, field string) (*Query, error) {
 	}
 	for _, e := range q.elems {
 		if e.lit == nil {
+			q.rawAll = rawTemplate(q)
 			return q, nil
 		}
 	}
@@ -91,7 +100,7 @@ func literalQuery(v []byte, field string) (*Query, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Query{lit: v, val: val, field: field}, nil
+	return &Query{lit: v, val: val, field: field, canon: jsonata.AppendJSON(nil, val), rawAll: true}, nil
 }
 
 // Literal returns the value when it holds no expression.
@@ -223,6 +232,11 @@ type queryEnv struct {
 	states *jsonata.Object
 	input  any
 	opts   jsonata.Options
+	// boxed is set once states, input and opts hold the values; until
+	// then only the JSON below is known (see boxQueryEnv).
+	boxed bool
+	js    *JSONata
+	raw   rawQueryEnv
 	// varBuf backs opts.Vars for a state that reads few variables, so
 	// that the bindings cost no allocation of their own.
 	varBuf [queryEnvVars]jsonata.Var
@@ -233,34 +247,64 @@ type queryEnv struct {
 // queryEnvVars covers $states and the variables a typical state reads.
 const queryEnvVars = 6
 
-// queryEnv builds the environment of st's expressions with raw as
-// $states.input.
+// newQueryEnv starts the environment of st's expressions with raw as
+// $states.input. The values are built only when an expression needs Eval
+// (boxQueryEnv); raw evaluation reads the JSON.
 func (ex *Execution) newQueryEnv(st *State, raw []byte) (*queryEnv, *Failure) {
 	js := st.JSONata
-	in, f := ex.queryValue(raw)
-	if f != nil {
-		return nil, f
-	}
 	if ex.qdepth == len(ex.qenvs) {
 		ex.qenvs = append(ex.qenvs, new(queryEnv))
 	}
 	env := ex.qenvs[ex.qdepth]
-	*env = queryEnv{}
+	env.reset(js, raw)
+	if js.UsesContext {
+		if f := ex.boxQueryEnv(env); f != nil {
+			return nil, f
+		}
+		if f := ex.setQueryContext(env); f != nil {
+			return nil, f
+		}
+	}
+	ex.qdepth++
+	return env, nil
+}
+
+// boxQueryEnv builds $states and the variables as values for Eval.
+func (ex *Execution) boxQueryEnv(env *queryEnv) *Failure {
+	if env.boxed {
+		return nil
+	}
+	js := env.js
+	in, f := ex.queryValue(env.raw.input)
+	if f != nil {
+		return f
+	}
 	if js.UsesStatesObject {
 		env.states = new(jsonata.SmallObject).Init()
 	} else {
+		env.statesRoom = jsonata.SmallObject{}
 		env.states = env.statesRoom.Init()
 	}
 	env.input = in
 	env.states.Set("input", in)
+	if env.raw.result != nil {
+		v, f := ex.queryValue(env.raw.result)
+		if f != nil {
+			return f
+		}
+		env.states.Set("result", v)
+	}
+	if env.raw.errOut != nil {
+		eo := jsonata.NewObject(2)
+		eo.Set("Error", env.raw.errName)
+		eo.Set("Cause", env.raw.errCause)
+		env.states.Set("errorOutput", eo)
+	}
 	env.opts.Vars = append(env.varBuf[:0], jsonata.Var{Name: "states", Value: env.states})
 	env.opts.Functions = ex.queryFuncs()
-	env.opts.MaxSteps, env.opts.MaxBytes = ex.opts.QueryMaxSteps, ex.opts.QueryMaxBytes
+	env.opts.MaxSteps, env.opts.MaxBytes = ex.opts.QueryMaxSteps, ex.queryMaxBytes()
 	if env.opts.MaxSteps <= 0 {
 		env.opts.MaxSteps = DefaultQueryMaxSteps
-	}
-	if env.opts.MaxBytes <= 0 {
-		env.opts.MaxBytes = DefaultQueryMaxBytes
 	}
 	for i, slot := range js.VarSlots {
 		v := ex.vars[slot]
@@ -269,17 +313,20 @@ func (ex *Execution) newQueryEnv(st *State, raw []byte) (*queryEnv, *Failure) {
 		}
 		val, f := ex.queryValue(v)
 		if f != nil {
-			return nil, f
+			return f
 		}
 		env.opts.Vars = append(env.opts.Vars, jsonata.Var{Name: js.VarNames[i], Value: val})
 	}
-	if js.UsesContext {
-		if f := ex.setQueryContext(env); f != nil {
-			return nil, f
-		}
+	env.boxed = true
+	return nil
+}
+
+// queryMaxBytes is the memory budget of one expression (Options.QueryMaxBytes).
+func (ex *Execution) queryMaxBytes() int {
+	if ex.opts.QueryMaxBytes > 0 {
+		return ex.opts.QueryMaxBytes
 	}
-	ex.qdepth++
-	return env, nil
+	return DefaultQueryMaxBytes
 }
 
 // releaseQueryEnv ends the innermost queryEnv from newQueryEnv.
@@ -298,56 +345,79 @@ func (ex *Execution) setQueryContext(env *queryEnv) *Failure {
 	return nil
 }
 
-// queryCache maps recent JSON values in the arena (by address and length)
-// to their JSONata values: a state's input is usually the output the
-// previous JSONata state just built, or a value an earlier state parsed.
-// Arena bytes are never rewritten while the cache holds them (truncate
-// and Reset clear it).
+// queryCache remembers what is known of recent JSON values in the arena
+// (by address and length): their JSONata values and whether they are
+// canonical (see jsonata.RawEval.Canonical). A state's input is usually
+// the output the previous JSONata state just wrote, or a value an
+// earlier state parsed. Arena bytes are never rewritten while the cache
+// holds them (truncate and Reset clear it). It also holds the buffers of
+// raw evaluation, which reset keeps.
 type queryCache struct {
-	entries [queryCacheSize]struct {
-		b []byte
-		v any
-	}
-	next int
+	entries [queryCacheSize]queryCacheEntry
+	next    int
+	raw     jsonata.RawEval
 }
+
+type queryCacheEntry struct {
+	b     []byte
+	v     any // nil until parsed
+	canon int8
+}
+
+// The canon states of a queryCacheEntry.
+const (
+	canonUnknown int8 = iota
+	canonYes
+	canonNo
+)
 
 // queryCacheSize covers a state's input, its result and the outputs of a
 // few branches.
 const queryCacheSize = 8
 
-func (c *queryCache) get(b []byte) (any, bool) {
+// reset forgets the entries (the arena is about to be rewritten).
+func (c *queryCache) reset() {
+	c.entries, c.next = [queryCacheSize]queryCacheEntry{}, 0
+	c.raw.Forget()
+}
+
+// entry returns the entry of b, adding one when b is not known.
+func (c *queryCache) entry(b []byte) *queryCacheEntry {
 	for i := range c.entries {
 		e := &c.entries[i]
 		if len(e.b) == len(b) && &e.b[0] == &b[0] {
-			return e.v, true
+			return e
 		}
 	}
-	return nil, false
+	e := &c.entries[c.next]
+	*e = queryCacheEntry{b: b}
+	c.next = (c.next + 1) % queryCacheSize
+	return e
 }
 
-func (c *queryCache) put(b []byte, v any) {
-	if len(b) == 0 {
-		return
+// cache returns the cache, made on first use.
+func (ex *Execution) cache() *queryCache {
+	if ex.qc == nil {
+		ex.qc = &queryCache{}
 	}
-	c.entries[c.next].b, c.entries[c.next].v = b, v
-	c.next = (c.next + 1) % queryCacheSize
+	return ex.qc
 }
 
 // queryValue converts compact JSON from the arena to a JSONata value.
 func (ex *Execution) queryValue(b []byte) (any, *Failure) {
-	if ex.qc == nil {
-		ex.qc = &queryCache{}
-	}
+	var e *queryCacheEntry
 	if len(b) > 0 {
-		if v, ok := ex.qc.get(b); ok {
-			return v, nil
+		if e = ex.cache().entry(b); e.v != nil {
+			return e.v, nil
 		}
 	}
 	v, err := jsonata.ParseJSON(b)
 	if err != nil {
 		return nil, ex.stateError(ErrRuntime, err.Error())
 	}
-	ex.qc.put(b, v)
+	if e != nil {
+		e.v = v
+	}
 	return v, nil
 }
 
@@ -357,6 +427,9 @@ func (ex *Execution) evalQuery(q *Query, env *queryEnv) ([]byte, *Failure) {
 	if q.lit != nil {
 		return q.lit, nil
 	}
+	if out, ok := ex.evalRaw(q, env); ok {
+		return out, nil
+	}
 	v, f := ex.queryResult(q, env)
 	if f != nil {
 		return nil, f
@@ -364,11 +437,12 @@ func (ex *Execution) evalQuery(q *Query, env *queryEnv) ([]byte, *Failure) {
 	mark := len(ex.arena)
 	ex.arena = jsonata.AppendJSON(ex.arena, v)
 	out := ex.arena[mark:len(ex.arena):len(ex.arena)]
-	if jsonata.Plain(v) { // a sequence would not read like its JSON
-		if ex.qc == nil {
-			ex.qc = &queryCache{}
+	if len(out) > 0 {
+		e := ex.cache().entry(out)
+		e.canon = canonYes
+		if jsonata.Plain(v) { // a sequence would not read like its JSON
+			e.v = v
 		}
-		ex.qc.put(out, v)
 	}
 	return out, nil
 }
@@ -405,6 +479,9 @@ func (ex *Execution) queryResult(q *Query, env *queryEnv) (any, *Failure) {
 
 // evalExpr evaluates an expression leaf to a JSON-representable value.
 func (ex *Execution) evalExpr(q *Query, env *queryEnv) (any, *Failure) {
+	if f := ex.boxQueryEnv(env); f != nil {
+		return nil, f
+	}
 	env.opts.Clock = ex.clock
 	v, err := q.expr.Eval(env.input, &env.opts)
 	if err != nil {

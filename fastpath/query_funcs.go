@@ -1,6 +1,7 @@
 package fastpath
 
 import (
+	"bytes"
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -11,6 +12,7 @@ import (
 	mrand "math/rand/v2"
 
 	"github.com/stepd/stepd/fastpath/jsonata"
+	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // awsFunctions are the functions Step Functions adds to JSONata
@@ -22,7 +24,7 @@ func awsFunctions() map[string]jsonata.Function {
 		"hash":      {Signature: "<ss:s>", Impl: jfnHash},
 		"random":    {Signature: "<n?:n>", Impl: jfnRandom},
 		"uuid":      {Signature: "<:s>", Impl: jfnUUID},
-		"parse":     {Signature: "<s:x>", Impl: jfnParse},
+		"parse":     {Signature: "<s:x>", Impl: jfnParse, JSON: jfnParseJSON},
 	}
 }
 
@@ -124,6 +126,27 @@ func jfnParse(args []any) (any, error) {
 		return nil, queryFuncError("The $parse argument is not valid JSON: " + err.Error())
 	}
 	return v, nil
+}
+
+// jfnParseJSON is $parse for raw evaluation: the text of a string that
+// holds canonical JSON is the result as it is; any other text (and a
+// \u escape, which may stand for half a surrogate pair) is left to
+// jfnParse. Objects in the text cost Canonical an allocation.
+func jfnParseJSON(dst []byte, args [][]byte) ([]byte, bool) {
+	if len(args) != 1 {
+		return dst, false
+	}
+	s := args[0]
+	if jsonb.KindOf(s) != jsonb.KindString || bytes.Contains(s, []byte(`\u`)) {
+		return dst, false
+	}
+	mark := len(dst)
+	dst = jsonb.AppendUnquoted(dst, s)
+	var ev jsonata.RawEval
+	if !ev.Canonical(dst[mark:]) {
+		return dst[:mark], false
+	}
+	return dst, true
 }
 
 // IsQueryFunction reports whether a JSONata state can call $name (name

@@ -182,7 +182,7 @@ func (ex *Execution) Reset() {
 	clear(ex.assigned[:cap(ex.assigned)])
 	ex.index.reset()
 	if ex.qc != nil {
-		*ex.qc = queryCache{}
+		ex.qc.reset()
 	}
 	*ex = Execution{arena: arena, vars: ex.vars[:0], varStack: ex.varStack[:0], spans: ex.spans[:0], assigned: ex.assigned[:0], index: ex.index, qc: ex.qc, qenvs: ex.qenvs, ev: ex.ev,
 		durableFuncs: ex.durableFuncs, recBuf: ex.recBuf[:0]}
@@ -241,7 +241,7 @@ func (ex *Execution) begin(ctx context.Context, p *Program, input []byte, opts *
 		ex.maxBytes = MaxPayloadBytes
 	}
 	if ex.qc != nil {
-		*ex.qc = queryCache{} // the arena is rewritten from the start
+		ex.qc.reset() // the arena is rewritten from the start
 	}
 	var err error
 	if ex.arena, err = jsonb.Compact(ex.arena[:0], input, jsonb.MaxDepth); err != nil {
@@ -503,7 +503,7 @@ func (ex *Execution) truncate(mark int) {
 	ex.arena = ex.arena[:mark]
 	ex.index.reset()
 	if ex.qc != nil {
-		*ex.qc = queryCache{}
+		ex.qc.reset()
 	}
 }
 

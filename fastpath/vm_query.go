@@ -61,11 +61,9 @@ func (ex *Execution) runQueryState(st *State, raw []byte) ([]byte, int, *Failure
 // as $states.result.
 func (ex *Execution) queryFinish(env *queryEnv, dflt []byte, isResult bool, output *Query, assign *QueryAssign) ([]byte, *Failure) {
 	if isResult && (output != nil || assign != nil) {
-		v, f := ex.queryValue(dflt)
-		if f != nil {
+		if f := ex.setQueryResult(env, dflt); f != nil {
 			return nil, f
 		}
-		env.states.Set("result", v)
 	}
 	if assign != nil {
 		if f := ex.evalQueryAssign(assign, env); f != nil {
@@ -176,11 +174,7 @@ func (ex *Execution) queryCatch(st *State, env *queryEnv, f *Failure) ([]byte, i
 		return nil, NoState, f
 	}
 	errOut := ex.errorOutput(f)
-	eo := jsonata.NewObject(2)
-	eo.Set("Error", f.Name)
-	eo.Set("Cause", f.Cause)
-	env.states.Delete("result")
-	env.states.Set("errorOutput", eo)
+	ex.setQueryError(env, errOut, f)
 	js := st.JSONata
 	out, f := ex.queryFinish(env, errOut, false, js.CatchOutputs[i], js.CatchAssigns[i])
 	if f != nil {

@@ -35,14 +35,12 @@ func writeChart(w io.Writer, rep *Report) error {
 		rep.Config.Mode, rep.Config.API, rep.Config.Conns, rep.Rate, fmtUS(rep.Latency.P50), fmtUS(rep.Latency.P99), rep.Totals.Failed)
 	text(&b, chartW/2, 24, "middle", 15, title)
 
-	xMax := 1.0
+	xMax := timeAxis(rep)
 	var rMax, lMax float64
 	for _, p := range rep.Series {
-		xMax = math.Max(xMax, p.T)
 		rMax = math.Max(rMax, p.Rate)
 		lMax = math.Max(lMax, float64(p.P99)/1000)
 	}
-	xMax = niceCeil(xMax)
 	rMax = niceCeil(rMax)
 	lMax = niceCeil(lMax)
 	x := func(t float64) float64 { return chartLeft + t/xMax*chartPlotW }
@@ -74,11 +72,36 @@ func panel(b *bytes.Buffer, top int, label string, yMax, xMax float64, x func(fl
 		fmt.Fprintf(b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/>`+"\n", chartLeft, y, chartLeft+chartPlotW, y)
 		text(b, chartLeft-6, y+4, "end", 11, fmtNum(v))
 	}
-	step := niceCeil(xMax / 10)
-	for t := 0.0; t <= xMax+1e-9; t += step {
+	for _, t := range timeTicks(xMax) {
 		fmt.Fprintf(b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#888"/>`+"\n", x(t), top+panelH, x(t), top+panelH+4)
 		text(b, x(t), float64(top+panelH+17), "middle", 11, fmtNum(t))
 	}
+}
+
+// timeAxis is the length of the time axis: the run's measured time (or
+// its last point, if later), so the lines reach the right edge; 1 s for
+// a run that measured nothing.
+func timeAxis(rep *Report) float64 {
+	xMax := rep.DurationS
+	for _, p := range rep.Series {
+		xMax = math.Max(xMax, p.T)
+	}
+	if xMax <= 0 || math.IsNaN(xMax) || math.IsInf(xMax, 0) {
+		return 1
+	}
+	return xMax
+}
+
+// timeTicks are the labelled times of an axis of xMax seconds: from 0,
+// a round step apart (1, 2 or 5 times a power of ten, about ten of
+// them), none past the axis's end.
+func timeTicks(xMax float64) []float64 {
+	step := niceCeil(xMax / 10)
+	var ticks []float64
+	for i := 0; float64(i)*step <= xMax*(1+1e-9); i++ {
+		ticks = append(ticks, float64(i)*step)
+	}
+	return ticks
 }
 
 // series draws one line of a panel.

@@ -116,8 +116,13 @@ func (r *recorder) Checkpoint() error {
 }
 
 // Suspend implements fastpath.Recorder: waits longer than the runner's
-// ParkAfter park the execution.
+// ParkAfter park the execution, when its run is on the system clock. The
+// runner's timers run in real time, so a run on another clock (scaled by
+// -wait-time-scale, virtual in tests) waits in place on it instead.
 func (r *recorder) Suspend(until time.Time) bool {
+	if _, real := r.clock.(fastpath.SystemClock); !real {
+		return false
+	}
 	return until.Sub(r.clock.Now()) > r.rn.cfg.ParkAfter
 }
 

@@ -104,6 +104,9 @@ func TestAWSCLI(t *testing.T) {
 	bin := awsCLI(t)
 	version := strings.TrimSpace(cli(t, bin, nil, "--version").stdout)
 	t.Logf("%s: %s", bin, version)
+	// Debian's aws-cli 2.9 predates TestState (aws-cli 2.13): with it the
+	// test-state calls are left to TestTestStateSDK and said so.
+	hasTestState := !strings.Contains(cli(t, bin, nil, "stepfunctions", "test-state").stderr, "Invalid choice")
 	p := startStepd(t)
 	endpoint := "--endpoint-url=" + p.url()
 
@@ -197,6 +200,10 @@ func TestAWSCLI(t *testing.T) {
 				}
 			}
 			// TestState goes to the sync- host too.
+			if !hasTestState {
+				t.Logf("%s has no test-state; TestTestStateSDK covers TestState", version)
+				return
+			}
 			r := cli(t, bin, tc.env, "stepfunctions", "test-state", "--endpoint-url", tc.endpoint, "--output", "json", "--cli-connect-timeout", "5",
 				"--definition", `{"Type":"Pass","InputPath":"$.order","Parameters":{"total.$":"$.total"},"ResultPath":"$.checked","End":true}`,
 				"--input", `{"order":{"total":150}}`, "--inspection-level", "DEBUG")

@@ -208,7 +208,7 @@ func hostileCatalogue() []hostileCase {
 		awsCase("E30", "alias routing to an alias (recursive alias)", "400 ResourceNotFound", "CreateStateMachineAlias", lit(`{"name":"loop","routingConfiguration":[{"stateMachineVersionArn":"`+machineArn("hostile-1")+`:loop","weight":100}]}`), nil),
 
 		// Definitions.
-		awsCase("D01", "definition over 1 MiB", "413 RequestEntityTooLarge", "CreateStateMachine", createBody("big", passDef(`"Result":"`+strings.Repeat("a", mib)+`",`)), nil),
+		awsCase("D01", "definition over 1 MiB", "400 InvalidDefinition", "CreateStateMachine", createBody("big", passDef(`"Result":"`+strings.Repeat("a", mib)+`",`)), nil),
 		runCase("D02", "definition nested 10,000 deep (in Result)", "400 InvalidDefinition", passDef(`"Result":`+strings.Repeat("[", 10000)+strings.Repeat("]", 10000)+`,`), `{}`),
 		runCase("D03", "state name with a lone surrogate `\\ud800`", "SUCCEEDED", `{"StartAt":"\\ud800","States":{"\\ud800":{"Type":"Pass","End":true}}}`, `{}`),
 		runCase("D04", "definition that is not JSON", "400 InvalidDefinition", `{"StartAt":`, `{}`),
@@ -295,10 +295,10 @@ func hostileCatalogue() []hostileCase {
 		runCase("H04", "Map over 2,000 HTTP Tasks that each answer 200 KB", "FAILED States.DataLimitExceeded", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"H","States":{"H":`+strings.TrimSuffix(strings.TrimPrefix(httpTask("HTTPURL/200k"), `{"StartAt":"H","States":{"H":`), `}}`)+`}},"ResultPath":null,"End":true}}}`, numbers(2000)),
 
 		// REST API.
-		restCase("R01", "PUT of a definition over -max-body-bytes", "413", http.MethodPut, "/v1/state-machines/big", rep("", "a", mib+16, "")),
+		restCase("R01", "PUT of a definition over -max-body-bytes", "413 RequestEntityTooLarge", http.MethodPut, "/v1/state-machines/big", rep("", "a", mib+16, "")),
 		restCase("R02", "name `%2e%2e%2f%2e%2e%2fetc`", "404", http.MethodPut, "/v1/state-machines/%2e%2e%2f%2e%2e%2fetc", lit(e2ePass)),
 		restCase("R03", "name of 10,000 characters", "400 InvalidName", http.MethodPut, "/v1/state-machines/"+strings.Repeat("n", 10000), lit(e2ePass)),
-		restCase("R04", "TRACE method", "405", "TRACE", "/v1/state-machines/x", lit("")),
+		restCase("R04", "TRACE method", "405 MethodNotAllowed", "TRACE", "/v1/state-machines/x", lit("")),
 		restCase("R05", "execution input of 300 KB", "400 InvalidExecutionInput", http.MethodPost, "/v1/state-machines/hostile-1/executions", rep(`"`, "a", 300000, `"`)),
 
 		// HTTP itself.

@@ -91,11 +91,13 @@ func TestHTTPProtocolErrors(t *testing.T) {
 	}
 }
 
-// TestHTTPOversizedBody sends bodies over the 1 MiB limit: the server
-// refuses them and keeps serving.
+// TestHTTPOversizedBody sends bodies over their limit (for
+// CreateStateMachine, -max-body-bytes and what escaping can add to a 1 MiB
+// definition: daemon/limits.go): the server refuses them and keeps
+// serving.
 func TestHTTPOversizedBody(t *testing.T) {
 	p := startStepd(t)
-	big := `{"name":"big","roleArn":"` + e2eRole + `","definition":"` + strings.Repeat(" ", 2<<20) + `"}`
+	big := `{"name":"big","roleArn":"` + e2eRole + `","definition":"` + strings.Repeat(" ", 8<<20) + `"}`
 	awsHeader := map[string]string{"X-Amz-Target": "AWSStepFunctions.CreateStateMachine", "Content-Type": "application/x-amz-json-1.0"}
 	restHeader := map[string]string{"Content-Type": "application/json"}
 	expect := map[string]string{"Expect": "100-continue"}

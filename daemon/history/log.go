@@ -25,7 +25,9 @@ type Config struct {
 	// Dir is the history directory (the daemon uses DATA_DIR/history).
 	Dir string
 	// StagingBytes is the size of the memory-mapped staging ring: how
-	// much history may wait for the writer before Overload applies.
+	// much history may wait for the writer before Overload applies, and
+	// twice the largest record kept (a larger one is shed). The ring is
+	// resident (memory and disk) once a first record is staged.
 	StagingBytes int
 	// SegmentBytes and SegmentAge rotate the segment being written: a
 	// new one starts when it reaches either.
@@ -54,7 +56,7 @@ type Config struct {
 func DefaultConfig(dir string) Config {
 	return Config{
 		Dir:           dir,
-		StagingBytes:  64 << 20,
+		StagingBytes:  16 << 20, // 160 ms of 100 MB/s of history; a node that logs nothing holds none of it
 		SegmentBytes:  64 << 20,
 		SegmentAge:    time.Hour,
 		MaxBytes:      1 << 30,

@@ -66,9 +66,13 @@ func detailsName(t fastpath.EventType) string {
 }
 
 // splitResource splits a Task's Resource into AWS's resourceType and
-// resource: arn:aws:states:::lambda:invoke is ("lambda", "invoke").
+// resource: arn:aws:states:::lambda:invoke is ("lambda", "invoke"),
+// arn:aws:states:::aws-sdk:s3:getObject ("aws-sdk:s3", "getObject").
 func splitResource(res string) (string, string) {
 	if rest, ok := strings.CutPrefix(res, "arn:aws:states:::"); ok {
+		if i := strings.LastIndexByte(rest, ':'); i > 0 && strings.HasPrefix(rest, "aws-sdk:") {
+			return rest[:i], rest[i+1:]
+		}
 		if typ, r, ok := strings.Cut(rest, ":"); ok {
 			return typ, r
 		}

@@ -52,6 +52,7 @@ type staging struct {
 	size uint64
 	head uint64
 	tail atomic.Uint64
+	warm bool // prefaulted; guarded as head is
 }
 
 // openStaging maps path, creating it with a ring of size bytes, and
@@ -79,7 +80,7 @@ func openStaging(path string, size int) (*staging, error) {
 			return nil, err
 		}
 	}
-	mem, err := syscall.Mmap(int(f.Fd()), 0, int(total), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED|syscall.MAP_POPULATE)
+	mem, err := syscall.Mmap(int(f.Fd()), 0, int(total), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("cannot map %s: %w", path, err)
@@ -94,14 +95,17 @@ func openStaging(path string, size int) (*staging, error) {
 	}
 	s.tail.Store(s.checkpoint())
 	s.head = s.tail.Load()
-	s.prefault()
 	return s, nil
 }
 
 // prefault writes to every page of the ring once, so that executions do
 // not take the page faults of first writes (which cost more than the
-// copy itself); the ring stays in memory from then on, dirty.
+// copy itself); the ring stays in memory from then on, dirty. put calls
+// it before the first frame, not open: a node whose machines all log
+// OFF never stages a record, and its ring takes neither memory nor disk
+// (the file is sparse until written).
 func (s *staging) prefault() {
+	s.warm = true
 	for i := 0; i < len(s.ring); i += os.Getpagesize() {
 		atomic.AddUint32((*uint32)(unsafe.Pointer(&s.ring[i])), 0) // a write that keeps what a crash left
 	}
@@ -138,6 +142,9 @@ func (s *staging) room(need uint64) bool {
 // put writes a record frame of the parts at head (the caller checked
 // room and holds the Log's lock) and returns the position after it.
 func (s *staging) put(a, b []byte) uint64 {
+	if !s.warm {
+		s.prefault()
+	}
 	n := len(a) + len(b)
 	need := frameSize(n)
 	if phys := s.head % s.size; phys+need > s.size {

@@ -226,6 +226,9 @@ func flattenQuery(b []byte, svc *awsclient.Service, op, key string, v []byte) []
 	case jsonb.KindNull:
 		return b
 	case jsonb.KindObject:
+		if key == "Message" || key == "MessageBody" {
+			break // string members that carry JSON: an object is sent as its text
+		}
 		if m, ok := queryMaps[svc][key]; ok && !strings.Contains(key, ".") {
 			var it jsonb.ObjectIter
 			it.Reset(v)

@@ -64,6 +64,8 @@ type Builtin struct {
 	sig   *signature
 	arity int
 	impl  func(ev *evaluator, input any, e *env, args []any) any
+	// json is a host function's JSON form (Function.JSON).
+	json func(dst []byte, args [][]byte) ([]byte, bool)
 }
 
 // Function describes a host function for NewRegistry.
@@ -77,6 +79,14 @@ type Function struct {
 	// *Error is passed through; any other error becomes an *Error with
 	// code "D3137" and the error's text as message.
 	Impl func(args []any) (any, error)
+	// JSON, when set, lets raw evaluation (Raw) call the function: it
+	// gets the arguments of the call as written (however many there
+	// are) as canonical compact JSON (nil for undefined)
+	// and appends the result's canonical compact JSON to dst (nothing
+	// for undefined). ok false leaves the call, and the whole
+	// expression, to Eval and Impl; JSON must do so whenever Impl would
+	// fail or its result would differ.
+	JSON func(dst []byte, args [][]byte) (out []byte, ok bool)
 }
 
 // Registry is a set of host functions (for example Step Functions'
@@ -97,7 +107,7 @@ func NewRegistry(fns map[string]Function) (reg *Registry, err error) {
 		if f.Impl == nil {
 			return nil, errors.New("cannot register $" + name + ": Impl is nil")
 		}
-		b := &Builtin{Name: name}
+		b := &Builtin{Name: name, json: f.JSON}
 		if f.Signature != "" {
 			b.sig = parseSignature(f.Signature, 0)
 			b.arity = b.sig.arity()

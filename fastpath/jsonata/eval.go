@@ -528,16 +528,27 @@ func compareValues(lhs, rhs any, op string, pos int) any {
 			c = 0
 		}
 	} else {
-		a, b := lhs.(float64), rhs.(float64)
-		switch {
-		case a < b:
-			c = -1
-		case a > b:
-			c = 1
-		case a != b:
+		var ok bool
+		if c, ok = compareNumbers(lhs.(float64), rhs.(float64)); !ok {
 			return false // NaN
 		}
 	}
+	return compareResult(op, c)
+}
+
+// compareNumbers orders a and b (-1, 0, 1); ok is false for NaN.
+func compareNumbers(a, b float64) (c int, ok bool) {
+	switch {
+	case a < b:
+		return -1, true
+	case a > b:
+		return 1, true
+	}
+	return 0, a == b
+}
+
+// compareResult is the outcome of the comparison op for the order c.
+func compareResult(op string, c int) bool {
 	switch op {
 	case "<":
 		return c < 0
@@ -545,9 +556,8 @@ func compareValues(lhs, rhs any, op string, pos int) any {
 		return c <= 0
 	case ">":
 		return c > 0
-	default:
-		return c >= 0
 	}
+	return c >= 0
 }
 
 // maxRange is JSONata's limit on the size of a range (D2014).

@@ -14,6 +14,8 @@ var fuzzSeeds = []string{
 	`$reduce([1,2,3], function($a,$b){$a+$b}, 0)`, `/* c */ a ? b : c`, `$substring("héllo", -3, 2)`,
 	`(a; b; $c := 1)`, `$sort(x, function($l, $r){ $l > $r })`, `[1,2,[3,4]][1]`,
 	`items^(>price, name)`, `$string(1e21) & $formatBase(255, 16)`, `%.%`, "`a b`.c",
+	`$merge([order, {"n": $string(x), "k": [items.name, a.b[2].c]}])`, `x[1] > 1 and (s = "héllo" or $not(order.id < "a"))`,
+	`"id: " & order.id & items[-1].price * 2`, `$exists(a.b) ? [a.b, x] : {"z": null}`,
 }
 
 // FuzzCompile checks that parsing arbitrary text never panics and only
@@ -37,7 +39,8 @@ const fuzzDoc = `{"a":{"b":[1,2,{"c":"x"}]},"items":[{"price":2,"qty":3,"name":"
 
 // FuzzEval compiles and evaluates arbitrary expressions against a small
 // document with tight step, depth, time and memory budgets: it must never panic
-// or hang.
+// or hang, and raw evaluation, where it takes the expression, must give
+// what Eval gives.
 func FuzzEval(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add(s)
@@ -59,6 +62,24 @@ func FuzzEval(f *testing.F) {
 		}
 		if err == nil && v != nil {
 			_ = AppendJSON(nil, v)
+		}
+		checkRaw(t, src, e, nil, doc, nil, opts)
+	})
+}
+
+// FuzzCanonical checks RawEval.Canonical against its definition: b is
+// canonical exactly when AppendJSON writes b back for what ParseJSON
+// reads from it.
+func FuzzCanonical(f *testing.F) {
+	for _, s := range []string{`{"a":[1,2.5,{"b":null}],"c":"x\"y\u0001"}`, `{"a":1,"a":2}`, `1e21`, `-0`, `"\/"`, `[1,]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var ev RawEval
+		got := ev.Canonical(b)
+		v, err := ParseJSON(b)
+		if want := err == nil && string(AppendJSON(nil, v)) == string(b); got != want {
+			t.Fatalf("Canonical(%q) = %v, want %v", b, got, want)
 		}
 	})
 }

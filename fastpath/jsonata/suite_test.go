@@ -120,6 +120,27 @@ func mustJSON(t *testing.T, raw []byte) any {
 	return v
 }
 
+// caseInput returns the input of c: its data, or its dataset (read once
+// into datasets).
+func caseInput(t *testing.T, root string, c *suiteCase, datasets map[string]any) (any, error) {
+	switch {
+	case c.hasData:
+		return mustJSON(t, c.Data), nil
+	case c.Dataset != nil:
+		ds, ok := datasets[*c.Dataset]
+		if !ok {
+			raw, err := os.ReadFile(filepath.Join(root, "datasets", *c.Dataset+".json"))
+			if err != nil {
+				return nil, err
+			}
+			ds = mustJSON(t, raw)
+			datasets[*c.Dataset] = ds
+		}
+		return ds, nil
+	}
+	return nil, nil
+}
+
 // runCase runs one case and returns "" on pass or why it failed.
 func runCase(t *testing.T, root string, c *suiteCase, datasets map[string]any) (why string) {
 	defer func() {
@@ -130,21 +151,9 @@ func runCase(t *testing.T, root string, c *suiteCase, datasets map[string]any) (
 	if c.Expr == nil {
 		return "no expression"
 	}
-	var input any
-	switch {
-	case c.hasData:
-		input = mustJSON(t, c.Data)
-	case c.Dataset != nil:
-		ds, ok := datasets[*c.Dataset]
-		if !ok {
-			raw, err := os.ReadFile(filepath.Join(root, "datasets", *c.Dataset+".json"))
-			if err != nil {
-				return err.Error()
-			}
-			ds = mustJSON(t, raw)
-			datasets[*c.Dataset] = ds
-		}
-		input = ds
+	input, err := caseInput(t, root, c, datasets)
+	if err != nil {
+		return err.Error()
 	}
 	wantCode := c.Code
 	if c.Error != nil {
