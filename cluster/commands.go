@@ -68,10 +68,17 @@ func Encode(c Command) ([]byte, error) {
 
 // decode parses a log entry into its command.
 func decode(data []byte) (Command, error) {
-	if len(data) == 0 || int(data[0]) >= len(commands) || commands[data[0]] == nil {
+	var c Command
+	switch {
+	case len(data) == 0:
+	case int(data[0]) < len(commands) && commands[data[0]] != nil:
+		c = commands[data[0]]()
+	default:
+		c = newExecCommand(data[0])
+	}
+	if c == nil {
 		return nil, fmt.Errorf("unknown command type in a log entry of %d bytes (written by a newer stepd?)", len(data))
 	}
-	c := commands[data[0]]()
 	if err := json.Unmarshal(data[1:], c); err != nil {
 		return nil, fmt.Errorf("cannot decode command %T: %w", c, err)
 	}

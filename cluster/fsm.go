@@ -18,6 +18,8 @@ var _ raft.FSM = (*fsm)(nil)
 // called from any.
 type fsm struct {
 	state atomic.Pointer[State]
+	// execs is the durable state of STANDARD executions (executions.go).
+	execs *Executions
 	// onChange sees every new State, in order, before waitApplied
 	// returns for its index (the daemon derives its view from it).
 	onChange func(*State)
@@ -28,7 +30,7 @@ type fsm struct {
 }
 
 func newFSM(onChange func(*State)) *fsm {
-	f := &fsm{onChange: onChange, advanced: make(chan struct{})}
+	f := &fsm{onChange: onChange, advanced: make(chan struct{}), execs: newExecutions()}
 	f.state.Store(emptyState())
 	if onChange != nil {
 		onChange(f.state.Load())
@@ -51,6 +53,10 @@ func (f *fsm) applyData(data []byte) *Result {
 	if err != nil {
 		r := errorf("InternalFailure", "%v", err)
 		return &r
+	}
+	if ec, ok := c.(execCommand); ok {
+		res := ec.applyExec(f.execs)
+		return &res
 	}
 	next := f.state.Load().clone()
 	res := c.apply(next)
@@ -104,7 +110,7 @@ func (f *fsm) waitApplied(ctx context.Context, index uint64) error {
 
 // Snapshot grabs the current state; Persist does the I/O.
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
-	return &fsmSnapshot{state: f.state.Load(), applied: f.appliedIndex()}, nil
+	return &fsmSnapshot{state: f.state.Load(), applied: f.appliedIndex(), execs: f.execs.image()}, nil
 }
 
 // Restore replaces the state with a snapshot's, compiling every
@@ -112,9 +118,17 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 func (f *fsm) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
 	var im image
-	if err := json.NewDecoder(rc).Decode(&im); err != nil {
+	dec := json.NewDecoder(rc)
+	if err := dec.Decode(&im); err != nil {
 		return fmt.Errorf("cannot decode the snapshot: %w", err)
 	}
+	// The executions follow the control plane as a second JSON value;
+	// a snapshot written before they existed ends after the first.
+	var execs []Execution
+	if err := dec.Decode(&execs); err != nil && err != io.EOF {
+		return fmt.Errorf("cannot decode the executions of the snapshot: %w", err)
+	}
+	f.execs.restore(execs)
 	s := emptyState()
 	im.addTo(s)
 	f.publish(s)
@@ -125,13 +139,18 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 type fsmSnapshot struct {
 	state   *State
 	applied uint64
+	execs   []Execution
 }
 
-// Persist writes the state as JSON.
+// Persist writes the state as JSON, then the executions as a second JSON
+// value.
 func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
 	b, err := json.Marshal(imageOf(s.state, s.applied))
 	if err == nil {
 		_, err = sink.Write(b)
+	}
+	if err == nil && len(s.execs) > 0 {
+		err = json.NewEncoder(sink).Encode(s.execs)
 	}
 	if err != nil {
 		_ = sink.Cancel()

@@ -206,14 +206,22 @@ func (s *server) startExecution(body, dst []byte) ([]byte, *awserr.Error) {
 	if aerr != nil {
 		return dst, aerr
 	}
+	if r.m.Type == "STANDARD" {
+		return s.startDurable(dst, r, name, req.input, req.testCase)
+	}
 	e, aerr := s.execs.startBackground(r, name, append([]byte(nil), req.input...), inv)
 	if aerr != nil {
 		return dst, aerr
 	}
+	return appendStarted(dst, e.Arn, e.Start)
+}
+
+// appendStarted appends a StartExecution response.
+func appendStarted(dst []byte, arn string, start time.Time) ([]byte, *awserr.Error) {
 	return encode(dst, struct {
 		Arn   string    `json:"executionArn"`
 		Start epochTime `json:"startDate"`
-	}{e.Arn, epochTime(e.Start)})
+	}{arn, epochTime(start)})
 }
 
 func (s *server) stopExecution(body, dst []byte) ([]byte, *awserr.Error) {
@@ -228,7 +236,10 @@ func (s *server) stopExecution(body, dst []byte) ([]byte, *awserr.Error) {
 	if err := required("executionArn", req.Arn); err != nil {
 		return dst, err
 	}
-	stop, aerr := s.execs.stop(req.Arn, req.Error, req.Cause)
+	stop, durable, aerr := s.stopDurable(req.Arn, req.Error, req.Cause)
+	if !durable {
+		stop, aerr = s.execs.stop(req.Arn, req.Error, req.Cause)
+	}
 	if aerr != nil {
 		return dst, aerr
 	}
@@ -252,6 +263,9 @@ func (s *server) decodeExecution(body []byte) (execution, *awserr.Error) {
 func (s *server) executionByArn(arn string) (execution, *awserr.Error) {
 	if err := required("executionArn", arn); err != nil {
 		return execution{}, err
+	}
+	if e, ok := s.durableExecution(arn); ok {
+		return e, nil
 	}
 	rec := s.execs.recent.get(arn)
 	if rec == nil {
@@ -309,7 +323,10 @@ func (s *server) listExecutions(body, dst []byte) ([]byte, *awserr.Error) {
 		Stop       *epochTime `json:"stopDate,omitempty"`
 	}
 	var items []item
-	for _, e := range s.withHistory(s.execs.recent.list(m.Name, req.StatusFilter), m.Arn, req.StatusFilter) {
+	// Durable executions first: withHistory leaves out those it is given,
+	// and a STANDARD execution with logging on is in the log too.
+	listed := s.withHistory(s.withDurable(s.execs.recent.list(m.Name, req.StatusFilter), m.Name, req.StatusFilter), m.Arn, req.StatusFilter)
+	for _, e := range listed {
 		it := item{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Status: e.Status, Start: epochTime(e.Start)}
 		if !e.Stop.IsZero() {
 			stop := epochTime(e.Stop)

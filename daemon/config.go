@@ -34,7 +34,10 @@ type Config struct {
 	MaxBodyBytes   int           `json:"max-body-bytes"`
 	ShutdownGrace  time.Duration `json:"shutdown-grace"`
 	RecentRuns     int           `json:"recent-executions"`
-	MockConfig     string        `json:"mock-config"`
+	// StandardRetention is how long an ended STANDARD execution keeps its
+	// durable state (and its name); AWS keeps them 90 days.
+	StandardRetention time.Duration `json:"standard-retention"`
+	MockConfig        string        `json:"mock-config"`
 	// TimeControl is -wait-time-scale, -virtual-time and -seed.
 	TimeControl
 	// Cluster: Raft tuning and mutual TLS between nodes (see
@@ -91,8 +94,10 @@ func DefaultConfig() Config {
 		MaxBodyBytes:  1 << 20,
 		ShutdownGrace: 30 * time.Second,
 		RecentRuns:    10000,
-		History:       defaultHistoryConfig(),
-		TimeControl:   DefaultTimeControl(),
+		// AWS's retention of STANDARD executions.
+		StandardRetention: 90 * 24 * time.Hour,
+		History:           defaultHistoryConfig(),
+		TimeControl:       DefaultTimeControl(),
 
 		MaxHeaderBytes: 16 << 10,
 		MaxConnections: 10000,
@@ -115,6 +120,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("-account must be 12 digits, not %q", c.Account)
 	case c.Region == "":
 		return errors.New("-region must not be empty")
+	case c.StandardRetention <= 0:
+		return errors.New("-standard-retention must be positive")
 	case c.MaxInFlight < 1:
 		return errors.New("-max-inflight must be at least 1")
 	case c.MaxBodyBytes < 300*1024:
@@ -157,7 +164,8 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxInFlight, "max-inflight", c.MaxInFlight, "executions running at once; more are refused with ThrottlingException rather than queued, so latency stays bounded under overload")
 	fs.IntVar(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body, apart from a definition or input it carries: those are bounded as AWS bounds them (1 MiB, 256 KiB), however much JSON escaping makes of them, so a request may be larger by up to 5 bytes per byte of such a field")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "on SIGTERM, how long in-flight executions may finish before the node exits")
-	fs.IntVar(&c.RecentRuns, "recent-executions", c.RecentRuns, "asynchronous executions kept in memory for DescribeExecution and ListExecutions")
+	fs.IntVar(&c.RecentRuns, "recent-executions", c.RecentRuns, "asynchronous EXPRESS executions kept in memory for DescribeExecution and ListExecutions")
+	fs.DurationVar(&c.StandardRetention, "standard-retention", c.StandardRetention, "how long an ended STANDARD execution keeps its durable state and history (and its name stays taken); longer keeps more in memory and in snapshots")
 	c.History.register(fs)
 	c.registerCluster(fs)
 

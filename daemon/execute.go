@@ -32,6 +32,10 @@ type execRequest struct {
 	// execution's log) instead of the execution history's recorder.
 	events    fastpath.EventSink
 	eventMask fastpath.EventMask
+	// recorder, set for a durable (STANDARD) execution, records and
+	// replays what the engine cannot decide again; its history is the
+	// durable state's, not the execution history's.
+	recorder fastpath.Recorder
 
 	// opts and res are execute's scratch, kept here so that a pooled
 	// request runs without allocating.
@@ -61,13 +65,13 @@ func execute(ctx context.Context, x *execRequest, reply func(res *fastpath.Resul
 	x.opts = fastpath.Options{
 		ExecutionArn: x.arn, ExecutionName: x.name, StateMachineArn: x.machineArn, StateMachineName: x.m.Name,
 		RoleArn: x.m.RoleArn, Synchronous: x.sync, Invoker: x.invoker, Clock: x.clock, StartTime: x.start,
-		Events: x.events, EventMask: x.eventMask,
+		Events: x.events, EventMask: x.eventMask, Recorder: x.recorder,
 	}
 	if x.s3 != nil {
 		x.opts.Items, x.opts.Results = x.s3.ItemReader(), x.s3
 	}
 	var rec *history.Recorder
-	if x.events == nil {
+	if x.events == nil && x.recorder == nil {
 		rec = beginHistory(x.hist, x.m, &x.opts, x.start)
 	}
 	ex := fastpath.AcquireExecution()

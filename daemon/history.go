@@ -168,8 +168,12 @@ func (s *server) getExecutionHistory(body, dst []byte) ([]byte, *awserr.Error) {
 	return append(dst, '}'), nil
 }
 
-// historyRecord reads the record of an execution from the log.
+// historyRecord reads the history of an execution: a STANDARD one's from
+// its durable state, any other from the log.
 func (s *server) historyRecord(arn string) (*history.Record, *awserr.Error) {
+	if h, ok, aerr := s.durableHistory(arn); ok {
+		return h, aerr
+	}
 	if s.hist == nil {
 		return nil, awserr.ExecutionDoesNotExist(arn)
 	}

@@ -28,6 +28,13 @@ var metricHelp = map[string]metricFamily{
 	"stepd_task_calls_total":              {help: "Task calls to integrations, by integration and outcome (ok or error)."},
 	"stepd_auth_denied_total":             {help: "Requests refused by authentication or authorization, by AWS error code."},
 
+	// Durable STANDARD executions (daemon/durable).
+	"stepd_durable_runs_total":              {help: "Runs of STANDARD executions on this node: first runs and replays that resume one."},
+	"stepd_durable_parked":                  {help: "STANDARD executions parked on this node's timer, waiting for their time (a Wait, or a retry of a commit that failed)."},
+	"stepd_durable_checkpoints_total":       {help: "Checkpoints of STANDARD executions committed through Raft (the records of one or more transitions each)."},
+	"stepd_durable_checkpoint_errors_total": {help: "Checkpoints that could not be committed (no quorum, a full disk, leadership lost); the execution parks and tries again."},
+	"stepd_durable_records_total":           {help: "Records (clock readings, random numbers, task outcomes, ended waits, history events) committed for STANDARD executions."},
+
 	// The cluster.
 	"stepd_cluster_compile_errors_total":    {help: "Definitions a replicated change carried that this node could not compile."},
 	"stepd_raft_state":                      {help: "This node's Raft state: 0 follower, 1 candidate, 2 leader, 3 shutdown."},

@@ -18,6 +18,7 @@ import (
 	"github.com/stepd/stepd/cluster"
 	"github.com/stepd/stepd/daemon/auth"
 	"github.com/stepd/stepd/daemon/console"
+	"github.com/stepd/stepd/daemon/durable"
 	"github.com/stepd/stepd/daemon/history"
 	"github.com/stepd/stepd/daemon/integrations"
 
@@ -32,10 +33,12 @@ type server struct {
 	reg   *registry
 	node  *cluster.Node
 	execs *executor
-	mocks *integrations.MockStore // nil without -mock-config
-	hist  *history.Log
-	log   *log.Logger
-	auth  *auth.Authenticator // nil when the config has no credentials
+	// durable runs the STANDARD executions (durable.go).
+	durable *durable.Runner
+	mocks   *integrations.MockStore // nil without -mock-config
+	hist    *history.Log
+	log     *log.Logger
+	auth    *auth.Authenticator // nil when the config has no credentials
 
 	authDenied throttledLog
 	failures   throttledLog // 5xx answers of the AWS API
@@ -78,6 +81,10 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 		return nil, err
 	}
 	if s.node, err = openCluster(ctx, cfg, reg, logger); err != nil {
+		return nil, err
+	}
+	if err := openDurable(cfg, s); err != nil {
+		s.node.Close()
 		return nil, err
 	}
 	s.http = &fasthttp.Server{
@@ -125,6 +132,9 @@ func (s *server) serve(ln net.Listener) error {
 // the cluster node.
 func (s *server) shutdown(grace time.Duration) error {
 	defer s.node.Close()
+	// Before the node: STANDARD runs stop where they are (RUNNING, to
+	// resume on the next leader) while Raft can still take their records.
+	defer s.durable.Close()
 	s.ready.Store(false)
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()

@@ -163,8 +163,9 @@ func (ex *Execution) emit(t EventType, st *State, payload []byte) {
 }
 
 // emitFailure records a failure event, which the count does not include.
+// A suspension is no failure: the state has not ended.
 func (ex *Execution) emitFailure(t EventType, st *State, f *Failure) {
-	if ex.sink != nil {
+	if ex.sink != nil && f != errSuspended {
 		ex.record(t, 0, st, nil, f, 0)
 	}
 }
@@ -192,7 +193,13 @@ func (ex *Execution) record(t EventType, id int, st *State, payload []byte, f *F
 			ex.lastExit = id
 		}
 	}
-	if !ex.mask.Has(t) {
+	var key RecordKey
+	if ex.rec != nil {
+		var ok bool
+		if key, _, ok = ex.replay(RecordEvent); ok {
+			return // an earlier run recorded it, and its sink saw it
+		}
+	} else if !ex.mask.Has(t) {
 		return
 	}
 	// Field by field: a composite literal is built on the stack and
@@ -213,6 +220,14 @@ func (ex *Execution) record(t EventType, id int, st *State, payload []byte, f *F
 	ev.Error, ev.Cause, ev.HasError, ev.HasCause = "", "", false, false
 	if f != nil {
 		ev.Error, ev.Cause, ev.HasError, ev.HasCause = f.Name, f.Cause, !f.noName, !f.noCause
+	}
+	if ex.rec != nil {
+		if ex.divergence == "" {
+			ex.rec.Event(key, ev)
+		}
+		if !ex.mask.Has(t) {
+			return
+		}
 	}
 	ex.sink.Event(ev)
 }

@@ -423,7 +423,7 @@ func (in *Intrinsic) Eval(dst []byte, r Resolver) (val, out []byte, err error) {
 		return nil, dst[:start], errTemplateTooLarge
 	}
 	from := len(dst)
-	dst, from, err = in.apply(dst, from, vals)
+	dst, from, err = in.apply(dst, from, vals, r)
 	if err != nil {
 		return nil, dst[:start], err
 	}
@@ -437,7 +437,7 @@ func (in *Intrinsic) Eval(dst []byte, r Resolver) (val, out []byte, err error) {
 
 // apply appends the function's result to dst, after any scratch it needs,
 // and returns where the result starts.
-func (in *Intrinsic) apply(dst []byte, from int, v [][]byte) ([]byte, int, error) {
+func (in *Intrinsic) apply(dst []byte, from int, v [][]byte, r Resolver) ([]byte, int, error) {
 	switch in.fn {
 	case fnFormat:
 		return in.format(dst, v)
@@ -478,13 +478,13 @@ func (in *Intrinsic) apply(dst []byte, from int, v [][]byte) ([]byte, int, error
 	case fnJSONMerge:
 		return jsonMerge(dst, v[0], v[1], v[2])
 	case fnMathRandom:
-		return mathRandom(dst, v)
+		return mathRandom(dst, v, r)
 	case fnMathAdd:
 		return mathAdd(dst, v[0], v[1])
 	case fnStringSplit:
 		return stringSplit(dst, v[0], v[1])
 	case fnUUID:
-		return appendUUID(dst), from, nil
+		return appendUUID(dst, r), from, nil
 	}
 	panic("BUG: intrinsic function " + strconv.Itoa(int(in.fn)) + " has no implementation")
 }

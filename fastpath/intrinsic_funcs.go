@@ -471,7 +471,7 @@ func objectGetRaw(obj, key []byte) []byte {
 // mathRandom implements States.MathRandom(start, end[, seed]): an integer in
 // [start, end), the bounds truncated to integers; start must be below end.
 // With a seed the number is the same on every call.
-func mathRandom(dst []byte, v [][]byte) ([]byte, int, error) {
+func mathRandom(dst []byte, v [][]byte, rs Resolver) ([]byte, int, error) {
 	start, ok1 := intArg(v[0])
 	end, ok2 := intArg(v[1])
 	if !ok1 || !ok2 || start >= end {
@@ -488,7 +488,7 @@ func mathRandom(dst []byte, v [][]byte) ([]byte, int, error) {
 		src.Seed(uint64(seed), 0)
 		r = src.Uint64() % span
 	} else {
-		r = randUint64N(span)
+		r = randomNOf(rs, span)
 	}
 	from := len(dst)
 	return strconv.AppendInt(dst, int64(start)+int64(r), 10), from, nil
@@ -567,9 +567,10 @@ func isDelim(set []byte, r rune) bool {
 	return false
 }
 
-// appendUUID appends a random (version 4) UUID as a JSON string.
-func appendUUID(dst []byte) []byte {
+// appendUUID appends a random (version 4) UUID as a JSON string, its
+// randomness from r's execution (see randomOf).
+func appendUUID(dst []byte, r Resolver) []byte {
 	dst = append(dst, '"')
-	dst = AppendUUID(dst)
+	dst = appendUUIDFrom(dst, randomOf(r), randomOf(r))
 	return append(dst, '"')
 }

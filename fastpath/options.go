@@ -110,6 +110,10 @@ type Options struct {
 	// the types in EventMask (see EventSink). Nil costs nothing.
 	Events    EventSink
 	EventMask EventMask
+	// Recorder, when not nil, makes the execution durable: what it
+	// cannot decide again is recorded through it and replayed from it
+	// (see Recorder). Nil, the EXPRESS case, costs nothing.
+	Recorder Recorder
 	// QueryMaxSteps and QueryMaxBytes bound each evaluation of a JSONata
 	// expression: node evaluations, and the bytes of the values that can
 	// multiply their input (ranges, concatenation, $pad, $join, $replace,

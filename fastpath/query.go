@@ -301,7 +301,7 @@ func (ex *Execution) boxQueryEnv(env *queryEnv) *Failure {
 		env.states.Set("errorOutput", eo)
 	}
 	env.opts.Vars = append(env.varBuf[:0], jsonata.Var{Name: "states", Value: env.states})
-	env.opts.Functions = jsonataFuncs
+	env.opts.Functions = ex.queryFuncs()
 	env.opts.MaxSteps, env.opts.MaxBytes = ex.opts.QueryMaxSteps, ex.queryMaxBytes()
 	if env.opts.MaxSteps <= 0 {
 		env.opts.MaxSteps = DefaultQueryMaxSteps

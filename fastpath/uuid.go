@@ -6,9 +6,12 @@ import "encoding/hex"
 // dst. Execution names, $uuid() and States.UUID() need ids that are unique,
 // not secret, so it draws from the fast non-cryptographic generator and
 // allocates nothing.
-func AppendUUID(dst []byte) []byte {
+func AppendUUID(dst []byte) []byte { return appendUUIDFrom(dst, randUint64(), randUint64()) }
+
+// appendUUIDFrom appends the version 4 UUID made of the random numbers a
+// and b.
+func appendUUIDFrom(dst []byte, a, b uint64) []byte {
 	var u [16]byte
-	a, b := randUint64(), randUint64()
 	for i := range 8 {
 		u[i] = byte(a >> (8 * i))
 		u[8+i] = byte(b >> (8 * i))

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stepd/stepd/fastpath/jsonata"
 	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
@@ -19,9 +20,14 @@ const (
 	Failed
 	TimedOut
 	Aborted
+	// Suspended is a run with a Recorder that parked: at a wait not due
+	// yet (Result.Until), or because its records could not be made
+	// durable (Until zero). The execution is still RUNNING; running it
+	// again with the same Recorder resumes it.
+	Suspended
 )
 
-var statusNames = [...]string{"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+var statusNames = [...]string{"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "RUNNING"}
 
 // String returns AWS's name of the status.
 func (s Status) String() string { return statusNames[s] }
@@ -40,6 +46,27 @@ type Result struct {
 	// Transitions is how many states the execution entered, branches
 	// and iterations included.
 	Transitions int
+	// Until is when a Suspended run wants to run again; zero means as
+	// soon as its records can be made durable.
+	Until time.Time
+}
+
+// Outcome returns the output (a copy), error and cause as the APIs report
+// them: nil for a field AWS leaves out.
+func (r *Result) Outcome() (output, errName, cause *string) {
+	if r.Status == Succeeded {
+		out := string(r.Output)
+		output = &out
+	}
+	if r.HasError {
+		e := r.Error
+		errName = &e
+	}
+	if r.HasCause {
+		c := r.Cause
+		cause = &c
+	}
+	return output, errName, cause
 }
 
 // Execution runs one state machine execution. It owns the arena that every
@@ -101,6 +128,22 @@ type Execution struct {
 	qenvs  []*queryEnv
 	qdepth int
 
+	// Durable executions (see Recorder): the recorder, nil for EXPRESS;
+	// the scope's key and the count of its records; the live clock
+	// behind the recording one (ex.clock is then &ex.rclock); when a
+	// suspended run wants to resume; the first mismatch a replay found;
+	// the JSONata functions with recorded randomness (kept across Reset,
+	// built for this Execution) and a scratch buffer for records.
+	rec          Recorder
+	scope        string
+	seq          int
+	live         Clock
+	rclock       recordingClock
+	until        time.Time
+	divergence   string
+	durableFuncs *jsonata.Registry
+	recBuf       []byte
+
 	// test is TestState's run of one state (see inspect.go); nil in
 	// every other execution.
 	test *stateTestRun
@@ -137,7 +180,8 @@ func (ex *Execution) Reset() {
 	if ex.qc != nil {
 		ex.qc.reset()
 	}
-	*ex = Execution{arena: arena, vars: ex.vars[:0], varStack: ex.varStack[:0], spans: ex.spans[:0], assigned: ex.assigned[:0], index: ex.index, qc: ex.qc, qenvs: ex.qenvs, ev: ex.ev}
+	*ex = Execution{arena: arena, vars: ex.vars[:0], varStack: ex.varStack[:0], spans: ex.spans[:0], assigned: ex.assigned[:0], index: ex.index, qc: ex.qc, qenvs: ex.qenvs, ev: ex.ev,
+		durableFuncs: ex.durableFuncs, recBuf: ex.recBuf[:0]}
 }
 
 // errTimedOut marks an execution that ran past its deadline; it is never
@@ -166,6 +210,8 @@ func (ex *Execution) Run(ctx context.Context, p *Program, input []byte, opts *Op
 	case f == errAborted:
 		res.Status = Aborted
 		ex.emit(EventExecutionAborted, nil, nil)
+	case f == errSuspended:
+		res.Status, res.Until = Suspended, ex.until
 	default:
 		res.Status, res.Error, res.Cause, res.HasError, res.HasCause = Failed, f.Name, f.Cause, !f.noName, !f.noCause
 		if ex.sink != nil {
@@ -215,10 +261,26 @@ func (ex *Execution) begin(ctx context.Context, p *Program, input []byte, opts *
 		ex.budget = DefaultMaxTransitions
 	}
 	ex.sink, ex.mask = opts.Events, opts.EventMask
+	if opts.Recorder != nil {
+		ex.setRecorder(opts.Recorder, "")
+	}
 	return nil
 }
 
 var defaultOptions Options
+
+// setRecorder makes ex record through rec, in scope: its clock becomes a
+// recording one over the live clock, and it emits events (for rec) even
+// without a sink.
+func (ex *Execution) setRecorder(rec Recorder, scope string) {
+	ex.rec, ex.scope, ex.seq = rec, scope, 0
+	ex.live = ex.clock
+	ex.rclock = recordingClock{ex: ex}
+	ex.clock = &ex.rclock
+	if ex.sink == nil {
+		ex.sink = discardEvents{}
+	}
+}
 
 var errAborted = &Failure{Name: "States.Aborted"}
 
@@ -242,6 +304,11 @@ func (ex *Execution) runScope(start int, input []byte) ([]byte, *Failure) {
 		input, idx = out, next
 		if f := ex.checkArena(); f != nil {
 			return nil, f
+		}
+		if ex.rec != nil {
+			if f := ex.checkpoint(); f != nil {
+				return nil, f
+			}
 		}
 		if ex.scopes == 1 && len(ex.arena) > ex.arenaLimit()/4 {
 			input = ex.compactArena(input)
@@ -761,7 +828,11 @@ func (ex *Execution) sleepUntil(t time.Time) *Failure {
 	if dl, ok := ex.deadline(); ok && t.After(dl) {
 		t, timedOut = dl, true
 	}
-	if d := t.Sub(ex.clock.Now()); d > 0 {
+	if ex.rec != nil {
+		if f := ex.durableSleep(t); f != nil {
+			return f
+		}
+	} else if d := t.Sub(ex.clock.Now()); d > 0 {
 		if err := ex.clock.Sleep(ex.ctx, d); err != nil {
 			return errAborted
 		}

@@ -151,7 +151,7 @@ func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failur
 			ex.emitIterationEnd(st, i, f)
 		}
 		if f != nil {
-			if f == errTimedOut || f == errAborted || pol.failFast() {
+			if interrupted(f) || pol.failFast() {
 				return f
 			}
 			if failures += pol.failed(i); pol.exceeded(failures) {
@@ -383,9 +383,11 @@ func (ex *Execution) emitMapStarted(st *State, items []byte) {
 
 // emitIterationEnd records how iteration i of a Map state ended.
 func (ex *Execution) emitIterationEnd(st *State, i int, f *Failure) {
-	if f == nil {
+	switch {
+	case f == errSuspended: // it has not ended
+	case f == nil:
 		ex.emitIteration(EventMapIterationSucceeded, st, i, nil)
-	} else {
+	default:
 		ex.emitIteration(EventMapIterationFailed, st, i, f)
 	}
 }

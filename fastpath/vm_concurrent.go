@@ -2,7 +2,9 @@ package fastpath
 
 import (
 	"context"
+	"strconv"
 	"sync"
+	"time"
 
 	"github.com/stepd/stepd/fastpath/jsonb"
 )
@@ -75,8 +77,9 @@ type branchResult struct {
 	ran      bool
 	from, to int // its output in outs
 	fail     *Failure
-	events   int // events it added, its end included
-	steps    int // transitions it made
+	until    time.Time // when a suspended branch wants to resume
+	events   int       // events it added, its end included
+	steps    int       // transitions it made
 	clock    Clock
 }
 
@@ -113,15 +116,22 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 		limit = n
 	}
 	ex.startTime() // children share the start time and deadline
+	var scope string
+	if ex.rec != nil {
+		// The branches record in scopes of their own, named after this
+		// place in ex's scope.
+		scope = ex.scope + strconv.Itoa(ex.nextKey().Seq) + "."
+	}
 	results := make([]branchResult, n)
 	sem := make(chan struct{}, limit)
 	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		outs     []byte // the outputs of the branches that ended, guarded by mu
-		failures int
-		first    *Failure
-		full     *Failure // set when outs passed the arena limit
+		wg        sync.WaitGroup
+		mu        sync.Mutex
+		outs      []byte // the outputs of the branches that ended, guarded by mu
+		failures  int
+		suspended bool
+		first     *Failure
+		full      *Failure // set when outs passed the arena limit
 	)
 	for i := 0; i < n; i++ {
 		sem <- struct{}{}
@@ -143,14 +153,25 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 			if bc, ok := ex.clock.(branchClock); ok {
 				c.clock = bc.fork()
 			}
+			if ex.rec != nil {
+				c.setRecorder(ex.rec, scope+strconv.Itoa(i)+"/")
+				c.live = ex.live
+			}
 			c.emitIteration(EventMapIterationStarted, st, i, nil)
 			out, f := c.runChild(ex, ctx, branchStart(st, i), ex.spans[base+i], st.Distributed)
 			c.emitIterationEnd(st, i, f)
+			if c.rec != nil && !interrupted(f) {
+				// The branch's last state is durable before its output
+				// counts, or it runs again (by replay) on resuming.
+				if cf := c.checkpoint(); cf != nil {
+					f = cf
+				}
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			// Each branch counted its events on from ex's (its iteration's
 			// start); its states count against the whole execution.
-			r := branchResult{ran: true, fail: f, events: c.events - ex.events + 1, steps: ex.budget - c.budget, clock: c.clock}
+			r := branchResult{ran: true, fail: f, until: c.until, events: c.events - ex.events + 1, steps: ex.budget - c.budget, clock: c.clock}
 			if st.Distributed {
 				r.events = 0
 			}
@@ -164,6 +185,10 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 				}
 			}
 			results[i] = r
+			if f == errSuspended {
+				suspended = true // the others go on until they end or park too
+				return
+			}
 			if f == nil || (f == errAborted && ctx.Err() != nil) {
 				return
 			}
@@ -199,6 +224,9 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 		return first
 	case pol.exceeded(failures):
 		return errToleranceExceeded
+	case suspended:
+		ex.until = earliestWake(results)
+		return errSuspended
 	}
 	for i := range results {
 		r := &results[i]
@@ -214,6 +242,21 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 		ex.spans[base+i] = out
 	}
 	return nil
+}
+
+// earliestWake is when the first of the suspended branches wants to run
+// again (zero, as soon as possible, wins).
+func earliestWake(results []branchResult) time.Time {
+	var t time.Time
+	first := true
+	for i := range results {
+		if r := &results[i]; r.ran && r.fail == errSuspended {
+			if first || r.until.Before(t) {
+				t, first = r.until, false
+			}
+		}
+	}
+	return t
 }
 
 // runChild runs one branch for parent on this (fresh) Execution, whose

@@ -37,7 +37,7 @@ func (ex *Execution) runWithRetry(st *State, env *queryEnv, raw []byte) ([]byte,
 		if f == nil {
 			return out, st.Next, nil
 		}
-		if f == errTimedOut || f == errAborted {
+		if interrupted(f) {
 			return nil, NoState, f
 		}
 		delay, retry := ex.retryDelay(st, f, attempts)
@@ -77,7 +77,7 @@ func (ex *Execution) retryDelay(st *State, f *Failure, attempts []int) (time.Dur
 			d = float64(r.MaxDelay)
 		}
 		if r.FullJitter {
-			d = randFloat64() * d
+			d = ex.randomFloat() * d
 		}
 		return time.Duration(d), true
 	}
@@ -238,15 +238,25 @@ func (ex *Execution) invoke(st *State, in []byte, timeout, heartbeat time.Durati
 	ex.events++ // TaskStarted
 	ex.emit(EventTaskStarted, st, nil)
 	mark := len(ex.arena)
-	result, arena, err := inv.Invoke(ctx, st.Task, in, ex.arena)
+	var result []byte
+	var f *Failure
+	if ex.rec != nil {
+		result, f = ex.durableInvoke(ctx, inv, st, in, heartbeatFirst)
+	} else {
+		var err error
+		var arena []byte
+		result, arena, err = inv.Invoke(ctx, st.Task, in, ex.arena)
+		ex.arena = arena
+		if err != nil {
+			f = ex.taskFailure(err, heartbeatFirst)
+		}
+	}
 	if cancel != nil {
 		cancel()
 	}
-	ex.arena = arena
 	ex.events++ // TaskSucceeded or TaskFailed
-	if err != nil {
+	if f != nil {
 		ex.truncate(mark)
-		f := ex.taskFailure(err, heartbeatFirst)
 		if ex.sink != nil && f != errAborted && f != errTimedOut {
 			t := EventTaskFailed
 			if f.Name == ErrTimeout || f.Name == ErrHeartbeatTimeout {
@@ -264,6 +274,46 @@ func (ex *Execution) invoke(st *State, in []byte, timeout, heartbeat time.Durati
 		ex.test.insp.Result = result
 	}
 	return result, nil
+}
+
+// durableInvoke calls the task of an execution with a Recorder: a
+// replay returns the recorded outcome without calling it; a live call's
+// outcome is recorded, unless the execution was stopped meanwhile (a
+// resumed run then calls the task again).
+func (ex *Execution) durableInvoke(ctx context.Context, inv Invoker, st *State, in []byte, heartbeatFirst bool) ([]byte, *Failure) {
+	key, val, ok := ex.replay(RecordTask)
+	if ok {
+		result, f, ok := taskOutcome(val)
+		if !ok {
+			if ex.divergence == "" {
+				ex.divergence = "the task outcome recorded at " + key.String() + " cannot be decoded"
+			}
+			return nil, ex.diverged()
+		}
+		if f != nil {
+			return nil, f
+		}
+		mark := len(ex.arena)
+		ex.arena = append(ex.arena, result...)
+		return ex.arena[mark:len(ex.arena):len(ex.arena)], nil
+	}
+	result, arena, err := inv.Invoke(ctx, st.Task, in, ex.arena)
+	ex.arena = arena
+	var f *Failure
+	if err != nil {
+		// The failure is decided on the live clock: a replay returns the
+		// recorded outcome without deciding again, so this reading must
+		// not take a place in the scope's sequence.
+		ex.clock = ex.live
+		f = ex.taskFailure(err, heartbeatFirst)
+		ex.clock = &ex.rclock
+		if f == errAborted {
+			return nil, f
+		}
+	}
+	ex.recBuf = appendTaskOutcome(ex.recBuf[:0], result, f)
+	ex.put(key, RecordTask, ex.recBuf)
+	return result, f
 }
 
 // taskFailure is the failure of a task call that returned err.

@@ -1,0 +1,134 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/stepd/stepd/cluster"
+	"github.com/stepd/stepd/daemon/durable"
+	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/internal/dircopy"
+)
+
+// threePass is the machine of the STANDARD throughput figure.
+const threePass = `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"C"},"C":{"Type":"Pass","End":true}}}`
+
+// openDurable opens a one-node cluster in a temporary directory with a
+// runner of its executions.
+func openDurable(b *testing.B, dir string, cfg durable.Config) (*cluster.Node, *durable.Runner) {
+	b.Helper()
+	cc := cluster.DefaultConfig()
+	cc.RaftAddr, cc.DataDir = "127.0.0.1:0", dir
+	n, err := cluster.Open(cc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := n.WaitLeader(ctx); err != nil {
+		b.Fatal(err)
+	}
+	rn, err := durable.New(n, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rn.Start()
+	return n, rn
+}
+
+// BenchmarkDurable starts b.N STANDARD executions of a 3-Pass machine
+// from 32 concurrent clients, each answered once its start is durable,
+// and waits until all have ended: executions per second end to end, with
+// every transition committed (fsynced) through Raft.
+func BenchmarkDurable(b *testing.B) {
+	var ended atomic.Int64
+	cfg := durable.DefaultConfig()
+	cfg.OnEnd = func(*cluster.Execution, *fastpath.Result) { ended.Add(1) }
+	n, rn := openDurable(b, b.TempDir(), cfg)
+	defer n.Close()
+	defer rn.Close()
+	var count atomic.Int64
+	records0 := metrics.GetOrCreateCounter(`stepd_durable_records_total`).Get()
+	commits0 := metrics.GetOrCreateCounter(`stepd_durable_checkpoints_total`).Get()
+	b.ResetTimer()
+	start := time.Now()
+	b.SetParallelism(16) // 32 clients on 2 cores
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := count.Add(1)
+			name := fmt.Sprintf("e%d", i)
+			e := &cluster.Execution{Arn: "arn:aws:states:us-east-1:123456789012:execution:m:" + name, MachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:m",
+				MachineName: "m", Name: name, Definition: threePass, Input: `{"n":1}`, Start: time.Now()}
+			if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	for ended.Load() < int64(b.N) {
+		time.Sleep(time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "exec/s")
+	b.ReportMetric(float64(metrics.GetOrCreateCounter(`stepd_durable_checkpoints_total`).Get()-commits0)/elapsed.Seconds(), "checkpoints/s")
+	b.ReportMetric(float64(metrics.GetOrCreateCounter(`stepd_durable_records_total`).Get()-records0)/elapsed.Seconds(), "records/s")
+}
+
+// BenchmarkDurableRecovery parks 10,000 executions at a Wait of an hour,
+// closes their node, and measures how long a node opening a copy of its
+// data directory takes until every one is parked again: the Raft log
+// replayed (or its snapshot restored) and each execution replayed through
+// the engine.
+func BenchmarkDurableRecovery(b *testing.B) {
+	const waiting = 10000
+	def := `{"StartAt":"T","States":{"T":{"Type":"Pass","Result":{"x":1},"ResultPath":"$.r","Next":"W"},"W":{"Type":"Wait","Seconds":3600,"End":true}}}`
+	dir := b.TempDir()
+	n, rn := openDurable(b, dir, durable.DefaultConfig())
+	var wg sync.WaitGroup
+	for c := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := c; i < waiting; i += 32 {
+				name := fmt.Sprintf("w%d", i)
+				e := &cluster.Execution{Arn: "arn:aws:states:us-east-1:123456789012:execution:m:" + name, MachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:m",
+					MachineName: "m", Name: name, Definition: def, Input: `{}`, Start: time.Now()}
+				if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for rn.Parked() < waiting {
+		time.Sleep(time.Millisecond)
+	}
+	rn.Close()
+	if err := n.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		copied := dircopy.Copy(b, dir)
+		b.StartTimer()
+		start := time.Now()
+		n, rn := openDurable(b, copied, durable.DefaultConfig())
+		for rn.Parked() < waiting {
+			time.Sleep(time.Millisecond)
+		}
+		b.ReportMetric(time.Since(start).Seconds(), "s-to-resume-10k")
+		b.StopTimer()
+		rn.Close()
+		n.Close()
+		b.StartTimer()
+	}
+}

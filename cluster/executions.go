@@ -1,0 +1,364 @@
+package cluster
+
+import (
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/raft"
+)
+
+// The durable state of STANDARD executions is a second part of the FSM,
+// beside the control plane's immutable State: executions change at every
+// transition, so copying a State for each change would cost far too
+// much. Executions is mutable, guarded by a lock, and append-only where
+// readers look without it (an execution's records).
+//
+// An execution is its start (definition, input, start date) and the
+// records its runs made through fastpath.Recorder, in the order they were
+// committed: replaying them through the engine rebuilds where it stands,
+// and its history events are among them. Commands carry everything, so
+// Apply is deterministic.
+
+// The command types of executions, far from the control plane's so that
+// both lists grow without meeting. Part of the log format: never
+// renumber or reuse one.
+const (
+	cmdStartExecution cmdType = 100 + iota
+	cmdAppendRecords
+	cmdEndExecution
+	cmdStopExecution
+	cmdPruneExecutions
+)
+
+// execCommands makes an empty command of each execution type for
+// decoding, indexed from cmdStartExecution.
+var execCommands = [...]func() Command{
+	func() Command { return new(StartExecution) },
+	func() Command { return new(AppendRecords) },
+	func() Command { return new(EndExecution) },
+	func() Command { return new(StopExecution) },
+	func() Command { return new(PruneExecutions) },
+}
+
+// newExecCommand returns an empty command of execution type t, or nil.
+func newExecCommand(t byte) Command {
+	if i := int(t) - int(cmdStartExecution); i >= 0 && i < len(execCommands) {
+		return execCommands[i]()
+	}
+	return nil
+}
+
+// execCommand is a command on Executions rather than on State.
+type execCommand interface {
+	Command
+	applyExec(x *Executions) Result
+}
+
+// notState is the State side of an execution command, which Apply never
+// calls: applyData sends execution commands to Executions.
+func notState() Result {
+	return errorf("InternalFailure", "an execution command applied to the control plane")
+}
+
+// Record is one value an execution's run recorded (fastpath.RecordKey
+// and RecordKind, and the value).
+type Record struct {
+	Scope string `json:"s,omitempty"`
+	Seq   int    `json:"q"`
+	Kind  uint8  `json:"k"`
+	Val   []byte `json:"v,omitempty"`
+}
+
+// Execution is the durable state of one STANDARD execution. Values
+// returned by Executions are copies, except Records, whose elements are
+// never changed once committed.
+type Execution struct {
+	Arn         string    `json:"arn"`
+	MachineArn  string    `json:"machineArn"` // as started: the machine, a version or an alias
+	MachineName string    `json:"machineName"`
+	Name        string    `json:"name"`
+	RoleArn     string    `json:"roleArn,omitempty"`
+	Definition  string    `json:"definition"` // the revision it runs, whatever the machine becomes
+	Input       string    `json:"input"`
+	Start       time.Time `json:"start"`
+	// TestCase is the mock test case it runs with (Step Functions
+	// Local's stateMachineArn#TestCase), "" for none.
+	TestCase string `json:"testCase,omitempty"`
+	// Status is RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED.
+	Status  string    `json:"status"`
+	Stop    time.Time `json:"stop"`
+	Output  *string   `json:"output,omitempty"`
+	Error   *string   `json:"error,omitempty"`
+	Cause   *string   `json:"cause,omitempty"`
+	Records []Record  `json:"records,omitempty"`
+}
+
+// ExecutionChange tells a watcher what a committed command did to an
+// execution: Started (a new one), Stopped (StopExecution made it
+// ABORTED) or Ended.
+type ExecutionChange struct {
+	Arn                     string
+	Started, Stopped, Ended bool
+}
+
+// Executions holds the executions the log committed. Its methods are
+// safe for concurrent use.
+type Executions struct {
+	mu     sync.RWMutex
+	byArn  map[string]*Execution
+	watch  func(ExecutionChange)
+	watchM sync.Mutex
+}
+
+func newExecutions() *Executions { return &Executions{byArn: map[string]*Execution{}} }
+
+// Watch sets the function that sees each change, on Raft's apply
+// goroutine, in commit order; it must be quick and must not call back
+// into the Node.
+func (x *Executions) Watch(fn func(ExecutionChange)) {
+	x.watchM.Lock()
+	x.watch = fn
+	x.watchM.Unlock()
+}
+
+func (x *Executions) notify(c ExecutionChange) {
+	x.watchM.Lock()
+	fn := x.watch
+	x.watchM.Unlock()
+	if fn != nil {
+		fn(c)
+	}
+}
+
+// Get returns a copy of the execution, or false.
+func (x *Executions) Get(arn string) (Execution, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	e := x.byArn[arn]
+	if e == nil {
+		return Execution{}, false
+	}
+	return *e, true
+}
+
+// List returns the executions accepted by keep (which sees them without
+// their records, under the lock: it must be quick), newest first.
+func (x *Executions) List(keep func(*Execution) bool) []Execution {
+	x.mu.RLock()
+	var out []Execution
+	for _, e := range x.byArn {
+		if keep(e) {
+			c := *e
+			c.Records = nil
+			out = append(out, c)
+		}
+	}
+	x.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Start.Equal(out[j].Start) {
+			return out[i].Start.After(out[j].Start)
+		}
+		return out[i].Arn > out[j].Arn
+	})
+	return out
+}
+
+// Running returns the ARNs of the RUNNING executions.
+func (x *Executions) Running() []string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var out []string
+	for arn, e := range x.byArn {
+		if e.Status == "RUNNING" {
+			out = append(out, arn)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// image copies every execution for a snapshot: the structs (their status
+// changes in place) and the record slices as they are now.
+func (x *Executions) image() []Execution {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	out := make([]Execution, 0, len(x.byArn))
+	for _, e := range x.byArn {
+		out = append(out, *e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Arn < out[j].Arn })
+	return out
+}
+
+// restore replaces every execution with those of a snapshot.
+func (x *Executions) restore(im []Execution) {
+	m := make(map[string]*Execution, len(im))
+	for i := range im {
+		m[im[i].Arn] = &im[i]
+	}
+	x.mu.Lock()
+	x.byArn = m
+	x.mu.Unlock()
+}
+
+// StartExecution records a new execution. Starting one that exists is
+// idempotent when the input (and machine) are the same, as AWS's
+// StartExecution is: the Result then has Created false and the existing
+// start date; otherwise ExecutionAlreadyExists.
+type StartExecution struct {
+	Execution *Execution `json:"execution"`
+}
+
+func (*StartExecution) kind() cmdType       { return cmdStartExecution }
+func (*StartExecution) apply(*State) Result { return notState() }
+
+func (c *StartExecution) applyExec(x *Executions) Result {
+	if c.Execution == nil || c.Execution.Arn == "" {
+		return errMissing("execution")
+	}
+	x.mu.Lock()
+	if old := x.byArn[c.Execution.Arn]; old != nil {
+		x.mu.Unlock()
+		if old.Input == c.Execution.Input && old.MachineArn == c.Execution.MachineArn {
+			return Result{Arn: old.Arn, Date: old.Start}
+		}
+		return errorf("ExecutionAlreadyExists", "Execution Already Exists: '%s'", old.Arn)
+	}
+	e := *c.Execution
+	e.Status, e.Stop, e.Output, e.Error, e.Cause = "RUNNING", time.Time{}, nil, nil, nil
+	x.byArn[e.Arn] = &e
+	x.mu.Unlock()
+	x.notify(ExecutionChange{Arn: e.Arn, Started: true})
+	return Result{Arn: e.Arn, Date: e.Start, Created: true}
+}
+
+// AppendRecords adds what a run of a RUNNING execution recorded since its
+// last checkpoint. An execution that is no longer RUNNING (stopped
+// meanwhile) refuses them with ExecutionNotRunning.
+type AppendRecords struct {
+	Arn     string   `json:"arn"`
+	Records []Record `json:"records"`
+}
+
+func (*AppendRecords) kind() cmdType       { return cmdAppendRecords }
+func (*AppendRecords) apply(*State) Result { return notState() }
+
+// errNotRunning refuses records for an execution that has ended.
+func errNotRunning(arn string) Result {
+	return errorf("ExecutionNotRunning", "Execution is not running: '%s'", arn)
+}
+
+func (c *AppendRecords) applyExec(x *Executions) Result {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	e := x.byArn[c.Arn]
+	if e == nil || e.Status != "RUNNING" {
+		return errNotRunning(c.Arn)
+	}
+	e.Records = append(e.Records, c.Records...)
+	return Result{Arn: c.Arn}
+}
+
+// EndExecution records how a RUNNING execution ended, with the last
+// records of its run.
+type EndExecution struct {
+	Arn     string    `json:"arn"`
+	Status  string    `json:"status"`
+	Stop    time.Time `json:"stop"`
+	Output  *string   `json:"output,omitempty"`
+	Error   *string   `json:"error,omitempty"`
+	Cause   *string   `json:"cause,omitempty"`
+	Records []Record  `json:"records,omitempty"`
+}
+
+func (*EndExecution) kind() cmdType       { return cmdEndExecution }
+func (*EndExecution) apply(*State) Result { return notState() }
+
+func (c *EndExecution) applyExec(x *Executions) Result {
+	x.mu.Lock()
+	e := x.byArn[c.Arn]
+	if e == nil || e.Status != "RUNNING" {
+		x.mu.Unlock()
+		return errNotRunning(c.Arn)
+	}
+	e.Records = append(e.Records, c.Records...)
+	e.Status, e.Stop, e.Output, e.Error, e.Cause = c.Status, c.Stop, c.Output, c.Error, c.Cause
+	x.mu.Unlock()
+	x.notify(ExecutionChange{Arn: c.Arn, Ended: true})
+	return Result{Arn: c.Arn, Date: c.Stop}
+}
+
+// StopExecution makes a RUNNING execution ABORTED, with the record of its
+// ExecutionAborted event. Stopping one that has ended changes nothing and
+// answers its stop date.
+type StopExecution struct {
+	Arn    string    `json:"arn"`
+	Stop   time.Time `json:"stop"`
+	Error  *string   `json:"error,omitempty"`
+	Cause  *string   `json:"cause,omitempty"`
+	Record *Record   `json:"record,omitempty"`
+}
+
+func (*StopExecution) kind() cmdType       { return cmdStopExecution }
+func (*StopExecution) apply(*State) Result { return notState() }
+
+func (c *StopExecution) applyExec(x *Executions) Result {
+	x.mu.Lock()
+	e := x.byArn[c.Arn]
+	if e == nil {
+		x.mu.Unlock()
+		return errorf("ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", c.Arn)
+	}
+	if e.Status != "RUNNING" {
+		x.mu.Unlock()
+		return Result{Arn: c.Arn, Date: e.Stop}
+	}
+	if c.Record != nil {
+		e.Records = append(e.Records, *c.Record)
+	}
+	e.Status, e.Stop, e.Error, e.Cause = "ABORTED", c.Stop, c.Error, c.Cause
+	x.mu.Unlock()
+	x.notify(ExecutionChange{Arn: c.Arn, Stopped: true})
+	return Result{Arn: c.Arn, Date: c.Stop}
+}
+
+// PruneExecutions forgets the executions that ended before Before (the
+// retention period is over): their names become free again.
+type PruneExecutions struct {
+	Before time.Time `json:"before"`
+}
+
+func (*PruneExecutions) kind() cmdType       { return cmdPruneExecutions }
+func (*PruneExecutions) apply(*State) Result { return notState() }
+
+func (c *PruneExecutions) applyExec(x *Executions) Result {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for arn, e := range x.byArn {
+		if e.Status != "RUNNING" && e.Stop.Before(c.Before) {
+			delete(x.byArn, arn)
+		}
+	}
+	return Result{}
+}
+
+// Executions is the durable state of this node's STANDARD executions, as
+// far as it has applied the log.
+func (n *Node) Executions() *Executions { return n.fsm.execs }
+
+// IsLeader reports whether this node is the Raft leader: the node that
+// runs the STANDARD executions.
+func (n *Node) IsLeader() bool { return n.raft.State() == raft.Leader }
+
+// Barrier returns once this node, the leader, has applied every entry
+// committed before the call: a new leader waits for it before it resumes
+// the RUNNING executions, so it sees each as the log left it.
+func (n *Node) Barrier(timeout time.Duration) error { return n.raft.Barrier(timeout).Error() }
+
+// ProposeLocal commits c through this node's Raft, which must be the
+// leader, without forwarding: the path of the records of the executions
+// the leader runs. Many concurrent calls share each append to the log
+// and its fsync (raft batches them). It returns ErrNotLeader's error when
+// this node is not the leader.
+func (n *Node) ProposeLocal(c Command) (Result, error) { return n.proposeEncoded(c) }
