@@ -36,6 +36,8 @@ const (
 	cmdImport
 	cmdSetNode
 	cmdRemoveNode
+	cmdCreateActivity
+	cmdDeleteActivity
 )
 
 // commands makes an empty command of each type for decoding: the dispatch
@@ -55,6 +57,8 @@ var commands = [...]func() Command{
 	cmdImport:         func() Command { return new(importCommand) },
 	cmdSetNode:        func() Command { return new(setNode) },
 	cmdRemoveNode:     func() Command { return new(removeNode) },
+	cmdCreateActivity: func() Command { return new(CreateActivity) },
+	cmdDeleteActivity: func() Command { return new(DeleteActivity) },
 }
 
 // Encode returns c as a log entry: its type byte, then its JSON.
@@ -389,15 +393,20 @@ func (c *DeleteAlias) apply(s *State) Result {
 const MaxTags = 50
 
 // Taggable names what a tag command changes: a state machine (Qualified
-// false, by Name) or an alias (Qualified true, by Arn).
+// false, by Name), an alias (Qualified true, by Arn) or an activity
+// (Activity true, by Name).
 type Taggable struct {
 	Arn       string `json:"arn"`
 	Name      string `json:"name"`
 	Qualified bool   `json:"qualified,omitempty"`
+	Activity  bool   `json:"activity,omitempty"`
 }
 
 // withTags replaces the tags of what t names with fn's result.
 func (t *Taggable) withTags(s *State, fn func([]Tag) ([]Tag, *Result)) Result {
+	if t.Activity {
+		return t.activityTags(s, fn)
+	}
 	if !t.Qualified {
 		if old := s.Machines[t.Name]; old != nil {
 			m := *old

@@ -41,10 +41,20 @@ var execCommands = [...]func() Command{
 	func() Command { return new(PruneExecutions) },
 }
 
-// newExecCommand returns an empty command of execution type t, or nil.
+// newExecCommand returns an empty command of execution (or callback)
+// type t, or nil.
 func newExecCommand(t byte) Command {
-	if i := int(t) - int(cmdStartExecution); i >= 0 && i < len(execCommands) {
-		return execCommands[i]()
+	if c := fromTable(execCommands[:], cmdStartExecution, t); c != nil {
+		return c
+	}
+	return fromTable(callbackCommands[:], cmdAnswerTask, t)
+}
+
+// fromTable returns an empty command of type t from a table of the
+// commands numbered from first, or nil.
+func fromTable(table []func() Command, first cmdType, t byte) Command {
+	if i := int(t) - int(first); i >= 0 && i < len(table) {
+		return table[i]()
 	}
 	return nil
 }
@@ -100,6 +110,8 @@ type Execution struct {
 type ExecutionChange struct {
 	Arn                     string
 	Started, Stopped, Ended bool
+	// Answered: a task of the execution has its answer (callbacks.go).
+	Answered bool
 }
 
 // Executions holds the executions the log committed. Its methods are
@@ -107,11 +119,15 @@ type ExecutionChange struct {
 type Executions struct {
 	mu     sync.RWMutex
 	byArn  map[string]*Execution
+	cb     callbacks
 	watch  func(ExecutionChange)
 	watchM sync.Mutex
 }
 
-func newExecutions() *Executions { return &Executions{byArn: map[string]*Execution{}} }
+func newExecutions() *Executions {
+	return &Executions{byArn: map[string]*Execution{}, cb: callbacks{byToken: map[string]*PendingTask{}, byArn: map[string][]*PendingTask{},
+		byActivity: map[string][]*PendingTask{}, changed: make(chan struct{})}}
+}
 
 // Watch sets the function that sees each change, on Raft's apply
 // goroutine, in commit order; it must be quick and must not call back
@@ -199,6 +215,7 @@ func (x *Executions) restore(im []Execution) {
 	}
 	x.mu.Lock()
 	x.byArn = m
+	x.rebuildCallbacks()
 	x.mu.Unlock()
 }
 
@@ -257,6 +274,7 @@ func (c *AppendRecords) applyExec(x *Executions) Result {
 		return errNotRunning(c.Arn)
 	}
 	e.Records = append(e.Records, c.Records...)
+	x.indexRecords(c.Arn, c.Records)
 	return Result{Arn: c.Arn}
 }
 
@@ -340,6 +358,7 @@ func (c *PruneExecutions) applyExec(x *Executions) Result {
 			delete(x.byArn, arn)
 		}
 	}
+	x.forgetPruned()
 	return Result{}
 }
 

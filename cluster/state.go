@@ -86,20 +86,21 @@ type Member struct {
 // State is one immutable state of the control plane. Callers must not
 // modify it or anything it points to.
 type State struct {
-	Machines map[string]*Machine // by name
-	Versions map[string]*Machine // by version ARN
-	Aliases  map[string]*Alias   // by alias ARN
-	Nodes    map[string]*Member  // by node id
+	Machines   map[string]*Machine  // by name
+	Versions   map[string]*Machine  // by version ARN
+	Aliases    map[string]*Alias    // by alias ARN
+	Nodes      map[string]*Member   // by node id
+	Activities map[string]*Activity // by name
 }
 
 func emptyState() *State {
-	return &State{Machines: map[string]*Machine{}, Versions: map[string]*Machine{}, Aliases: map[string]*Alias{}, Nodes: map[string]*Member{}}
+	return &State{Machines: map[string]*Machine{}, Versions: map[string]*Machine{}, Aliases: map[string]*Alias{}, Nodes: map[string]*Member{}, Activities: map[string]*Activity{}}
 }
 
 // clone copies the maps (not what they point to): a command changes the
 // copy by replacing entries, never by modifying one in place.
 func (s *State) clone() *State {
-	return &State{Machines: cloneMap(s.Machines), Versions: cloneMap(s.Versions), Aliases: cloneMap(s.Aliases), Nodes: cloneMap(s.Nodes)}
+	return &State{Machines: cloneMap(s.Machines), Versions: cloneMap(s.Versions), Aliases: cloneMap(s.Aliases), Nodes: cloneMap(s.Nodes), Activities: cloneMap(s.Activities)}
 }
 
 func cloneMap[V any](m map[string]V) map[string]V {
@@ -118,13 +119,15 @@ type image struct {
 	Versions []*Machine `json:"versions"`
 	Aliases  []*Alias   `json:"aliases"`
 	Nodes    []*Member  `json:"nodes,omitempty"`
+	// Activities is absent from images written before activities existed.
+	Activities []*Activity `json:"activities,omitempty"`
 	// Applied is the index of the last command the state includes.
 	Applied uint64 `json:"applied,omitempty"`
 }
 
 // imageOf lists s sorted by key, so equal states encode to equal bytes.
 func imageOf(s *State, applied uint64) *image {
-	return &image{Machines: sortedValues(s.Machines), Versions: sortedValues(s.Versions), Aliases: sortedValues(s.Aliases), Nodes: sortedValues(s.Nodes), Applied: applied}
+	return &image{Machines: sortedValues(s.Machines), Versions: sortedValues(s.Versions), Aliases: sortedValues(s.Aliases), Nodes: sortedValues(s.Nodes), Activities: sortedValues(s.Activities), Applied: applied}
 }
 
 func sortedValues[V any](m map[string]V) []V {
@@ -163,6 +166,11 @@ func (im *image) addTo(s *State) {
 	for _, n := range im.Nodes {
 		if n != nil {
 			s.Nodes[n.ID] = n
+		}
+	}
+	for _, a := range im.Activities {
+		if a != nil {
+			s.Activities[a.Name] = a
 		}
 	}
 }

@@ -224,7 +224,8 @@ func (l *lowerer) mapProcessor(st *fastpath.State, raw []byte, ptr string) {
 
 // task lowers a Task state's Resource.
 func task(raw []byte, name, ptr string) *fastpath.Task {
-	return &fastpath.Task{Resource: stringField(raw, "Resource", ptr), State: name, Pointer: ptr + "/Resource"}
+	res := stringField(raw, "Resource", ptr)
+	return &fastpath.Task{Resource: res, State: name, Pointer: ptr + "/Resource", Callback: fastpath.CallbackOf(res)}
 }
 
 func (l *lowerer) mapState(st *fastpath.State, raw []byte, ptr string) {

@@ -67,7 +67,7 @@ func (id *identity) defaultRoleArn() string {
 // parseMachineArn splits a state machine, version or alias ARN into the
 // machine's name and the qualifier after it ("" for the machine itself).
 func (id *identity) parseMachineArn(arn string) (name, qualifier string, err *awserr.Error) {
-	rest, ok := cutMachinePrefix(arn, id)
+	rest, ok := cutResourcePrefix(arn, id, ":stateMachine:")
 	if !ok || rest == "" {
 		return "", "", id.invalidArn(arn)
 	}
@@ -128,14 +128,31 @@ func validRoleName(s string) bool {
 	return true
 }
 
-// cutMachinePrefix cuts "arn:aws:states:<region>:<account>:stateMachine:"
-// from arn without building that prefix.
-func cutMachinePrefix(arn string, id *identity) (string, bool) {
-	for _, part := range [...]string{"arn:aws:states:", id.region, ":", id.account, ":stateMachine:"} {
+// cutResourcePrefix cuts "arn:aws:states:<region>:<account>" and then
+// kind (":stateMachine:", ":activity:") from arn without building that
+// prefix.
+func cutResourcePrefix(arn string, id *identity, kind string) (string, bool) {
+	for _, part := range [...]string{"arn:aws:states:", id.region, ":", id.account, kind} {
 		var ok bool
 		if arn, ok = strings.CutPrefix(arn, part); !ok {
 			return "", false
 		}
 	}
 	return arn, true
+}
+
+// activityArn is the ARN of the activity called name.
+func (id *identity) activityArn(name string) string {
+	return "arn:aws:states:" + id.region + ":" + id.account + ":activity:" + name
+}
+
+// parseActivityArn returns the name of the activity arn names, answering
+// AWS's InvalidArn for anything that is not an activity ARN of this
+// region and account.
+func (id *identity) parseActivityArn(arn string) (string, *awserr.Error) {
+	name, ok := cutResourcePrefix(arn, id, ":activity:")
+	if !ok || name == "" || strings.Contains(name, ":") {
+		return "", awserr.New("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: %s'", arn)
+	}
+	return name, nil
 }

@@ -53,6 +53,14 @@ func init() {
 		"TagResource":                      (*server).tagResource,
 		"UntagResource":                    (*server).untagResource,
 		"ListTagsForResource":              (*server).listTags,
+		"CreateActivity":                   (*server).createActivity,
+		"DescribeActivity":                 (*server).describeActivity,
+		"ListActivities":                   (*server).listActivities,
+		"DeleteActivity":                   (*server).deleteActivity,
+		"GetActivityTask":                  (*server).getActivityTask,
+		"SendTaskSuccess":                  (*server).sendTaskSuccess,
+		"SendTaskFailure":                  (*server).sendTaskFailure,
+		"SendTaskHeartbeat":                (*server).sendTaskHeartbeat,
 	} {
 		awsActions[name] = &awsAction{handle: h, metrics: newHTTPMetrics(name), name: name}
 	}
@@ -118,7 +126,7 @@ func (s *server) checkDefinition(machine, def, typ string) (*fastpath.Program, *
 	var diags []compile.Diagnostic
 	for i := range prog.States {
 		t := prog.States[i].Task
-		if t == nil || integrations.Supported(t.Resource) || s.mocked(machine, t.State) {
+		if t == nil || t.Callback == fastpath.CallbackActivity || integrations.Supported(t.Resource) || s.mocked(machine, t.State) {
 			continue
 		}
 		diags = append(diags, compile.Diagnostic{Severity: compile.SeverityError, Code: "SCHEMA_VALIDATION_FAILED", Location: t.Pointer,
@@ -363,11 +371,14 @@ func appendPage[T any](dst []byte, key string, items []T, token string, maxResul
 	return append(dst, '}'), nil
 }
 
+// pageRequest is the paging of a List action that takes nothing else.
+type pageRequest struct {
+	MaxResults int    `json:"maxResults"`
+	NextToken  string `json:"nextToken"`
+}
+
 func (s *server) listStateMachines(body, dst []byte) ([]byte, *awserr.Error) {
-	var req struct {
-		MaxResults int    `json:"maxResults"`
-		NextToken  string `json:"nextToken"`
-	}
+	var req pageRequest
 	if err := decode(body, &req); err != nil {
 		return dst, err
 	}

@@ -32,6 +32,9 @@ func (s *server) taggableArn(arn string) (cluster.Taggable, *awserr.Error) {
 	if err := required("resourceArn", arn); err != nil {
 		return cluster.Taggable{}, err
 	}
+	if name, aerr := s.id.parseActivityArn(arn); aerr == nil {
+		return cluster.Taggable{Arn: arn, Name: name, Activity: true}, nil
+	}
 	name, qualifier, aerr := s.id.parseMachineArn(arn)
 	return cluster.Taggable{Arn: arn, Name: name, Qualified: qualifier != ""}, aerr
 }
@@ -79,16 +82,28 @@ func (s *server) listTags(body, dst []byte) ([]byte, *awserr.Error) {
 	if err := decode(body, &req); err != nil {
 		return dst, err
 	}
+	if _, aerr := s.id.parseActivityArn(req.Arn); aerr == nil {
+		a, aerr := s.activityByArn(req.Arn)
+		if aerr != nil {
+			return dst, awserr.ResourceNotFound(req.Arn)
+		}
+		return encodeTags(dst, a.Tags)
+	}
 	snap := s.reg.snap.Load()
 	name, a, aerr := s.taggable(snap, req.Arn)
 	if aerr != nil {
 		return dst, aerr
 	}
-	tags := []tag{}
-	if a != nil && a.Tags != nil {
-		tags = a.Tags
-	} else if a == nil && snap.machines[name].Tags != nil {
-		tags = snap.machines[name].Tags
+	if a != nil {
+		return encodeTags(dst, a.Tags)
+	}
+	return encodeTags(dst, snap.machines[name].Tags)
+}
+
+// encodeTags appends ListTagsForResource's answer: tags, [] for none.
+func encodeTags(dst []byte, tags []tag) ([]byte, *awserr.Error) {
+	if tags == nil {
+		tags = []tag{}
 	}
 	return encode(dst, struct {
 		Tags []tag `json:"tags"`

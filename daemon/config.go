@@ -38,6 +38,10 @@ type Config struct {
 	// durable state (and its name); AWS keeps them 90 days.
 	StandardRetention time.Duration `json:"standard-retention"`
 	MockConfig        string        `json:"mock-config"`
+	// ActivityPoll is how long GetActivityTask waits for a task (AWS: 60
+	// s); ActivityPollers bounds the polls waiting at once on this node.
+	ActivityPoll    time.Duration `json:"activity-poll"`
+	ActivityPollers int           `json:"activity-pollers"`
 	// TimeControl is -wait-time-scale, -virtual-time and -seed.
 	TimeControl
 	// Cluster: Raft tuning and mutual TLS between nodes (see
@@ -96,6 +100,8 @@ func DefaultConfig() Config {
 		RecentRuns:    10000,
 		// AWS's retention of STANDARD executions.
 		StandardRetention: 90 * 24 * time.Hour,
+		ActivityPoll:      60 * time.Second,
+		ActivityPollers:   1000,
 		History:           defaultHistoryConfig(),
 		TimeControl:       DefaultTimeControl(),
 
@@ -122,6 +128,8 @@ func (c *Config) Validate() error {
 		return errors.New("-region must not be empty")
 	case c.StandardRetention <= 0:
 		return errors.New("-standard-retention must be positive")
+	case c.ActivityPoll <= 0 || c.ActivityPoll > 5*time.Minute || c.ActivityPollers < 1:
+		return errors.New("-activity-poll must be between 0 and 5m (below the 6m write timeout) and -activity-pollers at least 1")
 	case c.MaxInFlight < 1:
 		return errors.New("-max-inflight must be at least 1")
 	case c.MaxBodyBytes < 300*1024:
@@ -165,6 +173,8 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body, apart from a definition or input it carries: those are bounded as AWS bounds them (1 MiB, 256 KiB), however much JSON escaping makes of them, so a request may be larger by up to 5 bytes per byte of such a field")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "on SIGTERM, how long in-flight executions may finish before the node exits")
 	fs.IntVar(&c.RecentRuns, "recent-executions", c.RecentRuns, "asynchronous EXPRESS executions kept in memory for DescribeExecution and ListExecutions")
+	fs.DurationVar(&c.ActivityPoll, "activity-poll", c.ActivityPoll, "how long GetActivityTask waits for an activity task before it answers no token (AWS: 60s)")
+	fs.IntVar(&c.ActivityPollers, "activity-pollers", c.ActivityPollers, "how many GetActivityTask polls may wait at once on this node; more are refused with ActivityWorkerLimitExceeded (each holds a connection)")
 	fs.DurationVar(&c.StandardRetention, "standard-retention", c.StandardRetention, "how long an ended STANDARD execution keeps its durable state and history (and its name stays taken); longer keeps more in memory and in snapshots")
 	c.History.register(fs)
 	c.registerCluster(fs)

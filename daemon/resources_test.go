@@ -19,8 +19,8 @@ const cdkGlueECS = `{"StartAt":"GlueJob","States":{
 // takes every request-response resource AWS takes (a CDK-style Glue/ECS
 // definition deploys) and that a Task stepd cannot call fails at run time
 // with States.TaskFailed naming the resource, where Catch can handle it;
-// that the callback patterns are still refused at create, naming the
-// resource; and that a mock-config test case still stands in.
+// that .waitForTaskToken is taken, and .sync still refused at create,
+// naming the resource; and that a mock-config test case still stands in.
 func TestServiceResourcesAcceptedAtCreate(t *testing.T) {
 	create := func(ts *testServer, name, def, typ string) (string, string) {
 		code, msg, err := ts.call("CreateStateMachine", map[string]any{"name": name, "definition": def, "roleArn": "arn:aws:iam::123456789012:role/r", "type": typ}, nil)
@@ -42,9 +42,13 @@ func TestServiceResourcesAcceptedAtCreate(t *testing.T) {
 		t.Errorf("caught: %s %s", e.Status, deref(e.Output))
 	}
 	wait := `{"StartAt":"W","States":{"W":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody":{"t.$":"$$.Task.Token"}},"End":true}}}`
-	code, msg := create(ts, "callback", wait, "STANDARD")
-	if code != "InvalidDefinition" || !strings.Contains(msg, "arn:aws:states:::sqs:sendMessage.waitForTaskToken is not supported by stepd yet") {
-		t.Errorf("waitForTaskToken: %s %q", code, msg)
+	if code, msg := create(ts, "callback", wait, "STANDARD"); code != "" {
+		t.Errorf("waitForTaskToken refused: %s %q", code, msg)
+	}
+	sync := `{"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync","Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:c"},"End":true}}}`
+	code, msg := create(ts, "sync", sync, "STANDARD")
+	if code != "InvalidDefinition" || !strings.Contains(msg, "arn:aws:states:::states:startExecution.sync is not supported by stepd yet") {
+		t.Errorf(".sync: %s %q", code, msg)
 	}
 
 	file := filepath.Join(t.TempDir(), "MockConfigFile.json")

@@ -73,6 +73,9 @@ func writeRESTJSON(ctx *fasthttp.RequestCtx, status int, body []byte) {
 
 func (s *server) handleREST(ctx *fasthttp.RequestCtx) {
 	rest, ok := bytes.CutPrefix(ctx.Path(), []byte("/v1/state-machines"))
+	if !ok && s.handleRESTCallbacks(ctx) {
+		return
+	}
 	if !ok {
 		writeRESTError(ctx, awserr.New("UnknownOperationException", "Unknown path %q", ctx.Path()))
 		return

@@ -35,6 +35,8 @@ type server struct {
 	execs *executor
 	// durable runs the STANDARD executions (durable.go).
 	durable *durable.Runner
+	// pollers counts the GetActivityTask polls waiting (callbacks.go).
+	pollers atomic.Int64
 	mocks   *integrations.MockStore // nil without -mock-config
 	hist    *history.Log
 	log     *log.Logger

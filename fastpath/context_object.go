@@ -30,6 +30,8 @@ const (
 	ctxMapItem
 	ctxMapItemIndex
 	ctxMapItemValue
+	ctxTask
+	ctxTaskToken
 )
 
 var ctxKeys = []struct {
@@ -54,6 +56,8 @@ var ctxKeys = []struct {
 	{[]string{"Map", "Item", "Value"}, ctxMapItemValue},
 	{[]string{"Map", "Item"}, ctxMapItem},
 	{[]string{"Map"}, ctxMap},
+	{[]string{"Task", "Token"}, ctxTaskToken},
+	{[]string{"Task"}, ctxTask},
 }
 
 // resolveCtxKey finds the longest known prefix of a $$ path.
@@ -98,6 +102,10 @@ func (ex *Execution) appendContext(dst []byte, k ctxKey) ([]byte, bool) {
 		if ex.mapActive {
 			dst = append(dst, `,"Map":`...)
 			dst, _ = ex.appendContext(dst, ctxMap)
+		}
+		if ex.taskToken != "" {
+			dst = append(dst, `,"Task":`...)
+			dst, _ = ex.appendContext(dst, ctxTask)
 		}
 		return append(dst, '}'), true
 	case ctxExecution:
@@ -151,6 +159,18 @@ func (ex *Execution) appendContext(dst []byte, k ctxKey) ([]byte, bool) {
 		return appendTime(dst, ex.enteredTime()), true
 	case ctxStateRetryCount:
 		return strconv.AppendInt(dst, int64(ex.retryCount), 10), true
+	case ctxTask: // exists only while a callback Task runs
+		if ex.taskToken == "" {
+			return dst, false
+		}
+		dst = append(dst, `{"Token":`...)
+		dst = jsonb.AppendQuotedString(dst, ex.taskToken)
+		return append(dst, '}'), true
+	case ctxTaskToken:
+		if ex.taskToken == "" {
+			return dst, false
+		}
+		return jsonb.AppendQuotedString(dst, ex.taskToken), true
 	}
 	if !ex.mapActive {
 		return dst, false

@@ -55,6 +55,14 @@ const (
 	EventMapRunSucceeded
 	EventMapRunFailed
 
+	// Callback Tasks (vm_callback.go).
+	EventTaskSubmitted
+	EventActivityScheduled
+	EventActivityStarted
+	EventActivitySucceeded
+	EventActivityFailed
+	EventActivityTimedOut
+
 	numEventTypes
 )
 
@@ -69,6 +77,7 @@ var eventTypeNames = [numEventTypes]string{
 	"MapStateStarted", "MapStateSucceeded", "MapStateFailed",
 	"MapIterationStarted", "MapIterationSucceeded", "MapIterationFailed",
 	"MapRunStarted", "MapRunSucceeded", "MapRunFailed",
+	"TaskSubmitted", "ActivityScheduled", "ActivityStarted", "ActivitySucceeded", "ActivityFailed", "ActivityTimedOut",
 }
 
 // String returns AWS's name of the event type.

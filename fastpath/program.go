@@ -191,4 +191,7 @@ type Task struct {
 	// Pointer is the JSON pointer of the Resource field in the definition,
 	// for messages about the resource.
 	Pointer string
+	// Callback says whether the Task ends with an answer to its task
+	// token rather than with its call's result (vm_callback.go).
+	Callback Callback
 }

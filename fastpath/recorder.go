@@ -75,9 +75,17 @@ const (
 	RecordWake
 	// RecordEvent is a history event, in the recorder's own encoding.
 	RecordEvent
+	// RecordToken is the task token a callback Task minted: its text.
+	RecordToken
+	// RecordAwait is a callback Task waiting for the answer to its token
+	// (see Await): the durable store keeps it as a pending task.
+	RecordAwait
+	// RecordClaim is an activity task taken by a worker: its name. The
+	// store records it at the token's AnswerKey, before the answer.
+	RecordClaim
 )
 
-var recordKindNames = [...]string{"", "time", "random", "task", "wake", "event"}
+var recordKindNames = [...]string{"", "time", "random", "task", "wake", "event", "token", "await", "claim"}
 
 // String names the kind.
 func (k RecordKind) String() string {

@@ -143,6 +143,10 @@ type Execution struct {
 	divergence   string
 	durableFuncs *jsonata.Registry
 	recBuf       []byte
+	// taskToken is the token of the callback Task running ($$.Task.Token),
+	// "" outside one; tokenKey is where it was recorded.
+	taskToken string
+	tokenKey  RecordKey
 
 	// test is TestState's run of one state (see inspect.go); nil in
 	// every other execution.

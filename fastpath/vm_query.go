@@ -188,6 +188,17 @@ func (ex *Execution) queryAttempt(st *State, env *queryEnv, raw []byte) ([]byte,
 	js := st.JSONata
 	in := raw
 	var f *Failure
+	if st.Kind == StateTask && ex.awaits(st) {
+		if f := ex.beginCallback(); f != nil {
+			return nil, f
+		}
+		defer ex.endCallback()
+		if js.UsesContext {
+			if f := ex.setQueryContext(env); f != nil {
+				return nil, f
+			}
+		}
+	}
 	if js.Arguments != nil {
 		if in, f = ex.evalQuery(js.Arguments, env); f != nil {
 			return nil, f

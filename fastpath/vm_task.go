@@ -99,11 +99,22 @@ func catcherFor(st *State, f *Failure) (int, *Catcher) {
 func (ex *Execution) errorOutput(f *Failure) []byte {
 	mark := len(ex.arena)
 	ex.arena = append(ex.arena, `{"Error":`...)
-	ex.arena = jsonb.AppendQuotedString(ex.arena, f.Name)
+	ex.arena = appendOptString(ex.arena, f.Name, !f.noName)
 	ex.arena = append(ex.arena, `,"Cause":`...)
-	ex.arena = jsonb.AppendQuotedString(ex.arena, f.Cause)
+	ex.arena = appendOptString(ex.arena, f.Cause, !f.noName || !f.noCause)
 	ex.arena = append(ex.arena, '}')
 	return ex.arena[mark:len(ex.arena):len(ex.arena)]
+}
+
+// appendOptString appends s quoted, or null when it is absent: a failure
+// without an error name (a SendTaskFailure without error, which AWS
+// catches as {"Error":null,"Cause":null}); a failure with a name but no
+// cause (a timeout) has "" as its cause.
+func appendOptString(dst []byte, s string, present bool) []byte {
+	if !present {
+		return append(dst, "null"...)
+	}
+	return jsonb.AppendQuotedString(dst, s)
 }
 
 // catch applies the first Catcher that matches f, or fails the state.
@@ -163,6 +174,14 @@ func (ex *Execution) attempt(st *State, raw []byte) ([]byte, *Failure) {
 }
 
 func (ex *Execution) runTask(st *State, eff []byte) ([]byte, *Failure) {
+	if ex.awaits(st) {
+		return ex.runCallbackTask(st, eff)
+	}
+	return ex.taskCall(st, eff)
+}
+
+// taskCall evaluates a Task's Parameters and timeouts and calls it.
+func (ex *Execution) taskCall(st *State, eff []byte) ([]byte, *Failure) {
 	in := eff
 	var f *Failure
 	if st.Parameters != nil {
@@ -211,6 +230,9 @@ func (ex *Execution) callTask(st *State, eff, in []byte) ([]byte, *Failure) {
 // synchronous, so no heartbeat arrives while it runs: one that outlasts
 // HeartbeatSeconds fails with States.HeartbeatTimeout.
 func (ex *Execution) invoke(st *State, in []byte, timeout, heartbeat time.Duration) ([]byte, *Failure) {
+	if ex.awaits(st) {
+		return ex.awaitCallback(st, in, timeout, heartbeat)
+	}
 	heartbeatFirst := heartbeat > 0 && (timeout == 0 || heartbeat < timeout)
 	if heartbeatFirst {
 		timeout = heartbeat
@@ -257,13 +279,7 @@ func (ex *Execution) invoke(st *State, in []byte, timeout, heartbeat time.Durati
 	ex.events++ // TaskSucceeded or TaskFailed
 	if f != nil {
 		ex.truncate(mark)
-		if ex.sink != nil && f != errAborted && f != errTimedOut {
-			t := EventTaskFailed
-			if f.Name == ErrTimeout || f.Name == ErrHeartbeatTimeout {
-				t = EventTaskTimedOut
-			}
-			ex.record(t, ex.events, st, nil, f, 0)
-		}
+		ex.emitTaskFailure(EventTaskFailed, st, f)
 		return nil, f
 	}
 	if len(result) > ex.maxBytes {
@@ -274,6 +290,19 @@ func (ex *Execution) invoke(st *State, in []byte, timeout, heartbeat time.Durati
 		ex.test.insp.Result = result
 	}
 	return result, nil
+}
+
+// emitTaskFailure records the event of a failed task: failed (the type
+// given, Task or Activity), or timed out (the next type) for a timeout.
+// A stop or the execution's own timeout records none.
+func (ex *Execution) emitTaskFailure(failed EventType, st *State, f *Failure) {
+	if ex.sink != nil && f != errAborted && f != errTimedOut && f != errSuspended {
+		t := failed
+		if f.Name == ErrTimeout || f.Name == ErrHeartbeatTimeout {
+			t = failed + 1
+		}
+		ex.record(t, ex.events, st, nil, f, 0)
+	}
 }
 
 // durableInvoke calls the task of an execution with a Recorder: a

@@ -29,10 +29,14 @@ type recorder struct {
 	// execution's batches commit in the order they were taken and each
 	// scope's committed records stay a prefix of what it recorded.
 	commit sync.Mutex
+	// known counts the committed records this run knows: those it
+	// replays and those it committed (under commit). More in the store
+	// means another command added some (an answer to a task token).
+	known int
 }
 
 func newRecorder(ctx context.Context, rn *Runner, e *cluster.Execution, clock fastpath.Clock) *recorder {
-	r := &recorder{ctx: ctx, rn: rn, arn: e.Arn, clock: clock, index: make(map[fastpath.RecordKey]*cluster.Record, len(e.Records))}
+	r := &recorder{ctx: ctx, rn: rn, arn: e.Arn, clock: clock, index: make(map[fastpath.RecordKey]*cluster.Record, len(e.Records)), known: len(e.Records)}
 	for i := range e.Records {
 		rec := &e.Records[i]
 		key := fastpath.RecordKey{Scope: rec.Scope, Seq: rec.Seq}
@@ -105,6 +109,7 @@ func (r *recorder) Checkpoint() error {
 		checkpointErrors.Inc()
 		return err
 	}
+	r.known += len(batch)
 	checkpoints.Inc()
 	recordsCommitted.Add(len(batch))
 	return nil
@@ -119,4 +124,11 @@ func (r *recorder) Suspend(until time.Time) bool {
 		return false
 	}
 	return until.Sub(r.clock.Now()) > r.rn.cfg.ParkAfter
+}
+
+// committed is how many committed records this run knows of.
+func (r *recorder) committed() int {
+	r.commit.Lock()
+	defer r.commit.Unlock()
+	return r.known
 }

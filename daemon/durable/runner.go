@@ -104,6 +104,9 @@ type Runner struct {
 	mu     sync.Mutex
 	leader bool
 	active map[string]context.CancelFunc // runs in progress
+	// rerun marks runs in progress that became due meanwhile (an answer
+	// to a task token came): they run again as soon as they end.
+	rerun  map[string]bool
 	timers timerHeap
 	byArn  map[string]*timer
 	wake   chan struct{}
@@ -119,7 +122,7 @@ func New(store Store, cfg Config) (*Runner, error) {
 		return nil, err
 	}
 	rn := &Runner{cfg: cfg, store: store, log: cfg.Logger, progs: map[string]*fastpath.Program{},
-		active: map[string]context.CancelFunc{}, byArn: map[string]*timer{}, wake: make(chan struct{}, 1)}
+		active: map[string]context.CancelFunc{}, rerun: map[string]bool{}, byArn: map[string]*timer{}, wake: make(chan struct{}, 1)}
 	if rn.log == nil {
 		rn.log = log.New(io.Discard, "", 0)
 	}
@@ -155,7 +158,7 @@ func (rn *Runner) changed(c cluster.ExecutionChange) {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
 	switch {
-	case c.Started && rn.leader:
+	case (c.Started || c.Answered) && rn.leader:
 		rn.scheduleLocked(c.Arn, time.Time{})
 	case c.Stopped:
 		if cancel := rn.active[c.Arn]; cancel != nil {
@@ -290,6 +293,8 @@ func (rn *Runner) timerLoop() {
 				rn.active[tm.arn] = cancel
 				rn.wg.Add(1)
 				go rn.run(ctx, cancel, tm.arn)
+			} else {
+				rn.rerun[tm.arn] = true
 			}
 		}
 		parkedGauge.Set(float64(len(rn.timers)))
@@ -333,6 +338,10 @@ func (rn *Runner) run(ctx context.Context, cancel context.CancelFunc, arn string
 	at, again := rn.runOnce(ctx, arn)
 	rn.mu.Lock()
 	delete(rn.active, arn)
+	if rn.rerun[arn] {
+		delete(rn.rerun, arn)
+		at, again = time.Time{}, true
+	}
 	if again && rn.leader && ctx.Err() == nil {
 		rn.scheduleLocked(arn, at)
 	}
@@ -343,6 +352,7 @@ func (rn *Runner) run(ctx context.Context, cancel context.CancelFunc, arn string
 // runOnce runs arn once; again says it must run again at at.
 func (rn *Runner) runOnce(ctx context.Context, arn string) (at time.Time, again bool) {
 	resumedTotal.Inc()
+	rn.timeOut(arn) // before the records are read: the replay finds the timeouts
 	e, ok := rn.store.Executions().Get(arn)
 	if !ok || e.Status != "RUNNING" {
 		return at, false
@@ -395,6 +405,14 @@ func (rn *Runner) settle(e *cluster.Execution, rec *recorder, res *fastpath.Resu
 		at := res.Until
 		if err := rec.Checkpoint(); err != nil || at.IsZero() {
 			at = rn.now().Add(rn.cfg.RetryAfter)
+		}
+		for _, p := range rn.store.Executions().Pending(e.Arn) {
+			if due, ok := p.Due(); ok && due.Before(at) {
+				at = due
+			}
+		}
+		if cur, ok := rn.store.Executions().Get(e.Arn); ok && rec.committed() < len(cur.Records) {
+			at = rn.now() // an answer came while it ran: resume it with the answer
 		}
 		return at, true
 	case fastpath.Aborted:

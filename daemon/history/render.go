@@ -31,6 +31,12 @@ var apiDetails = map[fastpath.EventType]string{
 	fastpath.EventMapIterationStarted:   "mapIterationStartedEventDetails",
 	fastpath.EventMapIterationSucceeded: "mapIterationSucceededEventDetails",
 	fastpath.EventMapIterationFailed:    "mapIterationFailedEventDetails",
+	fastpath.EventTaskSubmitted:         "taskSubmittedEventDetails",
+	fastpath.EventActivityScheduled:     "activityScheduledEventDetails",
+	fastpath.EventActivityStarted:       "activityStartedEventDetails",
+	fastpath.EventActivitySucceeded:     "activitySucceededEventDetails",
+	fastpath.EventActivityFailed:        "activityFailedEventDetails",
+	fastpath.EventActivityTimedOut:      "activityTimedOutEventDetails",
 }
 
 func isEntered(t fastpath.EventType) bool {
@@ -42,7 +48,7 @@ func isExited(t fastpath.EventType) bool {
 }
 
 func isTask(t fastpath.EventType) bool {
-	return t >= fastpath.EventTaskScheduled && t <= fastpath.EventTaskTimedOut
+	return t >= fastpath.EventTaskScheduled && t <= fastpath.EventTaskTimedOut || t == fastpath.EventTaskSubmitted
 }
 
 func isIteration(t fastpath.EventType) bool {
@@ -145,7 +151,8 @@ func appendDetails(dst []byte, rec *Record, e *Event, includeData bool) []byte {
 	t := e.Type
 	data := includeData && e.HasPayload
 	failure := t == fastpath.EventExecutionFailed || t == fastpath.EventExecutionTimedOut ||
-		t == fastpath.EventExecutionAborted || t == fastpath.EventTaskFailed || t == fastpath.EventTaskTimedOut
+		t == fastpath.EventExecutionAborted || t == fastpath.EventTaskFailed || t == fastpath.EventTaskTimedOut ||
+		t == fastpath.EventActivityFailed || t == fastpath.EventActivityTimedOut
 	if failure && e.HasCause {
 		w.str("cause", e.Cause)
 	}
@@ -155,7 +162,7 @@ func appendDetails(dst []byte, rec *Record, e *Event, includeData bool) []byte {
 	if isIteration(t) {
 		w.num("index", e.Index)
 	}
-	if data && (t == fastpath.EventExecutionStarted || isEntered(t)) {
+	if data && (t == fastpath.EventExecutionStarted || isEntered(t) || t == fastpath.EventActivityScheduled) {
 		w.payload("input", e.Payload)
 	}
 	if t == fastpath.EventMapStateStarted {
@@ -164,7 +171,8 @@ func appendDetails(dst []byte, rec *Record, e *Event, includeData bool) []byte {
 	if isEntered(t) || isExited(t) || isIteration(t) {
 		w.str("name", e.State)
 	}
-	if data && (t == fastpath.EventExecutionSucceeded || isExited(t) || t == fastpath.EventTaskSucceeded) {
+	if data && (t == fastpath.EventExecutionSucceeded || isExited(t) || t == fastpath.EventTaskSucceeded ||
+		t == fastpath.EventTaskSubmitted || t == fastpath.EventActivitySucceeded) {
 		w.payload("output", e.Payload)
 	}
 	if data && t == fastpath.EventTaskScheduled {
@@ -173,6 +181,9 @@ func appendDetails(dst []byte, rec *Record, e *Event, includeData bool) []byte {
 	}
 	if t == fastpath.EventTaskScheduled {
 		w.str("region", regionOf(rec.ExecutionArn))
+	}
+	if t == fastpath.EventActivityScheduled {
+		w.str("resource", e.Resource)
 	}
 	if isTask(t) {
 		typ, res := splitResource(e.Resource)

@@ -38,8 +38,10 @@ func (r *Router) S3() *S3Store { return r.s3 }
 // Supported reports whether CreateStateMachine takes the Task Resource
 // res without a mock: an integration here handles it, or it is a
 // request-response service integration AWS accepts, which fails at run
-// time with Unsupported when stepd has no integration for it. The .sync,
-// .sync:2 and .waitForTaskToken patterns and activities are not taken yet.
+// time with Unsupported when stepd has no integration for it. The
+// .waitForTaskToken pattern of an integration here is taken (the engine
+// waits for the token's answer); .sync and .sync:2 are not yet; activities
+// are the daemon's (callbacks.go).
 func Supported(res string) bool {
 	return classifyResource(res) != resourceUnsupported || Handles(res) || RequestResponse(res)
 }
@@ -55,8 +57,11 @@ const (
 )
 
 // classifyResource reads a Resource ARN: arn:PARTITION:lambda:…:function:…,
-// or arn:PARTITION:states:::SERVICE:ACTION.
+// or arn:PARTITION:states:::SERVICE:ACTION[.waitForTaskToken].
 func classifyResource(res string) resourceKind {
+	// A .waitForTaskToken call is the plain call; the engine waits for
+	// the answer to the token it passes on.
+	res = strings.TrimSuffix(res, ".waitForTaskToken")
 	rest, ok := strings.CutPrefix(res, "arn:")
 	if !ok {
 		return resourceUnsupported

@@ -70,6 +70,9 @@ const (
 // .waitForTaskToken) are not request-response calls and are not served
 // here.
 func classify(res string) (integration, string) {
+	// A .waitForTaskToken call is the plain call; the engine then waits
+	// for the answer to the token it passed on (fastpath/vm_callback.go).
+	res = strings.TrimSuffix(res, ".waitForTaskToken")
 	rest, ok := strings.CutPrefix(res, "arn:")
 	if !ok {
 		return notService, ""

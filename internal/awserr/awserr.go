@@ -84,3 +84,9 @@ func InvalidToken(token string) *Error {
 func InvalidExecutionInput(detail string) *Error {
 	return New("InvalidExecutionInput", "Invalid State Machine Execution Input: '%s'", detail)
 }
+
+// ActivityDoesNotExist is AWS's answer for an activity ARN that names
+// nothing (never created, or deleted).
+func ActivityDoesNotExist(arn string) *Error {
+	return New("ActivityDoesNotExist", "Activity Does Not Exist: '%s'", arn)
+}
