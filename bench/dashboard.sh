@@ -13,21 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 png=${1:-docs/img/dashboard.png}
-machines=../shared/bench/machines
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_ready() {
-  for _ in $(seq 300); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done
-  echo "not ready: $1" >&2
-  return 1
-}
+. bench/lib.sh
 
 go build -o "$work/stepd" .
 go build -o "$work/loadtest" ./loadtest
@@ -35,7 +21,7 @@ port=$(free_port)
 prom=$(free_port)
 "$work/stepd" serve -listen "127.0.0.1:$port" -data-dir "$work/data" 2>"$work/stepd.log" &
 pids+=($!)
-wait_ready "http://127.0.0.1:$port/readyz"
+wait_ready "http://127.0.0.1:$port/readyz" 300
 cat >"$work/prometheus.yml" <<YML
 global: {scrape_interval: 1s, evaluation_interval: 1s}
 rule_files: ["$PWD/deploy/prometheus/alerts.yml"]
@@ -46,7 +32,7 @@ YML
 prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
   --web.listen-address="127.0.0.1:$prom" 2>"$work/prometheus.log" &
 pids+=($!)
-wait_ready "http://127.0.0.1:$prom/-/ready"
+wait_ready "http://127.0.0.1:$prom/-/ready" 300
 
 expected='{"id":"o-1","total":150,"items":3,"classification":{"tier":"gold","checked":true}}'
 tiny=(-machine tiny -input "@$machines/tiny.input.json" -expect-output "$expected" -q)

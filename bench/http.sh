@@ -12,22 +12,7 @@ cd "$(dirname "$0")/.."
 duration=${1:-15s}
 conns=${2:-64}
 warmup=${3:-2s}
-machines=../shared/bench/machines
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_ready() {
-  for _ in $(seq 100); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done
-  echo "not ready: $1" >&2
-  return 1
-}
+. bench/lib.sh
 
 go build -o "$work/stepd" .
 go build -o "$work/hello" ./bench/hello
