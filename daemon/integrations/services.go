@@ -126,9 +126,9 @@ func (s *Services) Invoke(ctx context.Context, task *fastpath.Task, input, dst [
 	var err error
 	switch kind {
 	case sqsSendMessage:
-		out, err = s.sendMessage(ctx, input, dst)
+		out, err = s.sendQueryMessage(ctx, &sqsSendMessageCall, input, dst)
 	case snsPublish:
-		out, err = s.publish(ctx, input, dst)
+		out, err = s.sendQueryMessage(ctx, &snsPublishCall, input, dst)
 	case eventsPutEvents:
 		out, err = s.putEvents(ctx, input, dst)
 	case dynamoGetItem:

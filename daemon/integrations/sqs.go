@@ -2,42 +2,79 @@ package integrations
 
 import (
 	"context"
+	"slices"
 	"strconv"
 
 	"github.com/stepd/stepd/daemon/awsclient"
 	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
-// sendMessage runs arn:aws:states:::sqs:sendMessage: SendMessage over the
+// sqsSendMessageCall is arn:aws:states:::sqs:sendMessage: SendMessage over the
 // query protocol (which AWS SQS and goaws both serve), with a non-string
 // MessageBody sent as its JSON text. The result is {[MD5OfMessageAttributes,]
 // MD5OfMessageBody, MessageId, SdkHttpMetadata, SdkResponseMetadata[,
 // SequenceNumber]}; errors are SQS.* in the AWS SDK for Java 1.x style.
-func (s *Services) sendMessage(ctx context.Context, input, dst []byte) ([]byte, error) {
+var sqsSendMessageCall = queryMessage{
+	resource: "sqs:sendMessage", api: "SQS SendMessage", service: awsclient.SQS,
+	action:  "Action=SendMessage&Version=2012-11-05",
+	shape:   "must be an object with QueueUrl and MessageBody",
+	scalars: []string{"QueueUrl", "MessageBody", "MessageDeduplicationId", "MessageGroupId", "DelaySeconds"},
+	attributes: []queryAttributes{
+		{"MessageAttributes", "MessageAttribute."},
+		{"MessageSystemAttributes", "MessageSystemAttribute."},
+	},
+	results:   []string{"MD5OfMessageAttributes", "MD5OfMessageBody", "MessageId"},
+	keepEmpty: "MD5OfMessageBody",
+}
+
+// queryMessage describes an optimized integration that sends one message
+// over the query protocol (sqs:sendMessage, sns:publish): the input's
+// members it takes, and the members of the XML answer its result holds.
+type queryMessage struct {
+	resource, api string // in messages: "sqs:sendMessage", "SQS SendMessage"
+	service       *awsclient.Service
+	action        string // the form's leading Action and Version
+	shape         string // what the input must be, for a message
+	scalars       []string
+	attributes    []queryAttributes
+	// results are the answer's members copied into the result, in
+	// order, each only when present and not empty, except keepEmpty.
+	results   []string
+	keepEmpty string
+}
+
+// queryAttributes is an input member holding a map of message attributes
+// and the query prefix it is flattened under.
+type queryAttributes struct{ member, prefix string }
+
+// sendQueryMessage runs m with input, appending its result to dst: the
+// form built from input (a null member is not sent, as the SDK leaves it
+// unset; a member m does not take fails), the call, and {results…,
+// SdkHttpMetadata, SdkResponseMetadata[, SequenceNumber]}.
+func (s *Services) sendQueryMessage(ctx context.Context, m *queryMessage, input, dst []byte) ([]byte, error) {
 	if jsonb.KindOf(input) != jsonb.KindObject {
-		return dst, runtimeFailure("sqs:sendMessage", "must be an object with QueueUrl and MessageBody")
+		return dst, runtimeFailure(m.resource, m.shape)
 	}
-	c := acquireCall(awsclient.SQS)
+	c := acquireCall(m.service)
 	defer releaseCall(c)
-	b := append(c.body, "Action=SendMessage&Version=2012-11-05"...)
+	b := append(c.body, m.action...)
 	var it jsonb.ObjectIter
 	it.Reset(input)
 	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
 		name := keyText(k)
 		if jsonb.KindOf(v) == jsonb.KindNull {
-			continue // a null member is not sent, as the SDK leaves it unset
+			continue
 		}
-		switch name {
-		case "QueueUrl", "MessageBody", "MessageDeduplicationId", "MessageGroupId", "DelaySeconds":
+		if slices.Contains(m.scalars, name) {
 			c.tmp = textOf(c.tmp[:0], v)
 			b = appendFormParam(b, name, c.tmp)
-		case "MessageAttributes":
-			b = appendAttributes(b, &c.tmp, "MessageAttribute.", ".Name", ".Value.", v)
-		case "MessageSystemAttributes":
-			b = appendAttributes(b, &c.tmp, "MessageSystemAttribute.", ".Name", ".Value.", v)
-		default:
-			return dst, runtimeFailure("sqs:sendMessage", "have the field '"+name+"', which SQS SendMessage does not take")
+			continue
 		}
+		i := slices.IndexFunc(m.attributes, func(a queryAttributes) bool { return a.member == name })
+		if i < 0 {
+			return dst, runtimeFailure(m.resource, "have the field '"+name+"', which "+m.api+" does not take")
+		}
+		b = appendAttributes(b, &c.tmp, m.attributes[i].prefix, ".Name", ".Value.", v)
 	}
 	c.body = b
 	if err := s.do(ctx, c, optimized); err != nil {
@@ -45,8 +82,8 @@ func (s *Services) sendMessage(ctx context.Context, input, dst []byte) ([]byte, 
 	}
 	body := c.resp.Body()
 	dst = append(dst, '{')
-	for _, f := range [...]string{"MD5OfMessageAttributes", "MD5OfMessageBody", "MessageId"} {
-		if v, ok := awsclient.FindXML(body, f); ok && (len(v) > 0 || f == "MD5OfMessageBody") {
+	for _, f := range m.results {
+		if v, ok := awsclient.FindXML(body, f); ok && (len(v) > 0 || f == m.keepEmpty) {
 			dst = append(dst, '"')
 			dst = append(dst, f...)
 			dst = append(dst, `":`...)
