@@ -327,42 +327,10 @@ func appendXMLObject(dst []byte, n *awsclient.XMLNode, svc *awsclient.Service) [
 			dst = jsonb.AppendQuotedString(dst, flat.member)
 			dst = append(dst, ':')
 			if flat.key != "" {
-				dst = append(dst, '{')
-				k := 0
-				for _, o := range n.Children {
-					if o.Name != ch.Name {
-						continue
-					}
-					if k > 0 {
-						dst = append(dst, ',')
-					}
-					k++
-					key := o.Child(flat.key)
-					val := o.Child(flat.value)
-					if key == nil {
-						dst = append(dst, `""`...)
-					} else {
-						dst = jsonb.AppendQuoted(dst, key.Text)
-					}
-					dst = append(dst, ':')
-					dst = appendXMLValue(dst, val, svc)
-				}
-				dst = append(dst, '}')
+				dst = appendXMLMap(dst, n.Children, ch.Name, flat.key, "", flat.value, "", svc)
 				continue
 			}
-			dst = append(dst, '[')
-			k := 0
-			for _, o := range n.Children {
-				if o.Name != ch.Name {
-					continue
-				}
-				if k > 0 {
-					dst = append(dst, ',')
-				}
-				k++
-				dst = appendXMLValue(dst, o, svc)
-			}
-			dst = append(dst, ']')
+			dst = appendXMLList(dst, n.Children, ch.Name, svc)
 		default:
 			done[ch.Name] = true
 			dst = jsonb.AppendQuotedString(dst, ch.Name)
@@ -393,51 +361,66 @@ func appendXMLValue(dst []byte, n *awsclient.XMLNode, svc *awsclient.Service) []
 	}
 	switch n.Children[0].Name {
 	case "member":
-		dst = append(dst, '[')
-		for i, m := range n.Children {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendXMLValue(dst, m, svc)
-		}
-		return append(dst, ']')
+		return appendXMLList(dst, n.Children, "", svc)
 	case "entry":
-		dst = append(dst, '{')
-		for i, e := range n.Children {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			k := e.Child("key")
-			if k == nil {
-				k = e.Child("Name")
-			}
-			v := e.Child("value")
-			if v == nil {
-				v = e.Child("Value")
-			}
-			if k == nil {
-				dst = append(dst, `""`...)
-			} else {
-				dst = jsonb.AppendQuoted(dst, k.Text)
-			}
-			dst = append(dst, ':')
-			dst = appendXMLValue(dst, v, svc)
-		}
-		return append(dst, '}')
+		return appendXMLMap(dst, n.Children, "", "key", "Name", "value", "Value", svc)
 	}
 	// A wrapper whose children all share one name that is not known as
 	// a structure member is a list (S3's <Buckets><Bucket>…).
 	if len(n.Children) > 0 && isWrappedList(n) {
-		dst = append(dst, '[')
-		for i, m := range n.Children {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendXMLValue(dst, m, svc)
-		}
-		return append(dst, ']')
+		return appendXMLList(dst, n.Children, "", svc)
 	}
 	return appendXMLObject(dst, n, svc)
+}
+
+// appendXMLList appends the nodes called name (every node when name is
+// "") as a JSON array of their values.
+func appendXMLList(dst []byte, nodes []*awsclient.XMLNode, name string, svc *awsclient.Service) []byte {
+	dst = append(dst, '[')
+	k := 0
+	for _, o := range nodes {
+		if name != "" && o.Name != name {
+			continue
+		}
+		if k > 0 {
+			dst = append(dst, ',')
+		}
+		k++
+		dst = appendXMLValue(dst, o, svc)
+	}
+	return append(dst, ']')
+}
+
+// appendXMLMap appends the nodes called name (every node when name is "")
+// as a JSON object: each node's child key (else altKey) is a member name
+// ("" when it has neither), its child value (else altValue) the value.
+func appendXMLMap(dst []byte, nodes []*awsclient.XMLNode, name, key, altKey, value, altValue string, svc *awsclient.Service) []byte {
+	dst = append(dst, '{')
+	k := 0
+	for _, o := range nodes {
+		if name != "" && o.Name != name {
+			continue
+		}
+		if k > 0 {
+			dst = append(dst, ',')
+		}
+		k++
+		kn, vn := o.Child(key), o.Child(value)
+		if kn == nil && altKey != "" {
+			kn = o.Child(altKey)
+		}
+		if vn == nil && altValue != "" {
+			vn = o.Child(altValue)
+		}
+		if kn == nil {
+			dst = append(dst, `""`...)
+		} else {
+			dst = jsonb.AppendQuoted(dst, kn.Text)
+		}
+		dst = append(dst, ':')
+		dst = appendXMLValue(dst, vn, svc)
+	}
+	return append(dst, '}')
 }
 
 // isWrappedList reports a list wrapper: an element named as the plural of
