@@ -82,14 +82,7 @@ func TestConformanceActivities(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs executions that wait seconds for activity timeouts")
 	}
-	dir, err := conformance.Dir()
-	if err != nil {
-		t.Skip(err)
-	}
-	cases, err := conformance.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, cases := corpusCases(t)
 	cfg := DefaultConfig()
 	cfg.DataDir, cfg.Account, cfg.ActivityPoll = t.TempDir(), "111111111111", time.Second
 	ts := startTestServerClock(t, cfg, fastpath.SystemClock{})
@@ -231,14 +224,7 @@ func TestConformanceCallbacks(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs executions that wait seconds for heartbeat timeouts")
 	}
-	dir, err := conformance.Dir()
-	if err != nil {
-		t.Skip(err)
-	}
-	all, err := conformance.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, all := corpusCases(t)
 	goaws := emulators.GoAWS(t)
 	t.Setenv("AWS_ENDPOINT_URL_SQS", goaws)
 	t.Setenv("AWS_ENDPOINT_URL_SNS", goaws)

@@ -30,14 +30,7 @@ func TestConformanceLambda(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a node per case")
 	}
-	dir, err := conformance.Dir()
-	if err != nil {
-		t.Skip(err)
-	}
-	cases, err := conformance.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, cases := corpusCases(t)
 	known := loadLambdaKnownFailures(t)
 	type result struct {
 		c   *conformance.Case

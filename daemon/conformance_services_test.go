@@ -37,14 +37,7 @@ type setupCall struct {
 // need what no emulator here offers); the test fails on any other
 // failure and on a listed case that passes.
 func TestConformanceServices(t *testing.T) {
-	dir, err := conformance.Dir()
-	if err != nil {
-		t.Skip(err)
-	}
-	all, err := conformance.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, all := corpusCases(t)
 	known, err := conformance.LoadKnownFailures(servicesKnownFailuresFile)
 	if err != nil {
 		t.Fatal(err)

@@ -113,14 +113,7 @@ func TestConformanceOverHTTP(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole corpus over HTTP")
 	}
-	dir, err := conformance.Dir()
-	if err != nil {
-		t.Skip(err)
-	}
-	cases, err := conformance.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, cases := corpusCases(t)
 	cfg := DefaultConfig()
 	cfg.DataDir, cfg.Account = t.TempDir(), "111111111111"
 	ts := startTestServer(t, cfg)
@@ -211,4 +204,20 @@ func (ts *testServer) runValidationCase(c *conformance.Case) error {
 		}
 	}
 	return nil
+}
+
+// corpusCases loads the execution cases of ../shared/conformance and
+// returns its folder with them; it skips the test where the corpus is not
+// beside the repository.
+func corpusCases(t *testing.T) (string, []*conformance.Case) {
+	t.Helper()
+	dir, err := conformance.Dir()
+	if err != nil {
+		t.Skip(err)
+	}
+	cases, err := conformance.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, cases
 }
