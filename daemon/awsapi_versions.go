@@ -58,7 +58,7 @@ type listRequest struct {
 	// RedriveFilter is ListExecutions': REDRIVEN, NOT_REDRIVEN or "".
 	RedriveFilter string `json:"redriveFilter"`
 	MaxResults    int    `json:"maxResults"`
-	NextToken    string `json:"nextToken"`
+	NextToken     string `json:"nextToken"`
 }
 
 // decodeList reads a listRequest and finds its state machine.
