@@ -123,7 +123,14 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 		scope = ex.scope + strconv.Itoa(ex.nextKey().Seq) + "."
 	}
 	results := make([]branchResult, n)
-	sem := make(chan struct{}, limit)
+	var acquire func() bool
+	var release func()
+	if run := pol.run; run != nil {
+		// UpdateMapRun may change the Map Run's concurrency while it runs.
+		acquire, release = func() bool { return run.acquire(ctx) }, run.release
+	} else {
+		acquire, release = semaphore(ctx, limit)
+	}
 	var (
 		wg        sync.WaitGroup
 		mu        sync.Mutex
@@ -133,16 +140,11 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 		first     *Failure
 		full      *Failure // set when outs passed the arena limit
 	)
-	for i := 0; i < n; i++ {
-		sem <- struct{}{}
-		if ctx.Err() != nil {
-			<-sem
-			break
-		}
+	for i := 0; i < n && acquire(); i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			defer func() { <-sem }()
+			defer release()
 			c := AcquireExecution()
 			defer ReleaseExecution(c)
 			c.sink, c.mask, c.concurrent = ex.sink, ex.mask, true
@@ -158,7 +160,15 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 				c.live = ex.live
 			}
 			c.emitIteration(EventMapIterationStarted, st, i, nil)
+			var saved childExecution
+			if st.Distributed {
+				c.opts = ex.opts
+				saved = c.beginChild(pol.run, i, pol.items(i), ex.spans[base+i])
+			}
 			out, f := c.runChild(ex, ctx, branchStart(st, i), ex.spans[base+i], st.Distributed)
+			if st.Distributed {
+				c.endChild(i, pol.items(i), out, f, saved)
+			}
 			c.emitIterationEnd(st, i, f)
 			if c.rec != nil && !interrupted(f) {
 				// The branch's last state is durable before its output
@@ -192,7 +202,7 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 			if f == nil || (f == errAborted && ctx.Err() != nil) {
 				return
 			}
-			failures += pol.failed(i)
+			failures += pol.items(i)
 			if first == nil {
 				first = f
 			}
@@ -242,6 +252,21 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 		ex.spans[base+i] = out
 	}
 	return nil
+}
+
+// semaphore returns the acquire and release of limit slots: acquire
+// waits for a free one and reports false, holding none, once ctx ended.
+func semaphore(ctx context.Context, limit int) (acquire func() bool, release func()) {
+	sem := make(chan struct{}, limit)
+	acquire = func() bool {
+		sem <- struct{}{}
+		if ctx.Err() != nil {
+			<-sem
+			return false
+		}
+		return true
+	}
+	return acquire, func() { <-sem }
 }
 
 // earliestWake is when the first of the suspended branches wants to run
