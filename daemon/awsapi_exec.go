@@ -178,7 +178,7 @@ func (s *server) execSyncWith(r resolved, name string, input []byte, inv fastpat
 	sr := &c.result
 	*sr = syncResult{arn: jsonb.BytesString(c.arn), machineArn: r.arn, name: name, start: s.execs.now()}
 	c.x = execRequest{m: r.m, machineArn: r.arn, arn: sr.arn, name: name, input: input, start: sr.start, sync: true,
-		invoker: inv, s3: s.execs.s3, clock: s.execs.clockFor(), hist: s.hist}
+		invoker: inv, s3: s.execs.s3, mapRuns: s.execs.mapRuns, clock: s.execs.clockFor(), hist: s.hist}
 	aerr := execute(s.ctx, &c.x, func(res *fastpath.Result, stop time.Time) {
 		sr.stop, sr.res = stop, res
 		reply(sr)
@@ -267,6 +267,9 @@ func (s *server) executionByArn(arn string) (execution, *awserr.Error) {
 	if e, ok := s.durableExecution(arn); ok {
 		return e, nil
 	}
+	if e, ok := s.execs.mapRuns.child(arn); ok {
+		return e, nil
+	}
 	rec := s.execs.recent.get(arn)
 	if rec == nil {
 		return s.executionFromHistory(arn) // ExecutionDoesNotExist without history
@@ -297,8 +300,10 @@ func (s *server) describeExecution(body, dst []byte) ([]byte, *awserr.Error) {
 		Cause         *string    `json:"cause,omitempty"`
 		RedriveCount  int        `json:"redriveCount"`
 		RedriveStatus string     `json:"redriveStatus"`
+		MapRunArn     string     `json:"mapRunArn,omitempty"`
 	}{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Status: e.Status, Start: epochTime(e.Start),
-		Input: e.Input, InputDetails: details{true}, Output: e.Output, Error: e.Error, Cause: e.Cause, RedriveStatus: "NOT_REDRIVABLE"}
+		Input: e.Input, InputDetails: details{true}, Output: e.Output, Error: e.Error, Cause: e.Cause, RedriveStatus: "NOT_REDRIVABLE",
+		MapRunArn: e.MapRunArn}
 	if !e.Stop.IsZero() {
 		stop := epochTime(e.Stop)
 		out.Stop = &stop
@@ -310,9 +315,41 @@ func (s *server) describeExecution(body, dst []byte) ([]byte, *awserr.Error) {
 }
 
 func (s *server) listExecutions(body, dst []byte) ([]byte, *awserr.Error) {
-	req, m, aerr := s.decodeList(body)
-	if aerr != nil {
-		return dst, aerr
+	var byRun struct {
+		MapRunArn  string `json:"mapRunArn"`
+		MachineArn string `json:"stateMachineArn"`
+	}
+	if err := decode(body, &byRun); err != nil {
+		return dst, err
+	}
+	var (
+		req    listRequest
+		m      *machine
+		aerr   *awserr.Error
+		listed []execution
+	)
+	switch {
+	case byRun.MapRunArn != "" && byRun.MachineArn != "":
+		return dst, awserr.New("ValidationException", "Only one of stateMachineArn or mapRunArn may be given")
+	case byRun.MapRunArn != "":
+		// A Map Run's STANDARD child executions.
+		if err := decode(body, &req); err != nil {
+			return dst, err
+		}
+		if err := s.id.parseMapRunArn(byRun.MapRunArn); err != nil {
+			return dst, err
+		}
+		var ok bool
+		if listed, ok = s.execs.mapRuns.childrenOf(byRun.MapRunArn, req.StatusFilter); !ok {
+			return dst, awserr.ResourceNotFound(byRun.MapRunArn)
+		}
+	default:
+		if req, m, aerr = s.decodeList(body); aerr != nil {
+			return dst, aerr
+		}
+		// Durable executions first: withHistory leaves out those it is given,
+		// and a STANDARD execution with logging on is in the log too.
+		listed = s.withHistory(s.withDurable(s.execs.recent.list(m.Name, req.StatusFilter), m.Name, req.StatusFilter), m.Arn, req.StatusFilter)
 	}
 	type item struct {
 		Arn        string     `json:"executionArn"`
@@ -321,13 +358,11 @@ func (s *server) listExecutions(body, dst []byte) ([]byte, *awserr.Error) {
 		Status     string     `json:"status"`
 		Start      epochTime  `json:"startDate"`
 		Stop       *epochTime `json:"stopDate,omitempty"`
+		MapRunArn  string     `json:"mapRunArn,omitempty"`
 	}
 	var items []item
-	// Durable executions first: withHistory leaves out those it is given,
-	// and a STANDARD execution with logging on is in the log too.
-	listed := s.withHistory(s.withDurable(s.execs.recent.list(m.Name, req.StatusFilter), m.Name, req.StatusFilter), m.Arn, req.StatusFilter)
 	for _, e := range listed {
-		it := item{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Status: e.Status, Start: epochTime(e.Start)}
+		it := item{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Status: e.Status, Start: epochTime(e.Start), MapRunArn: e.MapRunArn}
 		if !e.Stop.IsZero() {
 			stop := epochTime(e.Stop)
 			it.Stop = &stop

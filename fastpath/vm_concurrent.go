@@ -10,7 +10,8 @@ import (
 )
 
 // Seal computes what the VM derives from the states once they are all in
-// place: which Parallel and Map states run their branches concurrently. The
+// place: which Parallel and Map states run their branches concurrently,
+// whether any Map is distributed. The
 // compiler calls it once after building the program.
 func (p *Program) Seal() {
 	for i := range p.States {
@@ -22,9 +23,14 @@ func (p *Program) Seal() {
 			}
 		case StateMap:
 			st.Concurrent = p.waits(st.Processor, map[int]bool{})
+			p.distributed = p.distributed || st.Distributed
 		}
 	}
 }
+
+// HasDistributedMap reports whether the program has a Distributed Map
+// state: whether its executions may start Map Runs.
+func (p *Program) HasDistributedMap() bool { return p.distributed }
 
 // waits reports whether a state reachable from start (in its scope or in
 // scopes nested in it) is a Task or a Wait: something that spends time
