@@ -263,3 +263,72 @@ func TestUpdateMapRunWhileRunning(t *testing.T) {
 		t.Errorf("after the update: status %s tolerated %d items %+v", d.Status, d.ToleratedFailureCount, *d.ItemCounts)
 	}
 }
+
+// TestMapRunSurvivesKill: SIGKILL of the node while a STANDARD parent's
+// Distributed Map of 200 STANDARD children is half done (the even ones
+// ended, the odd ones wait 4 s after their Lambda call). After a restart
+// the same Map Run (same ARN, same child names) ends with 200 succeeded
+// children, and no child ran its Lambda task twice.
+func TestMapRunSurvivesKill(t *testing.T) {
+	stub, lambdaURL := newLambdaStub(t)
+	n := &e2eNode{id: "n1", raftAddr: freeAddr(t), dataDir: t.TempDir()}
+	n.start(t, "", "-lambda-endpoint", lambdaURL)
+	c := n.sfn
+	m := createStandard(t, c, "dmapkill", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":200,"End":true,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"L","States":{
+			"L":{"Type":"Task","Resource":"`+stubFunction+`","Parameters":{"i.$":"$.i"},"ResultPath":"$.l","Next":"W"},
+			"W":{"Type":"Wait","SecondsPath":"$.s","Next":"P"},
+			"P":{"Type":"Pass","Parameters":{"i.$":"$.i","name.$":"$$.Execution.Name"},"End":true}}}}}}`)
+	items := make([]string, 200)
+	for i := range items {
+		items[i] = fmt.Sprintf(`{"i":%d,"s":%d}`, i, 4*(i%2))
+	}
+	exec := *startNamed(t, c, m, "e", `{"items":[`+strings.Join(items, ",")+`]}`).ExecutionArn
+	runArn := onlyMapRun(t, c, exec)
+	waitFor(t, 30*time.Second, 10*time.Millisecond, func() error {
+		if d := describeMapRun(t, c, runArn); d.ItemCounts.Succeeded < 100 {
+			return fmt.Errorf("%d children succeeded", d.ItemCounts.Succeeded)
+		}
+		return nil
+	})
+	before, err := c.ListExecutions(testContext(t), &sfn.ListExecutionsInput{MapRunArn: aws.String(runArn), MaxResults: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, e := range before.Executions {
+		names[aws.ToString(e.Name)] = true
+	}
+	n.kill(t)
+	n.start(t, "", "-lambda-endpoint", lambdaURL)
+	c = n.sfn
+
+	d := waitExecution(t, c, exec, types.ExecutionStatusSucceeded)
+	var outs []struct {
+		I    int
+		Name string
+	}
+	if err := json.Unmarshal([]byte(aws.ToString(d.Output)), &outs); err != nil || len(outs) != 200 {
+		t.Fatalf("output %s: %v", aws.ToString(d.Output), err)
+	}
+	for i, o := range outs {
+		if o.I != i || !names[o.Name] {
+			t.Errorf("child %d: output %+v, a name not listed before the kill", i, o)
+		}
+		if got := stub.count(fmt.Sprintf(`{"i":%d}`, i)); got != 1 {
+			t.Errorf("child %d called its Lambda %d times", i, got)
+		}
+	}
+	if got := onlyMapRun(t, c, exec); got != runArn {
+		t.Errorf("map run after the restart %s, want %s", got, runArn)
+	}
+	r := describeMapRun(t, c, runArn)
+	if r.Status != types.MapRunStatusSucceeded || r.ItemCounts.Succeeded != 200 || r.ExecutionCounts.Total != 200 {
+		t.Errorf("map run after the restart: %s items %+v", r.Status, *r.ItemCounts)
+	}
+	after, err := c.ListExecutions(testContext(t), &sfn.ListExecutionsInput{MapRunArn: aws.String(runArn), MaxResults: 1000,
+		StatusFilter: types.ExecutionStatusSucceeded})
+	if err != nil || len(after.Executions) != 200 {
+		t.Errorf("succeeded children after the restart: %d, %v", len(after.Executions), err)
+	}
+}
