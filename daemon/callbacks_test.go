@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -131,5 +132,83 @@ func TestActivityTimesOutUntaken(t *testing.T) {
 	}
 	if len(h.Events) < 4 || h.Events[3].Type != "ActivityStarted" || string(h.Events[3].Started) != "{}" {
 		t.Errorf("history of a task answered untaken: %s", fmt.Sprint(h.Events))
+	}
+}
+
+// TestPollsOfANodeDoNotRaceForATask: a task that comes while eight polls
+// of one node wait wakes them all; one takes it, and none spends a Raft
+// commit on a claim that loses (stepd_activity_claims_refused_total).
+func TestPollsOfANodeDoNotRaceForATask(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.DataDir, cfg.ActivityPoll = t.TempDir(), time.Second
+	ts := startTestServerClock(t, cfg, fastpath.SystemClock{})
+	var act struct {
+		Arn string `json:"activityArn"`
+	}
+	if code, msg, err := ts.call("CreateActivity", map[string]any{"name": "crowded"}, &act); err != nil || code != "" {
+		t.Fatalf("CreateActivity: %v %s %s", err, code, msg)
+	}
+	var m struct {
+		Arn string `json:"stateMachineArn"`
+	}
+	def := `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"` + act.Arn + `","End":true}}}`
+	if code, msg, err := ts.call("CreateStateMachine", map[string]any{"name": "crowded", "definition": def, "roleArn": "arn:aws:iam::123456789012:role/r", "type": "STANDARD"}, &m); err != nil || code != "" {
+		t.Fatalf("CreateStateMachine: %v %s %s", err, code, msg)
+	}
+	refused := claimsRefused.Get()
+	const polls, tasks = 8, 4
+	got := make(chan string, polls*tasks)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	t.Cleanup(func() { close(done); wg.Wait() }) // before the server stops
+	for w := range polls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				var task struct {
+					Token *string `json:"taskToken"`
+					Input string  `json:"input"`
+				}
+				if code, _, err := ts.call("GetActivityTask", map[string]any{"activityArn": act.Arn, "workerName": fmt.Sprint("w", w)}, &task); err != nil || code != "" {
+					return // the server is shutting down
+				}
+				if task.Token != nil {
+					got <- task.Input
+					_, _, _ = ts.call("SendTaskSuccess", map[string]any{"taskToken": *task.Token, "output": "{}"}, nil)
+				}
+			}
+		}()
+	}
+	for i := range tasks {
+		for deadline := time.Now().Add(10 * time.Second); ts.srv.pollers.Load() < polls; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d polls wait, want %d", ts.srv.pollers.Load(), polls)
+			}
+		}
+		if code, msg, err := ts.call("StartExecution", map[string]any{"stateMachineArn": m.Arn, "input": fmt.Sprintf(`{"i":%d}`, i)}, nil); err != nil || code != "" {
+			t.Fatalf("StartExecution: %v %s %s", err, code, msg)
+		}
+		select {
+		case in := <-got:
+			if want := fmt.Sprintf(`{"i":%d}`, i); in != want {
+				t.Errorf("a poll took %s, want %s", in, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no poll took task %d", i)
+		}
+	}
+	if n := claimsRefused.Get() - refused; n != 0 {
+		t.Errorf("%d claims refused: polls of one node raced each other for a task", n)
+	}
+	select {
+	case in := <-got:
+		t.Errorf("a task went to two polls: %s", in)
+	default:
 	}
 }
