@@ -1,8 +1,8 @@
-// The console's entry point: a hash router over the three views, and the
+// The console's entry point: a hash router over the four views, and the
 // dialog that asks for a bearer token when the API wants one.
 
 import { setTokenPrompt, forgetToken, token } from './api.js';
-import { MachinesView, MachineView, ExecutionView } from './views.js';
+import { MachinesView, MachineView, ExecutionView, MapRunView } from './views.js';
 import { h } from './dom.js';
 
 const main = document.getElementById('main');
@@ -44,9 +44,10 @@ function updateTokenButton() {
 async function route() {
   if (current) current.dispose();
   const hash = location.hash || '#/';
-  const [, kind, arg] = /^#\/(machine|execution)\/(.+)$/.exec(hash) || [];
+  const [, kind, arg] = /^#\/(machine|execution|maprun)\/(.+)$/.exec(hash) || [];
   const arn = arg ? decodeURIComponent(arg) : '';
-  current = kind === 'machine' ? new MachineView(main, arn) : kind === 'execution' ? new ExecutionView(main, arn) : new MachinesView(main);
+  const views = { machine: MachineView, execution: ExecutionView, maprun: MapRunView };
+  current = kind ? new views[kind](main, arn) : new MachinesView(main);
   const view = current;
   main.setAttribute('aria-busy', 'true');
   main.replaceChildren(h('p', { class: 'muted', text: 'Loading…' }));
