@@ -91,9 +91,16 @@ type execution struct {
 	Output     *string
 	Error      *string
 	Cause      *string
+	machine    *machine
+	// Durable executions (STANDARD) can be redriven: how many times and
+	// when last, and whether they can be now (redriveStatus, with its
+	// reason when not). The others leave them zero.
+	Redrives      int
+	RedriveDate   time.Time
+	RedriveStatus string
+	RedriveReason string
 	// MapRunArn is the Map Run of a child execution of a Distributed Map.
 	MapRunArn string
-	machine   *machine
 }
 
 // executeBackground executes r's machine on input and fills e, for

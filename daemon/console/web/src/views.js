@@ -1,7 +1,8 @@
 // The console's four pages: the state machines, one machine (its graph and
 // its recent executions, live), one execution (its path on the graph, each
 // state's input and output, its Map Runs, the event list), and one Map Run
-// of a Distributed Map (its item counts and failed children).
+// of a Distributed Map (its item counts and failed children). The approval
+// inbox is in inbox.js.
 
 import { call, callAll } from './api.js';
 import { buildGraph } from './asl.js';
@@ -19,7 +20,8 @@ const VISITS_SHOWN = 50;
 const MIN_ZOOM = 0.75;
 
 const machineHref = (arn) => `#/machine/${encodeURIComponent(arn)}`;
-const executionHref = (arn) => `#/execution/${encodeURIComponent(arn)}`;
+/** executionHref is the console's address of an execution's page. */
+export const executionHref = (arn) => `#/execution/${encodeURIComponent(arn)}`;
 const mapRunHref = (arn) => `#/maprun/${encodeURIComponent(arn)}`;
 // mapRunName is the <machine>/<label> part of a Map Run ARN.
 const mapRunName = (arn) => arn.split(':').slice(6, -1).join(':');
@@ -32,7 +34,7 @@ function table(caption, headers, rows, empty) {
 }
 
 /** View is what the router shows; dispose stops its timers. */
-class View {
+export class View {
   constructor(root) {
     this.root = root;
     this.disposed = false;
@@ -130,7 +132,8 @@ class GraphPanel {
   }
 }
 
-function jsonBlock(title, text) {
+/** jsonBlock is a titled, indented JSON document (held in a string). */
+export function jsonBlock(title, text) {
   return h('section', { class: 'json' }, h('h3', { text: title }), h('pre', { tabindex: 0, text: pretty(text) }));
 }
 
