@@ -248,6 +248,34 @@ func TestRedriveAbortedWait(t *testing.T) {
 	}
 }
 
+// TestRedriveTimedOut: a redrive gives a TIMED_OUT execution its whole
+// TimeoutSeconds again, counted from the redrive, and the Wait it timed
+// out in runs again from its start.
+func TestRedriveTimedOut(t *testing.T) {
+	n := openStore(t, t.TempDir())
+	defer n.Close()
+	rn := startRunner(t, n, nil)
+	defer rn.Close()
+	e := execution("to", `{"TimeoutSeconds":1,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":30,"End":true}}}`, `{}`)
+	if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, n, e.Arn, "TIMED_OUT")
+	r := redrive(t, n, rn, e.Arn, "")
+	got := waitStatus(t, n, e.Arn, "TIMED_OUT")
+	if d := got.Stop.Sub(r.Date); d < time.Second {
+		t.Errorf("timed out %v after the redrive, want its TimeoutSeconds (1 s)", d)
+	}
+	want := "ExecutionStarted WaitStateEntered ExecutionTimedOut ExecutionRedriven WaitStateEntered ExecutionTimedOut"
+	if types := eventTypes(t, rn, e.Arn); types != want {
+		t.Errorf("history\n%s\nwant\n%s", types, want)
+	}
+	h, _, _ := rn.History(e.Arn)
+	if ev := h.Events[4]; ev.Prev != 4 {
+		t.Errorf("the first event after the redrive follows event %d, want ExecutionRedriven (4)", ev.Prev)
+	}
+}
+
 // waitParked polls until arn is parked at a Wait: its history ends
 // with WaitStateEntered and the runner holds its timer.
 func waitParked(t *testing.T, rn *Runner, arn string) {
