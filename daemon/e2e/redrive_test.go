@@ -173,3 +173,51 @@ func TestRedriveAcrossKill(t *testing.T) {
 		}
 	}
 }
+
+// TestRedriveAbortedActivity: an execution stopped while a worker holds
+// its activity task, redriven, hands out a new task with a new token; the
+// old token is used up (TaskTimedOut), and the Pass state before the
+// activity does not run again.
+func TestRedriveAbortedActivity(t *testing.T) {
+	p := startStepd(t)
+	c := newClient(p)
+	ctx := testContext(t)
+	act, err := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("approve")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	machine := createStandard(t, c, "approval", `{"StartAt":"P","States":{
+		"P":{"Type":"Pass","Parameters":{"at.$":"$$.State.EnteredTime"},"Next":"A"},
+		"A":{"Type":"Task","Resource":"`+*act.ActivityArn+`","End":true}}}`)
+	arn := *startNamed(t, c, machine, "a", `{}`).ExecutionArn
+	first, err := c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn, WorkerName: aws.String("w")})
+	if err != nil || first.TaskToken == nil {
+		t.Fatalf("first task: %+v %v", first, err)
+	}
+	if _, err := c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	waitExecution(t, c, arn, types.ExecutionStatusAborted)
+	if _, err := c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: aws.String(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	second, err := c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn, WorkerName: aws.String("w")})
+	if err != nil || second.TaskToken == nil || *second.TaskToken == *first.TaskToken {
+		t.Fatalf("second task: %+v %v", second, err)
+	}
+	if *second.Input != *first.Input {
+		t.Errorf("the redriven activity's input %s, want the replayed Pass state's %s", *second.Input, *first.Input)
+	}
+	_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: first.TaskToken, Output: aws.String(`"old"`)})
+	errorAs[*types.TaskTimedOut](t, err, "")
+	if _, err := c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: second.TaskToken, Output: aws.String(`"new"`)}); err != nil {
+		t.Fatal(err)
+	}
+	if d := waitExecution(t, c, arn, types.ExecutionStatusSucceeded); *d.Output != `"new"` {
+		t.Errorf("output %s", *d.Output)
+	}
+	counts := countEvents(historyOf(t, c, arn))
+	if counts[types.HistoryEventTypePassStateEntered] != 1 || counts[types.HistoryEventTypeActivityScheduled] != 2 || counts[types.HistoryEventTypeExecutionAborted] != 1 {
+		t.Errorf("history counts %v", counts)
+	}
+}
