@@ -221,3 +221,65 @@ func TestRedriveAbortedActivity(t *testing.T) {
 		t.Errorf("history counts %v", counts)
 	}
 }
+
+// TestRedriveSurvivesLeaderLoss: in a 3-node cluster, a redrive asked of
+// a follower is committed through Raft; the leader running the redriven
+// execution is killed while it waits; it finishes on the new leader and
+// both survivors describe it and its history alike.
+func TestRedriveSurvivesLeaderLoss(t *testing.T) {
+	fn, lambdaURL := newFailingLambda(t)
+	nodes := startE2ECluster(t, 3, "-lambda-endpoint", lambdaURL)
+	var leader *e2eNode
+	var survivors []*e2eNode
+	for _, n := range nodes {
+		v, err := n.view()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Node.State == "Leader" {
+			leader = n
+		} else {
+			survivors = append(survivors, n)
+		}
+	}
+	if leader == nil {
+		t.Fatal("no leader")
+	}
+	c := survivors[0].sfn
+	m := createStandard(t, c, "redrive-failover", `{"StartAt":"A","States":{
+		"A":{"Type":"Task","Resource":"`+stubFunction+`","Parameters":{"step":"bad"},"ResultPath":"$.a","Next":"W"},
+		"W":{"Type":"Wait","Seconds":2,"End":true}}}`)
+	arn := *startNamed(t, c, m, "r", `{}`).ExecutionArn
+	waitExecution(t, c, arn, types.ExecutionStatusFailed)
+	fn.mu.Lock()
+	fn.healed = true
+	fn.mu.Unlock()
+	if _, err := survivors[1].sfn.RedriveExecution(testContext(t), &sfn.RedriveExecutionInput{ExecutionArn: aws.String(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, 20*time.Millisecond, func() error {
+		h, err := tryHistory(c, arn)
+		if err != nil {
+			return err
+		}
+		if countEvents(h)[types.HistoryEventTypeWaitStateEntered] == 0 {
+			return errors.New("the redriven execution does not wait yet")
+		}
+		return nil
+	})
+	leader.kill(t)
+	var seen []string
+	for _, n := range survivors {
+		d := waitExecution(t, n.sfn, arn, types.ExecutionStatusSucceeded)
+		if *d.Output != `{"a":{"echo":{"step":"bad"}}}` || *d.RedriveCount != 1 {
+			t.Errorf("output %s, redrive count %d", *d.Output, *d.RedriveCount)
+		}
+		seen = append(seen, fmt.Sprint(countEvents(historyOf(t, n.sfn, arn))))
+	}
+	if seen[0] != seen[1] {
+		t.Errorf("the survivors answer differently: %v", seen)
+	}
+	if got := fn.count(`{"step":"bad"}`); got != 2 {
+		t.Errorf("the task was called %d times, want 2 (failed, then redriven)", got)
+	}
+}
