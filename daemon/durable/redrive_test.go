@@ -202,6 +202,44 @@ func TestRedriveMapRerunsFailedItems(t *testing.T) {
 	}
 }
 
+// TestRedriveParallelReruns: of a Parallel whose second branch failed in
+// a Map nested in it, a redrive reruns only that branch, and in it only
+// the Map's failed item: the first branch and the succeeded item are not
+// called again.
+func TestRedriveParallelReruns(t *testing.T) {
+	n := openStore(t, t.TempDir())
+	defer n.Close()
+	var f flaky
+	rn := startRunner(t, n, f.invoker())
+	defer rn.Close()
+	def := `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+		{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + fnArn + `ok","End":true}}},
+		{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"M"},"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":1,"End":true,
+			"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Task","Resource":"` + fnArn + `bad","End":true}}}}}}]}}}`
+	e := execution("p", def, `{"items":["x","bad"]}`)
+	if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, n, e.Arn, "FAILED")
+	f.healed.Store(true)
+	redrive(t, n, rn, e.Arn, "")
+	got := waitStatus(t, n, e.Arn, "SUCCEEDED")
+	if *got.Output != `["ok",["fixed","fixed"]]` {
+		t.Errorf("output %s", *got.Output)
+	}
+	if f.get(`ok {"items":["x","bad"]}`) != 1 || f.get(`bad "x"`) != 1 || f.get(`bad "bad"`) != 2 {
+		t.Errorf("calls %v: want the first branch and item x once, item bad twice", f.calls)
+	}
+	h, _, _ := rn.History(e.Arn)
+	count := map[fastpath.EventType]int{}
+	for _, ev := range h.Events {
+		count[ev.Type]++
+	}
+	if count[fastpath.EventWaitStateEntered] != 1 || count[fastpath.EventParallelStateEntered] != 2 || count[fastpath.EventMapStateEntered] != 2 {
+		t.Errorf("history counts %v: want the Wait once, the Parallel and the Map entered again", count)
+	}
+}
+
 // TestRedriveAbortedWait: an ABORTED execution, stopped at a long Wait,
 // redriven runs the Wait again from its start; one still RUNNING, or
 // unknown, is refused with AWS's errors.
