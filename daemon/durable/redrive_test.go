@@ -240,6 +240,43 @@ func TestRedriveParallelReruns(t *testing.T) {
 	}
 }
 
+// TestRedriveRetriedMap: a Map retried (as a whole) before it failed
+// reruns, when redriven, the failed items of its first attempt; if it
+// retries again, that attempt runs every item, as a retry does. A second
+// redrive goes on from the first's records.
+func TestRedriveRetriedMap(t *testing.T) {
+	n := openStore(t, t.TempDir())
+	defer n.Close()
+	var f flaky
+	rn := startRunner(t, n, f.invoker())
+	defer rn.Close()
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"End":true,
+		"Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":1,"MaxAttempts":1}],
+		"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Task","Resource":"` + fnArn + `bad","End":true}}}}}}`
+	e := execution("r", def, `["x","bad"]`)
+	if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, n, e.Arn, "FAILED")
+	if f.get(`bad "x"`) != 2 || f.get(`bad "bad"`) != 2 {
+		t.Fatalf("first run calls %v", f.calls)
+	}
+	redrive(t, n, rn, e.Arn, "")
+	waitStatus(t, n, e.Arn, "FAILED")
+	if f.get(`bad "x"`) != 3 || f.get(`bad "bad"`) != 4 {
+		t.Errorf("calls %v after the first redrive: want x replayed in the first attempt and run in the retry", f.calls)
+	}
+	f.healed.Store(true)
+	redrive(t, n, rn, e.Arn, "")
+	got := waitStatus(t, n, e.Arn, "SUCCEEDED")
+	if *got.Output != `["fixed","fixed"]` || got.Epoch() != 2 {
+		t.Errorf("output %s epoch %d", *got.Output, got.Epoch())
+	}
+	if f.get(`bad "x"`) != 3 || f.get(`bad "bad"`) != 5 {
+		t.Errorf("calls %v after the second redrive: want only the bad item run", f.calls)
+	}
+}
+
 // TestRedriveAbortedWait: an ABORTED execution, stopped at a long Wait,
 // redriven runs the Wait again from its start; one still RUNNING, or
 // unknown, is refused with AWS's errors.
