@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -281,5 +282,47 @@ func TestRedriveSurvivesLeaderLoss(t *testing.T) {
 	}
 	if got := fn.count(`{"step":"bad"}`); got != 2 {
 		t.Errorf("the task was called %d times, want 2 (failed, then redriven)", got)
+	}
+}
+
+// TestRedriveLogged: a redriven execution of a machine with logging ALL
+// is written to the history log once per ending, the second time from its
+// ExecutionRedriven event on: stepd history prints each event once, and
+// ListExecutions lists it once.
+func TestRedriveLogged(t *testing.T) {
+	fn, lambdaURL := newFailingLambda(t)
+	p := startStepd(t, "-lambda-endpoint", lambdaURL)
+	c := newClient(p)
+	ctx := testContext(t)
+	out, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("logged"), RoleArn: aws.String(e2eRole),
+		Type: types.StateMachineTypeStandard, LoggingConfiguration: logTo(types.LogLevelAll, true),
+		Definition: aws.String(`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"` + stubFunction + `","Parameters":{"step":"bad"},"End":true}}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := *startNamed(t, c, *out.StateMachineArn, "one", `{}`).ExecutionArn
+	logged := func(want int) {
+		t.Helper()
+		waitFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+			log, err := exec.Command(stepdBin, "history", "-data-dir", p.dataDir, "-execution", arn).Output()
+			if n := strings.Count(string(log), "\n"); err != nil || n != want {
+				return fmt.Errorf("stepd history: %d lines, want %d (%v)", n, want, err)
+			}
+			return nil
+		})
+	}
+	waitExecution(t, c, arn, types.ExecutionStatusFailed)
+	logged(len(historyOf(t, c, arn)))
+	fn.mu.Lock()
+	fn.healed = true
+	fn.mu.Unlock()
+	if _, err := c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: aws.String(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	waitExecution(t, c, arn, types.ExecutionStatusSucceeded)
+	logged(len(historyOf(t, c, arn)))
+	list, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: out.StateMachineArn})
+	if err != nil || len(list.Executions) != 1 || list.Executions[0].Status != types.ExecutionStatusSucceeded {
+		t.Errorf("ListExecutions: %+v %v", list, err)
 	}
 }
