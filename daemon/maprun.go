@@ -3,6 +3,8 @@ package daemon
 import (
 	"sync"
 
+	json "github.com/goccy/go-json"
+
 	"github.com/stepd/stepd/fastpath"
 )
 
@@ -117,6 +119,57 @@ func (mm machineMapRuns) MapRunChild(run *fastpath.MapRun, c *fastpath.MapRunChi
 
 // MapRunEnded needs nothing: the run's state says how it ended.
 func (mm machineMapRuns) MapRunEnded(*fastpath.MapRun) {}
+
+// processorDefinition is the definition of the children of the
+// Distributed Map state called state in the machine definition def: its
+// ItemProcessor without ProcessorConfig. It is def itself when no such
+// state is found (def was checked when the machine was created).
+func processorDefinition(def, state string) string {
+	var top map[string]json.RawMessage
+	if json.Unmarshal([]byte(def), &top) != nil {
+		return def
+	}
+	if proc := findProcessor(top, state); proc != nil {
+		delete(proc, "ProcessorConfig")
+		if b, err := json.Marshal(proc); err == nil {
+			return string(b)
+		}
+	}
+	return def
+}
+
+// findProcessor looks for the state called name in the States of scope
+// and of the scopes nested in them (Parallel branches, Map processors),
+// and returns its ItemProcessor.
+func findProcessor(scope map[string]json.RawMessage, name string) map[string]json.RawMessage {
+	var states map[string]map[string]json.RawMessage
+	if json.Unmarshal(scope["States"], &states) != nil {
+		return nil
+	}
+	var nested []map[string]json.RawMessage
+	for n, st := range states {
+		var proc map[string]json.RawMessage
+		if raw, ok := st["ItemProcessor"]; !ok || json.Unmarshal(raw, &proc) != nil {
+			proc = nil
+		}
+		if n == name && proc != nil {
+			return proc
+		}
+		if proc != nil {
+			nested = append(nested, proc)
+		}
+		var branches []map[string]json.RawMessage
+		if raw, ok := st["Branches"]; ok && json.Unmarshal(raw, &branches) == nil {
+			nested = append(nested, branches...)
+		}
+	}
+	for _, sc := range nested {
+		if proc := findProcessor(sc, name); proc != nil {
+			return proc
+		}
+	}
+	return nil
+}
 
 // get returns the Map Run arn names, nil when there is none.
 func (mr *mapRuns) get(arn string) *fastpath.MapRun {

@@ -138,6 +138,16 @@ func TestMapRunStandardChildren(t *testing.T) {
 		if aws.ToString(cd.MapRunArn) != runArn {
 			t.Errorf("DescribeExecution of %s: mapRunArn %q", arn, aws.ToString(cd.MapRunArn))
 		}
+		sm, err := c.DescribeStateMachineForExecution(testContext(t), &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: it.ExecutionArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aws.ToString(sm.MapRunArn) != runArn || aws.ToString(sm.Label) != "lbl" || aws.ToString(sm.Name) != "dmapstd/lbl" ||
+			aws.ToString(sm.StateMachineArn) != m+"/lbl" || !strings.HasPrefix(aws.ToString(sm.Definition), `{"StartAt":"C",`) ||
+			strings.Contains(aws.ToString(sm.Definition), "ProcessorConfig") {
+			t.Errorf("DescribeStateMachineForExecution of %s: %s %s %s %s %s", arn, aws.ToString(sm.MapRunArn), aws.ToString(sm.Label),
+				aws.ToString(sm.Name), aws.ToString(sm.StateMachineArn), aws.ToString(sm.Definition))
+		}
 		if cd.Status == types.ExecutionStatusFailed {
 			if aws.ToString(cd.Error) != "Item.Failed" || !strings.Contains(aws.ToString(cd.Input), `"fail":true`) {
 				t.Errorf("failed child: error %q input %s", aws.ToString(cd.Error), aws.ToString(cd.Input))
