@@ -359,3 +359,28 @@ func TestMapRunSurvivesKill(t *testing.T) {
 		t.Errorf("succeeded children after the restart: %d, %v", len(after.Executions), err)
 	}
 }
+
+// TestUpdateMapRunSurvivesKill: an UpdateMapRun of a STANDARD parent's
+// Map Run is committed with the execution: after a SIGKILL and a restart,
+// the resumed run still tolerates the failures the update allowed.
+func TestUpdateMapRunSurvivesKill(t *testing.T) {
+	n := &e2eNode{id: "n1", raftAddr: freeAddr(t), dataDir: t.TempDir()}
+	n.start(t, "")
+	c := n.sfn
+	m := createStandard(t, c, "updkill", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ToleratedFailureCount":0,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"W","States":{
+			"W":{"Type":"Wait","Seconds":3,"Next":"F"},"F":{"Type":"Fail","Error":"Late"}}},"End":true}}}`)
+	exec := *startNamed(t, c, m, "e", `{"items":[1,2,3]}`).ExecutionArn
+	runArn := onlyMapRun(t, c, exec)
+	if _, err := c.UpdateMapRun(testContext(t), &sfn.UpdateMapRunInput{MapRunArn: aws.String(runArn), ToleratedFailureCount: aws.Int64(3),
+		MaxConcurrency: aws.Int32(7)}); err != nil {
+		t.Fatal(err)
+	}
+	n.kill(t)
+	n.start(t, "")
+	c = n.sfn
+	waitExecution(t, c, exec, types.ExecutionStatusSucceeded)
+	if d := describeMapRun(t, c, runArn); d.ToleratedFailureCount != 3 || d.MaxConcurrency != 7 || d.ItemCounts.Failed != 3 {
+		t.Errorf("after the restart: tolerated %d, max concurrency %d, items %+v", d.ToleratedFailureCount, d.MaxConcurrency, *d.ItemCounts)
+	}
+}
