@@ -149,10 +149,13 @@ func TestMapRunStandardChildren(t *testing.T) {
 				aws.ToString(sm.Name), aws.ToString(sm.StateMachineArn), aws.ToString(sm.Definition))
 		}
 		if cd.Status == types.ExecutionStatusFailed {
-			if aws.ToString(cd.Error) != "Item.Failed" || !strings.Contains(aws.ToString(cd.Input), `"fail":true`) {
-				t.Errorf("failed child: error %q input %s", aws.ToString(cd.Error), aws.ToString(cd.Input))
+			if aws.ToString(cd.Error) != "Item.Failed" || !strings.Contains(aws.ToString(cd.Input), `"fail":true`) || cd.RedriveStatus != types.ExecutionRedriveStatusRedrivableByMapRun {
+				t.Errorf("failed child: error %q input %s redrive status %s", aws.ToString(cd.Error), aws.ToString(cd.Input), cd.RedriveStatus)
 			}
 			continue
+		}
+		if cd.RedriveStatus != types.ExecutionRedriveStatusNotRedrivable || aws.ToString(cd.RedriveStatusReason) != "Execution is SUCCEEDED and cannot be redriven" {
+			t.Errorf("succeeded child: redrive status %s (%s)", cd.RedriveStatus, aws.ToString(cd.RedriveStatusReason))
 		}
 		var out struct {
 			ID, Name, Machine, Start string
