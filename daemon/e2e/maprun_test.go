@@ -332,6 +332,11 @@ func TestMapRunSurvivesKill(t *testing.T) {
 	n.kill(t)
 	n.start(t, "", "-lambda-endpoint", lambdaURL)
 	c = n.sfn
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the server after the restart logged:\n%s", n.p.log())
+		}
+	})
 
 	d := waitExecution(t, c, exec, types.ExecutionStatusSucceeded)
 	var outs []struct {
