@@ -147,7 +147,11 @@ func (s *server) updateMapRun(body, dst []byte) ([]byte, *awserr.Error) {
 	if aerr != nil {
 		return dst, aerr
 	}
-	run.Update(fastpath.MapRunUpdate{MaxConcurrency: req.MaxConcurrency, ToleratedCount: req.ToleratedCount, ToleratedPercent: req.ToleratedPercent})
+	u := fastpath.MapRunUpdate{MaxConcurrency: req.MaxConcurrency, ToleratedCount: req.ToleratedCount, ToleratedPercent: req.ToleratedPercent}
+	if aerr := s.updateDurable(run, u); aerr != nil {
+		return dst, aerr
+	}
+	run.Update(u)
 	return append(dst, "{}"...), nil
 }
 
