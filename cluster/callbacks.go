@@ -45,6 +45,9 @@ type PendingTask struct {
 	// Done is set once the answer (or the timeout) is recorded: the token
 	// is then used up.
 	Done bool
+	// Child is the STANDARD execution a `.sync` Task started, whose end
+	// answers the task (its ParentToken is the token).
+	Child string
 	// order is the commit order of the waits, for handing out activity
 	// tasks oldest first.
 	order uint64
@@ -117,6 +120,40 @@ func (x *Executions) rebuildCallbacks() {
 			}
 		}
 	}
+	for _, arn := range arns {
+		x.linkChild(x.byArn[arn])
+	}
+}
+
+// linkChild notes e as the child of the `.sync` Task that started it.
+// Called with x.mu held.
+func (x *Executions) linkChild(e *Execution) {
+	if p := x.cb.byToken[e.ParentToken]; e.ParentToken != "" && p != nil {
+		p.Child = e.Arn
+	}
+}
+
+// answerParent answers the `.sync` Task waiting for e, which has just
+// ended, with e's description, and returns the waiting execution's ARN
+// ("" when none waits: no parent, or its task was answered first, as a
+// SendTaskSuccess with the token does). Called with x.mu held.
+func (x *Executions) answerParent(e *Execution) string {
+	p := x.cb.byToken[e.ParentToken]
+	if e.ParentToken == "" || p == nil || !x.waiting(p) {
+		return ""
+	}
+	c := fastpath.ChildExecution{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Status: e.Status, Start: e.Start,
+		Stop: e.Stop, Input: e.Input, Output: e.Output, Error: e.Error, Cause: e.Cause}
+	x.recordAnswer(p, x.byArn[p.Arn], fastpath.AppendChildOutcome(nil, &c, p.Callback == fastpath.CallbackSync2))
+	return p.Arn
+}
+
+// recordAnswer adds the answer to p, a task of e, and uses its token up.
+// Called with x.mu held.
+func (x *Executions) recordAnswer(p *PendingTask, e *Execution, outcome []byte) {
+	k := fastpath.AnswerKey(p.Key, p.Callback)
+	e.Records = append(e.Records, Record{Scope: k.Scope, Seq: k.Seq, Kind: uint8(fastpath.RecordTask), Val: outcome})
+	p.Done = true
 }
 
 // Pending returns the tasks of the execution arn that wait for an answer.
@@ -228,14 +265,17 @@ func (x *Executions) pendingFor(token string) (*PendingTask, *Execution, *Result
 }
 
 // AnswerTask records the answer to a task token: Outcome is the
-// fastpath.RecordTask value (AppendTaskSuccess, AppendTaskFailure). A
+// fastpath.RecordTask value (AppendTaskSuccess, AppendTaskFailure), or
+// Child the EXPRESS child execution that a `.sync` Task waited for (a
+// STANDARD child's end answers it in the same command, answerParent). A
 // timeout the runner decides sets Timeout: it is refused with NotDue
 // when a heartbeat has moved the deadline past Now.
 type AnswerTask struct {
-	Token   string    `json:"token"`
-	Outcome []byte    `json:"outcome"`
-	Timeout bool      `json:"timeout,omitempty"`
-	Now     time.Time `json:"now"`
+	Token   string                   `json:"token"`
+	Outcome []byte                   `json:"outcome"`
+	Child   *fastpath.ChildExecution `json:"child,omitempty"`
+	Timeout bool                     `json:"timeout,omitempty"`
+	Now     time.Time                `json:"now"`
 }
 
 func (*AnswerTask) kind() cmdType       { return cmdAnswerTask }
@@ -252,9 +292,11 @@ func (c *AnswerTask) applyExec(x *Executions) Result {
 		x.mu.Unlock()
 		return errorf("NotDue", "the task of %s is not due yet", p.Arn)
 	}
-	k := fastpath.AnswerKey(p.Key, p.Callback)
-	e.Records = append(e.Records, Record{Scope: k.Scope, Seq: k.Seq, Kind: uint8(fastpath.RecordTask), Val: c.Outcome})
-	p.Done = true
+	outcome := c.Outcome
+	if c.Child != nil {
+		outcome = fastpath.AppendChildOutcome(nil, c.Child, p.Callback == fastpath.CallbackSync2)
+	}
+	x.recordAnswer(p, e, outcome)
 	x.mu.Unlock()
 	x.notify(ExecutionChange{Arn: p.Arn, Answered: true})
 	return Result{Arn: p.Arn}

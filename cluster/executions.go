@@ -95,6 +95,9 @@ type Execution struct {
 	// TestCase is the mock test case it runs with (Step Functions
 	// Local's stateMachineArn#TestCase), "" for none.
 	TestCase string `json:"testCase,omitempty"`
+	// ParentToken is the token of the `.sync` Task of the execution that
+	// started this one and waits for its end (callbacks.go), "" for none.
+	ParentToken string `json:"parentToken,omitempty"`
 	// Status is RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED.
 	Status  string    `json:"status"`
 	Stop    time.Time `json:"stop"`
@@ -245,6 +248,7 @@ func (c *StartExecution) applyExec(x *Executions) Result {
 	e := *c.Execution
 	e.Status, e.Stop, e.Output, e.Error, e.Cause = "RUNNING", time.Time{}, nil, nil, nil
 	x.byArn[e.Arn] = &e
+	x.linkChild(&e)
 	x.mu.Unlock()
 	x.notify(ExecutionChange{Arn: e.Arn, Started: true})
 	return Result{Arn: e.Arn, Date: e.Start, Created: true}
@@ -302,8 +306,12 @@ func (c *EndExecution) applyExec(x *Executions) Result {
 	}
 	e.Records = append(e.Records, c.Records...)
 	e.Status, e.Stop, e.Output, e.Error, e.Cause = c.Status, c.Stop, c.Output, c.Error, c.Cause
+	parent := x.answerParent(e)
 	x.mu.Unlock()
 	x.notify(ExecutionChange{Arn: c.Arn, Ended: true})
+	if parent != "" {
+		x.notify(ExecutionChange{Arn: parent, Answered: true})
+	}
 	return Result{Arn: c.Arn, Date: c.Stop}
 }
 
@@ -336,8 +344,12 @@ func (c *StopExecution) applyExec(x *Executions) Result {
 		e.Records = append(e.Records, *c.Record)
 	}
 	e.Status, e.Stop, e.Error, e.Cause = "ABORTED", c.Stop, c.Error, c.Cause
+	parent := x.answerParent(e)
 	x.mu.Unlock()
 	x.notify(ExecutionChange{Arn: c.Arn, Stopped: true})
+	if parent != "" {
+		x.notify(ExecutionChange{Arn: parent, Answered: true})
+	}
 	return Result{Arn: c.Arn, Date: c.Stop}
 }
 

@@ -1,0 +1,56 @@
+package daemon
+
+import (
+	"time"
+
+	"github.com/stepd/stepd/cluster"
+	"github.com/stepd/stepd/fastpath"
+)
+
+// states:startExecution.sync and .sync:2: the parent's Task waits for its
+// task token like a `.waitForTaskToken` Task (fastpath/childexec.go); the
+// child starts with that token as its parent (localSFN.Call). A STANDARD
+// child's end answers the token in the same Raft command that ends it
+// (cluster.Executions.answerParent), so no goroutine waits and a restart
+// loses nothing; an EXPRESS child, which lives in this process, answers it
+// when it ends (answerParent). Stopping the parent stops its children.
+
+// answerParent answers the `.sync` Task whose token is parent with e, an
+// EXPRESS child that ended. A task answered meanwhile (SendTaskSuccess
+// with the token, a timeout, a stopped parent) keeps its answer.
+func (s *server) answerParent(parent string, e *execution) {
+	c := &fastpath.ChildExecution{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Status: e.Status, Start: e.Start,
+		Stop: e.Stop, Input: e.Input, Output: e.Output, Error: e.Error, Cause: e.Cause, Express: true}
+	if _, aerr := s.propose(&cluster.AnswerTask{Token: parent, Child: c, Now: time.Now()}); aerr != nil && aerr.Code != "TaskTimedOut" {
+		s.log.Printf("sync: cannot answer the parent of %s: %v", e.Arn, aerr)
+	}
+}
+
+// syncChildren returns the executions that the `.sync` Tasks of the
+// execution arn, RUNNING, wait for.
+func (s *server) syncChildren(arn string) []string {
+	var out []string
+	for _, p := range s.node.Executions().Pending(arn) {
+		if p.Callback != fastpath.CallbackSync && p.Callback != fastpath.CallbackSync2 {
+			continue
+		}
+		child := p.Child
+		if child == "" {
+			child = s.execs.recent.childOf(p.Token)
+		}
+		if child != "" {
+			out = append(out, child)
+		}
+	}
+	return out
+}
+
+// stopChildren stops the children of a parent that was stopped, as AWS
+// does; one that ended meanwhile stays as it ended.
+func (s *server) stopChildren(children []string) {
+	for _, arn := range children {
+		if _, durable, _ := s.stopDurable(arn, nil, nil); !durable {
+			_, _ = s.execs.stop(arn, nil, nil)
+		}
+	}
+}
