@@ -51,6 +51,8 @@ type PendingTask struct {
 	// order is the commit order of the waits, for handing out activity
 	// tasks oldest first.
 	order uint64
+	// epoch is the epoch of the run that waits.
+	epoch int
 }
 
 // Due is when the task times out, if ever.
@@ -83,7 +85,7 @@ func (x *Executions) indexRecords(arn string, recs []Record) {
 				continue
 			}
 			x.cb.next++
-			p := &PendingTask{Arn: arn, Await: a, order: x.cb.next}
+			p := &PendingTask{Arn: arn, Await: a, order: x.cb.next, epoch: r.Epoch}
 			x.cb.byToken[a.Token] = p
 			x.cb.byArn[arn] = append(x.cb.byArn[arn], p)
 			if a.Activity != "" {
@@ -110,11 +112,13 @@ func (x *Executions) rebuildCallbacks() {
 		x.indexRecords(arn, e.Records)
 		keys := map[fastpath.RecordKey]*Record{}
 		for i := range e.Records {
-			r := &e.Records[i]
-			keys[fastpath.RecordKey{Scope: r.Scope, Seq: r.Seq}] = r
+			if r := &e.Records[i]; e.Replayed(r) {
+				keys[fastpath.RecordKey{Scope: r.Scope, Seq: r.Seq}] = r
+			}
 		}
 		for _, p := range x.cb.byArn[arn] {
-			p.Done = e.Status != "RUNNING" || keys[fastpath.AnswerKey(p.Key, p.Callback)] != nil
+			// A wait of an epoch before a redrive ended with its run.
+			p.Done = e.Status != "RUNNING" || p.epoch < e.Epoch() || keys[fastpath.AnswerKey(p.Key, p.Callback)] != nil
 			if c := keys[fastpath.AnswerKey(p.Key, fastpath.CallbackNone)]; p.Callback == fastpath.CallbackActivity && c != nil {
 				p.Claimed, p.Worker = true, string(c.Val)
 			}
@@ -142,17 +146,29 @@ func (x *Executions) answerParent(e *Execution) string {
 	if e.ParentToken == "" || p == nil || !x.waiting(p) {
 		return ""
 	}
-	c := fastpath.ChildExecution{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Status: e.Status, Start: e.Start,
-		Stop: e.Stop, Input: e.Input, Output: e.Output, Error: e.Error, Cause: e.Cause}
+	c := childExecution(e)
 	x.recordAnswer(p, x.byArn[p.Arn], fastpath.AppendChildOutcome(nil, &c, p.Callback == fastpath.CallbackSync2))
 	return p.Arn
+}
+
+// childExecution describes e, which has just ended, as DescribeExecution
+// does at its stop (a `.sync` Task's answer, decided in Apply, reads no
+// clock).
+func childExecution(e *Execution) fastpath.ChildExecution {
+	c := fastpath.ChildExecution{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Status: e.Status, Start: e.Start,
+		Stop: e.Stop, Input: e.Input, Output: e.Output, Error: e.Error, Cause: e.Cause, RedriveStatus: "REDRIVABLE",
+		RedriveReason: e.NotRedrivable(e.Stop), RedriveCount: e.Epoch(), RedriveDate: e.RedriveDate()}
+	if c.RedriveReason != "" {
+		c.RedriveStatus = "NOT_REDRIVABLE"
+	}
+	return c
 }
 
 // recordAnswer adds the answer to p, a task of e, and uses its token up.
 // Called with x.mu held.
 func (x *Executions) recordAnswer(p *PendingTask, e *Execution, outcome []byte) {
 	k := fastpath.AnswerKey(p.Key, p.Callback)
-	e.Records = append(e.Records, Record{Scope: k.Scope, Seq: k.Seq, Kind: uint8(fastpath.RecordTask), Val: outcome})
+	e.Records = append(e.Records, Record{Scope: k.Scope, Seq: k.Seq, Kind: uint8(fastpath.RecordTask), Val: outcome, Epoch: e.Epoch()})
 	p.Done = true
 }
 
@@ -351,7 +367,7 @@ func (c *ClaimActivityTask) applyExec(x *Executions) Result {
 		return errorf("TaskClaimed", "the task was taken by another worker")
 	}
 	k := fastpath.AnswerKey(p.Key, fastpath.CallbackNone)
-	e.Records = append(e.Records, Record{Scope: k.Scope, Seq: k.Seq, Kind: uint8(fastpath.RecordClaim), Val: []byte(c.Worker)})
+	e.Records = append(e.Records, Record{Scope: k.Scope, Seq: k.Seq, Kind: uint8(fastpath.RecordClaim), Val: []byte(c.Worker), Epoch: e.Epoch()})
 	p.Claimed, p.Worker = true, c.Worker
 	if list := x.cb.byActivity[p.Activity]; len(list) > 0 && list[0] == p {
 		x.cb.byActivity[p.Activity] = x.unclaimed(list)

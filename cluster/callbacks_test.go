@@ -161,8 +161,8 @@ func TestSyncChildAnswersParent(t *testing.T) {
 	c1.Status, c1.Stop, c1.Output = "SUCCEEDED", execStart.Add(time.Second), &out
 	c2.Status, c2.Stop = "ABORTED", execStart.Add(2*time.Second)
 	want := map[string]string{
-		fastpath.AnswerKey(fastpath.RecordKey{Seq: 0}, fastpath.CallbackSync2).Scope: string(fastpath.AppendChildOutcome(nil, childOf(c1), true)),
-		fastpath.AnswerKey(fastpath.RecordKey{Seq: 5}, fastpath.CallbackSync).Scope:  string(fastpath.AppendChildOutcome(nil, childOf(c2), false)),
+		fastpath.AnswerKey(fastpath.RecordKey{Seq: 0}, fastpath.CallbackSync2).Scope: string(fastpath.AppendChildOutcome(nil, ptr(childExecution(c1)), true)),
+		fastpath.AnswerKey(fastpath.RecordKey{Seq: 5}, fastpath.CallbackSync).Scope:  string(fastpath.AppendChildOutcome(nil, ptr(childExecution(c2)), false)),
 		fastpath.AnswerKey(fastpath.RecordKey{Seq: 9}, fastpath.CallbackSync).Scope:  string(fastpath.AppendTaskSuccess(nil, []byte(`"early"`))),
 	}
 	for k, v := range want {
@@ -173,10 +173,4 @@ func TestSyncChildAnswersParent(t *testing.T) {
 	if len(answers) != len(want) {
 		t.Errorf("answers %v", answers)
 	}
-}
-
-// childOf is the ChildExecution of e as answerParent makes it.
-func childOf(e *Execution) *fastpath.ChildExecution {
-	return &fastpath.ChildExecution{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Status: e.Status, Start: e.Start,
-		Stop: e.Stop, Input: e.Input, Output: e.Output, Error: e.Error, Cause: e.Cause}
 }

@@ -38,6 +38,7 @@ func init() {
 		"TestState":                        (*server).testState,
 		"StartExecution":                   (*server).startExecution,
 		"StopExecution":                    (*server).stopExecution,
+		"RedriveExecution":                 (*server).redriveExecution,
 		"DescribeExecution":                (*server).describeExecution,
 		"ListExecutions":                   (*server).listExecutions,
 		"GetExecutionHistory":              (*server).getExecutionHistory,

@@ -91,6 +91,13 @@ type execution struct {
 	Error      *string
 	Cause      *string
 	machine    *machine
+	// Durable executions (STANDARD) can be redriven: how many times and
+	// when last, and whether they can be now (redriveStatus, with its
+	// reason when not). The others leave them zero.
+	Redrives      int
+	RedriveDate   time.Time
+	RedriveStatus string
+	RedriveReason string
 }
 
 // executeBackground executes r's machine on input and fills e, for

@@ -20,7 +20,7 @@ import (
 // with the token, a timeout, a stopped parent) keeps its answer.
 func (s *server) answerParent(parent string, e *execution) {
 	c := &fastpath.ChildExecution{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Status: e.Status, Start: e.Start,
-		Stop: e.Stop, Input: e.Input, Output: e.Output, Error: e.Error, Cause: e.Cause, Express: true}
+		Stop: e.Stop, Input: e.Input, Output: e.Output, Error: e.Error, Cause: e.Cause}
 	if _, aerr := s.propose(&cluster.AnswerTask{Token: parent, Child: c, Now: time.Now()}); aerr != nil && aerr.Code != "TaskTimedOut" {
 		s.log.Printf("sync: cannot answer the parent of %s: %v", e.Arn, aerr)
 	}

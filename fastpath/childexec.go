@@ -44,9 +44,14 @@ type ChildExecution struct {
 	// Error and Cause are the child's, when it had them.
 	Error *string `json:"error,omitempty"`
 	Cause *string `json:"cause,omitempty"`
-	// Express children have no redrive fields: AWS redrives STANDARD
-	// executions only.
-	Express bool `json:"express,omitempty"`
+	// RedriveStatus is DescribeExecution's (REDRIVABLE, NOT_REDRIVABLE),
+	// RedriveReason its redriveStatusReason, RedriveCount and RedriveDate
+	// its redrives; an EXPRESS child, which AWS does not redrive, has no
+	// RedriveStatus and no redrive fields.
+	RedriveStatus string    `json:"redriveStatus,omitempty"`
+	RedriveReason string    `json:"redriveReason,omitempty"`
+	RedriveCount  int       `json:"redriveCount,omitempty"`
+	RedriveDate   time.Time `json:"redriveDate,omitzero"`
 }
 
 // AppendChildOutcome appends the RecordTask value that answers a `.sync`
@@ -92,12 +97,18 @@ func AppendChildDescription(dst []byte, c *ChildExecution, parsed bool) []byte {
 		dst = appendChildJSON(dst, *c.Output, parsed)
 		dst = append(dst, `,"OutputDetails":{"Included":true}`...)
 	}
-	if !c.Express {
-		dst = append(dst, `,"RedriveCount":0,"RedriveStatus":`...)
-		if c.Status == "SUCCEEDED" {
-			dst = append(dst, `"NOT_REDRIVABLE","RedriveStatusReason":"Execution is SUCCEEDED and cannot be redriven"`...)
-		} else {
-			dst = append(dst, `"REDRIVABLE"`...)
+	if c.RedriveStatus != "" {
+		dst = append(dst, `,"RedriveCount":`...)
+		dst = strconv.AppendInt(dst, int64(c.RedriveCount), 10)
+		if !c.RedriveDate.IsZero() {
+			dst = append(dst, `,"RedriveDate":`...)
+			dst = strconv.AppendInt(dst, c.RedriveDate.UnixMilli(), 10)
+		}
+		dst = append(dst, `,"RedriveStatus":`...)
+		dst = jsonb.AppendQuotedString(dst, c.RedriveStatus)
+		if c.RedriveReason != "" {
+			dst = append(dst, `,"RedriveStatusReason":`...)
+			dst = jsonb.AppendQuotedString(dst, c.RedriveReason)
 		}
 	}
 	dst = append(dst, `,"StartDate":`...)

@@ -19,6 +19,7 @@ const (
 	ctxExecutionRoleArn
 	ctxExecutionStartTime
 	ctxExecutionRedriveCount
+	ctxExecutionRedriveTime
 	ctxStateMachine
 	ctxStateMachineID
 	ctxStateMachineName
@@ -44,6 +45,7 @@ var ctxKeys = []struct {
 	{[]string{"Execution", "RoleArn"}, ctxExecutionRoleArn},
 	{[]string{"Execution", "StartTime"}, ctxExecutionStartTime},
 	{[]string{"Execution", "RedriveCount"}, ctxExecutionRedriveCount},
+	{[]string{"Execution", "RedriveTime"}, ctxExecutionRedriveTime},
 	{[]string{"Execution"}, ctxExecution},
 	{[]string{"StateMachine", "Id"}, ctxStateMachineID},
 	{[]string{"StateMachine", "Name"}, ctxStateMachineName},
@@ -122,7 +124,13 @@ func (ex *Execution) appendContext(dst []byte, k ctxKey) ([]byte, bool) {
 		if ex.opts.Synchronous {
 			return append(dst, '}'), true // synchronous executions cannot be redriven
 		}
-		return append(dst, `,"RedriveCount":0}`...), true
+		dst = append(dst, `,"RedriveCount":`...)
+		dst = strconv.AppendInt(dst, int64(o.RedriveCount), 10)
+		if o.RedriveCount > 0 {
+			dst = append(dst, `,"RedriveTime":`...)
+			dst = appendTime(dst, o.RedriveTime)
+		}
+		return append(dst, '}'), true
 	case ctxExecutionID:
 		return jsonb.AppendQuotedString(dst, o.ExecutionArn), true
 	case ctxExecutionName:
@@ -132,7 +140,9 @@ func (ex *Execution) appendContext(dst []byte, k ctxKey) ([]byte, bool) {
 	case ctxExecutionStartTime:
 		return appendTime(dst, ex.startTime()), true
 	case ctxExecutionRedriveCount:
-		return append(dst, '0'), !ex.opts.Synchronous
+		return strconv.AppendInt(dst, int64(o.RedriveCount), 10), !ex.opts.Synchronous
+	case ctxExecutionRedriveTime:
+		return appendTime(dst, o.RedriveTime), o.RedriveCount > 0
 	case ctxStateMachine:
 		dst = append(dst, `{"Id":`...)
 		dst = jsonb.AppendQuotedString(dst, o.StateMachineArn)

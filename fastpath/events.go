@@ -63,6 +63,10 @@ const (
 	EventActivityFailed
 	EventActivityTimedOut
 
+	// RedriveExecution resumed an execution that had ended: its Index
+	// is the redrive count.
+	EventExecutionRedriven
+
 	numEventTypes
 )
 
@@ -78,6 +82,7 @@ var eventTypeNames = [numEventTypes]string{
 	"MapIterationStarted", "MapIterationSucceeded", "MapIterationFailed",
 	"MapRunStarted", "MapRunSucceeded", "MapRunFailed",
 	"TaskSubmitted", "ActivityScheduled", "ActivityStarted", "ActivitySucceeded", "ActivityFailed", "ActivityTimedOut",
+	"ExecutionRedriven",
 }
 
 // String returns AWS's name of the event type.

@@ -365,6 +365,9 @@ func (ex *Execution) deadline() (time.Time, bool) {
 	if ex.limit == 0 {
 		return time.Time{}, false
 	}
+	if !ex.opts.RedriveTime.IsZero() {
+		return ex.opts.RedriveTime.Add(ex.limit), true // a redrive resets the machine's timeout
+	}
 	return ex.startTime().Add(ex.limit), true
 }
 

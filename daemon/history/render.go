@@ -37,6 +37,7 @@ var apiDetails = map[fastpath.EventType]string{
 	fastpath.EventActivitySucceeded:     "activitySucceededEventDetails",
 	fastpath.EventActivityFailed:        "activityFailedEventDetails",
 	fastpath.EventActivityTimedOut:      "activityTimedOutEventDetails",
+	fastpath.EventExecutionRedriven:     "executionRedrivenEventDetails",
 }
 
 func isEntered(t fastpath.EventType) bool {
@@ -181,6 +182,9 @@ func appendDetails(dst []byte, rec *Record, e *Event, includeData bool) []byte {
 	}
 	if t == fastpath.EventTaskScheduled {
 		w.str("region", regionOf(rec.ExecutionArn))
+	}
+	if t == fastpath.EventExecutionRedriven {
+		w.num("redriveCount", e.Index)
 	}
 	if t == fastpath.EventActivityScheduled {
 		w.str("resource", e.Resource)
