@@ -62,6 +62,9 @@ func init() {
 		"SendTaskSuccess":                  (*server).sendTaskSuccess,
 		"SendTaskFailure":                  (*server).sendTaskFailure,
 		"SendTaskHeartbeat":                (*server).sendTaskHeartbeat,
+		"DescribeMapRun":                   (*server).describeMapRun,
+		"ListMapRuns":                      (*server).listMapRuns,
+		"UpdateMapRun":                     (*server).updateMapRun,
 	} {
 		awsActions[name] = &awsAction{handle: h, metrics: newHTTPMetrics(name), name: name}
 	}

@@ -178,7 +178,7 @@ func (s *server) execSyncWith(r resolved, name string, input []byte, inv fastpat
 	sr := &c.result
 	*sr = syncResult{arn: jsonb.BytesString(c.arn), machineArn: r.arn, name: name, start: s.execs.now()}
 	c.x = execRequest{m: r.m, machineArn: r.arn, arn: sr.arn, name: name, input: input, start: sr.start, sync: true,
-		invoker: inv, s3: s.execs.s3, clock: s.execs.clockFor(), hist: s.hist}
+		invoker: inv, s3: s.execs.s3, mapRuns: s.execs.mapRuns, clock: s.execs.clockFor(), hist: s.hist}
 	aerr := execute(s.ctx, &c.x, func(res *fastpath.Result, stop time.Time) {
 		sr.stop, sr.res = stop, res
 		reply(sr)
@@ -307,6 +307,9 @@ func (s *server) executionByArn(arn string) (execution, *awserr.Error) {
 	if e, ok := s.durableExecution(arn); ok {
 		return e, nil
 	}
+	if e, ok := s.execs.mapRuns.child(arn); ok {
+		return e, nil
+	}
 	rec := s.execs.recent.get(arn)
 	if rec == nil {
 		return s.executionFromHistory(arn) // ExecutionDoesNotExist without history
@@ -339,9 +342,10 @@ func (s *server) describeExecution(body, dst []byte) ([]byte, *awserr.Error) {
 		RedriveDate   *epochTime `json:"redriveDate,omitempty"`
 		RedriveStatus string     `json:"redriveStatus"`
 		RedriveReason string     `json:"redriveStatusReason,omitempty"`
+		MapRunArn     string     `json:"mapRunArn,omitempty"`
 	}{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Status: e.Status, Start: epochTime(e.Start),
 		Input: e.Input, InputDetails: details{true}, Output: e.Output, Error: e.Error, Cause: e.Cause,
-		RedriveCount: e.Redrives, RedriveStatus: e.RedriveStatus, RedriveReason: e.RedriveReason}
+		RedriveCount: e.Redrives, RedriveStatus: e.RedriveStatus, RedriveReason: e.RedriveReason, MapRunArn: e.MapRunArn}
 	if out.RedriveStatus == "" {
 		out.RedriveStatus = "NOT_REDRIVABLE"
 	}
@@ -360,9 +364,41 @@ func (s *server) describeExecution(body, dst []byte) ([]byte, *awserr.Error) {
 }
 
 func (s *server) listExecutions(body, dst []byte) ([]byte, *awserr.Error) {
-	req, m, aerr := s.decodeList(body)
-	if aerr != nil {
-		return dst, aerr
+	var byRun struct {
+		MapRunArn  string `json:"mapRunArn"`
+		MachineArn string `json:"stateMachineArn"`
+	}
+	if err := decode(body, &byRun); err != nil {
+		return dst, err
+	}
+	var (
+		req    listRequest
+		m      *machine
+		aerr   *awserr.Error
+		listed []execution
+	)
+	switch {
+	case byRun.MapRunArn != "" && byRun.MachineArn != "":
+		return dst, awserr.New("ValidationException", "Only one of stateMachineArn or mapRunArn may be given")
+	case byRun.MapRunArn != "":
+		// A Map Run's STANDARD child executions.
+		if err := decode(body, &req); err != nil {
+			return dst, err
+		}
+		if err := s.id.parseMapRunArn(byRun.MapRunArn); err != nil {
+			return dst, err
+		}
+		var ok bool
+		if listed, ok = s.execs.mapRuns.childrenOf(byRun.MapRunArn, req.StatusFilter); !ok {
+			return dst, awserr.ResourceNotFound(byRun.MapRunArn)
+		}
+	default:
+		if req, m, aerr = s.decodeList(body); aerr != nil {
+			return dst, aerr
+		}
+		// Durable executions first: withHistory leaves out those it is given,
+		// and a STANDARD execution with logging on is in the log too.
+		listed = s.withHistory(s.withDurable(s.execs.recent.list(m.Name, req.StatusFilter), m.Name, req.StatusFilter), m.Arn, req.StatusFilter)
 	}
 	redriven := req.RedriveFilter == "REDRIVEN"
 	if !redriven && req.RedriveFilter != "" && req.RedriveFilter != "NOT_REDRIVEN" {
@@ -377,17 +413,15 @@ func (s *server) listExecutions(body, dst []byte) ([]byte, *awserr.Error) {
 		Stop         *epochTime `json:"stopDate,omitempty"`
 		RedriveCount *int       `json:"redriveCount,omitempty"`
 		RedriveDate  *epochTime `json:"redriveDate,omitempty"`
+		MapRunArn    string     `json:"mapRunArn,omitempty"`
 	}
 	var items []item
-	// Durable executions first: withHistory leaves out those it is given,
-	// and a STANDARD execution with logging on is in the log too.
-	listed := s.withHistory(s.withDurable(s.execs.recent.list(m.Name, req.StatusFilter), m.Name, req.StatusFilter), m.Arn, req.StatusFilter)
 	for i := range listed {
 		e := &listed[i]
 		if req.RedriveFilter != "" && (e.Redrives > 0) != redriven {
 			continue
 		}
-		it := item{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Status: e.Status, Start: epochTime(e.Start)}
+		it := item{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Status: e.Status, Start: epochTime(e.Start), MapRunArn: e.MapRunArn}
 		if !e.Stop.IsZero() {
 			stop := epochTime(e.Stop)
 			it.Stop = &stop

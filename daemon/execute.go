@@ -26,6 +26,7 @@ type execRequest struct {
 	sync       bool                  // a synchronous (StartSyncExecution-like) execution
 	invoker    fastpath.Invoker      // the node's integrations, a mock test case, or a replaying wrapper
 	s3         *integrations.S3Store // Distributed Maps' items and results; nil: none
+	mapRuns    *mapRuns              // Distributed Maps' runs; nil: nobody asks for them
 	clock      fastpath.Clock        // nil: the system clock
 	hist       *history.Log          // nil: no execution history
 	// events, when set, receives the engine's events (a durable
@@ -73,6 +74,9 @@ func execute(ctx context.Context, x *execRequest, reply func(res *fastpath.Resul
 	}
 	if x.s3 != nil {
 		x.opts.Items, x.opts.Results = x.s3.ItemReader(), x.s3
+	}
+	if x.mapRuns != nil && x.m.prog.HasDistributedMap() {
+		x.opts.MapRuns = x.mapRuns.forMachine(x.m)
 	}
 	var rec *history.Recorder
 	if x.events == nil && x.recorder == nil {

@@ -105,6 +105,9 @@ type Options struct {
 	// results (ResultWriter with a Resource); nil fails such a Map with
 	// States.ResultWriterFailed.
 	Results ResultStore
+	// MapRuns, when not nil, follows the Map Runs of Distributed Maps
+	// (see MapRunObserver).
+	MapRuns MapRunObserver
 	// MaxPayload is the largest state input or output in bytes; 0 means
 	// AWS's 256 KiB.
 	MaxPayload int

@@ -148,6 +148,10 @@ type Execution struct {
 	taskToken string
 	tokenKey  RecordKey
 
+	// child is set while ex runs a child execution of a Distributed Map
+	// (see childExecution): $$.Execution and $$.StateMachine are its own.
+	child childExecution
+
 	// test is TestState's run of one state (see inspect.go); nil in
 	// every other execution.
 	test *stateTestRun

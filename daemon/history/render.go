@@ -160,6 +160,9 @@ func appendDetails(dst []byte, rec *Record, e *Event, includeData bool) []byte {
 	if failure && e.HasError {
 		w.str("error", e.Error)
 	}
+	if t == fastpath.EventActivityScheduled && e.HeartbeatSeconds > 0 {
+		w.num("heartbeatInSeconds", int(e.HeartbeatSeconds))
+	}
 	if isIteration(t) {
 		w.num("index", e.Index)
 	}
@@ -196,6 +199,12 @@ func appendDetails(dst []byte, rec *Record, e *Event, includeData bool) []byte {
 	}
 	if t == fastpath.EventExecutionStarted {
 		w.str("roleArn", rec.RoleArn)
+	}
+	if t == fastpath.EventActivityScheduled && e.TimeoutSeconds > 0 {
+		w.num("timeoutInSeconds", int(e.TimeoutSeconds))
+	}
+	if t == fastpath.EventActivityStarted && e.Worker != "" {
+		w.str("workerName", e.Worker)
 	}
 	return append(w.b, '}')
 }
