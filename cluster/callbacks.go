@@ -202,14 +202,15 @@ func (x *Executions) ActivityTasks(activity string, n int) ([]PendingTask, <-cha
 	return out, x.cb.changed
 }
 
-// WaitingTasks returns every task that waits for an answer, oldest first:
-// what a person may approve or reject.
+// WaitingTasks returns every task that waits for an answer from outside,
+// oldest first: what a person may approve or reject. A `.sync` Task waits
+// for its child execution instead, and is left out.
 func (x *Executions) WaitingTasks() []PendingTask {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	var out []PendingTask
 	for _, p := range x.cb.byToken {
-		if x.waiting(p) {
+		if x.waiting(p) && p.Callback != fastpath.CallbackSync && p.Callback != fastpath.CallbackSync2 {
 			out = append(out, *p)
 		}
 	}

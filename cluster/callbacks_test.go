@@ -128,6 +128,9 @@ func TestSyncChildAnswersParent(t *testing.T) {
 	if p := f.execs.Pending(parent.Arn); len(p) != 3 || p[0].Child != c1.Arn || p[1].Child != c2.Arn {
 		t.Fatalf("pending tasks and their children: %+v", p)
 	}
+	if w := f.execs.WaitingTasks(); len(w) != 0 {
+		t.Errorf(".sync tasks among the tasks waiting for a person: %+v", w)
+	}
 	snap, err := f.Snapshot()
 	if err != nil {
 		t.Fatal(err)
