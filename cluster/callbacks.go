@@ -137,13 +137,48 @@ func (x *Executions) linkChild(e *Execution) {
 	}
 }
 
+// syncChildren returns the STANDARD children that the `.sync` Tasks of
+// the execution arn wait for. Called with x.mu held.
+func (x *Executions) syncChildren(arn string) []string {
+	var out []string
+	for _, p := range x.cb.byArn[arn] {
+		if p.Child != "" && x.waiting(p) {
+			out = append(out, p.Child)
+		}
+	}
+	return out
+}
+
+// adoptChild makes e, which a `.sync` Task with the token parent started
+// again with the same name and input (its replay after a restart, or a
+// name that a RUNNING execution without a parent has), the child of that
+// Task; when e has ended already, its end answers the Task at once, and
+// adoptChild returns the waiting execution's ARN. Called with x.mu held.
+func (x *Executions) adoptChild(e *Execution, parent string) string {
+	if parent == "" || e.ParentToken == parent {
+		return ""
+	}
+	if e.Status != "RUNNING" {
+		return x.answerWaiting(parent, e)
+	}
+	if e.ParentToken == "" {
+		e.ParentToken = parent
+		x.linkChild(e)
+	}
+	return ""
+}
+
 // answerParent answers the `.sync` Task waiting for e, which has just
 // ended, with e's description, and returns the waiting execution's ARN
 // ("" when none waits: no parent, or its task was answered first, as a
 // SendTaskSuccess with the token does). Called with x.mu held.
-func (x *Executions) answerParent(e *Execution) string {
-	p := x.cb.byToken[e.ParentToken]
-	if e.ParentToken == "" || p == nil || !x.waiting(p) {
+func (x *Executions) answerParent(e *Execution) string { return x.answerWaiting(e.ParentToken, e) }
+
+// answerWaiting answers the `.sync` Task with the token tok, if it still
+// waits, with the end of e. Called with x.mu held.
+func (x *Executions) answerWaiting(tok string, e *Execution) string {
+	p := x.cb.byToken[tok]
+	if tok == "" || p == nil || !x.waiting(p) || (p.Callback != fastpath.CallbackSync && p.Callback != fastpath.CallbackSync2) {
 		return ""
 	}
 	c := childExecution(e)

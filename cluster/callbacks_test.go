@@ -177,3 +177,54 @@ func TestSyncChildAnswersParent(t *testing.T) {
 		t.Errorf("answers %v", answers)
 	}
 }
+
+// TestSyncChildAdopted: a `.sync` Task that starts an execution that
+// exists with the same name and input (its replay after a restart) waits
+// for it: answered at once when it has ended, at its end when it runs
+// and had no parent.
+func TestSyncChildAdopted(t *testing.T) {
+	f := newFSM(nil)
+	parent := testExecution("parent", "{}")
+	done, running := testExecution("done", "{}"), testExecution("running", "{}")
+	applyOne(t, f, 1, &StartExecution{Execution: parent})
+	applyOne(t, f, 2, &StartExecution{Execution: done})
+	applyOne(t, f, 3, &StartExecution{Execution: running})
+	applyOne(t, f, 4, &EndExecution{Arn: done.Arn, Status: "FAILED", Stop: execStart.Add(time.Second)})
+	applyOne(t, f, 5, &AppendRecords{Arn: parent.Arn, Records: []Record{syncAwait("a", 0, fastpath.CallbackSync), syncAwait("b", 3, fastpath.CallbackSync)}})
+	again := *done
+	again.ParentToken = "a"
+	if r := applyOne(t, f, 6, &StartExecution{Execution: &again}); r.Err != nil || r.Created {
+		t.Fatalf("start again: %+v", r)
+	}
+	if p := f.execs.Pending(parent.Arn); len(p) != 1 || p[0].Token != "b" {
+		t.Errorf("an ended child did not answer at once: %+v", p)
+	}
+	again = *running
+	again.ParentToken = "b"
+	applyOne(t, f, 7, &StartExecution{Execution: &again})
+	applyOne(t, f, 8, &EndExecution{Arn: running.Arn, Status: "SUCCEEDED", Stop: execStart.Add(time.Second)})
+	if p := f.execs.Pending(parent.Arn); len(p) != 0 {
+		t.Errorf("a running child adopted did not answer at its end: %+v", p)
+	}
+}
+
+// TestSyncStopStopsChild: stopping a parent stops, in the same command,
+// the STANDARD child its `.sync` Task waits for, with the child record.
+func TestSyncStopStopsChild(t *testing.T) {
+	f := newFSM(nil)
+	parent, child, other := testExecution("parent", "{}"), testExecution("child", "{}"), testExecution("other", "{}")
+	applyOne(t, f, 1, &StartExecution{Execution: parent})
+	applyOne(t, f, 2, &AppendRecords{Arn: parent.Arn, Records: []Record{syncAwait("k", 0, fastpath.CallbackSync)}})
+	child.ParentToken = "k"
+	applyOne(t, f, 3, &StartExecution{Execution: child})
+	applyOne(t, f, 4, &StartExecution{Execution: other})
+	stop := execStart.Add(time.Minute)
+	applyOne(t, f, 5, &StopExecution{Arn: parent.Arn, Stop: stop, Record: &Record{Scope: "stop/", Val: []byte("p")}, ChildRecord: &Record{Scope: "stop/", Val: []byte("c")}})
+	got, _ := f.execs.Get(child.Arn)
+	if got.Status != "ABORTED" || !got.Stop.Equal(stop) || string(got.Records[len(got.Records)-1].Val) != "c" {
+		t.Errorf("child after the parent's stop: %s %v %+v", got.Status, got.Stop, got.Records)
+	}
+	if o, _ := f.execs.Get(other.Arn); o.Status != "RUNNING" {
+		t.Errorf("an unrelated execution was stopped: %s", o.Status)
+	}
+}

@@ -247,7 +247,7 @@ func (s *server) stopExecution(body, dst []byte) ([]byte, *awserr.Error) {
 	if err := required("executionArn", req.Arn); err != nil {
 		return dst, err
 	}
-	children := s.syncChildren(req.Arn)
+	children := s.expressChildren(req.Arn)
 	stop, durable, aerr := s.stopDurable(req.Arn, req.Error, req.Cause)
 	if !durable {
 		stop, aerr = s.execs.stop(req.Arn, req.Error, req.Cause)

@@ -13,7 +13,9 @@ import (
 // child's end answers the token in the same Raft command that ends it
 // (cluster.Executions.answerParent), so no goroutine waits and a restart
 // loses nothing; an EXPRESS child, which lives in this process, answers it
-// when it ends (answerParent). Stopping the parent stops its children.
+// when it ends (answerParent). Stopping the parent stops its children: the
+// STANDARD ones in the parent's StopExecution command, the EXPRESS ones
+// here.
 
 // answerParent answers the `.sync` Task whose token is parent with e, an
 // EXPRESS child that ended. A task answered meanwhile (SendTaskSuccess
@@ -26,31 +28,26 @@ func (s *server) answerParent(parent string, e *execution) {
 	}
 }
 
-// syncChildren returns the executions that the `.sync` Tasks of the
-// execution arn, RUNNING, wait for.
-func (s *server) syncChildren(arn string) []string {
+// expressChildren returns the EXPRESS executions that the `.sync` Tasks
+// of the execution arn, RUNNING, wait for: the STANDARD ones stop with
+// their parent in its StopExecution command (durable.Runner.StopCommand).
+func (s *server) expressChildren(arn string) []string {
 	var out []string
 	for _, p := range s.node.Executions().Pending(arn) {
-		if p.Callback != fastpath.CallbackSync && p.Callback != fastpath.CallbackSync2 {
+		if p.Callback != fastpath.CallbackSync && p.Callback != fastpath.CallbackSync2 || p.Child != "" {
 			continue
 		}
-		child := p.Child
-		if child == "" {
-			child = s.execs.recent.childOf(p.Token)
-		}
-		if child != "" {
+		if child := s.execs.recent.childOf(p.Token); child != "" {
 			out = append(out, child)
 		}
 	}
 	return out
 }
 
-// stopChildren stops the children of a parent that was stopped, as AWS
-// does; one that ended meanwhile stays as it ended.
+// stopChildren stops the EXPRESS children of a parent that was stopped,
+// as AWS does; one that ended meanwhile stays as it ended.
 func (s *server) stopChildren(children []string) {
 	for _, arn := range children {
-		if _, durable, _ := s.stopDurable(arn, nil, nil); !durable {
-			_, _ = s.execs.stop(arn, nil, nil)
-		}
+		_, _ = s.execs.stop(arn, nil, nil)
 	}
 }

@@ -110,19 +110,23 @@ func TestSyncChildren(t *testing.T) {
 }
 
 // TestSyncStopParentStopsChild: StopExecution of a parent waiting on a
-// .sync child stops the child too.
+// .sync child stops the child too, STANDARD or EXPRESS.
 func TestSyncStopParentStopsChild(t *testing.T) {
 	p := startStepd(t)
 	c := newClient(p)
-	createStandard(t, c, "sync-long", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
+	long := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`
+	createStandard(t, c, "sync-long", long)
+	create(t, c, "sync-long-express", types.StateMachineTypeExpress, long)
 	parent := createStandard(t, c, "parent-stop", syncParent("startExecution.sync"))
-	started := startNamed(t, c, parent, "p", fmt.Sprintf(`{"Child":%q,"n":1,"Name":"kid"}`, machineArn("sync-long")))
-	child := childOf(t, c, "sync-long", types.ExecutionStatusRunning)
-	if _, err := c.StopExecution(testContext(t), &sfn.StopExecutionInput{ExecutionArn: started.ExecutionArn}); err != nil {
-		t.Fatal(err)
+	for _, child := range []string{"sync-long", "sync-long-express"} {
+		started := startNamed(t, c, parent, child, fmt.Sprintf(`{"Child":%q,"n":1,"Name":"kid"}`, machineArn(child)))
+		kid := childOf(t, c, child, types.ExecutionStatusRunning)
+		if _, err := c.StopExecution(testContext(t), &sfn.StopExecutionInput{ExecutionArn: started.ExecutionArn}); err != nil {
+			t.Fatal(err)
+		}
+		waitExecution(t, c, *started.ExecutionArn, types.ExecutionStatusAborted)
+		waitExecution(t, c, kid, types.ExecutionStatusAborted)
 	}
-	waitExecution(t, c, *started.ExecutionArn, types.ExecutionStatusAborted)
-	waitExecution(t, c, child, types.ExecutionStatusAborted)
 }
 
 // TestSyncParentAcrossKill: SIGKILL of the node while a parent waits on
