@@ -128,8 +128,12 @@ func (s *server) stopDurable(arn string, errName, cause *string) (stop time.Time
 func (s *server) redriveDurable(arn, token string) (time.Time, *awserr.Error) {
 	e, ok := s.node.Executions().Get(arn)
 	if !ok {
-		if _, aerr := s.executionByArn(arn); aerr != nil {
+		x, aerr := s.executionByArn(arn)
+		switch {
+		case aerr != nil:
 			return time.Time{}, aerr
+		case x.MapRunArn != "":
+			return time.Time{}, awserr.New("ExecutionNotRedrivable", "Execution is a child of the Map Run %s: redrive its parent execution", x.MapRunArn)
 		}
 		return time.Time{}, awserr.New("ExecutionNotRedrivable", "This API action is not supported by EXPRESS state machines.")
 	}

@@ -91,7 +91,12 @@ func (mm machineMapRuns) MapRunStarted(run *fastpath.MapRun) {
 func (mm machineMapRuns) MapRunChild(run *fastpath.MapRun, c *fastpath.MapRunChild) {
 	mr := mm.mapRuns
 	e := execution{Arn: c.Arn, MachineArn: run.StateMachineArn, Name: c.Name, Start: c.Start, Stop: c.Stop,
-		Status: c.Status, Input: string(c.Input), MapRunArn: run.Arn, machine: mm.m}
+		Status: c.Status, Input: string(c.Input), MapRunArn: run.Arn, machine: mm.m, RedriveStatus: "REDRIVABLE_BY_MAP_RUN"}
+	if c.Status == fastpath.StatusRunning || c.Status == fastpath.StatusSucceeded {
+		// A child that did not fail is not run again by a redrive of its
+		// parent either.
+		e.RedriveStatus, e.RedriveReason = "NOT_REDRIVABLE", "Execution is "+c.Status+" and cannot be redriven"
+	}
 	if c.Status == fastpath.StatusSucceeded {
 		out := string(c.Output)
 		e.Output = &out

@@ -144,7 +144,8 @@ type Event struct {
 	// State is the name of the state the event belongs to, "" for
 	// execution events.
 	State string
-	// Resource is the Resource of the Task state of Task events.
+	// Resource is the Resource of the Task state of Task events, and
+	// the Map Run's ARN of MapRunStarted.
 	Resource string
 	// Payload is the JSON data of the event: the input of
 	// ExecutionStarted, StateEntered and TaskScheduled, the output of
@@ -249,7 +250,7 @@ func (ex *Execution) record(t EventType, id int, st *State, payload []byte, f *F
 	ev := ex.ev
 	ev.Type, ev.ID, ev.PreviousID, ev.Concurrent = t, id, prev, ex.concurrent
 	ev.Payload, ev.Index, ev.Length = payload, n, n
-	ev.State, ev.Resource = "", ""
+	ev.State, ev.Resource = "", ex.evResource
 	if st != nil {
 		ev.State = st.Name
 		if st.Task != nil {

@@ -24,8 +24,9 @@ type MapRun struct {
 	// Start is when the run started.
 	Start time.Time
 
-	childPrefix string // the children's ExecutionArn up to their name
-	machineName string // the children's $$.StateMachine.Name
+	childPrefix string    // the children's ExecutionArn up to their name
+	machineName string    // the children's $$.StateMachine.Name
+	seed        [2]uint64 // the children's names derive from it and their index
 
 	mu      sync.Mutex
 	wake    chan struct{} // wakes the VM waiting for a free slot (cap 1)
@@ -285,7 +286,8 @@ func mapRunLabel(st *State, machine string) string {
 func (ex *Execution) startMapRun(st *State, children, items int, pol *branchPolicy) *MapRun {
 	sm := ex.opts.StateMachineArn
 	label := mapRunLabel(st, sm)
-	id := string(appendUUIDFrom(nil, ex.random64(), ex.random64()))
+	seed := [2]uint64{ex.random64(), ex.random64()}
+	id := string(appendUUIDFrom(nil, seed[0], seed[1]))
 	kind := ":execution:"
 	if st.ChildExpress {
 		kind = ":express:"
@@ -304,6 +306,7 @@ func (ex *Execution) startMapRun(st *State, children, items int, pol *branchPoli
 		childPrefix:     strings.Replace(sm, ":stateMachine:", kind, 1) + "/" + label + ":",
 		machineName:     name + "/" + label,
 		wake:            make(chan struct{}, 1),
+		seed:            [2]uint64{splitmix(seed[0]), splitmix(seed[1])},
 	}
 	r.state = MapRunState{
 		Status:           StatusRunning,
@@ -332,13 +335,24 @@ func (ex *Execution) endMapRun(run *MapRun, f *Failure) {
 	}
 }
 
+// splitmix is SplitMix64's mixing step: distinct inputs give distinct,
+// well spread outputs.
+func splitmix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
 // childExecution is what a child execution of a Distributed Map knows of
-// itself: its Map Run, the random bits of its name (formatted only when
-// something asks for it, so EXPRESS children cost no allocation), its
-// input and start. run is nil outside a child.
+// itself: its Map Run and index, from which its name derives (formatted
+// only when something asks for it, so that EXPRESS children cost neither
+// an allocation nor a random draw, and a durable run names its children
+// again the same), its input, and its start, read from the clock when
+// first asked for. run is nil outside a child.
 type childExecution struct {
 	run   *MapRun
-	name  [2]uint64
+	index int
 	input []byte
 	start time.Time
 }
@@ -348,7 +362,7 @@ type childExecution struct {
 // observer. It returns what ex was before, for endChild.
 func (ex *Execution) beginChild(run *MapRun, index, items int, input []byte) childExecution {
 	saved := ex.child
-	ex.child = childExecution{run: run, name: [2]uint64{ex.random64(), ex.random64()}, input: input, start: ex.clock.Now()}
+	ex.child = childExecution{run: run, index: index, input: input}
 	run.childStarted(items)
 	if !run.Express && ex.opts.MapRuns != nil {
 		ex.reportChild(index, StatusRunning, nil, nil)
@@ -372,8 +386,8 @@ func (ex *Execution) endChild(index, items int, output []byte, f *Failure, saved
 // reportChild tells the observer about the child ex runs.
 func (ex *Execution) reportChild(index int, status string, output []byte, f *Failure) {
 	c := &ex.child
-	name := string(appendUUIDFrom(nil, c.name[0], c.name[1]))
-	mc := MapRunChild{Arn: c.run.ChildArn(name), Name: name, Index: index, Status: status, Input: c.input, Output: output, Start: c.start}
+	name := string(c.appendName(nil))
+	mc := MapRunChild{Arn: c.run.ChildArn(name), Name: name, Index: index, Status: status, Input: c.input, Output: output, Start: ex.childStart()}
 	if status != StatusRunning {
 		mc.Stop = ex.clock.Now()
 	}
@@ -383,7 +397,18 @@ func (ex *Execution) reportChild(index int, status string, output []byte, f *Fai
 	ex.opts.MapRuns.MapRunChild(c.run, &mc)
 }
 
-// appendName appends the name of the child execution.
+// appendName appends the name of the child execution: a UUID made of
+// its Map Run's seed and its index.
 func (c *childExecution) appendName(dst []byte) []byte {
-	return appendUUIDFrom(dst, c.name[0], c.name[1])
+	i := uint64(c.index)
+	return appendUUIDFrom(dst, splitmix(c.run.seed[0]^i), splitmix(c.run.seed[1]+i))
+}
+
+// childStart is when the child execution ex runs started: read from the
+// clock the first time something asks.
+func (ex *Execution) childStart() time.Time {
+	if ex.child.start.IsZero() {
+		ex.child.start = ex.clock.Now()
+	}
+	return ex.child.start
 }

@@ -204,7 +204,9 @@ func (ex *Execution) runIterations(st *State, base, n int, pol branchPolicy) (*M
 	}
 	run := ex.startMapRun(st, n, pol.n, &pol)
 	ex.events++ // MapRunStarted
+	ex.evResource = run.Arn
 	ex.emit(EventMapRunStarted, st, nil)
+	ex.evResource = ""
 	f := ex.runBranches(st, base, n, pol)
 	ex.endMapRun(run, f)
 	if f != nil {

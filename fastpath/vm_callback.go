@@ -134,22 +134,27 @@ func (ex *Execution) awaitCallback(st *State, in []byte, timeout, heartbeat time
 		}
 		return nil, errSuspended
 	}
-	if activity {
-		// The worker's name is in its claim, unless the task was
-		// answered without being taken.
-		var worker string
-		if kind, val, ok := ex.rec.Replay(AnswerKey(ex.tokenKey, CallbackNone)); ok && kind == RecordClaim {
-			worker = string(val)
-		}
-		ex.events++
-		ex.emitActivity(EventActivityStarted, st, nil, ActivityDetails{Worker: worker})
-	}
 	result, f, ok := taskOutcome(val)
 	if !ok {
 		if ex.divergence == "" {
 			ex.divergence = "the answer recorded at " + answer.String() + " cannot be decoded"
 		}
 		return nil, ex.diverged()
+	}
+	if activity {
+		// A worker took the task (its claim holds its name), or someone
+		// answered its token without taking it; a task that timed out
+		// before any worker took it was never started, as in AWS.
+		kind, claim, claimed := ex.rec.Replay(AnswerKey(ex.tokenKey, CallbackNone))
+		claimed = claimed && kind == RecordClaim
+		if claimed || f == nil || f.Name != ErrTimeout {
+			var worker string
+			if claimed {
+				worker = string(claim)
+			}
+			ex.events++
+			ex.emitActivity(EventActivityStarted, st, nil, ActivityDetails{Worker: worker})
+		}
 	}
 	ex.events++
 	if f != nil {

@@ -19,9 +19,10 @@ import (
 // between states, the execution's failure); within it, of the branches
 // and iterations it started, those that did not finish either, each cut
 // at its own unfinished state, and the answers to its callback tokens.
-// Succeeded iterations and branches, and everything before the
-// unfinished state, replay: they do not run again, and a Task's Retry
-// counts from zero since its attempts are among the records cut.
+// Succeeded iterations and branches (of the state's first attempt), and
+// everything before the unfinished state, replay: they do not run again,
+// and the state's Retry counts from zero since its attempts are among
+// the records cut.
 
 // redriveScope is the key scope of the ExecutionRedriven events: no run
 // of the engine uses it.
@@ -158,6 +159,14 @@ func cutsOf(e *cluster.Execution) (map[string]int, error) {
 		names = append(names, name)
 	}
 	sort.Slice(names, func(i, j int) bool { return len(names[i]) < len(names[j]) }) // parents first
+	// The places in each scope where a state opened branches: the state
+	// that runs again opened them from its first attempt on.
+	spawns := map[string][]int{}
+	for _, name := range names {
+		if parent, seq, answers, ok := childScope(name); ok && !answers {
+			spawns[parent] = append(spawns[parent], seq)
+		}
+	}
 	cuts := map[string]int{}
 	rerun := map[string]int{} // the scopes that run again, from where
 	for _, name := range names {
@@ -174,8 +183,10 @@ func cutsOf(e *cluster.Execution) (map[string]int, error) {
 		if !ok || !again || seq < from {
 			continue // not opened by a state that runs again: it replays whole
 		}
-		if answers {
-			cuts[name] = 0 // the token is minted anew
+		if answers || seq != firstFrom(spawns[parent], from) {
+			// The token is minted anew; the branches of a later attempt
+			// (the state's Retry) run again whole, as that attempt did.
+			cuts[name] = 0
 			continue
 		}
 		if at, unfinished := scopes[name].restart(); unfinished {
@@ -183,4 +194,15 @@ func cutsOf(e *cluster.Execution) (map[string]int, error) {
 		}
 	}
 	return cuts, nil
+}
+
+// firstFrom is the smallest of seqs that is at least from.
+func firstFrom(seqs []int, from int) int {
+	first := -1
+	for _, s := range seqs {
+		if s >= from && (first < 0 || s < first) {
+			first = s
+		}
+	}
+	return first
 }

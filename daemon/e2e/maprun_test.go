@@ -90,6 +90,15 @@ func TestMapRunStandardChildren(t *testing.T) {
 	if !strings.HasPrefix(runArn, prefix) || len(runArn) != len(prefix)+36 {
 		t.Errorf("map run ARN %s, want %s<uuid>", runArn, prefix)
 	}
+	var started *types.MapRunStartedEventDetails
+	for _, e := range historyOf(t, c, exec) {
+		if e.Type == types.HistoryEventTypeMapRunStarted {
+			started = e.MapRunStartedEventDetails
+		}
+	}
+	if started == nil || aws.ToString(started.MapRunArn) != runArn {
+		t.Errorf("MapRunStarted details %+v, want the map run's ARN", started)
+	}
 	d := describeMapRun(t, c, runArn)
 	if d.Status != types.MapRunStatusSucceeded || aws.ToString(d.ExecutionArn) != exec || d.MaxConcurrency != 3 || d.ToleratedFailureCount != 2 || d.StopDate == nil {
 		t.Errorf("DescribeMapRun: status %s execution %s maxConcurrency %d toleratedFailureCount %d stop %v",
@@ -130,10 +139,13 @@ func TestMapRunStandardChildren(t *testing.T) {
 			t.Errorf("DescribeExecution of %s: mapRunArn %q", arn, aws.ToString(cd.MapRunArn))
 		}
 		if cd.Status == types.ExecutionStatusFailed {
-			if aws.ToString(cd.Error) != "Item.Failed" || !strings.Contains(aws.ToString(cd.Input), `"fail":true`) {
-				t.Errorf("failed child: error %q input %s", aws.ToString(cd.Error), aws.ToString(cd.Input))
+			if aws.ToString(cd.Error) != "Item.Failed" || !strings.Contains(aws.ToString(cd.Input), `"fail":true`) || cd.RedriveStatus != types.ExecutionRedriveStatusRedrivableByMapRun {
+				t.Errorf("failed child: error %q input %s redrive status %s", aws.ToString(cd.Error), aws.ToString(cd.Input), cd.RedriveStatus)
 			}
 			continue
+		}
+		if cd.RedriveStatus != types.ExecutionRedriveStatusNotRedrivable || aws.ToString(cd.RedriveStatusReason) != "Execution is SUCCEEDED and cannot be redriven" {
+			t.Errorf("succeeded child: redrive status %s (%s)", cd.RedriveStatus, aws.ToString(cd.RedriveStatusReason))
 		}
 		var out struct {
 			ID, Name, Machine, Start string
@@ -217,6 +229,14 @@ func TestMapRunToleratedFailures(t *testing.T) {
 			r := describeMapRun(t, c, onlyMapRun(t, c, exec))
 			if r.Status != tc.run || r.ItemCounts.Failed != 3 || r.ItemCounts.Total != 10 {
 				t.Errorf("map run %s, items %+v", r.Status, *r.ItemCounts)
+			}
+			if tc.run != types.MapRunStatusFailed {
+				return
+			}
+			for _, e := range historyOf(t, c, exec) {
+				if e.Type == types.HistoryEventTypeMapRunFailed && aws.ToString(e.MapRunFailedEventDetails.Error) != "States.ExceedToleratedFailureThreshold" {
+					t.Errorf("MapRunFailed details %+v", e.MapRunFailedEventDetails)
+				}
 			}
 		})
 	}

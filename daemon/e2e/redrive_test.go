@@ -173,3 +173,113 @@ func TestRedriveAcrossKill(t *testing.T) {
 		}
 	}
 }
+
+// TestRedriveAbortedActivity: an execution stopped while a worker holds
+// its activity task, redriven, hands out a new task with a new token; the
+// old token is used up (TaskTimedOut), and the Pass state before the
+// activity does not run again.
+func TestRedriveAbortedActivity(t *testing.T) {
+	p := startStepd(t)
+	c := newClient(p)
+	ctx := testContext(t)
+	act, err := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("approve")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	machine := createStandard(t, c, "approval", `{"StartAt":"P","States":{
+		"P":{"Type":"Pass","Parameters":{"at.$":"$$.State.EnteredTime"},"Next":"A"},
+		"A":{"Type":"Task","Resource":"`+*act.ActivityArn+`","End":true}}}`)
+	arn := *startNamed(t, c, machine, "a", `{}`).ExecutionArn
+	first, err := c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn, WorkerName: aws.String("w")})
+	if err != nil || first.TaskToken == nil {
+		t.Fatalf("first task: %+v %v", first, err)
+	}
+	if _, err := c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	waitExecution(t, c, arn, types.ExecutionStatusAborted)
+	if _, err := c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: aws.String(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	second, err := c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn, WorkerName: aws.String("w")})
+	if err != nil || second.TaskToken == nil || *second.TaskToken == *first.TaskToken {
+		t.Fatalf("second task: %+v %v", second, err)
+	}
+	if *second.Input != *first.Input {
+		t.Errorf("the redriven activity's input %s, want the replayed Pass state's %s", *second.Input, *first.Input)
+	}
+	_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: first.TaskToken, Output: aws.String(`"old"`)})
+	errorAs[*types.TaskTimedOut](t, err, "")
+	if _, err := c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: second.TaskToken, Output: aws.String(`"new"`)}); err != nil {
+		t.Fatal(err)
+	}
+	if d := waitExecution(t, c, arn, types.ExecutionStatusSucceeded); *d.Output != `"new"` {
+		t.Errorf("output %s", *d.Output)
+	}
+	counts := countEvents(historyOf(t, c, arn))
+	if counts[types.HistoryEventTypePassStateEntered] != 1 || counts[types.HistoryEventTypeActivityScheduled] != 2 || counts[types.HistoryEventTypeExecutionAborted] != 1 {
+		t.Errorf("history counts %v", counts)
+	}
+}
+
+// TestRedriveSurvivesLeaderLoss: in a 3-node cluster, a redrive asked of
+// a follower is committed through Raft; the leader running the redriven
+// execution is killed while it waits; it finishes on the new leader and
+// both survivors describe it and its history alike.
+func TestRedriveSurvivesLeaderLoss(t *testing.T) {
+	fn, lambdaURL := newFailingLambda(t)
+	nodes := startE2ECluster(t, 3, "-lambda-endpoint", lambdaURL)
+	var leader *e2eNode
+	var survivors []*e2eNode
+	for _, n := range nodes {
+		v, err := n.view()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Node.State == "Leader" {
+			leader = n
+		} else {
+			survivors = append(survivors, n)
+		}
+	}
+	if leader == nil {
+		t.Fatal("no leader")
+	}
+	c := survivors[0].sfn
+	m := createStandard(t, c, "redrive-failover", `{"StartAt":"A","States":{
+		"A":{"Type":"Task","Resource":"`+stubFunction+`","Parameters":{"step":"bad"},"ResultPath":"$.a","Next":"W"},
+		"W":{"Type":"Wait","Seconds":2,"End":true}}}`)
+	arn := *startNamed(t, c, m, "r", `{}`).ExecutionArn
+	waitExecution(t, c, arn, types.ExecutionStatusFailed)
+	fn.mu.Lock()
+	fn.healed = true
+	fn.mu.Unlock()
+	if _, err := survivors[1].sfn.RedriveExecution(testContext(t), &sfn.RedriveExecutionInput{ExecutionArn: aws.String(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, 20*time.Millisecond, func() error {
+		h, err := tryHistory(c, arn)
+		if err != nil {
+			return err
+		}
+		if countEvents(h)[types.HistoryEventTypeWaitStateEntered] == 0 {
+			return errors.New("the redriven execution does not wait yet")
+		}
+		return nil
+	})
+	leader.kill(t)
+	var seen []string
+	for _, n := range survivors {
+		d := waitExecution(t, n.sfn, arn, types.ExecutionStatusSucceeded)
+		if *d.Output != `{"a":{"echo":{"step":"bad"}}}` || *d.RedriveCount != 1 {
+			t.Errorf("output %s, redrive count %d", *d.Output, *d.RedriveCount)
+		}
+		seen = append(seen, fmt.Sprint(countEvents(historyOf(t, n.sfn, arn))))
+	}
+	if seen[0] != seen[1] {
+		t.Errorf("the survivors answer differently: %v", seen)
+	}
+	if got := fn.count(`{"step":"bad"}`); got != 2 {
+		t.Errorf("the task was called %d times, want 2 (failed, then redriven)", got)
+	}
+}

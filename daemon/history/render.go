@@ -32,6 +32,8 @@ var apiDetails = map[fastpath.EventType]string{
 	fastpath.EventMapIterationSucceeded: "mapIterationSucceededEventDetails",
 	fastpath.EventMapIterationFailed:    "mapIterationFailedEventDetails",
 	fastpath.EventTaskSubmitted:         "taskSubmittedEventDetails",
+	fastpath.EventMapRunStarted:         "mapRunStartedEventDetails",
+	fastpath.EventMapRunFailed:          "mapRunFailedEventDetails",
 	fastpath.EventActivityScheduled:     "activityScheduledEventDetails",
 	fastpath.EventActivityStarted:       "activityStartedEventDetails",
 	fastpath.EventActivitySucceeded:     "activitySucceededEventDetails",
@@ -153,7 +155,7 @@ func appendDetails(dst []byte, rec *Record, e *Event, includeData bool) []byte {
 	data := includeData && e.HasPayload
 	failure := t == fastpath.EventExecutionFailed || t == fastpath.EventExecutionTimedOut ||
 		t == fastpath.EventExecutionAborted || t == fastpath.EventTaskFailed || t == fastpath.EventTaskTimedOut ||
-		t == fastpath.EventActivityFailed || t == fastpath.EventActivityTimedOut
+		t == fastpath.EventActivityFailed || t == fastpath.EventActivityTimedOut || t == fastpath.EventMapRunFailed
 	if failure && e.HasCause {
 		w.str("cause", e.Cause)
 	}
@@ -171,6 +173,9 @@ func appendDetails(dst []byte, rec *Record, e *Event, includeData bool) []byte {
 	}
 	if t == fastpath.EventMapStateStarted {
 		w.num("length", e.Index)
+	}
+	if t == fastpath.EventMapRunStarted {
+		w.str("mapRunArn", e.Resource)
 	}
 	if isEntered(t) || isExited(t) || isIteration(t) {
 		w.str("name", e.State)
