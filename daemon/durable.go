@@ -42,6 +42,7 @@ func (s *server) executeDurable(ctx context.Context, e *cluster.Execution, prog 
 		return aerr
 	}
 	inv = &callbackInvoker{next: inv, s: s}
+	s.restartLostChildren(ctx, e.Arn, inv)
 	x := &execRequest{m: m, machineArn: e.MachineArn, arn: e.Arn, name: e.Name, input: []byte(e.Input), start: e.Start,
 		invoker: inv, s3: s.execs.s3, mapRuns: s.execs.mapRuns, clock: clock, recorder: rec, redrives: e.Epoch(), redriveDate: e.RedriveDate()}
 	if aerr := execute(ctx, x, func(res *fastpath.Result, _ time.Time) { done(res) }); aerr != nil {

@@ -1,7 +1,10 @@
 package daemon
 
 import (
+	"context"
 	"time"
+
+	json "github.com/goccy/go-json"
 
 	"github.com/stepd/stepd/cluster"
 	"github.com/stepd/stepd/fastpath"
@@ -25,6 +28,34 @@ func (s *server) answerParent(parent string, e *execution) {
 		Stop: e.Stop, Input: e.Input, Output: e.Output, Error: e.Error, Cause: e.Cause}
 	if _, aerr := s.propose(&cluster.AnswerTask{Token: parent, Child: c, Now: time.Now()}); aerr != nil && aerr.Code != "TaskTimedOut" {
 		s.log.Printf("sync: cannot answer the parent of %s: %v", e.Arn, aerr)
+	}
+}
+
+// restartLostChildren starts again, before a run of the execution arn,
+// the EXPRESS children its `.sync` Tasks wait for that this process does
+// not run: they lived in the memory of a node that stopped (a kill -9, a
+// failover). An EXPRESS execution runs at least once, as AWS's
+// asynchronous Express workflows do; the first end answers the Task, a
+// later one finds its token used. A STANDARD child is durable and linked
+// to its Task when its start commits: it is never started again here.
+func (s *server) restartLostChildren(ctx context.Context, arn string, inv fastpath.Invoker) {
+	for _, p := range s.node.Executions().Pending(arn) {
+		if p.Callback != fastpath.CallbackSync && p.Callback != fastpath.CallbackSync2 || p.Child != "" || s.execs.recent.childOf(p.Token) != "" {
+			continue
+		}
+		var req struct {
+			Machine string `json:"StateMachineArn"`
+		}
+		if json.Unmarshal(p.Input, &req) != nil {
+			continue
+		}
+		if m, aerr := s.machineByArn(req.Machine); aerr != nil || m.Type != "EXPRESS" {
+			continue // a STANDARD child whose start never committed: the run's replay starts it
+		}
+		task := &fastpath.Task{Resource: "arn:aws:states:::states:startExecution", State: p.State}
+		if _, _, err := inv.Invoke(fastpath.WithParentToken(ctx, p.Token), task, p.Input, nil); err != nil {
+			s.log.Printf("sync: cannot start again the EXPRESS child of %s: %v", arn, err)
+		}
 	}
 }
 

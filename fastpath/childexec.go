@@ -19,6 +19,12 @@ import (
 // parentTokenKey is the context key of a `.sync` Task's token.
 type parentTokenKey struct{}
 
+// WithParentToken is ctx for the call of the `.sync` Task whose token is
+// tok: the child execution that call starts ends the wait of that token.
+func WithParentToken(ctx context.Context, tok string) context.Context {
+	return context.WithValue(ctx, parentTokenKey{}, tok)
+}
+
 // ParentToken is the token of the `.sync` Task whose call ctx is, "" for
 // any other call: the child execution that call starts ends the wait of
 // that token.

@@ -48,7 +48,7 @@ func TestParentToken(t *testing.T) {
 	if tok := ParentToken(context.Background()); tok != "" {
 		t.Fatalf("ParentToken of a plain context = %q", tok)
 	}
-	ctx := context.WithValue(context.Background(), parentTokenKey{}, "st1.x")
+	ctx := WithParentToken(context.Background(), "st1.x")
 	if tok := ParentToken(ctx); tok != "st1.x" {
 		t.Fatalf("ParentToken = %q, want st1.x", tok)
 	}

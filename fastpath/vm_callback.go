@@ -1,7 +1,6 @@
 package fastpath
 
 import (
-	"context"
 	"time"
 )
 
@@ -109,7 +108,7 @@ func (ex *Execution) awaitCallback(st *State, in []byte, timeout, heartbeat time
 	} else {
 		ctx := ex.ctx
 		if st.Task.Callback == CallbackSync || st.Task.Callback == CallbackSync2 {
-			ctx = context.WithValue(ctx, parentTokenKey{}, ex.taskToken)
+			ctx = WithParentToken(ctx, ex.taskToken)
 		}
 		mark := len(ex.arena)
 		result, f := ex.durableInvoke(ctx, inv, st, in, false)

@@ -129,24 +129,34 @@ func TestSyncStopParentStopsChild(t *testing.T) {
 	}
 }
 
-// TestSyncParentAcrossKill: SIGKILL of the node while a parent waits on
-// its STANDARD .sync:2 child; after the restart the child resumes, ends,
-// and its end answers the parent, which succeeds with the child's output.
+// TestSyncParentAcrossKill: SIGKILL of the node while parents wait on
+// their .sync:2 children; after the restart the STANDARD child resumes,
+// ends, and its end answers its parent; the EXPRESS child, which lived in
+// the killed process, runs again (at least once, as AWS's asynchronous
+// Express workflows) and answers its parent. Both parents succeed with
+// their child's output.
 func TestSyncParentAcrossKill(t *testing.T) {
 	n := &e2eNode{id: "n1", raftAddr: freeAddr(t), dataDir: t.TempDir()}
 	n.start(t, "")
-	createStandard(t, n.sfn, "sync-slow", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3,"Next":"P"},"P":{"Type":"Pass","Parameters":{"done.$":"$.n"},"End":true}}}`)
+	slow := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3,"Next":"P"},"P":{"Type":"Pass","Parameters":{"done.$":"$.n"},"End":true}}}`
+	createStandard(t, n.sfn, "sync-slow", slow)
+	create(t, n.sfn, "sync-slow-express", types.StateMachineTypeExpress, slow)
 	parent := createStandard(t, n.sfn, "parent-kill", syncParent("startExecution.sync:2"))
-	started := startNamed(t, n.sfn, parent, "p", fmt.Sprintf(`{"Child":%q,"n":5,"Name":"kid"}`, machineArn("sync-slow")))
-	childOf(t, n.sfn, "sync-slow", types.ExecutionStatusRunning)
+	started := map[string]*sfn.StartExecutionOutput{}
+	for i, child := range []string{"sync-slow", "sync-slow-express"} {
+		started[child] = startNamed(t, n.sfn, parent, child, fmt.Sprintf(`{"Child":%q,"n":%d,"Name":"kid"}`, machineArn(child), 5+i))
+		childOf(t, n.sfn, child, types.ExecutionStatusRunning)
+	}
 	n.kill(t)
 	n.start(t, "")
-	d := waitExecution(t, n.sfn, *started.ExecutionArn, types.ExecutionStatusSucceeded)
-	var out struct {
-		Output struct{ Done int }
-		Status string
-	}
-	if err := json.Unmarshal([]byte(aws.ToString(d.Output)), &out); err != nil || out.Output.Done != 5 || out.Status != "SUCCEEDED" {
-		t.Errorf("parent output after the kill: %s (%v)", aws.ToString(d.Output), err)
+	for i, child := range []string{"sync-slow", "sync-slow-express"} {
+		d := waitExecution(t, n.sfn, *started[child].ExecutionArn, types.ExecutionStatusSucceeded)
+		var out struct {
+			Output struct{ Done int }
+			Status string
+		}
+		if err := json.Unmarshal([]byte(aws.ToString(d.Output)), &out); err != nil || out.Output.Done != 5+i || out.Status != "SUCCEEDED" {
+			t.Errorf("%s: parent output after the kill: %s (%v)", child, aws.ToString(d.Output), err)
+		}
 	}
 }
