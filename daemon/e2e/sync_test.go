@@ -160,3 +160,39 @@ func TestSyncParentAcrossKill(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncAcrossLeaderLoss: in a 3-node cluster, SIGKILL of the leader
+// while a parent waits on its STANDARD .sync child; the new leader
+// resumes the child, whose end answers the parent, on every survivor.
+func TestSyncAcrossLeaderLoss(t *testing.T) {
+	nodes := startE2ECluster(t, 3)
+	var leader *e2eNode
+	var survivors []*e2eNode
+	for _, n := range nodes {
+		v, err := n.view()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Node.State == "Leader" {
+			leader = n
+		} else {
+			survivors = append(survivors, n)
+		}
+	}
+	if leader == nil {
+		t.Fatal("no leader")
+	}
+	c := survivors[0].sfn
+	createStandard(t, c, "sync-failover", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":2,"Next":"P"},"P":{"Type":"Pass","Parameters":{"done.$":"$.n"},"End":true}}}`)
+	parent := createStandard(t, c, "parent-failover", syncParent("startExecution.sync"))
+	started := startNamed(t, c, parent, "p", fmt.Sprintf(`{"Child":%q,"n":9,"Name":"kid"}`, machineArn("sync-failover")))
+	childOf(t, c, "sync-failover", types.ExecutionStatusRunning)
+	leader.kill(t)
+	for _, n := range survivors {
+		d := waitExecution(t, n.sfn, *started.ExecutionArn, types.ExecutionStatusSucceeded)
+		var out struct{ Output, Status string }
+		if err := json.Unmarshal([]byte(aws.ToString(d.Output)), &out); err != nil || out.Output != `{"done":9}` || out.Status != "SUCCEEDED" {
+			t.Errorf("%s: parent output after the failover: %s (%v)", n.id, aws.ToString(d.Output), err)
+		}
+	}
+}
