@@ -43,8 +43,9 @@ func childOf(t *testing.T, c *sfn.Client, machine string, status types.Execution
 // description (Input and Output as JSON text for .sync, parsed for
 // .sync:2); a failed child fails the parent with States.TaskFailed and
 // the description as the cause; the parent's history is TaskScheduled,
-// TaskStarted, TaskSubmitted, TaskSucceeded as AWS's; an EXPRESS parent is
-// refused at create with AWS's message.
+// TaskStarted, TaskSubmitted, TaskSucceeded as AWS's; TimeoutSeconds
+// bounds the wait; an EXPRESS parent is refused at create with AWS's
+// message.
 func TestSyncChildren(t *testing.T) {
 	p := startStepd(t)
 	c := newClient(p)
@@ -107,6 +108,16 @@ func TestSyncChildren(t *testing.T) {
 	if o, _ := out["Output"].(map[string]any); o["fast"] != float64(7) || out["RedriveStatus"] != nil {
 		t.Errorf("EXPRESS child: %v", out)
 	}
+
+	// The Task's TimeoutSeconds bounds the wait (States.Timeout); the
+	// child runs on, as a StartExecution already made does.
+	createStandard(t, c, "sync-hour", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
+	timed := createStandard(t, c, "parent-timeout", strings.Replace(syncParent("startExecution.sync"), `"End":true`, `"TimeoutSeconds":1,"End":true`, 1))
+	d = waitExecution(t, c, *startNamed(t, c, timed, "e", fmt.Sprintf(`{"Child":%q,"n":1,"Name":"e"}`, machineArn("sync-hour"))).ExecutionArn, types.ExecutionStatusFailed)
+	if aws.ToString(d.Error) != "States.Timeout" {
+		t.Errorf("timed-out .sync Task: %s %s", aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	childOf(t, c, "sync-hour", types.ExecutionStatusRunning)
 }
 
 // TestSyncStopParentStopsChild: StopExecution of a parent waiting on a
