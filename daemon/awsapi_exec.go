@@ -188,6 +188,13 @@ func (s *server) execSyncWith(r resolved, name string, input []byte, inv fastpat
 }
 
 func (s *server) startExecution(body, dst []byte) ([]byte, *awserr.Error) {
+	return s.startExecutionFor(body, dst, "")
+}
+
+// startExecutionFor is StartExecution for the `.sync` Task whose token is
+// parent ("" for none): the execution's end answers that Task
+// (nested_sync.go).
+func (s *server) startExecutionFor(body, dst []byte, parent string) ([]byte, *awserr.Error) {
 	sp := scratchPool.Get().(*[]byte)
 	defer scratchPool.Put(sp)
 	req, r, aerr := s.startRequest(body, sp)
@@ -207,9 +214,13 @@ func (s *server) startExecution(body, dst []byte) ([]byte, *awserr.Error) {
 		return dst, aerr
 	}
 	if r.m.Type == "STANDARD" {
-		return s.startDurable(dst, r, name, req.input, req.testCase)
+		return s.startDurable(dst, r, name, req.input, req.testCase, parent)
 	}
-	e, aerr := s.execs.startBackground(r, name, append([]byte(nil), req.input...), inv)
+	var ended func(execution)
+	if parent != "" {
+		ended = func(e execution) { s.answerParent(parent, &e) }
+	}
+	e, aerr := s.execs.startBackground(r, name, append([]byte(nil), req.input...), inv, parent, ended)
 	if aerr != nil {
 		return dst, aerr
 	}
@@ -236,6 +247,7 @@ func (s *server) stopExecution(body, dst []byte) ([]byte, *awserr.Error) {
 	if err := required("executionArn", req.Arn); err != nil {
 		return dst, err
 	}
+	children := s.expressChildren(req.Arn)
 	stop, durable, aerr := s.stopDurable(req.Arn, req.Error, req.Cause)
 	if !durable {
 		stop, aerr = s.execs.stop(req.Arn, req.Error, req.Cause)
@@ -243,6 +255,7 @@ func (s *server) stopExecution(body, dst []byte) ([]byte, *awserr.Error) {
 	if aerr != nil {
 		return dst, aerr
 	}
+	s.stopChildren(children)
 	return encode(dst, struct {
 		Stop epochTime `json:"stopDate"`
 	}{epochTime(stop)})

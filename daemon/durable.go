@@ -42,6 +42,7 @@ func (s *server) executeDurable(ctx context.Context, e *cluster.Execution, prog 
 		return aerr
 	}
 	inv = &callbackInvoker{next: inv, s: s}
+	s.restartLostChildren(ctx, e.Arn, inv)
 	x := &execRequest{m: m, machineArn: e.MachineArn, arn: e.Arn, name: e.Name, input: []byte(e.Input), start: e.Start,
 		invoker: inv, s3: s.execs.s3, mapRuns: s.execs.mapRuns, clock: clock, recorder: rec, redrives: e.Epoch(), redriveDate: e.RedriveDate()}
 	if aerr := execute(ctx, x, func(res *fastpath.Result, _ time.Time) { done(res) }); aerr != nil {
@@ -106,10 +107,12 @@ func (s *server) logDurable(arn string, lg history.Logging) {
 
 // startDurable answers StartExecution for a STANDARD machine once the
 // start is committed; the leader runs it. The same name and input answer
-// the execution that exists, another input ExecutionAlreadyExists.
-func (s *server) startDurable(dst []byte, r resolved, name string, input []byte, testCase string) ([]byte, *awserr.Error) {
+// the execution that exists, another input ExecutionAlreadyExists. parent
+// is the token of the `.sync` Task that starts it, "" for none.
+func (s *server) startDurable(dst []byte, r resolved, name string, input []byte, testCase, parent string) ([]byte, *awserr.Error) {
 	e := &cluster.Execution{Arn: s.execs.executionArn(r, name), MachineArn: r.arn, MachineName: r.m.Name, Name: name,
-		RoleArn: r.m.RoleArn, Definition: r.m.Definition, Input: string(input), Start: s.execs.now(), TestCase: testCase}
+		RoleArn: r.m.RoleArn, Definition: r.m.Definition, Input: string(input), Start: s.execs.now(), TestCase: testCase,
+		ParentToken: parent}
 	res, aerr := s.propose(&cluster.StartExecution{Execution: e})
 	if aerr != nil {
 		return dst, aerr

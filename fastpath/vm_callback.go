@@ -4,9 +4,9 @@ import (
 	"time"
 )
 
-// Callback Tasks: a `.waitForTaskToken` integration or an activity ends
-// with the answer to its task token, which may come days later, from
-// another process, through another node. Waiting is one more kind of
+// Callback Tasks: a `.waitForTaskToken` integration, a `.sync` one
+// (childexec.go) or an activity ends with the answer to its task token,
+// which may come days later, from another process, through another node. Waiting is one more kind of
 // durable suspension: the run records the token (RecordToken) and the
 // wait (RecordAwait), commits them, and returns Suspended; the durable
 // store keeps the wait as a pending task and records the answer —
@@ -106,8 +106,12 @@ func (ex *Execution) awaitCallback(st *State, in []byte, timeout, heartbeat time
 		ex.events++
 		ex.emitActivity(EventActivityScheduled, st, in, ActivityDetails{TimeoutSeconds: int64(timeout / time.Second), HeartbeatSeconds: int64(heartbeat / time.Second)})
 	} else {
+		ctx := ex.ctx
+		if st.Task.Callback == CallbackSync || st.Task.Callback == CallbackSync2 {
+			ctx = WithParentToken(ctx, ex.taskToken)
+		}
 		mark := len(ex.arena)
-		result, f := ex.durableInvoke(ex.ctx, inv, st, in, false)
+		result, f := ex.durableInvoke(ctx, inv, st, in, false)
 		ex.events++
 		if f != nil {
 			ex.truncate(mark)
