@@ -448,7 +448,7 @@ func (c *PruneExecutions) applyExec(x *Executions) Result {
 
 // RedriveExecution resumes an execution that ended FAILED, TIMED_OUT or
 // ABORTED: RUNNING again, in a new epoch of its records (Redrive), with
-// the record of its ExecutionRedriven event. Epoch is the epoch it
+// the records of its ExecutionRedriven (and MapRunRedriven) events. Epoch is the epoch it
 // starts, so that of two redrives decided at once only the first
 // applies. The same Token again within 15 minutes answers the redrive it
 // made (Result.Date its date); an execution redriven meanwhile, or
@@ -456,10 +456,10 @@ func (c *PruneExecutions) applyExec(x *Executions) Result {
 // see alone (the machine, the event limit); Apply what depends on the
 // log's order.
 type RedriveExecution struct {
-	Arn     string  `json:"arn"`
-	Epoch   int     `json:"epoch"`
-	Redrive Redrive `json:"redrive"`
-	Record  *Record `json:"record,omitempty"`
+	Arn     string   `json:"arn"`
+	Epoch   int      `json:"epoch"`
+	Redrive Redrive  `json:"redrive"`
+	Records []Record `json:"records,omitempty"`
 }
 
 func (*RedriveExecution) kind() cmdType       { return cmdRedriveExecution }
@@ -521,9 +521,7 @@ func (c *RedriveExecution) applyExec(x *Executions) Result {
 		return errorf("ExecutionNotRedrivable", "%s", reason)
 	}
 	e.Redrives = append(e.Redrives[:len(e.Redrives):len(e.Redrives)], c.Redrive)
-	if c.Record != nil {
-		e.Records = append(e.Records, *c.Record)
-	}
+	e.Records = append(e.Records, c.Records...)
 	e.Status, e.Stop, e.Output, e.Error, e.Cause = "RUNNING", time.Time{}, nil, nil, nil
 	for _, p := range x.cb.byArn[c.Arn] {
 		p.Done = true // the tokens of the ended run are used up

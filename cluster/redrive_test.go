@@ -20,8 +20,8 @@ func TestRedriveCommand(t *testing.T) {
 	applyOne(t, f, 2, &AppendRecords{Arn: e.Arn, Records: recs})
 	stop := execStart.Add(time.Minute)
 	redrive := func(index uint64, epoch int, at time.Time, token string) *Result {
-		rec := &Record{Scope: "redrive/", Kind: 5, Epoch: epoch}
-		return applyOne(t, f, index, &RedriveExecution{Arn: e.Arn, Epoch: epoch, Record: rec,
+		recs := []Record{{Scope: "redrive/", Kind: 5, Epoch: epoch}}
+		return applyOne(t, f, index, &RedriveExecution{Arn: e.Arn, Epoch: epoch, Records: recs,
 			Redrive: Redrive{Date: at, Token: token, Cuts: map[string]int{"": 2, "2.1/": 1}}})
 	}
 	if r := redrive(3, 1, stop, ""); r.Err == nil || r.Err.Message != "Execution is RUNNING and cannot be redriven" {

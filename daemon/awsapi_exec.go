@@ -447,12 +447,21 @@ func (s *server) describeStateMachineForExecution(body, dst []byte) ([]byte, *aw
 	if m == nil { // an execution from the history of a deleted machine
 		return dst, awserr.MachineDoesNotExist(e.MachineArn)
 	}
-	return encode(dst, struct {
+	out := struct {
 		Arn        string    `json:"stateMachineArn"`
 		Name       string    `json:"name"`
 		Definition string    `json:"definition"`
 		RoleArn    string    `json:"roleArn"`
 		Updated    epochTime `json:"updateDate"`
 		RevisionID string    `json:"revisionId"`
-	}{e.MachineArn, m.Name, m.Definition, m.RoleArn, epochTime(m.Updated), m.RevisionID})
+		MapRunArn  string    `json:"mapRunArn,omitempty"`
+		Label      string    `json:"label,omitempty"`
+	}{e.MachineArn, m.Name, m.Definition, m.RoleArn, epochTime(m.Updated), m.RevisionID, "", ""}
+	if run := s.execs.mapRuns.get(e.MapRunArn); run != nil {
+		// A child of a Distributed Map runs the state machine of its
+		// Map Run: the Map's ItemProcessor, named <machine>/<label>.
+		out.MapRunArn, out.Label, out.Name = run.Arn, run.Label, m.Name+"/"+run.Label
+		out.Definition = processorDefinition(m.Definition, run.StateName)
+	}
+	return encode(dst, out)
 }

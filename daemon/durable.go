@@ -70,7 +70,8 @@ func (s *server) durableEnded(e *cluster.Execution, res *fastpath.Result) {
 
 // logDurable stages the history of an ended STANDARD execution, read from
 // its durable state, in the history log with the events and data the
-// logging configuration keeps, stamped when they happened.
+// logging configuration keeps, stamped when they happened; after a
+// redrive, from its ExecutionRedriven event on.
 func (s *server) logDurable(arn string, lg history.Logging) {
 	h, ok, err := s.durable.History(arn)
 	if !ok || err != nil {
@@ -82,7 +83,13 @@ func (s *server) logDurable(arn string, lg history.Logging) {
 	var ts int64
 	rec.SetClock(func() int64 { return ts })
 	mask := rec.Mask()
+	from := 0 // a redriven execution logs the events since its last redrive: the earlier ones are logged
 	for i := range h.Events {
+		if h.Events[i].Type == fastpath.EventExecutionRedriven {
+			from = i
+		}
+	}
+	for i := from; i < len(h.Events); i++ {
 		he := &h.Events[i]
 		if !mask.Has(he.Type) {
 			continue

@@ -64,8 +64,10 @@ const (
 	EventActivityTimedOut
 
 	// RedriveExecution resumed an execution that had ended: its Index
-	// is the redrive count.
+	// is the redrive count. MapRunRedriven: the redrive resumed a
+	// Distributed Map's Map Run (its Resource), Index times so far.
 	EventExecutionRedriven
+	EventMapRunRedriven
 
 	numEventTypes
 )
@@ -82,7 +84,7 @@ var eventTypeNames = [numEventTypes]string{
 	"MapIterationStarted", "MapIterationSucceeded", "MapIterationFailed",
 	"MapRunStarted", "MapRunSucceeded", "MapRunFailed",
 	"TaskSubmitted", "ActivityScheduled", "ActivityStarted", "ActivitySucceeded", "ActivityFailed", "ActivityTimedOut",
-	"ExecutionRedriven",
+	"ExecutionRedriven", "MapRunRedriven",
 }
 
 // String returns AWS's name of the event type.
@@ -145,7 +147,7 @@ type Event struct {
 	// execution events.
 	State string
 	// Resource is the Resource of the Task state of Task events, and
-	// the Map Run's ARN of MapRunStarted.
+	// the Map Run's ARN of MapRunStarted and MapRunRedriven.
 	Resource string
 	// Payload is the JSON data of the event: the input of
 	// ExecutionStarted, StateEntered and TaskScheduled, the output of

@@ -19,6 +19,9 @@ type MapRun struct {
 	// ExecutionArn is the parent execution's; StateMachineArn the
 	// children's state machine, <machine's ARN>/<label>.
 	Arn, ID, ExecutionArn, StateMachineArn string
+	// Label is the Map state's Label (or the one made up for it) and
+	// StateName its name.
+	Label, StateName string
 	// Express is set when the children are EXPRESS executions.
 	Express bool
 	// Start is when the run started.
@@ -191,37 +194,69 @@ func (r *MapRun) failFast() bool {
 	return r.state.ToleratedCount < 0 && !r.state.HasPercent
 }
 
-// childStarted counts a child of items items as running.
-func (r *MapRun) childStarted(items int) {
-	r.mu.Lock()
-	r.state.Items.Pending -= int64(items)
-	r.state.Items.Running += int64(items)
-	r.state.Executions.Pending--
-	r.state.Executions.Running++
-	r.mu.Unlock()
+// mapRunDelta is a change of a Map Run's counts, added to it under one
+// lock: the children run inline (one after another, computing only) add
+// theirs a batch at a time, the others as each starts and ends.
+type mapRunDelta struct {
+	items, execs MapRunCounts
+	done         int // children it counts as ended
 }
 
-// childEnded counts a child of items items as ended with f.
-func (r *MapRun) childEnded(items int, f *Failure) {
-	r.mu.Lock()
-	r.state.Items.Running -= int64(items)
-	r.state.Executions.Running--
-	count := func(c *MapRunCounts, n int64) {
-		switch childStatus(f) {
-		case StatusSucceeded:
-			c.Succeeded += n
-		case StatusTimedOut:
-			c.TimedOut += n
-		case StatusAborted:
-			c.Aborted += n
-		default:
-			c.Failed += n
-		}
-	}
-	count(&r.state.Items, int64(items))
-	count(&r.state.Executions, 1)
-	r.mu.Unlock()
+// started counts a child of n items as running.
+func (d *mapRunDelta) started(n int) {
+	d.items.Pending -= int64(n)
+	d.items.Running += int64(n)
+	d.execs.Pending--
+	d.execs.Running++
 }
+
+// ended counts a child of n items as ended with f; a suspended child has
+// not ended.
+func (d *mapRunDelta) ended(n int, f *Failure) {
+	if f == errSuspended {
+		return
+	}
+	d.items.Running -= int64(n)
+	d.execs.Running--
+	*d.items.of(f) += int64(n)
+	*d.execs.of(f)++
+	d.done++
+}
+
+// of is the count of the children that ended with f.
+func (c *MapRunCounts) of(f *Failure) *int64 {
+	switch childStatus(f) {
+	case StatusSucceeded:
+		return &c.Succeeded
+	case StatusTimedOut:
+		return &c.TimedOut
+	case StatusAborted:
+		return &c.Aborted
+	}
+	return &c.Failed
+}
+
+func (c *MapRunCounts) add(d *MapRunCounts) {
+	c.Pending += d.Pending
+	c.Running += d.Running
+	c.Succeeded += d.Succeeded
+	c.Failed += d.Failed
+	c.TimedOut += d.TimedOut
+	c.Aborted += d.Aborted
+}
+
+// add adds d to the run's counts and clears d.
+func (r *MapRun) add(d *mapRunDelta) {
+	r.mu.Lock()
+	r.state.Items.add(&d.items)
+	r.state.Executions.add(&d.execs)
+	r.mu.Unlock()
+	*d = mapRunDelta{}
+}
+
+// inlineBatch is how many children run inline add their counts at once:
+// DescribeMapRun lags that far behind, and a child costs no lock.
+const inlineBatch = 256
 
 // childStatus is the status of a child execution that ended with f.
 func childStatus(f *Failure) string {
@@ -301,6 +336,8 @@ func (ex *Execution) startMapRun(st *State, children, items int, pol *branchPoli
 		ID:              id,
 		ExecutionArn:    ex.opts.ExecutionArn,
 		StateMachineArn: sm + "/" + label,
+		Label:           label,
+		StateName:       st.Name,
 		Express:         st.ChildExpress,
 		Start:           ex.clock.Now(),
 		childPrefix:     strings.Replace(sm, ":stateMachine:", kind, 1) + "/" + label + ":",
@@ -357,28 +394,23 @@ type childExecution struct {
 	start time.Time
 }
 
-// beginChild makes ex run child index of run on input, of items items:
-// it counts the child as running and, for a STANDARD child, tells the
-// observer. It returns what ex was before, for endChild.
-func (ex *Execution) beginChild(run *MapRun, index, items int, input []byte) childExecution {
+// beginChild makes ex run child index of run on input and, for a
+// STANDARD child, tells the observer (the caller counts it). It returns
+// what ex was before, for endChild.
+func (ex *Execution) beginChild(run *MapRun, index int, input []byte) childExecution {
 	saved := ex.child
 	ex.child = childExecution{run: run, index: index, input: input}
-	run.childStarted(items)
 	if !run.Express && ex.opts.MapRuns != nil {
 		ex.reportChild(index, StatusRunning, nil, nil)
 	}
 	return saved
 }
 
-// endChild counts the child as ended with output or f and gives ex back
-// what it was before beginChild.
-func (ex *Execution) endChild(index, items int, output []byte, f *Failure, saved childExecution) {
-	run := ex.child.run
-	if f != errSuspended {
-		run.childEnded(items, f)
-		if !run.Express && ex.opts.MapRuns != nil {
-			ex.reportChild(index, childStatus(f), output, f)
-		}
+// endChild tells the observer how a STANDARD child ended, with output
+// or f, and gives ex back what it was before beginChild.
+func (ex *Execution) endChild(index int, output []byte, f *Failure, saved childExecution) {
+	if run := ex.child.run; f != errSuspended && !run.Express && ex.opts.MapRuns != nil {
+		ex.reportChild(index, childStatus(f), output, f)
 	}
 	ex.child = saved
 }

@@ -277,6 +277,50 @@ func TestRedriveRetriedMap(t *testing.T) {
 	}
 }
 
+// TestRedriveDistributedMap: a redrive resumes the Map Run of a failed
+// Distributed Map (a MapRunRedriven event names it) rather than starting
+// another: its failed and unstarted children run, its succeeded ones do
+// not.
+func TestRedriveDistributedMap(t *testing.T) {
+	n := openStore(t, t.TempDir())
+	defer n.Close()
+	var f flaky
+	rn := startRunner(t, n, f.invoker())
+	defer rn.Close()
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"End":true,"ItemProcessor":{
+		"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"I","States":{"I":{"Type":"Task","Resource":"` + fnArn + `bad","End":true}}}}}}`
+	e := execution("d", def, `["x","bad","y"]`)
+	if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, n, e.Arn, "FAILED")
+	f.healed.Store(true)
+	redrive(t, n, rn, e.Arn, "")
+	got := waitStatus(t, n, e.Arn, "SUCCEEDED")
+	if *got.Output != `["fixed","fixed","fixed"]` {
+		t.Errorf("output %s", *got.Output)
+	}
+	if f.get(`bad "x"`) != 1 || f.get(`bad "bad"`) != 2 || f.get(`bad "y"`) != 1 {
+		t.Errorf("calls %v: want x once, bad twice, y once", f.calls)
+	}
+	h, _, _ := rn.History(e.Arn)
+	count := map[fastpath.EventType]int{}
+	runs := map[fastpath.EventType]string{}
+	for _, ev := range h.Events {
+		count[ev.Type]++
+		if ev.Type == fastpath.EventMapRunStarted || ev.Type == fastpath.EventMapRunRedriven {
+			runs[ev.Type] = ev.Resource
+			if ev.Type == fastpath.EventMapRunRedriven && ev.Index != 1 {
+				t.Errorf("MapRunRedriven count %d", ev.Index)
+			}
+		}
+	}
+	if count[fastpath.EventMapRunStarted] != 1 || count[fastpath.EventMapRunRedriven] != 1 || count[fastpath.EventMapStateEntered] != 1 ||
+		runs[fastpath.EventMapRunStarted] == "" || runs[fastpath.EventMapRunStarted] != runs[fastpath.EventMapRunRedriven] {
+		t.Errorf("history counts %v, runs %v", count, runs)
+	}
+}
+
 // TestRedriveAbortedWait: an ABORTED execution, stopped at a long Wait,
 // redriven runs the Wait again from its start; one still RUNNING, or
 // unknown, is refused with AWS's errors.

@@ -40,6 +40,7 @@ var apiDetails = map[fastpath.EventType]string{
 	fastpath.EventActivityFailed:        "activityFailedEventDetails",
 	fastpath.EventActivityTimedOut:      "activityTimedOutEventDetails",
 	fastpath.EventExecutionRedriven:     "executionRedrivenEventDetails",
+	fastpath.EventMapRunRedriven:        "mapRunRedrivenEventDetails",
 }
 
 func isEntered(t fastpath.EventType) bool {
@@ -174,7 +175,7 @@ func appendDetails(dst []byte, rec *Record, e *Event, includeData bool) []byte {
 	if t == fastpath.EventMapStateStarted {
 		w.num("length", e.Index)
 	}
-	if t == fastpath.EventMapRunStarted {
+	if t == fastpath.EventMapRunStarted || t == fastpath.EventMapRunRedriven {
 		w.str("mapRunArn", e.Resource)
 	}
 	if isEntered(t) || isExited(t) || isIteration(t) {
@@ -191,7 +192,7 @@ func appendDetails(dst []byte, rec *Record, e *Event, includeData bool) []byte {
 	if t == fastpath.EventTaskScheduled {
 		w.str("region", regionOf(rec.ExecutionArn))
 	}
-	if t == fastpath.EventExecutionRedriven {
+	if t == fastpath.EventExecutionRedriven || t == fastpath.EventMapRunRedriven {
 		w.num("redriveCount", e.Index)
 	}
 	if t == fastpath.EventActivityScheduled {
