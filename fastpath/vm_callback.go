@@ -26,6 +26,20 @@ func (ex *Execution) awaits(st *State) bool {
 	return st.Task.Callback != CallbackNone && ex.test == nil
 }
 
+// Mocker is an Invoker that answers some Tasks itself, as Step Functions
+// Local's mocked responses do: a callback Task it mocks (`.sync`,
+// `.waitForTaskToken`) ends with the mocked answer instead of waiting, as
+// on Step Functions Local; its token still exists while it runs.
+type Mocker interface {
+	Mocks(task *Task) bool
+}
+
+// mocked reports whether the execution's invoker mocks st's Task.
+func (ex *Execution) mocked(st *State) bool {
+	m, ok := ex.opts.Invoker.(Mocker)
+	return ok && m.Mocks(st.Task)
+}
+
 // runCallbackTask runs a callback Task of a JSONPath state with its
 // token in the context object.
 func (ex *Execution) runCallbackTask(st *State, eff []byte) ([]byte, *Failure) {
