@@ -2,6 +2,7 @@ package fastpath
 
 import (
 	"context"
+	"encoding/json"
 	"hash/fnv"
 	"strings"
 	"sync"
@@ -372,15 +373,52 @@ func (ex *Execution) mapRunStarted(st *State, children, items int, pol *branchPo
 	return run
 }
 
-// endMapRun closes run with the Map's outcome f.
+// endMapRun closes run with the Map's outcome f; a durable execution
+// records how it ended (RecordMapRunEnd), unless it was stopped (or its
+// node is closing: the run goes on where the execution resumes).
 func (ex *Execution) endMapRun(run *MapRun, f *Failure) {
 	if run == nil || f == errSuspended {
-		return
+		return // it goes on when the execution resumes
 	}
 	run.ended(f, ex.clock.Now())
+	if ex.rec != nil && f != errAborted {
+		if key, _, ok := ex.replay(RecordMapRunEnd); !ok {
+			ex.put(key, RecordMapRunEnd, run.Record())
+		}
+	}
 	if o := ex.opts.MapRuns; o != nil {
 		o.MapRunEnded(run)
 	}
+}
+
+// MapRunRecord is a Map Run that ended, as a durable execution keeps it
+// (RecordMapRunEnd): what DescribeMapRun and ListMapRuns show of it.
+type MapRunRecord struct {
+	Arn, ID, ExecutionArn, StateMachineArn, Label, StateName string
+	Express                                                  bool
+	Start                                                    time.Time
+	State                                                    MapRunState
+}
+
+// Record returns the run as a RecordMapRunEnd value.
+func (r *MapRun) Record() []byte {
+	b, err := json.Marshal(MapRunRecord{Arn: r.Arn, ID: r.ID, ExecutionArn: r.ExecutionArn, StateMachineArn: r.StateMachineArn,
+		Label: r.Label, StateName: r.StateName, Express: r.Express, Start: r.Start, State: r.State()})
+	if err != nil {
+		panic("BUG: cannot encode a Map Run: " + err.Error())
+	}
+	return b
+}
+
+// ParseMapRunRecord reads a RecordMapRunEnd value back as the Map Run
+// that ended, ok false when val is not one.
+func ParseMapRunRecord(val []byte) (*MapRun, bool) {
+	var rec MapRunRecord
+	if json.Unmarshal(val, &rec) != nil || rec.Arn == "" {
+		return nil, false
+	}
+	return &MapRun{Arn: rec.Arn, ID: rec.ID, ExecutionArn: rec.ExecutionArn, StateMachineArn: rec.StateMachineArn, Label: rec.Label,
+		StateName: rec.StateName, Express: rec.Express, Start: rec.Start, state: rec.State, wake: make(chan struct{}, 1)}, true
 }
 
 // splitmix is SplitMix64's mixing step: distinct inputs give distinct,
