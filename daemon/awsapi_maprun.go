@@ -58,7 +58,7 @@ func (s *server) describeMapRun(body, dst []byte) ([]byte, *awserr.Error) {
 	if aerr != nil {
 		return dst, aerr
 	}
-	st := run.State()
+	st := s.mapRunState(run)
 	out := struct {
 		Arn              string       `json:"mapRunArn"`
 		ExecutionArn     string       `json:"executionArn"`
@@ -113,7 +113,7 @@ func (s *server) listMapRuns(body, dst []byte) ([]byte, *awserr.Error) {
 	var items []item
 	for _, run := range s.mapRunsOf(req.Arn) {
 		it := item{ExecutionArn: run.ExecutionArn, Arn: run.Arn, StateMachineArn: run.StateMachineArn, Start: epochTime(run.Start)}
-		if stop := run.State().Stop; !stop.IsZero() {
+		if stop := s.mapRunState(run).Stop; !stop.IsZero() {
 			e := epochTime(stop)
 			it.Stop = &e
 		}

@@ -160,6 +160,30 @@ func (s *server) findMapRun(arn string) *fastpath.MapRun {
 	return nil
 }
 
+// mapRunState is run's state as the API shows it. A run still RUNNING
+// whose durable execution has ended (stopped while it was parked, so that
+// no run of it ends the Map Run) ended with it: ABORTED when it was
+// stopped, FAILED otherwise, its running children aborted.
+func (s *server) mapRunState(run *fastpath.MapRun) fastpath.MapRunState {
+	st := run.State()
+	if st.Status != fastpath.StatusRunning {
+		return st
+	}
+	e, ok := s.node.Executions().Get(run.ExecutionArn)
+	if !ok || e.Status == fastpath.StatusRunning {
+		return st
+	}
+	st.Status, st.Stop = fastpath.StatusFailed, e.Stop
+	if e.Status == fastpath.StatusAborted {
+		st.Status = fastpath.StatusAborted
+	}
+	for _, c := range []*fastpath.MapRunCounts{&st.Items, &st.Executions} {
+		c.Aborted += c.Running
+		c.Running = 0
+	}
+	return st
+}
+
 // mapRunsOf returns the Map Runs the execution arn started, in start
 // order: those this node keeps, or those a durable execution recorded.
 func (s *server) mapRunsOf(arn string) []*fastpath.MapRun {

@@ -1,7 +1,6 @@
 package fastpath
 
 import (
-	"context"
 	"encoding/json"
 	"hash/fnv"
 	"strings"
@@ -32,10 +31,9 @@ type MapRun struct {
 	machineName string    // the children's $$.StateMachine.Name
 	seed        [2]uint64 // the children's names derive from it and their index
 
-	mu      sync.Mutex
-	wake    chan struct{} // wakes the VM waiting for a free slot (cap 1)
-	state   MapRunState
-	running int // children holding a concurrency slot
+	mu    sync.Mutex
+	wake  chan struct{} // wakes the Map waiting for a free slot (cap 1)
+	state MapRunState
 }
 
 // MapRunState is what DescribeMapRun shows of a Map Run at one moment.
@@ -136,7 +134,7 @@ func (r *MapRun) Update(u MapRunUpdate) {
 // ChildArn is the ARN of the child named name.
 func (r *MapRun) ChildArn(name string) string { return r.childPrefix + name }
 
-// signal wakes the VM if it waits for a slot.
+// signal wakes the Map if it waits for a slot.
 func (r *MapRun) signal() {
 	select {
 	case r.wake <- struct{}{}:
@@ -144,40 +142,16 @@ func (r *MapRun) signal() {
 	}
 }
 
-// acquire waits until fewer children run than MaxConcurrency allows (at
-// most the Distributed Map's ceiling) and takes a slot; false when ctx
-// ended first. Only one goroutine (the Map's) calls it.
-func (r *MapRun) acquire(ctx context.Context) bool {
-	for {
-		r.mu.Lock()
-		limit := r.state.MaxConcurrency
-		if limit <= 0 || limit > maxDistributedMapConcurrency {
-			limit = maxDistributedMapConcurrency
-		}
-		if r.running < limit {
-			r.running++
-			r.mu.Unlock()
-			if ctx.Err() != nil {
-				r.release()
-				return false
-			}
-			return true
-		}
-		r.mu.Unlock()
-		select {
-		case <-r.wake:
-		case <-ctx.Done():
-			return false
-		}
-	}
-}
-
-// release gives back a slot.
-func (r *MapRun) release() {
+// maxConcurrency is how many children may run at once now: its
+// MaxConcurrency, at most the Distributed Map's ceiling.
+func (r *MapRun) maxConcurrency() int {
 	r.mu.Lock()
-	r.running--
+	limit := r.state.MaxConcurrency
 	r.mu.Unlock()
-	r.signal()
+	if limit <= 0 || limit > maxDistributedMapConcurrency {
+		limit = maxDistributedMapConcurrency
+	}
+	return limit
 }
 
 // exceeded reports whether failed items out of total are more than the
@@ -286,6 +260,10 @@ func (r *MapRun) ended(f *Failure, stop time.Time) {
 		s.Status = StatusFailed
 	}
 	s.Stop = stop
+	for _, c := range []*MapRunCounts{&s.Items, &s.Executions} {
+		c.Aborted += c.Running // cut short with the run (parked, or stopped)
+		c.Running = 0
+	}
 	if f == nil {
 		s.Items.ResultsWritten = s.Items.Succeeded + s.Items.Failed + s.Items.TimedOut
 		s.Executions.ResultsWritten = s.Executions.Succeeded + s.Executions.Failed + s.Executions.TimedOut

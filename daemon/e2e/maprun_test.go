@@ -421,3 +421,31 @@ func TestMapRunAfterRestart(t *testing.T) {
 			before.Status, counts(before), before.StartDate, before.StopDate)
 	}
 }
+
+// TestMapRunAbortedWithItsExecution: stopping a STANDARD execution while
+// its Map Run's children wait aborts the Map Run and its running
+// children.
+func TestMapRunAbortedWithItsExecution(t *testing.T) {
+	p := startStepd(t)
+	c := newClient(p)
+	m := createStandard(t, c, "dmapstop", dmapMachine("STANDARD", `"MaxConcurrency":2,`))
+	exec := *startNamed(t, c, m, "e", dmapItems(5, 3600)).ExecutionArn
+	runArn := onlyMapRun(t, c, exec)
+	waitFor(t, 30*time.Second, 10*time.Millisecond, func() error {
+		if d := describeMapRun(t, c, runArn); d.ItemCounts.Running != 2 {
+			return fmt.Errorf("%d children running", d.ItemCounts.Running)
+		}
+		return nil
+	})
+	if _, err := c.StopExecution(testContext(t), &sfn.StopExecutionInput{ExecutionArn: aws.String(exec)}); err != nil {
+		t.Fatal(err)
+	}
+	waitExecution(t, c, exec, types.ExecutionStatusAborted)
+	waitFor(t, 30*time.Second, 10*time.Millisecond, func() error {
+		d := describeMapRun(t, c, runArn)
+		if d.Status != types.MapRunStatusAborted || d.StopDate == nil || d.ItemCounts.Running != 0 || d.ItemCounts.Aborted != 2 || d.ItemCounts.Pending != 3 {
+			return fmt.Errorf("map run %s stop %v items %+v", d.Status, d.StopDate, *d.ItemCounts)
+		}
+		return nil
+	})
+}
