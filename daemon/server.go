@@ -88,6 +88,7 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 	if s.node, err = openCluster(ctx, cfg, reg, logger); err != nil {
 		return nil, err
 	}
+	s.execs.mapRuns.durable = s.node.Executions().Get
 	if err := openDurable(cfg, s); err != nil {
 		s.node.Close()
 		return nil, err

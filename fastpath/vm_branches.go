@@ -150,11 +150,19 @@ func (ex *Execution) runBranches(st *State, base, n int, pol branchPolicy) *Fail
 
 func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failure {
 	failures := 0
+	var counts mapRunDelta
+	if st.Distributed {
+		defer pol.run.add(&counts)
+	}
 	for i := 0; i < n; i++ {
 		var out []byte
 		var f *Failure
 		if st.Distributed {
+			counts.started(pol.items(i))
 			out, f = ex.runChildInline(st.Processor, pol, i, ex.spans[base+i])
+			if counts.ended(pol.items(i), f); counts.done == inlineBatch {
+				pol.run.add(&counts)
+			}
 		} else {
 			ex.events++ // MapIterationStarted (a Parallel branch has no event)
 			ex.emitIteration(EventMapIterationStarted, st, i, nil)
@@ -186,9 +194,9 @@ func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failur
 func (ex *Execution) runChildInline(start int, pol branchPolicy, i int, input []byte) ([]byte, *Failure) {
 	events, sink := ex.events, ex.sink
 	ex.events, ex.sink = 1, nil
-	saved := ex.beginChild(pol.run, i, pol.items(i), input)
+	saved := ex.beginChild(pol.run, i, input)
 	out, f := ex.runBranch(start, input)
-	ex.endChild(i, pol.items(i), out, f, saved)
+	ex.endChild(i, out, f, saved)
 	ex.events, ex.sink = events, sink
 	return out, f
 }
@@ -202,9 +210,7 @@ func (ex *Execution) runIterations(st *State, base, n int, pol branchPolicy) (*M
 	if !st.Distributed {
 		return nil, ex.runBranches(st, base, n, pol)
 	}
-	run := ex.startMapRun(st, n, pol.n, &pol)
-	ex.events++ // MapRunStarted
-	ex.emit(EventMapRunStarted, st, nil)
+	run := ex.mapRunStarted(st, n, pol.n, &pol)
 	f := ex.runBranches(st, base, n, pol)
 	ex.endMapRun(run, f)
 	if f != nil {
@@ -216,13 +222,12 @@ func (ex *Execution) runIterations(st *State, base, n int, pol branchPolicy) (*M
 	return run, nil
 }
 
-// readerFailed ends the history of a Distributed Map whose ItemReader
-// failed as AWS records it (dmap case map_item_reader_json_no_json_list_object):
+// readerFailed ends a Distributed Map whose ItemReader failed, and its
+// Map Run of no items, recording them as AWS does (dmap case map_item_reader_json_no_json_list_object):
 // MapStateStarted (already there), MapRunStarted, MapRunFailed,
 // MapStateFailed.
-func (ex *Execution) readerFailed(st *State, f *Failure) *Failure {
-	ex.events++ // MapRunStarted
-	ex.emit(EventMapRunStarted, st, nil)
+func (ex *Execution) readerFailed(st *State, pol branchPolicy, f *Failure) *Failure {
+	ex.endMapRun(ex.mapRunStarted(st, 0, 0, &pol), f)
 	ex.emitFailure(EventMapRunFailed, st, f)
 	ex.emitFailure(EventMapStateFailed, st, f)
 	return f
@@ -264,7 +269,7 @@ func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 	}
 	if st.Reader != nil {
 		if items, f = ex.mapReaderItems(st, eff); f != nil {
-			return nil, ex.readerFailed(st, f)
+			return nil, ex.readerFailed(st, pol, f)
 		}
 	}
 	if !st.Distributed {

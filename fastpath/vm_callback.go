@@ -4,9 +4,9 @@ import (
 	"time"
 )
 
-// Callback Tasks: a `.waitForTaskToken` integration or an activity ends
-// with the answer to its task token, which may come days later, from
-// another process, through another node. Waiting is one more kind of
+// Callback Tasks: a `.waitForTaskToken` integration, a `.sync` one
+// (childexec.go) or an activity ends with the answer to its task token,
+// which may come days later, from another process, through another node. Waiting is one more kind of
 // durable suspension: the run records the token (RecordToken) and the
 // wait (RecordAwait), commits them, and returns Suspended; the durable
 // store keeps the wait as a pending task and records the answer —
@@ -24,6 +24,20 @@ const farFuture = 366 * 24 * time.Hour
 // alone (its context gives the token, its mock the answer).
 func (ex *Execution) awaits(st *State) bool {
 	return st.Task.Callback != CallbackNone && ex.test == nil
+}
+
+// Mocker is an Invoker that answers some Tasks itself, as Step Functions
+// Local's mocked responses do: a callback Task it mocks (`.sync`,
+// `.waitForTaskToken`) ends with the mocked answer instead of waiting, as
+// on Step Functions Local; its token still exists while it runs.
+type Mocker interface {
+	Mocks(task *Task) bool
+}
+
+// mocked reports whether the execution's invoker mocks st's Task.
+func (ex *Execution) mocked(st *State) bool {
+	m, ok := ex.opts.Invoker.(Mocker)
+	return ok && m.Mocks(st.Task)
 }
 
 // runCallbackTask runs a callback Task of a JSONPath state with its
@@ -106,8 +120,12 @@ func (ex *Execution) awaitCallback(st *State, in []byte, timeout, heartbeat time
 		ex.events++
 		ex.emitActivity(EventActivityScheduled, st, in, ActivityDetails{TimeoutSeconds: int64(timeout / time.Second), HeartbeatSeconds: int64(heartbeat / time.Second)})
 	} else {
+		ctx := ex.ctx
+		if st.Task.Callback == CallbackSync || st.Task.Callback == CallbackSync2 {
+			ctx = WithParentToken(ctx, ex.taskToken)
+		}
 		mark := len(ex.arena)
-		result, f := ex.durableInvoke(ex.ctx, inv, st, in, false)
+		result, f := ex.durableInvoke(ctx, inv, st, in, false)
 		ex.events++
 		if f != nil {
 			ex.truncate(mark)
