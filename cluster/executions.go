@@ -180,6 +180,13 @@ func (x *Executions) List(keep func(*Execution) bool) []Execution {
 	return out
 }
 
+// Len is how many executions are held, RUNNING or ended.
+func (x *Executions) Len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.byArn)
+}
+
 // Running returns the ARNs of the RUNNING executions.
 func (x *Executions) Running() []string {
 	x.mu.RLock()

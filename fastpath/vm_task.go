@@ -237,6 +237,18 @@ func (ex *Execution) invoke(st *State, in []byte, timeout, heartbeat time.Durati
 	if heartbeatFirst {
 		timeout = heartbeat
 	}
+	if ex.rec != nil && timeout > 0 {
+		// A durable execution's task timeout runs from the call's first
+		// start: the reading is made durable before the call, so a run
+		// resumed after a crash cut the call waits only for what is left
+		// (or fails at once if the deadline has passed) rather than for a
+		// whole new TimeoutSeconds or HeartbeatSeconds.
+		started := ex.clock.Now()
+		if f := ex.checkpoint(); f != nil {
+			return nil, f
+		}
+		timeout = max(started.Add(timeout).Sub(ex.live.Now()), time.Nanosecond)
+	}
 	inv := ex.opts.Invoker
 	if inv == nil {
 		inv = Funcs(nil)
