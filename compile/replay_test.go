@@ -27,6 +27,10 @@ type memRecorder struct {
 	events  []string // "Type State" of each event, in recording order
 	clock   fastpath.Clock
 	failing bool // Checkpoint fails
+	// uncommitted are the keys recorded since the last Checkpoint, and
+	// committedEvents the events before it: what crash forgets.
+	uncommitted     []fastpath.RecordKey
+	committedEvents int
 }
 
 type memRecord struct {
@@ -52,6 +56,7 @@ func (r *memRecorder) Record(key fastpath.RecordKey, kind fastpath.RecordKind, v
 		panic(fmt.Sprintf("BUG: %v recorded twice", key))
 	}
 	r.records[key] = memRecord{kind, append([]byte(nil), val...)}
+	r.uncommitted = append(r.uncommitted, key)
 }
 
 func (r *memRecorder) Event(key fastpath.RecordKey, e *fastpath.Event) {
@@ -65,7 +70,21 @@ func (r *memRecorder) Checkpoint() error {
 	if r.failing {
 		return errors.New("disk full")
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.uncommitted, r.committedEvents = r.uncommitted[:0], len(r.events)
 	return nil
+}
+
+// crash forgets what was recorded since the last Checkpoint, as a process
+// killed then would.
+func (r *memRecorder) crash() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, k := range r.uncommitted {
+		delete(r.records, k)
+	}
+	r.uncommitted, r.events = r.uncommitted[:0], r.events[:r.committedEvents]
 }
 
 func (r *memRecorder) Suspend(until time.Time) bool { return until.After(r.clock.Now()) }
@@ -228,6 +247,7 @@ func TestReplayTaskTimeoutKeepsItsDeadline(t *testing.T) {
 			if res := durableRun(t, def, `{}`, rec, task); res.Status != fastpath.Aborted {
 				t.Fatalf("cut run: %v, want ABORTED", res.Status)
 			}
+			rec.crash()
 			// Down for 90 of the 100 seconds: the call gets the other 10,
 			// not 100 (the bound leaves room for a slow machine).
 			task.cancelAt = 0
@@ -240,6 +260,9 @@ func TestReplayTaskTimeoutKeepsItsDeadline(t *testing.T) {
 			}
 			if left := task.left[0]; left <= 0 || left > 10*time.Second {
 				t.Errorf("the resumed call had %v until its timeout, want at most the 10s left", left)
+			}
+			if got := strings.Join(append(rec.events, resumed.events...), ","); got != "ExecutionStarted,TaskStateEntered A,TaskScheduled A,TaskStarted A,TaskSucceeded A,TaskStateExited A,ExecutionSucceeded" {
+				t.Errorf("events %s: the task started once, at its first call", got)
 			}
 			// Down past the deadline: the call fails with the timeout.
 			clock.advance(20 * time.Second)

@@ -223,6 +223,64 @@ func TestDurableSurvivesKill(t *testing.T) {
 	}
 }
 
+// TestDurableTimeoutsAcrossKill: a Task's TimeoutSeconds and the
+// machine's TimeoutSeconds keep their deadlines across a SIGKILL and a
+// process that stays down past them: both end as soon as it is back, not
+// a whole new timeout after the restart, and the task in flight at the
+// kill is not called again once its deadline has passed.
+func TestDurableTimeoutsAcrossKill(t *testing.T) {
+	stub, lambdaURL := newLambdaStub(t)
+	n := &e2eNode{id: "n1", raftAddr: freeAddr(t), dataDir: t.TempDir()}
+	n.start(t, "", "-lambda-endpoint", lambdaURL)
+	c := n.sfn
+	task := createStandard(t, c, "slowtask", `{"StartAt":"A","States":{
+		"A":{"Type":"Task","Resource":"`+stubFunction+`","Parameters":{"step":"slow"},"TimeoutSeconds":4,"End":true}}}`)
+	machine := createStandard(t, c, "timedout", `{"TimeoutSeconds":4,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
+	stub.mu.Lock()
+	stub.hold, stub.holdFor = make(chan struct{}), `{"step":"slow"}` // the call never answers
+	stub.mu.Unlock()
+	defer close(stub.hold)
+	taskArn := *startNamed(t, c, task, "t", `{}`).ExecutionArn
+	machineArn := *startNamed(t, c, machine, "m", `{}`).ExecutionArn
+	waitFor(t, 20*time.Second, 10*time.Millisecond, func() error {
+		if stub.count(`{"step":"slow"}`) == 0 {
+			return fmt.Errorf("the task has not been called")
+		}
+		return nil
+	})
+	n.kill(t)
+	time.Sleep(4 * time.Second) // down past both deadlines
+	launched := time.Now()
+	n.start(t, "", "-lambda-endpoint", lambdaURL)
+	c = n.sfn
+
+	d := waitExecution(t, c, taskArn, types.ExecutionStatusFailed)
+	if aws.ToString(d.Error) != "States.Timeout" {
+		t.Errorf("task execution failed with %q, want States.Timeout", aws.ToString(d.Error))
+	}
+	h := historyOf(t, c, taskArn)
+	counts := countEvents(h)
+	if counts[types.HistoryEventTypeTaskStarted] != 1 || counts[types.HistoryEventTypeTaskTimedOut] != 1 {
+		t.Errorf("task history: %v, want one TaskStarted and one TaskTimedOut", counts)
+	}
+	for _, e := range h {
+		if e.Type == types.HistoryEventTypeTaskStarted && !e.Timestamp.Before(launched) {
+			t.Errorf("TaskStarted at %v, after the restart at %v: the task started again", e.Timestamp, launched)
+		}
+	}
+	// A new 4 s timeout would end no earlier than 4 s after the launch.
+	if !d.StopDate.Before(launched.Add(4 * time.Second)) {
+		t.Errorf("the task timed out at %v, a whole TimeoutSeconds after the restart at %v", d.StopDate, launched)
+	}
+	if got := stub.count(`{"step":"slow"}`); got != 1 {
+		t.Errorf("the task was called %d times, want 1: its deadline had passed at the restart", got)
+	}
+	d = waitExecution(t, c, machineArn, types.ExecutionStatusTimedOut)
+	if took := d.StopDate.Sub(*d.StartDate); took < 4*time.Second || !d.StopDate.Before(launched.Add(4*time.Second)) {
+		t.Errorf("the machine timed out %v after its start, at %v (restart at %v)", took, d.StopDate, launched)
+	}
+}
+
 // TestDurableNamesAndStopAcrossRestart: a name with the same input
 // answers the same execution after a restart, with another input
 // ExecutionAlreadyExists; a StopExecution committed before a SIGKILL is
