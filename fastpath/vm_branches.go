@@ -90,10 +90,14 @@ type branchPolicy struct {
 	// batch): a failed batch counts as that many failed items, of n
 	// items in all.
 	sizes []int
+	// run is the Map Run of a Distributed Map, whose settings
+	// UpdateMapRun may change while it runs; nil otherwise.
+	run *MapRun
 }
 
-// failed is how many items branch i counts for when it fails.
-func (p branchPolicy) failed(i int) int {
+// items is how many items branch i holds: what it counts for when it
+// fails.
+func (p branchPolicy) items(i int) int {
 	if p.sizes == nil {
 		return 1
 	}
@@ -101,10 +105,18 @@ func (p branchPolicy) failed(i int) int {
 }
 
 // failFast reports whether the first failure fails the state.
-func (p branchPolicy) failFast() bool { return p.count < 0 && !p.tolerance }
+func (p branchPolicy) failFast() bool {
+	if p.run != nil {
+		return p.run.failFast()
+	}
+	return p.count < 0 && !p.tolerance
+}
 
 // exceeded reports whether this many failures are more than tolerated.
 func (p branchPolicy) exceeded(failures int) bool {
+	if p.run != nil {
+		return p.run.exceeded(failures, p.n)
+	}
 	return (p.count >= 0 && failures > p.count) || (p.tolerance && float64(failures)*100 > p.percent*float64(p.n))
 }
 
@@ -142,7 +154,7 @@ func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failur
 		var out []byte
 		var f *Failure
 		if st.Distributed {
-			out, f = ex.runChildInline(st.Processor, ex.spans[base+i])
+			out, f = ex.runChildInline(st.Processor, pol, i, ex.spans[base+i])
 		} else {
 			ex.events++ // MapIterationStarted (a Parallel branch has no event)
 			ex.emitIteration(EventMapIterationStarted, st, i, nil)
@@ -154,7 +166,7 @@ func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failur
 			if interrupted(f) || pol.failFast() {
 				return f
 			}
-			if failures += pol.failed(i); pol.exceeded(failures) {
+			if failures += pol.items(i); pol.exceeded(failures) {
 				return errToleranceExceeded
 			}
 			if pol.fails != nil {
@@ -167,34 +179,41 @@ func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failur
 	return nil
 }
 
-// runChildInline runs one iteration of a Distributed Map, a child
-// execution: its events belong to its own history, numbered from its
-// ExecutionStarted, not to its parent's, which shows the Map Run instead.
-func (ex *Execution) runChildInline(start int, input []byte) ([]byte, *Failure) {
+// runChildInline runs iteration i of a Distributed Map, a child
+// execution of pol.run: its events belong to its own history, numbered
+// from its ExecutionStarted, not to its parent's, which shows the Map Run
+// instead.
+func (ex *Execution) runChildInline(start int, pol branchPolicy, i int, input []byte) ([]byte, *Failure) {
 	events, sink := ex.events, ex.sink
 	ex.events, ex.sink = 1, nil
+	saved := ex.beginChild(pol.run, i, pol.items(i), input)
 	out, f := ex.runBranch(start, input)
+	ex.endChild(i, pol.items(i), out, f, saved)
 	ex.events, ex.sink = events, sink
 	return out, f
 }
 
 // runIterations runs the n iterations of a Map state whose inputs are
-// ex.spans[base:] (see runBranches). A Distributed Map's iterations show
-// in its history as a Map Run: MapRunStarted, then MapRunSucceeded or
-// MapRunFailed.
-func (ex *Execution) runIterations(st *State, base, n int, pol branchPolicy) *Failure {
+// ex.spans[base:] (see runBranches). A Distributed Map's iterations are
+// the child executions of a Map Run, which it returns (nil for an inline
+// Map); they show in its history as MapRunStarted, then MapRunSucceeded
+// or MapRunFailed.
+func (ex *Execution) runIterations(st *State, base, n int, pol branchPolicy) (*MapRun, *Failure) {
 	if !st.Distributed {
-		return ex.runBranches(st, base, n, pol)
+		return nil, ex.runBranches(st, base, n, pol)
 	}
+	run := ex.startMapRun(st, n, pol.n, &pol)
 	ex.events++ // MapRunStarted
 	ex.emit(EventMapRunStarted, st, nil)
-	if f := ex.runBranches(st, base, n, pol); f != nil {
+	f := ex.runBranches(st, base, n, pol)
+	ex.endMapRun(run, f)
+	if f != nil {
 		ex.emitFailure(EventMapRunFailed, st, f)
-		return f
+		return run, f
 	}
 	ex.events++ // MapRunSucceeded
 	ex.emit(EventMapRunSucceeded, st, nil)
-	return nil
+	return run, nil
 }
 
 // readerFailed ends the history of a Distributed Map whose ItemReader
@@ -365,7 +384,7 @@ func (ex *Execution) mapBranches(st *State, base, n int, pol branchPolicy, expor
 	if st.Writer != nil {
 		return ex.mapResults(st, base, n, pol, export)
 	}
-	if f := ex.runIterations(st, base, n, pol); f != nil {
+	if _, f := ex.runIterations(st, base, n, pol); f != nil {
 		ex.emitFailure(EventMapStateFailed, st, f)
 		return nil, f
 	}

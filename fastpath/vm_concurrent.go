@@ -10,7 +10,8 @@ import (
 )
 
 // Seal computes what the VM derives from the states once they are all in
-// place: which Parallel and Map states run their branches concurrently. The
+// place: which Parallel and Map states run their branches concurrently,
+// whether any Map is distributed. The
 // compiler calls it once after building the program.
 func (p *Program) Seal() {
 	for i := range p.States {
@@ -22,9 +23,14 @@ func (p *Program) Seal() {
 			}
 		case StateMap:
 			st.Concurrent = p.waits(st.Processor, map[int]bool{})
+			p.distributed = p.distributed || st.Distributed
 		}
 	}
 }
+
+// HasDistributedMap reports whether the program has a Distributed Map
+// state: whether its executions may start Map Runs.
+func (p *Program) HasDistributedMap() bool { return p.distributed }
 
 // waits reports whether a state reachable from start (in its scope or in
 // scopes nested in it) is a Task or a Wait: something that spends time
@@ -123,7 +129,14 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 		scope = ex.scope + strconv.Itoa(ex.nextKey().Seq) + "."
 	}
 	results := make([]branchResult, n)
-	sem := make(chan struct{}, limit)
+	var acquire func() bool
+	var release func()
+	if run := pol.run; run != nil {
+		// UpdateMapRun may change the Map Run's concurrency while it runs.
+		acquire, release = func() bool { return run.acquire(ctx) }, run.release
+	} else {
+		acquire, release = semaphore(ctx, limit)
+	}
 	var (
 		wg        sync.WaitGroup
 		mu        sync.Mutex
@@ -133,16 +146,11 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 		first     *Failure
 		full      *Failure // set when outs passed the arena limit
 	)
-	for i := 0; i < n; i++ {
-		sem <- struct{}{}
-		if ctx.Err() != nil {
-			<-sem
-			break
-		}
+	for i := 0; i < n && acquire(); i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			defer func() { <-sem }()
+			defer release()
 			c := AcquireExecution()
 			defer ReleaseExecution(c)
 			c.sink, c.mask, c.concurrent = ex.sink, ex.mask, true
@@ -158,7 +166,15 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 				c.live = ex.live
 			}
 			c.emitIteration(EventMapIterationStarted, st, i, nil)
+			var saved childExecution
+			if st.Distributed {
+				c.opts = ex.opts
+				saved = c.beginChild(pol.run, i, pol.items(i), ex.spans[base+i])
+			}
 			out, f := c.runChild(ex, ctx, branchStart(st, i), ex.spans[base+i], st.Distributed)
+			if st.Distributed {
+				c.endChild(i, pol.items(i), out, f, saved)
+			}
 			c.emitIterationEnd(st, i, f)
 			if c.rec != nil && !interrupted(f) {
 				// The branch's last state is durable before its output
@@ -192,7 +208,7 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 			if f == nil || (f == errAborted && ctx.Err() != nil) {
 				return
 			}
-			failures += pol.failed(i)
+			failures += pol.items(i)
 			if first == nil {
 				first = f
 			}
@@ -242,6 +258,21 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 		ex.spans[base+i] = out
 	}
 	return nil
+}
+
+// semaphore returns the acquire and release of limit slots: acquire
+// waits for a free one and reports false, holding none, once ctx ended.
+func semaphore(ctx context.Context, limit int) (acquire func() bool, release func()) {
+	sem := make(chan struct{}, limit)
+	acquire = func() bool {
+		sem <- struct{}{}
+		if ctx.Err() != nil {
+			<-sem
+			return false
+		}
+		return true
+	}
+	return acquire, func() { <-sem }
 }
 
 // earliestWake is when the first of the suspended branches wants to run

@@ -42,10 +42,8 @@ const (
 	TransformFlatten = "FLATTEN"
 )
 
-// mapRun names one run of a Distributed Map and its child executions, as
-// AWS shapes their ARNs: mapRun:<machine>/<label>:<id>, and the children
-// execution:<machine>/<label>:<name> under the state machine
-// <machine>/<label>.
+// mapRun is what the ResultWriter writes of a Map Run: the names of the
+// run and of its children, as AWS shapes their ARNs, and when it ran.
 type mapRun struct {
 	arn, id     string
 	machine     string // the children's StateMachineArn
@@ -53,24 +51,9 @@ type mapRun struct {
 	start, stop time.Time
 }
 
-func (ex *Execution) newMapRun(st *State, start time.Time) *mapRun {
-	sm := ex.opts.StateMachineArn
-	id := string(AppendUUID(nil))
-	label := st.Label
-	if label == "" {
-		label = string(AppendUUID(nil))
-	}
-	kind := ":execution:"
-	if st.ChildExpress {
-		kind = ":express:"
-	}
-	return &mapRun{
-		arn:        strings.Replace(sm, ":stateMachine:", ":mapRun:", 1) + "/" + label + ":" + id,
-		id:         id,
-		machine:    sm + "/" + label,
-		execPrefix: strings.Replace(sm, ":stateMachine:", kind, 1) + "/" + label + ":",
-		start:      start,
-	}
+// mapRunOf names r for the ResultWriter.
+func mapRunOf(r *MapRun) *mapRun {
+	return &mapRun{arn: r.Arn, id: r.ID, machine: r.StateMachineArn, execPrefix: r.childPrefix, start: r.Start, stop: r.State().Stop}
 }
 
 // resultWriterFailed is a failure to export a Map's results.
@@ -100,12 +83,12 @@ func (ex *Execution) writerParams(st *State, eff []byte) ([]byte, *Failure) {
 func (ex *Execution) mapResults(st *State, base, n int, pol branchPolicy, export []byte) ([]byte, *Failure) {
 	inputs := slices.Clone(ex.spans[base : base+n]) // spans of the arena, which only grows
 	pol.fails = make([]*Failure, n)
-	run := ex.newMapRun(st, ex.clock.Now())
-	if f := ex.runIterations(st, base, n, pol); f != nil {
+	r, f := ex.runIterations(st, base, n, pol)
+	if f != nil {
 		ex.emitFailure(EventMapStateFailed, st, f)
 		return nil, f
 	}
-	run.stop = ex.clock.Now()
+	run := mapRunOf(r)
 	outputs := ex.spans[base : base+n]
 	w := st.Writer
 	var out []byte
