@@ -235,6 +235,7 @@ func Open(cfg Config) (*Node, error) {
 	rc.CommitTimeout = cfg.CommitTimeout
 	rc.Logger = hlog
 	n.fsm = newFSM(cfg.OnChange)
+	n.fsm.onDamage = func(err error) { n.logger.Printf("cluster: %v", err) }
 	if n.raft, err = raft.NewRaft(rc, n.fsm, n.wal, n.wal, snaps, n.trans); err != nil {
 		return nil, fmt.Errorf("cannot start Raft: %w", err)
 	}
@@ -547,11 +548,14 @@ func (n *Node) Join(ctx context.Context, raftAddr string) error {
 
 // WaitLeader returns once a leader is known and this node has applied
 // everything committed when it learnt of it (see Ready), or when ctx
-// ends.
+// ends, or with Damaged's error when the log it applies is damaged.
 func (n *Node) WaitLeader(ctx context.Context) error {
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for !n.Ready() {
+		if err := n.Damaged(); err != nil {
+			return err
+		}
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
@@ -564,8 +568,11 @@ func (n *Node) WaitLeader(ctx context.Context) error {
 // Ready reports whether a leader is known and this node has applied the
 // log up to the commit index it knew when it first saw a leader: it then
 // holds every definition committed before it started. Once true, it stays
-// true.
+// true, unless the node finds its log damaged (see Damaged).
 func (n *Node) Ready() bool {
+	if n.Damaged() != nil {
+		return false
+	}
 	if n.ready.Load() {
 		return true
 	}
@@ -585,6 +592,11 @@ func (n *Node) Ready() bool {
 	}
 	return n.ready.Load()
 }
+
+// Damaged is why this node stopped applying its log — an entry whose
+// checksum failed (it wraps ErrCorrupt) — or nil. A damaged node is never
+// Ready again.
+func (n *Node) Damaged() error { return n.fsm.damage() }
 
 // lastCommandAtOrBefore is the index of the last command in the log at or
 // before index, or 0 when the log holds none there (a snapshot then
