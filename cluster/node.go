@@ -76,6 +76,10 @@ type Config struct {
 	// ApplyTimeout bounds a write: forwarding, commit and apply.
 	ApplyTimeout time.Duration
 
+	// WrapLogStore, when set, wraps the Raft log store: tests inject
+	// faults through it (a full disk).
+	WrapLogStore func(raft.LogStore) raft.LogStore
+
 	// Logger receives Raft's log and the node's; nil discards it.
 	Logger *log.Logger
 	// OnChange sees every new State in order, from Raft's apply
@@ -236,7 +240,11 @@ func Open(cfg Config) (*Node, error) {
 	rc.Logger = hlog
 	n.fsm = newFSM(cfg.OnChange)
 	n.fsm.onDamage = func(err error) { n.logger.Printf("cluster: %v", err) }
-	if n.raft, err = raft.NewRaft(rc, n.fsm, n.wal, n.wal, snaps, n.trans); err != nil {
+	var logs raft.LogStore = n.wal
+	if cfg.WrapLogStore != nil {
+		logs = cfg.WrapLogStore(logs)
+	}
+	if n.raft, err = raft.NewRaft(rc, n.fsm, logs, n.wal, snaps, n.trans); err != nil {
 		return nil, fmt.Errorf("cannot start Raft: %w", err)
 	}
 	if n.fresh && cfg.Bootstrap {
