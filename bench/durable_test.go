@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -82,6 +83,29 @@ func BenchmarkDurable(b *testing.B) {
 	b.ReportMetric(float64(metrics.GetOrCreateCounter(`stepd_durable_records_total`).Get()-records0)/elapsed.Seconds(), "records/s")
 }
 
+// startMany starts count executions of def named e0, e1, … from 32
+// concurrent clients, each answered once its start is durable.
+func startMany(b *testing.B, n *cluster.Node, count int, def, input string) {
+	b.Helper()
+	var wg sync.WaitGroup
+	for c := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := c; i < count; i += 32 {
+				name := fmt.Sprintf("e%d", i)
+				e := &cluster.Execution{Arn: "arn:aws:states:us-east-1:123456789012:execution:m:" + name, MachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:m",
+					MachineName: "m", Name: name, Definition: def, Input: input, Start: time.Now()}
+				if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 // BenchmarkDurableRecovery parks 10,000 executions at a Wait of an hour
 // and measures how long a node opening a copy of its data directory takes
 // until every one is parked again: the Raft log replayed or a snapshot
@@ -95,23 +119,7 @@ func BenchmarkDurableRecovery(b *testing.B) {
 	def := `{"StartAt":"T","States":{"T":{"Type":"Pass","Result":{"x":1},"ResultPath":"$.r","Next":"W"},"W":{"Type":"Wait","Seconds":3600,"End":true}}}`
 	dir := b.TempDir()
 	n, rn := openDurable(b, dir, durable.DefaultConfig())
-	var wg sync.WaitGroup
-	for c := range 32 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := c; i < waiting; i += 32 {
-				name := fmt.Sprintf("w%d", i)
-				e := &cluster.Execution{Arn: "arn:aws:states:us-east-1:123456789012:execution:m:" + name, MachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:m",
-					MachineName: "m", Name: name, Definition: def, Input: `{}`, Start: time.Now()}
-				if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	startMany(b, n, waiting, def, `{}`)
 	for rn.Parked() < waiting {
 		time.Sleep(time.Millisecond)
 	}
@@ -148,4 +156,41 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkDurableEndedHeap runs 10,000 executions of the 3-Pass machine
+// to their end on a one-node cluster and reports the heap they still take
+// (kept for Describe, List and GetExecutionHistory until retention) per
+// ended execution, measured once the node is closed (which keeps them).
+func BenchmarkDurableEndedHeap(b *testing.B) {
+	const executions = 10000
+	for range b.N {
+		var ended atomic.Int64
+		cfg := durable.DefaultConfig()
+		cfg.OnEnd = func(*cluster.Execution, *fastpath.Result) { ended.Add(1) }
+		heap0 := liveHeap()
+		n, rn := openDurable(b, b.TempDir(), cfg)
+		startMany(b, n, executions, threePass, `{"n":1}`)
+		for ended.Load() < executions {
+			time.Sleep(time.Millisecond)
+		}
+		// Closed, the node keeps its executions but no snapshot in
+		// progress, log buffers or runs.
+		rn.Close()
+		n.Close()
+		b.ReportMetric(float64(liveHeap()-heap0)/executions, "heap-B/ended-exec")
+		if len(n.Executions().Running()) != 0 {
+			b.Fatal("executions still running")
+		}
+	}
+}
+
+// liveHeap is the heap in use after two collections (the second empties
+// what the first left in sync.Pools' victim caches).
+func liveHeap() int64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapAlloc)
 }
