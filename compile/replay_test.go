@@ -91,8 +91,8 @@ func (r *memRecorder) Suspend(until time.Time) bool { return until.After(r.clock
 
 // countingTask counts its calls per input and answers {"in": input}; the
 // call numbered cancelAt (from 1) cancels the run it belongs to instead,
-// as a crash would cut it. A call whose context has ended fails with its
-// error, as a real task's would, and is not counted; left keeps how long each call had until
+// as a crash would cut it. A call whose deadline has passed fails with
+// its error, as a real task's would, and is not counted; left keeps how long each call had until
 // its context's deadline (0: none).
 type countingTask struct {
 	mu       sync.Mutex
@@ -115,7 +115,7 @@ func (c *countingTask) fn(ctx context.Context, input, dst []byte) ([]byte, error
 		left = time.Until(d)
 	}
 	c.left = append(c.left, left)
-	if err := ctx.Err(); err != nil {
+	if err := ctx.Err(); errors.Is(err, context.DeadlineExceeded) {
 		c.mu.Unlock()
 		return dst, err
 	}

@@ -150,11 +150,19 @@ func (ex *Execution) runBranches(st *State, base, n int, pol branchPolicy) *Fail
 
 func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failure {
 	failures := 0
+	var counts mapRunDelta
+	if st.Distributed {
+		defer pol.run.add(&counts)
+	}
 	for i := 0; i < n; i++ {
 		var out []byte
 		var f *Failure
 		if st.Distributed {
+			counts.started(pol.items(i))
 			out, f = ex.runChildInline(st.Processor, pol, i, ex.spans[base+i])
+			if counts.ended(pol.items(i), f); counts.done == inlineBatch {
+				pol.run.add(&counts)
+			}
 		} else {
 			ex.events++ // MapIterationStarted (a Parallel branch has no event)
 			ex.emitIteration(EventMapIterationStarted, st, i, nil)
@@ -186,9 +194,9 @@ func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failur
 func (ex *Execution) runChildInline(start int, pol branchPolicy, i int, input []byte) ([]byte, *Failure) {
 	events, sink := ex.events, ex.sink
 	ex.events, ex.sink = 1, nil
-	saved := ex.beginChild(pol.run, i, pol.items(i), input)
+	saved := ex.beginChild(pol.run, i, input)
 	out, f := ex.runBranch(start, input)
-	ex.endChild(i, pol.items(i), out, f, saved)
+	ex.endChild(i, out, f, saved)
 	ex.events, ex.sink = events, sink
 	return out, f
 }
@@ -204,7 +212,9 @@ func (ex *Execution) runIterations(st *State, base, n int, pol branchPolicy) (*M
 	}
 	run := ex.startMapRun(st, n, pol.n, &pol)
 	ex.events++ // MapRunStarted
+	ex.evResource = run.Arn
 	ex.emit(EventMapRunStarted, st, nil)
+	ex.evResource = ""
 	f := ex.runBranches(st, base, n, pol)
 	ex.endMapRun(run, f)
 	if f != nil {

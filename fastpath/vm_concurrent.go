@@ -167,13 +167,18 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 			}
 			c.emitIteration(EventMapIterationStarted, st, i, nil)
 			var saved childExecution
+			var counts mapRunDelta
 			if st.Distributed {
 				c.opts = ex.opts
-				saved = c.beginChild(pol.run, i, pol.items(i), ex.spans[base+i])
+				counts.started(pol.items(i))
+				pol.run.add(&counts)
+				saved = c.beginChild(pol.run, i, ex.spans[base+i])
 			}
 			out, f := c.runChild(ex, ctx, branchStart(st, i), ex.spans[base+i], st.Distributed)
 			if st.Distributed {
-				c.endChild(i, pol.items(i), out, f, saved)
+				c.endChild(i, out, f, saved)
+				counts.ended(pol.items(i), f)
+				pol.run.add(&counts)
 			}
 			c.emitIterationEnd(st, i, f)
 			if c.rec != nil && !interrupted(f) {

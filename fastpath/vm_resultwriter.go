@@ -45,6 +45,7 @@ const (
 // mapRun is what the ResultWriter writes of a Map Run: the names of the
 // run and of its children, as AWS shapes their ARNs, and when it ran.
 type mapRun struct {
+	r           *MapRun
 	arn, id     string
 	machine     string // the children's StateMachineArn
 	execPrefix  string // the children's ExecutionArn up to their name
@@ -53,7 +54,7 @@ type mapRun struct {
 
 // mapRunOf names r for the ResultWriter.
 func mapRunOf(r *MapRun) *mapRun {
-	return &mapRun{arn: r.Arn, id: r.ID, machine: r.StateMachineArn, execPrefix: r.childPrefix, start: r.Start, stop: r.State().Stop}
+	return &mapRun{r: r, arn: r.Arn, id: r.ID, machine: r.StateMachineArn, execPrefix: r.childPrefix, start: r.Start, stop: r.State().Stop}
 }
 
 // resultWriterFailed is a failure to export a Map's results.
@@ -243,7 +244,8 @@ func (run *mapRun) appendResults(dst []byte, t string, inputs, outputs [][]byte,
 // appendRecord appends child i's result with its execution's metadata,
 // as DescribeExecution shows it (Transformation NONE).
 func (run *mapRun) appendRecord(dst []byte, i int, input, output []byte, f *Failure) []byte {
-	name := AppendUUID(nil)
+	child := childExecution{run: run.r, index: i}
+	name := child.appendName(nil)
 	dst = append(dst, `{"ExecutionArn":`...)
 	dst = jsonb.AppendQuotedString(dst, run.execPrefix+string(name))
 	dst = append(dst, `,"Input":`...)
