@@ -1,12 +1,15 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -278,6 +281,48 @@ func TestDurableTimeoutsAcrossKill(t *testing.T) {
 	d = waitExecution(t, c, machineArn, types.ExecutionStatusTimedOut)
 	if took := d.StopDate.Sub(*d.StartDate); took < 4*time.Second || !d.StopDate.Before(launched.Add(4*time.Second)) {
 		t.Errorf("the machine timed out %v after its start, at %v (restart at %v)", took, d.StopDate, launched)
+	}
+}
+
+// TestDurableDamagedLogRefusesToStart: a byte changed on disk in a
+// committed log entry (a start's input) after a SIGKILL is found by the
+// entry's checksum when the node replays its log: stepd serve exits with
+// an error naming the damaged entry instead of serving what it holds.
+func TestDurableDamagedLogRefusesToStart(t *testing.T) {
+	dir := t.TempDir()
+	p := startStepdIn(t, dir)
+	c := newClient(p)
+	m := createStandard(t, c, "hold", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
+	for i := range 20 {
+		startNamed(t, c, m, fmt.Sprintf("e%d", i), fmt.Sprintf(`{"marker":"M%04d"}`, i))
+	}
+	p.stopped = true
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-p.exited
+	segments, _ := filepath.Glob(filepath.Join(dir, "raft", "wal", "*.wal"))
+	damaged := false
+	for _, seg := range segments {
+		b, err := os.ReadFile(seg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i := bytes.Index(b, []byte("M0005")); i >= 0 && !damaged {
+			b[i], damaged = 'N', true
+			if err := os.WriteFile(seg, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if !damaged {
+		t.Fatal("no log segment holds the start of e5")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, stepdBin, "serve", "-listen", "127.0.0.1:0", "-raft-addr", "127.0.0.1:0", "-data-dir", dir).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), "is damaged") {
+		t.Fatalf("stepd serve on a damaged log: %v, want exit status 1 naming the damaged entry\n%s", err, out)
 	}
 }
 
