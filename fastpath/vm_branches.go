@@ -92,20 +92,14 @@ type branchPolicy struct {
 	sizes []int
 }
 
-// failed is how many items branch i counts for when it fails.
-func (p branchPolicy) failed(i int) int {
-	if p.sizes == nil {
-		return 1
-	}
-	return p.sizes[i]
-}
-
 // failFast reports whether the first failure fails the state.
 func (p branchPolicy) failFast() bool { return p.count < 0 && !p.tolerance }
 
 // exceeded reports whether this many failures are more than tolerated.
+// A percentage is reckoned only once the number of items is known (n is
+// -1 while a streamed Map is still reading them).
 func (p branchPolicy) exceeded(failures int) bool {
-	return (p.count >= 0 && failures > p.count) || (p.tolerance && float64(failures)*100 > p.percent*float64(p.n))
+	return (p.count >= 0 && failures > p.count) || (p.tolerance && p.n >= 0 && float64(failures)*100 > p.percent*float64(p.n))
 }
 
 var errToleranceExceeded = &Failure{Name: ErrExceedToleratedFailureThreshold, Cause: "The specified tolerated failure threshold was exceeded"}
@@ -118,35 +112,137 @@ func branchStart(st *State, i int) int {
 	return st.Processor
 }
 
+// branchFeed gives runInline and runConcurrently the inputs of their
+// branches one at a time and takes how each one ended: spanFeed has them
+// all in ex.spans already, itemFeed reads them from a Map's ItemReader as
+// the branches go.
+type branchFeed interface {
+	// next returns the input of branch i and how many items it counts
+	// for when it fails (a batch counts as its items); ok is false after
+	// the last branch. The input stays valid until done(i) returns.
+	next(i int) (in []byte, items int, ok bool, f *Failure)
+	// done takes the end of branch i, which ran on in: its output out
+	// (valid only during the call) or its failure f, which the policy
+	// tolerated. A failure done returns fails the state. Concurrent
+	// branches call it under a lock, one at a time.
+	done(i int, in, out []byte, f *Failure) *Failure
+	// end is called once every branch has ended and none failed the
+	// state.
+	end() *Failure
+}
+
+// spanFeed is the branchFeed of the n branches whose inputs are
+// ex.spans[base:]: each output replaces its input (null for a tolerated
+// failure).
+type spanFeed struct {
+	ex      *Execution
+	base, n int
+	sizes   []int      // the items of each branch (a batch), nil for one each
+	fails   []*Failure // gets each tolerated failure by index, when not nil
+	// kept holds the outputs of concurrent branches, which live in their
+	// own arenas, until end copies them into ex's arena in branch order;
+	// nil for branches run inline, whose outputs are in ex's arena.
+	kept *keptResults
+}
+
+func (s *spanFeed) next(i int) ([]byte, int, bool, *Failure) {
+	if i >= s.n {
+		return nil, 0, false, nil
+	}
+	items := 1
+	if s.sizes != nil {
+		items = s.sizes[i]
+	}
+	return s.ex.spans[s.base+i], items, true, nil
+}
+
+func (s *spanFeed) done(i int, _, out []byte, f *Failure) *Failure {
+	if f != nil {
+		if s.fails != nil {
+			s.fails[i] = f
+		}
+		out = jsonb.Null
+	}
+	if s.kept == nil {
+		s.ex.spans[s.base+i] = out
+		return nil
+	}
+	if f != nil {
+		return nil // null, placed by end
+	}
+	s.kept.add(i, out)
+	if s.kept.size() > 16*s.ex.maxBytes {
+		return s.ex.dataLimit() // far more than the state's result may be
+	}
+	return nil
+}
+
+func (s *spanFeed) end() *Failure {
+	if s.kept == nil {
+		return nil
+	}
+	ex := s.ex
+	for i := 0; i < s.n; i++ {
+		out := jsonb.Null
+		if i < len(s.kept.at) && s.kept.at[i][1] > 0 {
+			mark := len(ex.arena)
+			ex.arena = append(ex.arena, s.kept.buf[s.kept.at[i][0]:s.kept.at[i][1]]...)
+			out = ex.arena[mark:len(ex.arena):len(ex.arena)]
+		}
+		ex.spans[s.base+i] = out
+	}
+	return nil
+}
+
+// newSpanFeed returns the spanFeed of st's n branches whose inputs are
+// ex.spans[base:].
+func (ex *Execution) newSpanFeed(st *State, base, n int, pol branchPolicy) *spanFeed {
+	feed := &spanFeed{ex: ex, base: base, n: n, sizes: pol.sizes, fails: pol.fails}
+	if st.Concurrent {
+		feed.kept = new(keptResults)
+	}
+	return feed
+}
+
 // runBranches runs the n branches whose inputs are ex.spans[base:] and
 // replaces each input with the branch's output (null for a tolerated
-// failure). Branches that only compute run one after another here; those
-// that wait or call tasks run concurrently (see runConcurrently). On
-// failure the spans are popped.
+// failure). On failure the spans are popped.
 func (ex *Execution) runBranches(st *State, base, n int, pol branchPolicy) *Failure {
-	var f *Failure
-	if st.Concurrent {
-		f = ex.runConcurrently(st, base, n, pol)
-	} else {
-		f = ex.runInline(st, base, n, pol)
-	}
+	f := ex.runFeed(st, ex.newSpanFeed(st, base, n, pol), pol)
 	if f != nil {
 		ex.popSpans(base)
 	}
 	return f
 }
 
-func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failure {
-	failures := 0
-	for i := 0; i < n; i++ {
+// runFeed runs the branches feed gives. Branches that only compute run
+// one after another here; those that wait or call tasks run concurrently
+// (see runConcurrently).
+func (ex *Execution) runFeed(st *State, feed branchFeed, pol branchPolicy) *Failure {
+	if st.Concurrent {
+		return ex.runConcurrently(st, feed, pol)
+	}
+	return ex.runInline(st, feed, pol)
+}
+
+func (ex *Execution) runInline(st *State, feed branchFeed, pol branchPolicy) *Failure {
+	failures, total := 0, 0
+	for i := 0; ; i++ {
+		in, items, ok, f := feed.next(i)
+		if f != nil {
+			return f
+		}
+		if !ok {
+			break
+		}
+		total += items
 		var out []byte
-		var f *Failure
 		if st.Distributed {
-			out, f = ex.runChildInline(st.Processor, ex.spans[base+i])
+			out, f = ex.runChildInline(st.Processor, in)
 		} else {
 			ex.events++ // MapIterationStarted (a Parallel branch has no event)
 			ex.emitIteration(EventMapIterationStarted, st, i, nil)
-			out, f = ex.runBranch(branchStart(st, i), ex.spans[base+i])
+			out, f = ex.runBranch(branchStart(st, i), in)
 			ex.events++ // MapIterationSucceeded or MapIterationFailed
 			ex.emitIterationEnd(st, i, f)
 		}
@@ -154,17 +250,21 @@ func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failur
 			if interrupted(f) || pol.failFast() {
 				return f
 			}
-			if failures += pol.failed(i); pol.exceeded(failures) {
+			if failures += items; pol.exceeded(failures) {
 				return errToleranceExceeded
 			}
-			if pol.fails != nil {
-				pol.fails[i] = f
-			}
-			out = jsonb.Null
 		}
-		ex.spans[base+i] = out
+		if f := feed.done(i, in, out, f); f != nil {
+			return f
+		}
 	}
-	return nil
+	if pol.n < 0 {
+		pol.n = total
+	}
+	if pol.exceeded(failures) {
+		return errToleranceExceeded
+	}
+	return feed.end()
 }
 
 // runChildInline runs one iteration of a Distributed Map, a child
@@ -183,12 +283,22 @@ func (ex *Execution) runChildInline(start int, input []byte) ([]byte, *Failure) 
 // in its history as a Map Run: MapRunStarted, then MapRunSucceeded or
 // MapRunFailed.
 func (ex *Execution) runIterations(st *State, base, n int, pol branchPolicy) *Failure {
+	f := ex.runMapRun(st, ex.newSpanFeed(st, base, n, pol), pol)
+	if f != nil {
+		ex.popSpans(base)
+	}
+	return f
+}
+
+// runMapRun runs the iterations feed gives (see runFeed), for a
+// Distributed Map as a Map Run.
+func (ex *Execution) runMapRun(st *State, feed branchFeed, pol branchPolicy) *Failure {
 	if !st.Distributed {
-		return ex.runBranches(st, base, n, pol)
+		return ex.runFeed(st, feed, pol)
 	}
 	ex.events++ // MapRunStarted
 	ex.emit(EventMapRunStarted, st, nil)
-	if f := ex.runBranches(st, base, n, pol); f != nil {
+	if f := ex.runFeed(st, feed, pol); f != nil {
 		ex.emitFailure(EventMapRunFailed, st, f)
 		return f
 	}
@@ -244,9 +354,11 @@ func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 		return ex.mockedMap(st, items, sel, pol)
 	}
 	if st.Reader != nil {
-		if items, f = ex.mapReaderItems(st, eff); f != nil {
+		stream, maxItems, f := ex.mapReaderItems(st, eff)
+		if f != nil {
 			return nil, ex.readerFailed(st, f)
 		}
+		return ex.mapStream(st, stream, maxItems, sel, lim, pol, export)
 	}
 	if !st.Distributed {
 		ex.mapStarted(st, items)

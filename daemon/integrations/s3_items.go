@@ -86,7 +86,7 @@ func (r *s3RangeReader) fetch() error {
 	defer releaseCall(c)
 	c.req.Method = "GET"
 	c.req.Bucket = r.bucket
-	c.req.Path = string(awsclient.AppendURIEncode([]byte{'/'}, r.key, true))
+	c.req.Path = objectPath(r.key)
 	if r.version != "" {
 		c.req.Query = append(c.req.Query, awsclient.QueryParam{Key: "versionId", Value: r.version})
 	}
@@ -167,8 +167,132 @@ func (st *S3Store) PutObject(ctx context.Context, bucket, key string, body []byt
 	defer releaseCall(c)
 	c.req.Method = "PUT"
 	c.req.Bucket = bucket
-	c.req.Path = string(awsclient.AppendURIEncode([]byte{'/'}, key, true))
+	c.req.Path = objectPath(key)
 	c.req.ContentType = "application/json"
 	c.body = append(c.body[:0], body...)
 	return st.s.do(ctx, c, sdkStyle)
+}
+
+// objectPath is the request path of an object.
+func objectPath(key string) string {
+	return string(awsclient.AppendURIEncode([]byte{'/'}, key, true))
+}
+
+// s3PartBytes is the size of the parts of a multipart upload: S3's
+// smallest part but the last is 5 MiB.
+const s3PartBytes = 5 << 20
+
+// CreateObject implements fastpath.ResultStore: the object is sent in
+// parts of s3PartBytes as it is written (one PutObject when it is
+// smaller than one part), so a result file of any size holds one part in
+// memory.
+func (st *S3Store) CreateObject(ctx context.Context, bucket, key string) (fastpath.ObjectWriter, error) {
+	return &s3ObjectWriter{ctx: ctx, st: st, bucket: bucket, key: key}, nil
+}
+
+// s3ObjectWriter writes one object by a multipart upload.
+type s3ObjectWriter struct {
+	ctx         context.Context
+	st          *S3Store
+	bucket, key string
+	buf         []byte
+	uploadID    string
+	etags       []string // of the parts sent, in order
+}
+
+// Write implements fastpath.ObjectWriter.
+func (w *s3ObjectWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	if len(w.buf) >= s3PartBytes {
+		if err := w.sendPart(); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+// sendPart uploads w.buf as the next part, starting the upload first.
+func (w *s3ObjectWriter) sendPart() error {
+	if w.uploadID == "" {
+		c := acquireCall(awsclient.S3)
+		defer releaseCall(c)
+		w.request(c, "POST", awsclient.QueryParam{Key: "uploads"})
+		c.req.ContentType = "application/json"
+		if err := w.st.s.do(w.ctx, c, sdkStyle); err != nil {
+			return err
+		}
+		root := awsclient.ParseXML(c.resp.Body())
+		if root != nil && len(root.Children) == 1 {
+			root = root.Children[0] // InitiateMultipartUploadResult
+		}
+		if root != nil {
+			w.uploadID = childText(root, "UploadId")
+		}
+		if w.uploadID == "" {
+			return &items.Error{Cause: "S3 CreateMultipartUpload answered no UploadId"}
+		}
+	}
+	c := acquireCall(awsclient.S3)
+	defer releaseCall(c)
+	w.request(c, "PUT", awsclient.QueryParam{Key: "partNumber", Value: strconv.Itoa(len(w.etags) + 1)}, awsclient.QueryParam{Key: "uploadId", Value: w.uploadID})
+	c.body = append(c.body[:0], w.buf...)
+	if err := w.st.s.do(w.ctx, c, sdkStyle); err != nil {
+		return err
+	}
+	w.etags = append(w.etags, string(headerValue(&c.resp, "etag")))
+	w.buf = w.buf[:0]
+	return nil
+}
+
+// request fills c with a request about w's object.
+func (w *s3ObjectWriter) request(c *call, method string, query ...awsclient.QueryParam) {
+	c.req.Method = method
+	c.req.Bucket = w.bucket
+	c.req.Path = objectPath(w.key)
+	c.req.Query = append(c.req.Query, query...)
+}
+
+// Close implements fastpath.ObjectWriter: it sends what is left and
+// completes the upload.
+func (w *s3ObjectWriter) Close() error {
+	if w.uploadID == "" {
+		err := w.st.PutObject(w.ctx, w.bucket, w.key, w.buf)
+		w.buf = nil
+		return err
+	}
+	if len(w.buf) > 0 {
+		if err := w.sendPart(); err != nil {
+			w.Abort()
+			return err
+		}
+	}
+	c := acquireCall(awsclient.S3)
+	defer releaseCall(c)
+	w.request(c, "POST", awsclient.QueryParam{Key: "uploadId", Value: w.uploadID})
+	c.req.ContentType = "application/xml"
+	c.body = append(c.body[:0], "<CompleteMultipartUpload>"...)
+	for i, etag := range w.etags {
+		c.body = append(c.body, "<Part><PartNumber>"...)
+		c.body = strconv.AppendInt(c.body, int64(i+1), 10)
+		c.body = append(c.body, "</PartNumber><ETag>"...)
+		c.body = append(c.body, etag...) // "hex": nothing to escape
+		c.body = append(c.body, "</ETag></Part>"...)
+	}
+	c.body = append(c.body, "</CompleteMultipartUpload>"...)
+	w.buf = nil
+	return w.st.s.do(w.ctx, c, sdkStyle)
+}
+
+// Abort implements fastpath.ObjectWriter: it aborts the upload, if one
+// was started.
+func (w *s3ObjectWriter) Abort() {
+	w.buf = nil
+	if w.uploadID == "" {
+		return
+	}
+	c := acquireCall(awsclient.S3)
+	defer releaseCall(c)
+	w.request(c, "DELETE", awsclient.QueryParam{Key: "uploadId", Value: w.uploadID})
+	w.st.s.do(w.ctx, c, sdkStyle) // best effort: S3 expires what is left
+	w.uploadID = ""
 }
