@@ -269,12 +269,14 @@ func (ex *Execution) runInline(st *State, feed branchFeed, pol branchPolicy) *Fa
 
 // runChildInline runs one iteration of a Distributed Map, a child
 // execution: its events belong to its own history, numbered from its
-// ExecutionStarted, not to its parent's, which shows the Map Run instead.
+// ExecutionStarted, not to its parent's, which shows the Map Run instead;
+// its states count against its own limit of transitions, not its
+// parent's.
 func (ex *Execution) runChildInline(start int, input []byte) ([]byte, *Failure) {
-	events, sink := ex.events, ex.sink
-	ex.events, ex.sink = 1, nil
+	events, sink, budget := ex.events, ex.sink, ex.budget
+	ex.events, ex.sink, ex.budget = 1, nil, ex.transitionLimit()
 	out, f := ex.runBranch(start, input)
-	ex.events, ex.sink = events, sink
+	ex.events, ex.sink, ex.budget = events, sink, budget
 	return out, f
 }
 

@@ -175,11 +175,12 @@ func (ex *Execution) runConcurrently(st *State, feed branchFeed, pol branchPolic
 			mu.Lock()
 			defer mu.Unlock()
 			// Each branch counted its events on from ex's (its iteration's
-			// start); its states count against the whole execution.
+			// start); its states count against the whole execution (a
+			// child execution's against its own).
 			if !st.Distributed {
 				events += c.events - ex.events + 1
+				steps += ex.budget - c.budget
 			}
-			steps += ex.budget - c.budget
 			if joinClock {
 				joined.join(c.clock)
 			}
@@ -255,7 +256,7 @@ func (c *Execution) runChild(parent *Execution, ctx context.Context, start int, 
 	c.state, c.enteredEvent = parent.state, parent.enteredEvent
 	c.events = parent.events + 1 // the iteration's (or branch's) start
 	if child {
-		c.events = 1
+		c.events, c.budget = 1, parent.transitionLimit()
 	}
 	return c.runScope(start, input)
 }

@@ -260,28 +260,36 @@ func (r *resultFile) write(e *resultExport, rec []byte) error {
 			return err
 		}
 	}
-	lead := "," // between the elements of a JSON array
+	lead := comma // between the elements of a JSON array
 	if r.w == nil {
 		w, err := e.store.CreateObject(e.ctx, e.bucket, r.key(e))
 		if err != nil {
 			return err
 		}
-		r.w, r.size, lead = w, 0, "["
+		r.w, r.size, lead = w, 0, openBracket
 	}
 	if e.jsonl {
-		lead = ""
+		lead = nil
 	}
-	if err := r.put([]byte(lead)); err != nil {
+	if err := r.put(lead); err != nil {
 		return err
 	}
 	if err := r.put(rec); err != nil {
 		return err
 	}
 	if e.jsonl {
-		return r.put([]byte{'\n'})
+		return r.put(newline)
 	}
 	return nil
 }
+
+// The punctuation of result files, as slices that need no allocation.
+var (
+	comma        = []byte{','}
+	openBracket  = []byte{'['}
+	closeBracket = []byte{']'}
+	newline      = []byte{'\n'}
+)
 
 // key is the key of the file being written: SUCCEEDED_0.json, or
 // SUCCEEDED_0.jsonl with OutputType JSONL.
@@ -305,7 +313,7 @@ func (r *resultFile) put(p []byte) error {
 // finish completes the file being written and lists it.
 func (r *resultFile) finish(e *resultExport) error {
 	if !e.jsonl {
-		if err := r.put([]byte{']'}); err != nil {
+		if err := r.put(closeBracket); err != nil {
 			return err
 		}
 	}

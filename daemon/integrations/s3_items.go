@@ -202,6 +202,9 @@ type s3ObjectWriter struct {
 
 // Write implements fastpath.ObjectWriter.
 func (w *s3ObjectWriter) Write(p []byte) (int, error) {
+	if w.buf == nil && len(p) < s3PartBytes {
+		w.buf = make([]byte, 0, s3PartBytes+1<<20) // a part and the result that ends it
+	}
 	w.buf = append(w.buf, p...)
 	if len(w.buf) >= s3PartBytes {
 		if err := w.sendPart(); err != nil {
@@ -235,8 +238,10 @@ func (w *s3ObjectWriter) sendPart() error {
 	c := acquireCall(awsclient.S3)
 	defer releaseCall(c)
 	w.request(c, "PUT", awsclient.QueryParam{Key: "partNumber", Value: strconv.Itoa(len(w.etags) + 1)}, awsclient.QueryParam{Key: "uploadId", Value: w.uploadID})
-	c.body = append(c.body[:0], w.buf...)
-	if err := w.st.s.do(w.ctx, c, sdkStyle); err != nil {
+	c.body = w.buf // not a copy: given back before c goes back to its pool
+	err := w.st.s.do(w.ctx, c, sdkStyle)
+	c.body = nil
+	if err != nil {
 		return err
 	}
 	w.etags = append(w.etags, string(headerValue(&c.resp, "etag")))
