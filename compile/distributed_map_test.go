@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stepd/stepd/fastpath"
@@ -75,6 +76,7 @@ func TestResultWriterTransformation(t *testing.T) {
 type memResults struct {
 	mu    sync.Mutex
 	files map[string]string
+	lines atomic.Int64 // newlines written to objects, finished or not
 }
 
 func (m *memResults) CreateObject(ctx context.Context, bucket, key string) (fastpath.ObjectWriter, error) {
@@ -89,7 +91,11 @@ type memObject struct {
 	body        []byte
 }
 
-func (o *memObject) Write(p []byte) (int, error) { o.body = append(o.body, p...); return len(p), nil }
+func (o *memObject) Write(p []byte) (int, error) {
+	o.m.lines.Add(int64(bytes.Count(p, []byte{'\n'})))
+	o.body = append(o.body, p...)
+	return len(p), nil
+}
 func (o *memObject) Close() error                { return o.m.PutObject(o.ctx, o.bucket, o.key, o.body) }
 func (o *memObject) Abort()                      {}
 
