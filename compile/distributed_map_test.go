@@ -96,8 +96,8 @@ func (o *memObject) Write(p []byte) (int, error) {
 	o.body = append(o.body, p...)
 	return len(p), nil
 }
-func (o *memObject) Close() error                { return o.m.PutObject(o.ctx, o.bucket, o.key, o.body) }
-func (o *memObject) Abort()                      {}
+func (o *memObject) Close() error { return o.m.PutObject(o.ctx, o.bucket, o.key, o.body) }
+func (o *memObject) Abort()       {}
 
 func (m *memResults) PutObject(_ context.Context, bucket, key string, body []byte) error {
 	m.mu.Lock()

@@ -156,7 +156,7 @@ func TestResultFilesSplit(t *testing.T) {
 				files := manifest.ResultFiles[kind]
 				for i, f := range files {
 					body := store.files["out/"+f.Key]
-					if !regexp.MustCompile(`/` + kind + `_` + strconv.Itoa(i) + regexp.QuoteMeta(tc.ext) + `$`).MatchString(f.Key) || f.Size != len(body) {
+					if !regexp.MustCompile(`/`+kind+`_`+strconv.Itoa(i)+regexp.QuoteMeta(tc.ext)+`$`).MatchString(f.Key) || f.Size != len(body) {
 						t.Fatalf("%s file %d: %s, size %d of %d bytes", kind, i, f.Key, f.Size, len(body))
 					}
 					var values []json.RawMessage
