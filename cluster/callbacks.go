@@ -48,6 +48,8 @@ type PendingTask struct {
 	// order is the commit order of the waits, for handing out activity
 	// tasks oldest first.
 	order uint64
+	// epoch is the epoch of the run that waits.
+	epoch int
 }
 
 // Due is when the task times out, if ever.
@@ -80,7 +82,7 @@ func (x *Executions) indexRecords(arn string, recs []Record) {
 				continue
 			}
 			x.cb.next++
-			p := &PendingTask{Arn: arn, Await: a, order: x.cb.next}
+			p := &PendingTask{Arn: arn, Await: a, order: x.cb.next, epoch: r.Epoch}
 			x.cb.byToken[a.Token] = p
 			x.cb.byArn[arn] = append(x.cb.byArn[arn], p)
 			if a.Activity != "" {
@@ -107,11 +109,13 @@ func (x *Executions) rebuildCallbacks() {
 		x.indexRecords(arn, e.Records)
 		keys := map[fastpath.RecordKey]*Record{}
 		for i := range e.Records {
-			r := &e.Records[i]
-			keys[fastpath.RecordKey{Scope: r.Scope, Seq: r.Seq}] = r
+			if r := &e.Records[i]; e.Replayed(r) {
+				keys[fastpath.RecordKey{Scope: r.Scope, Seq: r.Seq}] = r
+			}
 		}
 		for _, p := range x.cb.byArn[arn] {
-			p.Done = e.Status != "RUNNING" || keys[fastpath.AnswerKey(p.Key, p.Callback)] != nil
+			// A wait of an epoch before a redrive ended with its run.
+			p.Done = e.Status != "RUNNING" || p.epoch < e.Epoch() || keys[fastpath.AnswerKey(p.Key, p.Callback)] != nil
 			if c := keys[fastpath.AnswerKey(p.Key, fastpath.CallbackNone)]; p.Callback == fastpath.CallbackActivity && c != nil {
 				p.Claimed, p.Worker = true, string(c.Val)
 			}
@@ -253,7 +257,7 @@ func (c *AnswerTask) applyExec(x *Executions) Result {
 		return errorf("NotDue", "the task of %s is not due yet", p.Arn)
 	}
 	k := fastpath.AnswerKey(p.Key, p.Callback)
-	e.Records = append(e.Records, Record{Scope: k.Scope, Seq: k.Seq, Kind: uint8(fastpath.RecordTask), Val: c.Outcome})
+	e.Records = append(e.Records, Record{Scope: k.Scope, Seq: k.Seq, Kind: uint8(fastpath.RecordTask), Val: c.Outcome, Epoch: e.Epoch()})
 	p.Done = true
 	x.mu.Unlock()
 	x.notify(ExecutionChange{Arn: p.Arn, Answered: true})
@@ -309,7 +313,7 @@ func (c *ClaimActivityTask) applyExec(x *Executions) Result {
 		return errorf("TaskClaimed", "the task was taken by another worker")
 	}
 	k := fastpath.AnswerKey(p.Key, fastpath.CallbackNone)
-	e.Records = append(e.Records, Record{Scope: k.Scope, Seq: k.Seq, Kind: uint8(fastpath.RecordClaim), Val: []byte(c.Worker)})
+	e.Records = append(e.Records, Record{Scope: k.Scope, Seq: k.Seq, Kind: uint8(fastpath.RecordClaim), Val: []byte(c.Worker), Epoch: e.Epoch()})
 	p.Claimed, p.Worker = true, c.Worker
 	if list := x.cb.byActivity[p.Activity]; len(list) > 0 && list[0] == p {
 		x.cb.byActivity[p.Activity] = x.unclaimed(list)

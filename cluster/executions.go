@@ -29,6 +29,7 @@ const (
 	cmdEndExecution
 	cmdStopExecution
 	cmdPruneExecutions
+	cmdRedriveExecution
 )
 
 // execCommands makes an empty command of each execution type for
@@ -39,6 +40,7 @@ var execCommands = [...]func() Command{
 	func() Command { return new(EndExecution) },
 	func() Command { return new(StopExecution) },
 	func() Command { return new(PruneExecutions) },
+	func() Command { return new(RedriveExecution) },
 }
 
 // newExecCommand returns an empty command of execution (or callback)
@@ -72,12 +74,28 @@ func notState() Result {
 }
 
 // Record is one value an execution's run recorded (fastpath.RecordKey
-// and RecordKind, and the value).
+// and RecordKind, and the value), in the epoch of its run: 0 before any
+// redrive, n after the n-th.
 type Record struct {
 	Scope string `json:"s,omitempty"`
 	Seq   int    `json:"q"`
 	Kind  uint8  `json:"k"`
 	Val   []byte `json:"v,omitempty"`
+	Epoch int    `json:"e,omitempty"`
+}
+
+// Redrive is one RedriveExecution of an execution: it starts a new epoch
+// of its records. The runs of the new epoch replay the records of the
+// earlier ones except, in each scope named in Cuts, those from the seq
+// given on: the states that failed or did not finish (and the
+// iterations and branches of theirs that did not succeed), which run
+// again live.
+type Redrive struct {
+	Date time.Time `json:"date"`
+	// Token is the request's clientToken: the same token again within
+	// 15 minutes answers this redrive instead of redriving once more.
+	Token string         `json:"token,omitempty"`
+	Cuts  map[string]int `json:"cuts,omitempty"`
 }
 
 // Execution is the durable state of one STANDARD execution. Values
@@ -102,11 +120,37 @@ type Execution struct {
 	Error   *string   `json:"error,omitempty"`
 	Cause   *string   `json:"cause,omitempty"`
 	Records []Record  `json:"records,omitempty"`
+	// Redrives are its redrives, oldest first; their count is its
+	// epoch.
+	Redrives []Redrive `json:"redrives,omitempty"`
+}
+
+// Epoch is the epoch of the execution's current run: its redrive count.
+func (e *Execution) Epoch() int { return len(e.Redrives) }
+
+// RedriveDate is when it was last redriven (zero: never).
+func (e *Execution) RedriveDate() time.Time {
+	if len(e.Redrives) == 0 {
+		return time.Time{}
+	}
+	return e.Redrives[len(e.Redrives)-1].Date
+}
+
+// Replayed reports whether the runs of the current epoch replay r, one
+// of its records: a record of an earlier epoch is not replayed once a
+// later redrive cut its scope at or before it.
+func (e *Execution) Replayed(r *Record) bool {
+	for _, rd := range e.Redrives[min(r.Epoch, len(e.Redrives)):] {
+		if cut, ok := rd.Cuts[r.Scope]; ok && r.Seq >= cut {
+			return false
+		}
+	}
+	return true
 }
 
 // ExecutionChange tells a watcher what a committed command did to an
-// execution: Started (a new one), Stopped (StopExecution made it
-// ABORTED) or Ended.
+// execution: Started (a new one, or one redriven), Stopped
+// (StopExecution made it ABORTED) or Ended.
 type ExecutionChange struct {
 	Arn                     string
 	Started, Stopped, Ended bool
@@ -270,8 +314,8 @@ func (c *AppendRecords) applyExec(x *Executions) Result {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	e := x.byArn[c.Arn]
-	if e == nil || e.Status != "RUNNING" {
-		return errNotRunning(c.Arn)
+	if e == nil || e.Status != "RUNNING" || len(c.Records) > 0 && c.Records[0].Epoch != e.Epoch() {
+		return errNotRunning(c.Arn) // ended, or a run from before a redrive
 	}
 	e.Records = append(e.Records, c.Records...)
 	x.indexRecords(c.Arn, c.Records)
@@ -288,6 +332,9 @@ type EndExecution struct {
 	Error   *string   `json:"error,omitempty"`
 	Cause   *string   `json:"cause,omitempty"`
 	Records []Record  `json:"records,omitempty"`
+	// Epoch is the epoch of the run that ended: one from before a
+	// redrive ends nothing.
+	Epoch int `json:"epoch,omitempty"`
 }
 
 func (*EndExecution) kind() cmdType       { return cmdEndExecution }
@@ -296,7 +343,7 @@ func (*EndExecution) apply(*State) Result { return notState() }
 func (c *EndExecution) applyExec(x *Executions) Result {
 	x.mu.Lock()
 	e := x.byArn[c.Arn]
-	if e == nil || e.Status != "RUNNING" {
+	if e == nil || e.Status != "RUNNING" || c.Epoch != e.Epoch() {
 		x.mu.Unlock()
 		return errNotRunning(c.Arn)
 	}
@@ -360,6 +407,93 @@ func (c *PruneExecutions) applyExec(x *Executions) Result {
 	}
 	x.forgetPruned()
 	return Result{}
+}
+
+// RedriveExecution resumes an execution that ended FAILED, TIMED_OUT or
+// ABORTED: RUNNING again, in a new epoch of its records (Redrive), with
+// the record of its ExecutionRedriven event. Epoch is the epoch it
+// starts, so that of two redrives decided at once only the first
+// applies. The same Token again within 15 minutes answers the redrive it
+// made (Result.Date its date); an execution redriven meanwhile, or
+// RUNNING, is ExecutionNotRedrivable. The proposer checks what it can
+// see alone (the machine, the event limit); Apply what depends on the
+// log's order.
+type RedriveExecution struct {
+	Arn     string  `json:"arn"`
+	Epoch   int     `json:"epoch"`
+	Redrive Redrive `json:"redrive"`
+	Record  *Record `json:"record,omitempty"`
+}
+
+func (*RedriveExecution) kind() cmdType       { return cmdRedriveExecution }
+func (*RedriveExecution) apply(*State) Result { return notState() }
+
+// RedriveTokenTTL is how long a clientToken answers the redrive it made,
+// and RedrivePeriod how long after its end an execution can be redriven.
+const (
+	RedriveTokenTTL = 15 * time.Minute
+	RedrivePeriod   = 14 * 24 * time.Hour
+)
+
+// NotRedrivable is AWS's reason why e cannot be redriven at now (its
+// redriveStatusReason, and the message of ExecutionNotRedrivable), or ""
+// when it can, as far as its own state tells.
+func (e *Execution) NotRedrivable(now time.Time) string {
+	switch {
+	case e.Status == "RUNNING" || e.Status == "SUCCEEDED":
+		return "Execution is " + e.Status + " and cannot be redriven"
+	case now.Sub(e.Start) > 365*24*time.Hour:
+		return "Execution has exceeded the max execution time"
+	case now.Sub(e.Stop) > RedrivePeriod:
+		return "Execution redrivable period exceeded"
+	}
+	return ""
+}
+
+// RedrivenBy is the redrive of e that token made within its time to
+// live at now, if any: the same request again answers it.
+func (e *Execution) RedrivenBy(token string, now time.Time) *Redrive {
+	if token == "" {
+		return nil
+	}
+	for i := range e.Redrives {
+		if rd := &e.Redrives[i]; rd.Token == token && now.Sub(rd.Date) <= RedriveTokenTTL {
+			return rd
+		}
+	}
+	return nil
+}
+
+func (c *RedriveExecution) applyExec(x *Executions) Result {
+	x.mu.Lock()
+	e := x.byArn[c.Arn]
+	if e == nil {
+		x.mu.Unlock()
+		return errorf("ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", c.Arn)
+	}
+	if rd := e.RedrivenBy(c.Redrive.Token, c.Redrive.Date); rd != nil {
+		x.mu.Unlock()
+		return Result{Arn: c.Arn, Date: rd.Date}
+	}
+	reason := e.NotRedrivable(c.Redrive.Date)
+	if reason == "" && c.Epoch != e.Epoch()+1 {
+		reason = "Execution is RUNNING and cannot be redriven" // redriven meanwhile
+	}
+	if reason != "" {
+		x.mu.Unlock()
+		return errorf("ExecutionNotRedrivable", "%s", reason)
+	}
+	e.Redrives = append(e.Redrives[:len(e.Redrives):len(e.Redrives)], c.Redrive)
+	if c.Record != nil {
+		e.Records = append(e.Records, *c.Record)
+	}
+	e.Status, e.Stop, e.Output, e.Error, e.Cause = "RUNNING", time.Time{}, nil, nil, nil
+	for _, p := range x.cb.byArn[c.Arn] {
+		p.Done = true // the tokens of the ended run are used up
+	}
+	x.mu.Unlock()
+	x.notify(ExecutionChange{Arn: c.Arn, Started: true})
+	return Result{Arn: c.Arn, Date: c.Redrive.Date}
 }
 
 // Executions is the durable state of this node's STANDARD executions, as

@@ -156,3 +156,14 @@ func (id *identity) parseActivityArn(arn string) (string, *awserr.Error) {
 	}
 	return name, nil
 }
+
+// parseMapRunArn checks that arn names a Map Run here,
+// mapRun:<machine>/<label>:<id>, answering AWS's InvalidArn otherwise.
+func (id *identity) parseMapRunArn(arn string) *awserr.Error {
+	rest, ok := cutResourcePrefix(arn, id, ":mapRun:")
+	machine, label, _ := strings.Cut(rest, "/")
+	if !ok || machine == "" || !strings.Contains(label, ":") {
+		return id.invalidArn(arn)
+	}
+	return nil
+}

@@ -38,6 +38,7 @@ func init() {
 		"TestState":                        (*server).testState,
 		"StartExecution":                   (*server).startExecution,
 		"StopExecution":                    (*server).stopExecution,
+		"RedriveExecution":                 (*server).redriveExecution,
 		"DescribeExecution":                (*server).describeExecution,
 		"ListExecutions":                   (*server).listExecutions,
 		"GetExecutionHistory":              (*server).getExecutionHistory,
@@ -61,6 +62,9 @@ func init() {
 		"SendTaskSuccess":                  (*server).sendTaskSuccess,
 		"SendTaskFailure":                  (*server).sendTaskFailure,
 		"SendTaskHeartbeat":                (*server).sendTaskHeartbeat,
+		"DescribeMapRun":                   (*server).describeMapRun,
+		"ListMapRuns":                      (*server).listMapRuns,
+		"UpdateMapRun":                     (*server).updateMapRun,
 	} {
 		awsActions[name] = &awsAction{handle: h, metrics: newHTTPMetrics(name), name: name}
 	}

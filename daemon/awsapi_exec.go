@@ -178,7 +178,7 @@ func (s *server) execSyncWith(r resolved, name string, input []byte, inv fastpat
 	sr := &c.result
 	*sr = syncResult{arn: jsonb.BytesString(c.arn), machineArn: r.arn, name: name, start: s.execs.now()}
 	c.x = execRequest{m: r.m, machineArn: r.arn, arn: sr.arn, name: name, input: input, start: sr.start, sync: true,
-		invoker: inv, s3: s.execs.s3, clock: s.execs.clockFor(), hist: s.hist}
+		invoker: inv, s3: s.execs.s3, mapRuns: s.execs.mapRuns, clock: s.execs.clockFor(), hist: s.hist}
 	aerr := execute(s.ctx, &c.x, func(res *fastpath.Result, stop time.Time) {
 		sr.stop, sr.res = stop, res
 		reply(sr)
@@ -248,6 +248,33 @@ func (s *server) stopExecution(body, dst []byte) ([]byte, *awserr.Error) {
 	}{epochTime(stop)})
 }
 
+// redriveExecution answers RedriveExecution: a durable (STANDARD)
+// execution that ended FAILED, TIMED_OUT or ABORTED runs again from
+// where it failed, once the redrive is committed (see durable.Runner.
+// RedriveCommand).
+func (s *server) redriveExecution(body, dst []byte) ([]byte, *awserr.Error) {
+	var req struct {
+		Arn   string `json:"executionArn"`
+		Token string `json:"clientToken"`
+	}
+	if err := decode(body, &req); err != nil {
+		return dst, err
+	}
+	if err := required("executionArn", req.Arn); err != nil {
+		return dst, err
+	}
+	if len(req.Token) > 64 {
+		return dst, awserr.New("ValidationException", "1 validation error detected: Value at 'clientToken' failed to satisfy constraint: Member must have length less than or equal to 64")
+	}
+	date, aerr := s.redriveDurable(req.Arn, req.Token)
+	if aerr != nil {
+		return dst, aerr
+	}
+	return encode(dst, struct {
+		Date epochTime `json:"redriveDate"`
+	}{epochTime(date)})
+}
+
 // decodeExecution reads a request naming an execution ({"executionArn"})
 // and finds it.
 func (s *server) decodeExecution(body []byte) (execution, *awserr.Error) {
@@ -265,6 +292,9 @@ func (s *server) executionByArn(arn string) (execution, *awserr.Error) {
 		return execution{}, err
 	}
 	if e, ok := s.durableExecution(arn); ok {
+		return e, nil
+	}
+	if e, ok := s.execs.mapRuns.child(arn); ok {
 		return e, nil
 	}
 	rec := s.execs.recent.get(arn)
@@ -296,12 +326,23 @@ func (s *server) describeExecution(body, dst []byte) ([]byte, *awserr.Error) {
 		Error         *string    `json:"error,omitempty"`
 		Cause         *string    `json:"cause,omitempty"`
 		RedriveCount  int        `json:"redriveCount"`
+		RedriveDate   *epochTime `json:"redriveDate,omitempty"`
 		RedriveStatus string     `json:"redriveStatus"`
+		RedriveReason string     `json:"redriveStatusReason,omitempty"`
+		MapRunArn     string     `json:"mapRunArn,omitempty"`
 	}{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Status: e.Status, Start: epochTime(e.Start),
-		Input: e.Input, InputDetails: details{true}, Output: e.Output, Error: e.Error, Cause: e.Cause, RedriveStatus: "NOT_REDRIVABLE"}
+		Input: e.Input, InputDetails: details{true}, Output: e.Output, Error: e.Error, Cause: e.Cause,
+		RedriveCount: e.Redrives, RedriveStatus: e.RedriveStatus, RedriveReason: e.RedriveReason, MapRunArn: e.MapRunArn}
+	if out.RedriveStatus == "" {
+		out.RedriveStatus = "NOT_REDRIVABLE"
+	}
 	if !e.Stop.IsZero() {
 		stop := epochTime(e.Stop)
 		out.Stop = &stop
+	}
+	if !e.RedriveDate.IsZero() {
+		date := epochTime(e.RedriveDate)
+		out.RedriveDate = &date
 	}
 	if e.Output != nil {
 		out.OutputDetails = &details{true}
@@ -310,27 +351,74 @@ func (s *server) describeExecution(body, dst []byte) ([]byte, *awserr.Error) {
 }
 
 func (s *server) listExecutions(body, dst []byte) ([]byte, *awserr.Error) {
-	req, m, aerr := s.decodeList(body)
-	if aerr != nil {
-		return dst, aerr
+	var byRun struct {
+		MapRunArn  string `json:"mapRunArn"`
+		MachineArn string `json:"stateMachineArn"`
+	}
+	if err := decode(body, &byRun); err != nil {
+		return dst, err
+	}
+	var (
+		req    listRequest
+		m      *machine
+		aerr   *awserr.Error
+		listed []execution
+	)
+	switch {
+	case byRun.MapRunArn != "" && byRun.MachineArn != "":
+		return dst, awserr.New("ValidationException", "Only one of stateMachineArn or mapRunArn may be given")
+	case byRun.MapRunArn != "":
+		// A Map Run's STANDARD child executions.
+		if err := decode(body, &req); err != nil {
+			return dst, err
+		}
+		if err := s.id.parseMapRunArn(byRun.MapRunArn); err != nil {
+			return dst, err
+		}
+		var ok bool
+		if listed, ok = s.execs.mapRuns.childrenOf(byRun.MapRunArn, req.StatusFilter); !ok {
+			return dst, awserr.ResourceNotFound(byRun.MapRunArn)
+		}
+	default:
+		if req, m, aerr = s.decodeList(body); aerr != nil {
+			return dst, aerr
+		}
+		// Durable executions first: withHistory leaves out those it is given,
+		// and a STANDARD execution with logging on is in the log too.
+		listed = s.withHistory(s.withDurable(s.execs.recent.list(m.Name, req.StatusFilter), m.Name, req.StatusFilter), m.Arn, req.StatusFilter)
+	}
+	redriven := req.RedriveFilter == "REDRIVEN"
+	if !redriven && req.RedriveFilter != "" && req.RedriveFilter != "NOT_REDRIVEN" {
+		return dst, awserr.New("ValidationException", "1 validation error detected: Value '%s' at 'redriveFilter' failed to satisfy constraint: Member must satisfy enum value set: [REDRIVEN, NOT_REDRIVEN]", req.RedriveFilter)
 	}
 	type item struct {
-		Arn        string     `json:"executionArn"`
-		MachineArn string     `json:"stateMachineArn"`
-		Name       string     `json:"name"`
-		Status     string     `json:"status"`
-		Start      epochTime  `json:"startDate"`
-		Stop       *epochTime `json:"stopDate,omitempty"`
+		Arn          string     `json:"executionArn"`
+		MachineArn   string     `json:"stateMachineArn"`
+		Name         string     `json:"name"`
+		Status       string     `json:"status"`
+		Start        epochTime  `json:"startDate"`
+		Stop         *epochTime `json:"stopDate,omitempty"`
+		RedriveCount *int       `json:"redriveCount,omitempty"`
+		RedriveDate  *epochTime `json:"redriveDate,omitempty"`
+		MapRunArn    string     `json:"mapRunArn,omitempty"`
 	}
 	var items []item
-	// Durable executions first: withHistory leaves out those it is given,
-	// and a STANDARD execution with logging on is in the log too.
-	listed := s.withHistory(s.withDurable(s.execs.recent.list(m.Name, req.StatusFilter), m.Name, req.StatusFilter), m.Arn, req.StatusFilter)
-	for _, e := range listed {
-		it := item{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Status: e.Status, Start: epochTime(e.Start)}
+	for i := range listed {
+		e := &listed[i]
+		if req.RedriveFilter != "" && (e.Redrives > 0) != redriven {
+			continue
+		}
+		it := item{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Status: e.Status, Start: epochTime(e.Start), MapRunArn: e.MapRunArn}
 		if !e.Stop.IsZero() {
 			stop := epochTime(e.Stop)
 			it.Stop = &stop
+		}
+		if e.RedriveStatus != "" { // a durable execution
+			it.RedriveCount = &e.Redrives
+		}
+		if !e.RedriveDate.IsZero() {
+			date := epochTime(e.RedriveDate)
+			it.RedriveDate = &date
 		}
 		items = append(items, it)
 	}

@@ -55,8 +55,10 @@ func (s *server) publishVersion(body, dst []byte) ([]byte, *awserr.Error) {
 type listRequest struct {
 	Arn          string `json:"stateMachineArn"`
 	StatusFilter string `json:"statusFilter"`
-	MaxResults   int    `json:"maxResults"`
-	NextToken    string `json:"nextToken"`
+	// RedriveFilter is ListExecutions': REDRIVEN, NOT_REDRIVEN or "".
+	RedriveFilter string `json:"redriveFilter"`
+	MaxResults    int    `json:"maxResults"`
+	NextToken     string `json:"nextToken"`
 }
 
 // decodeList reads a listRequest and finds its state machine.

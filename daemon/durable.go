@@ -43,7 +43,7 @@ func (s *server) executeDurable(ctx context.Context, e *cluster.Execution, prog 
 	}
 	inv = &callbackInvoker{next: inv, s: s}
 	x := &execRequest{m: m, machineArn: e.MachineArn, arn: e.Arn, name: e.Name, input: []byte(e.Input), start: e.Start,
-		invoker: inv, s3: s.execs.s3, clock: clock, recorder: rec}
+		invoker: inv, s3: s.execs.s3, mapRuns: s.execs.mapRuns, clock: clock, recorder: rec, redrives: e.Epoch(), redriveDate: e.RedriveDate()}
 	if aerr := execute(ctx, x, func(res *fastpath.Result, _ time.Time) { done(res) }); aerr != nil {
 		return aerr
 	}
@@ -120,6 +120,37 @@ func (s *server) stopDurable(arn string, errName, cause *string) (stop time.Time
 	return res.Date, true, aerr
 }
 
+// redriveDurable answers RedriveExecution once the redrive is committed,
+// with its date; an execution that is not durable (EXPRESS) is not
+// redrivable.
+func (s *server) redriveDurable(arn, token string) (time.Time, *awserr.Error) {
+	e, ok := s.node.Executions().Get(arn)
+	if !ok {
+		if _, aerr := s.executionByArn(arn); aerr != nil {
+			return time.Time{}, aerr
+		}
+		return time.Time{}, awserr.New("ExecutionNotRedrivable", "This API action is not supported by EXPRESS state machines.")
+	}
+	if reason := s.machineGone(&e); reason != "" && e.RedrivenBy(token, s.execs.now()) == nil {
+		return time.Time{}, awserr.New("ExecutionNotRedrivable", "%s", reason)
+	}
+	c, aerr := s.durable.RedriveCommand(arn, token)
+	if aerr != nil {
+		return time.Time{}, aerr
+	}
+	res, aerr := s.propose(c)
+	return res.Date, aerr
+}
+
+// machineGone is the reason a durable execution cannot be redriven when
+// its state machine (or the version or alias it started) was deleted.
+func (s *server) machineGone(e *cluster.Execution) string {
+	if _, aerr := s.machineByArn(e.MachineArn); aerr != nil {
+		return "State machine is in DELETING status"
+	}
+	return ""
+}
+
 // durableExecution describes a STANDARD execution from the node's
 // durable state; ok is false when arn is not one.
 func (s *server) durableExecution(arn string) (execution, bool) {
@@ -132,7 +163,14 @@ func (s *server) durableExecution(arn string) (execution, bool) {
 
 func (s *server) executionOfDurable(e *cluster.Execution) execution {
 	x := execution{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Start: e.Start, Stop: e.Stop, Status: e.Status,
-		Input: e.Input, Output: e.Output, Error: e.Error, Cause: e.Cause}
+		Input: e.Input, Output: e.Output, Error: e.Error, Cause: e.Cause, Redrives: e.Epoch(), RedriveDate: e.RedriveDate(),
+		RedriveStatus: "REDRIVABLE"}
+	if x.RedriveReason = s.durable.NotRedrivable(e); x.RedriveReason == "" {
+		x.RedriveReason = s.machineGone(e)
+	}
+	if x.RedriveReason != "" {
+		x.RedriveStatus = "NOT_REDRIVABLE"
+	}
 	x.machine, _ = s.machineByArn(e.MachineArn)
 	if x.machine != nil && x.machine.Definition != e.Definition {
 		// DescribeStateMachineForExecution shows the definition the

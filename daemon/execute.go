@@ -26,6 +26,7 @@ type execRequest struct {
 	sync       bool                  // a synchronous (StartSyncExecution-like) execution
 	invoker    fastpath.Invoker      // the node's integrations, a mock test case, or a replaying wrapper
 	s3         *integrations.S3Store // Distributed Maps' items and results; nil: none
+	mapRuns    *mapRuns              // Distributed Maps' runs; nil: nobody asks for them
 	clock      fastpath.Clock        // nil: the system clock
 	hist       *history.Log          // nil: no execution history
 	// events, when set, receives the engine's events (a durable
@@ -36,6 +37,10 @@ type execRequest struct {
 	// replays what the engine cannot decide again; its history is the
 	// durable state's, not the execution history's.
 	recorder fastpath.Recorder
+	// redrives and redriveDate: how many times and when last a durable
+	// execution was redriven (the context object, the machine's timeout).
+	redrives    int
+	redriveDate time.Time
 
 	// opts and res are execute's scratch, kept here so that a pooled
 	// request runs without allocating.
@@ -65,10 +70,13 @@ func execute(ctx context.Context, x *execRequest, reply func(res *fastpath.Resul
 	x.opts = fastpath.Options{
 		ExecutionArn: x.arn, ExecutionName: x.name, StateMachineArn: x.machineArn, StateMachineName: x.m.Name,
 		RoleArn: x.m.RoleArn, Synchronous: x.sync, Invoker: x.invoker, Clock: x.clock, StartTime: x.start,
-		Events: x.events, EventMask: x.eventMask, Recorder: x.recorder,
+		Events: x.events, EventMask: x.eventMask, Recorder: x.recorder, RedriveCount: x.redrives, RedriveTime: x.redriveDate,
 	}
 	if x.s3 != nil {
 		x.opts.Items, x.opts.Results = x.s3.ItemReader(), x.s3
+	}
+	if x.mapRuns != nil && x.m.prog.HasDistributedMap() {
+		x.opts.MapRuns = x.mapRuns.forMachine(x.m)
 	}
 	var rec *history.Recorder
 	if x.events == nil && x.recorder == nil {

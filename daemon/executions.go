@@ -23,6 +23,7 @@ type executor struct {
 	id       identity
 	invoker  fastpath.Invoker
 	s3       *integrations.S3Store // Distributed Maps' items and results
+	mapRuns  *mapRuns              // Distributed Maps' runs
 	clock    fastpath.Clock        // nil: the system clock; tests use a virtual one
 	time     TimeControl           // when clock is nil, what clockFor makes
 	maxRuns  int64
@@ -91,6 +92,15 @@ type execution struct {
 	Error      *string
 	Cause      *string
 	machine    *machine
+	// Durable executions (STANDARD) can be redriven: how many times and
+	// when last, and whether they can be now (redriveStatus, with its
+	// reason when not). The others leave them zero.
+	Redrives      int
+	RedriveDate   time.Time
+	RedriveStatus string
+	RedriveReason string
+	// MapRunArn is the Map Run of a child execution of a Distributed Map.
+	MapRunArn string
 }
 
 // executeBackground executes r's machine on input and fills e, for
@@ -98,7 +108,7 @@ type execution struct {
 // InvalidExecutionInput before anything runs.
 func (ec *executor) executeBackground(ctx context.Context, r resolved, e *execution, input []byte, inv fastpath.Invoker) *awserr.Error {
 	x := &execRequest{m: r.m, machineArn: r.arn, arn: e.Arn, name: e.Name, input: input, start: e.Start,
-		invoker: inv, s3: ec.s3, clock: ec.clockFor(), hist: ec.hist}
+		invoker: inv, s3: ec.s3, mapRuns: ec.mapRuns, clock: ec.clockFor(), hist: ec.hist}
 	aerr := execute(ctx, x, func(res *fastpath.Result, stop time.Time) {
 		e.Stop = stop
 		e.Status = res.Status.String()

@@ -19,20 +19,93 @@ import (
 //	POST /v1/tasks/{token}/success    body: the output (JSON)
 //	POST /v1/tasks/{token}/failure    body: {"error": "...", "cause": "..."} (both optional)
 //	POST /v1/tasks/{token}/heartbeat
+//	GET  /v1/tasks    the tasks waiting for an answer (the console's inbox)
 //
 // They answer as the AWS actions they stand for (GetActivityTask,
 // SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat) do, errors as the
-// rest of the REST API: {"error": <AWS code>, "cause": <message>}.
+// rest of the REST API: {"error": <AWS code>, "cause": <message>}. All of
+// them need the execute role (auth.RESTRole): a listed token answers its
+// task.
 
 var (
 	restActivities = []byte("/v1/activities/")
 	restTasks      = []byte("/v1/tasks/")
+	restTaskList   = restTasks[:len(restTasks)-1]
 )
+
+// maxWaitingTasks bounds the list of GET /v1/tasks, oldest first: a page
+// a person reads, not an export (its "total" says how many wait).
+const maxWaitingTasks = 1000
+
+// waitingTask is one entry of GET /v1/tasks. Status says what a person
+// may do: WAITING (a `.waitForTaskToken` Task: answer it), TAKEN (an
+// activity task a worker holds: answer it in the worker's place), or
+// WAITING_FOR_WORKER (an activity task no worker has taken: it waits for
+// GetActivityTask, and the inbox offers no answer).
+type waitingTask struct {
+	Token         string          `json:"taskToken"`
+	ExecutionArn  string          `json:"executionArn"`
+	ExecutionName string          `json:"executionName"`
+	MachineArn    string          `json:"stateMachineArn"`
+	State         string          `json:"stateName,omitempty"`
+	Activity      string          `json:"activityArn,omitempty"`
+	Status        string          `json:"status"`
+	Worker        string          `json:"workerName,omitempty"`
+	Since         epochTime       `json:"waitingSince"`
+	Due           *epochTime      `json:"timeoutDate,omitempty"`
+	Input         json.RawMessage `json:"input,omitempty"`
+}
+
+// restWaitingTasks answers GET /v1/tasks: the tasks that wait for an
+// answer on this node's copy of the durable state, which every node
+// holds (a follower's may lag the leader's by a commit or two).
+func (s *server) restWaitingTasks(ctx *fasthttp.RequestCtx) {
+	if !ctx.IsGet() && !ctx.IsHead() {
+		writeRESTMethodNotAllowed(ctx, "GET, HEAD")
+		return
+	}
+	x := s.node.Executions()
+	pending := x.WaitingTasks()
+	out := struct {
+		Tasks []waitingTask `json:"tasks"`
+		Total int           `json:"total"`
+	}{Tasks: []waitingTask{}, Total: len(pending)}
+	for i := range pending[:min(len(pending), maxWaitingTasks)] {
+		p := &pending[i]
+		e, ok := x.Get(p.Arn)
+		if !ok {
+			continue
+		}
+		w := waitingTask{Token: p.Token, ExecutionArn: p.Arn, ExecutionName: e.Name, MachineArn: e.MachineArn, State: p.State,
+			Activity: p.Activity, Status: "WAITING", Since: epochTime(p.Since), Input: json.RawMessage(p.Input)}
+		switch {
+		case p.Activity != "" && p.Claimed:
+			w.Status, w.Worker = "TAKEN", p.Worker
+		case p.Activity != "":
+			w.Status = "WAITING_FOR_WORKER"
+		}
+		if due, ok := p.Due(); ok {
+			d := epochTime(due)
+			w.Due = &d
+		}
+		out.Tasks = append(out.Tasks, w)
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		writeRESTError(ctx, awserr.New("InternalFailure", "cannot encode the waiting tasks: %v", err))
+		return
+	}
+	writeRESTJSON(ctx, fasthttp.StatusOK, b)
+}
 
 // handleRESTCallbacks answers the worker routes; false when the path is
 // not one of them.
 func (s *server) handleRESTCallbacks(ctx *fasthttp.RequestCtx) bool {
 	path := ctx.Path()
+	if bytes.Equal(path, restTaskList) {
+		s.restWaitingTasks(ctx)
+		return true
+	}
 	var body []byte
 	var handle func(*server, []byte, []byte) ([]byte, *awserr.Error)
 	var take bool

@@ -61,7 +61,8 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 	reg := newRegistry(id, logger)
 	var err error
 	s := &server{cfg: cfg, id: id, reg: reg, log: logger, ctx: ctx}
-	s.execs = &executor{reg: reg, id: id, maxRuns: int64(cfg.MaxInFlight), bgCtx: ctx, recent: newRecentExecutions(cfg.RecentRuns)}
+	s.execs = &executor{reg: reg, id: id, maxRuns: int64(cfg.MaxInFlight), bgCtx: ctx, recent: newRecentExecutions(cfg.RecentRuns),
+		mapRuns: newMapRuns(cfg.RecentRuns)}
 	ic := cfg.integrationsConfig()
 	aws, err := newAWSServices(ctx, cfg.Region, &ic, localSFN{s})
 	if err != nil {

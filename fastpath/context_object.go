@@ -19,6 +19,7 @@ const (
 	ctxExecutionRoleArn
 	ctxExecutionStartTime
 	ctxExecutionRedriveCount
+	ctxExecutionRedriveTime
 	ctxStateMachine
 	ctxStateMachineID
 	ctxStateMachineName
@@ -44,6 +45,7 @@ var ctxKeys = []struct {
 	{[]string{"Execution", "RoleArn"}, ctxExecutionRoleArn},
 	{[]string{"Execution", "StartTime"}, ctxExecutionStartTime},
 	{[]string{"Execution", "RedriveCount"}, ctxExecutionRedriveCount},
+	{[]string{"Execution", "RedriveTime"}, ctxExecutionRedriveTime},
 	{[]string{"Execution"}, ctxExecution},
 	{[]string{"StateMachine", "Id"}, ctxStateMachineID},
 	{[]string{"StateMachine", "Name"}, ctxStateMachineName},
@@ -110,38 +112,63 @@ func (ex *Execution) appendContext(dst []byte, k ctxKey) ([]byte, bool) {
 		return append(dst, '}'), true
 	case ctxExecution:
 		dst = append(dst, `{"Id":`...)
-		dst = jsonb.AppendQuotedString(dst, o.ExecutionArn)
+		dst, _ = ex.appendContext(dst, ctxExecutionID)
 		dst = append(dst, `,"Input":`...)
-		dst = append(dst, ex.input...)
+		dst = append(dst, ex.executionInput()...)
 		dst = append(dst, `,"StartTime":`...)
-		dst = appendTime(dst, ex.startTime())
+		dst, _ = ex.appendContext(dst, ctxExecutionStartTime)
 		dst = append(dst, `,"Name":`...)
-		dst = jsonb.AppendQuotedString(dst, o.ExecutionName)
+		dst, _ = ex.appendContext(dst, ctxExecutionName)
 		dst = append(dst, `,"RoleArn":`...)
 		dst = jsonb.AppendQuotedString(dst, o.RoleArn)
 		if ex.opts.Synchronous {
 			return append(dst, '}'), true // synchronous executions cannot be redriven
 		}
-		return append(dst, `,"RedriveCount":0}`...), true
+		dst = append(dst, `,"RedriveCount":`...)
+		dst = strconv.AppendInt(dst, int64(o.RedriveCount), 10)
+		if o.RedriveCount > 0 {
+			dst = append(dst, `,"RedriveTime":`...)
+			dst = appendTime(dst, o.RedriveTime)
+		}
+		return append(dst, '}'), true
 	case ctxExecutionID:
+		if c := &ex.child; c.run != nil {
+			dst = append(dst, '"')
+			dst = append(dst, c.run.childPrefix...) // an ARN needs no escaping
+			return append(c.appendName(dst), '"'), true
+		}
 		return jsonb.AppendQuotedString(dst, o.ExecutionArn), true
 	case ctxExecutionName:
+		if c := &ex.child; c.run != nil {
+			return append(c.appendName(append(dst, '"')), '"'), true
+		}
 		return jsonb.AppendQuotedString(dst, o.ExecutionName), true
 	case ctxExecutionRoleArn:
 		return jsonb.AppendQuotedString(dst, o.RoleArn), true
 	case ctxExecutionStartTime:
+		if c := &ex.child; c.run != nil {
+			return appendTime(dst, c.start), true
+		}
 		return appendTime(dst, ex.startTime()), true
 	case ctxExecutionRedriveCount:
-		return append(dst, '0'), !ex.opts.Synchronous
+		return strconv.AppendInt(dst, int64(o.RedriveCount), 10), !ex.opts.Synchronous
+	case ctxExecutionRedriveTime:
+		return appendTime(dst, o.RedriveTime), o.RedriveCount > 0
 	case ctxStateMachine:
 		dst = append(dst, `{"Id":`...)
-		dst = jsonb.AppendQuotedString(dst, o.StateMachineArn)
+		dst, _ = ex.appendContext(dst, ctxStateMachineID)
 		dst = append(dst, `,"Name":`...)
-		dst = jsonb.AppendQuotedString(dst, o.StateMachineName)
+		dst, _ = ex.appendContext(dst, ctxStateMachineName)
 		return append(dst, '}'), true
 	case ctxStateMachineID:
+		if c := &ex.child; c.run != nil {
+			return jsonb.AppendQuotedString(dst, c.run.StateMachineArn), true
+		}
 		return jsonb.AppendQuotedString(dst, o.StateMachineArn), true
 	case ctxStateMachineName:
+		if c := &ex.child; c.run != nil {
+			return jsonb.AppendQuotedString(dst, c.run.machineName), true
+		}
 		return jsonb.AppendQuotedString(dst, o.StateMachineName), true
 	case ctxState:
 		dst = append(dst, `{"Name":`...)
@@ -194,6 +221,15 @@ func (ex *Execution) appendContext(dst []byte, k ctxKey) ([]byte, bool) {
 	panic("BUG: unknown context key")
 }
 
+// executionInput is $$.Execution.Input: the input of the child execution
+// ex runs, or the execution's.
+func (ex *Execution) executionInput() []byte {
+	if ex.child.run != nil {
+		return ex.child.input
+	}
+	return ex.input
+}
+
 // Resolve evaluates p against the root it names: the current "$" value, a
 // variable or the context object. It implements Resolver.
 func (ex *Execution) Resolve(p *Path, dst []byte) (val, out []byte) {
@@ -220,7 +256,7 @@ func (ex *Execution) Resolve(p *Path, dst []byte) (val, out []byte) {
 	case ex.opts.Context != nil:
 		return EvalSteps(p, dst, ex.opts.Context, 0)
 	case p.ctx == ctxExecutionInput:
-		return EvalSteps(p, dst, ex.input, p.ctxSteps)
+		return EvalSteps(p, dst, ex.executionInput(), p.ctxSteps)
 	case p.ctx == ctxMapItemValue && ex.mapActive:
 		return EvalSteps(p, dst, ex.mapItem, p.ctxSteps)
 	}

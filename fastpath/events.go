@@ -63,6 +63,10 @@ const (
 	EventActivityFailed
 	EventActivityTimedOut
 
+	// RedriveExecution resumed an execution that had ended: its Index
+	// is the redrive count.
+	EventExecutionRedriven
+
 	numEventTypes
 )
 
@@ -78,6 +82,7 @@ var eventTypeNames = [numEventTypes]string{
 	"MapIterationStarted", "MapIterationSucceeded", "MapIterationFailed",
 	"MapRunStarted", "MapRunSucceeded", "MapRunFailed",
 	"TaskSubmitted", "ActivityScheduled", "ActivityStarted", "ActivitySucceeded", "ActivityFailed", "ActivityTimedOut",
+	"ExecutionRedriven",
 }
 
 // String returns AWS's name of the event type.
@@ -152,6 +157,18 @@ type Event struct {
 	// Index is the iteration of MapIteration events; Length the number
 	// of items of MapStateStarted.
 	Index, Length int
+	// Activity holds what ActivityScheduled and ActivityStarted say
+	// besides the above; zero for every other event.
+	Activity ActivityDetails
+}
+
+// ActivityDetails are the details of activity events that other events
+// do not have: the worker that took the task (ActivityStarted, "" when
+// it gave no name), and the Task's TimeoutSeconds and HeartbeatSeconds
+// (ActivityScheduled, 0 when the state sets none).
+type ActivityDetails struct {
+	Worker                           string
+	TimeoutSeconds, HeartbeatSeconds int64
 }
 
 // EventSink receives the history events of executions (Options.Events).
@@ -169,6 +186,19 @@ func (ex *Execution) emit(t EventType, st *State, payload []byte) {
 	if ex.sink != nil {
 		ex.record(t, ex.events, st, payload, nil, 0)
 	}
+}
+
+// emitActivity records an activity event with its details d.
+func (ex *Execution) emitActivity(t EventType, st *State, payload []byte, d ActivityDetails) {
+	if ex.sink == nil {
+		return
+	}
+	if ex.ev == nil {
+		ex.ev = new(Event)
+	}
+	ex.ev.Activity = d
+	ex.record(t, ex.events, st, payload, nil, 0)
+	ex.ev.Activity = ActivityDetails{}
 }
 
 // emitFailure records a failure event, which the count does not include.

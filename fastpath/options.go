@@ -90,8 +90,14 @@ type Options struct {
 	// Synchronous marks an execution started by StartSyncExecution: AWS
 	// cannot redrive those, so their context object has no RedriveCount.
 	Synchronous bool
-	Invoker     Invoker
-	Clock       Clock
+	// RedriveCount is how many times the execution was redriven
+	// ($$.Execution.RedriveCount) and RedriveTime when it last was
+	// ($$.Execution.RedriveTime, and the start of the machine's
+	// TimeoutSeconds, which a redrive resets); zero for none.
+	RedriveCount int
+	RedriveTime  time.Time
+	Invoker      Invoker
+	Clock        Clock
 	// Items opens the items of Distributed Maps that have an ItemReader;
 	// nil fails such a Map with States.ItemReaderFailed.
 	Items ItemReader
@@ -103,6 +109,9 @@ type Options struct {
 	// 0 means AWS's MaxResultFileBytes (tests set less to see the results
 	// go on to a next file).
 	ResultFileBytes int64
+	// MapRuns, when not nil, follows the Map Runs of Distributed Maps
+	// (see MapRunObserver).
+	MapRuns MapRunObserver
 	// MaxPayload is the largest state input or output in bytes; 0 means
 	// AWS's 256 KiB.
 	MaxPayload int

@@ -44,6 +44,8 @@ type Program struct {
 	Express bool
 	// VarNames lists the Assign variables; a path's VarSlot indexes it.
 	VarNames []string
+	// distributed is set by Seal when a Map state is distributed.
+	distributed bool
 }
 
 // State is one compiled state. Which fields are used depends on Kind; the

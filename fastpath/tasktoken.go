@@ -128,16 +128,26 @@ type Await struct {
 	// longest silence between heartbeats (0: none).
 	Since, Timeout time.Time
 	Heartbeat      time.Duration
-	// Activity is the activity's ARN and Input the task's input, for an
-	// activity; both empty otherwise.
+	// Activity is the activity's ARN, for an activity ("" otherwise).
 	Activity string
-	Input    []byte
+	// State is the name of the Task state that waits ("" in waits
+	// recorded before it was kept).
+	State string
+	// Input is what the Task handed on with its token: the activity
+	// task's input, or the parameters of a `.waitForTaskToken` call (nil
+	// in waits of such calls recorded before it was kept).
+	Input []byte
 }
+
+// awaitHasState marks, in the Callback byte of a RecordAwait value, that
+// the state's name follows the activity's ARN; values written before the
+// name was kept lack both.
+const awaitHasState = 0x80
 
 // AppendAwait appends a's RecordAwait value to dst.
 func AppendAwait(dst []byte, a *Await) []byte {
-	dst = append(dst, byte(a.Callback))
-	for _, s := range [...]string{a.Token, a.Key.Scope, a.Activity} {
+	dst = append(dst, byte(a.Callback)|awaitHasState)
+	for _, s := range [...]string{a.Token, a.Key.Scope, a.Activity, a.State} {
 		dst = binary.AppendUvarint(dst, uint64(len(s)))
 		dst = append(dst, s...)
 	}
@@ -157,8 +167,12 @@ func ParseAwait(val []byte) (a Await, ok bool) {
 	if len(val) == 0 {
 		return a, false
 	}
-	a.Callback, val = Callback(val[0]), val[1:]
-	var strs [3]string
+	var all [4]string
+	strs := all[:3]
+	if val[0]&awaitHasState != 0 {
+		strs = strs[:4]
+	}
+	a.Callback, val = Callback(val[0]&^awaitHasState), val[1:]
 	for i := range strs {
 		n, w := binary.Uvarint(val)
 		if w <= 0 || n > uint64(len(val)-w) {
@@ -167,6 +181,9 @@ func ParseAwait(val []byte) (a Await, ok bool) {
 		strs[i], val = string(val[w:w+int(n)]), val[w+int(n):]
 	}
 	a.Token, a.Key.Scope, a.Activity = strs[0], strs[1], strs[2]
+	if len(strs) == 4 {
+		a.State = strs[3]
+	}
 	seq, w := binary.Uvarint(val)
 	if w <= 0 || seq > 1<<31 {
 		return a, false

@@ -1,6 +1,7 @@
 package fastpath
 
 import (
+	"encoding/binary"
 	"strings"
 	"testing"
 	"time"
@@ -40,14 +41,35 @@ func TestAwaitRoundTrip(t *testing.T) {
 	since := time.Unix(1700000000, 123)
 	for _, a := range []Await{
 		{Token: "st1.x", Key: RecordKey{"1.0/", 4}, Callback: CallbackToken, Since: since},
+		{Token: "st1.z", Key: RecordKey{"1.0/", 4}, Callback: CallbackToken, Since: since, State: "Approve", Input: []byte(`{"Payload":{"t":"st1.z"}}`)},
 		{Token: "st1.y", Key: RecordKey{"", 9}, Callback: CallbackActivity, Since: since, Timeout: since.Add(time.Minute), Heartbeat: 10 * time.Second,
-			Activity: "arn:aws:states:us-east-1:123456789012:activity:a", Input: []byte(`{"a":1}`)},
+			Activity: "arn:aws:states:us-east-1:123456789012:activity:a", State: "Review", Input: []byte(`{"a":1}`)},
 	} {
 		got, ok := ParseAwait(AppendAwait(nil, &a))
 		if !ok || got.Token != a.Token || got.Key != a.Key || got.Callback != a.Callback || !got.Since.Equal(a.Since) ||
-			!got.Timeout.Equal(a.Timeout) || got.Heartbeat != a.Heartbeat || got.Activity != a.Activity || string(got.Input) != string(a.Input) {
+			!got.Timeout.Equal(a.Timeout) || got.Heartbeat != a.Heartbeat || got.Activity != a.Activity || got.State != a.State || string(got.Input) != string(a.Input) {
 			t.Errorf("round trip of %+v: %+v %v", a, got, ok)
 		}
+	}
+}
+
+// TestParseAwaitWithoutState: a wait recorded before the state's name was
+// kept (no awaitHasState bit) still reads, without a name.
+func TestParseAwaitWithoutState(t *testing.T) {
+	a := Await{Token: "st1.y", Key: RecordKey{"", 9}, Callback: CallbackActivity, Since: time.Unix(5, 0), Activity: "arn:a", Input: []byte(`{}`)}
+	var old []byte
+	old = append(old, byte(a.Callback))
+	for _, s := range []string{a.Token, a.Key.Scope, a.Activity} {
+		old = binary.AppendUvarint(old, uint64(len(s)))
+		old = append(old, s...)
+	}
+	old = binary.AppendUvarint(old, uint64(a.Key.Seq))
+	old = binary.AppendVarint(old, a.Since.UnixNano())
+	old = binary.AppendVarint(binary.AppendVarint(old, 0), 0)
+	old = append(old, a.Input...)
+	got, ok := ParseAwait(old)
+	if !ok || got.Token != a.Token || got.Activity != a.Activity || got.State != "" || string(got.Input) != "{}" || got.Callback != CallbackActivity {
+		t.Errorf("ParseAwait of an old value: %+v %v", got, ok)
 	}
 }
 

@@ -148,6 +148,10 @@ type Execution struct {
 	taskToken string
 	tokenKey  RecordKey
 
+	// child is set while ex runs a child execution of a Distributed Map
+	// (see childExecution): $$.Execution and $$.StateMachine are its own.
+	child childExecution
+
 	// test is TestState's run of one state (see inspect.go); nil in
 	// every other execution.
 	test *stateTestRun
@@ -364,6 +368,9 @@ func (ex *Execution) startTime() time.Time {
 func (ex *Execution) deadline() (time.Time, bool) {
 	if ex.limit == 0 {
 		return time.Time{}, false
+	}
+	if !ex.opts.RedriveTime.IsZero() {
+		return ex.opts.RedriveTime.Add(ex.limit), true // a redrive resets the machine's timeout
 	}
 	return ex.startTime().Add(ex.limit), true
 }

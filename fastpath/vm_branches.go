@@ -90,15 +90,26 @@ type branchPolicy struct {
 	// batch): a failed batch counts as that many failed items, of n
 	// items in all.
 	sizes []int
+	// run is the Map Run of a Distributed Map, whose settings
+	// UpdateMapRun may change while it runs; nil otherwise.
+	run *MapRun
 }
 
 // failFast reports whether the first failure fails the state.
-func (p branchPolicy) failFast() bool { return p.count < 0 && !p.tolerance }
+func (p branchPolicy) failFast() bool {
+	if p.run != nil {
+		return p.run.failFast()
+	}
+	return p.count < 0 && !p.tolerance
+}
 
 // exceeded reports whether this many failures are more than tolerated.
 // A percentage is reckoned only once the number of items is known (n is
 // -1 while a streamed Map is still reading them).
 func (p branchPolicy) exceeded(failures int) bool {
+	if p.run != nil {
+		return p.run.exceeded(failures, p.n)
+	}
 	return (p.count >= 0 && failures > p.count) || (p.tolerance && p.n >= 0 && float64(failures)*100 > p.percent*float64(p.n))
 }
 
@@ -238,7 +249,7 @@ func (ex *Execution) runInline(st *State, feed branchFeed, pol branchPolicy) *Fa
 		total += items
 		var out []byte
 		if st.Distributed {
-			out, f = ex.runChildInline(st.Processor, in)
+			out, f = ex.runChildInline(st.Processor, pol.run, i, items, in)
 		} else {
 			ex.events++ // MapIterationStarted (a Parallel branch has no event)
 			ex.emitIteration(EventMapIterationStarted, st, i, nil)
@@ -267,46 +278,65 @@ func (ex *Execution) runInline(st *State, feed branchFeed, pol branchPolicy) *Fa
 	return feed.end()
 }
 
-// runChildInline runs one iteration of a Distributed Map, a child
-// execution: its events belong to its own history, numbered from its
-// ExecutionStarted, not to its parent's, which shows the Map Run instead;
-// its states count against its own limit of transitions, not its
-// parent's.
-func (ex *Execution) runChildInline(start int, input []byte) ([]byte, *Failure) {
+// runChildInline runs iteration i, of items items, of a Distributed Map:
+// a child execution of run. Its events belong to its own history,
+// numbered from its ExecutionStarted, not to its parent's, which shows
+// the Map Run instead; its states count against its own limit of
+// transitions, not its parent's.
+func (ex *Execution) runChildInline(start int, run *MapRun, i, items int, input []byte) ([]byte, *Failure) {
 	events, sink, budget := ex.events, ex.sink, ex.budget
 	ex.events, ex.sink, ex.budget = 1, nil, ex.transitionLimit()
+	saved := ex.beginChild(run, i, items, input)
 	out, f := ex.runBranch(start, input)
+	ex.endChild(i, items, out, f, saved)
 	ex.events, ex.sink, ex.budget = events, sink, budget
 	return out, f
 }
 
 // runIterations runs the n iterations of a Map state whose inputs are
-// ex.spans[base:] (see runBranches). A Distributed Map's iterations show
-// in its history as a Map Run: MapRunStarted, then MapRunSucceeded or
-// MapRunFailed.
-func (ex *Execution) runIterations(st *State, base, n int, pol branchPolicy) *Failure {
-	f := ex.runMapRun(st, ex.newSpanFeed(st, base, n, pol), pol)
+// ex.spans[base:] (see runBranches). A Distributed Map's iterations are
+// the child executions of a Map Run, which it returns (nil for an inline
+// Map). On failure the spans are popped.
+func (ex *Execution) runIterations(st *State, base, n int, pol branchPolicy) (*MapRun, *Failure) {
+	run, f := ex.runMapRun(st, ex.newSpanFeed(st, base, n, pol), pol, n)
 	if f != nil {
 		ex.popSpans(base)
 	}
-	return f
+	return run, f
 }
 
-// runMapRun runs the iterations feed gives (see runFeed), for a
-// Distributed Map as a Map Run.
-func (ex *Execution) runMapRun(st *State, feed branchFeed, pol branchPolicy) *Failure {
+// runMapRun runs the iterations feed gives (see runFeed): children of
+// them holding pol.n items, or -1 for a streamed Map, which counts them
+// as it reads them. A Distributed Map's iterations are the child
+// executions of a Map Run, which it returns (nil for an inline Map); they
+// show in its history as MapRunStarted, then MapRunSucceeded or
+// MapRunFailed.
+func (ex *Execution) runMapRun(st *State, feed branchFeed, pol branchPolicy, children int) (*MapRun, *Failure) {
 	if !st.Distributed {
-		return ex.runFeed(st, feed, pol)
+		return nil, ex.runFeed(st, feed, pol)
+	}
+	run := ex.startMapRun(st, max(children, 0), max(pol.n, 0), &pol)
+	if s, ok := feed.(mapRunFeed); ok {
+		s.startRun(run)
 	}
 	ex.events++ // MapRunStarted
 	ex.emit(EventMapRunStarted, st, nil)
-	if f := ex.runFeed(st, feed, pol); f != nil {
+	f := ex.runFeed(st, feed, pol)
+	ex.endMapRun(run, f)
+	if f != nil {
 		ex.emitFailure(EventMapRunFailed, st, f)
-		return f
+		return run, f
 	}
 	ex.events++ // MapRunSucceeded
 	ex.emit(EventMapRunSucceeded, st, nil)
-	return nil
+	return run, nil
+}
+
+// mapRunFeed is a branchFeed that learns its Map Run once it starts: one
+// that counts the run's items as it reads them and names its exported
+// results after it.
+type mapRunFeed interface {
+	startRun(run *MapRun)
 }
 
 // readerFailed ends the history of a Distributed Map whose ItemReader
@@ -479,7 +509,7 @@ func (ex *Execution) mapBranches(st *State, base, n int, pol branchPolicy, expor
 	if st.Writer != nil {
 		return ex.mapResults(st, base, n, pol, export)
 	}
-	if f := ex.runIterations(st, base, n, pol); f != nil {
+	if _, f := ex.runIterations(st, base, n, pol); f != nil {
 		ex.emitFailure(EventMapStateFailed, st, f)
 		return nil, f
 	}

@@ -88,12 +88,13 @@ func (ex *Execution) awaitCallback(st *State, in []byte, timeout, heartbeat time
 	key, _, ok := ex.replay(RecordAwait)
 	if !ok {
 		now := ex.live.Now()
-		a := Await{Token: ex.taskToken, Key: ex.tokenKey, Callback: st.Task.Callback, Since: now, Heartbeat: heartbeat}
+		a := Await{Token: ex.taskToken, Key: ex.tokenKey, Callback: st.Task.Callback, Since: now, Heartbeat: heartbeat,
+			State: st.Name, Input: in}
 		if timeout > 0 {
 			a.Timeout = now.Add(timeout)
 		}
 		if activity {
-			a.Activity, a.Input = st.Task.Resource, in
+			a.Activity = st.Task.Resource
 		}
 		ex.recBuf = AppendAwait(ex.recBuf[:0], &a)
 		ex.put(key, RecordAwait, ex.recBuf)
@@ -103,7 +104,7 @@ func (ex *Execution) awaitCallback(st *State, in []byte, timeout, heartbeat time
 	}
 	if activity {
 		ex.events++
-		ex.emit(EventActivityScheduled, st, in)
+		ex.emitActivity(EventActivityScheduled, st, in, ActivityDetails{TimeoutSeconds: int64(timeout / time.Second), HeartbeatSeconds: int64(heartbeat / time.Second)})
 	} else {
 		mark := len(ex.arena)
 		result, f := ex.durableInvoke(ex.ctx, inv, st, in, false)
@@ -129,8 +130,14 @@ func (ex *Execution) awaitCallback(st *State, in []byte, timeout, heartbeat time
 		return nil, errSuspended
 	}
 	if activity {
+		// The worker's name is in its claim, unless the task was
+		// answered without being taken.
+		var worker string
+		if kind, val, ok := ex.rec.Replay(AnswerKey(ex.tokenKey, CallbackNone)); ok && kind == RecordClaim {
+			worker = string(val)
+		}
 		ex.events++
-		ex.emit(EventActivityStarted, st, nil)
+		ex.emitActivity(EventActivityStarted, st, nil, ActivityDetails{Worker: worker})
 	}
 	result, f, ok := taskOutcome(val)
 	if !ok {

@@ -8,7 +8,8 @@ import (
 )
 
 // Seal computes what the VM derives from the states once they are all in
-// place: which Parallel and Map states run their branches concurrently. The
+// place: which Parallel and Map states run their branches concurrently,
+// whether any Map is distributed. The
 // compiler calls it once after building the program.
 func (p *Program) Seal() {
 	for i := range p.States {
@@ -20,9 +21,14 @@ func (p *Program) Seal() {
 			}
 		case StateMap:
 			st.Concurrent = p.waits(st.Processor, map[int]bool{})
+			p.distributed = p.distributed || st.Distributed
 		}
 	}
 }
+
+// HasDistributedMap reports whether the program has a Distributed Map
+// state: whether its executions may start Map Runs.
+func (p *Program) HasDistributedMap() bool { return p.distributed }
 
 // waits reports whether a state reachable from start (in its scope or in
 // scopes nested in it) is a Task or a Wait: something that spends time
@@ -110,7 +116,14 @@ func (ex *Execution) runConcurrently(st *State, feed branchFeed, pol branchPolic
 	if joinClock {
 		joined = bc.fork().(branchClock)
 	}
-	sem := make(chan struct{}, limit)
+	var acquire func() bool
+	var release func()
+	if run := pol.run; run != nil {
+		// UpdateMapRun may change the Map Run's concurrency while it runs.
+		acquire, release = func() bool { return run.acquire(ctx) }, run.release
+	} else {
+		acquire, release = semaphore(ctx, limit)
+	}
 	var (
 		wg        sync.WaitGroup
 		mu        sync.Mutex // guards what follows, and calls of feed.done
@@ -123,15 +136,10 @@ func (ex *Execution) runConcurrently(st *State, feed branchFeed, pol branchPolic
 		first     *Failure
 		stop      *Failure // a failure of the feed
 	)
-	for i := 0; ; i++ {
-		sem <- struct{}{}
-		if ctx.Err() != nil {
-			<-sem
-			break
-		}
+	for i := 0; acquire(); i++ {
 		in, items, ok, f := feed.next(i)
 		if f != nil || !ok {
-			<-sem
+			release()
 			mu.Lock()
 			if f != nil && stop == nil {
 				stop = f
@@ -147,7 +155,7 @@ func (ex *Execution) runConcurrently(st *State, feed branchFeed, pol branchPolic
 		wg.Add(1)
 		go func(i int, in []byte, items int) {
 			defer wg.Done()
-			defer func() { <-sem }()
+			defer release()
 			c := AcquireExecution()
 			defer ReleaseExecution(c)
 			c.sink, c.mask, c.concurrent = ex.sink, ex.mask, true
@@ -163,7 +171,15 @@ func (ex *Execution) runConcurrently(st *State, feed branchFeed, pol branchPolic
 				c.live = ex.live
 			}
 			c.emitIteration(EventMapIterationStarted, st, i, nil)
+			var saved childExecution
+			if st.Distributed {
+				c.opts = ex.opts
+				saved = c.beginChild(pol.run, i, items, in)
+			}
 			out, f := c.runChild(ex, ctx, branchStart(st, i), in, st.Distributed)
+			if st.Distributed {
+				c.endChild(i, items, out, f, saved)
+			}
 			c.emitIterationEnd(st, i, f)
 			if c.rec != nil && !interrupted(f) {
 				// The branch's last state is durable before its output
@@ -241,6 +257,21 @@ func (ex *Execution) runConcurrently(st *State, feed branchFeed, pol branchPolic
 		return errSuspended
 	}
 	return feed.end()
+}
+
+// semaphore returns the acquire and release of limit slots: acquire
+// waits for a free one and reports false, holding none, once ctx ended.
+func semaphore(ctx context.Context, limit int) (acquire func() bool, release func()) {
+	sem := make(chan struct{}, limit)
+	acquire = func() bool {
+		sem <- struct{}{}
+		if ctx.Err() != nil {
+			<-sem
+			return false
+		}
+		return true
+	}
+	return acquire, func() { <-sem }
 }
 
 // runChild runs one branch for parent on this (fresh) Execution, whose

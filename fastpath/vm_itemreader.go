@@ -186,10 +186,10 @@ func (ex *Execution) mapStream(st *State, stream ItemStream, maxItems int, sel *
 		maxItems = MaxItemsLimit
 	}
 	feed := &itemFeed{ex: ex, st: st, stream: stream, maxItems: maxItems, sel: sel, lim: lim,
-		mark: len(ex.arena), writer: st.Writer, run: ex.newMapRun(st, ex.clock.Now())}
+		mark: len(ex.arena), writer: st.Writer}
 	defer feed.close()
 	if export != nil {
-		e, err := ex.openExport(feed.run, st.Writer, export)
+		e, err := ex.openExport(st.Writer, export)
 		if err != nil {
 			f := resultWriterFailed(err)
 			ex.emitFailure(EventMapStateFailed, st, f)
@@ -198,7 +198,7 @@ func (ex *Execution) mapStream(st *State, stream ItemStream, maxItems int, sel *
 		feed.export = e
 	}
 	pol.n = -1 // not known until the last item is read
-	if f := ex.runMapRun(st, feed, pol); f != nil {
+	if _, f := ex.runMapRun(st, feed, pol, -1); f != nil {
 		ex.emitFailure(EventMapStateFailed, st, f)
 		return nil, f
 	}
@@ -235,7 +235,8 @@ type itemFeed struct {
 	mu   sync.Mutex
 	free [][]byte // the input buffers of iterations that ended
 
-	run    *mapRun
+	mapRun *MapRun           // counts the items as they are read
+	run    *mapRun           // names the children in the results
 	writer *ResultWriterSpec // nil: the outputs themselves are the results
 	export *resultExport     // nil: the results are kept
 	kept   keptResults
@@ -267,6 +268,21 @@ func (f *itemFeed) nextItem() ([]byte, bool, *Failure) {
 	return in, fl == nil, fl
 }
 
+func (f *itemFeed) startRun(run *MapRun) {
+	f.mapRun, f.run = run, mapRunOf(run)
+	if f.export != nil {
+		f.export.setRun(f.run)
+	}
+}
+
+// queued counts an iteration of items items in the Map Run.
+func (f *itemFeed) queued(items int) {
+	f.n++
+	if f.mapRun != nil {
+		f.mapRun.childQueued(items)
+	}
+}
+
 func (f *itemFeed) next(i int) ([]byte, int, bool, *Failure) {
 	f.ex.truncate(f.mark)
 	buf := f.buffer()
@@ -276,7 +292,7 @@ func (f *itemFeed) next(i int) ([]byte, int, bool, *Failure) {
 			f.release(buf)
 			return nil, 0, false, fl
 		}
-		f.n++
+		f.queued(1)
 		return append(buf, in...), 1, true, nil
 	}
 	buf = f.lim.appendStart(buf)
@@ -312,7 +328,7 @@ func (f *itemFeed) next(i int) ([]byte, int, bool, *Failure) {
 		f.release(buf)
 		return nil, 0, false, nil
 	}
-	f.n++
+	f.queued(count)
 	return append(buf, "]}"...), count, true, nil
 }
 

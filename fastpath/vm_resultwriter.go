@@ -74,10 +74,8 @@ const (
 	TransformFlatten = "FLATTEN"
 )
 
-// mapRun names one run of a Distributed Map and its child executions, as
-// AWS shapes their ARNs: mapRun:<machine>/<label>:<id>, and the children
-// execution:<machine>/<label>:<name> under the state machine
-// <machine>/<label>.
+// mapRun is what the ResultWriter writes of a Map Run: the names of the
+// run and of its children, as AWS shapes their ARNs, and when it ran.
 type mapRun struct {
 	arn, id     string
 	machine     string // the children's StateMachineArn
@@ -85,24 +83,9 @@ type mapRun struct {
 	start, stop time.Time
 }
 
-func (ex *Execution) newMapRun(st *State, start time.Time) *mapRun {
-	sm := ex.opts.StateMachineArn
-	id := string(AppendUUID(nil))
-	label := st.Label
-	if label == "" {
-		label = string(AppendUUID(nil))
-	}
-	kind := ":execution:"
-	if st.ChildExpress {
-		kind = ":express:"
-	}
-	return &mapRun{
-		arn:        strings.Replace(sm, ":stateMachine:", ":mapRun:", 1) + "/" + label + ":" + id,
-		id:         id,
-		machine:    sm + "/" + label,
-		execPrefix: strings.Replace(sm, ":stateMachine:", kind, 1) + "/" + label + ":",
-		start:      start,
-	}
+// mapRunOf names r for the ResultWriter.
+func mapRunOf(r *MapRun) *mapRun {
+	return &mapRun{arn: r.Arn, id: r.ID, machine: r.StateMachineArn, execPrefix: r.childPrefix, start: r.Start, stop: r.State().Stop}
 }
 
 // resultWriterFailed is a failure to export a Map's results.
@@ -132,12 +115,12 @@ func (ex *Execution) writerParams(st *State, eff []byte) ([]byte, *Failure) {
 func (ex *Execution) mapResults(st *State, base, n int, pol branchPolicy, export []byte) ([]byte, *Failure) {
 	inputs := slices.Clone(ex.spans[base : base+n]) // spans of the arena, which only grows
 	pol.fails = make([]*Failure, n)
-	run := ex.newMapRun(st, ex.clock.Now())
-	if f := ex.runIterations(st, base, n, pol); f != nil {
+	r, f := ex.runIterations(st, base, n, pol)
+	if f != nil {
 		ex.emitFailure(EventMapStateFailed, st, f)
 		return nil, f
 	}
-	run.stop = ex.clock.Now()
+	run := mapRunOf(r)
 	outputs := ex.spans[base : base+n]
 	w := st.Writer
 	var out []byte
@@ -172,10 +155,11 @@ func (ex *Execution) mapResults(st *State, base, n int, pol branchPolicy, export
 
 // exportAll exports the results of a Map whose iterations have all ended.
 func (ex *Execution) exportAll(run *mapRun, w *ResultWriterSpec, params []byte, inputs, outputs [][]byte, fails []*Failure) ([]byte, error) {
-	e, err := ex.openExport(run, w, params)
+	e, err := ex.openExport(w, params)
 	if err != nil {
 		return nil, err
 	}
+	e.setRun(run)
 	for i := range inputs {
 		if err := e.add(inputs[i], outputs[i], fails[i], run.stop); err != nil {
 			e.abort()
@@ -215,9 +199,9 @@ type resultFile struct {
 	listed []byte // {"Key":…,"Size":…} of each file done, comma-separated
 }
 
-// openExport starts the export of run's results with the evaluated
-// export parameters params. Nothing is written before the first result.
-func (ex *Execution) openExport(run *mapRun, w *ResultWriterSpec, params []byte) (*resultExport, error) {
+// openExport starts an export with the evaluated export parameters
+// params, which it checks; setRun names the run before the first result.
+func (ex *Execution) openExport(w *ResultWriterSpec, params []byte) (*resultExport, error) {
 	if ex.opts.Results == nil {
 		return nil, &Failure{Name: ErrResultWriterFailed, Cause: "ResultWriter needs Amazon S3, which this engine does not reach"}
 	}
@@ -225,13 +209,20 @@ func (ex *Execution) openExport(run *mapRun, w *ResultWriterSpec, params []byte)
 	if err != nil {
 		return nil, err
 	}
-	e := &resultExport{ctx: ex.ctx, store: ex.opts.Results, run: run, t: w.Transformation, jsonl: w.OutputType == OutputJSONL,
-		bucket: bucket, dir: prefix + run.id + "/", maxBytes: ex.opts.ResultFileBytes}
+	e := &resultExport{ctx: ex.ctx, store: ex.opts.Results, t: w.Transformation, jsonl: w.OutputType == OutputJSONL,
+		bucket: bucket, dir: prefix, maxBytes: ex.opts.ResultFileBytes}
 	if e.maxBytes <= 0 {
 		e.maxBytes = MaxResultFileBytes
 	}
 	e.files[0].kind, e.files[1].kind = "SUCCEEDED", "FAILED"
 	return e, nil
+}
+
+// setRun names the run whose results e exports: they go under
+// <Prefix>/<map run id>/.
+func (e *resultExport) setRun(run *mapRun) {
+	e.run = run
+	e.dir += run.id + "/"
 }
 
 // add writes one child's result: its output, or its failure f, with the

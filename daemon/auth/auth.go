@@ -484,10 +484,15 @@ func ActionRole(action []byte) Role {
 	return RoleAdmin
 }
 
-// RESTRole is the role a REST request needs: GET reads, POST to
-// …/executions runs an execution, anything else changes machines.
+// RESTRole is the role a REST request needs: the worker side (taking
+// activity tasks, answering task tokens) and the list of waiting tasks,
+// whose tokens answer them, need execute as SendTaskSuccess does; other
+// GETs read, POST to …/executions runs an execution, anything else
+// changes machines.
 func RESTRole(method, path []byte) Role {
 	switch {
+	case bytes.Equal(path, []byte("/v1/tasks")) || bytes.HasPrefix(path, []byte("/v1/tasks/")) || bytes.HasPrefix(path, []byte("/v1/activities/")):
+		return RoleExecute
 	case string(method) == fasthttp.MethodGet || string(method) == fasthttp.MethodHead:
 		return RoleRead
 	case string(method) == fasthttp.MethodPost && bytes.HasSuffix(path, []byte("/executions")):

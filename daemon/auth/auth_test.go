@@ -174,6 +174,9 @@ func TestActionRole(t *testing.T) {
 		{"PUT", "/v1/state-machines/m", RoleAdmin},
 		{"DELETE", "/v1/state-machines/m", RoleAdmin},
 		{"POST", "/v1/state-machines/m", RoleAdmin},
+		{"GET", "/v1/tasks", RoleExecute},
+		{"POST", "/v1/tasks/st1.x/success", RoleExecute},
+		{"POST", "/v1/activities/review/tasks", RoleExecute},
 	} {
 		if got := RESTRole([]byte(tc.method), []byte(tc.path)); got != tc.want {
 			t.Errorf("RESTRole(%s %s) = %s, want %s", tc.method, tc.path, got, tc.want)

@@ -49,7 +49,7 @@ func statusOf(name string) fastpath.Status {
 // summaryOf is the history summary of e.
 func summaryOf(e *cluster.Execution) history.Summary {
 	s := history.Summary{ExecutionArn: e.Arn, StateMachineArn: e.MachineArn, Name: e.Name, RoleArn: e.RoleArn,
-		Status: statusOf(e.Status), Start: e.Start, Stop: e.Stop, IncludeData: true}
+		Status: statusOf(e.Status), Start: e.Start, Stop: e.Stop, IncludeData: true, RedriveCount: e.Epoch()}
 	if e.Error != nil {
 		s.Error, s.HasError = *e.Error, true
 	}

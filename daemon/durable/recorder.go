@@ -19,8 +19,10 @@ type recorder struct {
 	rn    *Runner
 	arn   string
 	clock fastpath.Clock // the run's live clock, which stamps events
-	// index holds the committed records by key, built once per run and
-	// only read afterwards; the first record of a key wins.
+	epoch int            // of the run: its records are of this epoch
+	// index holds the committed records the run replays (see
+	// cluster.Execution.Replayed) by key, built once per run and only
+	// read afterwards; the first record of a key wins.
 	index map[fastpath.RecordKey]*cluster.Record
 
 	mu      sync.Mutex
@@ -36,9 +38,12 @@ type recorder struct {
 }
 
 func newRecorder(ctx context.Context, rn *Runner, e *cluster.Execution, clock fastpath.Clock) *recorder {
-	r := &recorder{ctx: ctx, rn: rn, arn: e.Arn, clock: clock, index: make(map[fastpath.RecordKey]*cluster.Record, len(e.Records)), known: len(e.Records)}
+	r := &recorder{ctx: ctx, rn: rn, arn: e.Arn, clock: clock, epoch: e.Epoch(), index: make(map[fastpath.RecordKey]*cluster.Record, len(e.Records)), known: len(e.Records)}
 	for i := range e.Records {
 		rec := &e.Records[i]
+		if !e.Replayed(rec) {
+			continue
+		}
 		key := fastpath.RecordKey{Scope: rec.Scope, Seq: rec.Seq}
 		if _, dup := r.index[key]; !dup {
 			r.index[key] = rec
@@ -58,7 +63,7 @@ func (r *recorder) Replay(key fastpath.RecordKey) (fastpath.RecordKind, []byte, 
 
 // Record implements fastpath.Recorder.
 func (r *recorder) Record(key fastpath.RecordKey, kind fastpath.RecordKind, val []byte) {
-	rec := cluster.Record{Scope: key.Scope, Seq: key.Seq, Kind: uint8(kind)}
+	rec := cluster.Record{Scope: key.Scope, Seq: key.Seq, Kind: uint8(kind), Epoch: r.epoch}
 	if len(val) > 0 {
 		rec.Val = append([]byte(nil), val...)
 	}
@@ -72,7 +77,7 @@ func (r *recorder) Record(key fastpath.RecordKey, kind fastpath.RecordKind, val 
 func (r *recorder) Event(key fastpath.RecordKey, e *fastpath.Event) {
 	val := history.AppendEvent(nil, e, r.clock.Now().UnixMilli())
 	r.mu.Lock()
-	r.pending = append(r.pending, cluster.Record{Scope: key.Scope, Seq: key.Seq, Kind: uint8(fastpath.RecordEvent), Val: val})
+	r.pending = append(r.pending, cluster.Record{Scope: key.Scope, Seq: key.Seq, Kind: uint8(fastpath.RecordEvent), Val: val, Epoch: r.epoch})
 	r.mu.Unlock()
 }
 

@@ -385,7 +385,7 @@ func (rn *Runner) runOnce(ctx context.Context, arn string) (at time.Time, again 
 func (rn *Runner) engine(ctx context.Context, e *cluster.Execution, prog *fastpath.Program, clock fastpath.Clock, rec fastpath.Recorder, done func(res *fastpath.Result)) error {
 	opts := fastpath.Options{ExecutionArn: e.Arn, ExecutionName: e.Name, StateMachineArn: e.MachineArn,
 		StateMachineName: e.MachineName, RoleArn: e.RoleArn, StartTime: e.Start, Invoker: rn.cfg.Invoker,
-		Clock: clock, Recorder: rec}
+		Clock: clock, Recorder: rec, RedriveCount: e.Epoch(), RedriveTime: e.RedriveDate()}
 	ex := fastpath.AcquireExecution()
 	defer fastpath.ReleaseExecution(ex)
 	res, err := ex.Run(ctx, prog, []byte(e.Input), &opts)
@@ -426,7 +426,7 @@ func (rn *Runner) settle(e *cluster.Execution, rec *recorder, res *fastpath.Resu
 // end commits how an execution ended, with its last records; when that
 // fails it must run again later (a replay, which ends the same way).
 func (rn *Runner) end(e *cluster.Execution, rec *recorder, res *fastpath.Result) (at time.Time, again bool) {
-	c := &cluster.EndExecution{Arn: e.Arn, Status: res.Status.String(), Stop: rec.clock.Now()}
+	c := &cluster.EndExecution{Arn: e.Arn, Status: res.Status.String(), Stop: rec.clock.Now(), Epoch: rec.epoch}
 	rec.commit.Lock()
 	defer rec.commit.Unlock()
 	c.Records = rec.take()

@@ -128,9 +128,10 @@ func TestClusterActivities(t *testing.T) {
 	described(false)
 }
 
-// TestClusterActivityWorkers: workers poll GetActivityTask on all three
-// nodes of a cluster at once; each task goes to exactly one of them, and
-// every execution (run by the leader) ends with its worker's answer.
+// TestClusterActivityWorkers: every node lists the waiting tasks (GET
+// /v1/tasks); workers poll GetActivityTask on all three nodes of a
+// cluster at once; each task goes to exactly one of them, and every
+// execution (run by the leader) ends with its worker's answer.
 func TestClusterActivityWorkers(t *testing.T) {
 	nodes := startE2ECluster(t, 3, "-activity-poll", "1s")
 	ctx := testContext(t)
@@ -149,6 +150,23 @@ func TestClusterActivityWorkers(t *testing.T) {
 			t.Fatal(err)
 		}
 		runs = append(runs, aws.ToString(out.ExecutionArn))
+	}
+	// Every node lists the waiting tasks (the console's inbox) from its
+	// copy of the durable state: all n, none taken yet.
+	for _, node := range nodes {
+		waitFor(t, 20*time.Second, 20*time.Millisecond, func() error {
+			listed := waitingTasks(t, node.p.url())
+			waiting := 0
+			for _, task := range listed {
+				if task.Status == "WAITING_FOR_WORKER" && task.State == "A" {
+					waiting++
+				}
+			}
+			if waiting != n {
+				return fmt.Errorf("%s lists %d tasks waiting for a worker, want %d", node.id, waiting, n)
+			}
+			return nil
+		})
 	}
 	var mu sync.Mutex
 	taken := map[string]string{} // input → worker

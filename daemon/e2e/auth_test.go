@@ -271,6 +271,10 @@ func TestAuthREST(t *testing.T) {
 		{"execute token runs", http.MethodPost, base + "/rest-auth/executions", bearer(execToken), `{"n":1}`, 200, ""},
 		{"execute token deletes", http.MethodDelete, base + "/rest-auth", bearer(execToken), "", 403, "AccessDeniedException"},
 		{"admin token deletes", http.MethodDelete, base + "/rest-auth", bearer(adminToken), "", 204, ""},
+		// The waiting tasks hold their tokens: listing them is answering them.
+		{"read token lists waiting tasks", http.MethodGet, p.url() + "/v1/tasks", bearer(readToken), "", 403, "AccessDeniedException"},
+		{"execute token lists waiting tasks", http.MethodGet, p.url() + "/v1/tasks", bearer(execToken), "", 200, ""},
+		{"execute token answers a task", http.MethodPost, p.url() + "/v1/tasks/forged/success", bearer(execToken), `{}`, 400, "InvalidToken"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := do(t, http.DefaultClient, tc.method, tc.url, tc.header, []byte(tc.body))

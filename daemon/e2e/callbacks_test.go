@@ -105,6 +105,20 @@ func TestSDKActivityWorker(t *testing.T) {
 			t.Errorf("activity event details: %+v %+v", sched, done)
 		}
 	}
+	// As AWS's recordings show: heartbeatInSeconds (and timeoutInSeconds,
+	// unset here) only when the state sets it, the worker's name.
+	var raw struct{ Events []map[string]json.RawMessage }
+	if r := awsCall(t, p, "GetExecutionHistory", fmt.Sprintf(`{"executionArn":%q}`, yes)); json.Unmarshal([]byte(r.body), &raw) != nil || len(raw.Events) != 7 {
+		t.Errorf("GetExecutionHistory: %d %s", r.status, r.body)
+	} else {
+		wantSched := `{"heartbeatInSeconds":3,"input":"{\"order\":7}","inputDetails":{"truncated":false},"resource":"` + arn + `"}`
+		if got := string(raw.Events[2]["activityScheduledEventDetails"]); got != wantSched {
+			t.Errorf("activityScheduledEventDetails %s, want %s", got, wantSched)
+		}
+		if got := string(raw.Events[3]["activityStartedEventDetails"]); got != `{"workerName":"w1"}` {
+			t.Errorf("activityStartedEventDetails %s, want the worker's name", got)
+		}
+	}
 
 	no := start("no")
 	task = takeTask(t, c, arn, "w2")

@@ -90,6 +90,7 @@ const (
 	flagError
 	flagCause
 	flagSameState // state and resource are the previous event's
+	flagActivity  // activity details (worker, timeout, heartbeat) follow the index
 )
 
 const headerIncludeData = 1
@@ -182,6 +183,9 @@ func (r *Recorder) Event(e *fastpath.Event) {
 	if e.HasCause {
 		flags |= flagCause
 	}
+	if e.Activity != (fastpath.ActivityDetails{}) {
+		flags |= flagActivity
+	}
 	b := append(r.buf, byte(e.Type), flags)
 	b = binary.AppendUvarint(b, uint64(id))
 	b = binary.AppendUvarint(b, uint64(prev))
@@ -201,7 +205,24 @@ func (r *Recorder) Event(e *fastpath.Event) {
 	if e.HasCause {
 		b = appendStr(b, e.Cause)
 	}
-	r.buf = binary.AppendUvarint(b, uint64(e.Index))
+	b = binary.AppendUvarint(b, uint64(e.Index))
+	if flags&flagActivity != 0 {
+		b = appendActivity(b, &e.Activity)
+	}
+	r.buf = b
+}
+
+// appendActivity appends the details of an activity event (flagActivity).
+func appendActivity(b []byte, a *fastpath.ActivityDetails) []byte {
+	b = appendStr(b, a.Worker)
+	b = binary.AppendUvarint(b, uint64(a.TimeoutSeconds))
+	return binary.AppendUvarint(b, uint64(a.HeartbeatSeconds))
+}
+
+// readActivity reads what appendActivity wrote into e.
+func readActivity(d *reader, e *Event) {
+	e.Worker = d.str()
+	e.TimeoutSeconds, e.HeartbeatSeconds = int64(d.uvarint()), int64(d.uvarint())
 }
 
 // Summary is what an execution's record says besides its events: the
@@ -281,6 +302,10 @@ type Event struct {
 	HasCause    bool
 	Index       int
 	IncludeData bool
+	// Worker, TimeoutSeconds and HeartbeatSeconds are the details of
+	// ActivityStarted and ActivityScheduled (fastpath.ActivityDetails).
+	Worker                           string
+	TimeoutSeconds, HeartbeatSeconds int64
 }
 
 // Record is one decoded execution record.
@@ -399,6 +424,9 @@ func DecodeRecord(b []byte) (*Record, error) {
 			e.Cause, e.HasCause = d.str(), true
 		}
 		e.Index = int(d.uvarint())
+		if flags&flagActivity != 0 {
+			readActivity(&d, &e)
+		}
 		rec.Events = append(rec.Events, e)
 	}
 	if d.err != nil {

@@ -37,6 +37,7 @@ var apiDetails = map[fastpath.EventType]string{
 	fastpath.EventActivitySucceeded:     "activitySucceededEventDetails",
 	fastpath.EventActivityFailed:        "activityFailedEventDetails",
 	fastpath.EventActivityTimedOut:      "activityTimedOutEventDetails",
+	fastpath.EventExecutionRedriven:     "executionRedrivenEventDetails",
 }
 
 func isEntered(t fastpath.EventType) bool {
@@ -159,6 +160,9 @@ func appendDetails(dst []byte, rec *Record, e *Event, includeData bool) []byte {
 	if failure && e.HasError {
 		w.str("error", e.Error)
 	}
+	if t == fastpath.EventActivityScheduled && e.HeartbeatSeconds > 0 {
+		w.num("heartbeatInSeconds", int(e.HeartbeatSeconds))
+	}
 	if isIteration(t) {
 		w.num("index", e.Index)
 	}
@@ -182,6 +186,9 @@ func appendDetails(dst []byte, rec *Record, e *Event, includeData bool) []byte {
 	if t == fastpath.EventTaskScheduled {
 		w.str("region", regionOf(rec.ExecutionArn))
 	}
+	if t == fastpath.EventExecutionRedriven {
+		w.num("redriveCount", e.Index)
+	}
 	if t == fastpath.EventActivityScheduled {
 		w.str("resource", e.Resource)
 	}
@@ -192,6 +199,12 @@ func appendDetails(dst []byte, rec *Record, e *Event, includeData bool) []byte {
 	}
 	if t == fastpath.EventExecutionStarted {
 		w.str("roleArn", rec.RoleArn)
+	}
+	if t == fastpath.EventActivityScheduled && e.TimeoutSeconds > 0 {
+		w.num("timeoutInSeconds", int(e.TimeoutSeconds))
+	}
+	if t == fastpath.EventActivityStarted && e.Worker != "" {
+		w.str("workerName", e.Worker)
 	}
 	return append(w.b, '}')
 }

@@ -28,6 +28,9 @@ func AppendEvent(b []byte, e *fastpath.Event, ms int64) []byte {
 	if e.HasCause {
 		flags |= flagCause
 	}
+	if e.Activity != (fastpath.ActivityDetails{}) {
+		flags |= flagActivity
+	}
 	b = append(b, byte(e.Type), flags)
 	b = binary.AppendUvarint(b, uint64(e.ID))
 	b = binary.AppendUvarint(b, uint64(e.PreviousID))
@@ -43,7 +46,11 @@ func AppendEvent(b []byte, e *fastpath.Event, ms int64) []byte {
 	if e.HasCause {
 		b = appendStr(b, e.Cause)
 	}
-	return binary.AppendUvarint(b, uint64(e.Index))
+	b = binary.AppendUvarint(b, uint64(e.Index))
+	if flags&flagActivity != 0 {
+		b = appendActivity(b, &e.Activity)
+	}
+	return b
 }
 
 // DecodeEvent reads a single event into ev (its payload views b) and
@@ -66,6 +73,9 @@ func DecodeEvent(b []byte, ev *Event) (engineID, enginePrev int, err error) {
 		ev.Cause, ev.HasCause = d.str(), true
 	}
 	ev.Index = int(d.uvarint())
+	if flags&flagActivity != 0 {
+		readActivity(&d, ev)
+	}
 	if d.err == nil && (len(d.b) != 0 || ev.Type.String() == "Unknown") {
 		d.fail()
 	}

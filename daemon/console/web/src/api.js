@@ -1,5 +1,6 @@
-// The console's only data source: the AWS Step Functions JSON API that
-// stepd serves at POST /. When the server asks for authentication, the
+// The console's data sources: the AWS Step Functions JSON API that stepd
+// serves at POST /, and for the approval inbox its REST list of waiting
+// tasks (GET /v1/tasks). When the server asks for authentication, the
 // user is asked for a bearer token, kept for the browser tab only
 // (sessionStorage), and the call is retried.
 
@@ -56,20 +57,21 @@ function askToken(reason) {
 }
 
 function errorType(data, resp) {
-  const raw = data.__type || resp.headers.get('X-Amzn-ErrorType') || `HTTP${resp.status}`;
+  const raw = data.__type || data.error || resp.headers.get('X-Amzn-ErrorType') || `HTTP${resp.status}`;
   return raw.split('#').pop().split(':')[0];
 }
 
-/** call sends one API action and returns the decoded answer, or throws an APIError. */
-export async function call(action, body = {}) {
+// send makes one HTTP request to the server with the tab's token, asking
+// for a new one while the server refuses it, and returns the decoded
+// answer ({} for an empty body), or throws an APIError. Both the AWS API
+// and the REST API answer errors with an AWS error name: the first as
+// __type and message, the second as error and cause.
+async function send(url, init) {
   for (let attempt = 0; ; attempt++) {
     const sent = token();
-    const headers = {
-      'X-Amz-Target': `AWSStepFunctions.${action}`,
-      'Content-Type': 'application/x-amz-json-1.0',
-    };
+    const headers = { ...init.headers };
     if (sent) headers.Authorization = `Bearer ${sent}`;
-    const resp = await fetch('/', { method: 'POST', headers, body: JSON.stringify(body), cache: 'no-store' });
+    const resp = await fetch(url, { ...init, headers, cache: 'no-store' });
     let data = {};
     try {
       data = await resp.json();
@@ -78,13 +80,27 @@ export async function call(action, body = {}) {
     }
     if (resp.ok) return data;
     const type = errorType(data, resp);
-    const message = data.message || data.Message || '';
+    const message = data.message || data.Message || data.cause || '';
     const refused = resp.status === 401 || resp.status === 403 || AUTH_ERRORS.has(type);
     if (!refused || attempt >= 3) throw new APIError(type, message, resp.status);
     if (token() !== sent) continue; // another call already got a new token
     const t = await askToken(sent ? `The server refused the token (${type}).` : 'This server needs a bearer token.');
     if (!t) throw new APIError(type, message || 'no token given', resp.status);
   }
+}
+
+/** call sends one API action and returns the decoded answer, or throws an APIError. */
+export function call(action, body = {}) {
+  return send('/', {
+    method: 'POST',
+    headers: { 'X-Amz-Target': `AWSStepFunctions.${action}`, 'Content-Type': 'application/x-amz-json-1.0' },
+    body: JSON.stringify(body),
+  });
+}
+
+/** rest sends one request of the REST API (path under /v1/) and returns the decoded answer, or throws an APIError. */
+export function rest(method, path) {
+  return send(`/v1/${path}`, { method, headers: {} });
 }
 
 /**

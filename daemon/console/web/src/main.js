@@ -1,8 +1,9 @@
-// The console's entry point: a hash router over the three views, and the
+// The console's entry point: a hash router over the views, and the
 // dialog that asks for a bearer token when the API wants one.
 
 import { setTokenPrompt, forgetToken, token } from './api.js';
 import { MachinesView, MachineView, ExecutionView } from './views.js';
+import { InboxView } from './inbox.js';
 import { h } from './dom.js';
 
 const main = document.getElementById('main');
@@ -46,7 +47,11 @@ async function route() {
   const hash = location.hash || '#/';
   const [, kind, arg] = /^#\/(machine|execution)\/(.+)$/.exec(hash) || [];
   const arn = arg ? decodeURIComponent(arg) : '';
-  current = kind === 'machine' ? new MachineView(main, arn) : kind === 'execution' ? new ExecutionView(main, arn) : new MachinesView(main);
+  if (kind === 'machine') current = new MachineView(main, arn);
+  else if (kind === 'execution') current = new ExecutionView(main, arn);
+  else if (hash === '#/inbox') current = new InboxView(main);
+  else current = new MachinesView(main);
+  document.querySelectorAll('.top nav a').forEach((a) => (a.getAttribute('href') === hash ? a.setAttribute('aria-current', 'page') : a.removeAttribute('aria-current')));
   const view = current;
   main.setAttribute('aria-busy', 'true');
   main.replaceChildren(h('p', { class: 'muted', text: 'Loading…' }));

@@ -1,6 +1,7 @@
 // The console's three pages: the state machines, one machine (its graph and
 // its recent executions, live), and one execution (its path on the graph,
-// each state's input and output, the event list).
+// each state's input and output, the event list). The approval inbox is
+// in inbox.js.
 
 import { call, callAll } from './api.js';
 import { buildGraph } from './asl.js';
@@ -18,7 +19,8 @@ const VISITS_SHOWN = 50;
 const MIN_ZOOM = 0.75;
 
 const machineHref = (arn) => `#/machine/${encodeURIComponent(arn)}`;
-const executionHref = (arn) => `#/execution/${encodeURIComponent(arn)}`;
+/** executionHref is the console's address of an execution's page. */
+export const executionHref = (arn) => `#/execution/${encodeURIComponent(arn)}`;
 
 function table(caption, headers, rows, empty) {
   return h('table', { class: 'list' },
@@ -28,7 +30,7 @@ function table(caption, headers, rows, empty) {
 }
 
 /** View is what the router shows; dispose stops its timers. */
-class View {
+export class View {
   constructor(root) {
     this.root = root;
     this.disposed = false;
@@ -126,7 +128,8 @@ class GraphPanel {
   }
 }
 
-function jsonBlock(title, text) {
+/** jsonBlock is a titled, indented JSON document (held in a string). */
+export function jsonBlock(title, text) {
   return h('section', { class: 'json' }, h('h3', { text: title }), h('pre', { tabindex: 0, text: pretty(text) }));
 }
 

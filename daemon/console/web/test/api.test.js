@@ -12,11 +12,17 @@ let seen = [];
 globalThis.fetch = async (url, init) => {
   seen.push({ url, target: init.headers['X-Amz-Target'], auth: init.headers.Authorization });
   const ok = init.headers.Authorization === 'Bearer s3cret';
+  if (url.startsWith('/v1/')) {
+    // The REST API's errors: {"error", "cause"}, 401 for a missing token.
+    if (url === '/v1/nothing') return { ok: false, status: 400, headers: new Map(), json: async () => ({ error: 'InvalidToken', cause: 'Invalid Token' }) };
+    const body = ok ? { tasks: [], total: 0 } : { error: 'UnrecognizedClientException', cause: 'The security token included in the request is invalid.' };
+    return { ok, status: ok ? 200 : 401, headers: new Map(), json: async () => body };
+  }
   const body = ok ? { stateMachines: [] } : { __type: 'com.amazon.coral.service#UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
   return { ok, status: ok ? 200 : 403, headers: new Map(), json: async () => body };
 };
 
-const { call, setTokenPrompt, APIError, forgetToken } = await import('../src/api.js');
+const { call, rest, setTokenPrompt, APIError, forgetToken } = await import('../src/api.js');
 
 beforeEach(() => {
   forgetToken();
@@ -51,4 +57,17 @@ test('a wrong token is asked again, a few times at most', async () => {
   setTokenPrompt(async () => `wrong${n++}`);
   await assert.rejects(call('ListStateMachines'), APIError);
   assert.ok(n >= 1 && n <= 3, `asked ${n} times`);
+});
+
+test('a REST call signs in the same way and reads the REST API\'s errors', async () => {
+  const asked = [];
+  setTokenPrompt(async (reason) => {
+    asked.push(reason);
+    return 's3cret';
+  });
+  assert.deepEqual(await rest('GET', 'tasks'), { tasks: [], total: 0 });
+  assert.equal(asked.length, 1);
+  assert.equal(seen.at(-1).url, '/v1/tasks');
+  assert.equal(seen.at(-1).auth, 'Bearer s3cret');
+  await assert.rejects(rest('POST', 'nothing'), (err) => err instanceof APIError && err.type === 'InvalidToken' && err.message === 'InvalidToken: Invalid Token');
 });

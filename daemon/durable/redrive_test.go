@@ -1,0 +1,265 @@
+package durable
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stepd/stepd/cluster"
+	"github.com/stepd/stepd/fastpath"
+)
+
+const fnArn = "arn:aws:lambda:us-east-1:123456789012:function:"
+
+// flaky is a task that fails until healed, counting its calls by input.
+type flaky struct {
+	mu     sync.Mutex
+	calls  map[string]int
+	healed atomic.Bool
+}
+
+func (f *flaky) invoker() fastpath.Funcs {
+	f.calls = map[string]int{}
+	ok := func(ctx context.Context, input, dst []byte) ([]byte, error) {
+		f.count("ok " + string(input))
+		return append(dst, `"ok"`...), nil
+	}
+	bad := func(ctx context.Context, input, dst []byte) ([]byte, error) {
+		f.count("bad " + string(input))
+		if !f.healed.Load() && strings.Contains(string(input), "bad") {
+			return dst, &fastpath.Failure{Name: "Boom", Cause: "not yet"}
+		}
+		return append(dst, `"fixed"`...), nil
+	}
+	return fastpath.Funcs{fnArn + "ok": ok, fnArn + "bad": bad}
+}
+
+func (f *flaky) count(k string) {
+	f.mu.Lock()
+	f.calls[k]++
+	f.mu.Unlock()
+}
+
+func (f *flaky) get(k string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[k]
+}
+
+func (f *flaky) total() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, c := range f.calls {
+		n += c
+	}
+	return n
+}
+
+// redrive proposes a redrive of arn with token and fails the test on an
+// error.
+func redrive(t *testing.T, n *cluster.Node, rn *Runner, arn, token string) cluster.Result {
+	t.Helper()
+	c, aerr := rn.RedriveCommand(arn, token)
+	if aerr != nil {
+		t.Fatalf("redrive: %v", aerr)
+	}
+	r, err := n.Propose(context.Background(), c)
+	if err != nil || r.Err != nil {
+		t.Fatalf("redrive: %+v %v", r, err)
+	}
+	return r
+}
+
+func eventTypes(t *testing.T, rn *Runner, arn string) string {
+	t.Helper()
+	h, ok, err := rn.History(arn)
+	if !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	var types []string
+	for i, ev := range h.Events {
+		if ev.ID != i+1 {
+			t.Errorf("event %d has id %d", i, ev.ID)
+		}
+		types = append(types, ev.Type.String())
+	}
+	return strings.Join(types, " ")
+}
+
+// TestRedriveAfterTaskFailure: an execution that failed at its second
+// Task, after retrying it, resumes there when redriven: the first Task
+// is not called again, the second runs with its retries counted from
+// zero, the history goes on after ExecutionRedriven with the same ids,
+// and the same clientToken again answers the same redrive.
+func TestRedriveAfterTaskFailure(t *testing.T) {
+	n := openStore(t, t.TempDir())
+	defer n.Close()
+	var f flaky
+	rn := startRunner(t, n, f.invoker())
+	defer rn.Close()
+	def := `{"StartAt":"A","States":{
+		"A":{"Type":"Task","Resource":"` + fnArn + `ok","ResultPath":"$.a","Next":"B"},
+		"B":{"Type":"Task","Resource":"` + fnArn + `bad","ResultPath":"$.b","Retry":[{"ErrorEquals":["Boom"],"IntervalSeconds":1,"MaxAttempts":1}],"Next":"C"},
+		"C":{"Type":"Pass","Parameters":{"a.$":"$.a","b.$":"$.b","n.$":"$$.Execution.RedriveCount"},"End":true}}}`
+	e := execution("t", def, `{"bad":1}`)
+	if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
+		t.Fatal(err)
+	}
+	failed := waitStatus(t, n, e.Arn, "FAILED")
+	if *failed.Error != "Boom" || f.get(`bad {"bad":1,"a":"ok"}`) != 2 {
+		t.Fatalf("first run: %v %v, %v", *failed.Error, *failed.Cause, f.calls)
+	}
+	if reason := rn.NotRedrivable(&failed); reason != "" {
+		t.Fatalf("a FAILED execution is not redrivable: %s", reason)
+	}
+	f.healed.Store(true)
+	r := redrive(t, n, rn, e.Arn, "tok")
+	got := waitStatus(t, n, e.Arn, "SUCCEEDED")
+	if *got.Output != `{"a":"ok","b":"fixed","n":1}` {
+		t.Errorf("output %s", *got.Output)
+	}
+	if f.get(`ok {"bad":1}`) != 1 || f.get(`bad {"bad":1,"a":"ok"}`) != 3 {
+		t.Errorf("calls %v: want A once, B twice then once", f.calls)
+	}
+	if got.Epoch() != 1 || !got.RedriveDate().Equal(r.Date) || got.Error != nil {
+		t.Errorf("after the redrive: epoch %d date %v error %v", got.Epoch(), got.RedriveDate(), got.Error)
+	}
+	want := "ExecutionStarted TaskStateEntered TaskScheduled TaskStarted TaskSucceeded TaskStateExited " +
+		"TaskStateEntered TaskScheduled TaskStarted TaskFailed TaskScheduled TaskStarted TaskFailed ExecutionFailed " +
+		"ExecutionRedriven TaskStateEntered TaskScheduled TaskStarted TaskSucceeded TaskStateExited PassStateEntered PassStateExited ExecutionSucceeded"
+	if types := eventTypes(t, rn, e.Arn); types != want {
+		t.Errorf("history\n%s\nwant\n%s", types, want)
+	}
+	// The same token answers the same redrive; the execution, now
+	// SUCCEEDED, is not redrivable with another.
+	again, aerr := rn.RedriveCommand(e.Arn, "tok")
+	if aerr != nil {
+		t.Fatal(aerr)
+	}
+	if r2, err := n.Propose(context.Background(), again); err != nil || r2.Err != nil || !r2.Date.Equal(r.Date) {
+		t.Errorf("same token: %+v %v, want the redrive of %v", r2, err, r.Date)
+	}
+	if _, aerr := rn.RedriveCommand(e.Arn, "other"); aerr == nil || aerr.Code != "ExecutionNotRedrivable" || aerr.Message != "Execution is SUCCEEDED and cannot be redriven" {
+		t.Errorf("redrive of a SUCCEEDED execution: %v", aerr)
+	}
+}
+
+// TestRedriveMapRerunsFailedItems: a Map whose items "bad" failed (and
+// whose others succeeded, or were cut short) reruns only the items that
+// did not succeed when redriven.
+func TestRedriveMapRerunsFailedItems(t *testing.T) {
+	n := openStore(t, t.TempDir())
+	defer n.Close()
+	var f flaky
+	rn := startRunner(t, n, f.invoker())
+	defer rn.Close()
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"ToleratedFailureCount":1,"End":true,
+		"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Task","Resource":"` + fnArn + `ok","ResultPath":null,"Next":"Q"},
+			"Q":{"Type":"Task","Resource":"` + fnArn + `bad","End":true}}}}}}`
+	e := execution("m", def, `["a","bad1","b","bad2","c","d"]`)
+	if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, n, e.Arn, "FAILED")
+	// One at a time, tolerating one failure: a, bad1, b, bad2 ran; the
+	// second failure ended the Map before c and d.
+	before := f.total()
+	if before != 8 || f.get(`bad "bad2"`) != 1 || f.get(`ok "c"`) != 0 {
+		t.Fatalf("first run calls %v", f.calls)
+	}
+	f.healed.Store(true)
+	redrive(t, n, rn, e.Arn, "")
+	got := waitStatus(t, n, e.Arn, "SUCCEEDED")
+	for _, item := range []string{"a", "b"} {
+		if f.get(`ok "`+item+`"`) != 1 || f.get(`bad "`+item+`"`) != 1 {
+			t.Errorf("succeeded item %s ran again: %v", item, f.calls)
+		}
+	}
+	for _, item := range []string{"bad1", "bad2"} {
+		if f.get(`ok "`+item+`"`) != 1 || f.get(`bad "`+item+`"`) != 2 {
+			t.Errorf("failed item %s: its first state ran again, or its failed one did not: %v", item, f.calls)
+		}
+	}
+	for _, item := range []string{"c", "d"} {
+		if f.get(`ok "`+item+`"`) != 1 || f.get(`bad "`+item+`"`) != 1 {
+			t.Errorf("item %s not started before: %v", item, f.calls)
+		}
+	}
+	if *got.Output != `["fixed","fixed","fixed","fixed","fixed","fixed"]` {
+		t.Errorf("output %s", *got.Output)
+	}
+	h, _, _ := rn.History(e.Arn)
+	count := map[fastpath.EventType]int{}
+	for _, ev := range h.Events {
+		count[ev.Type]++
+	}
+	if count[fastpath.EventMapIterationSucceeded] != 6 || count[fastpath.EventExecutionRedriven] != 1 || count[fastpath.EventMapStateEntered] != 2 {
+		t.Errorf("history counts %v", count)
+	}
+}
+
+// TestRedriveAbortedWait: an ABORTED execution, stopped at a long Wait,
+// redriven runs the Wait again from its start; one still RUNNING, or
+// unknown, is refused with AWS's errors.
+func TestRedriveAbortedWait(t *testing.T) {
+	n := openStore(t, t.TempDir())
+	defer n.Close()
+	rn := startRunner(t, n, nil)
+	defer rn.Close()
+	e := execution("w", `{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"W"},"W":{"Type":"Wait","Seconds":3600,"End":true}}}`, `{}`)
+	ctx := context.Background()
+	if _, err := n.Propose(ctx, &cluster.StartExecution{Execution: e}); err != nil {
+		t.Fatal(err)
+	}
+	waitParked(t, rn, e.Arn)
+	if _, aerr := rn.RedriveCommand(e.Arn, ""); aerr == nil || aerr.Code != "ExecutionNotRedrivable" || aerr.Message != "Execution is RUNNING and cannot be redriven" {
+		t.Errorf("redrive of a RUNNING execution: %v", aerr)
+	}
+	if _, aerr := rn.RedriveCommand(e.Arn+"x", ""); aerr == nil || aerr.Code != "ExecutionDoesNotExist" {
+		t.Errorf("redrive of an unknown execution: %v", aerr)
+	}
+	if _, err := n.Propose(ctx, rn.StopCommand(e.Arn, nil, nil)); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, n, e.Arn, "ABORTED")
+	redrive(t, n, rn, e.Arn, "")
+	waitStatus(t, n, e.Arn, "RUNNING")
+	waitParked(t, rn, e.Arn)
+	want := "ExecutionStarted PassStateEntered PassStateExited WaitStateEntered ExecutionAborted ExecutionRedriven WaitStateEntered"
+	if types := eventTypes(t, rn, e.Arn); types != want {
+		t.Errorf("history\n%s\nwant\n%s", types, want)
+	}
+	// Two redrives decided from the same state: the second is refused.
+	if _, err := n.Propose(ctx, rn.StopCommand(e.Arn, nil, nil)); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, n, e.Arn, "ABORTED")
+	first, _ := rn.RedriveCommand(e.Arn, "")
+	second, _ := rn.RedriveCommand(e.Arn, "")
+	if r, err := n.Propose(ctx, first); err != nil || r.Err != nil {
+		t.Fatal(r, err)
+	}
+	if r, err := n.Propose(ctx, second); err != nil || r.Err == nil || r.Err.Code != "ExecutionNotRedrivable" {
+		t.Errorf("a second redrive of the same epoch: %+v %v", r, err)
+	}
+}
+
+// waitParked polls until arn is parked at a Wait: its history ends
+// with WaitStateEntered and the runner holds its timer.
+func waitParked(t *testing.T, rn *Runner, arn string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if h, ok, _ := rn.History(arn); ok && len(h.Events) > 0 && h.Events[len(h.Events)-1].Type == fastpath.EventWaitStateEntered && rn.Parked() > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the execution did not park")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -1,0 +1,402 @@
+package fastpath
+
+import (
+	"context"
+	"hash/fnv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// MapRun is one run of a Distributed Map: its names, its live settings
+// (UpdateMapRun changes them while it runs) and the counts of its items
+// and child executions. The VM makes one for each Distributed Map state
+// it runs and hands it to Options.MapRuns; its methods are safe for
+// concurrent use, its exported fields are set before it is handed over
+// and never change.
+type MapRun struct {
+	// Arn is arn:aws:states:<region>:<account>:mapRun:<machine>/<label>:<ID>;
+	// ExecutionArn is the parent execution's; StateMachineArn the
+	// children's state machine, <machine's ARN>/<label>.
+	Arn, ID, ExecutionArn, StateMachineArn string
+	// Express is set when the children are EXPRESS executions.
+	Express bool
+	// Start is when the run started.
+	Start time.Time
+
+	childPrefix string // the children's ExecutionArn up to their name
+	machineName string // the children's $$.StateMachine.Name
+
+	mu      sync.Mutex
+	wake    chan struct{} // wakes the VM waiting for a free slot (cap 1)
+	state   MapRunState
+	running int // children holding a concurrency slot
+}
+
+// MapRunState is what DescribeMapRun shows of a Map Run at one moment.
+type MapRunState struct {
+	// Status is RUNNING, SUCCEEDED, FAILED or ABORTED.
+	Status string
+	// Stop is when the run ended, zero while it runs.
+	Stop time.Time
+	// MaxConcurrency is 0 for no limit (AWS's 10,000).
+	MaxConcurrency int
+	// ToleratedCount is -1 when unset; ToleratedPercent counts only
+	// when HasPercent.
+	ToleratedCount   int64
+	ToleratedPercent float64
+	HasPercent       bool
+	// Items counts the items, Executions the child executions (a batch
+	// of items is one child).
+	Items, Executions MapRunCounts
+}
+
+// MapRunCounts are the item or child execution counts of a Map Run, by
+// status, as DescribeMapRun names them.
+type MapRunCounts struct {
+	Pending, Running, Succeeded, Failed, TimedOut, Aborted, Total, ResultsWritten int64
+}
+
+// The statuses of Map Runs and of their child executions.
+const (
+	StatusRunning   = "RUNNING"
+	StatusSucceeded = "SUCCEEDED"
+	StatusFailed    = "FAILED"
+	StatusTimedOut  = "TIMED_OUT"
+	StatusAborted   = "ABORTED"
+)
+
+// MapRunUpdate is an UpdateMapRun: each field not nil replaces the
+// setting. The caller checks the ranges.
+type MapRunUpdate struct {
+	MaxConcurrency   *int
+	ToleratedCount   *int64
+	ToleratedPercent *float64
+}
+
+// MapRunObserver follows the Map Runs of executions (Options.MapRuns):
+// the daemon keeps them for DescribeMapRun, ListMapRuns, UpdateMapRun and
+// the STANDARD children's DescribeExecution. Its methods are called from
+// the goroutines of concurrent children at once and must not block for
+// long.
+type MapRunObserver interface {
+	// MapRunStarted is called when a Distributed Map starts its run,
+	// before its first child. A durable execution resumed by replay
+	// starts the same run (same Arn) again.
+	MapRunStarted(run *MapRun)
+	// MapRunChild is called when a STANDARD child execution starts
+	// (Status RUNNING) and when it ends. c is valid only during the call.
+	MapRunChild(run *MapRun, c *MapRunChild)
+	// MapRunEnded is called once the run ended (State().Status says how).
+	MapRunEnded(run *MapRun)
+}
+
+// MapRunChild is one child execution of a Map Run as MapRunObserver sees
+// it. Input and Output are spans valid only during the call.
+type MapRunChild struct {
+	Arn, Name    string
+	Index        int
+	Status       string
+	Input        []byte
+	Output       []byte
+	Error, Cause string
+	Start, Stop  time.Time
+}
+
+// State returns the run's status, settings and counts now.
+func (r *MapRun) State() MapRunState {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.state
+}
+
+// Update changes the run's settings while it runs: a higher
+// MaxConcurrency starts waiting children at once, and tolerated failures
+// count from the next failure on.
+func (r *MapRun) Update(u MapRunUpdate) {
+	r.mu.Lock()
+	if u.MaxConcurrency != nil {
+		r.state.MaxConcurrency = *u.MaxConcurrency
+	}
+	if u.ToleratedCount != nil {
+		r.state.ToleratedCount = *u.ToleratedCount
+	}
+	if u.ToleratedPercent != nil {
+		r.state.ToleratedPercent, r.state.HasPercent = *u.ToleratedPercent, true
+	}
+	r.mu.Unlock()
+	r.signal()
+}
+
+// ChildArn is the ARN of the child named name.
+func (r *MapRun) ChildArn(name string) string { return r.childPrefix + name }
+
+// signal wakes the VM if it waits for a slot.
+func (r *MapRun) signal() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// acquire waits until fewer children run than MaxConcurrency allows (at
+// most the Distributed Map's ceiling) and takes a slot; false when ctx
+// ended first. Only one goroutine (the Map's) calls it.
+func (r *MapRun) acquire(ctx context.Context) bool {
+	for {
+		r.mu.Lock()
+		limit := r.state.MaxConcurrency
+		if limit <= 0 || limit > maxDistributedMapConcurrency {
+			limit = maxDistributedMapConcurrency
+		}
+		if r.running < limit {
+			r.running++
+			r.mu.Unlock()
+			if ctx.Err() != nil {
+				r.release()
+				return false
+			}
+			return true
+		}
+		r.mu.Unlock()
+		select {
+		case <-r.wake:
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// release gives back a slot.
+func (r *MapRun) release() {
+	r.mu.Lock()
+	r.running--
+	r.mu.Unlock()
+	r.signal()
+}
+
+// exceeded reports whether failed items out of total are more than the
+// run tolerates now (a percentage only once total is known: it is -1
+// while a streamed Map reads its items); failFast whether the first
+// failure fails it.
+func (r *MapRun) exceeded(failed, total int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := &r.state
+	return (s.ToleratedCount >= 0 && int64(failed) > s.ToleratedCount) || (s.HasPercent && total >= 0 && float64(failed)*100 > s.ToleratedPercent*float64(total))
+}
+
+func (r *MapRun) failFast() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.state.ToleratedCount < 0 && !r.state.HasPercent
+}
+
+// childQueued counts a child of items items more, pending: a streamed
+// Map learns its items as it reads them.
+func (r *MapRun) childQueued(items int) {
+	r.mu.Lock()
+	r.state.Items.Pending += int64(items)
+	r.state.Items.Total += int64(items)
+	r.state.Executions.Pending++
+	r.state.Executions.Total++
+	r.mu.Unlock()
+}
+
+// childStarted counts a child of items items as running.
+func (r *MapRun) childStarted(items int) {
+	r.mu.Lock()
+	r.state.Items.Pending -= int64(items)
+	r.state.Items.Running += int64(items)
+	r.state.Executions.Pending--
+	r.state.Executions.Running++
+	r.mu.Unlock()
+}
+
+// childEnded counts a child of items items as ended with f.
+func (r *MapRun) childEnded(items int, f *Failure) {
+	r.mu.Lock()
+	r.state.Items.Running -= int64(items)
+	r.state.Executions.Running--
+	count := func(c *MapRunCounts, n int64) {
+		switch childStatus(f) {
+		case StatusSucceeded:
+			c.Succeeded += n
+		case StatusTimedOut:
+			c.TimedOut += n
+		case StatusAborted:
+			c.Aborted += n
+		default:
+			c.Failed += n
+		}
+	}
+	count(&r.state.Items, int64(items))
+	count(&r.state.Executions, 1)
+	r.mu.Unlock()
+}
+
+// childStatus is the status of a child execution that ended with f.
+func childStatus(f *Failure) string {
+	switch {
+	case f == nil:
+		return StatusSucceeded
+	case f == errTimedOut || f.Name == ErrTimeout:
+		return StatusTimedOut
+	case f == errAborted:
+		return StatusAborted
+	}
+	return StatusFailed
+}
+
+// ended closes the run with the Map's outcome f: children that never
+// started stay pending, as AWS shows them.
+func (r *MapRun) ended(f *Failure, stop time.Time) {
+	r.mu.Lock()
+	s := &r.state
+	switch {
+	case f == nil:
+		s.Status = StatusSucceeded
+	case f == errAborted:
+		s.Status = StatusAborted
+	default:
+		s.Status = StatusFailed
+	}
+	s.Stop = stop
+	if f == nil {
+		s.Items.ResultsWritten = s.Items.Succeeded + s.Items.Failed + s.Items.TimedOut
+		s.Executions.ResultsWritten = s.Executions.Succeeded + s.Executions.Failed + s.Executions.TimedOut
+	}
+	r.mu.Unlock()
+}
+
+// mapRunLabel is the label of a Map Run of st: its Label, or (as AWS
+// makes one up when there is none) a UUID-shaped name derived from the
+// machine and the state, the same for every run of the state.
+func mapRunLabel(st *State, machine string) string {
+	if st.Label != "" {
+		return st.Label
+	}
+	h := fnv.New128a()
+	h.Write([]byte(machine))
+	h.Write([]byte{0})
+	h.Write([]byte(st.Name))
+	var sum [16]byte
+	h.Sum(sum[:0])
+	var a, b uint64
+	for i := range 8 {
+		a |= uint64(sum[i]) << (8 * i)
+		b |= uint64(sum[8+i]) << (8 * i)
+	}
+	return string(appendUUIDFrom(nil, a, b))
+}
+
+// startMapRun starts the Map Run of st over children child executions
+// holding items items in all, with the resolved policy pol, and tells
+// Options.MapRuns. Its id comes from the execution's (recorded)
+// randomness and clock, so a durable execution resumed by replay starts
+// the same run.
+func (ex *Execution) startMapRun(st *State, children, items int, pol *branchPolicy) *MapRun {
+	sm := ex.opts.StateMachineArn
+	label := mapRunLabel(st, sm)
+	id := string(appendUUIDFrom(nil, ex.random64(), ex.random64()))
+	kind := ":execution:"
+	if st.ChildExpress {
+		kind = ":express:"
+	}
+	name := ex.opts.StateMachineName
+	if name == "" {
+		name = sm[strings.LastIndexByte(sm, ':')+1:]
+	}
+	r := &MapRun{
+		Arn:             strings.Replace(sm, ":stateMachine:", ":mapRun:", 1) + "/" + label + ":" + id,
+		ID:              id,
+		ExecutionArn:    ex.opts.ExecutionArn,
+		StateMachineArn: sm + "/" + label,
+		Express:         st.ChildExpress,
+		Start:           ex.clock.Now(),
+		childPrefix:     strings.Replace(sm, ":stateMachine:", kind, 1) + "/" + label + ":",
+		machineName:     name + "/" + label,
+		wake:            make(chan struct{}, 1),
+	}
+	r.state = MapRunState{
+		Status:           StatusRunning,
+		MaxConcurrency:   pol.limit,
+		ToleratedCount:   int64(pol.count),
+		ToleratedPercent: pol.percent,
+		HasPercent:       pol.tolerance,
+		Items:            MapRunCounts{Pending: int64(items), Total: int64(items)},
+		Executions:       MapRunCounts{Pending: int64(children), Total: int64(children)},
+	}
+	pol.run = r
+	if o := ex.opts.MapRuns; o != nil {
+		o.MapRunStarted(r)
+	}
+	return r
+}
+
+// endMapRun closes run with the Map's outcome f.
+func (ex *Execution) endMapRun(run *MapRun, f *Failure) {
+	if run == nil || f == errSuspended {
+		return
+	}
+	run.ended(f, ex.clock.Now())
+	if o := ex.opts.MapRuns; o != nil {
+		o.MapRunEnded(run)
+	}
+}
+
+// childExecution is what a child execution of a Distributed Map knows of
+// itself: its Map Run, the random bits of its name (formatted only when
+// something asks for it, so EXPRESS children cost no allocation), its
+// input and start. run is nil outside a child.
+type childExecution struct {
+	run   *MapRun
+	name  [2]uint64
+	input []byte
+	start time.Time
+}
+
+// beginChild makes ex run child index of run on input, of items items:
+// it counts the child as running and, for a STANDARD child, tells the
+// observer. It returns what ex was before, for endChild.
+func (ex *Execution) beginChild(run *MapRun, index, items int, input []byte) childExecution {
+	saved := ex.child
+	ex.child = childExecution{run: run, name: [2]uint64{ex.random64(), ex.random64()}, input: input, start: ex.clock.Now()}
+	run.childStarted(items)
+	if !run.Express && ex.opts.MapRuns != nil {
+		ex.reportChild(index, StatusRunning, nil, nil)
+	}
+	return saved
+}
+
+// endChild counts the child as ended with output or f and gives ex back
+// what it was before beginChild.
+func (ex *Execution) endChild(index, items int, output []byte, f *Failure, saved childExecution) {
+	run := ex.child.run
+	if f != errSuspended {
+		run.childEnded(items, f)
+		if !run.Express && ex.opts.MapRuns != nil {
+			ex.reportChild(index, childStatus(f), output, f)
+		}
+	}
+	ex.child = saved
+}
+
+// reportChild tells the observer about the child ex runs.
+func (ex *Execution) reportChild(index int, status string, output []byte, f *Failure) {
+	c := &ex.child
+	name := string(appendUUIDFrom(nil, c.name[0], c.name[1]))
+	mc := MapRunChild{Arn: c.run.ChildArn(name), Name: name, Index: index, Status: status, Input: c.input, Output: output, Start: c.start}
+	if status != StatusRunning {
+		mc.Stop = ex.clock.Now()
+	}
+	if f != nil && f != errTimedOut && f != errAborted {
+		mc.Error, mc.Cause = f.Name, f.Cause
+	}
+	ex.opts.MapRuns.MapRunChild(c.run, &mc)
+}
+
+// appendName appends the name of the child execution.
+func (c *childExecution) appendName(dst []byte) []byte {
+	return appendUUIDFrom(dst, c.name[0], c.name[1])
+}
