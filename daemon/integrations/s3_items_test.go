@@ -1,6 +1,8 @@
 package integrations
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,6 +20,13 @@ import (
 // item source and result store.
 func runDistributed(t *testing.T, st *S3Store, def, input string) *fastpath.Result {
 	t.Helper()
+	return runDistributedFiles(t, st, def, input, 0)
+}
+
+// runDistributedFiles is runDistributed with exported result files of at
+// most fileBytes bytes (0 for AWS's limit).
+func runDistributedFiles(t *testing.T, st *S3Store, def, input string, fileBytes int64) *fastpath.Result {
+	t.Helper()
 	prog, err := compile.Compile([]byte(def), compile.Standard)
 	if err != nil {
 		t.Fatalf("compile: %v", err)
@@ -26,7 +35,7 @@ func runDistributed(t *testing.T, st *S3Store, def, input string) *fastpath.Resu
 	t.Cleanup(func() { fastpath.ReleaseExecution(ex) })
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	res, err := ex.Run(ctx, prog, []byte(input), &fastpath.Options{Items: st.ItemReader(), Results: st,
+	res, err := ex.Run(ctx, prog, []byte(input), &fastpath.Options{Items: st.ItemReader(), Results: st, ResultFileBytes: fileBytes,
 		StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm"})
 	if err != nil {
 		t.Fatal(err)
@@ -103,9 +112,113 @@ func TestS3ItemsAgainstGofakes3(t *testing.T) {
 	if n := jsonb.ArrayLen(res.Output); n != 1100 || string(jsonb.ArrayIndex(res.Output, 1099)) != `{"k":"many/1099","s":1}` {
 		t.Errorf("listObjectsV2: %s %d items %s", res.Status, n, res.Cause)
 	}
+	put("athena/manifest.csv", "s3://"+bucket+"/athena/1.jsonl\ns3://"+bucket+"/athena/2.jsonl\n")
+	put("athena/1.jsonl", "{\"r\":1}\n{\"r\":2}\n")
+	put("athena/2.jsonl", "{\"r\":3}\n")
+	res = runDistributed(t, st, mapOver(get("athena/manifest.csv", `{"InputType":"JSONL","ManifestType":"ATHENA_DATA"}`), ""), `{}`)
+	if string(res.Output) != `[{"r":1},{"r":2},{"r":3}]` {
+		t.Errorf("Athena manifest: %s %s %s", res.Status, res.Output, res.Cause)
+	}
+	if err := st.PutObject(ctx, bucket, "inv/1.csv.gz", gzipped("\"src\",\"k1\",\"10\"\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutObject(ctx, bucket, "inv/2.csv.gz", gzipped("\"src\",\"k2\",\"20\"\n")); err != nil {
+		t.Fatal(err)
+	}
+	put("inv/manifest.json", `{"sourceBucket":"src","destinationBucket":"arn:aws:s3:::`+bucket+`","fileFormat":"CSV","fileSchema":"Bucket, Key, Size","files":[{"key":"inv/1.csv.gz"},{"key":"inv/2.csv.gz"}]}`)
+	res = runDistributed(t, st, mapOver(get("inv/manifest.json", `{"InputType":"MANIFEST","ManifestType":"S3_INVENTORY"}`), ""), `{}`)
+	if string(res.Output) != `[{"Bucket":"src","Size":"10","Key":"k1"},{"Bucket":"src","Size":"20","Key":"k2"}]` {
+		t.Errorf("S3 Inventory manifest: %s %s %s", res.Status, res.Output, res.Cause)
+	}
 	res = runDistributed(t, st, mapOver(get("nope.json", `{"InputType":"JSON"}`), ""), `{}`)
 	if res.Error != "S3.NoSuchKeyException" {
 		t.Errorf("missing object: %s %s", res.Error, res.Cause)
+	}
+}
+
+// gzipped compresses s.
+func gzipped(s string) []byte {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	w.Write([]byte(s))
+	w.Close()
+	return b.Bytes()
+}
+
+// TestS3ResultExportAgainstGofakes3 exports a streamed Map's results to
+// S3 (gofakes3): JSON Lines split into files of at most 64 KiB, each
+// listed in the manifest with its size; and one result file of more than
+// a part (5 MiB), which goes up as a multipart upload and reads back
+// whole.
+func TestS3ResultExportAgainstGofakes3(t *testing.T) {
+	s := testServices(t, nil, nil)
+	st := NewS3Store(s)
+	ctx := context.Background()
+	bucket := strings.ToLower(uniqueName("export"))
+	mustRun(t, s, task("arn:aws:states:::aws-sdk:s3:createBucket", `{"Bucket":"`+bucket+`"}`), `{}`)
+	var items strings.Builder
+	const n = 60000
+	pad := strings.Repeat("p", 90)
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&items, "{\"id\":%d,\"pad\":\"%s\"}\n", i, pad)
+	}
+	if err := st.PutObject(ctx, bucket, "items.jsonl", []byte(items.String())); err != nil {
+		t.Fatal(err)
+	}
+	def := func(outputType string) string {
+		return `{"StartAt":"M","States":{"M":{"Type":"Map",
+ "ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"` + bucket + `","Key":"items.jsonl"},"ReaderConfig":{"InputType":"JSONL"}},
+ "ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"` + bucket + `","Prefix":"` + outputType + `"},"WriterConfig":{"Transformation":"COMPACT","OutputType":"` + outputType + `"}},
+ "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`
+	}
+	files := func(res *fastpath.Result) []struct {
+		Key  string
+		Size int
+	} {
+		t.Helper()
+		var details struct{ ResultWriterDetails struct{ Key string } }
+		if err := json.Unmarshal(res.Output, &details); err != nil || res.Status != fastpath.Succeeded {
+			t.Fatalf("got %s %s %s", res.Status, res.Output, res.Cause)
+		}
+		var m struct {
+			ResultFiles struct {
+				SUCCEEDED []struct {
+					Key  string
+					Size int
+				}
+			}
+		}
+		if err := json.Unmarshal(readObject(t, st, bucket, details.ResultWriterDetails.Key), &m); err != nil {
+			t.Fatal(err)
+		}
+		return m.ResultFiles.SUCCEEDED
+	}
+
+	listed := files(runDistributedFiles(t, st, def("JSONL"), `{}`, 64<<10))
+	lines := 0
+	for i, f := range listed {
+		body := readObject(t, st, bucket, f.Key)
+		if !strings.HasSuffix(f.Key, fmt.Sprintf("/SUCCEEDED_%d.jsonl", i)) || len(body) != f.Size || f.Size > 64<<10 {
+			t.Fatalf("file %d: %s, %d bytes, listed as %d", i, f.Key, len(body), f.Size)
+		}
+		for _, line := range strings.Split(strings.TrimSuffix(string(body), "\n"), "\n") {
+			if want := fmt.Sprintf(`{"id":%d,"pad":"%s"}`, lines, pad); line != want {
+				t.Fatalf("%s: line %q, want %q", f.Key, line, want)
+			}
+			lines++
+		}
+	}
+	if lines != n {
+		t.Errorf("%d lines in %d files, want %d", lines, len(listed), n)
+	}
+
+	listed = files(runDistributed(t, st, def("JSON"), `{}`))
+	if len(listed) != 1 || listed[0].Size <= s3PartBytes {
+		t.Fatalf("files %+v, want one of more than %d bytes", listed, s3PartBytes)
+	}
+	body := readObject(t, st, bucket, listed[0].Key)
+	if len(body) != listed[0].Size || jsonb.ArrayLen(body) != n || string(jsonb.ArrayIndex(body, n-1)) != fmt.Sprintf(`{"id":%d,"pad":"%s"}`, n-1, pad) {
+		t.Errorf("SUCCEEDED_0.json: %d bytes, %d results", len(body), jsonb.ArrayLen(body))
 	}
 }
 
