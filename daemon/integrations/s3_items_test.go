@@ -1,8 +1,6 @@
 package integrations
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -119,30 +117,10 @@ func TestS3ItemsAgainstGofakes3(t *testing.T) {
 	if string(res.Output) != `[{"r":1},{"r":2},{"r":3}]` {
 		t.Errorf("Athena manifest: %s %s %s", res.Status, res.Output, res.Cause)
 	}
-	if err := st.PutObject(ctx, bucket, "inv/1.csv.gz", gzipped("\"src\",\"k1\",\"10\"\n")); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.PutObject(ctx, bucket, "inv/2.csv.gz", gzipped("\"src\",\"k2\",\"20\"\n")); err != nil {
-		t.Fatal(err)
-	}
-	put("inv/manifest.json", `{"sourceBucket":"src","destinationBucket":"arn:aws:s3:::`+bucket+`","fileFormat":"CSV","fileSchema":"Bucket, Key, Size","files":[{"key":"inv/1.csv.gz"},{"key":"inv/2.csv.gz"}]}`)
-	res = runDistributed(t, st, mapOver(get("inv/manifest.json", `{"InputType":"MANIFEST","ManifestType":"S3_INVENTORY"}`), ""), `{}`)
-	if string(res.Output) != `[{"Bucket":"src","Size":"10","Key":"k1"},{"Bucket":"src","Size":"20","Key":"k2"}]` {
-		t.Errorf("S3 Inventory manifest: %s %s %s", res.Status, res.Output, res.Cause)
-	}
 	res = runDistributed(t, st, mapOver(get("nope.json", `{"InputType":"JSON"}`), ""), `{}`)
 	if res.Error != "S3.NoSuchKeyException" {
 		t.Errorf("missing object: %s %s", res.Error, res.Cause)
 	}
-}
-
-// gzipped compresses s.
-func gzipped(s string) []byte {
-	var b bytes.Buffer
-	w := gzip.NewWriter(&b)
-	w.Write([]byte(s))
-	w.Close()
-	return b.Bytes()
 }
 
 // TestS3ResultExportAgainstGofakes3 exports a streamed Map's results to
