@@ -21,6 +21,7 @@ type numbers struct {
 	n       int
 	written func() int64
 	ahead   int64 // the most items read whose results were not written
+	read    int   // items handed out
 }
 
 func (r *numbers) OpenItems(context.Context, *fastpath.ItemsRequest) (fastpath.ItemStream, error) {
@@ -40,6 +41,7 @@ func (s *numberStream) Next(dst []byte) ([]byte, error) {
 		s.r.ahead = max(s.r.ahead, int64(s.i)-s.r.written())
 	}
 	s.i++
+	s.r.read = s.i
 	return strconv.AppendInt(dst, int64(s.i-1), 10), nil
 }
 
@@ -189,5 +191,21 @@ func TestResultFilesSplit(t *testing.T) {
 				t.Errorf("%d SUCCEEDED files, %d results", len(manifest.ResultFiles["SUCCEEDED"]), len(got))
 			}
 		})
+	}
+}
+
+// TestItemReaderInlineLimit: a streamed Map that returns its results
+// (no export) fails with States.DataLimitExceeded once they pass what a
+// state's output may hold, as AWS caps the Map's output at 256 KiB; it
+// stops reading rather than gathering all the items.
+func TestItemReaderInlineLimit(t *testing.T) {
+	r := &numbers{n: 10_000_000}
+	res := runMachine(t, streamMap("", passChild), `{}`, &fastpath.Options{Items: r})
+	if res.Status != fastpath.Failed || res.Error != fastpath.ErrDataLimitExceeded || r.read >= 1_000_000 {
+		t.Fatalf("got %s %s %s after reading %d items", res.Status, res.Error, res.Cause, r.read)
+	}
+	res = runMachine(t, streamMap("", passChild), `{}`, &fastpath.Options{Items: &numbers{n: 60_000}})
+	if res.Status != fastpath.Failed || res.Error != fastpath.ErrDataLimitExceeded {
+		t.Errorf("past 256 KiB: got %s %s %s", res.Status, res.Error, res.Cause)
 	}
 }
