@@ -35,7 +35,7 @@ func distributedMap(lang, extra string) string {
 // over [1,2,3] used to answer [1,2,3]).
 func TestIssue19FieldsNeverIgnored(t *testing.T) {
 	for _, tc := range []struct{ name, lang, extra, ptr string }{
-		{"InputType PARQUET", "JSONPath", `,"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"b","Key":"k"},"ReaderConfig":{"InputType":"PARQUET"}}`, "/States/M/ItemReader/ReaderConfig/InputType"},
+		{"ResultWriter Resource", "JSONPath", `,"ResultWriter":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"b"}}`, "/States/M/ResultWriter/Resource"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Compile([]byte(distributedMap(tc.lang, tc.extra)), Standard)

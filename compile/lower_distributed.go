@@ -78,9 +78,6 @@ func readerSpec(r []byte, ptr string) *fastpath.ItemReaderSpec {
 	if v := jsonb.ObjectGet(cfg, "MaxItems"); v != nil && jsonb.KindOf(v) == jsonb.KindNumber {
 		spec.MaxItems = int(min(intValue(v, cptr+"/MaxItems"), fastpath.MaxItemsLimit))
 	}
-	if c.InputType == "PARQUET" {
-		panic(lowerFail(cptr+"/InputType", "InputType PARQUET is not supported by this engine yet"))
-	}
 	if c.CSVHeaderLocation == "GIVEN" && len(c.CSVHeaders) == 0 {
 		panic(lowerFail(cptr+"/CSVHeaders", "CSVHeaders must name the columns when CSVHeaderLocation is GIVEN"))
 	}

@@ -1,6 +1,7 @@
 package integrations
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parquet-go/parquet-go"
 
 	"github.com/stepd/stepd/compile"
 	"github.com/stepd/stepd/fastpath"
@@ -213,4 +216,35 @@ func readObject(t *testing.T, st *S3Store, bucket, key string) []byte {
 		t.Fatalf("read %s: %v", key, err)
 	}
 	return b
+}
+
+// TestS3ParquetAgainstGofakes3 reads the rows of a Parquet object of
+// several row groups from S3 (gofakes3) through ranged reads, each row
+// an item.
+func TestS3ParquetAgainstGofakes3(t *testing.T) {
+	s := testServices(t, nil, nil)
+	st := NewS3Store(s)
+	bucket := strings.ToLower(uniqueName("parquet"))
+	mustRun(t, s, task("arn:aws:states:::aws-sdk:s3:createBucket", `{"Bucket":"`+bucket+`"}`), `{}`)
+	type row struct {
+		ID   int64  `parquet:"id"`
+		Name string `parquet:"name"`
+	}
+	rows := make([]row, 2500)
+	for i := range rows {
+		rows[i] = row{ID: int64(i), Name: fmt.Sprint("item-", i)}
+	}
+	var file bytes.Buffer
+	if err := parquet.Write(&file, rows, parquet.MaxRowsPerRowGroup(1000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutObject(context.Background(), bucket, "rows.parquet", file.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	res := runDistributed(t, st, `{"StartAt":"M","States":{"M":{"Type":"Map",
+ "ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"`+bucket+`","Key":"rows.parquet"},"ReaderConfig":{"InputType":"PARQUET","MaxItems":2400}},
+ "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`, `{}`)
+	if n := jsonb.ArrayLen(res.Output); n != 2400 || string(jsonb.ArrayIndex(res.Output, 2399)) != `{"id":2399,"name":"item-2399"}` {
+		t.Errorf("got %s %d items %s", res.Status, n, res.Cause)
+	}
 }
