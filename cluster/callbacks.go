@@ -45,6 +45,9 @@ type PendingTask struct {
 	// Done is set once the answer (or the timeout) is recorded: the token
 	// is then used up.
 	Done bool
+	// Child is the STANDARD execution a `.sync` Task started, whose end
+	// answers the task (its ParentToken is the token).
+	Child string
 	// order is the commit order of the waits, for handing out activity
 	// tasks oldest first.
 	order uint64
@@ -121,6 +124,87 @@ func (x *Executions) rebuildCallbacks() {
 			}
 		}
 	}
+	for _, arn := range arns {
+		x.linkChild(x.byArn[arn])
+	}
+}
+
+// linkChild notes e as the child of the `.sync` Task that started it.
+// Called with x.mu held.
+func (x *Executions) linkChild(e *Execution) {
+	if p := x.cb.byToken[e.ParentToken]; e.ParentToken != "" && p != nil {
+		p.Child = e.Arn
+	}
+}
+
+// syncChildren returns the STANDARD children that the `.sync` Tasks of
+// the execution arn wait for. Called with x.mu held.
+func (x *Executions) syncChildren(arn string) []string {
+	var out []string
+	for _, p := range x.cb.byArn[arn] {
+		if p.Child != "" && x.waiting(p) {
+			out = append(out, p.Child)
+		}
+	}
+	return out
+}
+
+// adoptChild makes e, which a `.sync` Task with the token parent started
+// again with the same name and input (its replay after a restart, or a
+// name that a RUNNING execution without a parent has), the child of that
+// Task; when e has ended already, its end answers the Task at once, and
+// adoptChild returns the waiting execution's ARN. Called with x.mu held.
+func (x *Executions) adoptChild(e *Execution, parent string) string {
+	if parent == "" || e.ParentToken == parent {
+		return ""
+	}
+	if e.Status != "RUNNING" {
+		return x.answerWaiting(parent, e)
+	}
+	if e.ParentToken == "" {
+		e.ParentToken = parent
+		x.linkChild(e)
+	}
+	return ""
+}
+
+// answerParent answers the `.sync` Task waiting for e, which has just
+// ended, with e's description, and returns the waiting execution's ARN
+// ("" when none waits: no parent, or its task was answered first, as a
+// SendTaskSuccess with the token does). Called with x.mu held.
+func (x *Executions) answerParent(e *Execution) string { return x.answerWaiting(e.ParentToken, e) }
+
+// answerWaiting answers the `.sync` Task with the token tok, if it still
+// waits, with the end of e. Called with x.mu held.
+func (x *Executions) answerWaiting(tok string, e *Execution) string {
+	p := x.cb.byToken[tok]
+	if tok == "" || p == nil || !x.waiting(p) || (p.Callback != fastpath.CallbackSync && p.Callback != fastpath.CallbackSync2) {
+		return ""
+	}
+	c := childExecution(e)
+	x.recordAnswer(p, x.byArn[p.Arn], fastpath.AppendChildOutcome(nil, &c, p.Callback == fastpath.CallbackSync2))
+	return p.Arn
+}
+
+// childExecution describes e, which has just ended, as DescribeExecution
+// does at its stop (a `.sync` Task's answer, decided in Apply, reads no
+// clock).
+func childExecution(e *Execution) fastpath.ChildExecution {
+	c := fastpath.ChildExecution{Arn: e.Arn, MachineArn: e.MachineArn, Name: e.Name, Status: e.Status, Start: e.Start,
+		Stop: e.Stop, Input: e.Input, Output: e.Output, Error: e.Error, Cause: e.Cause, RedriveStatus: "REDRIVABLE",
+		RedriveReason: e.NotRedrivable(e.Stop), RedriveCount: e.Epoch(), RedriveDate: e.RedriveDate()}
+	if c.RedriveReason != "" {
+		c.RedriveStatus = "NOT_REDRIVABLE"
+	}
+	return c
+}
+
+// recordAnswer adds the answer to p, a task of e, and uses its token up.
+// Called with x.mu held.
+func (x *Executions) recordAnswer(p *PendingTask, e *Execution, outcome []byte) {
+	k := fastpath.AnswerKey(p.Key, p.Callback)
+	e.Records = append(e.Records, Record{Scope: k.Scope, Seq: k.Seq, Kind: uint8(fastpath.RecordTask), Val: outcome, Epoch: e.Epoch()})
+	p.Done = true
 }
 
 // Pending returns the tasks of the execution arn that wait for an answer.
@@ -153,14 +237,15 @@ func (x *Executions) ActivityTasks(activity string, n int) ([]PendingTask, <-cha
 	return out, x.cb.changed
 }
 
-// WaitingTasks returns every task that waits for an answer, oldest first:
-// what a person may approve or reject.
+// WaitingTasks returns every task that waits for an answer from outside,
+// oldest first: what a person may approve or reject. A `.sync` Task waits
+// for its child execution instead, and is left out.
 func (x *Executions) WaitingTasks() []PendingTask {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	var out []PendingTask
 	for _, p := range x.cb.byToken {
-		if x.waiting(p) {
+		if x.waiting(p) && p.Callback != fastpath.CallbackSync && p.Callback != fastpath.CallbackSync2 {
 			out = append(out, *p)
 		}
 	}
@@ -232,14 +317,17 @@ func (x *Executions) pendingFor(token string) (*PendingTask, *Execution, *Result
 }
 
 // AnswerTask records the answer to a task token: Outcome is the
-// fastpath.RecordTask value (AppendTaskSuccess, AppendTaskFailure). A
+// fastpath.RecordTask value (AppendTaskSuccess, AppendTaskFailure), or
+// Child the EXPRESS child execution that a `.sync` Task waited for (a
+// STANDARD child's end answers it in the same command, answerParent). A
 // timeout the runner decides sets Timeout: it is refused with NotDue
 // when a heartbeat has moved the deadline past Now.
 type AnswerTask struct {
-	Token   string    `json:"token"`
-	Outcome []byte    `json:"outcome"`
-	Timeout bool      `json:"timeout,omitempty"`
-	Now     time.Time `json:"now"`
+	Token   string                   `json:"token"`
+	Outcome []byte                   `json:"outcome"`
+	Child   *fastpath.ChildExecution `json:"child,omitempty"`
+	Timeout bool                     `json:"timeout,omitempty"`
+	Now     time.Time                `json:"now"`
 }
 
 func (*AnswerTask) kind() cmdType       { return cmdAnswerTask }
@@ -256,9 +344,11 @@ func (c *AnswerTask) applyExec(x *Executions) Result {
 		x.mu.Unlock()
 		return errorf("NotDue", "the task of %s is not due yet", p.Arn)
 	}
-	k := fastpath.AnswerKey(p.Key, p.Callback)
-	e.Records = append(e.Records, Record{Scope: k.Scope, Seq: k.Seq, Kind: uint8(fastpath.RecordTask), Val: c.Outcome, Epoch: e.Epoch()})
-	p.Done = true
+	outcome := c.Outcome
+	if c.Child != nil {
+		outcome = fastpath.AppendChildOutcome(nil, c.Child, p.Callback == fastpath.CallbackSync2)
+	}
+	x.recordAnswer(p, e, outcome)
 	x.mu.Unlock()
 	x.notify(ExecutionChange{Arn: p.Arn, Answered: true})
 	return Result{Arn: p.Arn}

@@ -113,6 +113,9 @@ type Execution struct {
 	// TestCase is the mock test case it runs with (Step Functions
 	// Local's stateMachineArn#TestCase), "" for none.
 	TestCase string `json:"testCase,omitempty"`
+	// ParentToken is the token of the `.sync` Task of the execution that
+	// started this one and waits for its end (callbacks.go), "" for none.
+	ParentToken string `json:"parentToken,omitempty"`
 	// Status is RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED.
 	Status  string    `json:"status"`
 	Stop    time.Time `json:"stop"`
@@ -280,15 +283,21 @@ func (c *StartExecution) applyExec(x *Executions) Result {
 	}
 	x.mu.Lock()
 	if old := x.byArn[c.Execution.Arn]; old != nil {
-		x.mu.Unlock()
-		if old.Input == c.Execution.Input && old.MachineArn == c.Execution.MachineArn {
-			return Result{Arn: old.Arn, Date: old.Start}
+		if old.Input != c.Execution.Input || old.MachineArn != c.Execution.MachineArn {
+			x.mu.Unlock()
+			return errorf("ExecutionAlreadyExists", "Execution Already Exists: '%s'", old.Arn)
 		}
-		return errorf("ExecutionAlreadyExists", "Execution Already Exists: '%s'", old.Arn)
+		parent := x.adoptChild(old, c.Execution.ParentToken)
+		x.mu.Unlock()
+		if parent != "" {
+			x.notify(ExecutionChange{Arn: parent, Answered: true})
+		}
+		return Result{Arn: old.Arn, Date: old.Start}
 	}
 	e := *c.Execution
 	e.Status, e.Stop, e.Output, e.Error, e.Cause = "RUNNING", time.Time{}, nil, nil, nil
 	x.byArn[e.Arn] = &e
+	x.linkChild(&e)
 	x.mu.Unlock()
 	x.notify(ExecutionChange{Arn: e.Arn, Started: true})
 	return Result{Arn: e.Arn, Date: e.Start, Created: true}
@@ -349,20 +358,27 @@ func (c *EndExecution) applyExec(x *Executions) Result {
 	}
 	e.Records = append(e.Records, c.Records...)
 	e.Status, e.Stop, e.Output, e.Error, e.Cause = c.Status, c.Stop, c.Output, c.Error, c.Cause
+	parent := x.answerParent(e)
 	x.mu.Unlock()
 	x.notify(ExecutionChange{Arn: c.Arn, Ended: true})
+	if parent != "" {
+		x.notify(ExecutionChange{Arn: parent, Answered: true})
+	}
 	return Result{Arn: c.Arn, Date: c.Stop}
 }
 
 // StopExecution makes a RUNNING execution ABORTED, with the record of its
 // ExecutionAborted event. Stopping one that has ended changes nothing and
-// answers its stop date.
+// answers its stop date. The STANDARD children its `.sync` Tasks wait for
+// stop with it, in the same command, each with ChildRecord (an
+// ExecutionAborted event without error and cause) when it is set.
 type StopExecution struct {
-	Arn    string    `json:"arn"`
-	Stop   time.Time `json:"stop"`
-	Error  *string   `json:"error,omitempty"`
-	Cause  *string   `json:"cause,omitempty"`
-	Record *Record   `json:"record,omitempty"`
+	Arn         string    `json:"arn"`
+	Stop        time.Time `json:"stop"`
+	Error       *string   `json:"error,omitempty"`
+	Cause       *string   `json:"cause,omitempty"`
+	Record      *Record   `json:"record,omitempty"`
+	ChildRecord *Record   `json:"childRecord,omitempty"`
 }
 
 func (*StopExecution) kind() cmdType       { return cmdStopExecution }
@@ -379,12 +395,33 @@ func (c *StopExecution) applyExec(x *Executions) Result {
 		x.mu.Unlock()
 		return Result{Arn: c.Arn, Date: e.Stop}
 	}
+	var children []string
+	if c.ChildRecord != nil {
+		children = x.syncChildren(c.Arn)
+	}
 	if c.Record != nil {
 		e.Records = append(e.Records, *c.Record)
 	}
 	e.Status, e.Stop, e.Error, e.Cause = "ABORTED", c.Stop, c.Error, c.Cause
+	parent := x.answerParent(e)
+	stopped := children[:0]
+	for _, arn := range children {
+		if child := x.byArn[arn]; child != nil && child.Status == "RUNNING" {
+			rec := *c.ChildRecord
+			rec.Epoch = child.Epoch()
+			child.Records = append(child.Records, rec)
+			child.Status, child.Stop = "ABORTED", c.Stop
+			stopped = append(stopped, arn)
+		}
+	}
 	x.mu.Unlock()
 	x.notify(ExecutionChange{Arn: c.Arn, Stopped: true})
+	for _, arn := range stopped {
+		x.notify(ExecutionChange{Arn: arn, Stopped: true})
+	}
+	if parent != "" {
+		x.notify(ExecutionChange{Arn: parent, Answered: true})
+	}
 	return Result{Arn: c.Arn, Date: c.Stop}
 }
 
@@ -411,7 +448,7 @@ func (c *PruneExecutions) applyExec(x *Executions) Result {
 
 // RedriveExecution resumes an execution that ended FAILED, TIMED_OUT or
 // ABORTED: RUNNING again, in a new epoch of its records (Redrive), with
-// the record of its ExecutionRedriven event. Epoch is the epoch it
+// the records of its ExecutionRedriven (and MapRunRedriven) events. Epoch is the epoch it
 // starts, so that of two redrives decided at once only the first
 // applies. The same Token again within 15 minutes answers the redrive it
 // made (Result.Date its date); an execution redriven meanwhile, or
@@ -419,10 +456,10 @@ func (c *PruneExecutions) applyExec(x *Executions) Result {
 // see alone (the machine, the event limit); Apply what depends on the
 // log's order.
 type RedriveExecution struct {
-	Arn     string  `json:"arn"`
-	Epoch   int     `json:"epoch"`
-	Redrive Redrive `json:"redrive"`
-	Record  *Record `json:"record,omitempty"`
+	Arn     string   `json:"arn"`
+	Epoch   int      `json:"epoch"`
+	Redrive Redrive  `json:"redrive"`
+	Records []Record `json:"records,omitempty"`
 }
 
 func (*RedriveExecution) kind() cmdType       { return cmdRedriveExecution }
@@ -484,9 +521,7 @@ func (c *RedriveExecution) applyExec(x *Executions) Result {
 		return errorf("ExecutionNotRedrivable", "%s", reason)
 	}
 	e.Redrives = append(e.Redrives[:len(e.Redrives):len(e.Redrives)], c.Redrive)
-	if c.Record != nil {
-		e.Records = append(e.Records, *c.Record)
-	}
+	e.Records = append(e.Records, c.Records...)
 	e.Status, e.Stop, e.Output, e.Error, e.Cause = "RUNNING", time.Time{}, nil, nil, nil
 	for _, p := range x.cb.byArn[c.Arn] {
 		p.Done = true // the tokens of the ended run are used up

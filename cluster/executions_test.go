@@ -83,8 +83,8 @@ func TestExecutionCommands(t *testing.T) {
 	}
 }
 
-// TestExecutionsSnapshot: executions and their records survive a
-// snapshot and restore beside the control plane.
+// TestExecutionsSnapshot: executions and their records (and redrives)
+// survive a snapshot and restore beside the control plane.
 func TestExecutionsSnapshot(t *testing.T) {
 	f := newFSM(nil)
 	applyAll(t, f, testLog(t))
@@ -94,6 +94,12 @@ func TestExecutionsSnapshot(t *testing.T) {
 		applyOne(t, f, n+uint64(2*i+2), &AppendRecords{Arn: testExecution(name, "{}").Arn, Records: []Record{{Seq: i, Kind: 3, Val: []byte(name)}}})
 	}
 	applyOne(t, f, n+7, &EndExecution{Arn: testExecution("b", "{}").Arn, Status: "SUCCEEDED", Stop: execStart, Output: ptr("{}")})
+	c := testExecution("c", "{}").Arn // redriven: its epochs and cuts are kept
+	applyOne(t, f, n+8, &EndExecution{Arn: c, Status: "FAILED", Stop: execStart})
+	if r := applyOne(t, f, n+9, &RedriveExecution{Arn: c, Epoch: 1, Redrive: Redrive{Date: execStart, Token: "t", Cuts: map[string]int{"": 2}}}); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	applyOne(t, f, n+10, &AppendRecords{Arn: c, Records: []Record{{Seq: 2, Kind: 3, Val: []byte("again"), Epoch: 1}}})
 	snap, err := f.Snapshot()
 	if err != nil {
 		t.Fatal(err)

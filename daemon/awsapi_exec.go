@@ -188,6 +188,13 @@ func (s *server) execSyncWith(r resolved, name string, input []byte, inv fastpat
 }
 
 func (s *server) startExecution(body, dst []byte) ([]byte, *awserr.Error) {
+	return s.startExecutionFor(body, dst, "")
+}
+
+// startExecutionFor is StartExecution for the `.sync` Task whose token is
+// parent ("" for none): the execution's end answers that Task
+// (nested_sync.go).
+func (s *server) startExecutionFor(body, dst []byte, parent string) ([]byte, *awserr.Error) {
 	sp := scratchPool.Get().(*[]byte)
 	defer scratchPool.Put(sp)
 	req, r, aerr := s.startRequest(body, sp)
@@ -207,9 +214,13 @@ func (s *server) startExecution(body, dst []byte) ([]byte, *awserr.Error) {
 		return dst, aerr
 	}
 	if r.m.Type == "STANDARD" {
-		return s.startDurable(dst, r, name, req.input, req.testCase)
+		return s.startDurable(dst, r, name, req.input, req.testCase, parent)
 	}
-	e, aerr := s.execs.startBackground(r, name, append([]byte(nil), req.input...), inv)
+	var ended func(execution)
+	if parent != "" {
+		ended = func(e execution) { s.answerParent(parent, &e) }
+	}
+	e, aerr := s.execs.startBackground(r, name, append([]byte(nil), req.input...), inv, parent, ended)
 	if aerr != nil {
 		return dst, aerr
 	}
@@ -236,6 +247,7 @@ func (s *server) stopExecution(body, dst []byte) ([]byte, *awserr.Error) {
 	if err := required("executionArn", req.Arn); err != nil {
 		return dst, err
 	}
+	children := s.expressChildren(req.Arn)
 	stop, durable, aerr := s.stopDurable(req.Arn, req.Error, req.Cause)
 	if !durable {
 		stop, aerr = s.execs.stop(req.Arn, req.Error, req.Cause)
@@ -243,6 +255,7 @@ func (s *server) stopExecution(body, dst []byte) ([]byte, *awserr.Error) {
 	if aerr != nil {
 		return dst, aerr
 	}
+	s.stopChildren(children)
 	return encode(dst, struct {
 		Stop epochTime `json:"stopDate"`
 	}{epochTime(stop)})
@@ -434,12 +447,21 @@ func (s *server) describeStateMachineForExecution(body, dst []byte) ([]byte, *aw
 	if m == nil { // an execution from the history of a deleted machine
 		return dst, awserr.MachineDoesNotExist(e.MachineArn)
 	}
-	return encode(dst, struct {
+	out := struct {
 		Arn        string    `json:"stateMachineArn"`
 		Name       string    `json:"name"`
 		Definition string    `json:"definition"`
 		RoleArn    string    `json:"roleArn"`
 		Updated    epochTime `json:"updateDate"`
 		RevisionID string    `json:"revisionId"`
-	}{e.MachineArn, m.Name, m.Definition, m.RoleArn, epochTime(m.Updated), m.RevisionID})
+		MapRunArn  string    `json:"mapRunArn,omitempty"`
+		Label      string    `json:"label,omitempty"`
+	}{e.MachineArn, m.Name, m.Definition, m.RoleArn, epochTime(m.Updated), m.RevisionID, "", ""}
+	if run := s.execs.mapRuns.get(e.MapRunArn); run != nil {
+		// A child of a Distributed Map runs the state machine of its
+		// Map Run: the Map's ItemProcessor, named <machine>/<label>.
+		out.MapRunArn, out.Label, out.Name = run.Arn, run.Label, m.Name+"/"+run.Label
+		out.Definition = processorDefinition(m.Definition, run.StateName)
+	}
+	return encode(dst, out)
 }

@@ -2,7 +2,9 @@ package daemon
 
 import (
 	"strconv"
+	"time"
 
+	"github.com/stepd/stepd/daemon/durable"
 	"github.com/stepd/stepd/fastpath"
 	"github.com/stepd/stepd/internal/awserr"
 )
@@ -69,6 +71,7 @@ func (s *server) describeMapRun(body, dst []byte) ([]byte, *awserr.Error) {
 		Items            mapRunCounts `json:"itemCounts"`
 		Executions       mapRunCounts `json:"executionCounts"`
 		RedriveCount     int          `json:"redriveCount"`
+		RedriveDate      *epochTime   `json:"redriveDate,omitempty"`
 	}{Arn: run.Arn, ExecutionArn: run.ExecutionArn, Status: st.Status, Start: epochTime(run.Start),
 		MaxConcurrency: st.MaxConcurrency, ToleratedCount: max(st.ToleratedCount, 0),
 		Items: countsOf(st.Items), Executions: countsOf(st.Executions)}
@@ -78,6 +81,13 @@ func (s *server) describeMapRun(body, dst []byte) ([]byte, *awserr.Error) {
 	if !st.Stop.IsZero() {
 		stop := epochTime(st.Stop)
 		out.Stop = &stop
+	}
+	if e, ok := s.node.Executions().Get(run.ExecutionArn); ok { // a STANDARD parent, which a redrive resumes
+		var last time.Time
+		if out.RedriveCount, last = durable.MapRunRedrives(&e, run.Arn); out.RedriveCount > 0 {
+			date := epochTime(last)
+			out.RedriveDate = &date
+		}
 	}
 	return encode(dst, out)
 }
@@ -137,7 +147,11 @@ func (s *server) updateMapRun(body, dst []byte) ([]byte, *awserr.Error) {
 	if aerr != nil {
 		return dst, aerr
 	}
-	run.Update(fastpath.MapRunUpdate{MaxConcurrency: req.MaxConcurrency, ToleratedCount: req.ToleratedCount, ToleratedPercent: req.ToleratedPercent})
+	u := fastpath.MapRunUpdate{MaxConcurrency: req.MaxConcurrency, ToleratedCount: req.ToleratedCount, ToleratedPercent: req.ToleratedPercent}
+	if aerr := s.updateDurable(run, u); aerr != nil {
+		return dst, aerr
+	}
+	run.Update(u)
 	return append(dst, "{}"...), nil
 }
 

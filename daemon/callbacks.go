@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/VictoriaMetrics/metrics"
 	json "github.com/goccy/go-json"
 
 	"github.com/stepd/stepd/cluster"
@@ -129,6 +130,29 @@ func (s *server) sendTaskHeartbeat(body, dst []byte) ([]byte, *awserr.Error) {
 // with other workers.
 const activityTaskBatch = 8
 
+// claimsRefused counts the claims of activity tasks that another worker
+// won: each cost a Raft commit for nothing. Polls of one node never race
+// each other for a task (server.claiming), so these are races between
+// nodes.
+var claimsRefused = metrics.NewCounter(`stepd_activity_claims_refused_total`)
+
+// claim proposes that worker takes the activity task of token, unless
+// another poll of this node is claiming it already: a new task wakes
+// every waiting poll at once, and without this each would spend a commit
+// on the same task. A poll that steps aside loses nothing: the claim in
+// flight either wins, or fails because the task is gone.
+func (s *server) claim(token, worker string) bool {
+	if _, busy := s.claiming.LoadOrStore(token, struct{}{}); busy {
+		return false
+	}
+	defer s.claiming.Delete(token)
+	if _, aerr := s.propose(&cluster.ClaimActivityTask{Token: token, Worker: worker}); aerr != nil {
+		claimsRefused.Inc()
+		return false
+	}
+	return true
+}
+
 func (s *server) getActivityTask(body, dst []byte) ([]byte, *awserr.Error) {
 	var req struct {
 		Arn    string `json:"activityArn"`
@@ -153,7 +177,7 @@ func (s *server) getActivityTask(body, dst []byte) ([]byte, *awserr.Error) {
 	for {
 		tasks, changed := s.node.Executions().ActivityTasks(req.Arn, activityTaskBatch)
 		for _, p := range tasks {
-			if _, aerr := s.propose(&cluster.ClaimActivityTask{Token: p.Token, Worker: req.Worker}); aerr != nil {
+			if !s.claim(p.Token, req.Worker) {
 				continue // another worker took it, or it ended meanwhile
 			}
 			return encode(dst, struct {

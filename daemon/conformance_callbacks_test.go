@@ -34,6 +34,17 @@ type activityCase struct {
 		} `json:"state_machine"`
 		ActivityArn string `json:"activity_arn"`
 	} `json:"worker"`
+	// Trace is the history AWS recorded: event types, state events with
+	// ":StateName".
+	Trace []string `json:"trace"`
+	// Definition is the machine, read for its activity state's
+	// TimeoutSeconds and HeartbeatSeconds.
+	Definition struct {
+		States map[string]struct {
+			Resource                         string
+			TimeoutSeconds, HeartbeatSeconds int64
+		}
+	} `json:"definition"`
 }
 
 // consumer is what an activity consumer machine of the corpus does, read
@@ -119,6 +130,7 @@ func (ts *testServer) runActivityCase(file string, c *conformance.Case) error {
 		}
 	}
 	done := make(chan error, len(ac.Worker))
+	var worker string
 	for _, w := range ac.Worker {
 		if w.Kind != "state_machine" || w.Then != "activity_consumer" {
 			return fmt.Errorf("a worker of kind %s (%v) this runner does not play", w.Kind, w.Then)
@@ -127,6 +139,7 @@ func (ts *testServer) runActivityCase(file string, c *conformance.Case) error {
 		if err != nil {
 			return err
 		}
+		worker = cons.worker
 		go func() { done <- ts.playConsumer(w.ActivityArn, cons) }()
 	}
 	sum := sha1.Sum([]byte(c.ID))
@@ -163,7 +176,66 @@ func (ts *testServer) runActivityCase(file string, c *conformance.Case) error {
 	if e.Output != nil {
 		o.Output = []byte(*e.Output)
 	}
-	return c.CheckExecution(o)
+	if err := c.CheckExecution(o); err != nil {
+		return err
+	}
+	return ts.checkActivityHistory(started.Arn, &ac, worker)
+}
+
+// checkActivityHistory compares the history of the execution arn with the
+// trace AWS recorded, and the details of its activity events with what
+// AWS's recordings of these cases show: ActivityScheduled has
+// heartbeatInSeconds and timeoutInSeconds exactly when the state sets
+// them, ActivityStarted the workerName the worker polled with (an empty
+// object when it gave none).
+func (ts *testServer) checkActivityHistory(arn string, ac *activityCase, worker string) error {
+	var h struct {
+		Events []struct {
+			Type      string
+			Scheduled *struct {
+				Timeout   *int64 `json:"timeoutInSeconds"`
+				Heartbeat *int64 `json:"heartbeatInSeconds"`
+			} `json:"activityScheduledEventDetails"`
+			Started *struct {
+				Worker *string `json:"workerName"`
+			} `json:"activityStartedEventDetails"`
+		}
+	}
+	if code, msg, err := ts.call("GetExecutionHistory", map[string]any{"executionArn": arn}, &h); err != nil || code != "" {
+		return fmt.Errorf("GetExecutionHistory: %v %s %s", err, code, msg)
+	}
+	var got, want []string
+	for _, ev := range h.Events {
+		got = append(got, ev.Type)
+	}
+	for _, tr := range ac.Trace {
+		typ, _, _ := strings.Cut(tr, ":")
+		want = append(want, typ)
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		return fmt.Errorf("history %v, AWS recorded %v", got, want)
+	}
+	var timeout, heartbeat int64
+	for _, st := range ac.Definition.States {
+		if strings.Contains(st.Resource, ":activity:") {
+			timeout, heartbeat = st.TimeoutSeconds, st.HeartbeatSeconds
+		}
+	}
+	orZero := func(p *int64) int64 {
+		if p == nil {
+			return 0
+		}
+		return *p
+	}
+	for _, ev := range h.Events {
+		switch {
+		case ev.Type == "ActivityScheduled" && (ev.Scheduled == nil || orZero(ev.Scheduled.Timeout) != timeout || orZero(ev.Scheduled.Heartbeat) != heartbeat):
+			return fmt.Errorf("ActivityScheduled details %+v, want timeoutInSeconds %d and heartbeatInSeconds %d (absent when 0)", ev.Scheduled, timeout, heartbeat)
+		case ev.Type == "ActivityStarted" && (ev.Started == nil || (ev.Started.Worker == nil) != (worker == "") || (worker != "" && *ev.Started.Worker != worker)):
+			return fmt.Errorf("ActivityStarted details %+v, want workerName %q (absent when empty)", ev.Started, worker)
+		}
+	}
+	return nil
 }
 
 // playConsumer takes one task of the activity and answers it as the
@@ -215,8 +287,8 @@ type callbackWorker struct {
 	QueueURL string `json:"queue_url"`
 }
 
-// TestConformanceCallbacks runs the corpus's callbacks category against
-// goaws (SQS, SNS): the setup, then the case's worker played by this test
+// TestConformanceCallbacks runs the corpus's callbacks category (and the
+// nested cases with a worker) against goaws (SQS, SNS): the setup, then the case's worker played by this test
 // (it receives the queue's messages, finds the task token in the body or
 // the SNS envelope, and makes the calls the case lists), then the
 // execution, on the real clock.
@@ -238,7 +310,7 @@ func TestConformanceCallbacks(t *testing.T) {
 	setup := integrations.NewServices(integrations.ServicesConfig{Client: client})
 	var tally conformance.Tally
 	for _, c := range all {
-		if c.Category != "callbacks" {
+		if c.Category != "callbacks" && (c.Category != "nested" || !hasWorker(dir, c)) {
 			continue
 		}
 		err := ts.runCallbackCase(setup, dir, c)
@@ -248,6 +320,19 @@ func TestConformanceCallbacks(t *testing.T) {
 		}
 	}
 	t.Logf("callbacks:\n%s", tally.String())
+}
+
+// hasWorker reports whether the case c lists a worker that answers its
+// task tokens.
+func hasWorker(dir string, c *conformance.Case) bool {
+	b, err := os.ReadFile(filepath.Join(dir, c.File))
+	if err != nil {
+		return false
+	}
+	var cc struct {
+		Worker []json.RawMessage `json:"worker"`
+	}
+	return json.Unmarshal(b, &cc) == nil && len(cc.Worker) > 0
 }
 
 func (ts *testServer) runCallbackCase(setup *integrations.Services, dir string, c *conformance.Case) error {

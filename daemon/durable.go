@@ -42,6 +42,7 @@ func (s *server) executeDurable(ctx context.Context, e *cluster.Execution, prog 
 		return aerr
 	}
 	inv = &callbackInvoker{next: inv, s: s}
+	s.restartLostChildren(ctx, e.Arn, inv)
 	x := &execRequest{m: m, machineArn: e.MachineArn, arn: e.Arn, name: e.Name, input: []byte(e.Input), start: e.Start,
 		invoker: inv, s3: s.execs.s3, mapRuns: s.execs.mapRuns, clock: clock, recorder: rec, redrives: e.Epoch(), redriveDate: e.RedriveDate()}
 	if aerr := execute(ctx, x, func(res *fastpath.Result, _ time.Time) { done(res) }); aerr != nil {
@@ -69,7 +70,8 @@ func (s *server) durableEnded(e *cluster.Execution, res *fastpath.Result) {
 
 // logDurable stages the history of an ended STANDARD execution, read from
 // its durable state, in the history log with the events and data the
-// logging configuration keeps, stamped when they happened.
+// logging configuration keeps, stamped when they happened; after a
+// redrive, from its ExecutionRedriven event on.
 func (s *server) logDurable(arn string, lg history.Logging) {
 	h, ok, err := s.durable.History(arn)
 	if !ok || err != nil {
@@ -81,7 +83,13 @@ func (s *server) logDurable(arn string, lg history.Logging) {
 	var ts int64
 	rec.SetClock(func() int64 { return ts })
 	mask := rec.Mask()
+	from := 0 // a redriven execution logs the events since its last redrive: the earlier ones are logged
 	for i := range h.Events {
+		if h.Events[i].Type == fastpath.EventExecutionRedriven {
+			from = i
+		}
+	}
+	for i := from; i < len(h.Events); i++ {
 		he := &h.Events[i]
 		if !mask.Has(he.Type) {
 			continue
@@ -99,10 +107,12 @@ func (s *server) logDurable(arn string, lg history.Logging) {
 
 // startDurable answers StartExecution for a STANDARD machine once the
 // start is committed; the leader runs it. The same name and input answer
-// the execution that exists, another input ExecutionAlreadyExists.
-func (s *server) startDurable(dst []byte, r resolved, name string, input []byte, testCase string) ([]byte, *awserr.Error) {
+// the execution that exists, another input ExecutionAlreadyExists. parent
+// is the token of the `.sync` Task that starts it, "" for none.
+func (s *server) startDurable(dst []byte, r resolved, name string, input []byte, testCase, parent string) ([]byte, *awserr.Error) {
 	e := &cluster.Execution{Arn: s.execs.executionArn(r, name), MachineArn: r.arn, MachineName: r.m.Name, Name: name,
-		RoleArn: r.m.RoleArn, Definition: r.m.Definition, Input: string(input), Start: s.execs.now(), TestCase: testCase}
+		RoleArn: r.m.RoleArn, Definition: r.m.Definition, Input: string(input), Start: s.execs.now(), TestCase: testCase,
+		ParentToken: parent}
 	res, aerr := s.propose(&cluster.StartExecution{Execution: e})
 	if aerr != nil {
 		return dst, aerr
@@ -126,8 +136,12 @@ func (s *server) stopDurable(arn string, errName, cause *string) (stop time.Time
 func (s *server) redriveDurable(arn, token string) (time.Time, *awserr.Error) {
 	e, ok := s.node.Executions().Get(arn)
 	if !ok {
-		if _, aerr := s.executionByArn(arn); aerr != nil {
+		x, aerr := s.executionByArn(arn)
+		switch {
+		case aerr != nil:
 			return time.Time{}, aerr
+		case x.MapRunArn != "":
+			return time.Time{}, awserr.New("ExecutionNotRedrivable", "Execution is a child of the Map Run %s: redrive its parent execution", x.MapRunArn)
 		}
 		return time.Time{}, awserr.New("ExecutionNotRedrivable", "This API action is not supported by EXPRESS state machines.")
 	}

@@ -142,6 +142,9 @@ type bgExecution struct {
 	mu     sync.Mutex
 	e      execution
 	cancel context.CancelFunc
+	// parent is the token of the `.sync` Task that started it, "" for
+	// none.
+	parent string
 }
 
 func (rec *bgExecution) snapshot() execution {
@@ -205,9 +208,23 @@ func (re *recentExecutions) list(machineName, status string) []execution {
 	return out
 }
 
+// childOf returns the ARN of the execution the `.sync` Task whose token
+// is parent started, or "".
+func (re *recentExecutions) childOf(parent string) string {
+	re.mu.Lock()
+	defer re.mu.Unlock()
+	for i := len(re.order) - 1; i >= 0; i-- {
+		if re.order[i].parent == parent {
+			return re.order[i].e.Arn
+		}
+	}
+	return ""
+}
+
 // startBackground starts an execution that outlives the request, as
-// StartExecution does.
-func (ec *executor) startBackground(r resolved, name string, input []byte, inv fastpath.Invoker) (execution, *awserr.Error) {
+// StartExecution does. parent is the token of the `.sync` Task that
+// starts it ("" for none); ended, when not nil, sees how it ended.
+func (ec *executor) startBackground(r resolved, name string, input []byte, inv fastpath.Invoker, parent string, ended func(execution)) (execution, *awserr.Error) {
 	if err := ec.acquire(); err != nil {
 		return execution{}, err
 	}
@@ -221,7 +238,7 @@ func (ec *executor) startBackground(r resolved, name string, input []byte, inv f
 		return execution{}, awserr.New("ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn)
 	}
 	ctx, cancel := context.WithCancel(ec.bgCtx)
-	rec := &bgExecution{cancel: cancel, e: execution{Arn: arn, MachineArn: r.arn, Name: name, Start: ec.now(), Status: "RUNNING", Input: string(input), machine: r.m}}
+	rec := &bgExecution{cancel: cancel, parent: parent, e: execution{Arn: arn, MachineArn: r.arn, Name: name, Start: ec.now(), Status: "RUNNING", Input: string(input), machine: r.m}}
 	ec.recent.add(rec)
 	started := rec.e
 	ec.bg.Add(1)
@@ -237,7 +254,11 @@ func (ec *executor) startBackground(r resolved, name string, input []byte, inv f
 		if rec.e.Status == "RUNNING" { // not stopped meanwhile
 			rec.e = e
 		}
+		e = rec.e
 		rec.mu.Unlock()
+		if ended != nil {
+			ended(e)
+		}
 	}()
 	return started, nil
 }

@@ -54,7 +54,9 @@ func newCommandInvoker(ctx context.Context, id identity, lambdaEndpoint string) 
 // node's registry through the same handlers as a client's request.
 type localSFN struct{ s *server }
 
-// Call runs action with body and appends its response to dst. When ctx
+// Call runs action with body and appends its response to dst; a
+// StartExecution of a `.sync` Task (fastpath.ParentToken) starts a child
+// whose end answers that Task. When ctx
 // ends first (the calling Task's TimeoutSeconds, its execution's end) it
 // returns ctx.Err() at once; the action runs on, as an API call already
 // made does (a child started keeps running).
@@ -67,9 +69,15 @@ func (l localSFN) Call(ctx context.Context, action string, body, dst []byte) ([]
 		out  []byte
 		aerr *awserr.Error
 	}
+	handle := a.handle
+	if parent := fastpath.ParentToken(ctx); parent != "" && action == "StartExecution" {
+		handle = func(s *server, body, dst []byte) ([]byte, *awserr.Error) {
+			return s.startExecutionFor(body, dst, parent)
+		}
+	}
 	done := make(chan answer, 1)
 	go func() {
-		out, aerr := a.handle(l.s, body, nil)
+		out, aerr := handle(l.s, body, nil)
 		done <- answer{out, aerr}
 	}()
 	var r answer

@@ -3,7 +3,11 @@ package daemon
 import (
 	"sync"
 
+	json "github.com/goccy/go-json"
+
+	"github.com/stepd/stepd/cluster"
 	"github.com/stepd/stepd/fastpath"
+	"github.com/stepd/stepd/internal/awserr"
 )
 
 // mapRuns keeps the Map Runs of the Distributed Maps this node runs, and
@@ -14,6 +18,11 @@ import (
 // children under the same names: they replace what was kept. It keeps the
 // last max runs, evicting finished ones first; safe for concurrent use.
 type mapRuns struct {
+	// durable, when not nil, finds the durable execution arn: the
+	// UpdateMapRuns of its Map Runs are records of it (see
+	// updateDurable), applied again when a replay starts a run again.
+	durable func(arn string) (cluster.Execution, bool)
+
 	mu       sync.Mutex
 	max      int
 	byArn    map[string]*mapRunEntry
@@ -58,6 +67,9 @@ type machineMapRuns struct {
 // keeps the settings UpdateMapRun gave the one it replaces.
 func (mm machineMapRuns) MapRunStarted(run *fastpath.MapRun) {
 	mr := mm.mapRuns
+	for _, u := range mr.durableUpdates(run) {
+		run.Update(u)
+	}
 	mr.mu.Lock()
 	defer mr.mu.Unlock()
 	if old := mr.byArn[run.Arn]; old != nil {
@@ -91,7 +103,12 @@ func (mm machineMapRuns) MapRunStarted(run *fastpath.MapRun) {
 func (mm machineMapRuns) MapRunChild(run *fastpath.MapRun, c *fastpath.MapRunChild) {
 	mr := mm.mapRuns
 	e := execution{Arn: c.Arn, MachineArn: run.StateMachineArn, Name: c.Name, Start: c.Start, Stop: c.Stop,
-		Status: c.Status, Input: string(c.Input), MapRunArn: run.Arn, machine: mm.m}
+		Status: c.Status, Input: string(c.Input), MapRunArn: run.Arn, machine: mm.m, RedriveStatus: "REDRIVABLE_BY_MAP_RUN"}
+	if c.Status == fastpath.StatusRunning || c.Status == fastpath.StatusSucceeded {
+		// A child that did not fail is not run again by a redrive of its
+		// parent either.
+		e.RedriveStatus, e.RedriveReason = "NOT_REDRIVABLE", "Execution is "+c.Status+" and cannot be redriven"
+	}
 	if c.Status == fastpath.StatusSucceeded {
 		out := string(c.Output)
 		e.Output = &out
@@ -117,6 +134,105 @@ func (mm machineMapRuns) MapRunChild(run *fastpath.MapRun, c *fastpath.MapRunChi
 
 // MapRunEnded needs nothing: the run's state says how it ended.
 func (mm machineMapRuns) MapRunEnded(*fastpath.MapRun) {}
+
+// mapRunScope is the scope of the records of a durable execution that
+// keep the UpdateMapRuns of its Map Run run.
+func mapRunScope(run *fastpath.MapRun) string { return "maprun/" + run.ID }
+
+// durableUpdates are the UpdateMapRuns committed for run, oldest first:
+// none when its execution is not durable.
+func (mr *mapRuns) durableUpdates(run *fastpath.MapRun) []fastpath.MapRunUpdate {
+	if mr.durable == nil {
+		return nil
+	}
+	e, ok := mr.durable(run.ExecutionArn)
+	if !ok {
+		return nil
+	}
+	var out []fastpath.MapRunUpdate
+	scope := mapRunScope(run)
+	for _, r := range e.Records {
+		var u fastpath.MapRunUpdate
+		if r.Scope == scope && fastpath.RecordKind(r.Kind) == fastpath.RecordMapRun && json.Unmarshal(r.Val, &u) == nil {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// updateDurable commits u as a record of run's durable execution, so that
+// the update outlives the node; nothing for the run of an execution that
+// is not durable, or no longer RUNNING.
+func (s *server) updateDurable(run *fastpath.MapRun, u fastpath.MapRunUpdate) *awserr.Error {
+	e, ok := s.node.Executions().Get(run.ExecutionArn)
+	if !ok || e.Status != fastpath.StatusRunning {
+		return nil
+	}
+	scope, seq := mapRunScope(run), 0
+	for _, r := range e.Records {
+		if r.Scope == scope {
+			seq++
+		}
+	}
+	val, err := json.Marshal(u)
+	if err != nil {
+		panic("BUG: cannot encode a MapRunUpdate: " + err.Error())
+	}
+	_, aerr := s.propose(&cluster.AppendRecords{Arn: e.Arn, Records: []cluster.Record{
+		{Scope: scope, Seq: seq, Kind: uint8(fastpath.RecordMapRun), Val: val, Epoch: e.Epoch()}}})
+	return aerr
+}
+
+// processorDefinition is the definition of the children of the
+// Distributed Map state called state in the machine definition def: its
+// ItemProcessor without ProcessorConfig. It is def itself when no such
+// state is found (def was checked when the machine was created).
+func processorDefinition(def, state string) string {
+	var top map[string]json.RawMessage
+	if json.Unmarshal([]byte(def), &top) != nil {
+		return def
+	}
+	if proc := findProcessor(top, state); proc != nil {
+		delete(proc, "ProcessorConfig")
+		if b, err := json.Marshal(proc); err == nil {
+			return string(b)
+		}
+	}
+	return def
+}
+
+// findProcessor looks for the state called name in the States of scope
+// and of the scopes nested in them (Parallel branches, Map processors),
+// and returns its ItemProcessor.
+func findProcessor(scope map[string]json.RawMessage, name string) map[string]json.RawMessage {
+	var states map[string]map[string]json.RawMessage
+	if json.Unmarshal(scope["States"], &states) != nil {
+		return nil
+	}
+	var nested []map[string]json.RawMessage
+	for n, st := range states {
+		var proc map[string]json.RawMessage
+		if raw, ok := st["ItemProcessor"]; !ok || json.Unmarshal(raw, &proc) != nil {
+			proc = nil
+		}
+		if n == name && proc != nil {
+			return proc
+		}
+		if proc != nil {
+			nested = append(nested, proc)
+		}
+		var branches []map[string]json.RawMessage
+		if raw, ok := st["Branches"]; ok && json.Unmarshal(raw, &branches) == nil {
+			nested = append(nested, branches...)
+		}
+	}
+	for _, sc := range nested {
+		if proc := findProcessor(sc, name); proc != nil {
+			return proc
+		}
+	}
+	return nil
+}
 
 // get returns the Map Run arn names, nil when there is none.
 func (mr *mapRuns) get(arn string) *fastpath.MapRun {

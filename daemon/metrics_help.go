@@ -34,6 +34,7 @@ var metricHelp = map[string]metricFamily{
 	"stepd_durable_checkpoints_total":       {help: "Checkpoints of STANDARD executions committed through Raft (the records of one or more transitions each)."},
 	"stepd_durable_checkpoint_errors_total": {help: "Checkpoints that could not be committed (no quorum, a full disk, leadership lost); the execution parks and tries again."},
 	"stepd_durable_records_total":           {help: "Records (clock readings, random numbers, task outcomes, ended waits, history events) committed for STANDARD executions."},
+	"stepd_activity_claims_refused_total":   {help: "Activity tasks a GetActivityTask poll of this node tried to take and another worker (of another node) had taken, or whose execution had ended: a Raft commit each."},
 
 	// The cluster.
 	"stepd_cluster_compile_errors_total":    {help: "Definitions a replicated change carried that this node could not compile."},

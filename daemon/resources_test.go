@@ -3,6 +3,7 @@ package daemon
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -19,8 +20,9 @@ const cdkGlueECS = `{"StartAt":"GlueJob","States":{
 // takes every request-response resource AWS takes (a CDK-style Glue/ECS
 // definition deploys) and that a Task stepd cannot call fails at run time
 // with States.TaskFailed naming the resource, where Catch can handle it;
-// that .waitForTaskToken is taken, and .sync still refused at create,
-// naming the resource; and that a mock-config test case still stands in.
+// that .waitForTaskToken and states:startExecution.sync/.sync:2 are taken,
+// the .sync of other services still refused at create, naming the
+// resource; and that a mock-config test case still stands in.
 func TestServiceResourcesAcceptedAtCreate(t *testing.T) {
 	create := func(ts *testServer, name, def, typ string) (string, string) {
 		code, msg, err := ts.call("CreateStateMachine", map[string]any{"name": name, "definition": def, "roleArn": "arn:aws:iam::123456789012:role/r", "type": typ}, nil)
@@ -46,9 +48,15 @@ func TestServiceResourcesAcceptedAtCreate(t *testing.T) {
 		t.Errorf("waitForTaskToken refused: %s %q", code, msg)
 	}
 	sync := `{"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync","Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:c"},"End":true}}}`
-	code, msg := create(ts, "sync", sync, "STANDARD")
-	if code != "InvalidDefinition" || !strings.Contains(msg, "arn:aws:states:::states:startExecution.sync is not supported by stepd yet") {
-		t.Errorf(".sync: %s %q", code, msg)
+	for i, res := range []string{"states:startExecution.sync", "states:startExecution.sync:2"} {
+		if code, msg := create(ts, "sync-"+strconv.Itoa(i), strings.Replace(sync, "states:startExecution.sync", res, 1), "STANDARD"); code != "" {
+			t.Errorf("%s refused: %s %q", res, code, msg)
+		}
+	}
+	ecs := strings.Replace(sync, "states:startExecution.sync", "ecs:runTask.sync", 1)
+	code, msg := create(ts, "ecs-sync", ecs, "STANDARD")
+	if code != "InvalidDefinition" || !strings.Contains(msg, "arn:aws:states:::ecs:runTask.sync is not supported by stepd yet") {
+		t.Errorf("ecs:runTask.sync: %s %q", code, msg)
 	}
 
 	file := filepath.Join(t.TempDir(), "MockConfigFile.json")

@@ -35,12 +35,14 @@ type server struct {
 	execs *executor
 	// durable runs the STANDARD executions (durable.go).
 	durable *durable.Runner
-	// pollers counts the GetActivityTask polls waiting (callbacks.go).
-	pollers atomic.Int64
-	mocks   *integrations.MockStore // nil without -mock-config
-	hist    *history.Log
-	log     *log.Logger
-	auth    *auth.Authenticator // nil when the config has no credentials
+	// pollers counts the GetActivityTask polls waiting (callbacks.go);
+	// claiming holds the tokens of the activity tasks they are claiming.
+	pollers  atomic.Int64
+	claiming sync.Map
+	mocks    *integrations.MockStore // nil without -mock-config
+	hist     *history.Log
+	log      *log.Logger
+	auth     *auth.Authenticator // nil when the config has no credentials
 
 	authDenied throttledLog
 	failures   throttledLog // 5xx answers of the AWS API
@@ -86,6 +88,7 @@ func newServer(ctx context.Context, cfg Config, logger *log.Logger) (*server, er
 	if s.node, err = openCluster(ctx, cfg, reg, logger); err != nil {
 		return nil, err
 	}
+	s.execs.mapRuns.durable = s.node.Executions().Get
 	if err := openDurable(cfg, s); err != nil {
 		s.node.Close()
 		return nil, err

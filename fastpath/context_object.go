@@ -146,8 +146,8 @@ func (ex *Execution) appendContext(dst []byte, k ctxKey) ([]byte, bool) {
 	case ctxExecutionRoleArn:
 		return jsonb.AppendQuotedString(dst, o.RoleArn), true
 	case ctxExecutionStartTime:
-		if c := &ex.child; c.run != nil {
-			return appendTime(dst, c.start), true
+		if ex.child.run != nil {
+			return appendTime(dst, ex.childStart()), true
 		}
 		return appendTime(dst, ex.startTime()), true
 	case ctxExecutionRedriveCount:

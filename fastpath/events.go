@@ -64,8 +64,10 @@ const (
 	EventActivityTimedOut
 
 	// RedriveExecution resumed an execution that had ended: its Index
-	// is the redrive count.
+	// is the redrive count. MapRunRedriven: the redrive resumed a
+	// Distributed Map's Map Run (its Resource), Index times so far.
 	EventExecutionRedriven
+	EventMapRunRedriven
 
 	numEventTypes
 )
@@ -82,7 +84,7 @@ var eventTypeNames = [numEventTypes]string{
 	"MapIterationStarted", "MapIterationSucceeded", "MapIterationFailed",
 	"MapRunStarted", "MapRunSucceeded", "MapRunFailed",
 	"TaskSubmitted", "ActivityScheduled", "ActivityStarted", "ActivitySucceeded", "ActivityFailed", "ActivityTimedOut",
-	"ExecutionRedriven",
+	"ExecutionRedriven", "MapRunRedriven",
 }
 
 // String returns AWS's name of the event type.
@@ -144,7 +146,8 @@ type Event struct {
 	// State is the name of the state the event belongs to, "" for
 	// execution events.
 	State string
-	// Resource is the Resource of the Task state of Task events.
+	// Resource is the Resource of the Task state of Task events, and
+	// the Map Run's ARN of MapRunStarted and MapRunRedriven.
 	Resource string
 	// Payload is the JSON data of the event: the input of
 	// ExecutionStarted, StateEntered and TaskScheduled, the output of
@@ -249,7 +252,7 @@ func (ex *Execution) record(t EventType, id int, st *State, payload []byte, f *F
 	ev := ex.ev
 	ev.Type, ev.ID, ev.PreviousID, ev.Concurrent = t, id, prev, ex.concurrent
 	ev.Payload, ev.Index, ev.Length = payload, n, n
-	ev.State, ev.Resource = "", ""
+	ev.State, ev.Resource = "", ex.evResource
 	if st != nil {
 		ev.State = st.Name
 		if st.Task != nil {

@@ -19,13 +19,17 @@ type MapRun struct {
 	// ExecutionArn is the parent execution's; StateMachineArn the
 	// children's state machine, <machine's ARN>/<label>.
 	Arn, ID, ExecutionArn, StateMachineArn string
+	// Label is the Map state's Label (or the one made up for it) and
+	// StateName its name.
+	Label, StateName string
 	// Express is set when the children are EXPRESS executions.
 	Express bool
 	// Start is when the run started.
 	Start time.Time
 
-	childPrefix string // the children's ExecutionArn up to their name
-	machineName string // the children's $$.StateMachine.Name
+	childPrefix string    // the children's ExecutionArn up to their name
+	machineName string    // the children's $$.StateMachine.Name
+	seed        [2]uint64 // the children's names derive from it and their index
 
 	mu      sync.Mutex
 	wake    chan struct{} // wakes the VM waiting for a free slot (cap 1)
@@ -203,37 +207,69 @@ func (r *MapRun) childQueued(items int) {
 	r.mu.Unlock()
 }
 
-// childStarted counts a child of items items as running.
-func (r *MapRun) childStarted(items int) {
-	r.mu.Lock()
-	r.state.Items.Pending -= int64(items)
-	r.state.Items.Running += int64(items)
-	r.state.Executions.Pending--
-	r.state.Executions.Running++
-	r.mu.Unlock()
+// mapRunDelta is a change of a Map Run's counts, added to it under one
+// lock: the children run inline (one after another, computing only) add
+// theirs a batch at a time, the others as each starts and ends.
+type mapRunDelta struct {
+	items, execs MapRunCounts
+	done         int // children it counts as ended
 }
 
-// childEnded counts a child of items items as ended with f.
-func (r *MapRun) childEnded(items int, f *Failure) {
-	r.mu.Lock()
-	r.state.Items.Running -= int64(items)
-	r.state.Executions.Running--
-	count := func(c *MapRunCounts, n int64) {
-		switch childStatus(f) {
-		case StatusSucceeded:
-			c.Succeeded += n
-		case StatusTimedOut:
-			c.TimedOut += n
-		case StatusAborted:
-			c.Aborted += n
-		default:
-			c.Failed += n
-		}
-	}
-	count(&r.state.Items, int64(items))
-	count(&r.state.Executions, 1)
-	r.mu.Unlock()
+// started counts a child of n items as running.
+func (d *mapRunDelta) started(n int) {
+	d.items.Pending -= int64(n)
+	d.items.Running += int64(n)
+	d.execs.Pending--
+	d.execs.Running++
 }
+
+// ended counts a child of n items as ended with f; a suspended child has
+// not ended.
+func (d *mapRunDelta) ended(n int, f *Failure) {
+	if f == errSuspended {
+		return
+	}
+	d.items.Running -= int64(n)
+	d.execs.Running--
+	*d.items.of(f) += int64(n)
+	*d.execs.of(f)++
+	d.done++
+}
+
+// of is the count of the children that ended with f.
+func (c *MapRunCounts) of(f *Failure) *int64 {
+	switch childStatus(f) {
+	case StatusSucceeded:
+		return &c.Succeeded
+	case StatusTimedOut:
+		return &c.TimedOut
+	case StatusAborted:
+		return &c.Aborted
+	}
+	return &c.Failed
+}
+
+func (c *MapRunCounts) add(d *MapRunCounts) {
+	c.Pending += d.Pending
+	c.Running += d.Running
+	c.Succeeded += d.Succeeded
+	c.Failed += d.Failed
+	c.TimedOut += d.TimedOut
+	c.Aborted += d.Aborted
+}
+
+// add adds d to the run's counts and clears d.
+func (r *MapRun) add(d *mapRunDelta) {
+	r.mu.Lock()
+	r.state.Items.add(&d.items)
+	r.state.Executions.add(&d.execs)
+	r.mu.Unlock()
+	*d = mapRunDelta{}
+}
+
+// inlineBatch is how many children run inline add their counts at once:
+// DescribeMapRun lags that far behind, and a child costs no lock.
+const inlineBatch = 256
 
 // childStatus is the status of a child execution that ended with f.
 func childStatus(f *Failure) string {
@@ -298,7 +334,8 @@ func mapRunLabel(st *State, machine string) string {
 func (ex *Execution) startMapRun(st *State, children, items int, pol *branchPolicy) *MapRun {
 	sm := ex.opts.StateMachineArn
 	label := mapRunLabel(st, sm)
-	id := string(appendUUIDFrom(nil, ex.random64(), ex.random64()))
+	seed := [2]uint64{ex.random64(), ex.random64()}
+	id := string(appendUUIDFrom(nil, seed[0], seed[1]))
 	kind := ":execution:"
 	if st.ChildExpress {
 		kind = ":express:"
@@ -312,11 +349,14 @@ func (ex *Execution) startMapRun(st *State, children, items int, pol *branchPoli
 		ID:              id,
 		ExecutionArn:    ex.opts.ExecutionArn,
 		StateMachineArn: sm + "/" + label,
+		Label:           label,
+		StateName:       st.Name,
 		Express:         st.ChildExpress,
 		Start:           ex.clock.Now(),
 		childPrefix:     strings.Replace(sm, ":stateMachine:", kind, 1) + "/" + label + ":",
 		machineName:     name + "/" + label,
 		wake:            make(chan struct{}, 1),
+		seed:            [2]uint64{splitmix(seed[0]), splitmix(seed[1])},
 	}
 	r.state = MapRunState{
 		Status:           StatusRunning,
@@ -345,39 +385,45 @@ func (ex *Execution) endMapRun(run *MapRun, f *Failure) {
 	}
 }
 
+// splitmix is SplitMix64's mixing step: distinct inputs give distinct,
+// well spread outputs.
+func splitmix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
 // childExecution is what a child execution of a Distributed Map knows of
-// itself: its Map Run, the random bits of its name (formatted only when
-// something asks for it, so EXPRESS children cost no allocation), its
-// input and start. run is nil outside a child.
+// itself: its Map Run and index, from which its name derives (formatted
+// only when something asks for it, so that EXPRESS children cost neither
+// an allocation nor a random draw, and a durable run names its children
+// again the same), its input, and its start, read from the clock when
+// first asked for. run is nil outside a child.
 type childExecution struct {
 	run   *MapRun
-	name  [2]uint64
+	index int
 	input []byte
 	start time.Time
 }
 
-// beginChild makes ex run child index of run on input, of items items:
-// it counts the child as running and, for a STANDARD child, tells the
-// observer. It returns what ex was before, for endChild.
-func (ex *Execution) beginChild(run *MapRun, index, items int, input []byte) childExecution {
+// beginChild makes ex run child index of run on input and, for a
+// STANDARD child, tells the observer (the caller counts it). It returns
+// what ex was before, for endChild.
+func (ex *Execution) beginChild(run *MapRun, index int, input []byte) childExecution {
 	saved := ex.child
-	ex.child = childExecution{run: run, name: [2]uint64{ex.random64(), ex.random64()}, input: input, start: ex.clock.Now()}
-	run.childStarted(items)
+	ex.child = childExecution{run: run, index: index, input: input}
 	if !run.Express && ex.opts.MapRuns != nil {
 		ex.reportChild(index, StatusRunning, nil, nil)
 	}
 	return saved
 }
 
-// endChild counts the child as ended with output or f and gives ex back
-// what it was before beginChild.
-func (ex *Execution) endChild(index, items int, output []byte, f *Failure, saved childExecution) {
-	run := ex.child.run
-	if f != errSuspended {
-		run.childEnded(items, f)
-		if !run.Express && ex.opts.MapRuns != nil {
-			ex.reportChild(index, childStatus(f), output, f)
-		}
+// endChild tells the observer how a STANDARD child ended, with output
+// or f, and gives ex back what it was before beginChild.
+func (ex *Execution) endChild(index int, output []byte, f *Failure, saved childExecution) {
+	if run := ex.child.run; f != errSuspended && !run.Express && ex.opts.MapRuns != nil {
+		ex.reportChild(index, childStatus(f), output, f)
 	}
 	ex.child = saved
 }
@@ -385,8 +431,8 @@ func (ex *Execution) endChild(index, items int, output []byte, f *Failure, saved
 // reportChild tells the observer about the child ex runs.
 func (ex *Execution) reportChild(index int, status string, output []byte, f *Failure) {
 	c := &ex.child
-	name := string(appendUUIDFrom(nil, c.name[0], c.name[1]))
-	mc := MapRunChild{Arn: c.run.ChildArn(name), Name: name, Index: index, Status: status, Input: c.input, Output: output, Start: c.start}
+	name := string(c.appendName(nil))
+	mc := MapRunChild{Arn: c.run.ChildArn(name), Name: name, Index: index, Status: status, Input: c.input, Output: output, Start: ex.childStart()}
 	if status != StatusRunning {
 		mc.Stop = ex.clock.Now()
 	}
@@ -396,7 +442,18 @@ func (ex *Execution) reportChild(index int, status string, output []byte, f *Fai
 	ex.opts.MapRuns.MapRunChild(c.run, &mc)
 }
 
-// appendName appends the name of the child execution.
+// appendName appends the name of the child execution: a UUID made of
+// its Map Run's seed and its index.
 func (c *childExecution) appendName(dst []byte) []byte {
-	return appendUUIDFrom(dst, c.name[0], c.name[1])
+	i := uint64(c.index)
+	return appendUUIDFrom(dst, splitmix(c.run.seed[0]^i), splitmix(c.run.seed[1]+i))
+}
+
+// childStart is when the child execution ex runs started: read from the
+// clock the first time something asks.
+func (ex *Execution) childStart() time.Time {
+	if ex.child.start.IsZero() {
+		ex.child.start = ex.clock.Now()
+	}
+	return ex.child.start
 }

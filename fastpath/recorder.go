@@ -83,9 +83,14 @@ const (
 	// RecordClaim is an activity task taken by a worker: its name. The
 	// store records it at the token's AnswerKey, before the answer.
 	RecordClaim
+	// RecordMapRun is an UpdateMapRun of one of the execution's Map Runs
+	// (a MapRunUpdate as JSON). The daemon keeps it in a scope of its
+	// own, which the engine never replays, and applies it again when the
+	// run starts again on a replay.
+	RecordMapRun
 )
 
-var recordKindNames = [...]string{"", "time", "random", "task", "wake", "event", "token", "await", "claim"}
+var recordKindNames = [...]string{"", "time", "random", "task", "wake", "event", "token", "await", "claim", "maprun"}
 
 // String names the kind.
 func (k RecordKind) String() string {

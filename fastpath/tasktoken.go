@@ -23,6 +23,12 @@ const (
 	// CallbackActivity is an activity: a worker takes the task with
 	// GetActivityTask and answers its token.
 	CallbackActivity
+	// CallbackSync and CallbackSync2 are `.sync` and `.sync:2` Tasks:
+	// the call starts a child execution, whose end answers the token
+	// (childexec.go) with its description, Input and Output as JSON text
+	// (CallbackSync) or parsed (CallbackSync2).
+	CallbackSync
+	CallbackSync2
 )
 
 // CallbackOf is the Callback of a Task whose Resource is res.
@@ -30,6 +36,10 @@ func CallbackOf(res string) Callback {
 	switch {
 	case strings.HasSuffix(res, ".waitForTaskToken"):
 		return CallbackToken
+	case strings.HasSuffix(res, ".sync"):
+		return CallbackSync
+	case strings.HasSuffix(res, ".sync:2"):
+		return CallbackSync2
 	case strings.HasPrefix(res, "arn:") && strings.Contains(res, ":states:") && strings.Contains(res, ":activity:"):
 		return CallbackActivity
 	}

@@ -107,6 +107,7 @@ type Execution struct {
 	lastExit   int
 	concurrent bool
 	ev         *Event
+	evResource string // the next event's Resource when its state has none
 
 	// The state being executed.
 	state        *State

@@ -238,6 +238,10 @@ func (ex *Execution) runFeed(st *State, feed branchFeed, pol branchPolicy) *Fail
 
 func (ex *Execution) runInline(st *State, feed branchFeed, pol branchPolicy) *Failure {
 	failures, total := 0, 0
+	var counts mapRunDelta
+	if st.Distributed {
+		defer pol.run.add(&counts)
+	}
 	for i := 0; ; i++ {
 		in, items, ok, f := feed.next(i)
 		if f != nil {
@@ -249,7 +253,11 @@ func (ex *Execution) runInline(st *State, feed branchFeed, pol branchPolicy) *Fa
 		total += items
 		var out []byte
 		if st.Distributed {
-			out, f = ex.runChildInline(st.Processor, pol.run, i, items, in)
+			counts.started(items)
+			out, f = ex.runChildInline(st.Processor, pol.run, i, in)
+			if counts.ended(items, f); counts.done == inlineBatch {
+				pol.run.add(&counts)
+			}
 		} else {
 			ex.events++ // MapIterationStarted (a Parallel branch has no event)
 			ex.emitIteration(EventMapIterationStarted, st, i, nil)
@@ -278,17 +286,17 @@ func (ex *Execution) runInline(st *State, feed branchFeed, pol branchPolicy) *Fa
 	return feed.end()
 }
 
-// runChildInline runs iteration i, of items items, of a Distributed Map:
-// a child execution of run. Its events belong to its own history,
-// numbered from its ExecutionStarted, not to its parent's, which shows
-// the Map Run instead; its states count against its own limit of
-// transitions, not its parent's.
-func (ex *Execution) runChildInline(start int, run *MapRun, i, items int, input []byte) ([]byte, *Failure) {
+// runChildInline runs iteration i of a Distributed Map: a child
+// execution of run. Its events belong to its own history, numbered from
+// its ExecutionStarted, not to its parent's, which shows the Map Run
+// instead; its states count against its own limit of transitions, not
+// its parent's.
+func (ex *Execution) runChildInline(start int, run *MapRun, i int, input []byte) ([]byte, *Failure) {
 	events, sink, budget := ex.events, ex.sink, ex.budget
 	ex.events, ex.sink, ex.budget = 1, nil, ex.transitionLimit()
-	saved := ex.beginChild(run, i, items, input)
+	saved := ex.beginChild(run, i, input)
 	out, f := ex.runBranch(start, input)
-	ex.endChild(i, items, out, f, saved)
+	ex.endChild(i, out, f, saved)
 	ex.events, ex.sink, ex.budget = events, sink, budget
 	return out, f
 }
@@ -320,7 +328,9 @@ func (ex *Execution) runMapRun(st *State, feed branchFeed, pol branchPolicy, chi
 		s.startRun(run)
 	}
 	ex.events++ // MapRunStarted
+	ex.evResource = run.Arn
 	ex.emit(EventMapRunStarted, st, nil)
+	ex.evResource = ""
 	f := ex.runFeed(st, feed, pol)
 	ex.endMapRun(run, f)
 	if f != nil {

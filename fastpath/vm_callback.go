@@ -4,9 +4,9 @@ import (
 	"time"
 )
 
-// Callback Tasks: a `.waitForTaskToken` integration or an activity ends
-// with the answer to its task token, which may come days later, from
-// another process, through another node. Waiting is one more kind of
+// Callback Tasks: a `.waitForTaskToken` integration, a `.sync` one
+// (childexec.go) or an activity ends with the answer to its task token,
+// which may come days later, from another process, through another node. Waiting is one more kind of
 // durable suspension: the run records the token (RecordToken) and the
 // wait (RecordAwait), commits them, and returns Suspended; the durable
 // store keeps the wait as a pending task and records the answer —
@@ -106,8 +106,12 @@ func (ex *Execution) awaitCallback(st *State, in []byte, timeout, heartbeat time
 		ex.events++
 		ex.emitActivity(EventActivityScheduled, st, in, ActivityDetails{TimeoutSeconds: int64(timeout / time.Second), HeartbeatSeconds: int64(heartbeat / time.Second)})
 	} else {
+		ctx := ex.ctx
+		if st.Task.Callback == CallbackSync || st.Task.Callback == CallbackSync2 {
+			ctx = WithParentToken(ctx, ex.taskToken)
+		}
 		mark := len(ex.arena)
-		result, f := ex.durableInvoke(ex.ctx, inv, st, in, false)
+		result, f := ex.durableInvoke(ctx, inv, st, in, false)
 		ex.events++
 		if f != nil {
 			ex.truncate(mark)
@@ -129,22 +133,27 @@ func (ex *Execution) awaitCallback(st *State, in []byte, timeout, heartbeat time
 		}
 		return nil, errSuspended
 	}
-	if activity {
-		// The worker's name is in its claim, unless the task was
-		// answered without being taken.
-		var worker string
-		if kind, val, ok := ex.rec.Replay(AnswerKey(ex.tokenKey, CallbackNone)); ok && kind == RecordClaim {
-			worker = string(val)
-		}
-		ex.events++
-		ex.emitActivity(EventActivityStarted, st, nil, ActivityDetails{Worker: worker})
-	}
 	result, f, ok := taskOutcome(val)
 	if !ok {
 		if ex.divergence == "" {
 			ex.divergence = "the answer recorded at " + answer.String() + " cannot be decoded"
 		}
 		return nil, ex.diverged()
+	}
+	if activity {
+		// A worker took the task (its claim holds its name), or someone
+		// answered its token without taking it; a task that timed out
+		// before any worker took it was never started, as in AWS.
+		kind, claim, claimed := ex.rec.Replay(AnswerKey(ex.tokenKey, CallbackNone))
+		claimed = claimed && kind == RecordClaim
+		if claimed || f == nil || f.Name != ErrTimeout {
+			var worker string
+			if claimed {
+				worker = string(claim)
+			}
+			ex.events++
+			ex.emitActivity(EventActivityStarted, st, nil, ActivityDetails{Worker: worker})
+		}
 	}
 	ex.events++
 	if f != nil {

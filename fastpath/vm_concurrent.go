@@ -172,13 +172,18 @@ func (ex *Execution) runConcurrently(st *State, feed branchFeed, pol branchPolic
 			}
 			c.emitIteration(EventMapIterationStarted, st, i, nil)
 			var saved childExecution
+			var counts mapRunDelta
 			if st.Distributed {
 				c.opts = ex.opts
-				saved = c.beginChild(pol.run, i, items, in)
+				counts.started(items)
+				pol.run.add(&counts)
+				saved = c.beginChild(pol.run, i, in)
 			}
 			out, f := c.runChild(ex, ctx, branchStart(st, i), in, st.Distributed)
 			if st.Distributed {
-				c.endChild(i, items, out, f, saved)
+				c.endChild(i, out, f, saved)
+				counts.ended(items, f)
+				pol.run.add(&counts)
 			}
 			c.emitIterationEnd(st, i, f)
 			if c.rec != nil && !interrupted(f) {

@@ -358,12 +358,12 @@ func (f *itemFeed) done(i int, in, out []byte, fl *Failure) *Failure {
 	defer f.release(in)
 	switch {
 	case f.export != nil:
-		if err := f.export.add(in, out, fl, f.ex.clock.Now()); err != nil {
+		if err := f.export.add(i, in, out, fl, f.ex.clock.Now()); err != nil {
 			return resultWriterFailed(err)
 		}
 		return nil
 	case f.writer != nil:
-		f.rec = f.run.appendResult(f.rec[:0], ',', f.writer.Transformation, in, out, fl, f.ex.clock.Now())
+		f.rec = f.run.appendResult(f.rec[:0], ',', f.writer.Transformation, i, in, out, fl, f.ex.clock.Now())
 		f.kept.add(i, f.rec)
 	case fl == nil:
 		f.kept.add(i, out)

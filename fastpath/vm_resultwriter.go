@@ -77,6 +77,7 @@ const (
 // mapRun is what the ResultWriter writes of a Map Run: the names of the
 // run and of its children, as AWS shapes their ARNs, and when it ran.
 type mapRun struct {
+	r           *MapRun
 	arn, id     string
 	machine     string // the children's StateMachineArn
 	execPrefix  string // the children's ExecutionArn up to their name
@@ -85,7 +86,7 @@ type mapRun struct {
 
 // mapRunOf names r for the ResultWriter.
 func mapRunOf(r *MapRun) *mapRun {
-	return &mapRun{arn: r.Arn, id: r.ID, machine: r.StateMachineArn, execPrefix: r.childPrefix, start: r.Start, stop: r.State().Stop}
+	return &mapRun{r: r, arn: r.Arn, id: r.ID, machine: r.StateMachineArn, execPrefix: r.childPrefix, start: r.Start, stop: r.State().Stop}
 }
 
 // resultWriterFailed is a failure to export a Map's results.
@@ -127,7 +128,7 @@ func (ex *Execution) mapResults(st *State, base, n int, pol branchPolicy, export
 	if export == nil {
 		var kept keptResults
 		for i := range inputs {
-			kept.add(i, run.appendResult(nil, ',', w.Transformation, inputs[i], outputs[i], pol.fails[i], run.stop))
+			kept.add(i, run.appendResult(nil, ',', w.Transformation, i, inputs[i], outputs[i], pol.fails[i], run.stop))
 		}
 		mark := len(ex.arena)
 		ex.arena = kept.appendArray(ex.arena, n, false)
@@ -161,7 +162,7 @@ func (ex *Execution) exportAll(run *mapRun, w *ResultWriterSpec, params []byte, 
 	}
 	e.setRun(run)
 	for i := range inputs {
-		if err := e.add(inputs[i], outputs[i], fails[i], run.stop); err != nil {
+		if err := e.add(i, inputs[i], outputs[i], fails[i], run.stop); err != nil {
 			e.abort()
 			return nil, err
 		}
@@ -225,9 +226,9 @@ func (e *resultExport) setRun(run *mapRun) {
 	e.dir += run.id + "/"
 }
 
-// add writes one child's result: its output, or its failure f, with the
-// input it ran on and when it stopped.
-func (e *resultExport) add(input, output []byte, f *Failure, stop time.Time) error {
+// add writes the result of child i: its output, or its failure f, with
+// the input it ran on and when it stopped.
+func (e *resultExport) add(i int, input, output []byte, f *Failure, stop time.Time) error {
 	file, t := &e.files[0], e.t
 	if f != nil {
 		file, t = &e.files[1], TransformNone
@@ -236,7 +237,7 @@ func (e *resultExport) add(input, output []byte, f *Failure, stop time.Time) err
 	if e.jsonl {
 		sep = '\n'
 	}
-	e.rec = e.run.appendResult(e.rec[:0], sep, t, input, output, f, stop)
+	e.rec = e.run.appendResult(e.rec[:0], sep, t, i, input, output, f, stop)
 	if len(e.rec) == 0 {
 		return nil // FLATTEN of an empty array
 	}
@@ -398,10 +399,10 @@ func exportPlace(params []byte) (bucket, prefix string, err error) {
 // nothing for an empty array), or the output with the child execution's
 // metadata (NONE); a failed child always has its metadata, as with NONE,
 // since it has no output. Several values are separated by sep.
-func (run *mapRun) appendResult(dst []byte, sep byte, t string, input, output []byte, f *Failure, stop time.Time) []byte {
+func (run *mapRun) appendResult(dst []byte, sep byte, t string, i int, input, output []byte, f *Failure, stop time.Time) []byte {
 	switch {
 	case f != nil || t == TransformNone:
-		return run.appendRecord(dst, input, output, f, stop)
+		return run.appendRecord(dst, i, input, output, f, stop)
 	case t == TransformFlatten && jsonb.KindOf(output) == jsonb.KindArray:
 		var it jsonb.ArrayIter
 		it.Reset(output)
@@ -465,8 +466,9 @@ func (k *keptResults) appendArray(dst []byte, n int, nulls bool) []byte {
 
 // appendRecord appends a child's result with its execution's metadata,
 // as DescribeExecution shows it (Transformation NONE).
-func (run *mapRun) appendRecord(dst []byte, input, output []byte, f *Failure, stop time.Time) []byte {
-	name := AppendUUID(nil)
+func (run *mapRun) appendRecord(dst []byte, i int, input, output []byte, f *Failure, stop time.Time) []byte {
+	child := childExecution{run: run.r, index: i}
+	name := child.appendName(nil)
 	dst = append(dst, `{"ExecutionArn":`...)
 	dst = jsonb.AppendQuotedString(dst, run.execPrefix+string(name))
 	dst = append(dst, `,"Input":`...)

@@ -8,10 +8,13 @@ import (
 
 // historyOf is the history of e: its summary and its events in the order
 // they were committed, numbered from 1. An event's previous event is the
-// one the engine said (mapped to its place), or the one before it.
+// one the engine said (mapped to its place), or the one before it; the
+// first event after an ExecutionRedriven (and its MapRunRedriven) follows
+// it.
 func historyOf(e *cluster.Execution) (*history.Record, error) {
 	rec := &history.Record{Summary: summaryOf(e)}
 	place := map[int]int{} // engine id → place
+	redriven := false
 	for i := range e.Records {
 		r := &e.Records[i]
 		if fastpath.RecordKind(r.Kind) != fastpath.RecordEvent {
@@ -24,9 +27,10 @@ func historyOf(e *cluster.Execution) (*history.Record, error) {
 		}
 		ev.ID = len(rec.Events) + 1
 		ev.Prev = ev.ID - 1
-		if p, ok := place[vmPrev]; ok && vmPrev != 0 {
+		if p, ok := place[vmPrev]; ok && vmPrev != 0 && !redriven {
 			ev.Prev = p
 		}
+		redriven = ev.Type == fastpath.EventExecutionRedriven || ev.Type == fastpath.EventMapRunRedriven
 		if vmID != 0 {
 			place[vmID] = ev.ID
 		}

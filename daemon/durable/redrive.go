@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/stepd/stepd/cluster"
 	"github.com/stepd/stepd/daemon/history"
@@ -19,12 +20,13 @@ import (
 // between states, the execution's failure); within it, of the branches
 // and iterations it started, those that did not finish either, each cut
 // at its own unfinished state, and the answers to its callback tokens.
-// Succeeded iterations and branches, and everything before the
-// unfinished state, replay: they do not run again, and a Task's Retry
-// counts from zero since its attempts are among the records cut.
+// Succeeded iterations and branches (of the state's first attempt), and
+// everything before the unfinished state, replay: they do not run again,
+// and the state's Retry counts from zero since its attempts are among
+// the records cut.
 
-// redriveScope is the key scope of the ExecutionRedriven events: no run
-// of the engine uses it.
+// redriveScope starts the key scopes of the events of redrives,
+// "redrive/<epoch>/": no run of the engine uses them.
 const redriveScope = "redrive/"
 
 // MaxHistoryEvents is AWS's limit of events in one execution's history;
@@ -68,47 +70,81 @@ func (rn *Runner) RedriveCommand(arn, token string) (*cluster.RedriveExecution, 
 	if reason := rn.NotRedrivable(&e); reason != "" {
 		return nil, awserr.New("ExecutionNotRedrivable", "%s", reason)
 	}
-	cuts, err := cutsOf(&e)
+	cuts, runs, err := cutsOf(&e)
 	if err != nil {
 		return nil, awserr.New("InternalFailure", "cannot redrive %s: %v", arn, err)
 	}
 	c.Redrive.Cuts = cuts
+	scope := redriveScope + strconv.Itoa(c.Epoch) + "/"
 	ev := fastpath.Event{Type: fastpath.EventExecutionRedriven, Index: c.Epoch}
-	c.Record = &cluster.Record{Scope: redriveScope, Seq: e.Epoch(), Kind: uint8(fastpath.RecordEvent),
-		Val: history.AppendEvent(nil, &ev, now.UnixMilli()), Epoch: c.Epoch}
+	c.Records = []cluster.Record{{Scope: scope, Kind: uint8(fastpath.RecordEvent), Val: history.AppendEvent(nil, &ev, now.UnixMilli()), Epoch: c.Epoch}}
+	arns := make([]string, 0, len(runs))
+	for run := range runs {
+		arns = append(arns, run)
+	}
+	sort.Strings(arns)
+	for _, run := range arns {
+		ev := fastpath.Event{Type: fastpath.EventMapRunRedriven, Resource: run, Index: runs[run]}
+		c.Records = append(c.Records, cluster.Record{Scope: scope, Seq: len(c.Records), Kind: uint8(fastpath.RecordEvent),
+			Val: history.AppendEvent(nil, &ev, now.UnixMilli()), Epoch: c.Epoch})
+	}
 	return c, nil
 }
 
-// scopeEnd is how a scope's replayed records end, as a redrive sees it.
+// scopeEnd is how a scope's replayed records end, as a redrive sees
+// them: their seqs, kinds and, for events, types (and the ARN of a
+// MapRunStarted).
 type scopeEnd struct {
-	events []scopeEvent
+	recs []scopeRecord
 }
 
-type scopeEvent struct {
-	seq int
-	typ fastpath.EventType
+type scopeRecord struct {
+	seq    int
+	kind   fastpath.RecordKind
+	typ    fastpath.EventType
+	mapRun string
 }
 
 // restart is where a scope that did not finish runs again: its last
 // state entered and not exited or, without one, its failure (the
 // execution's, or its iteration's); ok is false when the scope finished.
-func (s *scopeEnd) restart() (seq int, ok bool) {
-	sort.Slice(s.events, func(i, j int) bool { return s.events[i].seq < s.events[j].seq })
+// A Distributed Map that had started its Map Run goes on with that run
+// (mapRun, its ARN): its records up to its MapRunStarted are kept.
+func (s *scopeEnd) restart() (seq int, mapRun string, ok bool) {
+	sort.Slice(s.recs, func(i, j int) bool { return s.recs[i].seq < s.recs[j].seq })
 	open, failed := -1, -1
-	for _, ev := range s.events {
-		switch t := ev.typ; {
+	for i, r := range s.recs {
+		if r.kind != fastpath.RecordEvent {
+			continue
+		}
+		switch t := r.typ; {
 		case t >= fastpath.EventPassStateEntered && t <= fastpath.EventMapStateEntered:
-			open = ev.seq
+			open = i
 		case t >= fastpath.EventPassStateExited && t <= fastpath.EventMapStateExited:
 			open = -1
 		case failed < 0 && (t == fastpath.EventExecutionFailed || t == fastpath.EventExecutionTimedOut || t == fastpath.EventMapIterationFailed):
-			failed = ev.seq
+			failed = r.seq
 		}
 	}
-	if open >= 0 {
-		return open, true
+	if open < 0 {
+		return failed, "", failed >= 0
 	}
-	return failed, failed >= 0
+	if s.recs[open].typ == fastpath.EventMapStateEntered {
+		// Its run's id is two random numbers, then comes MapRunStarted
+		// (a Map whose ItemReader failed has no run to go on with).
+		randoms := 0
+		for _, r := range s.recs[open+1:] {
+			switch {
+			case r.kind == fastpath.RecordRandom:
+				randoms++
+			case r.kind == fastpath.RecordEvent && r.typ == fastpath.EventMapRunStarted && randoms >= 2:
+				return r.seq + 1, r.mapRun, true
+			case r.kind == fastpath.RecordEvent && r.typ == fastpath.EventMapRunStarted:
+				return s.recs[open].seq, "", true
+			}
+		}
+	}
+	return s.recs[open].seq, "", true
 }
 
 // childScope parses a scope a state opened in its parent's: a branch or
@@ -131,11 +167,20 @@ func childScope(scope string) (parent string, seq int, answers, ok bool) {
 }
 
 // cutsOf is where each scope of e's replayed records runs again after a
-// redrive (cluster.Redrive.Cuts).
-func cutsOf(e *cluster.Execution) (map[string]int, error) {
+// redrive (cluster.Redrive.Cuts), and the Map Runs the redrive resumes
+// with how many times each was redriven, this time included.
+func cutsOf(e *cluster.Execution) (map[string]int, map[string]int, error) {
 	scopes := map[string]*scopeEnd{"": {}}
+	redriven := map[string]int{} // Map Run → its earlier redrives
 	for i := range e.Records {
 		r := &e.Records[i]
+		if strings.HasPrefix(r.Scope, redriveScope) {
+			var ev history.Event
+			if _, _, err := history.DecodeEvent(r.Val, &ev); err == nil && ev.Type == fastpath.EventMapRunRedriven {
+				redriven[ev.Resource]++
+			}
+			continue
+		}
 		if !e.Replayed(r) {
 			continue
 		}
@@ -144,28 +189,49 @@ func cutsOf(e *cluster.Execution) (map[string]int, error) {
 			s = &scopeEnd{}
 			scopes[r.Scope] = s
 		}
-		if fastpath.RecordKind(r.Kind) != fastpath.RecordEvent {
-			continue
+		sr := scopeRecord{seq: r.Seq, kind: fastpath.RecordKind(r.Kind)}
+		if sr.kind == fastpath.RecordEvent {
+			var ev history.Event
+			if _, _, err := history.DecodeEvent(r.Val, &ev); err != nil {
+				return nil, nil, err
+			}
+			sr.typ = ev.Type
+			if ev.Type == fastpath.EventMapRunStarted {
+				sr.mapRun = ev.Resource
+			}
 		}
-		var ev history.Event
-		if _, _, err := history.DecodeEvent(r.Val, &ev); err != nil {
-			return nil, err
-		}
-		s.events = append(s.events, scopeEvent{r.Seq, ev.Type})
+		s.recs = append(s.recs, sr)
 	}
 	names := make([]string, 0, len(scopes))
 	for name := range scopes {
 		names = append(names, name)
 	}
 	sort.Slice(names, func(i, j int) bool { return len(names[i]) < len(names[j]) }) // parents first
+	// The places in each scope where a state opened branches: the state
+	// that runs again opened them from its first attempt on.
+	spawns := map[string][]int{}
+	for _, name := range names {
+		if parent, seq, answers, ok := childScope(name); ok && !answers {
+			spawns[parent] = append(spawns[parent], seq)
+		}
+	}
 	cuts := map[string]int{}
+	runs := map[string]int{}
 	rerun := map[string]int{} // the scopes that run again, from where
+	restart := func(name string) bool {
+		at, run, unfinished := scopes[name].restart()
+		if unfinished {
+			cuts[name], rerun[name] = at, at
+		}
+		if run != "" {
+			runs[run] = redriven[run] + 1
+		}
+		return unfinished
+	}
 	for _, name := range names {
 		if name == "" {
-			if seq, ok := scopes[name].restart(); ok {
-				cuts[name], rerun[name] = seq, seq
-			} else {
-				rerun[name] = int(^uint(0) >> 1) // aborted between states: nothing to run again
+			if !restart(name) {
+				rerun[name] = int(^uint(0) >> 1) // aborted between states: nothing runs again
 			}
 			continue
 		}
@@ -174,13 +240,40 @@ func cutsOf(e *cluster.Execution) (map[string]int, error) {
 		if !ok || !again || seq < from {
 			continue // not opened by a state that runs again: it replays whole
 		}
-		if answers {
-			cuts[name] = 0 // the token is minted anew
+		if answers || seq != firstFrom(spawns[parent], from) {
+			// The token is minted anew; the branches of a later attempt
+			// (the state's Retry) run again whole, as that attempt did.
+			cuts[name] = 0
 			continue
 		}
-		if at, unfinished := scopes[name].restart(); unfinished {
-			cuts[name], rerun[name] = at, at
+		restart(name)
+	}
+	return cuts, runs, nil
+}
+
+// firstFrom is the smallest of seqs that is at least from.
+func firstFrom(seqs []int, from int) int {
+	first := -1
+	for _, s := range seqs {
+		if s >= from && (first < 0 || s < first) {
+			first = s
 		}
 	}
-	return cuts, nil
+	return first
+}
+
+// MapRunRedrives is how many times the redrives of e resumed the Map Run
+// mapRun, and when last (DescribeMapRun's redriveCount and redriveDate).
+func MapRunRedrives(e *cluster.Execution, mapRun string) (count int, last time.Time) {
+	for i := range e.Records {
+		r := &e.Records[i]
+		if !strings.HasPrefix(r.Scope, redriveScope) {
+			continue
+		}
+		var ev history.Event
+		if _, _, err := history.DecodeEvent(r.Val, &ev); err == nil && ev.Type == fastpath.EventMapRunRedriven && ev.Resource == mapRun {
+			count, last = ev.Index, time.UnixMilli(ev.Timestamp)
+		}
+	}
+	return count, last
 }

@@ -202,6 +202,125 @@ func TestRedriveMapRerunsFailedItems(t *testing.T) {
 	}
 }
 
+// TestRedriveParallelReruns: of a Parallel whose second branch failed in
+// a Map nested in it, a redrive reruns only that branch, and in it only
+// the Map's failed item: the first branch and the succeeded item are not
+// called again.
+func TestRedriveParallelReruns(t *testing.T) {
+	n := openStore(t, t.TempDir())
+	defer n.Close()
+	var f flaky
+	rn := startRunner(t, n, f.invoker())
+	defer rn.Close()
+	def := `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+		{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + fnArn + `ok","End":true}}},
+		{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"M"},"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":1,"End":true,
+			"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Task","Resource":"` + fnArn + `bad","End":true}}}}}}]}}}`
+	e := execution("p", def, `{"items":["x","bad"]}`)
+	if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, n, e.Arn, "FAILED")
+	f.healed.Store(true)
+	redrive(t, n, rn, e.Arn, "")
+	got := waitStatus(t, n, e.Arn, "SUCCEEDED")
+	if *got.Output != `["ok",["fixed","fixed"]]` {
+		t.Errorf("output %s", *got.Output)
+	}
+	if f.get(`ok {"items":["x","bad"]}`) != 1 || f.get(`bad "x"`) != 1 || f.get(`bad "bad"`) != 2 {
+		t.Errorf("calls %v: want the first branch and item x once, item bad twice", f.calls)
+	}
+	h, _, _ := rn.History(e.Arn)
+	count := map[fastpath.EventType]int{}
+	for _, ev := range h.Events {
+		count[ev.Type]++
+	}
+	if count[fastpath.EventWaitStateEntered] != 1 || count[fastpath.EventParallelStateEntered] != 2 || count[fastpath.EventMapStateEntered] != 2 {
+		t.Errorf("history counts %v: want the Wait once, the Parallel and the Map entered again", count)
+	}
+}
+
+// TestRedriveRetriedMap: a Map retried (as a whole) before it failed
+// reruns, when redriven, the failed items of its first attempt; if it
+// retries again, that attempt runs every item, as a retry does. A second
+// redrive goes on from the first's records.
+func TestRedriveRetriedMap(t *testing.T) {
+	n := openStore(t, t.TempDir())
+	defer n.Close()
+	var f flaky
+	rn := startRunner(t, n, f.invoker())
+	defer rn.Close()
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"End":true,
+		"Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":1,"MaxAttempts":1}],
+		"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Task","Resource":"` + fnArn + `bad","End":true}}}}}}`
+	e := execution("r", def, `["x","bad"]`)
+	if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, n, e.Arn, "FAILED")
+	if f.get(`bad "x"`) != 2 || f.get(`bad "bad"`) != 2 {
+		t.Fatalf("first run calls %v", f.calls)
+	}
+	redrive(t, n, rn, e.Arn, "")
+	waitStatus(t, n, e.Arn, "FAILED")
+	if f.get(`bad "x"`) != 3 || f.get(`bad "bad"`) != 4 {
+		t.Errorf("calls %v after the first redrive: want x replayed in the first attempt and run in the retry", f.calls)
+	}
+	f.healed.Store(true)
+	redrive(t, n, rn, e.Arn, "")
+	got := waitStatus(t, n, e.Arn, "SUCCEEDED")
+	if *got.Output != `["fixed","fixed"]` || got.Epoch() != 2 {
+		t.Errorf("output %s epoch %d", *got.Output, got.Epoch())
+	}
+	if f.get(`bad "x"`) != 3 || f.get(`bad "bad"`) != 5 {
+		t.Errorf("calls %v after the second redrive: want only the bad item run", f.calls)
+	}
+}
+
+// TestRedriveDistributedMap: a redrive resumes the Map Run of a failed
+// Distributed Map (a MapRunRedriven event names it) rather than starting
+// another: its failed and unstarted children run, its succeeded ones do
+// not.
+func TestRedriveDistributedMap(t *testing.T) {
+	n := openStore(t, t.TempDir())
+	defer n.Close()
+	var f flaky
+	rn := startRunner(t, n, f.invoker())
+	defer rn.Close()
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"End":true,"ItemProcessor":{
+		"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"I","States":{"I":{"Type":"Task","Resource":"` + fnArn + `bad","End":true}}}}}}`
+	e := execution("d", def, `["x","bad","y"]`)
+	if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, n, e.Arn, "FAILED")
+	f.healed.Store(true)
+	redrive(t, n, rn, e.Arn, "")
+	got := waitStatus(t, n, e.Arn, "SUCCEEDED")
+	if *got.Output != `["fixed","fixed","fixed"]` {
+		t.Errorf("output %s", *got.Output)
+	}
+	if f.get(`bad "x"`) != 1 || f.get(`bad "bad"`) != 2 || f.get(`bad "y"`) != 1 {
+		t.Errorf("calls %v: want x once, bad twice, y once", f.calls)
+	}
+	h, _, _ := rn.History(e.Arn)
+	count := map[fastpath.EventType]int{}
+	runs := map[fastpath.EventType]string{}
+	for _, ev := range h.Events {
+		count[ev.Type]++
+		if ev.Type == fastpath.EventMapRunStarted || ev.Type == fastpath.EventMapRunRedriven {
+			runs[ev.Type] = ev.Resource
+			if ev.Type == fastpath.EventMapRunRedriven && ev.Index != 1 {
+				t.Errorf("MapRunRedriven count %d", ev.Index)
+			}
+		}
+	}
+	if count[fastpath.EventMapRunStarted] != 1 || count[fastpath.EventMapRunRedriven] != 1 || count[fastpath.EventMapStateEntered] != 1 ||
+		runs[fastpath.EventMapRunStarted] == "" || runs[fastpath.EventMapRunStarted] != runs[fastpath.EventMapRunRedriven] {
+		t.Errorf("history counts %v, runs %v", count, runs)
+	}
+}
+
 // TestRedriveAbortedWait: an ABORTED execution, stopped at a long Wait,
 // redriven runs the Wait again from its start; one still RUNNING, or
 // unknown, is refused with AWS's errors.
@@ -245,6 +364,34 @@ func TestRedriveAbortedWait(t *testing.T) {
 	}
 	if r, err := n.Propose(ctx, second); err != nil || r.Err == nil || r.Err.Code != "ExecutionNotRedrivable" {
 		t.Errorf("a second redrive of the same epoch: %+v %v", r, err)
+	}
+}
+
+// TestRedriveTimedOut: a redrive gives a TIMED_OUT execution its whole
+// TimeoutSeconds again, counted from the redrive, and the Wait it timed
+// out in runs again from its start.
+func TestRedriveTimedOut(t *testing.T) {
+	n := openStore(t, t.TempDir())
+	defer n.Close()
+	rn := startRunner(t, n, nil)
+	defer rn.Close()
+	e := execution("to", `{"TimeoutSeconds":1,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":30,"End":true}}}`, `{}`)
+	if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, n, e.Arn, "TIMED_OUT")
+	r := redrive(t, n, rn, e.Arn, "")
+	got := waitStatus(t, n, e.Arn, "TIMED_OUT")
+	if d := got.Stop.Sub(r.Date); d < time.Second {
+		t.Errorf("timed out %v after the redrive, want its TimeoutSeconds (1 s)", d)
+	}
+	want := "ExecutionStarted WaitStateEntered ExecutionTimedOut ExecutionRedriven WaitStateEntered ExecutionTimedOut"
+	if types := eventTypes(t, rn, e.Arn); types != want {
+		t.Errorf("history\n%s\nwant\n%s", types, want)
+	}
+	h, _, _ := rn.History(e.Arn)
+	if ev := h.Events[4]; ev.Prev != 4 {
+		t.Errorf("the first event after the redrive follows event %d, want ExecutionRedriven (4)", ev.Prev)
 	}
 }
 

@@ -453,7 +453,8 @@ const stopScope = "stop/"
 // StopCommand is the command that makes a RUNNING execution ABORTED,
 // durably, with its ExecutionAborted event stamped now; once committed
 // (from any node), the run ends wherever it is, a Map's running
-// iterations included. Its Result.Date is the stop date.
+// iterations included, and so do the STANDARD children its `.sync` Tasks
+// wait for. Its Result.Date is the stop date.
 func (rn *Runner) StopCommand(arn string, errName, cause *string) *cluster.StopExecution {
 	now := rn.now()
 	ev := fastpath.Event{Type: fastpath.EventExecutionAborted}
@@ -464,7 +465,9 @@ func (rn *Runner) StopCommand(arn string, errName, cause *string) *cluster.StopE
 		ev.Cause, ev.HasCause = *cause, true
 	}
 	rec := &cluster.Record{Scope: stopScope, Kind: uint8(fastpath.RecordEvent), Val: history.AppendEvent(nil, &ev, now.UnixMilli())}
-	return &cluster.StopExecution{Arn: arn, Stop: now, Error: errName, Cause: cause, Record: rec}
+	child := &cluster.Record{Scope: stopScope, Kind: uint8(fastpath.RecordEvent),
+		Val: history.AppendEvent(nil, &fastpath.Event{Type: fastpath.EventExecutionAborted}, now.UnixMilli())}
+	return &cluster.StopExecution{Arn: arn, Stop: now, Error: errName, Cause: cause, Record: rec, ChildRecord: child}
 }
 
 // History returns the history of an execution from its durable state.

@@ -60,8 +60,9 @@ func TestMain(m *testing.M) {
 }
 
 const (
-	// startDeadline bounds how long a server may take to log its address.
-	startDeadline = 10 * time.Second
+	// startDeadline bounds how long a server may take to log its address:
+	// a restart reads its Raft log first, which a loaded machine slows.
+	startDeadline = 30 * time.Second
 	// stopDeadline bounds how long a server may take to exit after
 	// SIGTERM; the servers are started with a shorter -shutdown-grace.
 	stopDeadline = 15 * time.Second

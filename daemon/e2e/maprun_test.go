@@ -90,6 +90,15 @@ func TestMapRunStandardChildren(t *testing.T) {
 	if !strings.HasPrefix(runArn, prefix) || len(runArn) != len(prefix)+36 {
 		t.Errorf("map run ARN %s, want %s<uuid>", runArn, prefix)
 	}
+	var started *types.MapRunStartedEventDetails
+	for _, e := range historyOf(t, c, exec) {
+		if e.Type == types.HistoryEventTypeMapRunStarted {
+			started = e.MapRunStartedEventDetails
+		}
+	}
+	if started == nil || aws.ToString(started.MapRunArn) != runArn {
+		t.Errorf("MapRunStarted details %+v, want the map run's ARN", started)
+	}
 	d := describeMapRun(t, c, runArn)
 	if d.Status != types.MapRunStatusSucceeded || aws.ToString(d.ExecutionArn) != exec || d.MaxConcurrency != 3 || d.ToleratedFailureCount != 2 || d.StopDate == nil {
 		t.Errorf("DescribeMapRun: status %s execution %s maxConcurrency %d toleratedFailureCount %d stop %v",
@@ -129,11 +138,24 @@ func TestMapRunStandardChildren(t *testing.T) {
 		if aws.ToString(cd.MapRunArn) != runArn {
 			t.Errorf("DescribeExecution of %s: mapRunArn %q", arn, aws.ToString(cd.MapRunArn))
 		}
+		sm, err := c.DescribeStateMachineForExecution(testContext(t), &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: it.ExecutionArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aws.ToString(sm.MapRunArn) != runArn || aws.ToString(sm.Label) != "lbl" || aws.ToString(sm.Name) != "dmapstd/lbl" ||
+			aws.ToString(sm.StateMachineArn) != m+"/lbl" || !strings.HasPrefix(aws.ToString(sm.Definition), `{"StartAt":"C",`) ||
+			strings.Contains(aws.ToString(sm.Definition), "ProcessorConfig") {
+			t.Errorf("DescribeStateMachineForExecution of %s: %s %s %s %s %s", arn, aws.ToString(sm.MapRunArn), aws.ToString(sm.Label),
+				aws.ToString(sm.Name), aws.ToString(sm.StateMachineArn), aws.ToString(sm.Definition))
+		}
 		if cd.Status == types.ExecutionStatusFailed {
-			if aws.ToString(cd.Error) != "Item.Failed" || !strings.Contains(aws.ToString(cd.Input), `"fail":true`) {
-				t.Errorf("failed child: error %q input %s", aws.ToString(cd.Error), aws.ToString(cd.Input))
+			if aws.ToString(cd.Error) != "Item.Failed" || !strings.Contains(aws.ToString(cd.Input), `"fail":true`) || cd.RedriveStatus != types.ExecutionRedriveStatusRedrivableByMapRun {
+				t.Errorf("failed child: error %q input %s redrive status %s", aws.ToString(cd.Error), aws.ToString(cd.Input), cd.RedriveStatus)
 			}
 			continue
+		}
+		if cd.RedriveStatus != types.ExecutionRedriveStatusNotRedrivable || aws.ToString(cd.RedriveStatusReason) != "Execution is SUCCEEDED and cannot be redriven" {
+			t.Errorf("succeeded child: redrive status %s (%s)", cd.RedriveStatus, aws.ToString(cd.RedriveStatusReason))
 		}
 		var out struct {
 			ID, Name, Machine, Start string
@@ -217,6 +239,14 @@ func TestMapRunToleratedFailures(t *testing.T) {
 			r := describeMapRun(t, c, onlyMapRun(t, c, exec))
 			if r.Status != tc.run || r.ItemCounts.Failed != 3 || r.ItemCounts.Total != 10 {
 				t.Errorf("map run %s, items %+v", r.Status, *r.ItemCounts)
+			}
+			if tc.run != types.MapRunStatusFailed {
+				return
+			}
+			for _, e := range historyOf(t, c, exec) {
+				if e.Type == types.HistoryEventTypeMapRunFailed && aws.ToString(e.MapRunFailedEventDetails.Error) != "States.ExceedToleratedFailureThreshold" {
+					t.Errorf("MapRunFailed details %+v", e.MapRunFailedEventDetails)
+				}
 			}
 		})
 	}
@@ -302,6 +332,11 @@ func TestMapRunSurvivesKill(t *testing.T) {
 	n.kill(t)
 	n.start(t, "", "-lambda-endpoint", lambdaURL)
 	c = n.sfn
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the server after the restart logged:\n%s", n.p.log())
+		}
+	})
 
 	d := waitExecution(t, c, exec, types.ExecutionStatusSucceeded)
 	var outs []struct {
@@ -330,5 +365,30 @@ func TestMapRunSurvivesKill(t *testing.T) {
 		StatusFilter: types.ExecutionStatusSucceeded})
 	if err != nil || len(after.Executions) != 200 {
 		t.Errorf("succeeded children after the restart: %d, %v", len(after.Executions), err)
+	}
+}
+
+// TestUpdateMapRunSurvivesKill: an UpdateMapRun of a STANDARD parent's
+// Map Run is committed with the execution: after a SIGKILL and a restart,
+// the resumed run still tolerates the failures the update allowed.
+func TestUpdateMapRunSurvivesKill(t *testing.T) {
+	n := &e2eNode{id: "n1", raftAddr: freeAddr(t), dataDir: t.TempDir()}
+	n.start(t, "")
+	c := n.sfn
+	m := createStandard(t, c, "updkill", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ToleratedFailureCount":0,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"W","States":{
+			"W":{"Type":"Wait","Seconds":3,"Next":"F"},"F":{"Type":"Fail","Error":"Late"}}},"End":true}}}`)
+	exec := *startNamed(t, c, m, "e", `{"items":[1,2,3]}`).ExecutionArn
+	runArn := onlyMapRun(t, c, exec)
+	if _, err := c.UpdateMapRun(testContext(t), &sfn.UpdateMapRunInput{MapRunArn: aws.String(runArn), ToleratedFailureCount: aws.Int64(3),
+		MaxConcurrency: aws.Int32(7)}); err != nil {
+		t.Fatal(err)
+	}
+	n.kill(t)
+	n.start(t, "")
+	c = n.sfn
+	waitExecution(t, c, exec, types.ExecutionStatusSucceeded)
+	if d := describeMapRun(t, c, runArn); d.ToleratedFailureCount != 3 || d.MaxConcurrency != 7 || d.ItemCounts.Failed != 3 {
+		t.Errorf("after the restart: tolerated %d, max concurrency %d, items %+v", d.ToleratedFailureCount, d.MaxConcurrency, *d.ItemCounts)
 	}
 }

@@ -32,12 +32,15 @@ var apiDetails = map[fastpath.EventType]string{
 	fastpath.EventMapIterationSucceeded: "mapIterationSucceededEventDetails",
 	fastpath.EventMapIterationFailed:    "mapIterationFailedEventDetails",
 	fastpath.EventTaskSubmitted:         "taskSubmittedEventDetails",
+	fastpath.EventMapRunStarted:         "mapRunStartedEventDetails",
+	fastpath.EventMapRunFailed:          "mapRunFailedEventDetails",
 	fastpath.EventActivityScheduled:     "activityScheduledEventDetails",
 	fastpath.EventActivityStarted:       "activityStartedEventDetails",
 	fastpath.EventActivitySucceeded:     "activitySucceededEventDetails",
 	fastpath.EventActivityFailed:        "activityFailedEventDetails",
 	fastpath.EventActivityTimedOut:      "activityTimedOutEventDetails",
 	fastpath.EventExecutionRedriven:     "executionRedrivenEventDetails",
+	fastpath.EventMapRunRedriven:        "mapRunRedrivenEventDetails",
 }
 
 func isEntered(t fastpath.EventType) bool {
@@ -153,7 +156,7 @@ func appendDetails(dst []byte, rec *Record, e *Event, includeData bool) []byte {
 	data := includeData && e.HasPayload
 	failure := t == fastpath.EventExecutionFailed || t == fastpath.EventExecutionTimedOut ||
 		t == fastpath.EventExecutionAborted || t == fastpath.EventTaskFailed || t == fastpath.EventTaskTimedOut ||
-		t == fastpath.EventActivityFailed || t == fastpath.EventActivityTimedOut
+		t == fastpath.EventActivityFailed || t == fastpath.EventActivityTimedOut || t == fastpath.EventMapRunFailed
 	if failure && e.HasCause {
 		w.str("cause", e.Cause)
 	}
@@ -172,6 +175,9 @@ func appendDetails(dst []byte, rec *Record, e *Event, includeData bool) []byte {
 	if t == fastpath.EventMapStateStarted {
 		w.num("length", e.Index)
 	}
+	if t == fastpath.EventMapRunStarted || t == fastpath.EventMapRunRedriven {
+		w.str("mapRunArn", e.Resource)
+	}
 	if isEntered(t) || isExited(t) || isIteration(t) {
 		w.str("name", e.State)
 	}
@@ -186,7 +192,7 @@ func appendDetails(dst []byte, rec *Record, e *Event, includeData bool) []byte {
 	if t == fastpath.EventTaskScheduled {
 		w.str("region", regionOf(rec.ExecutionArn))
 	}
-	if t == fastpath.EventExecutionRedriven {
+	if t == fastpath.EventExecutionRedriven || t == fastpath.EventMapRunRedriven {
 		w.num("redriveCount", e.Index)
 	}
 	if t == fastpath.EventActivityScheduled {

@@ -40,8 +40,9 @@ func (r *Router) S3() *S3Store { return r.s3 }
 // request-response service integration AWS accepts, which fails at run
 // time with Unsupported when stepd has no integration for it. The
 // .waitForTaskToken pattern of an integration here is taken (the engine
-// waits for the token's answer); .sync and .sync:2 are not yet; activities
-// are the daemon's (callbacks.go).
+// waits for the token's answer), and so are states:startExecution.sync and
+// .sync:2 (the child's end answers it); activities are the daemon's
+// (callbacks.go).
 func Supported(res string) bool {
 	return classifyResource(res) != resourceUnsupported || Handles(res) || RequestResponse(res)
 }

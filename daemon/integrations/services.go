@@ -66,13 +66,16 @@ const (
 	awsSDK
 )
 
-// classify reads a Task Resource. Suffixed resources (.sync, .sync:2,
-// .waitForTaskToken) are not request-response calls and are not served
-// here.
+// classify reads a Task Resource. A .waitForTaskToken call is the plain
+// call, and so is the .sync or .sync:2 call of states:startExecution: the
+// engine then waits for the answer to the Task's token, which the caller
+// or the child execution's end gives (fastpath/vm_callback.go,
+// fastpath/childexec.go). Other suffixed resources are not served here.
 func classify(res string) (integration, string) {
-	// A .waitForTaskToken call is the plain call; the engine then waits
-	// for the answer to the token it passed on (fastpath/vm_callback.go).
 	res = strings.TrimSuffix(res, ".waitForTaskToken")
+	if i := strings.LastIndex(res, ".sync"); i > 0 && (res[i:] == ".sync" || res[i:] == ".sync:2") && strings.HasSuffix(res[:i], ":states:::states:startExecution") {
+		res = res[:i]
+	}
 	rest, ok := strings.CutPrefix(res, "arn:")
 	if !ok {
 		return notService, ""

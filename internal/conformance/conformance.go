@@ -32,7 +32,8 @@ type Case struct {
 	Features         []string          `json:"features"`
 	Needs            []string          `json:"needs"`
 	Source           struct {
-		RecordedFrom string `json:"recorded_from"`
+		RecordedFrom  string `json:"recorded_from"`
+		LastValidated string `json:"last_validated"`
 	} `json:"source"`
 	File string `json:"-"`
 }
@@ -179,6 +180,7 @@ func (c *Case) CheckExecution(o Outcome) error {
 			return fmt.Errorf("cause is not JSON: %s", *o.Cause)
 		}
 		want, _ := decode(e.CauseJSON)
+		got = c.withoutLaterFields(got, want)
 		for _, p := range e.CauseIgnorePaths {
 			got, want = deletePath(got, p), deletePath(want, p)
 		}
@@ -212,6 +214,7 @@ func (c *Case) checkOutput(out []byte) error {
 			return fmt.Errorf("output at %s is %v, which does not match %q", p, v, re)
 		}
 	}
+	got = c.withoutLaterFields(got, want)
 	for _, p := range c.IgnorePaths {
 		got, want = deletePath(got, p), deletePath(want, p)
 	}
@@ -221,6 +224,40 @@ func (c *Case) checkOutput(out []byte) error {
 		return fmt.Errorf("output %s\n  want %s", g, w)
 	}
 	return nil
+}
+
+// laterFields are the fields AWS added to its answers after some cases
+// were recorded, and since when (the date of the launch). DescribeExecution,
+// and so the output of a states:startExecution.sync Task, has had the
+// redrive fields since redrive launched on 2023-11-15: the 2025 recording
+// local_mocking.base_callbacks.sfn_start_execution_sync[SFN_SYNC2] shows
+// them, the 2023 ones of the callback tests do not.
+var laterFields = []struct {
+	since  string
+	fields []string
+}{
+	{"2023-11-15", []string{"RedriveCount", "RedriveStatus", "RedriveStatusReason"}},
+}
+
+// withoutLaterFields drops from the top-level object got the fields AWS
+// added after c was last validated, when want (the recording) lacks them.
+func (c *Case) withoutLaterFields(got, want any) any {
+	g, ok := got.(map[string]any)
+	w, _ := want.(map[string]any)
+	if !ok || c.Source.LastValidated == "" {
+		return got
+	}
+	for _, l := range laterFields {
+		if c.Source.LastValidated >= l.since {
+			continue
+		}
+		for _, f := range l.fields {
+			if _, recorded := w[f]; !recorded {
+				delete(g, f)
+			}
+		}
+	}
+	return g
 }
 
 func deref(s *string) string {

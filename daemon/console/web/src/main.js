@@ -2,7 +2,7 @@
 // dialog that asks for a bearer token when the API wants one.
 
 import { setTokenPrompt, forgetToken, token } from './api.js';
-import { MachinesView, MachineView, ExecutionView } from './views.js';
+import { MachinesView, MachineView, ExecutionView, MapRunView } from './views.js';
 import { InboxView } from './inbox.js';
 import { h } from './dom.js';
 
@@ -45,10 +45,11 @@ function updateTokenButton() {
 async function route() {
   if (current) current.dispose();
   const hash = location.hash || '#/';
-  const [, kind, arg] = /^#\/(machine|execution)\/(.+)$/.exec(hash) || [];
+  const [, kind, arg] = /^#\/(machine|execution|maprun)\/(.+)$/.exec(hash) || [];
   const arn = arg ? decodeURIComponent(arg) : '';
   if (kind === 'machine') current = new MachineView(main, arn);
   else if (kind === 'execution') current = new ExecutionView(main, arn);
+  else if (kind === 'maprun') current = new MapRunView(main, arn);
   else if (hash === '#/inbox') current = new InboxView(main);
   else current = new MachinesView(main);
   document.querySelectorAll('.top nav a').forEach((a) => (a.getAttribute('href') === hash ? a.setAttribute('aria-current', 'page') : a.removeAttribute('aria-current')));

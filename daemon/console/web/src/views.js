@@ -1,7 +1,8 @@
-// The console's three pages: the state machines, one machine (its graph and
-// its recent executions, live), and one execution (its path on the graph,
-// each state's input and output, the event list). The approval inbox is
-// in inbox.js.
+// The console's four pages: the state machines, one machine (its graph and
+// its recent executions, live), one execution (its path on the graph, each
+// state's input and output, its Map Runs, the event list), and one Map Run
+// of a Distributed Map (its item counts and failed children). The approval
+// inbox is in inbox.js.
 
 import { call, callAll } from './api.js';
 import { buildGraph } from './asl.js';
@@ -21,6 +22,9 @@ const MIN_ZOOM = 0.75;
 const machineHref = (arn) => `#/machine/${encodeURIComponent(arn)}`;
 /** executionHref is the console's address of an execution's page. */
 export const executionHref = (arn) => `#/execution/${encodeURIComponent(arn)}`;
+const mapRunHref = (arn) => `#/maprun/${encodeURIComponent(arn)}`;
+// mapRunName is the <machine>/<label> part of a Map Run ARN.
+const mapRunName = (arn) => arn.split(':').slice(6, -1).join(':');
 
 function table(caption, headers, rows, empty) {
   return h('table', { class: 'list' },
@@ -196,9 +200,10 @@ export class ExecutionView extends View {
   }
 
   async show() {
-    const [e, m] = await Promise.all([
+    const [e, m, mapRuns] = await Promise.all([
       call('DescribeExecution', { executionArn: this.arn }),
       call('DescribeStateMachineForExecution', { executionArn: this.arn }),
+      callAll('ListMapRuns', { executionArn: this.arn, maxResults: 1000 }, 'mapRuns').catch(() => []),
     ]);
     document.title = `${e.name} · stepd`;
     let events = [];
@@ -219,14 +224,16 @@ export class ExecutionView extends View {
       h('dt', { text: 'Duration' }), h('dd', { text: fmtDuration(e.startDate, e.stopDate) || 'running' }),
       e.error ? [h('dt', { text: 'Error' }), h('dd', { class: 'err', text: e.error })] : null,
       e.cause ? [h('dt', { text: 'Cause' }), h('dd', { class: 'err', text: e.cause })] : null);
+    // A child execution of a Distributed Map belongs to its Map Run.
+    const parent = e.mapRunArn ? h('a', { href: mapRunHref(e.mapRunArn), text: `Map Run ${mapRunName(e.mapRunArn)}` }) : h('a', { href: machineHref(e.stateMachineArn), text: m.name });
     this.root.replaceChildren(
-      h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/', text: 'State machines' }), ' › ',
-        h('a', { href: machineHref(e.stateMachineArn), text: m.name }), ' › ', e.name),
+      h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/', text: 'State machines' }), ' › ', parent, ' › ', e.name),
       h('h1', { text: e.name }),
       h('p', { class: 'muted arn', text: e.executionArn }),
       summary, historyNote ?? '',
       this.graph.el,
       h('div', { class: 'io' }, jsonBlock('Execution input', e.input), e.output !== undefined ? jsonBlock('Execution output', e.output) : null),
+      mapRuns.length ? this.mapRunTable(mapRuns) : '',
       this.eventTable(events, e.startDate));
     await this.graph.draw();
     this.highlight(path);
@@ -287,6 +294,15 @@ export class ExecutionView extends View {
     return out;
   }
 
+  mapRunTable(runs) {
+    const rows = runs.map((r) => h('tr', {},
+      h('td', {}, h('a', { href: mapRunHref(r.mapRunArn), text: mapRunName(r.mapRunArn) })),
+      timeCell(r.startDate),
+      h('td', { class: 'num', text: fmtDuration(r.startDate, r.stopDate) || 'running' })));
+    return h('section', { class: 'map-runs' }, h('h2', { text: 'Map Runs' }),
+      table(`${runs.length} Map Run${runs.length === 1 ? '' : 's'} of Distributed Map states`, ['Map Run', 'Started', 'Duration'], rows, 'No Map Runs.'));
+  }
+
   eventTable(events, start) {
     const rows = events.map((ev) => {
       const d = detailsOf(ev);
@@ -303,5 +319,56 @@ export class ExecutionView extends View {
     return h('section', { class: 'events' }, h('h2', { text: 'Events' }),
       table(events.length >= EVENTS_SHOWN ? `The first ${EVENTS_SHOWN} events` : `${events.length} event${events.length === 1 ? '' : 's'}`,
         ['ID', 'Type', 'State', 'Since start', 'Details'], rows, 'No events.'));
+  }
+}
+
+// The statuses DescribeMapRun counts items and child executions in, with
+// the API's names.
+const MAP_RUN_COUNTS = [['pending', 'Pending'], ['running', 'Running'], ['succeeded', 'Succeeded'], ['failed', 'Failed'],
+  ['timedOut', 'Timed out'], ['aborted', 'Aborted'], ['total', 'Total'], ['resultsWritten', 'Results written']];
+
+/** MapRunView is one Map Run: its settings, its item and child execution counts, its failed children. */
+export class MapRunView extends View {
+  constructor(root, arn) {
+    super(root);
+    this.arn = arn;
+  }
+
+  async show() {
+    const r = await call('DescribeMapRun', { mapRunArn: this.arn });
+    const failed = await callAll('ListExecutions', { mapRunArn: this.arn, statusFilter: 'FAILED', maxResults: EXECUTIONS_SHOWN }, 'executions', EXECUTIONS_SHOWN);
+    const described = await Promise.all(failed.map((c) => call('DescribeExecution', { executionArn: c.executionArn }).catch(() => c)));
+    if (this.disposed) return;
+    const name = mapRunName(r.mapRunArn);
+    document.title = `Map Run ${name} · stepd`;
+    const tolerated = [r.toleratedFailureCount ? `${r.toleratedFailureCount} items` : '', r.toleratedFailurePercentage ? `${r.toleratedFailurePercentage} %` : '']
+      .filter(Boolean).join(' or ') || 'none';
+    const summary = h('dl', { class: 'summary' },
+      h('dt', { text: 'Status' }), h('dd', {}, statusBadge(r.status)),
+      h('dt', { text: 'Started' }), h('dd', { text: fmtTime(r.startDate) }),
+      h('dt', { text: 'Duration' }), h('dd', { text: fmtDuration(r.startDate, r.stopDate) || 'running' }),
+      h('dt', { text: 'Max concurrency' }), h('dd', { text: r.maxConcurrency ? String(r.maxConcurrency) : 'no limit' }),
+      h('dt', { text: 'Tolerated failures' }), h('dd', { text: tolerated }));
+    const countRow = (title, c) => h('tr', { dataset: { counts: title } }, h('th', { scope: 'row', text: title }),
+      MAP_RUN_COUNTS.map(([key]) => h('td', { class: 'num', dataset: { key }, text: String(c[key] ?? 0) })));
+    const counts = h('table', { class: 'list counts' },
+      h('caption', { text: 'Items, and the child executions that ran them (a batch of items is one child)' }),
+      h('thead', {}, h('tr', {}, h('td', {}), MAP_RUN_COUNTS.map(([, t]) => h('th', { scope: 'col', text: t })))),
+      h('tbody', {}, countRow('Items', r.itemCounts), countRow('Child executions', r.executionCounts)));
+    const rows = described.map((c) => h('tr', { dataset: { status: c.status } },
+      h('td', {}, h('a', { href: executionHref(c.executionArn), text: c.name })),
+      timeCell(c.startDate),
+      h('td', { class: 'err', text: [c.error, c.cause].filter(Boolean).join(': ') })));
+    this.root.replaceChildren(
+      h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/', text: 'State machines' }), ' › ',
+        h('a', { href: executionHref(r.executionArn), text: r.executionArn.split(':').pop() }), ' › Map Run'),
+      h('h1', {}, 'Map Run ', name),
+      h('p', { class: 'muted arn', text: r.mapRunArn }),
+      summary,
+      h('section', { class: 'map-run-counts' }, h('h2', { text: 'Item processing status' }), counts),
+      h('section', { class: 'failed-children' }, h('h2', { text: 'Failed child executions' }),
+        table(failed.length >= EXECUTIONS_SHOWN ? `The first ${EXECUTIONS_SHOWN}` : `${failed.length} failed`, ['Name', 'Started', 'Error'], rows,
+          'No STANDARD child execution failed (EXPRESS children are counted, not listed).')));
+    if (r.status === 'RUNNING') this.every(POLL_MS, async () => { await this.show(); return false; });
   }
 }
