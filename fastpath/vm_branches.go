@@ -206,20 +206,45 @@ func (s *spanFeed) end() *Failure {
 }
 
 // newSpanFeed returns the spanFeed of st's n branches whose inputs are
-// ex.spans[base:].
+// ex.spans[base:], one that freeSpanFeed gave back when there is one, so
+// that running branches allocates nothing once the Execution is warm.
 func (ex *Execution) newSpanFeed(st *State, base, n int, pol branchPolicy) *spanFeed {
-	feed := &spanFeed{ex: ex, base: base, n: n, sizes: pol.sizes, fails: pol.fails}
+	var feed *spanFeed
+	if k := len(ex.spanFeeds); k > 0 {
+		feed = ex.spanFeeds[k-1]
+		ex.spanFeeds = ex.spanFeeds[:k-1]
+	} else {
+		feed = new(spanFeed)
+	}
+	kept := feed.kept
+	*feed = spanFeed{ex: ex, base: base, n: n, sizes: pol.sizes, fails: pol.fails}
 	if st.Concurrent {
-		feed.kept = new(keptResults)
+		if kept == nil {
+			kept = new(keptResults)
+		}
+		kept.buf, kept.at = kept.buf[:0], kept.at[:0]
+		feed.kept = kept
 	}
 	return feed
+}
+
+// freeSpanFeed gives feed back for the next newSpanFeed.
+func (ex *Execution) freeSpanFeed(feed *spanFeed) {
+	kept := feed.kept
+	if kept != nil && cap(kept.buf) > 64<<10 {
+		kept = nil // do not keep one large Map's outputs for ever
+	}
+	*feed = spanFeed{kept: kept}
+	ex.spanFeeds = append(ex.spanFeeds, feed)
 }
 
 // runBranches runs the n branches whose inputs are ex.spans[base:] and
 // replaces each input with the branch's output (null for a tolerated
 // failure). On failure the spans are popped.
 func (ex *Execution) runBranches(st *State, base, n int, pol branchPolicy) *Failure {
-	f := ex.runFeed(st, ex.newSpanFeed(st, base, n, pol), pol)
+	feed := ex.newSpanFeed(st, base, n, pol)
+	f := ex.runFeed(st, feed, pol)
+	ex.freeSpanFeed(feed)
 	if f != nil {
 		ex.popSpans(base)
 	}
@@ -306,7 +331,9 @@ func (ex *Execution) runChildInline(start int, run *MapRun, i int, input []byte)
 // the child executions of a Map Run, which it returns (nil for an inline
 // Map). On failure the spans are popped.
 func (ex *Execution) runIterations(st *State, base, n int, pol branchPolicy) (*MapRun, *Failure) {
-	run, f := ex.runMapRun(st, ex.newSpanFeed(st, base, n, pol), pol, n)
+	feed := ex.newSpanFeed(st, base, n, pol)
+	run, f := ex.runMapRun(st, feed, pol, n)
+	ex.freeSpanFeed(feed)
 	if f != nil {
 		ex.popSpans(base)
 	}
