@@ -185,8 +185,11 @@ func (ex *Execution) mapStream(st *State, stream ItemStream, maxItems int, sel *
 	if maxItems == 0 {
 		maxItems = MaxItemsLimit
 	}
-	feed := &itemFeed{ex: ex, st: st, stream: stream, maxItems: maxItems, sel: sel, lim: lim,
+	feed := &itemFeed{ex: ex, st: st, stream: stream, maxItems: maxItems, lim: lim,
 		mark: len(ex.arena), writer: st.Writer}
+	if sel != nil {
+		feed.sel, feed.hasSel = *sel, true // a copy: sel stays on its caller's stack
+	}
 	defer feed.close()
 	if export != nil {
 		e, err := ex.openExport(st.Writer, export)
@@ -224,7 +227,8 @@ type itemFeed struct {
 	maxItems int
 	read     int // items read
 	eof      bool
-	sel      *itemSelector
+	sel      itemSelector
+	hasSel   bool // sel is the Map's ItemSelector
 	lim      *batchLimits
 	mark     int    // next uses ex's arena past this, for ItemSelector
 	item     []byte // the item last read
@@ -261,10 +265,10 @@ func (f *itemFeed) nextItem() ([]byte, bool, *Failure) {
 	}
 	i := f.read
 	f.read++
-	if f.sel == nil {
+	if !f.hasSel {
 		return f.item, true, nil
 	}
-	in, fl := f.ex.selectItem(f.st, f.sel, i, f.item)
+	in, fl := f.ex.selectItem(f.st, &f.sel, i, f.item)
 	return in, fl == nil, fl
 }
 
