@@ -7,6 +7,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/stepd/stepd/cluster"
+	"github.com/stepd/stepd/daemon/history"
 	"github.com/stepd/stepd/fastpath"
 	"github.com/stepd/stepd/internal/awserr"
 )
@@ -196,27 +197,29 @@ func (s *server) mapRunsOf(arn string) []*fastpath.MapRun {
 	return nil
 }
 
-// recordedMapRuns are the Map Runs e recorded as they ended
-// (fastpath.RecordMapRunEnd), in order, the last record of each run.
+// recordedMapRuns are the Map Runs e recorded as they ended (the
+// payloads of its MapRunSucceeded and MapRunFailed events), in order, the
+// last record of each run.
 func recordedMapRuns(e *cluster.Execution) []*fastpath.MapRun {
 	var runs []*fastpath.MapRun
 	at := map[string]int{}
-	for i := range e.Records {
-		r := &e.Records[i]
-		if fastpath.RecordKind(r.Kind) != fastpath.RecordMapRunEnd {
-			continue
+	_ = e.EachEvent(func(val []byte) error {
+		var ev history.Event
+		if _, _, err := history.DecodeEvent(val, &ev); err != nil || ev.Type != fastpath.EventMapRunSucceeded && ev.Type != fastpath.EventMapRunFailed {
+			return nil
 		}
-		run, ok := fastpath.ParseMapRunRecord(r.Val)
+		run, ok := fastpath.ParseMapRunRecord(ev.Payload)
 		if !ok {
-			continue
+			return nil
 		}
 		if j, seen := at[run.Arn]; seen {
 			runs[j] = run // a redrive ran it again
-			continue
+			return nil
 		}
 		at[run.Arn] = len(runs)
 		runs = append(runs, run)
-	}
+		return nil
+	})
 	return runs
 }
 

@@ -364,26 +364,34 @@ func (ex *Execution) mapRunStarted(st *State, children, items int, pol *branchPo
 	return run
 }
 
-// endMapRun closes run with the Map's outcome f; a durable execution
-// records how it ended (RecordMapRunEnd), unless it was stopped (or its
-// node is closing: the run goes on where the execution resumes).
-func (ex *Execution) endMapRun(run *MapRun, f *Failure) {
-	if run == nil || f == errSuspended {
+// endMapRun closes run with the Map's outcome f and records
+// MapRunSucceeded or MapRunFailed, whose payload is the run as it ended
+// (see MapRunRecord): a durable execution keeps it with its history, so
+// that the run is described after a restart too.
+func (ex *Execution) endMapRun(st *State, run *MapRun, f *Failure) {
+	if f == errSuspended {
 		return // it goes on when the execution resumes
 	}
 	run.ended(f, ex.clock.Now())
-	if ex.rec != nil && f != errAborted {
-		if key, _, ok := ex.replay(RecordMapRunEnd); !ok {
-			ex.put(key, RecordMapRunEnd, run.Record())
-		}
-	}
 	if o := ex.opts.MapRuns; o != nil {
 		o.MapRunEnded(run)
 	}
+	if f == nil {
+		ex.events++ // MapRunSucceeded
+	}
+	if ex.sink == nil {
+		return
+	}
+	if f != nil {
+		ex.record(EventMapRunFailed, 0, st, run.Record(), f, 0)
+		return
+	}
+	ex.record(EventMapRunSucceeded, ex.events, st, run.Record(), nil, 0)
 }
 
-// MapRunRecord is a Map Run that ended, as a durable execution keeps it
-// (RecordMapRunEnd): what DescribeMapRun and ListMapRuns show of it.
+// MapRunRecord is a Map Run that ended, as the payload of its
+// MapRunSucceeded or MapRunFailed event keeps it: what DescribeMapRun
+// and ListMapRuns show of it.
 type MapRunRecord struct {
 	Arn, ID, ExecutionArn, StateMachineArn, Label, StateName string
 	Express                                                  bool
@@ -391,7 +399,7 @@ type MapRunRecord struct {
 	State                                                    MapRunState
 }
 
-// Record returns the run as a RecordMapRunEnd value.
+// Record returns the run as a MapRunRecord in JSON.
 func (r *MapRun) Record() []byte {
 	b, err := json.Marshal(MapRunRecord{Arn: r.Arn, ID: r.ID, ExecutionArn: r.ExecutionArn, StateMachineArn: r.StateMachineArn,
 		Label: r.Label, StateName: r.StateName, Express: r.Express, Start: r.Start, State: r.State()})
@@ -401,8 +409,8 @@ func (r *MapRun) Record() []byte {
 	return b
 }
 
-// ParseMapRunRecord reads a RecordMapRunEnd value back as the Map Run
-// that ended, ok false when val is not one.
+// ParseMapRunRecord reads a MapRunRecord back as the Map Run that ended,
+// ok false when val is not one.
 func ParseMapRunRecord(val []byte) (*MapRun, bool) {
 	var rec MapRunRecord
 	if json.Unmarshal(val, &rec) != nil || rec.Arn == "" {
