@@ -135,6 +135,17 @@ func (ex *Execution) awaitCallback(st *State, in []byte, timeout, heartbeat time
 		ex.emit(EventTaskSubmitted, st, result)
 		ex.truncate(mark)
 	}
+	// A worker that takes an activity task commits a claim holding its
+	// name; the claim resumes the run, which records ActivityStarted
+	// then, as AWS does when a worker takes the task.
+	claimed := false
+	if activity {
+		kind, claim, ok := ex.rec.Replay(AnswerKey(ex.tokenKey, CallbackNone))
+		if claimed = ok && kind == RecordClaim; claimed {
+			ex.events++
+			ex.emitActivity(EventActivityStarted, st, nil, ActivityDetails{Worker: string(claim)})
+		}
+	}
 	answer := AnswerKey(ex.tokenKey, st.Task.Callback)
 	kind, val, ok := ex.rec.Replay(answer)
 	if !ok || kind != RecordTask {
@@ -154,20 +165,12 @@ func (ex *Execution) awaitCallback(st *State, in []byte, timeout, heartbeat time
 		}
 		return nil, ex.diverged()
 	}
-	if activity {
-		// A worker took the task (its claim holds its name), or someone
-		// answered its token without taking it; a task that timed out
-		// before any worker took it was never started, as in AWS.
-		kind, claim, claimed := ex.rec.Replay(AnswerKey(ex.tokenKey, CallbackNone))
-		claimed = claimed && kind == RecordClaim
-		if claimed || f == nil || f.Name != ErrTimeout {
-			var worker string
-			if claimed {
-				worker = string(claim)
-			}
-			ex.events++
-			ex.emitActivity(EventActivityStarted, st, nil, ActivityDetails{Worker: worker})
-		}
+	if activity && !claimed && (f == nil || f.Name != ErrTimeout) {
+		// Answered without being taken (its token from GET /v1/tasks):
+		// started by no worker. A task that timed out before any worker
+		// took it was never started, as in AWS.
+		ex.events++
+		ex.emitActivity(EventActivityStarted, st, nil, ActivityDetails{})
 	}
 	ex.events++
 	if f != nil {
