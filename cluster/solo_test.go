@@ -32,8 +32,8 @@ func TestSoloNodesSideBySide(t *testing.T) {
 	b := openNode(t, soloConfig("node1", t.TempDir()))
 	for _, n := range []*Node{a, b} {
 		propose(t, n, "m")
-		// Ready follows the applied index, which may trail a commit
-		// made meanwhile (the node's own record) for a moment.
+		// Ready follows the applied index, which may trail the commit
+		// index for a moment.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err := n.WaitLeader(ctx)
 		cancel()
