@@ -6,38 +6,31 @@
 #  2. recovery: 10,000 executions parked at a Wait of an hour, SIGKILL, restart,
 #     and the time from launching the new process until all are parked again;
 #  3. throughput again on a 3-node cluster on loopback (the clients talk to the
-#     first node, which leads; every commit waits for a follower's fsync too).
+#     first node, which leads; every commit waits for a follower's fsync too);
+#  4. recovery on that cluster: 10,000 executions parked on the leader, SIGKILL of
+#     the leader, and the time until the new leader has all of them parked again.
 # Usage: bench/durable_http.sh [N, default 20000] [C, default 32]
 # Not part of the tests: it takes the machine's cores for the whole run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-20000}
 conns=${2:-32}
-work=$(mktemp -d)
-pid=
-pids=()
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. bench/lib.sh
 go build -o "$work/stepd" .
 go build -o "$work/durablehttp" ./bench/durablehttp
-ready() { for _ in $(seq 200); do curl -fs -o /dev/null "http://127.0.0.1:$1/readyz" && return; sleep 0.05; done; echo "stepd did not start" >&2; exit 1; }
+elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2])-float(sys.argv[1]):.2f}')" "$@"; }
 
 # 1. Throughput, with fsyncs counted.
-port=$(free)
+port=$(free_port)
 strace -f --seccomp-bpf -c -o "$work/strace.txt" -e trace=fsync,fdatasync \
-  "$work/stepd" serve -listen "127.0.0.1:$port" -raft-addr "127.0.0.1:$(free)" -data-dir "$work/t" 2>"$work/t.log" &
-pid=$!
-ready "$port"
+  "$work/stepd" serve -listen "127.0.0.1:$port" -raft-addr "127.0.0.1:$(free_port)" -data-dir "$work/t" 2>"$work/t.log" &
+tracer=$!
+pids+=($tracer)
+wait_ready "http://127.0.0.1:$port/readyz"
 start=$(date +%s.%N)
 "$work/durablehttp" -addr "127.0.0.1:$port" -n "$n" -c "$conns" throughput
 end=$(date +%s.%N)
-kill -TERM "$(pgrep -P "$pid")"; wait "$pid" || true; pid= # stepd, the child of strace
+kill -TERM "$(pgrep -P "$tracer")"; wait "$tracer" || true # stepd, the child of strace
 python3 - "$work/strace.txt" "$start" "$end" <<'PY'
 import sys
 calls = 0
@@ -50,32 +43,45 @@ print(f"fsync+fdatasync calls of the whole process: {calls}, {calls/secs:.0f}/s 
 PY
 
 # 2. Recovery of 10,000 parked executions after SIGKILL.
-port=$(free); raft=$(free)
+port=$(free_port); raft=$(free_port)
 "$work/stepd" serve -listen "127.0.0.1:$port" -raft-addr "127.0.0.1:$raft" -data-dir "$work/r" 2>"$work/r.log" &
 pid=$!
-ready "$port"
+pids+=($pid)
+wait_ready "http://127.0.0.1:$port/readyz"
 "$work/durablehttp" -addr "127.0.0.1:$port" -n 10000 -c "$conns" park
 kill -KILL "$pid"; wait "$pid" 2>/dev/null || true
 t0=$(date +%s.%N)
 "$work/stepd" serve -listen "127.0.0.1:$port" -raft-addr "127.0.0.1:$raft" -data-dir "$work/r" 2>>"$work/r.log" &
 pid=$!
-ready "$port"
+pids+=($pid)
+wait_ready "http://127.0.0.1:$port/readyz" 600
 "$work/durablehttp" -addr "127.0.0.1:$port" -n 10000 await-parked
 t1=$(date +%s.%N)
-python3 -c "print(f'10000 parked executions resumed {float($t1)-float($t0):.2f} s after the process was launched')"
+cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14+$15)/hz}' "/proc/$pid/stat")
+echo "one node: 10000 parked executions resumed $(elapsed "$t0" "$t1") s after the process was launched ($cpu s of CPU)"
 grep -h "durable: leader" "$work/r.log" | tail -1
-kill -TERM "$pid"; wait "$pid" || true; pid=
+kill -TERM "$pid"; wait "$pid" || true
 
 # 3. Throughput on a 3-node cluster.
-port1=$(free)
-"$work/stepd" serve -listen "127.0.0.1:$port1" -raft-addr "127.0.0.1:$(free)" -node-id n1 -data-dir "$work/c1" 2>"$work/c1.log" &
-pids+=($!)
-ready "$port1"
-for i in 2 3; do
-  p=$(free)
-  "$work/stepd" serve -listen "127.0.0.1:$p" -raft-addr "127.0.0.1:$(free)" -node-id "n$i" -join "127.0.0.1:$port1" -data-dir "$work/c$i" 2>"$work/c$i.log" &
+api=() leader=
+for i in 1 2 3; do
+  p=$(free_port)
+  join=()
+  [ "$i" -gt 1 ] && join=(-join "127.0.0.1:${api[0]}")
+  "$work/stepd" serve -listen "127.0.0.1:$p" -raft-addr "127.0.0.1:$(free_port)" -node-id "n$i" "${join[@]}" -data-dir "$work/c$i" 2>"$work/c$i.log" &
   pids+=($!)
-  ready "$p"
+  [ "$i" -eq 1 ] && leader=$!
+  api+=("$p")
+  wait_ready "http://127.0.0.1:$p/readyz"
 done
 echo "3-node cluster:"
-"$work/durablehttp" -addr "127.0.0.1:$port1" -n "$n" -c "$conns" throughput
+"$work/durablehttp" -addr "127.0.0.1:${api[0]}" -n "$n" -c "$conns" throughput
+
+# 4. Recovery on the cluster: SIGKILL of the leader (n1) with 10,000 parked.
+"$work/durablehttp" -addr "127.0.0.1:${api[0]}" -n 10000 -c "$conns" park
+kill -KILL "$leader"
+t0=$(date +%s.%N)
+"$work/durablehttp" -addr "127.0.0.1:${api[1]},127.0.0.1:${api[2]}" -n 10000 await-parked
+{ wait "$leader"; } 2>/dev/null || true
+echo "3 nodes: 10000 parked executions resumed on the new leader $(elapsed "$t0" "$(date +%s.%N)") s after the leader was killed"
+grep -h "durable: leader" "$work/c2.log" "$work/c3.log" | tail -1

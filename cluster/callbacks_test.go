@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"io"
 	"testing"
 	"time"
 
@@ -68,18 +67,7 @@ func TestCallbackCommands(t *testing.T) {
 		t.Errorf("pending after the answer: %+v", p)
 	}
 
-	snap, err := f.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sink memSink
-	if err := snap.Persist(&sink); err != nil {
-		t.Fatal(err)
-	}
-	g := newFSM(nil)
-	if err := g.Restore(io.NopCloser(&sink)); err != nil {
-		t.Fatal(err)
-	}
+	g := restored(t, f)
 	if p := g.execs.Pending(e.Arn); len(p) != 1 || p[0].Token != "t2" || p[0].Claimed {
 		t.Errorf("pending after a restore: %+v", p)
 	}
@@ -131,18 +119,7 @@ func TestSyncChildAnswersParent(t *testing.T) {
 	if w := f.execs.WaitingTasks(); len(w) != 0 {
 		t.Errorf(".sync tasks among the tasks waiting for a person: %+v", w)
 	}
-	snap, err := f.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sink memSink
-	if err := snap.Persist(&sink); err != nil {
-		t.Fatal(err)
-	}
-	g := newFSM(nil)
-	if err := g.Restore(io.NopCloser(&sink)); err != nil {
-		t.Fatal(err)
-	}
+	g := restored(t, f)
 	if p := g.execs.Pending(parent.Arn); len(p) != 3 || p[0].Child != c1.Arn || p[2].Child != c3.Arn {
 		t.Fatalf("pending tasks and their children after a restore: %+v", p)
 	}

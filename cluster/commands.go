@@ -1,7 +1,10 @@
 package cluster
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"hash/crc32"
 	"time"
 
 	json "github.com/goccy/go-json"
@@ -61,17 +64,39 @@ var commands = [...]func() Command{
 	cmdDeleteActivity: func() Command { return new(DeleteActivity) },
 }
 
-// Encode returns c as a log entry: its type byte, then its JSON.
+// Encode returns c as a log entry: the checksummed mark, the CRC-32C
+// (Castagnoli, big-endian) of the rest, then c's type byte and its JSON.
 func Encode(c Command) ([]byte, error) {
 	b, err := json.Marshal(c)
 	if err != nil {
 		return nil, fmt.Errorf("cannot encode command %T: %w", c, err)
 	}
-	return append([]byte{byte(c.kind())}, b...), nil
+	out := make([]byte, 5, 6+len(b))
+	out[0] = checksummed
+	out = append(append(out, byte(c.kind())), b...)
+	binary.BigEndian.PutUint32(out[1:5], crc32.Checksum(out[5:], castagnoli))
+	return out, nil
 }
 
-// decode parses a log entry into its command.
+// checksummed is the first byte of an entry that carries a checksum. No
+// command type reaches it (they stay below 0x80), so entries written
+// before checksums existed (type byte first) still decode.
+const checksummed = 0xC5
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// ErrCorrupt is wrapped by the error of an entry whose checksum does not
+// match its bytes: damaged on disk (or on the way), never applied.
+var ErrCorrupt = errors.New("corrupt log entry")
+
+// decode parses a log entry into its command, checking its checksum.
 func decode(data []byte) (Command, error) {
+	if len(data) > 0 && data[0] == checksummed {
+		if len(data) < 6 || binary.BigEndian.Uint32(data[1:5]) != crc32.Checksum(data[5:], castagnoli) {
+			return nil, fmt.Errorf("%w: the CRC-32C of its %d bytes does not match", ErrCorrupt, len(data))
+		}
+		data = data[5:]
+	}
 	var c Command
 	switch {
 	case len(data) == 0:

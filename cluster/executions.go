@@ -1,11 +1,15 @@
 package cluster
 
 import (
+	"encoding/binary"
+	"fmt"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/raft"
+
+	"github.com/stepd/stepd/fastpath"
 )
 
 // The durable state of STANDARD executions is a second part of the FSM,
@@ -123,6 +127,10 @@ type Execution struct {
 	Error   *string   `json:"error,omitempty"`
 	Cause   *string   `json:"cause,omitempty"`
 	Records []Record  `json:"records,omitempty"`
+	// Events are the history events of an execution that SUCCEEDED,
+	// packed (uvarint length, value) once its other records are no
+	// longer needed; Records is then empty. See EachEvent.
+	Events []byte `json:"events,omitempty"`
 	// Redrives are its redrives, oldest first; their count is its
 	// epoch.
 	Redrives []Redrive `json:"redrives,omitempty"`
@@ -157,22 +165,27 @@ func (e *Execution) Replayed(r *Record) bool {
 type ExecutionChange struct {
 	Arn                     string
 	Started, Stopped, Ended bool
-	// Answered: a task of the execution has its answer (callbacks.go).
-	Answered bool
+	// Answered: a task of the execution has its answer; Claimed: a
+	// worker took one of its activity tasks (callbacks.go).
+	Answered, Claimed bool
 }
 
 // Executions holds the executions the log committed. Its methods are
 // safe for concurrent use.
 type Executions struct {
-	mu     sync.RWMutex
-	byArn  map[string]*Execution
+	mu    sync.RWMutex
+	byArn map[string]*Execution
+	// strs interns the strings executions share (definitions, machine
+	// ARNs and names, roles): thousands of executions of one machine
+	// hold one copy. Rebuilt at prune, so it holds only what is used.
+	strs   map[string]string
 	cb     callbacks
 	watch  func(ExecutionChange)
 	watchM sync.Mutex
 }
 
 func newExecutions() *Executions {
-	return &Executions{byArn: map[string]*Execution{}, cb: callbacks{byToken: map[string]*PendingTask{}, byArn: map[string][]*PendingTask{},
+	return &Executions{byArn: map[string]*Execution{}, strs: map[string]string{}, cb: callbacks{byToken: map[string]*PendingTask{}, byArn: map[string][]*PendingTask{},
 		byActivity: map[string][]*PendingTask{}, changed: make(chan struct{})}}
 }
 
@@ -227,6 +240,13 @@ func (x *Executions) List(keep func(*Execution) bool) []Execution {
 	return out
 }
 
+// Len is how many executions are held, RUNNING or ended.
+func (x *Executions) Len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.byArn)
+}
+
 // Running returns the ARNs of the RUNNING executions.
 func (x *Executions) Running() []string {
 	x.mu.RLock()
@@ -262,8 +282,76 @@ func (x *Executions) restore(im []Execution) {
 	}
 	x.mu.Lock()
 	x.byArn = m
+	x.strs = map[string]string{}
+	for _, e := range m {
+		x.share(e)
+		e.shrink()
+	}
 	x.rebuildCallbacks()
 	x.mu.Unlock()
+}
+
+// share makes e use the interned copy of the strings executions share;
+// x.mu must be held.
+func (x *Executions) share(e *Execution) {
+	for _, s := range []*string{&e.Definition, &e.MachineArn, &e.MachineName, &e.RoleArn} {
+		if v, ok := x.strs[*s]; ok {
+			*s = v
+		} else {
+			x.strs[*s] = *s
+		}
+	}
+}
+
+// shrink drops what only a run of e needs once it has SUCCEEDED (no
+// run, no redrive follows) and packs the rest, its history events, which
+// Describe, List and GetExecutionHistory still read, into Events: one
+// allocation instead of a Record and a value each. Readers may hold the
+// old Records slice, which is left as it was.
+func (e *Execution) shrink() {
+	if e.Status != "SUCCEEDED" || len(e.Records) == 0 {
+		return
+	}
+	size := len(e.Events)
+	for i := range e.Records {
+		if r := &e.Records[i]; fastpath.RecordKind(r.Kind) == fastpath.RecordEvent {
+			size += binary.MaxVarintLen32 + len(r.Val)
+		}
+	}
+	packed := make([]byte, 0, size)
+	packed = append(packed, e.Events...)
+	for i := range e.Records {
+		if r := &e.Records[i]; fastpath.RecordKind(r.Kind) == fastpath.RecordEvent {
+			packed = append(binary.AppendUvarint(packed, uint64(len(r.Val))), r.Val...)
+		}
+	}
+	e.Events, e.Records = packed[:len(packed):len(packed)], nil
+	if len(packed) == 0 {
+		e.Events = nil // as a snapshot restores it
+	}
+}
+
+// EachEvent calls fn with each history event of e in the order they were
+// committed (fastpath.RecordEvent values), until fn returns an error.
+func (e *Execution) EachEvent(fn func(val []byte) error) error {
+	for i := range e.Records {
+		if r := &e.Records[i]; fastpath.RecordKind(r.Kind) == fastpath.RecordEvent {
+			if err := fn(r.Val); err != nil {
+				return err
+			}
+		}
+	}
+	for rest := e.Events; len(rest) > 0; {
+		n, w := binary.Uvarint(rest)
+		if w <= 0 || uint64(len(rest)-w) < n {
+			return fmt.Errorf("the packed history events of %s are damaged", e.Arn)
+		}
+		if err := fn(rest[w : w+int(n)]); err != nil {
+			return err
+		}
+		rest = rest[w+int(n):]
+	}
+	return nil
 }
 
 // StartExecution records a new execution. Starting one that exists is
@@ -296,6 +384,7 @@ func (c *StartExecution) applyExec(x *Executions) Result {
 	}
 	e := *c.Execution
 	e.Status, e.Stop, e.Output, e.Error, e.Cause = "RUNNING", time.Time{}, nil, nil, nil
+	x.share(&e)
 	x.byArn[e.Arn] = &e
 	x.linkChild(&e)
 	x.mu.Unlock()
@@ -359,6 +448,7 @@ func (c *EndExecution) applyExec(x *Executions) Result {
 	e.Records = append(e.Records, c.Records...)
 	e.Status, e.Stop, e.Output, e.Error, e.Cause = c.Status, c.Stop, c.Output, c.Error, c.Cause
 	parent := x.answerParent(e)
+	e.shrink()
 	x.mu.Unlock()
 	x.notify(ExecutionChange{Arn: c.Arn, Ended: true})
 	if parent != "" {
@@ -441,6 +531,10 @@ func (c *PruneExecutions) applyExec(x *Executions) Result {
 		if e.Status != "RUNNING" && e.Stop.Before(c.Before) {
 			delete(x.byArn, arn)
 		}
+	}
+	x.strs = map[string]string{}
+	for _, e := range x.byArn {
+		x.share(e)
 	}
 	x.forgetPruned()
 	return Result{}

@@ -4,10 +4,13 @@ import (
 	"context"
 	"io"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/raft"
+
+	"github.com/stepd/stepd/fastpath"
 )
 
 var execStart = time.Date(2026, 12, 6, 5, 0, 0, 0, time.UTC)
@@ -15,6 +18,24 @@ var execStart = time.Date(2026, 12, 6, 5, 0, 0, 0, time.UTC)
 func testExecution(name, input string) *Execution {
 	return &Execution{Arn: testArn[:len(testArn)-len("stateMachine:")] + "execution:m:" + name, MachineArn: testArn + "m", MachineName: "m",
 		Name: name, Definition: passDef, Input: input, Start: execStart}
+}
+
+// restored is a new FSM restored from a snapshot of f.
+func restored(t *testing.T, f *fsm) *fsm {
+	t.Helper()
+	snap, err := f.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sink memSink
+	if err := snap.Persist(&sink); err != nil {
+		t.Fatal(err)
+	}
+	g := newFSM(nil)
+	if err := g.Restore(io.NopCloser(&sink)); err != nil {
+		t.Fatal(err)
+	}
+	return g
 }
 
 // applyOne applies one command to f at index and returns its result.
@@ -100,18 +121,7 @@ func TestExecutionsSnapshot(t *testing.T) {
 		t.Fatal(r.Err)
 	}
 	applyOne(t, f, n+10, &AppendRecords{Arn: c, Records: []Record{{Seq: 2, Kind: 3, Val: []byte("again"), Epoch: 1}}})
-	snap, err := f.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sink memSink
-	if err := snap.Persist(&sink); err != nil {
-		t.Fatal(err)
-	}
-	g := newFSM(nil)
-	if err := g.Restore(io.NopCloser(&sink)); err != nil {
-		t.Fatal(err)
-	}
+	g := restored(t, f)
 	if a, b := encodeState(t, f), encodeState(t, g); a != b {
 		t.Fatalf("restored control plane differs:\n%s\n%s", a, b)
 	}
@@ -150,5 +160,35 @@ func TestExecutionsReplicate(t *testing.T) {
 			got, ok := n.Executions().Get(e.Arn)
 			return ok && len(got.Records) == 1
 		})
+	}
+}
+
+// TestSucceededExecutionShrinks: once an execution SUCCEEDED only its
+// history events are kept, packed, in their order; one that FAILED keeps
+// every record (a redrive replays them); both survive a snapshot.
+func TestSucceededExecutionShrinks(t *testing.T) {
+	f := newFSM(nil)
+	recs := []Record{{Seq: 0, Kind: uint8(fastpath.RecordEvent), Val: []byte("started")}, {Seq: 1, Kind: uint8(fastpath.RecordTime), Val: []byte{1, 2, 3, 4, 5, 6, 7, 8}},
+		{Seq: 2, Kind: uint8(fastpath.RecordEvent), Val: []byte("entered")}, {Seq: 3, Kind: uint8(fastpath.RecordTask), Val: []byte("result")}}
+	last := []Record{{Seq: 4, Kind: uint8(fastpath.RecordEvent), Val: []byte("succeeded")}}
+	for i, c := range []struct{ name, status string }{{"ok", "SUCCEEDED"}, {"bad", "FAILED"}} {
+		arn := testExecution(c.name, "{}").Arn
+		applyOne(t, f, uint64(3*i+1), &StartExecution{Execution: testExecution(c.name, "{}")})
+		applyOne(t, f, uint64(3*i+2), &AppendRecords{Arn: arn, Records: recs})
+		applyOne(t, f, uint64(3*i+3), &EndExecution{Arn: arn, Status: c.status, Stop: execStart, Records: last})
+	}
+	g := restored(t, f)
+	for _, x := range []*Executions{f.execs, g.execs} {
+		ok, _ := x.Get(testExecution("ok", "{}").Arn)
+		var events []string
+		if err := ok.EachEvent(func(v []byte) error { events = append(events, string(v)); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if len(ok.Records) != 0 || strings.Join(events, ",") != "started,entered,succeeded" {
+			t.Errorf("SUCCEEDED: %d records, events %v", len(ok.Records), events)
+		}
+		if bad, _ := x.Get(testExecution("bad", "{}").Arn); len(bad.Records) != 5 || len(bad.Events) != 0 {
+			t.Errorf("FAILED: %d records, %d packed bytes, want every record kept", len(bad.Records), len(bad.Events))
+		}
 	}
 }

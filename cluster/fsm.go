@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -23,6 +24,11 @@ type fsm struct {
 	// onChange sees every new State, in order, before waitApplied
 	// returns for its index (the daemon derives its view from it).
 	onChange func(*State)
+	// damaged is set at the first entry whose checksum fails: from then
+	// on nothing is applied (what follows may depend on it) and no
+	// snapshot is taken (it would drop the log that shows the damage).
+	damaged  atomic.Pointer[error]
+	onDamage func(error)
 
 	mu       sync.Mutex
 	applied  uint64        // index of the last command applied
@@ -40,16 +46,38 @@ func newFSM(onChange func(*State)) *fsm {
 
 // Apply applies one committed log entry and returns its *Result.
 func (f *fsm) Apply(l *raft.Log) any {
-	res := f.applyData(l.Data)
+	var res *Result
+	if err := f.damage(); err != nil {
+		r := errorf("InternalFailure", "%v", err)
+		res = &r
+	} else {
+		res = f.applyData(l.Index, l.Data)
+	}
 	res.Index = l.Index
 	f.setApplied(l.Index)
 	return res
 }
 
-// applyData decodes and applies one command. A command that cannot be
-// decoded (written by a newer stepd) changes nothing, on every node alike.
-func (f *fsm) applyData(data []byte) *Result {
+// damage is why this FSM stopped applying entries, or nil.
+func (f *fsm) damage() error {
+	if p := f.damaged.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// applyData decodes and applies the command at index. A command that
+// cannot be decoded (written by a newer stepd) changes nothing, on every
+// node alike; one whose checksum fails stops this FSM (see damaged).
+func (f *fsm) applyData(index uint64, data []byte) *Result {
 	c, err := decode(data)
+	if errors.Is(err, ErrCorrupt) {
+		err = fmt.Errorf("the Raft log entry at index %d is damaged (%w): it is not applied, nor any entry after it; "+
+			"restore the data directory, or remove it and let the node join its cluster again", index, err)
+		if f.damaged.CompareAndSwap(nil, &err) && f.onDamage != nil {
+			f.onDamage(err)
+		}
+	}
 	if err != nil {
 		r := errorf("InternalFailure", "%v", err)
 		return &r
@@ -108,8 +136,12 @@ func (f *fsm) waitApplied(ctx context.Context, index uint64) error {
 	}
 }
 
-// Snapshot grabs the current state; Persist does the I/O.
+// Snapshot grabs the current state; Persist does the I/O. A damaged FSM
+// takes none.
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
+	if err := f.damage(); err != nil {
+		return nil, err
+	}
 	return &fsmSnapshot{state: f.state.Load(), applied: f.appliedIndex(), execs: f.execs.image()}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,10 @@ type memRecorder struct {
 	events  []string // "Type State" of each event, in recording order
 	clock   fastpath.Clock
 	failing bool // Checkpoint fails
+	// uncommitted are the keys recorded since the last Checkpoint, and
+	// committedEvents the events before it: what crash forgets.
+	uncommitted     []fastpath.RecordKey
+	committedEvents int
 }
 
 type memRecord struct {
@@ -51,6 +56,7 @@ func (r *memRecorder) Record(key fastpath.RecordKey, kind fastpath.RecordKind, v
 		panic(fmt.Sprintf("BUG: %v recorded twice", key))
 	}
 	r.records[key] = memRecord{kind, append([]byte(nil), val...)}
+	r.uncommitted = append(r.uncommitted, key)
 }
 
 func (r *memRecorder) Event(key fastpath.RecordKey, e *fastpath.Event) {
@@ -64,17 +70,34 @@ func (r *memRecorder) Checkpoint() error {
 	if r.failing {
 		return errors.New("disk full")
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.uncommitted, r.committedEvents = r.uncommitted[:0], len(r.events)
 	return nil
+}
+
+// crash forgets what was recorded since the last Checkpoint, as a process
+// killed then would.
+func (r *memRecorder) crash() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, k := range r.uncommitted {
+		delete(r.records, k)
+	}
+	r.uncommitted, r.events = r.uncommitted[:0], r.events[:r.committedEvents]
 }
 
 func (r *memRecorder) Suspend(until time.Time) bool { return until.After(r.clock.Now()) }
 
 // countingTask counts its calls per input and answers {"in": input}; the
 // call numbered cancelAt (from 1) cancels the run it belongs to instead,
-// as a crash would cut it.
+// as a crash would cut it. A call whose deadline has passed fails with
+// its error, as a real task's would, and is not counted; left keeps how long each call had until
+// its context's deadline (0: none).
 type countingTask struct {
 	mu       sync.Mutex
 	calls    map[string]int
+	left     []time.Duration
 	total    atomic.Int64
 	cancelAt int64
 	cancel   context.CancelFunc
@@ -87,6 +110,15 @@ func (c *countingTask) fn(ctx context.Context, input, dst []byte) ([]byte, error
 		return dst, ctx.Err()
 	}
 	c.mu.Lock()
+	var left time.Duration
+	if d, ok := ctx.Deadline(); ok {
+		left = time.Until(d)
+	}
+	c.left = append(c.left, left)
+	if err := ctx.Err(); errors.Is(err, context.DeadlineExceeded) {
+		c.mu.Unlock()
+		return dst, err
+	}
 	c.calls[string(input)]++
 	c.mu.Unlock()
 	return append(append(append(dst, `{"in":`...), input...), '}'), nil
@@ -192,6 +224,53 @@ func TestReplayAfterCrashInTask(t *testing.T) {
 	// flight and runs again (at least once).
 	if got := fmt.Sprint(task.calls); got != `map[{"n":1}:1 {"n":2}:1 {"n":3}:1]` {
 		t.Errorf("calls %s", got)
+	}
+}
+
+// A durable Task's TimeoutSeconds and HeartbeatSeconds run from the
+// call's first start: a run resumed after a crash cut the call gives the
+// new call only what was left, and fails it with the timeout's error when
+// nothing is.
+func TestReplayTaskTimeoutKeepsItsDeadline(t *testing.T) {
+	for _, tc := range []struct {
+		name, timeouts, err string
+	}{
+		{"timeout", `"TimeoutSeconds":100`, "States.Timeout"},
+		{"heartbeat", `"TimeoutSeconds":1000,"HeartbeatSeconds":100`, "States.HeartbeatTimeout"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			def := `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"` + fn("t") + `",` + tc.timeouts + `,"End":true}}}`
+			clock := &fakeClock{now: epoch}
+			rec := newMemRecorder(clock)
+			task := newTask()
+			task.cancelAt = 1 // the process dies while A runs
+			if res := durableRun(t, def, `{}`, rec, task); res.Status != fastpath.Aborted {
+				t.Fatalf("cut run: %v, want ABORTED", res.Status)
+			}
+			rec.crash()
+			// Down for 90 of the 100 seconds: the call gets the other 10,
+			// not 100 (the bound leaves room for a slow machine).
+			task.cancelAt = 0
+			clock.advance(90 * time.Second)
+			resumed := newMemRecorder(clock) // the cut run's records, for the next case
+			resumed.records = maps.Clone(rec.records)
+			res := durableRun(t, def, `{}`, resumed, task)
+			if res.Status != fastpath.Succeeded {
+				t.Fatalf("resumed within the timeout: %v %s %s", res.Status, res.Error, res.Cause)
+			}
+			if left := task.left[0]; left <= 0 || left > 10*time.Second {
+				t.Errorf("the resumed call had %v until its timeout, want at most the 10s left", left)
+			}
+			if got := strings.Join(append(rec.events, resumed.events...), ","); got != "ExecutionStarted,TaskStateEntered A,TaskScheduled A,TaskStarted A,TaskSucceeded A,TaskStateExited A,ExecutionSucceeded" {
+				t.Errorf("events %s: the task started once, at its first call", got)
+			}
+			// Down past the deadline: the call fails with the timeout.
+			clock.advance(20 * time.Second)
+			res = durableRun(t, def, `{}`, rec, task)
+			if res.Status != fastpath.Failed || res.Error != tc.err {
+				t.Fatalf("resumed past the deadline: %v %s, want FAILED %s", res.Status, res.Error, tc.err)
+			}
+		})
 	}
 }
 

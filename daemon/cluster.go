@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -39,7 +40,10 @@ func openCluster(ctx context.Context, cfg Config, reg *registry, logger *log.Log
 		}
 		logger.Printf("joined the cluster of %s", cfg.Join)
 	}
-	if err := node.WaitLeader(ctx); err != nil {
+	if err := node.WaitLeader(ctx); errors.Is(err, cluster.ErrCorrupt) {
+		node.Close()
+		return nil, err
+	} else if err != nil {
 		logger.Printf("serving without a leader for now: %v", err)
 		return node, nil
 	}

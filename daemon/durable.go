@@ -108,8 +108,16 @@ func (s *server) logDurable(arn string, lg history.Logging) {
 // startDurable answers StartExecution for a STANDARD machine once the
 // start is committed; the leader runs it. The same name and input answer
 // the execution that exists, another input ExecutionAlreadyExists. parent
-// is the token of the `.sync` Task that starts it, "" for none.
+// is the token of the `.sync` Task that starts it, "" for none. While it
+// commits, the start holds one of the -max-inflight slots the running
+// EXPRESS executions hold: starts beyond it are refused at once with
+// ThrottlingException, as AWS throttles StartExecution, rather than
+// queued for the log without bound.
 func (s *server) startDurable(dst []byte, r resolved, name string, input []byte, testCase, parent string) ([]byte, *awserr.Error) {
+	if aerr := s.execs.acquire(); aerr != nil {
+		return dst, aerr
+	}
+	defer s.execs.release()
 	e := &cluster.Execution{Arn: s.execs.executionArn(r, name), MachineArn: r.arn, MachineName: r.m.Name, Name: name,
 		RoleArn: r.m.RoleArn, Definition: r.m.Definition, Input: string(input), Start: s.execs.now(), TestCase: testCase,
 		ParentToken: parent}

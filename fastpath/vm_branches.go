@@ -350,14 +350,10 @@ func (ex *Execution) runMapRun(st *State, feed branchFeed, pol branchPolicy, chi
 	if !st.Distributed {
 		return nil, ex.runFeed(st, feed, pol)
 	}
-	run := ex.startMapRun(st, max(children, 0), max(pol.n, 0), &pol)
+	run := ex.mapRunStarted(st, max(children, 0), max(pol.n, 0), &pol)
 	if s, ok := feed.(mapRunFeed); ok {
 		s.startRun(run)
 	}
-	ex.events++ // MapRunStarted
-	ex.evResource = run.Arn
-	ex.emit(EventMapRunStarted, st, nil)
-	ex.evResource = ""
 	f := ex.runFeed(st, feed, pol)
 	ex.endMapRun(run, f)
 	if f != nil {
@@ -376,13 +372,12 @@ type mapRunFeed interface {
 	startRun(run *MapRun)
 }
 
-// readerFailed ends the history of a Distributed Map whose ItemReader
-// failed as AWS records it (dmap case map_item_reader_json_no_json_list_object):
+// readerFailed ends a Distributed Map whose ItemReader failed, and its
+// Map Run of no items, recording them as AWS does (dmap case map_item_reader_json_no_json_list_object):
 // MapStateStarted (already there), MapRunStarted, MapRunFailed,
 // MapStateFailed.
-func (ex *Execution) readerFailed(st *State, f *Failure) *Failure {
-	ex.events++ // MapRunStarted
-	ex.emit(EventMapRunStarted, st, nil)
+func (ex *Execution) readerFailed(st *State, pol branchPolicy, f *Failure) *Failure {
+	ex.endMapRun(ex.mapRunStarted(st, 0, 0, &pol), f)
 	ex.emitFailure(EventMapRunFailed, st, f)
 	ex.emitFailure(EventMapStateFailed, st, f)
 	return f
@@ -425,7 +420,7 @@ func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 	if st.Reader != nil {
 		stream, maxItems, f := ex.mapReaderItems(st, eff)
 		if f != nil {
-			return nil, ex.readerFailed(st, f)
+			return nil, ex.readerFailed(st, pol, f)
 		}
 		return ex.mapStream(st, stream, maxItems, sel, lim, pol, export)
 	}

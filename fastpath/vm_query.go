@@ -291,7 +291,7 @@ func (ex *Execution) queryMap(st *State, env *queryEnv, raw []byte) ([]byte, *Fa
 	if st.Reader != nil {
 		stream, maxItems, f := ex.queryReaderItems(st, env)
 		if f != nil {
-			return nil, ex.readerFailed(st, f)
+			return nil, ex.readerFailed(st, pol, f)
 		}
 		out, f := ex.mapStream(st, stream, maxItems, sel, lim, pol, export)
 		if f == nil && sel != nil && js.UsesContext {

@@ -230,12 +230,21 @@ func (ex *Execution) callTask(st *State, eff, in []byte) ([]byte, *Failure) {
 // synchronous, so no heartbeat arrives while it runs: one that outlasts
 // HeartbeatSeconds fails with States.HeartbeatTimeout.
 func (ex *Execution) invoke(st *State, in []byte, timeout, heartbeat time.Duration) ([]byte, *Failure) {
-	if ex.awaits(st) {
+	if ex.awaits(st) && !ex.mocked(st) {
 		return ex.awaitCallback(st, in, timeout, heartbeat)
 	}
 	heartbeatFirst := heartbeat > 0 && (timeout == 0 || heartbeat < timeout)
 	if heartbeatFirst {
 		timeout = heartbeat
+	}
+	// A durable execution's task timeout runs from the call's first
+	// start: the reading and the TaskStarted event are made durable before
+	// the call, so a run resumed after a crash cut the call waits only for
+	// what is left (a call past its deadline fails at once) rather than
+	// for a whole new TimeoutSeconds or HeartbeatSeconds.
+	var taskDeadline time.Time
+	if ex.rec != nil && timeout > 0 {
+		taskDeadline = ex.clock.Now().Add(timeout)
 	}
 	inv := ex.opts.Invoker
 	if inv == nil {
@@ -250,15 +259,21 @@ func (ex *Execution) invoke(st *State, in []byte, timeout, heartbeat time.Durati
 			timeout = max(left, time.Nanosecond)
 		}
 	}
+	ex.events++ // TaskScheduled
+	ex.emit(EventTaskScheduled, st, in)
+	ex.events++ // TaskStarted
+	ex.emit(EventTaskStarted, st, nil)
+	if !taskDeadline.IsZero() {
+		if f := ex.checkpoint(); f != nil {
+			return nil, f
+		}
+		timeout = min(timeout, max(taskDeadline.Sub(ex.live.Now()), time.Nanosecond))
+	}
 	ctx := ex.ctx
 	var cancel context.CancelFunc
 	if timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 	}
-	ex.events++ // TaskScheduled
-	ex.emit(EventTaskScheduled, st, in)
-	ex.events++ // TaskStarted
-	ex.emit(EventTaskStarted, st, nil)
 	mark := len(ex.arena)
 	var result []byte
 	var f *Failure

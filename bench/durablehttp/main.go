@@ -8,8 +8,9 @@
 //	durablehttp -addr HOST:PORT park [-n 10000] [-c 32]
 //	    starts n executions that wait an hour, and returns once all are
 //	    parked.
-//	durablehttp -addr HOST:PORT await-parked [-n 10000]
-//	    polls /metrics until n executions are parked again, printing how
+//	durablehttp -addr HOST:PORT[,HOST:PORT...] await-parked [-n 10000]
+//	    polls /metrics (of each address: the survivors of a cluster)
+//	    until n executions are parked again on one of them, printing how
 //	    long since it started.
 package main
 
@@ -118,8 +119,11 @@ func startAll(machine string) (time.Duration, error) {
 
 // metric reads the sum of the /metrics samples whose line starts with
 // prefix.
-func metric(prefix string) (float64, error) {
-	resp, err := client.Get("http://" + *addr + "/metrics")
+func metric(prefix string) (float64, error) { return metricAt(*addr, prefix) }
+
+// metricAt is metric of the node at addr.
+func metricAt(addr, prefix string) (float64, error) {
+	resp, err := client.Get("http://" + addr + "/metrics")
 	if err != nil {
 		return 0, err
 	}
@@ -203,9 +207,17 @@ func park() error {
 
 func awaitParked() error {
 	start := time.Now()
-	if err := waitMetric("stepd_durable_parked", float64(*n)); err != nil {
-		return err
+	deadline := start.Add(10 * time.Minute)
+	for {
+		for _, a := range strings.Split(*addr, ",") {
+			if v, err := metricAt(a, "stepd_durable_parked"); err == nil && v >= float64(*n) {
+				fmt.Printf("%d executions parked again on %s %v after polling began\n", *n, a, time.Since(start).Round(time.Millisecond))
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d executions not parked again on any of %s after 10 minutes", *n, *addr)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
-	fmt.Printf("%d executions parked again %v after polling began\n", *n, time.Since(start).Round(time.Millisecond))
-	return nil
 }

@@ -15,15 +15,11 @@ func historyOf(e *cluster.Execution) (*history.Record, error) {
 	rec := &history.Record{Summary: summaryOf(e)}
 	place := map[int]int{} // engine id → place
 	redriven := false
-	for i := range e.Records {
-		r := &e.Records[i]
-		if fastpath.RecordKind(r.Kind) != fastpath.RecordEvent {
-			continue
-		}
+	err := e.EachEvent(func(val []byte) error {
 		var ev history.Event
-		vmID, vmPrev, err := history.DecodeEvent(r.Val, &ev)
+		vmID, vmPrev, err := history.DecodeEvent(val, &ev)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		ev.ID = len(rec.Events) + 1
 		ev.Prev = ev.ID - 1
@@ -35,6 +31,10 @@ func historyOf(e *cluster.Execution) (*history.Record, error) {
 			place[vmID] = ev.ID
 		}
 		rec.Events = append(rec.Events, ev)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return rec, nil
 }

@@ -2,12 +2,17 @@ package durable
 
 import (
 	"context"
+	"errors"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/raft"
 
 	"github.com/stepd/stepd/cluster"
 	"github.com/stepd/stepd/fastpath"
@@ -16,11 +21,15 @@ import (
 
 const execArn = "arn:aws:states:us-east-1:123456789012:execution:m:"
 
-// openStore opens a one-node cluster in dir and waits for it to lead.
-func openStore(t *testing.T, dir string) *cluster.Node {
+// openStore opens a one-node cluster in dir and waits for it to lead;
+// wrap, when given, wraps its log store.
+func openStore(t *testing.T, dir string, wrap ...func(raft.LogStore) raft.LogStore) *cluster.Node {
 	t.Helper()
 	cfg := cluster.DefaultConfig()
 	cfg.RaftAddr, cfg.DataDir = "127.0.0.1:0", dir
+	for _, w := range wrap {
+		cfg.WrapLogStore = w
+	}
 	n, err := cluster.Open(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -234,5 +243,104 @@ func TestMapResumesWhereItStopped(t *testing.T) {
 	}
 	if count[fastpath.EventMapIterationStarted] != 1000 || count[fastpath.EventMapIterationSucceeded] != 1000 || count[fastpath.EventTaskSucceeded] != 1000 {
 		t.Errorf("history counts %v", count)
+	}
+}
+
+// TestScheduleKeepsTheSoonerTime: a wakeup set while a run was ending (an
+// answer it did not see) survives the run parking until later; before, the
+// later time replaced it and the execution slept with its answer
+// committed (BenchmarkActivityRoundTrip hung on it, one run in a few).
+func TestScheduleKeepsTheSoonerTime(t *testing.T) {
+	rn := &Runner{byArn: map[string]*timer{}, wake: make(chan struct{}, 1)}
+	later := time.Now().Add(time.Hour)
+	rn.scheduleLocked("a", time.Time{}) // the answer's notification
+	rn.scheduleLocked("a", later)       // the run that did not see it parks
+	if got := rn.byArn["a"].at; !got.IsZero() {
+		t.Errorf("a is due at %v, want now", got)
+	}
+	rn.scheduleLocked("b", later)
+	rn.scheduleLocked("b", time.Time{})
+	if got := rn.byArn["b"].at; !got.IsZero() || rn.timers[0].at != (time.Time{}) || len(rn.timers) != 2 {
+		t.Errorf("b is due at %v (heap %d), want now", got, len(rn.timers))
+	}
+}
+
+// fullDisk is a log store whose writes fail with ENOSPC while full is
+// set, as on a full disk.
+type fullDisk struct {
+	raft.LogStore
+	full atomic.Bool
+}
+
+func (d *fullDisk) StoreLog(l *raft.Log) error { return d.StoreLogs([]*raft.Log{l}) }
+
+func (d *fullDisk) StoreLogs(logs []*raft.Log) error {
+	if d.full.Load() {
+		return &os.PathError{Op: "write", Path: "segment.wal", Err: syscall.ENOSPC}
+	}
+	return d.LogStore.StoreLogs(logs)
+}
+
+// TestFullDisk: while the disk is full, StartExecution's command fails
+// with the disk's error (nothing is committed), and an execution whose
+// transition cannot be committed stays RUNNING, retried; once there is
+// space again it finishes, with each event in its history once.
+func TestFullDisk(t *testing.T) {
+	disk := &fullDisk{}
+	n := openStore(t, t.TempDir(), func(l raft.LogStore) raft.LogStore { disk.LogStore = l; return disk })
+	defer n.Close()
+	cfg := DefaultConfig()
+	cfg.ParkAfter, cfg.RetryAfter, cfg.LeaderPoll = 0, 50*time.Millisecond, 5*time.Millisecond
+	rn, err := New(n, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rn.Start()
+	defer rn.Close()
+	def := `{"StartAt":"A","States":{"A":{"Type":"Pass","Result":1,"ResultPath":"$.a","Next":"W"},
+		"W":{"Type":"Wait","Seconds":1,"Next":"B"},"B":{"Type":"Pass","Result":2,"ResultPath":"$.b","End":true}}}`
+	e := execution("full", def, `{}`)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if r, err := n.Propose(ctx, &cluster.StartExecution{Execution: e}); err != nil || !r.Created {
+		t.Fatalf("start: %+v %v", r, err)
+	}
+	for rn.Parked() == 0 { // parked at W, due in a second
+		time.Sleep(time.Millisecond)
+	}
+	disk.full.Store(true)
+	short, cancelShort := context.WithTimeout(ctx, time.Second)
+	_, err = n.Propose(short, &cluster.StartExecution{Execution: execution("refused", def, `{}`)})
+	cancelShort()
+	if err == nil || !strings.Contains(err.Error(), "no space left on device") && !errors.Is(err, cluster.ErrNoLeader) {
+		t.Fatalf("a start on a full disk: %v, want the disk's error (or no leader: it steps down when a write fails)", err)
+	}
+	t.Logf("a start on a full disk: %v", err)
+	time.Sleep(2 * time.Second) // W is due meanwhile: its end cannot be committed
+	if got, _ := n.Executions().Get(e.Arn); got.Status != "RUNNING" {
+		t.Fatalf("on a full disk the execution is %s, want RUNNING", got.Status)
+	}
+	disk.full.Store(false)
+	got := waitStatus(t, n, e.Arn, "SUCCEEDED")
+	if *got.Output != `{"a":1,"b":2}` {
+		t.Errorf("output %s", *got.Output)
+	}
+	if _, ok := n.Executions().Get(execArn + "refused"); ok {
+		t.Error("the start refused on a full disk exists")
+	}
+	h, _, err := rn.History(e.Arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{} // type and state
+	if len(h.Events) != 8 {
+		t.Errorf("%d events, want 8", len(h.Events))
+	}
+	for _, ev := range h.Events {
+		k := ev.Type.String() + " " + ev.State
+		if seen[k] {
+			t.Errorf("%s twice in the history", k)
+		}
+		seen[k] = true
 	}
 }

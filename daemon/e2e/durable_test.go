@@ -1,12 +1,15 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -220,6 +223,106 @@ func TestDurableSurvivesKill(t *testing.T) {
 	counts = countEvents(historyOf(t, c, lamArn))
 	if counts[types.HistoryEventTypeTaskSucceeded] != 2 || counts[types.HistoryEventTypeTaskScheduled] != 2 {
 		t.Errorf("lambda history: %v", counts)
+	}
+}
+
+// TestDurableTimeoutsAcrossKill: a Task's TimeoutSeconds and the
+// machine's TimeoutSeconds keep their deadlines across a SIGKILL and a
+// process that stays down past them: both end as soon as it is back, not
+// a whole new timeout after the restart, and the task in flight at the
+// kill is not called again once its deadline has passed.
+func TestDurableTimeoutsAcrossKill(t *testing.T) {
+	stub, lambdaURL := newLambdaStub(t)
+	n := &e2eNode{id: "n1", raftAddr: freeAddr(t), dataDir: t.TempDir()}
+	n.start(t, "", "-lambda-endpoint", lambdaURL)
+	c := n.sfn
+	task := createStandard(t, c, "slowtask", `{"StartAt":"A","States":{
+		"A":{"Type":"Task","Resource":"`+stubFunction+`","Parameters":{"step":"slow"},"TimeoutSeconds":4,"End":true}}}`)
+	machine := createStandard(t, c, "timedout", `{"TimeoutSeconds":4,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
+	stub.mu.Lock()
+	stub.hold, stub.holdFor = make(chan struct{}), `{"step":"slow"}` // the call never answers
+	stub.mu.Unlock()
+	defer close(stub.hold)
+	taskArn := *startNamed(t, c, task, "t", `{}`).ExecutionArn
+	machineArn := *startNamed(t, c, machine, "m", `{}`).ExecutionArn
+	waitFor(t, 20*time.Second, 10*time.Millisecond, func() error {
+		if stub.count(`{"step":"slow"}`) == 0 {
+			return fmt.Errorf("the task has not been called")
+		}
+		return nil
+	})
+	n.kill(t)
+	time.Sleep(4 * time.Second) // down past both deadlines
+	launched := time.Now()
+	n.start(t, "", "-lambda-endpoint", lambdaURL)
+	c = n.sfn
+
+	d := waitExecution(t, c, taskArn, types.ExecutionStatusFailed)
+	if aws.ToString(d.Error) != "States.Timeout" {
+		t.Errorf("task execution failed with %q, want States.Timeout", aws.ToString(d.Error))
+	}
+	h := historyOf(t, c, taskArn)
+	counts := countEvents(h)
+	if counts[types.HistoryEventTypeTaskStarted] != 1 || counts[types.HistoryEventTypeTaskTimedOut] != 1 {
+		t.Errorf("task history: %v, want one TaskStarted and one TaskTimedOut", counts)
+	}
+	for _, e := range h {
+		if e.Type == types.HistoryEventTypeTaskStarted && !e.Timestamp.Before(launched) {
+			t.Errorf("TaskStarted at %v, after the restart at %v: the task started again", e.Timestamp, launched)
+		}
+	}
+	// A new 4 s timeout would end no earlier than 4 s after the launch.
+	if !d.StopDate.Before(launched.Add(4 * time.Second)) {
+		t.Errorf("the task timed out at %v, a whole TimeoutSeconds after the restart at %v", d.StopDate, launched)
+	}
+	if got := stub.count(`{"step":"slow"}`); got != 1 {
+		t.Errorf("the task was called %d times, want 1: its deadline had passed at the restart", got)
+	}
+	d = waitExecution(t, c, machineArn, types.ExecutionStatusTimedOut)
+	if took := d.StopDate.Sub(*d.StartDate); took < 4*time.Second || !d.StopDate.Before(launched.Add(4*time.Second)) {
+		t.Errorf("the machine timed out %v after its start, at %v (restart at %v)", took, d.StopDate, launched)
+	}
+}
+
+// TestDurableDamagedLogRefusesToStart: a byte changed on disk in a
+// committed log entry (a start's input) after a SIGKILL is found by the
+// entry's checksum when the node replays its log: stepd serve exits with
+// an error naming the damaged entry instead of serving what it holds.
+func TestDurableDamagedLogRefusesToStart(t *testing.T) {
+	dir := t.TempDir()
+	p := startStepdIn(t, dir)
+	c := newClient(p)
+	m := createStandard(t, c, "hold", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
+	for i := range 20 {
+		startNamed(t, c, m, fmt.Sprintf("e%d", i), fmt.Sprintf(`{"marker":"M%04d"}`, i))
+	}
+	p.stopped = true
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-p.exited
+	segments, _ := filepath.Glob(filepath.Join(dir, "raft", "wal", "*.wal"))
+	damaged := false
+	for _, seg := range segments {
+		b, err := os.ReadFile(seg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i := bytes.Index(b, []byte("M0005")); i >= 0 && !damaged {
+			b[i], damaged = 'N', true
+			if err := os.WriteFile(seg, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if !damaged {
+		t.Fatal("no log segment holds the start of e5")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, stepdBin, "serve", "-listen", "127.0.0.1:0", "-raft-addr", "127.0.0.1:0", "-data-dir", dir).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), "is damaged") {
+		t.Fatalf("stepd serve on a damaged log: %v, want exit status 1 naming the damaged entry\n%s", err, out)
 	}
 }
 

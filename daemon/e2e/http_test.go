@@ -412,11 +412,12 @@ func waitInFlight(t *testing.T, p *stepdProc, n int) {
 
 // TestOverload runs more executions at once than -max-inflight allows:
 // the extra ones are refused at once with ThrottlingException (HTTP 400),
-// the others succeed.
+// the others succeed; a STANDARD start over the limit is refused alike.
 func TestOverload(t *testing.T) {
 	p := startStepd(t, "-max-inflight", "2")
 	c := newClient(p)
 	arn := create(t, c, "slow", types.StateMachineTypeExpress, e2eWait2)
+	standard := createStandard(t, c, "durable", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
 	ctx := testContext(t)
 
 	const n = 4
@@ -464,6 +465,9 @@ func TestOverload(t *testing.T) {
 	waitInFlight(t, p, 2)
 	if r := do(t, http.DefaultClient, http.MethodPost, p.url()+"/v1/state-machines/slow/executions", nil, []byte(`{}`)); r.status != http.StatusTooManyRequests || restError(t, r) != "ThrottlingException" {
 		t.Errorf("REST execution over the limit: %d %s, want 429 ThrottlingException", r.status, r.body)
+	}
+	if _, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(standard)}); apiErrorCode(err) != "ThrottlingException" {
+		t.Errorf("STANDARD start over the limit: %v, want ThrottlingException", err)
 	}
 	for range 2 {
 		if err := <-done; err != nil {
