@@ -265,15 +265,15 @@ func firstFrom(seqs []int, from int) int {
 // MapRunRedrives is how many times the redrives of e resumed the Map Run
 // mapRun, and when last (DescribeMapRun's redriveCount and redriveDate).
 func MapRunRedrives(e *cluster.Execution, mapRun string) (count int, last time.Time) {
-	for i := range e.Records {
-		r := &e.Records[i]
+	_ = e.EachRecord(func(r *cluster.Record) error {
 		if !strings.HasPrefix(r.Scope, redriveScope) {
-			continue
+			return nil
 		}
 		var ev history.Event
 		if _, _, err := history.DecodeEvent(r.Val, &ev); err == nil && ev.Type == fastpath.EventMapRunRedriven && ev.Resource == mapRun {
 			count, last = ev.Index, time.UnixMilli(ev.Timestamp)
 		}
-	}
+		return nil
+	})
 	return count, last
 }
