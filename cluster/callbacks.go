@@ -394,12 +394,13 @@ func (*ClaimActivityTask) apply(*State) Result { return notState() }
 
 func (c *ClaimActivityTask) applyExec(x *Executions) Result {
 	x.mu.Lock()
-	defer x.mu.Unlock()
 	p, e, r := x.pendingFor(c.Token)
 	if r != nil {
+		x.mu.Unlock()
 		return *r
 	}
 	if p.Claimed || p.Activity == "" {
+		x.mu.Unlock()
 		return errorf("TaskClaimed", "the task was taken by another worker")
 	}
 	k := fastpath.AnswerKey(p.Key, fastpath.CallbackNone)
@@ -408,5 +409,9 @@ func (c *ClaimActivityTask) applyExec(x *Executions) Result {
 	if list := x.cb.byActivity[p.Activity]; len(list) > 0 && list[0] == p {
 		x.cb.byActivity[p.Activity] = x.unclaimed(list)
 	}
+	x.mu.Unlock()
+	// The execution records ActivityStarted now, as AWS does when a
+	// worker takes the task, not when it answers.
+	x.notify(ExecutionChange{Arn: p.Arn, Claimed: true})
 	return Result{Arn: p.Arn}
 }

@@ -165,8 +165,9 @@ func (e *Execution) Replayed(r *Record) bool {
 type ExecutionChange struct {
 	Arn                     string
 	Started, Stopped, Ended bool
-	// Answered: a task of the execution has its answer (callbacks.go).
-	Answered bool
+	// Answered: a task of the execution has its answer; Claimed: a
+	// worker took one of its activity tasks (callbacks.go).
+	Answered, Claimed bool
 }
 
 // Executions holds the executions the log committed. Its methods are

@@ -217,6 +217,9 @@ func Open(cfg Config) (*Node, error) {
 			segment = SoloSegmentBytes
 		}
 	}
+	if err := finishRotation(filepath.Join(dir, "wal")); err != nil {
+		return nil, err
+	}
 	if n.wal, err = wal.Open(filepath.Join(dir, "wal"), wal.WithLogger(hlog), wal.WithSegmentSize(segment)); err != nil {
 		return nil, fmt.Errorf("cannot open the Raft log: %w", err)
 	}

@@ -220,3 +220,17 @@ func TestUpdateMapRun(t *testing.T) {
 		t.Errorf("two failures tolerated after the update: %s %s %s", res.Status, res.Error, res.Cause)
 	}
 }
+
+// TestMapRunOfFailedReader: a Distributed Map whose ItemReader fails
+// still has its Map Run, FAILED with no items, as AWS's history shows it.
+func TestMapRunOfFailedReader(t *testing.T) {
+	o := &runsSeen{}
+	res := runMachine(t, readerMap(`{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"b","Key":"k"},"ReaderConfig":{"InputType":"JSON"}}`),
+		`{}`, &fastpath.Options{MapRuns: o, StateMachineArn: machineArn})
+	if res.Error != fastpath.ErrItemReaderFailed || len(o.runs) != 1 || o.ended != 1 {
+		t.Fatalf("%s %s: %d runs, %d ended", res.Error, res.Cause, len(o.runs), o.ended)
+	}
+	if st := o.runs[0].State(); st.Status != fastpath.StatusFailed || st.Items.Total != 0 {
+		t.Errorf("Map Run %s with %d items", st.Status, st.Items.Total)
+	}
+}

@@ -28,6 +28,12 @@ type callbackInvoker struct {
 	s    *server
 }
 
+// Mocks implements fastpath.Mocker for the invoker it wraps.
+func (c *callbackInvoker) Mocks(task *fastpath.Task) bool {
+	m, ok := c.next.(fastpath.Mocker)
+	return ok && m.Mocks(task)
+}
+
 // Invoke implements fastpath.Invoker.
 func (c *callbackInvoker) Invoke(ctx context.Context, task *fastpath.Task, input, dst []byte) ([]byte, []byte, error) {
 	if task.Callback != fastpath.CallbackActivity {

@@ -42,6 +42,30 @@ func (ts *testServer) historyTypes(t *testing.T, arn string) string {
 	return strings.Join(types, " ")
 }
 
+// createActivity creates an activity and returns its ARN.
+func (ts *testServer) createActivity(t *testing.T, name string) string {
+	t.Helper()
+	var act struct {
+		Arn string `json:"activityArn"`
+	}
+	if code, msg, err := ts.call("CreateActivity", map[string]any{"name": name}, &act); err != nil || code != "" {
+		t.Fatalf("CreateActivity: %v %s %s", err, code, msg)
+	}
+	return act.Arn
+}
+
+// createStandard creates a STANDARD machine and returns its ARN.
+func (ts *testServer) createStandard(t *testing.T, name, def string) string {
+	t.Helper()
+	var m struct {
+		Arn string `json:"stateMachineArn"`
+	}
+	if code, msg, err := ts.call("CreateStateMachine", map[string]any{"name": name, "definition": def, "roleArn": "arn:aws:iam::123456789012:role/r", "type": "STANDARD"}, &m); err != nil || code != "" {
+		t.Fatalf("CreateStateMachine: %v %s %s", err, code, msg)
+	}
+	return m.Arn
+}
+
 // TestActivityTimesOutUntaken: an activity task no worker takes is listed
 // by GET /v1/tasks as waiting for a worker, then times out with
 // States.Timeout and a history without ActivityStarted (nothing started
@@ -51,24 +75,13 @@ func TestActivityTimesOutUntaken(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.DataDir = t.TempDir()
 	ts := startTestServerClock(t, cfg, fastpath.SystemClock{})
-	var act struct {
-		Arn string `json:"activityArn"`
-	}
-	if code, msg, err := ts.call("CreateActivity", map[string]any{"name": "nobody"}, &act); err != nil || code != "" {
-		t.Fatalf("CreateActivity: %v %s %s", err, code, msg)
-	}
+	act := ts.createActivity(t, "nobody")
 	start := func(name, timeout string) string {
-		var m struct {
-			Arn string `json:"stateMachineArn"`
-		}
-		def := `{"StartAt":"Review","States":{"Review":{"Type":"Task","Resource":"` + act.Arn + `",` + timeout + `"End":true}}}`
-		if code, msg, err := ts.call("CreateStateMachine", map[string]any{"name": name, "definition": def, "roleArn": "arn:aws:iam::123456789012:role/r", "type": "STANDARD"}, &m); err != nil || code != "" {
-			t.Fatalf("CreateStateMachine: %v %s %s", err, code, msg)
-		}
+		machine := ts.createStandard(t, name, `{"StartAt":"Review","States":{"Review":{"Type":"Task","Resource":"`+act+`",`+timeout+`"End":true}}}`)
 		var run struct {
 			Arn string `json:"executionArn"`
 		}
-		if code, msg, err := ts.call("StartExecution", map[string]any{"stateMachineArn": m.Arn, "name": name, "input": `{"doc":1}`}, &run); err != nil || code != "" {
+		if code, msg, err := ts.call("StartExecution", map[string]any{"stateMachineArn": machine, "name": name, "input": `{"doc":1}`}, &run); err != nil || code != "" {
 			t.Fatalf("StartExecution: %v %s %s", err, code, msg)
 		}
 		return run.Arn
@@ -142,19 +155,8 @@ func TestPollsOfANodeDoNotRaceForATask(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.DataDir, cfg.ActivityPoll = t.TempDir(), time.Second
 	ts := startTestServerClock(t, cfg, fastpath.SystemClock{})
-	var act struct {
-		Arn string `json:"activityArn"`
-	}
-	if code, msg, err := ts.call("CreateActivity", map[string]any{"name": "crowded"}, &act); err != nil || code != "" {
-		t.Fatalf("CreateActivity: %v %s %s", err, code, msg)
-	}
-	var m struct {
-		Arn string `json:"stateMachineArn"`
-	}
-	def := `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"` + act.Arn + `","End":true}}}`
-	if code, msg, err := ts.call("CreateStateMachine", map[string]any{"name": "crowded", "definition": def, "roleArn": "arn:aws:iam::123456789012:role/r", "type": "STANDARD"}, &m); err != nil || code != "" {
-		t.Fatalf("CreateStateMachine: %v %s %s", err, code, msg)
-	}
+	act := ts.createActivity(t, "crowded")
+	machine := ts.createStandard(t, "crowded", `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"`+act+`","End":true}}}`)
 	refused := claimsRefused.Get()
 	const polls, tasks = 8, 4
 	got := make(chan string, polls*tasks)
@@ -175,7 +177,7 @@ func TestPollsOfANodeDoNotRaceForATask(t *testing.T) {
 					Token *string `json:"taskToken"`
 					Input string  `json:"input"`
 				}
-				if code, _, err := ts.call("GetActivityTask", map[string]any{"activityArn": act.Arn, "workerName": fmt.Sprint("w", w)}, &task); err != nil || code != "" {
+				if code, _, err := ts.call("GetActivityTask", map[string]any{"activityArn": act, "workerName": fmt.Sprint("w", w)}, &task); err != nil || code != "" {
 					return // the server is shutting down
 				}
 				if task.Token != nil {
@@ -191,7 +193,7 @@ func TestPollsOfANodeDoNotRaceForATask(t *testing.T) {
 				t.Fatalf("%d polls wait, want %d", ts.srv.pollers.Load(), polls)
 			}
 		}
-		if code, msg, err := ts.call("StartExecution", map[string]any{"stateMachineArn": m.Arn, "input": fmt.Sprintf(`{"i":%d}`, i)}, nil); err != nil || code != "" {
+		if code, msg, err := ts.call("StartExecution", map[string]any{"stateMachineArn": machine, "input": fmt.Sprintf(`{"i":%d}`, i)}, nil); err != nil || code != "" {
 			t.Fatalf("StartExecution: %v %s %s", err, code, msg)
 		}
 		select {
@@ -210,5 +212,51 @@ func TestPollsOfANodeDoNotRaceForATask(t *testing.T) {
 	case in := <-got:
 		t.Errorf("a task went to two polls: %s", in)
 	default:
+	}
+}
+
+// TestActivityStartedWhenTaken: ActivityStarted is in the history as soon
+// as a worker takes the task, with its name, not only once it answers; the
+// answer then adds ActivitySucceeded after it, and the history is AWS's.
+func TestActivityStartedWhenTaken(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.DataDir, cfg.ActivityPoll = t.TempDir(), 5*time.Second
+	ts := startTestServerClock(t, cfg, fastpath.SystemClock{})
+	act := ts.createActivity(t, "slow")
+	machine := ts.createStandard(t, "slow", `{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"`+act+`","HeartbeatSeconds":60,"End":true}}}`)
+	var run struct {
+		Arn string `json:"executionArn"`
+	}
+	if code, msg, err := ts.call("StartExecution", map[string]any{"stateMachineArn": machine, "input": `{}`}, &run); err != nil || code != "" {
+		t.Fatalf("StartExecution: %v %s %s", err, code, msg)
+	}
+	var task struct {
+		Token *string `json:"taskToken"`
+	}
+	if code, msg, err := ts.call("GetActivityTask", map[string]any{"activityArn": act, "workerName": "w1"}, &task); err != nil || code != "" || task.Token == nil {
+		t.Fatalf("GetActivityTask: %v %s %s %v", err, code, msg, task.Token)
+	}
+	want := "ExecutionStarted TaskStateEntered ActivityScheduled ActivityStarted"
+	for deadline := time.Now().Add(10 * time.Second); ts.historyTypes(t, run.Arn) != want; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("history of a taken task: %s, want %s", ts.historyTypes(t, run.Arn), want)
+		}
+	}
+	var h struct {
+		Events []struct {
+			Started json.RawMessage `json:"activityStartedEventDetails"`
+		}
+	}
+	if code, msg, err := ts.call("GetExecutionHistory", map[string]any{"executionArn": run.Arn}, &h); err != nil || code != "" || string(h.Events[3].Started) != `{"workerName":"w1"}` {
+		t.Fatalf("GetExecutionHistory: %v %s %s %s", err, code, msg, h.Events[3].Started)
+	}
+	if code, msg, err := ts.call("SendTaskSuccess", map[string]any{"taskToken": *task.Token, "output": `{"done":true}`}, nil); err != nil || code != "" {
+		t.Fatalf("SendTaskSuccess: %v %s %s", err, code, msg)
+	}
+	if e := ts.waitDone(t, run.Arn); e.Status != "SUCCEEDED" {
+		t.Errorf("execution %s", e.Status)
+	}
+	if got, want := ts.historyTypes(t, run.Arn), "ExecutionStarted TaskStateEntered ActivityScheduled ActivityStarted ActivitySucceeded TaskStateExited ExecutionSucceeded"; got != want {
+		t.Errorf("history %s, want %s", got, want)
 	}
 }

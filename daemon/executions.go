@@ -223,7 +223,9 @@ func (re *recentExecutions) childOf(parent string) string {
 
 // startBackground starts an execution that outlives the request, as
 // StartExecution does. parent is the token of the `.sync` Task that
-// starts it ("" for none); ended, when not nil, sees how it ended.
+// starts it ("" for none); ended, when not nil, sees how it ended, unless
+// the node's shutdown cut it short (the parent then runs it again when it
+// resumes, nested_sync.go).
 func (ec *executor) startBackground(r resolved, name string, input []byte, inv fastpath.Invoker, parent string, ended func(execution)) (execution, *awserr.Error) {
 	if err := ec.acquire(); err != nil {
 		return execution{}, err
@@ -256,7 +258,7 @@ func (ec *executor) startBackground(r resolved, name string, input []byte, inv f
 		}
 		e = rec.e
 		rec.mu.Unlock()
-		if ended != nil {
+		if ended != nil && ec.bgCtx.Err() == nil { // not cut short by the node's shutdown
 			ended(e)
 		}
 	}()

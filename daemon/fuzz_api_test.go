@@ -34,6 +34,10 @@ func FuzzAPIEnvelope(f *testing.F) {
 			seed = `{"stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m","input":"{\"a\":[1,2,{\"b\":null}]}"}`
 		case "ListStateMachines", "ListExecutions":
 			seed = `{"maxResults":1,"nextToken":"AAAA"}`
+		case "DescribeMapRun", "UpdateMapRun":
+			seed = `{"mapRunArn":"arn:aws:states:us-east-1:123456789012:mapRun:m/l:00000000-0000-4000-8000-000000000000","maxConcurrency":2,"toleratedFailurePercentage":5.5}`
+		case "ListMapRuns":
+			seed = `{"executionArn":"arn:aws:states:us-east-1:123456789012:execution:m:e","maxResults":1}`
 		}
 		f.Add(uint8(i), "", "", []byte(seed))
 	}

@@ -3,6 +3,8 @@ package daemon
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -94,5 +96,27 @@ func TestSyncTaskEvents(t *testing.T) {
 	  "Output":"{%% $states.result.Output %%}","End":true}}}`, child))
 	if _, e := ts.runStandard(t, jsonata, `{"x":"j"}`); e.Status != "SUCCEEDED" || deref(e.Output) != `{"got":"j"}` {
 		t.Errorf("JSONata parent: %s %s %s %s", e.Status, deref(e.Output), deref(e.Error), deref(e.Cause))
+	}
+}
+
+// TestSyncMocked: with Step Functions Local's mock config, a mocked .sync
+// Task (and a mocked .waitForTaskToken one) ends with the mocked answer
+// instead of waiting, as on Step Functions Local.
+func TestSyncMocked(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "MockConfigFile.json")
+	config := `{"StateMachines":{"mocked-sync":{"TestCases":{"Happy":{"Child":"ChildDone","Token":"Answered"}}}},
+	  "MockedResponses":{"ChildDone":{"0":{"Return":{"Status":"SUCCEEDED","Output":"{\"ok\":true}"}}},"Answered":{"0":{"Return":{"approved":true}}}}}`
+	if err := os.WriteFile(file, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.DataDir, cfg.MockConfig = t.TempDir(), file
+	ts := startTestServer(t, cfg)
+	m := ts.createMachine(t, "mocked-sync", "STANDARD", `{"StartAt":"Child","States":{
+	  "Child":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync","Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:none"},"ResultPath":"$.child","Next":"Token"},
+	  "Token":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody":{"t.$":"$$.Task.Token"}},"ResultPath":"$.token","End":true}}}`)
+	_, e := ts.runStandard(t, m+"#Happy", `{}`)
+	if want := `{"child":{"Status":"SUCCEEDED","Output":"{\"ok\":true}"},"token":{"approved":true}}`; e.Status != "SUCCEEDED" || deref(e.Output) != want {
+		t.Errorf("mocked: %s %s %s %s, want %s", e.Status, deref(e.Output), deref(e.Error), deref(e.Cause), want)
 	}
 }

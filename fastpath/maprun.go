@@ -361,6 +361,17 @@ func (ex *Execution) startMapRun(st *State, children, items int, pol *branchPoli
 	return r
 }
 
+// mapRunStarted starts the Map Run of st (see startMapRun) and records
+// MapRunStarted, which names it.
+func (ex *Execution) mapRunStarted(st *State, children, items int, pol *branchPolicy) *MapRun {
+	run := ex.startMapRun(st, children, items, pol)
+	ex.events++ // MapRunStarted
+	ex.evResource = run.Arn
+	ex.emit(EventMapRunStarted, st, nil)
+	ex.evResource = ""
+	return run
+}
+
 // endMapRun closes run with the Map's outcome f.
 func (ex *Execution) endMapRun(run *MapRun, f *Failure) {
 	if run == nil || f == errSuspended {

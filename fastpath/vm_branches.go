@@ -210,11 +210,7 @@ func (ex *Execution) runIterations(st *State, base, n int, pol branchPolicy) (*M
 	if !st.Distributed {
 		return nil, ex.runBranches(st, base, n, pol)
 	}
-	run := ex.startMapRun(st, n, pol.n, &pol)
-	ex.events++ // MapRunStarted
-	ex.evResource = run.Arn
-	ex.emit(EventMapRunStarted, st, nil)
-	ex.evResource = ""
+	run := ex.mapRunStarted(st, n, pol.n, &pol)
 	f := ex.runBranches(st, base, n, pol)
 	ex.endMapRun(run, f)
 	if f != nil {
@@ -226,13 +222,12 @@ func (ex *Execution) runIterations(st *State, base, n int, pol branchPolicy) (*M
 	return run, nil
 }
 
-// readerFailed ends the history of a Distributed Map whose ItemReader
-// failed as AWS records it (dmap case map_item_reader_json_no_json_list_object):
+// readerFailed ends a Distributed Map whose ItemReader failed, and its
+// Map Run of no items, recording them as AWS does (dmap case map_item_reader_json_no_json_list_object):
 // MapStateStarted (already there), MapRunStarted, MapRunFailed,
 // MapStateFailed.
-func (ex *Execution) readerFailed(st *State, f *Failure) *Failure {
-	ex.events++ // MapRunStarted
-	ex.emit(EventMapRunStarted, st, nil)
+func (ex *Execution) readerFailed(st *State, pol branchPolicy, f *Failure) *Failure {
+	ex.endMapRun(ex.mapRunStarted(st, 0, 0, &pol), f)
 	ex.emitFailure(EventMapRunFailed, st, f)
 	ex.emitFailure(EventMapStateFailed, st, f)
 	return f
@@ -274,7 +269,7 @@ func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 	}
 	if st.Reader != nil {
 		if items, f = ex.mapReaderItems(st, eff); f != nil {
-			return nil, ex.readerFailed(st, f)
+			return nil, ex.readerFailed(st, pol, f)
 		}
 	}
 	if !st.Distributed {

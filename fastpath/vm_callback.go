@@ -26,6 +26,20 @@ func (ex *Execution) awaits(st *State) bool {
 	return st.Task.Callback != CallbackNone && ex.test == nil
 }
 
+// Mocker is an Invoker that answers some Tasks itself, as Step Functions
+// Local's mocked responses do: a callback Task it mocks (`.sync`,
+// `.waitForTaskToken`) ends with the mocked answer instead of waiting, as
+// on Step Functions Local; its token still exists while it runs.
+type Mocker interface {
+	Mocks(task *Task) bool
+}
+
+// mocked reports whether the execution's invoker mocks st's Task.
+func (ex *Execution) mocked(st *State) bool {
+	m, ok := ex.opts.Invoker.(Mocker)
+	return ok && m.Mocks(st.Task)
+}
+
 // runCallbackTask runs a callback Task of a JSONPath state with its
 // token in the context object.
 func (ex *Execution) runCallbackTask(st *State, eff []byte) ([]byte, *Failure) {
@@ -121,6 +135,17 @@ func (ex *Execution) awaitCallback(st *State, in []byte, timeout, heartbeat time
 		ex.emit(EventTaskSubmitted, st, result)
 		ex.truncate(mark)
 	}
+	// A worker that takes an activity task commits a claim holding its
+	// name; the claim resumes the run, which records ActivityStarted
+	// then, as AWS does when a worker takes the task.
+	claimed := false
+	if activity {
+		kind, claim, ok := ex.rec.Replay(AnswerKey(ex.tokenKey, CallbackNone))
+		if claimed = ok && kind == RecordClaim; claimed {
+			ex.events++
+			ex.emitActivity(EventActivityStarted, st, nil, ActivityDetails{Worker: string(claim)})
+		}
+	}
 	answer := AnswerKey(ex.tokenKey, st.Task.Callback)
 	kind, val, ok := ex.rec.Replay(answer)
 	if !ok || kind != RecordTask {
@@ -140,20 +165,12 @@ func (ex *Execution) awaitCallback(st *State, in []byte, timeout, heartbeat time
 		}
 		return nil, ex.diverged()
 	}
-	if activity {
-		// A worker took the task (its claim holds its name), or someone
-		// answered its token without taking it; a task that timed out
-		// before any worker took it was never started, as in AWS.
-		kind, claim, claimed := ex.rec.Replay(AnswerKey(ex.tokenKey, CallbackNone))
-		claimed = claimed && kind == RecordClaim
-		if claimed || f == nil || f.Name != ErrTimeout {
-			var worker string
-			if claimed {
-				worker = string(claim)
-			}
-			ex.events++
-			ex.emitActivity(EventActivityStarted, st, nil, ActivityDetails{Worker: worker})
-		}
+	if activity && !claimed && (f == nil || f.Name != ErrTimeout) {
+		// Answered without being taken (its token from GET /v1/tasks):
+		// started by no worker. A task that timed out before any worker
+		// took it was never started, as in AWS.
+		ex.events++
+		ex.emitActivity(EventActivityStarted, st, nil, ActivityDetails{})
 	}
 	ex.events++
 	if f != nil {

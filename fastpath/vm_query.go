@@ -286,7 +286,7 @@ func (ex *Execution) queryMap(st *State, env *queryEnv, raw []byte) ([]byte, *Fa
 	}
 	if st.Reader != nil {
 		if items, f = ex.queryReaderItems(st, env); f != nil {
-			return nil, ex.readerFailed(st, f)
+			return nil, ex.readerFailed(st, pol, f)
 		}
 	}
 	if !st.Distributed {

@@ -230,7 +230,7 @@ func (ex *Execution) callTask(st *State, eff, in []byte) ([]byte, *Failure) {
 // synchronous, so no heartbeat arrives while it runs: one that outlasts
 // HeartbeatSeconds fails with States.HeartbeatTimeout.
 func (ex *Execution) invoke(st *State, in []byte, timeout, heartbeat time.Duration) ([]byte, *Failure) {
-	if ex.awaits(st) {
+	if ex.awaits(st) && !ex.mocked(st) {
 		return ex.awaitCallback(st, in, timeout, heartbeat)
 	}
 	heartbeatFirst := heartbeat > 0 && (timeout == 0 || heartbeat < timeout)

@@ -158,7 +158,7 @@ func (rn *Runner) changed(c cluster.ExecutionChange) {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
 	switch {
-	case (c.Started || c.Answered) && rn.leader:
+	case (c.Started || c.Answered || c.Claimed) && rn.leader:
 		rn.scheduleLocked(c.Arn, time.Time{})
 	case c.Stopped:
 		if cancel := rn.active[c.Arn]; cancel != nil {
@@ -251,11 +251,17 @@ func (h *timerHeap) Pop() any {
 	return t
 }
 
-// scheduleLocked runs arn at at (zero: now), replacing an earlier timer.
+// scheduleLocked runs arn at at (zero: now), or sooner if it is due
+// sooner already: a timer set while its run was ending is an answer, a
+// claim or a leadership change the run did not see, and a run that parks
+// until later must not push that back (the execution would sleep with
+// its answer committed). Running early costs a replay that parks again.
 func (rn *Runner) scheduleLocked(arn string, at time.Time) {
 	if t := rn.byArn[arn]; t != nil {
-		t.at = at
-		heap.Fix(&rn.timers, t.index)
+		if at.Before(t.at) {
+			t.at = at
+			heap.Fix(&rn.timers, t.index)
+		}
 	} else {
 		t = &timer{arn: arn, at: at}
 		heap.Push(&rn.timers, t)

@@ -246,6 +246,25 @@ func TestMapResumesWhereItStopped(t *testing.T) {
 	}
 }
 
+// TestScheduleKeepsTheSoonerTime: a wakeup set while a run was ending (an
+// answer it did not see) survives the run parking until later; before, the
+// later time replaced it and the execution slept with its answer
+// committed (BenchmarkActivityRoundTrip hung on it, one run in a few).
+func TestScheduleKeepsTheSoonerTime(t *testing.T) {
+	rn := &Runner{byArn: map[string]*timer{}, wake: make(chan struct{}, 1)}
+	later := time.Now().Add(time.Hour)
+	rn.scheduleLocked("a", time.Time{}) // the answer's notification
+	rn.scheduleLocked("a", later)       // the run that did not see it parks
+	if got := rn.byArn["a"].at; !got.IsZero() {
+		t.Errorf("a is due at %v, want now", got)
+	}
+	rn.scheduleLocked("b", later)
+	rn.scheduleLocked("b", time.Time{})
+	if got := rn.byArn["b"].at; !got.IsZero() || rn.timers[0].at != (time.Time{}) || len(rn.timers) != 2 {
+		t.Errorf("b is due at %v (heap %d), want now", got, len(rn.timers))
+	}
+}
+
 // fullDisk is a log store whose writes fail with ENOSPC while full is
 // set, as on a full disk.
 type fullDisk struct {

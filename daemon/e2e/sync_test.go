@@ -207,3 +207,22 @@ func TestSyncAcrossLeaderLoss(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncExpressChildAcrossShutdown: a graceful shutdown (SIGTERM) that
+// cuts an EXPRESS .sync child short does not fail its parent: the child
+// runs again when the parent resumes after the restart.
+func TestSyncExpressChildAcrossShutdown(t *testing.T) {
+	n := &e2eNode{id: "n1", raftAddr: freeAddr(t), dataDir: t.TempDir()}
+	n.start(t, "", "-shutdown-grace", "1s")
+	create(t, n.sfn, "sync-express-4s", types.StateMachineTypeExpress, `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":4,"Next":"P"},"P":{"Type":"Pass","Parameters":{"done.$":"$.n"},"End":true}}}`)
+	parent := createStandard(t, n.sfn, "parent-shutdown", syncParent("startExecution.sync:2"))
+	started := startNamed(t, n.sfn, parent, "p", fmt.Sprintf(`{"Child":%q,"n":3,"Name":"kid"}`, machineArn("sync-express-4s")))
+	childOf(t, n.sfn, "sync-express-4s", types.ExecutionStatusRunning)
+	n.p.stop(t)
+	n.start(t, "")
+	d := waitExecution(t, n.sfn, *started.ExecutionArn, types.ExecutionStatusSucceeded)
+	var out struct{ Output struct{ Done int } }
+	if err := json.Unmarshal([]byte(aws.ToString(d.Output)), &out); err != nil || out.Output.Done != 3 {
+		t.Errorf("parent output after the restart: %s (%v)", aws.ToString(d.Output), err)
+	}
+}

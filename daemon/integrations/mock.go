@@ -242,6 +242,13 @@ func NewMockInvoker(base fastpath.Invoker, tc MockCase) *mockInvoker {
 	return &mockInvoker{base: base, tc: tc, counts: map[string]int{}}
 }
 
+// Mocks reports whether the test case mocks task's state
+// (fastpath.Mocker): a callback Task it mocks ends with the mocked answer.
+func (m *mockInvoker) Mocks(task *fastpath.Task) bool {
+	_, ok := m.tc[task.State]
+	return ok
+}
+
 // Invoke answers task from the test case when it mocks task's state.
 func (m *mockInvoker) Invoke(ctx context.Context, task *fastpath.Task, input, dst []byte) ([]byte, []byte, error) {
 	steps, ok := m.tc[task.State]
