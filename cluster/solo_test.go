@@ -32,6 +32,14 @@ func TestSoloNodesSideBySide(t *testing.T) {
 	b := openNode(t, soloConfig("node1", t.TempDir()))
 	for _, n := range []*Node{a, b} {
 		propose(t, n, "m")
+		// Ready follows the applied index, which may trail the commit
+		// index for a moment.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := n.WaitLeader(ctx)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if st := n.Status(); st.RaftAddr != "" || st.LeaderAddr != "" || st.State != "Leader" || !st.Ready {
 			t.Errorf("a solo node's status: %+v", st)
 		}

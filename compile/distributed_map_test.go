@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stepd/stepd/fastpath"
@@ -34,8 +35,7 @@ func distributedMap(lang, extra string) string {
 // over [1,2,3] used to answer [1,2,3]).
 func TestIssue19FieldsNeverIgnored(t *testing.T) {
 	for _, tc := range []struct{ name, lang, extra, ptr string }{
-		{"OutputType JSONL", "JSONata", `,"ResultWriter":{"WriterConfig":{"Transformation":"COMPACT","OutputType":"JSONL"}}`, "/States/M/ResultWriter/WriterConfig/OutputType"},
-		{"InputType PARQUET", "JSONPath", `,"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"b","Key":"k"},"ReaderConfig":{"InputType":"PARQUET"}}`, "/States/M/ItemReader/ReaderConfig/InputType"},
+		{"ResultWriter Resource", "JSONPath", `,"ResultWriter":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"b"}}`, "/States/M/ResultWriter/Resource"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Compile([]byte(distributedMap(tc.lang, tc.extra)), Standard)
@@ -76,7 +76,28 @@ func TestResultWriterTransformation(t *testing.T) {
 type memResults struct {
 	mu    sync.Mutex
 	files map[string]string
+	lines atomic.Int64 // newlines written to objects, finished or not
 }
+
+func (m *memResults) CreateObject(ctx context.Context, bucket, key string) (fastpath.ObjectWriter, error) {
+	return &memObject{m: m, ctx: ctx, bucket: bucket, key: key}, nil
+}
+
+// memObject is an object of memResults being written.
+type memObject struct {
+	m           *memResults
+	ctx         context.Context
+	bucket, key string
+	body        []byte
+}
+
+func (o *memObject) Write(p []byte) (int, error) {
+	o.m.lines.Add(int64(bytes.Count(p, []byte{'\n'})))
+	o.body = append(o.body, p...)
+	return len(p), nil
+}
+func (o *memObject) Close() error { return o.m.PutObject(o.ctx, o.bucket, o.key, o.body) }
+func (o *memObject) Abort()       {}
 
 func (m *memResults) PutObject(_ context.Context, bucket, key string, body []byte) error {
 	m.mu.Lock()

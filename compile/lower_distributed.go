@@ -27,9 +27,7 @@ func batcherLimits(b []byte, ptr string) *fastpath.ItemBatcher {
 	return ib
 }
 
-// writerSpec lowers the literal parts of a ResultWriter. OutputType
-// JSONL (the format of exported files) is refused naming the field until
-// it is done.
+// writerSpec lowers the literal parts of a ResultWriter.
 func writerSpec(w []byte, ptr string) *fastpath.ResultWriterSpec {
 	spec := &fastpath.ResultWriterSpec{Resource: stringField(w, "Resource", ptr), Transformation: fastpath.TransformCompact}
 	if spec.Resource != "" {
@@ -42,8 +40,9 @@ func writerSpec(w []byte, ptr string) *fastpath.ResultWriterSpec {
 	if t := stringField(cfg, "Transformation", cptr); t != "" {
 		spec.Transformation = t
 	}
-	if stringField(cfg, "OutputType", cptr) == "JSONL" {
-		panic(lowerFail(cptr+"/OutputType", "OutputType JSONL (the format of files exported to Amazon S3) is not supported by this engine yet"))
+	spec.OutputType = fastpath.OutputJSON
+	if t := stringField(cfg, "OutputType", cptr); t != "" {
+		spec.OutputType = t
 	}
 	return spec
 }
@@ -78,9 +77,6 @@ func readerSpec(r []byte, ptr string) *fastpath.ItemReaderSpec {
 	}
 	if v := jsonb.ObjectGet(cfg, "MaxItems"); v != nil && jsonb.KindOf(v) == jsonb.KindNumber {
 		spec.MaxItems = int(min(intValue(v, cptr+"/MaxItems"), fastpath.MaxItemsLimit))
-	}
-	if c.InputType == "PARQUET" {
-		panic(lowerFail(cptr+"/InputType", "InputType PARQUET is not supported by this engine yet"))
 	}
 	if c.CSVHeaderLocation == "GIVEN" && len(c.CSVHeaders) == 0 {
 		panic(lowerFail(cptr+"/CSVHeaders", "CSVHeaders must name the columns when CSVHeaderLocation is GIVEN"))

@@ -66,6 +66,38 @@ func (ts *testServer) createStandard(t *testing.T, name, def string) string {
 	return m.Arn
 }
 
+// listedTask is an entry of GET /v1/tasks, as the tests read it.
+type listedTask struct {
+	Token        string          `json:"taskToken"`
+	ExecutionArn string          `json:"executionArn"`
+	State        string          `json:"stateName"`
+	Status       string          `json:"status"`
+	Worker       string          `json:"workerName"`
+	Input        json.RawMessage `json:"input"`
+}
+
+// listedTask is the waiting task of the execution arn that GET /v1/tasks
+// lists (zero when it lists none).
+func (ts *testServer) listedTask(t *testing.T, arn string) listedTask {
+	t.Helper()
+	resp, err := http.Get(ts.url + "v1/tasks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var list struct{ Tasks []listedTask }
+	if err := json.Unmarshal(b, &list); err != nil {
+		t.Fatalf("GET /v1/tasks: %d %s", resp.StatusCode, b)
+	}
+	for _, w := range list.Tasks {
+		if w.ExecutionArn == arn {
+			return w
+		}
+	}
+	return listedTask{}
+}
+
 // TestActivityTimesOutUntaken: an activity task no worker takes is listed
 // by GET /v1/tasks as waiting for a worker, then times out with
 // States.Timeout and a history without ActivityStarted (nothing started
@@ -97,33 +129,12 @@ func TestActivityTimesOutUntaken(t *testing.T) {
 	}
 
 	answered := start("answered", "")
-	type listed struct {
-		Token        string          `json:"taskToken"`
-		ExecutionArn string          `json:"executionArn"`
-		State        string          `json:"stateName"`
-		Status       string          `json:"status"`
-		Input        json.RawMessage `json:"input"`
-	}
-	var task listed
+	var task listedTask
 	for deadline := time.Now().Add(10 * time.Second); task.Token == ""; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the task never showed in GET /v1/tasks")
 		}
-		resp, err := http.Get(ts.url + "v1/tasks")
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		var list struct{ Tasks []listed }
-		if err := json.Unmarshal(b, &list); err != nil {
-			t.Fatalf("GET /v1/tasks: %d %s", resp.StatusCode, b)
-		}
-		for _, w := range list.Tasks {
-			if w.ExecutionArn == answered {
-				task = w
-			}
-		}
+		task = ts.listedTask(t, answered)
 	}
 	if task.Status != "WAITING_FOR_WORKER" || task.State != "Review" || string(task.Input) != `{"doc":1}` {
 		t.Errorf("listed %+v", task)
@@ -249,6 +260,10 @@ func TestActivityStartedWhenTaken(t *testing.T) {
 	}
 	if code, msg, err := ts.call("GetExecutionHistory", map[string]any{"executionArn": run.Arn}, &h); err != nil || code != "" || string(h.Events[3].Started) != `{"workerName":"w1"}` {
 		t.Fatalf("GetExecutionHistory: %v %s %s %s", err, code, msg, h.Events[3].Started)
+	}
+	// The approval inbox shows who holds it.
+	if w := ts.listedTask(t, run.Arn); w.Status != "TAKEN" || w.Worker != "w1" || w.Token != *task.Token {
+		t.Errorf("GET /v1/tasks lists the taken task as %+v", w)
 	}
 	if code, msg, err := ts.call("SendTaskSuccess", map[string]any{"taskToken": *task.Token, "output": `{"done":true}`}, nil); err != nil || code != "" {
 		t.Fatalf("SendTaskSuccess: %v %s %s", err, code, msg)

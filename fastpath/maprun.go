@@ -180,18 +180,31 @@ func (r *MapRun) release() {
 }
 
 // exceeded reports whether failed items out of total are more than the
-// run tolerates now; failFast whether the first failure fails it.
+// run tolerates now (a percentage only once total is known: it is -1
+// while a streamed Map reads its items); failFast whether the first
+// failure fails it.
 func (r *MapRun) exceeded(failed, total int) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := &r.state
-	return (s.ToleratedCount >= 0 && int64(failed) > s.ToleratedCount) || (s.HasPercent && float64(failed)*100 > s.ToleratedPercent*float64(total))
+	return (s.ToleratedCount >= 0 && int64(failed) > s.ToleratedCount) || (s.HasPercent && total >= 0 && float64(failed)*100 > s.ToleratedPercent*float64(total))
 }
 
 func (r *MapRun) failFast() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.state.ToleratedCount < 0 && !r.state.HasPercent
+}
+
+// childQueued counts a child of items items more, pending: a streamed
+// Map learns its items as it reads them.
+func (r *MapRun) childQueued(items int) {
+	r.mu.Lock()
+	r.state.Items.Pending += int64(items)
+	r.state.Items.Total += int64(items)
+	r.state.Executions.Pending++
+	r.state.Executions.Total++
+	r.mu.Unlock()
 }
 
 // mapRunDelta is a change of a Map Run's counts, added to it under one

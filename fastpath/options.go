@@ -105,6 +105,10 @@ type Options struct {
 	// results (ResultWriter with a Resource); nil fails such a Map with
 	// States.ResultWriterFailed.
 	Results ResultStore
+	// ResultFileBytes is the most bytes one exported result file holds;
+	// 0 means AWS's MaxResultFileBytes (tests set less to see the results
+	// go on to a next file).
+	ResultFileBytes int64
 	// MapRuns, when not nil, follows the Map Runs of Distributed Maps
 	// (see MapRunObserver).
 	MapRuns MapRunObserver

@@ -149,6 +149,9 @@ type Execution struct {
 	taskToken string
 	tokenKey  RecordKey
 
+	// spanFeeds are spanFeeds to use again (see newSpanFeed).
+	spanFeeds []*spanFeed
+
 	// child is set while ex runs a child execution of a Distributed Map
 	// (see childExecution): $$.Execution and $$.StateMachine are its own.
 	child childExecution
@@ -190,7 +193,7 @@ func (ex *Execution) Reset() {
 		ex.qc.reset()
 	}
 	*ex = Execution{arena: arena, vars: ex.vars[:0], varStack: ex.varStack[:0], spans: ex.spans[:0], assigned: ex.assigned[:0], index: ex.index, qc: ex.qc, qenvs: ex.qenvs, ev: ex.ev,
-		durableFuncs: ex.durableFuncs, recBuf: ex.recBuf[:0]}
+		durableFuncs: ex.durableFuncs, recBuf: ex.recBuf[:0], spanFeeds: ex.spanFeeds}
 }
 
 // errTimedOut marks an execution that ran past its deadline; it is never

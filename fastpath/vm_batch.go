@@ -115,45 +115,72 @@ func (ex *Execution) batchPathLimit(p *Path, eff []byte, field string) (int, *Fa
 	return int(min(n, math.MaxInt32)), nil
 }
 
+// maxBytes is the most bytes a batch input may have: MaxInputBytesPerBatch
+// when it is set, and never more than MaxPayloadBytes, the most a child
+// execution takes.
+func (lim *batchLimits) maxBytes() int {
+	if lim.bytes > 0 {
+		return min(lim.bytes, MaxPayloadBytes)
+	}
+	return MaxPayloadBytes
+}
+
+// appendStart appends the start of a batch input, up to its first item.
+func (lim *batchLimits) appendStart(dst []byte) []byte {
+	if lim.input != nil {
+		dst = append(dst, `{"BatchInput":`...)
+		dst = append(dst, lim.input...)
+		return append(dst, `,"Items":[`...)
+	}
+	return append(dst, `{"Items":[`...)
+}
+
+// batchSize is the size of a batch input of size bytes so far, holding
+// count items, once an item of item bytes joins it and it is closed.
+func batchSize(size, item, count int) int {
+	size += item + len("]}")
+	if count > 0 {
+		size++ // the comma
+	}
+	return size
+}
+
+// appendBatchItem appends an item to a batch holding count items.
+func appendBatchItem(dst, item []byte, count int) []byte {
+	if count > 0 {
+		dst = append(dst, ',')
+	}
+	return append(dst, item...)
+}
+
+// batchTooLarge is the failure for item i, which does not fit in a batch
+// of its own.
+func (ex *Execution) batchTooLarge(i, maxBytes int) *Failure {
+	return ex.stateError(ErrRuntime, "The item at index "+strconv.Itoa(i)+" does not fit in a batch of at most "+strconv.Itoa(maxBytes)+" bytes (MaxInputBytesPerBatch)")
+}
+
 // batch regroups the n item inputs at ex.spans[base:] into batch inputs
 // and returns how many batches there are. A batch holds at most lim.items
-// items, and its input is at most lim.bytes bytes and never more than
-// MaxPayloadBytes, the most a child execution takes. An item that does
-// not fit in a batch of its own fails the state. On failure the spans are
-// popped.
+// items, and its input is at most lim.maxBytes() bytes. An item that does
+// not fit in a batch of its own fails the state. On failure the spans
+// are popped.
 func (ex *Execution) batch(base, n int, lim *batchLimits) (int, *Failure) {
-	maxBytes := MaxPayloadBytes
-	if lim.bytes > 0 {
-		maxBytes = min(lim.bytes, MaxPayloadBytes)
-	}
+	maxBytes := lim.maxBytes()
 	batches := 0
 	for i := 0; i < n; batches++ {
 		mark := len(ex.arena)
-		if lim.input != nil {
-			ex.arena = append(ex.arena, `{"BatchInput":`...)
-			ex.arena = append(ex.arena, lim.input...)
-			ex.arena = append(ex.arena, `,"Items":[`...)
-		} else {
-			ex.arena = append(ex.arena, `{"Items":[`...)
-		}
+		ex.arena = lim.appendStart(ex.arena)
 		count := 0
 		for ; i < n && (lim.items == 0 || count < lim.items); count++ {
 			item := ex.spans[base+i]
-			size := len(ex.arena) - mark + len(item) + len("]}")
-			if count > 0 {
-				size++ // the comma
-			}
-			if size > maxBytes {
+			if batchSize(len(ex.arena)-mark, len(item), count) > maxBytes {
 				if count > 0 {
 					break
 				}
 				ex.popSpans(base)
-				return 0, ex.stateError(ErrRuntime, "The item at index "+strconv.Itoa(i)+" does not fit in a batch of at most "+strconv.Itoa(maxBytes)+" bytes (MaxInputBytesPerBatch)")
+				return 0, ex.batchTooLarge(i, maxBytes)
 			}
-			if count > 0 {
-				ex.arena = append(ex.arena, ',')
-			}
-			ex.arena = append(ex.arena, item...)
+			ex.arena = appendBatchItem(ex.arena, item, count)
 			i++
 		}
 		ex.arena = append(ex.arena, "]}"...)

@@ -95,15 +95,6 @@ type branchPolicy struct {
 	run *MapRun
 }
 
-// items is how many items branch i holds: what it counts for when it
-// fails.
-func (p branchPolicy) items(i int) int {
-	if p.sizes == nil {
-		return 1
-	}
-	return p.sizes[i]
-}
-
 // failFast reports whether the first failure fails the state.
 func (p branchPolicy) failFast() bool {
 	if p.run != nil {
@@ -113,11 +104,13 @@ func (p branchPolicy) failFast() bool {
 }
 
 // exceeded reports whether this many failures are more than tolerated.
+// A percentage is reckoned only once the number of items is known (n is
+// -1 while a streamed Map is still reading them).
 func (p branchPolicy) exceeded(failures int) bool {
 	if p.run != nil {
 		return p.run.exceeded(failures, p.n)
 	}
-	return (p.count >= 0 && failures > p.count) || (p.tolerance && float64(failures)*100 > p.percent*float64(p.n))
+	return (p.count >= 0 && failures > p.count) || (p.tolerance && p.n >= 0 && float64(failures)*100 > p.percent*float64(p.n))
 }
 
 var errToleranceExceeded = &Failure{Name: ErrExceedToleratedFailureThreshold, Cause: "The specified tolerated failure threshold was exceeded"}
@@ -130,43 +123,170 @@ func branchStart(st *State, i int) int {
 	return st.Processor
 }
 
+// branchFeed gives runInline and runConcurrently the inputs of their
+// branches one at a time and takes how each one ended: spanFeed has them
+// all in ex.spans already, itemFeed reads them from a Map's ItemReader as
+// the branches go.
+type branchFeed interface {
+	// next returns the input of branch i and how many items it counts
+	// for when it fails (a batch counts as its items); ok is false after
+	// the last branch. The input stays valid until done(i) returns.
+	next(i int) (in []byte, items int, ok bool, f *Failure)
+	// done takes the end of branch i, which ran on in: its output out
+	// (valid only during the call) or its failure f, which the policy
+	// tolerated. A failure done returns fails the state. Concurrent
+	// branches call it under a lock, one at a time.
+	done(i int, in, out []byte, f *Failure) *Failure
+	// end is called once every branch has ended and none failed the
+	// state.
+	end() *Failure
+}
+
+// spanFeed is the branchFeed of the n branches whose inputs are
+// ex.spans[base:]: each output replaces its input (null for a tolerated
+// failure).
+type spanFeed struct {
+	ex      *Execution
+	base, n int
+	sizes   []int      // the items of each branch (a batch), nil for one each
+	fails   []*Failure // gets each tolerated failure by index, when not nil
+	// kept holds the outputs of concurrent branches, which live in their
+	// own arenas, until end copies them into ex's arena in branch order;
+	// nil for branches run inline, whose outputs are in ex's arena.
+	kept *keptResults
+}
+
+func (s *spanFeed) next(i int) ([]byte, int, bool, *Failure) {
+	if i >= s.n {
+		return nil, 0, false, nil
+	}
+	items := 1
+	if s.sizes != nil {
+		items = s.sizes[i]
+	}
+	return s.ex.spans[s.base+i], items, true, nil
+}
+
+func (s *spanFeed) done(i int, _, out []byte, f *Failure) *Failure {
+	if f != nil {
+		if s.fails != nil {
+			s.fails[i] = f
+		}
+		out = jsonb.Null
+	}
+	if s.kept == nil {
+		s.ex.spans[s.base+i] = out
+		return nil
+	}
+	if f != nil {
+		return nil // null, placed by end
+	}
+	s.kept.add(i, out)
+	if s.kept.size() > 16*s.ex.maxBytes {
+		return s.ex.dataLimit() // far more than the state's result may be
+	}
+	return nil
+}
+
+func (s *spanFeed) end() *Failure {
+	if s.kept == nil {
+		return nil
+	}
+	ex := s.ex
+	for i := 0; i < s.n; i++ {
+		out := jsonb.Null
+		if i < len(s.kept.at) && s.kept.at[i][1] > 0 {
+			mark := len(ex.arena)
+			ex.arena = append(ex.arena, s.kept.buf[s.kept.at[i][0]:s.kept.at[i][1]]...)
+			out = ex.arena[mark:len(ex.arena):len(ex.arena)]
+		}
+		ex.spans[s.base+i] = out
+	}
+	return nil
+}
+
+// newSpanFeed returns the spanFeed of st's n branches whose inputs are
+// ex.spans[base:], one that freeSpanFeed gave back when there is one, so
+// that running branches allocates nothing once the Execution is warm.
+func (ex *Execution) newSpanFeed(st *State, base, n int, pol branchPolicy) *spanFeed {
+	var feed *spanFeed
+	if k := len(ex.spanFeeds); k > 0 {
+		feed = ex.spanFeeds[k-1]
+		ex.spanFeeds = ex.spanFeeds[:k-1]
+	} else {
+		feed = new(spanFeed)
+	}
+	kept := feed.kept
+	*feed = spanFeed{ex: ex, base: base, n: n, sizes: pol.sizes, fails: pol.fails}
+	if st.Concurrent {
+		if kept == nil {
+			kept = new(keptResults)
+		}
+		kept.buf, kept.at = kept.buf[:0], kept.at[:0]
+		feed.kept = kept
+	}
+	return feed
+}
+
+// freeSpanFeed gives feed back for the next newSpanFeed.
+func (ex *Execution) freeSpanFeed(feed *spanFeed) {
+	kept := feed.kept
+	if kept != nil && cap(kept.buf) > 64<<10 {
+		kept = nil // do not keep one large Map's outputs for ever
+	}
+	*feed = spanFeed{kept: kept}
+	ex.spanFeeds = append(ex.spanFeeds, feed)
+}
+
 // runBranches runs the n branches whose inputs are ex.spans[base:] and
 // replaces each input with the branch's output (null for a tolerated
-// failure). Branches that only compute run one after another here; those
-// that wait or call tasks run concurrently (see runConcurrently). On
-// failure the spans are popped.
+// failure). On failure the spans are popped.
 func (ex *Execution) runBranches(st *State, base, n int, pol branchPolicy) *Failure {
-	var f *Failure
-	if st.Concurrent {
-		f = ex.runConcurrently(st, base, n, pol)
-	} else {
-		f = ex.runInline(st, base, n, pol)
-	}
+	feed := ex.newSpanFeed(st, base, n, pol)
+	f := ex.runFeed(st, feed, pol)
+	ex.freeSpanFeed(feed)
 	if f != nil {
 		ex.popSpans(base)
 	}
 	return f
 }
 
-func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failure {
-	failures := 0
+// runFeed runs the branches feed gives. Branches that only compute run
+// one after another here; those that wait or call tasks run concurrently
+// (see runConcurrently).
+func (ex *Execution) runFeed(st *State, feed branchFeed, pol branchPolicy) *Failure {
+	if st.Concurrent {
+		return ex.runConcurrently(st, feed, pol)
+	}
+	return ex.runInline(st, feed, pol)
+}
+
+func (ex *Execution) runInline(st *State, feed branchFeed, pol branchPolicy) *Failure {
+	failures, total := 0, 0
 	var counts mapRunDelta
 	if st.Distributed {
 		defer pol.run.add(&counts)
 	}
-	for i := 0; i < n; i++ {
+	for i := 0; ; i++ {
+		in, items, ok, f := feed.next(i)
+		if f != nil {
+			return f
+		}
+		if !ok {
+			break
+		}
+		total += items
 		var out []byte
-		var f *Failure
 		if st.Distributed {
-			counts.started(pol.items(i))
-			out, f = ex.runChildInline(st.Processor, pol, i, ex.spans[base+i])
-			if counts.ended(pol.items(i), f); counts.done == inlineBatch {
+			counts.started(items)
+			out, f = ex.runChildInline(st.Processor, pol.run, i, in)
+			if counts.ended(items, f); counts.done == inlineBatch {
 				pol.run.add(&counts)
 			}
 		} else {
 			ex.events++ // MapIterationStarted (a Parallel branch has no event)
 			ex.emitIteration(EventMapIterationStarted, st, i, nil)
-			out, f = ex.runBranch(branchStart(st, i), ex.spans[base+i])
+			out, f = ex.runBranch(branchStart(st, i), in)
 			ex.events++ // MapIterationSucceeded or MapIterationFailed
 			ex.emitIterationEnd(st, i, f)
 		}
@@ -174,44 +294,67 @@ func (ex *Execution) runInline(st *State, base, n int, pol branchPolicy) *Failur
 			if interrupted(f) || pol.failFast() {
 				return f
 			}
-			if failures += pol.items(i); pol.exceeded(failures) {
+			if failures += items; pol.exceeded(failures) {
 				return errToleranceExceeded
 			}
-			if pol.fails != nil {
-				pol.fails[i] = f
-			}
-			out = jsonb.Null
 		}
-		ex.spans[base+i] = out
+		if f := feed.done(i, in, out, f); f != nil {
+			return f
+		}
 	}
-	return nil
+	if pol.n < 0 {
+		pol.n = total
+	}
+	if pol.exceeded(failures) {
+		return errToleranceExceeded
+	}
+	return feed.end()
 }
 
-// runChildInline runs iteration i of a Distributed Map, a child
-// execution of pol.run: its events belong to its own history, numbered
-// from its ExecutionStarted, not to its parent's, which shows the Map Run
-// instead.
-func (ex *Execution) runChildInline(start int, pol branchPolicy, i int, input []byte) ([]byte, *Failure) {
-	events, sink := ex.events, ex.sink
-	ex.events, ex.sink = 1, nil
-	saved := ex.beginChild(pol.run, i, input)
+// runChildInline runs iteration i of a Distributed Map: a child
+// execution of run. Its events belong to its own history, numbered from
+// its ExecutionStarted, not to its parent's, which shows the Map Run
+// instead; its states count against its own limit of transitions, not
+// its parent's.
+func (ex *Execution) runChildInline(start int, run *MapRun, i int, input []byte) ([]byte, *Failure) {
+	events, sink, budget := ex.events, ex.sink, ex.budget
+	ex.events, ex.sink, ex.budget = 1, nil, ex.transitionLimit()
+	saved := ex.beginChild(run, i, input)
 	out, f := ex.runBranch(start, input)
 	ex.endChild(i, out, f, saved)
-	ex.events, ex.sink = events, sink
+	ex.events, ex.sink, ex.budget = events, sink, budget
 	return out, f
 }
 
 // runIterations runs the n iterations of a Map state whose inputs are
 // ex.spans[base:] (see runBranches). A Distributed Map's iterations are
 // the child executions of a Map Run, which it returns (nil for an inline
-// Map); they show in its history as MapRunStarted, then MapRunSucceeded
-// or MapRunFailed.
+// Map). On failure the spans are popped.
 func (ex *Execution) runIterations(st *State, base, n int, pol branchPolicy) (*MapRun, *Failure) {
-	if !st.Distributed {
-		return nil, ex.runBranches(st, base, n, pol)
+	feed := ex.newSpanFeed(st, base, n, pol)
+	run, f := ex.runMapRun(st, feed, pol, n)
+	ex.freeSpanFeed(feed)
+	if f != nil {
+		ex.popSpans(base)
 	}
-	run := ex.mapRunStarted(st, n, pol.n, &pol)
-	f := ex.runBranches(st, base, n, pol)
+	return run, f
+}
+
+// runMapRun runs the iterations feed gives (see runFeed): children of
+// them holding pol.n items, or -1 for a streamed Map, which counts them
+// as it reads them. A Distributed Map's iterations are the child
+// executions of a Map Run, which it returns (nil for an inline Map); they
+// show in its history as MapRunStarted, then MapRunSucceeded or
+// MapRunFailed.
+func (ex *Execution) runMapRun(st *State, feed branchFeed, pol branchPolicy, children int) (*MapRun, *Failure) {
+	if !st.Distributed {
+		return nil, ex.runFeed(st, feed, pol)
+	}
+	run := ex.mapRunStarted(st, max(children, 0), max(pol.n, 0), &pol)
+	if s, ok := feed.(mapRunFeed); ok {
+		s.startRun(run)
+	}
+	f := ex.runFeed(st, feed, pol)
 	ex.endMapRun(run, f)
 	if f != nil {
 		ex.emitFailure(EventMapRunFailed, st, f)
@@ -220,6 +363,13 @@ func (ex *Execution) runIterations(st *State, base, n int, pol branchPolicy) (*M
 	ex.events++ // MapRunSucceeded
 	ex.emit(EventMapRunSucceeded, st, nil)
 	return run, nil
+}
+
+// mapRunFeed is a branchFeed that learns its Map Run once it starts: one
+// that counts the run's items as it reads them and names its exported
+// results after it.
+type mapRunFeed interface {
+	startRun(run *MapRun)
 }
 
 // readerFailed ends a Distributed Map whose ItemReader failed, and its
@@ -268,9 +418,11 @@ func (ex *Execution) runMap(st *State, eff []byte) ([]byte, *Failure) {
 		return ex.mockedMap(st, items, sel, pol)
 	}
 	if st.Reader != nil {
-		if items, f = ex.mapReaderItems(st, eff); f != nil {
+		stream, maxItems, f := ex.mapReaderItems(st, eff)
+		if f != nil {
 			return nil, ex.readerFailed(st, pol, f)
 		}
+		return ex.mapStream(st, stream, maxItems, sel, lim, pol, export)
 	}
 	if !st.Distributed {
 		ex.mapStarted(st, items)

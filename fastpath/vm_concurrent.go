@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/stepd/stepd/fastpath/jsonb"
 )
 
 // Seal computes what the VM derives from the states once they are all in
@@ -76,33 +74,19 @@ const (
 	maxDistributedMapConcurrency = 10000
 )
 
-// branchResult is what one concurrently run branch left behind: its
-// output as a span of the shared output buffer, its failure, and what its
-// parent adds up (events, transitions, virtual time).
-type branchResult struct {
-	ran      bool
-	from, to int // its output in outs
-	fail     *Failure
-	until    time.Time // when a suspended branch wants to resume
-	events   int       // events it added, its end included
-	steps    int       // transitions it made
-	clock    Clock
-}
-
-// runConcurrently runs the n branches whose inputs are ex.spans[base:] on
-// their own goroutines, at most pol.limit at a time, each in a child
-// Execution with its own arena and a copy of the variables. A branch that
-// ends copies its output into a buffer shared by the branches and returns
-// its Execution to the pool at once, so finished branches hold only their
-// outputs; outputs past 16 payloads (the state's result may be one) fail
-// the state with States.DataLimitExceeded.
-// Once all have ended it copies the outputs into ex's arena in branch
-// order. A failure that the policy does not tolerate cancels the branches
-// still running and fails the state with the first such failure.
+// runConcurrently runs the branches feed gives on their own goroutines,
+// at most pol.limit at a time, each in a child Execution with its own
+// arena and a copy of the variables. A branch that ends hands its output
+// to feed.done (which copies what it keeps) and returns its Execution to
+// the pool at once, so finished branches hold only what the feed kept.
+// A failure that the policy does not tolerate, or one of the feed,
+// cancels the branches still running and fails the state with the first
+// such failure.
 //
 // ex must not be used by anything else while the branches run: they read
-// its arena (their inputs) and its fields.
-func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *Failure {
+// its fields and its arena (their inputs, its variables); feed.next may
+// only use the arena past what the branches read.
+func (ex *Execution) runConcurrently(st *State, feed branchFeed, pol branchPolicy) *Failure {
 	ctx, cancel := context.WithCancel(ex.ctx)
 	defer cancel()
 	limit := pol.limit
@@ -117,9 +101,8 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 		if limit <= 0 || limit > ceiling {
 			limit = ceiling
 		}
-	}
-	if limit <= 0 || limit > n {
-		limit = n
+	} else if limit <= 0 {
+		limit = len(st.Branches)
 	}
 	ex.startTime() // children share the start time and deadline
 	var scope string
@@ -128,7 +111,11 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 		// place in ex's scope.
 		scope = ex.scope + strconv.Itoa(ex.nextKey().Seq) + "."
 	}
-	results := make([]branchResult, n)
+	bc, joinClock := ex.clock.(branchClock)
+	var joined branchClock // the latest of the branches' clocks
+	if joinClock {
+		joined = bc.fork().(branchClock)
+	}
 	var acquire func() bool
 	var release func()
 	if run := pol.run; run != nil {
@@ -139,16 +126,34 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 	}
 	var (
 		wg        sync.WaitGroup
-		mu        sync.Mutex
-		outs      []byte // the outputs of the branches that ended, guarded by mu
+		mu        sync.Mutex // guards what follows, and calls of feed.done
 		failures  int
+		total     int // items handed out
+		events    int // events the branches added, their ends included
+		steps     int // transitions they made
 		suspended bool
+		until     time.Time // when the first suspended branch wants to resume
 		first     *Failure
-		full      *Failure // set when outs passed the arena limit
+		stop      *Failure // a failure of the feed
 	)
-	for i := 0; i < n && acquire(); i++ {
+	for i := 0; acquire(); i++ {
+		in, items, ok, f := feed.next(i)
+		if f != nil || !ok {
+			release()
+			mu.Lock()
+			if f != nil && stop == nil {
+				stop = f
+				cancel()
+			}
+			if pol.n < 0 {
+				pol.n = total
+			}
+			mu.Unlock()
+			break
+		}
+		total += items
 		wg.Add(1)
-		go func(i int) {
+		go func(i int, in []byte, items int) {
 			defer wg.Done()
 			defer release()
 			c := AcquireExecution()
@@ -158,7 +163,7 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 				c.sink = nil // a child execution: its events are not its parent's
 			}
 			c.clock = ex.clock
-			if bc, ok := ex.clock.(branchClock); ok {
+			if joinClock {
 				c.clock = bc.fork()
 			}
 			if ex.rec != nil {
@@ -170,14 +175,14 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 			var counts mapRunDelta
 			if st.Distributed {
 				c.opts = ex.opts
-				counts.started(pol.items(i))
+				counts.started(items)
 				pol.run.add(&counts)
-				saved = c.beginChild(pol.run, i, ex.spans[base+i])
+				saved = c.beginChild(pol.run, i, in)
 			}
-			out, f := c.runChild(ex, ctx, branchStart(st, i), ex.spans[base+i], st.Distributed)
+			out, f := c.runChild(ex, ctx, branchStart(st, i), in, st.Distributed)
 			if st.Distributed {
 				c.endChild(i, out, f, saved)
-				counts.ended(pol.items(i), f)
+				counts.ended(items, f)
 				pol.run.add(&counts)
 			}
 			c.emitIterationEnd(st, i, f)
@@ -191,54 +196,61 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 			mu.Lock()
 			defer mu.Unlock()
 			// Each branch counted its events on from ex's (its iteration's
-			// start); its states count against the whole execution.
-			r := branchResult{ran: true, fail: f, until: c.until, events: c.events - ex.events + 1, steps: ex.budget - c.budget, clock: c.clock}
-			if st.Distributed {
-				r.events = 0
+			// start); its states count against the whole execution (a
+			// child execution's against its own).
+			if !st.Distributed {
+				events += c.events - ex.events + 1
+				steps += ex.budget - c.budget
 			}
-			if f == nil {
-				r.from = len(outs)
-				outs = append(outs, out...)
-				r.to = len(outs)
-				if len(outs) > 16*ex.maxBytes && full == nil {
-					full = ex.dataLimit() // far more than the state's result may be
+			if joinClock {
+				joined.join(c.clock)
+			}
+			fail := func(f *Failure) {
+				if stop == nil {
+					stop = f
 					cancel()
 				}
 			}
-			results[i] = r
-			if f == errSuspended {
+			switch {
+			case f == errSuspended:
+				if !suspended || c.until.Before(until) { // zero, as soon as possible, wins
+					until = c.until
+				}
 				suspended = true // the others go on until they end or park too
 				return
-			}
-			if f == nil || (f == errAborted && ctx.Err() != nil) {
+			case f == nil:
+				if df := feed.done(i, in, out, nil); df != nil {
+					fail(df)
+				}
+				return
+			case f == errAborted && ctx.Err() != nil:
 				return
 			}
-			failures += pol.items(i)
+			failures += items
 			if first == nil {
 				first = f
 			}
 			if f == errTimedOut || pol.failFast() || pol.exceeded(failures) {
 				cancel()
+				return
 			}
-		}(i)
+			if df := feed.done(i, in, nil, f); df != nil {
+				fail(df)
+			}
+		}(i, in, items)
 	}
 	wg.Wait()
-	bc, joinClock := ex.clock.(branchClock)
-	for i := range results {
-		if r := &results[i]; r.ran {
-			ex.events += r.events
-			ex.budget -= r.steps
-			if joinClock {
-				bc.join(r.clock)
-			}
-		}
+	ex.events += events
+	ex.budget -= steps
+	if joinClock {
+		bc.join(joined)
 	}
 	if ex.ctx.Err() != nil {
 		return errAborted
 	}
 	switch {
-	case full != nil:
-		return full
+	case stop != nil:
+		return stop
 	case first == errTimedOut:
 		return errTimedOut
 	case first != nil && pol.failFast():
@@ -246,23 +258,10 @@ func (ex *Execution) runConcurrently(st *State, base, n int, pol branchPolicy) *
 	case pol.exceeded(failures):
 		return errToleranceExceeded
 	case suspended:
-		ex.until = earliestWake(results)
+		ex.until = until
 		return errSuspended
 	}
-	for i := range results {
-		r := &results[i]
-		out := jsonb.Null
-		if pol.fails != nil {
-			pol.fails[i] = r.fail
-		}
-		if r.ran && r.fail == nil {
-			mark := len(ex.arena)
-			ex.arena = append(ex.arena, outs[r.from:r.to]...)
-			out = ex.arena[mark:len(ex.arena):len(ex.arena)]
-		}
-		ex.spans[base+i] = out
-	}
-	return nil
+	return feed.end()
 }
 
 // semaphore returns the acquire and release of limit slots: acquire
@@ -280,21 +279,6 @@ func semaphore(ctx context.Context, limit int) (acquire func() bool, release fun
 	return acquire, func() { <-sem }
 }
 
-// earliestWake is when the first of the suspended branches wants to run
-// again (zero, as soon as possible, wins).
-func earliestWake(results []branchResult) time.Time {
-	var t time.Time
-	first := true
-	for i := range results {
-		if r := &results[i]; r.ran && r.fail == errSuspended {
-			if first || r.until.Before(t) {
-				t, first = r.until, false
-			}
-		}
-	}
-	return t
-}
-
 // runChild runs one branch for parent on this (fresh) Execution, whose
 // clock the caller has set: the same program, options, execution input,
 // start time and variables, its own arena. A child execution (an
@@ -308,7 +292,7 @@ func (c *Execution) runChild(parent *Execution, ctx context.Context, start int, 
 	c.state, c.enteredEvent = parent.state, parent.enteredEvent
 	c.events = parent.events + 1 // the iteration's (or branch's) start
 	if child {
-		c.events = 1
+		c.events, c.budget = 1, parent.transitionLimit()
 	}
 	return c.runScope(start, input)
 }

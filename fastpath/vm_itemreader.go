@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"math"
+	"sync"
 )
 
 // ItemReader opens the items of a Distributed Map's ItemReader. It is the
@@ -111,50 +112,17 @@ func checkMaxItems(n float64) (int, *Failure) {
 	return int(n), nil
 }
 
-// readItems reads at most maxItems items from the Map's ItemReader, with
-// the evaluated parameters params, into a JSON array in the arena.
-func (ex *Execution) readItems(st *State, params []byte, maxItems int) ([]byte, *Failure) {
+// openItems opens the stream of the Map's ItemReader with the evaluated
+// parameters params.
+func (ex *Execution) openItems(st *State, params []byte) (ItemStream, *Failure) {
 	if ex.opts.Items == nil {
 		return nil, itemReaderFailed("ItemReader needs Amazon S3, which this engine does not reach")
-	}
-	if maxItems == 0 {
-		maxItems = MaxItemsLimit
 	}
 	stream, err := ex.opts.Items.OpenItems(ex.ctx, &ItemsRequest{Resource: st.Reader.Resource, Parameters: params, Config: &st.Reader.Config})
 	if err != nil {
 		return nil, readerFailure(err)
 	}
-	mark := len(ex.arena)
-	ex.arena = append(ex.arena, '[')
-	for n := 0; n < maxItems; n++ {
-		before := len(ex.arena)
-		if n > 0 {
-			ex.arena = append(ex.arena, ',')
-		}
-		var out []byte
-		out, err = stream.Next(ex.arena)
-		if err == io.EOF {
-			ex.arena = ex.arena[:before]
-			break
-		}
-		if err == nil {
-			ex.arena = out
-			if f := ex.checkArena(); f != nil {
-				err = f
-			}
-		}
-		if err != nil {
-			stream.Close()
-			ex.arena = ex.arena[:mark]
-			return nil, readerFailure(err)
-		}
-	}
-	if err := stream.Close(); err != nil {
-		ex.arena = ex.arena[:mark]
-		return nil, readerFailure(err)
-	}
-	ex.arena = append(ex.arena, ']')
-	return ex.arena[mark:len(ex.arena):len(ex.arena)], nil
+	return stream, nil
 }
 
 // readerFailure is the Map failure for an ItemReader error.
@@ -165,42 +133,279 @@ func readerFailure(err error) *Failure {
 	return itemReaderFailed(err.Error())
 }
 
-// mapReaderItems reads the items of a JSONPath Map's ItemReader, with its
-// Parameters and MaxItems(Path) evaluated against eff.
-func (ex *Execution) mapReaderItems(st *State, eff []byte) ([]byte, *Failure) {
+// mapReaderItems opens the items of a JSONPath Map's ItemReader, with its
+// Parameters and MaxItems(Path) evaluated against eff, and returns the
+// stream and how many items to read of it.
+func (ex *Execution) mapReaderItems(st *State, eff []byte) (ItemStream, int, *Failure) {
 	params := jsonb.EmptyObject
 	var f *Failure
 	if st.Reader.Parameters != nil {
 		if params, f = ex.template(st.Reader.Parameters, eff); f != nil {
-			return nil, f
+			return nil, 0, f
 		}
 	}
 	maxItems, f := ex.readerMaxItems(st.Reader, eff)
 	if f != nil {
-		return nil, f
+		return nil, 0, f
 	}
-	return ex.readItems(st, params, maxItems)
+	stream, f := ex.openItems(st, params)
+	return stream, maxItems, f
 }
 
-// queryReaderItems reads the items of a JSONata Map's ItemReader.
-func (ex *Execution) queryReaderItems(st *State, env *queryEnv) ([]byte, *Failure) {
+// queryReaderItems opens the items of a JSONata Map's ItemReader.
+func (ex *Execution) queryReaderItems(st *State, env *queryEnv) (ItemStream, int, *Failure) {
 	js := st.JSONata
 	params := jsonb.EmptyObject
 	var f *Failure
 	if js.ReaderArguments != nil {
 		if params, f = ex.evalQuery(js.ReaderArguments, env); f != nil {
-			return nil, f
+			return nil, 0, f
 		}
 	}
 	maxItems := st.Reader.MaxItems
 	if js.ReaderMaxItems != nil {
 		n, f := ex.queryNumber(js.ReaderMaxItems, env, true)
 		if f != nil {
-			return nil, f
+			return nil, 0, f
 		}
 		if maxItems, f = checkMaxItems(n); f != nil {
-			return nil, f
+			return nil, 0, f
 		}
 	}
-	return ex.readItems(st, params, maxItems)
+	stream, f := ex.openItems(st, params)
+	return stream, maxItems, f
+}
+
+// mapStream runs a Distributed Map over the items of stream (at most
+// maxItems of them), reading them as its iterations go (see itemFeed),
+// and returns its result: the results in item order, or where the
+// ResultWriter exported them (export holds the evaluated export
+// parameters, nil when there is no export).
+func (ex *Execution) mapStream(st *State, stream ItemStream, maxItems int, sel *itemSelector, lim *batchLimits, pol branchPolicy, export []byte) ([]byte, *Failure) {
+	if maxItems == 0 {
+		maxItems = MaxItemsLimit
+	}
+	feed := &itemFeed{ex: ex, st: st, stream: stream, maxItems: maxItems, lim: lim,
+		mark: len(ex.arena), writer: st.Writer}
+	if sel != nil {
+		feed.sel, feed.hasSel = *sel, true // a copy: sel stays on its caller's stack
+	}
+	defer feed.close()
+	if export != nil {
+		e, err := ex.openExport(st.Writer, export)
+		if err != nil {
+			f := resultWriterFailed(err)
+			ex.emitFailure(EventMapStateFailed, st, f)
+			return nil, f
+		}
+		feed.export = e
+	}
+	pol.n = -1 // not known until the last item is read
+	if _, f := ex.runMapRun(st, feed, pol, -1); f != nil {
+		ex.emitFailure(EventMapStateFailed, st, f)
+		return nil, f
+	}
+	if f := ex.checkArena(); f != nil {
+		return nil, f
+	}
+	ex.events++ // MapStateSucceeded
+	ex.emit(EventMapStateSucceeded, st, nil)
+	return feed.out, nil
+}
+
+// itemFeed is the branchFeed of a Distributed Map whose items come from
+// its ItemReader. It reads them one at a time as iterations start (at
+// most MaxConcurrency at once), and each result goes, as its iteration
+// ends, to the ResultWriter's export (and is not kept) or to the results
+// kept for the Map's output. So a Map over any number of items holds the
+// inputs of the iterations running, a read buffer and, when it returns
+// its results, those results (which AWS caps at 256 KiB anyway).
+type itemFeed struct {
+	ex       *Execution
+	st       *State
+	stream   ItemStream
+	maxItems int
+	read     int // items read
+	eof      bool
+	sel      itemSelector
+	hasSel   bool // sel is the Map's ItemSelector
+	lim      *batchLimits
+	mark     int    // next uses ex's arena past this, for ItemSelector
+	item     []byte // the item last read
+	pending  []byte // an input read ahead that did not fit in the last batch
+	hasNext  bool   // pending holds one
+	n        int    // iterations handed out
+
+	mu   sync.Mutex
+	free [][]byte // the input buffers of iterations that ended
+
+	mapRun *MapRun           // counts the items as they are read
+	run    *mapRun           // names the children in the results
+	writer *ResultWriterSpec // nil: the outputs themselves are the results
+	export *resultExport     // nil: the results are kept
+	kept   keptResults
+	rec    []byte // one result shaped by the writer's Transformation
+	out    []byte // the Map's result, set by end
+}
+
+// nextItem reads the next item and makes the input of its iteration (or
+// of its place in a batch) of it, in ex's arena past f.mark or in f.item.
+func (f *itemFeed) nextItem() ([]byte, bool, *Failure) {
+	if f.eof || f.read >= f.maxItems {
+		return nil, false, nil
+	}
+	var err error
+	f.item, err = f.stream.Next(f.item[:0])
+	if err == io.EOF {
+		f.eof = true
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, readerFailure(err)
+	}
+	i := f.read
+	f.read++
+	if !f.hasSel {
+		return f.item, true, nil
+	}
+	in, fl := f.ex.selectItem(f.st, &f.sel, i, f.item)
+	return in, fl == nil, fl
+}
+
+func (f *itemFeed) startRun(run *MapRun) {
+	f.mapRun, f.run = run, mapRunOf(run)
+	if f.export != nil {
+		f.export.setRun(f.run)
+	}
+}
+
+// queued counts an iteration of items items in the Map Run.
+func (f *itemFeed) queued(items int) {
+	f.n++
+	if f.mapRun != nil {
+		f.mapRun.childQueued(items)
+	}
+}
+
+func (f *itemFeed) next(i int) ([]byte, int, bool, *Failure) {
+	f.ex.truncate(f.mark)
+	buf := f.buffer()
+	if f.lim == nil {
+		in, ok, fl := f.nextItem()
+		if !ok {
+			f.release(buf)
+			return nil, 0, false, fl
+		}
+		f.queued(1)
+		return append(buf, in...), 1, true, nil
+	}
+	buf = f.lim.appendStart(buf)
+	maxBytes := f.lim.maxBytes()
+	count := 0
+	for f.lim.items == 0 || count < f.lim.items {
+		in := f.pending
+		if f.hasNext {
+			f.hasNext = false
+		} else {
+			var ok bool
+			var fl *Failure
+			if in, ok, fl = f.nextItem(); !ok {
+				if fl != nil {
+					f.release(buf)
+					return nil, 0, false, fl
+				}
+				break
+			}
+		}
+		if batchSize(len(buf), len(in), count) > maxBytes {
+			if count == 0 {
+				f.release(buf)
+				return nil, 0, false, f.ex.batchTooLarge(f.read-1, maxBytes)
+			}
+			f.pending, f.hasNext = append(f.pending[:0], in...), true
+			break
+		}
+		buf = appendBatchItem(buf, in, count)
+		count++
+	}
+	if count == 0 {
+		f.release(buf)
+		return nil, 0, false, nil
+	}
+	f.queued(count)
+	return append(buf, "]}"...), count, true, nil
+}
+
+// buffer returns an input buffer, empty.
+func (f *itemFeed) buffer() []byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if n := len(f.free); n > 0 {
+		b := f.free[n-1]
+		f.free = f.free[:n-1]
+		return b[:0]
+	}
+	return nil
+}
+
+// release gives an input buffer back.
+func (f *itemFeed) release(b []byte) {
+	if b == nil || cap(b) > 1<<20 { // do not keep one huge batch's buffer
+		return
+	}
+	f.mu.Lock()
+	f.free = append(f.free, b)
+	f.mu.Unlock()
+}
+
+func (f *itemFeed) done(i int, in, out []byte, fl *Failure) *Failure {
+	defer f.release(in)
+	switch {
+	case f.export != nil:
+		if err := f.export.add(i, in, out, fl, f.ex.clock.Now()); err != nil {
+			return resultWriterFailed(err)
+		}
+		return nil
+	case f.writer != nil:
+		f.rec = f.run.appendResult(f.rec[:0], ',', f.writer.Transformation, i, in, out, fl, f.ex.clock.Now())
+		f.kept.add(i, f.rec)
+	case fl == nil:
+		f.kept.add(i, out)
+	}
+	if f.kept.size() > 16*f.ex.maxBytes {
+		return f.ex.dataLimit() // far more than the state's result may be
+	}
+	return nil
+}
+
+func (f *itemFeed) end() *Failure {
+	ex := f.ex
+	ex.truncate(f.mark)
+	err := f.stream.Close()
+	f.stream = nil
+	if err != nil {
+		return readerFailure(err)
+	}
+	if f.export != nil {
+		details, err := f.export.close()
+		f.export = nil
+		if err != nil {
+			return resultWriterFailed(err)
+		}
+		ex.arena = append(ex.arena, details...)
+	} else {
+		ex.arena = f.kept.appendArray(ex.arena, f.n, f.writer == nil)
+	}
+	f.out = ex.arena[f.mark:len(ex.arena):len(ex.arena)]
+	return nil
+}
+
+// close closes the stream and discards an export that did not end.
+func (f *itemFeed) close() {
+	if f.stream != nil {
+		f.stream.Close()
+	}
+	if f.export != nil {
+		f.export.abort()
+	}
 }

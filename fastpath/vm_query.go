@@ -284,17 +284,23 @@ func (ex *Execution) queryMap(st *State, env *queryEnv, raw []byte) ([]byte, *Fa
 	if ex.mocking() {
 		return ex.mockedMap(st, nil, nil, pol)
 	}
-	if st.Reader != nil {
-		if items, f = ex.queryReaderItems(st, env); f != nil {
-			return nil, ex.readerFailed(st, pol, f)
-		}
-	}
-	if !st.Distributed {
-		ex.mapStarted(st, items)
-	}
 	var sel *itemSelector
 	if js.ItemSelector != nil {
 		sel = &itemSelector{query: js.ItemSelector, env: env}
+	}
+	if st.Reader != nil {
+		stream, maxItems, f := ex.queryReaderItems(st, env)
+		if f != nil {
+			return nil, ex.readerFailed(st, pol, f)
+		}
+		out, f := ex.mapStream(st, stream, maxItems, sel, lim, pol, export)
+		if f == nil && sel != nil && js.UsesContext {
+			f = ex.setQueryContext(env) // without Map again
+		}
+		return out, f
+	}
+	if !st.Distributed {
+		ex.mapStarted(st, items)
 	}
 	base, n, f := ex.mapInputs(st, items, sel, lim)
 	if f != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // inboxTask is an entry of GET /v1/tasks, as the test reads it.
@@ -168,4 +169,27 @@ func TestConsoleInbox(t *testing.T) {
 		}
 		b.screenshot("inbox-after")
 	})
+}
+
+// TestConsoleInboxAuth: on a server with credentials, the inbox signs in
+// as the rest of the console does, and its list needs the execute role:
+// a read token that shows the machines is refused the waiting tasks (the
+// page asks for another token, saying why), an execute token is accepted.
+func TestConsoleInboxAuth(t *testing.T) {
+	chromium := chromiumPath(t)
+	p := startStepd(t, authConfig(t)...)
+	b := newBrowser(t, chromium, p.url())
+	signIn := func(token string) {
+		b.waitJS("the sign-in dialog", `document.getElementById('token-dialog').open && document.activeElement.id === 'token-input'`)
+		b.do(chromedp.SendKeys(chromedp.CSS("#token-input"), token), chromedp.KeyEvent(kb.Enter))
+	}
+	signIn(readToken)
+	b.waitJS("the machine list", `!document.querySelector('main[aria-busy]') && document.title === 'State machines · stepd'`)
+	b.do(chromedp.Click(chromedp.CSS(`#inbox-link`)))
+	b.waitJS("the dialog to ask for another token", `document.getElementById('token-dialog').open && document.getElementById('token-reason').textContent.includes('AccessDeniedException')`)
+	signIn(execToken)
+	b.waitJS("the empty inbox", `document.title === 'Approvals · stepd' && !document.querySelector('main[aria-busy]') && document.querySelector('main [role=status].muted')?.textContent === 'No task waits for an answer.'`)
+	if got := evalJS[string](b, `sessionStorage.getItem('stepd.console.token') || ''`); got != execToken {
+		t.Errorf("the tab keeps the token %q, want the execute one", got)
+	}
 }

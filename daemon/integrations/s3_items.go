@@ -78,39 +78,88 @@ func (r *s3RangeReader) Read(p []byte) (int, error) {
 // Close implements io.Closer.
 func (r *s3RangeReader) Close() error { r.buf, r.done = nil, true; return nil }
 
-// fetch reads the next range. An answer without Content-Range is the
-// whole object; 416 past the first byte (or of an empty object) is its
-// end.
+// fetch reads the next range.
 func (r *s3RangeReader) fetch() error {
+	body, total, past, err := r.st.getRange(r.ctx, r.bucket, r.key, r.version, r.off, r.off+s3RangeBytes-1, r.buf[:0])
+	if err != nil {
+		return err
+	}
+	r.buf, r.pos = body, 0
+	r.off += int64(len(body))
+	r.done = past || total < 0 || r.off >= total || len(body) == 0
+	return nil
+}
+
+// getRange reads the bytes from to to (inclusive) of an object, appended
+// to dst: the bytes, the object's size (-1 when the answer does not say:
+// one without Content-Range is the whole object), and whether the range
+// starts past the object's end (416, also the answer for an empty
+// object).
+func (st *S3Store) getRange(ctx context.Context, bucket, key, version string, from, to int64, dst []byte) ([]byte, int64, bool, error) {
 	c := acquireCall(awsclient.S3)
 	defer releaseCall(c)
 	c.req.Method = "GET"
-	c.req.Bucket = r.bucket
-	c.req.Path = string(awsclient.AppendURIEncode([]byte{'/'}, r.key, true))
-	if r.version != "" {
-		c.req.Query = append(c.req.Query, awsclient.QueryParam{Key: "versionId", Value: r.version})
+	c.req.Bucket = bucket
+	c.req.Path = objectPath(key)
+	if version != "" {
+		c.req.Query = append(c.req.Query, awsclient.QueryParam{Key: "versionId", Value: version})
 	}
-	c.req.Headers = append(c.req.Headers, awsclient.Header{Name: "range", Value: "bytes=" + strconv.FormatInt(r.off, 10) + "-" + strconv.FormatInt(r.off+s3RangeBytes-1, 10)})
-	if err := r.st.s.c.Do(r.ctx, &c.req, &c.resp); err != nil {
-		return failure(sdkStyle, awsclient.S3, err)
+	c.req.Headers = append(c.req.Headers, awsclient.Header{Name: "range", Value: "bytes=" + strconv.FormatInt(from, 10) + "-" + strconv.FormatInt(to, 10)})
+	if err := st.s.c.Do(ctx, &c.req, &c.resp); err != nil {
+		return dst, 0, false, failure(sdkStyle, awsclient.S3, err)
 	}
 	switch code := c.resp.StatusCode(); {
 	case code == 416:
-		r.done, r.buf, r.pos = true, r.buf[:0], 0
-		return nil
+		return dst, -1, true, nil
 	case code >= 300:
-		return failure(sdkStyle, awsclient.S3, awsclient.ParseError(awsclient.S3, &c.resp))
+		return dst, 0, false, failure(sdkStyle, awsclient.S3, awsclient.ParseError(awsclient.S3, &c.resp))
 	}
-	r.buf, r.pos = append(r.buf[:0], c.resp.Body()...), 0
-	r.off += int64(len(r.buf))
 	total := int64(-1)
 	if cr := string(headerValue(&c.resp, "content-range")); cr != "" {
 		if _, size, ok := strings.Cut(cr, "/"); ok {
 			total, _ = strconv.ParseInt(size, 10, 64)
 		}
 	}
-	r.done = total < 0 || r.off >= total || len(r.buf) == 0
-	return nil
+	return append(dst, c.resp.Body()...), total, false, nil
+}
+
+// ObjectAt implements items.Store: each ReadAt is one ranged GetObject.
+func (st *S3Store) ObjectAt(ctx context.Context, bucket, key, versionID string) (io.ReaderAt, int64, error) {
+	r := &s3ObjectAt{ctx: ctx, st: st, bucket: bucket, key: key, version: versionID}
+	var one [1]byte
+	body, total, past, err := st.getRange(ctx, bucket, key, versionID, 0, 0, one[:0])
+	switch {
+	case err != nil:
+		return nil, 0, err
+	case past:
+		return r, 0, nil
+	case total < 0:
+		total = int64(len(body)) // the whole object came
+	}
+	return r, total, nil
+}
+
+// s3ObjectAt reads an object at any offset.
+type s3ObjectAt struct {
+	ctx                  context.Context
+	st                   *S3Store
+	bucket, key, version string
+}
+
+// ReadAt implements io.ReaderAt.
+func (r *s3ObjectAt) ReadAt(p []byte, off int64) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	body, _, past, err := r.st.getRange(r.ctx, r.bucket, r.key, r.version, off, off+int64(len(p))-1, p[:0])
+	if err != nil {
+		return 0, err
+	}
+	n := copy(p, body) // body is p unless the answer was longer than asked
+	if past || n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
 }
 
 // ListObjects implements items.Store with one ListObjectsV2 page.
@@ -167,8 +216,137 @@ func (st *S3Store) PutObject(ctx context.Context, bucket, key string, body []byt
 	defer releaseCall(c)
 	c.req.Method = "PUT"
 	c.req.Bucket = bucket
-	c.req.Path = string(awsclient.AppendURIEncode([]byte{'/'}, key, true))
+	c.req.Path = objectPath(key)
 	c.req.ContentType = "application/json"
 	c.body = append(c.body[:0], body...)
 	return st.s.do(ctx, c, sdkStyle)
+}
+
+// objectPath is the request path of an object.
+func objectPath(key string) string {
+	return string(awsclient.AppendURIEncode([]byte{'/'}, key, true))
+}
+
+// s3PartBytes is the size of the parts of a multipart upload: S3's
+// smallest part but the last is 5 MiB.
+const s3PartBytes = 5 << 20
+
+// CreateObject implements fastpath.ResultStore: the object is sent in
+// parts of s3PartBytes as it is written (one PutObject when it is
+// smaller than one part), so a result file of any size holds one part in
+// memory.
+func (st *S3Store) CreateObject(ctx context.Context, bucket, key string) (fastpath.ObjectWriter, error) {
+	return &s3ObjectWriter{ctx: ctx, st: st, bucket: bucket, key: key}, nil
+}
+
+// s3ObjectWriter writes one object by a multipart upload.
+type s3ObjectWriter struct {
+	ctx         context.Context
+	st          *S3Store
+	bucket, key string
+	buf         []byte
+	uploadID    string
+	etags       []string // of the parts sent, in order
+}
+
+// Write implements fastpath.ObjectWriter.
+func (w *s3ObjectWriter) Write(p []byte) (int, error) {
+	if w.buf == nil && len(p) < s3PartBytes {
+		w.buf = make([]byte, 0, s3PartBytes+1<<20) // a part and the result that ends it
+	}
+	w.buf = append(w.buf, p...)
+	if len(w.buf) >= s3PartBytes {
+		if err := w.sendPart(); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+// sendPart uploads w.buf as the next part, starting the upload first.
+func (w *s3ObjectWriter) sendPart() error {
+	if w.uploadID == "" {
+		c := acquireCall(awsclient.S3)
+		defer releaseCall(c)
+		w.request(c, "POST", awsclient.QueryParam{Key: "uploads"})
+		c.req.ContentType = "application/json"
+		if err := w.st.s.do(w.ctx, c, sdkStyle); err != nil {
+			return err
+		}
+		root := awsclient.ParseXML(c.resp.Body())
+		if root != nil && len(root.Children) == 1 {
+			root = root.Children[0] // InitiateMultipartUploadResult
+		}
+		if root != nil {
+			w.uploadID = childText(root, "UploadId")
+		}
+		if w.uploadID == "" {
+			return &items.Error{Cause: "S3 CreateMultipartUpload answered no UploadId"}
+		}
+	}
+	c := acquireCall(awsclient.S3)
+	defer releaseCall(c)
+	w.request(c, "PUT", awsclient.QueryParam{Key: "partNumber", Value: strconv.Itoa(len(w.etags) + 1)}, awsclient.QueryParam{Key: "uploadId", Value: w.uploadID})
+	c.body = w.buf // not a copy: given back before c goes back to its pool
+	err := w.st.s.do(w.ctx, c, sdkStyle)
+	c.body = nil
+	if err != nil {
+		return err
+	}
+	w.etags = append(w.etags, string(headerValue(&c.resp, "etag")))
+	w.buf = w.buf[:0]
+	return nil
+}
+
+// request fills c with a request about w's object.
+func (w *s3ObjectWriter) request(c *call, method string, query ...awsclient.QueryParam) {
+	c.req.Method = method
+	c.req.Bucket = w.bucket
+	c.req.Path = objectPath(w.key)
+	c.req.Query = append(c.req.Query, query...)
+}
+
+// Close implements fastpath.ObjectWriter: it sends what is left and
+// completes the upload.
+func (w *s3ObjectWriter) Close() error {
+	if w.uploadID == "" {
+		err := w.st.PutObject(w.ctx, w.bucket, w.key, w.buf)
+		w.buf = nil
+		return err
+	}
+	if len(w.buf) > 0 {
+		if err := w.sendPart(); err != nil {
+			w.Abort()
+			return err
+		}
+	}
+	c := acquireCall(awsclient.S3)
+	defer releaseCall(c)
+	w.request(c, "POST", awsclient.QueryParam{Key: "uploadId", Value: w.uploadID})
+	c.req.ContentType = "application/xml"
+	c.body = append(c.body[:0], "<CompleteMultipartUpload>"...)
+	for i, etag := range w.etags {
+		c.body = append(c.body, "<Part><PartNumber>"...)
+		c.body = strconv.AppendInt(c.body, int64(i+1), 10)
+		c.body = append(c.body, "</PartNumber><ETag>"...)
+		c.body = append(c.body, etag...) // "hex": nothing to escape
+		c.body = append(c.body, "</ETag></Part>"...)
+	}
+	c.body = append(c.body, "</CompleteMultipartUpload>"...)
+	w.buf = nil
+	return w.st.s.do(w.ctx, c, sdkStyle)
+}
+
+// Abort implements fastpath.ObjectWriter: it aborts the upload, if one
+// was started.
+func (w *s3ObjectWriter) Abort() {
+	w.buf = nil
+	if w.uploadID == "" {
+		return
+	}
+	c := acquireCall(awsclient.S3)
+	defer releaseCall(c)
+	w.request(c, "DELETE", awsclient.QueryParam{Key: "uploadId", Value: w.uploadID})
+	w.st.s.do(w.ctx, c, sdkStyle) // best effort: S3 expires what is left
+	w.uploadID = ""
 }

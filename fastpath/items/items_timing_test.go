@@ -51,3 +51,20 @@ func BenchmarkCSV(b *testing.B) {
 	}
 	benchReader(b, data, func(r io.Reader) Reader { return NewCSV(r, CSVConfig{HeaderLocation: HeaderFirstRow}) })
 }
+
+// BenchmarkParquet reads 1,000 rows of a Parquet file (row groups of 2).
+func BenchmarkParquet(b *testing.B) {
+	rows := make([]parquetRow, 1000)
+	for i := range rows {
+		rows[i] = testRows()[i%3]
+		rows[i].ID = int64(i)
+	}
+	data := parquetFile(b, rows)
+	benchReader(b, data, func(r io.Reader) Reader {
+		p, err := NewParquet(r.(*bytes.Reader), int64(len(data)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return p
+	})
+}

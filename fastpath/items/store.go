@@ -21,6 +21,9 @@ import (
 type Store interface {
 	// GetObject opens an object's content; versionID "" means the latest.
 	GetObject(ctx context.Context, bucket, key, versionID string) (io.ReadCloser, error)
+	// ObjectAt opens an object for reading at any offset, and returns its
+	// size: a Parquet file is read from its end.
+	ObjectAt(ctx context.Context, bucket, key, versionID string) (io.ReaderAt, int64, error)
 	// ListObjects returns one page of the objects whose keys start with
 	// prefix, in key order, starting at the continuation token ("" for the
 	// first page), and the token of the next page ("" after the last).
@@ -94,6 +97,9 @@ func (s S3Reader) OpenItems(ctx context.Context, req *fastpath.ItemsRequest) (fa
 // openObject opens the items of one object: a file of items, or a
 // manifest listing such files.
 func (s S3Reader) openObject(ctx context.Context, p readerParams, cfg *fastpath.ReaderConfig) (fastpath.ItemStream, error) {
+	if cfg.InputType == "PARQUET" && cfg.ManifestType == "" {
+		return s.file(ctx, p.Bucket, p.Key, p.VersionID, cfg)
+	}
 	body, err := s.Store.GetObject(ctx, p.Bucket, p.Key, p.VersionID)
 	if err != nil {
 		return nil, err
@@ -127,6 +133,17 @@ func (s S3Reader) openObject(ctx context.Context, p readerParams, cfg *fastpath.
 
 // file opens one data file as a stream of items.
 func (s S3Reader) file(ctx context.Context, bucket, key, version string, cfg *fastpath.ReaderConfig) (*stream, error) {
+	if cfg.InputType == "PARQUET" {
+		r, size, err := s.Store.ObjectAt(ctx, bucket, key, version)
+		if err != nil {
+			return nil, err
+		}
+		p, err := NewParquet(r, size)
+		if err != nil {
+			return nil, err
+		}
+		return &stream{Reader: p}, nil
+	}
 	body, err := s.Store.GetObject(ctx, bucket, key, version)
 	if err != nil {
 		return nil, err
@@ -269,10 +286,22 @@ func (m *MemStore) Put(bucket, key string, body []byte) {
 func (m *MemStore) GetObject(_ context.Context, bucket, key, _ string) (io.ReadCloser, error) {
 	body, ok := m.objects[bucket][key]
 	if !ok {
-		return nil, &fastpath.Failure{Name: "S3.NoSuchKeyException", Cause: "The specified key does not exist."}
+		return nil, noSuchKey
 	}
 	return io.NopCloser(bytes.NewReader(body)), nil
 }
+
+// ObjectAt implements Store.
+func (m *MemStore) ObjectAt(_ context.Context, bucket, key, _ string) (io.ReaderAt, int64, error) {
+	body, ok := m.objects[bucket][key]
+	if !ok {
+		return nil, 0, noSuchKey
+	}
+	return bytes.NewReader(body), int64(len(body)), nil
+}
+
+// noSuchKey is S3's answer for a missing object.
+var noSuchKey = &fastpath.Failure{Name: "S3.NoSuchKeyException", Cause: "The specified key does not exist."}
 
 // ListObjects implements Store; the continuation token is the last key
 // of the previous page.

@@ -35,12 +35,21 @@ export class InboxView extends View {
         'Answering one sends SendTaskSuccess or SendTaskFailure with its token. An activity task no worker has taken waits for GetActivityTask and cannot be answered here.' }),
       this.sent, this.staleNote, this.count, this.list);
     await this.refresh();
-    this.every(POLL_MS, () => this.refresh().then(() => this.stale(null), (err) => this.stale(err)));
+    // A refusal the sign-in did not cure (a token without the execute
+    // role, the dialog cancelled) stops the refreshing: asking again
+    // every 1.5 s would only bring the dialog back.
+    this.every(POLL_MS, () => this.refresh().then(() => this.stale(null), (err) => {
+      const refused = err.status === 401 || err.status === 403;
+      this.stale(err, refused);
+      return !refused;
+    }));
   }
 
-  stale(err) {
+  stale(err, refused) {
     this.staleNote.hidden = !err;
-    this.staleNote.textContent = err ? `Cannot refresh the waiting tasks (${err.message}); retrying.` : '';
+    this.staleNote.textContent = !err ? ''
+      : refused ? `The server refused the list of waiting tasks (${err.message}): it needs a token with the execute role. Reload the page to sign in again.`
+        : `Cannot refresh the waiting tasks (${err.message}); retrying.`;
   }
 
   // refresh adds the tasks that came, drops the ones answered or ended,
