@@ -1,7 +1,7 @@
 package fastpath
 
 import (
-	"context"
+	"encoding/json"
 	"hash/fnv"
 	"strings"
 	"sync"
@@ -31,10 +31,9 @@ type MapRun struct {
 	machineName string    // the children's $$.StateMachine.Name
 	seed        [2]uint64 // the children's names derive from it and their index
 
-	mu      sync.Mutex
-	wake    chan struct{} // wakes the VM waiting for a free slot (cap 1)
-	state   MapRunState
-	running int // children holding a concurrency slot
+	mu    sync.Mutex
+	wake  chan struct{} // wakes the Map waiting for a free slot (cap 1)
+	state MapRunState
 }
 
 // MapRunState is what DescribeMapRun shows of a Map Run at one moment.
@@ -135,7 +134,7 @@ func (r *MapRun) Update(u MapRunUpdate) {
 // ChildArn is the ARN of the child named name.
 func (r *MapRun) ChildArn(name string) string { return r.childPrefix + name }
 
-// signal wakes the VM if it waits for a slot.
+// signal wakes the Map if it waits for a slot.
 func (r *MapRun) signal() {
 	select {
 	case r.wake <- struct{}{}:
@@ -143,40 +142,16 @@ func (r *MapRun) signal() {
 	}
 }
 
-// acquire waits until fewer children run than MaxConcurrency allows (at
-// most the Distributed Map's ceiling) and takes a slot; false when ctx
-// ended first. Only one goroutine (the Map's) calls it.
-func (r *MapRun) acquire(ctx context.Context) bool {
-	for {
-		r.mu.Lock()
-		limit := r.state.MaxConcurrency
-		if limit <= 0 || limit > maxDistributedMapConcurrency {
-			limit = maxDistributedMapConcurrency
-		}
-		if r.running < limit {
-			r.running++
-			r.mu.Unlock()
-			if ctx.Err() != nil {
-				r.release()
-				return false
-			}
-			return true
-		}
-		r.mu.Unlock()
-		select {
-		case <-r.wake:
-		case <-ctx.Done():
-			return false
-		}
-	}
-}
-
-// release gives back a slot.
-func (r *MapRun) release() {
+// maxConcurrency is how many children may run at once now: its
+// MaxConcurrency, at most the Distributed Map's ceiling.
+func (r *MapRun) maxConcurrency() int {
 	r.mu.Lock()
-	r.running--
+	limit := r.state.MaxConcurrency
 	r.mu.Unlock()
-	r.signal()
+	if limit <= 0 || limit > maxDistributedMapConcurrency {
+		limit = maxDistributedMapConcurrency
+	}
+	return limit
 }
 
 // exceeded reports whether failed items out of total are more than the
@@ -298,6 +273,10 @@ func (r *MapRun) ended(f *Failure, stop time.Time) {
 		s.Status = StatusFailed
 	}
 	s.Stop = stop
+	for _, c := range []*MapRunCounts{&s.Items, &s.Executions} {
+		c.Aborted += c.Running // cut short with the run (parked, or stopped)
+		c.Running = 0
+	}
 	if f == nil {
 		s.Items.ResultsWritten = s.Items.Succeeded + s.Items.Failed + s.Items.TimedOut
 		s.Executions.ResultsWritten = s.Executions.Succeeded + s.Executions.Failed + s.Executions.TimedOut
@@ -385,15 +364,52 @@ func (ex *Execution) mapRunStarted(st *State, children, items int, pol *branchPo
 	return run
 }
 
-// endMapRun closes run with the Map's outcome f.
+// endMapRun closes run with the Map's outcome f; a durable execution
+// records how it ended (RecordMapRunEnd), unless it was stopped (or its
+// node is closing: the run goes on where the execution resumes).
 func (ex *Execution) endMapRun(run *MapRun, f *Failure) {
 	if run == nil || f == errSuspended {
-		return
+		return // it goes on when the execution resumes
 	}
 	run.ended(f, ex.clock.Now())
+	if ex.rec != nil && f != errAborted {
+		if key, _, ok := ex.replay(RecordMapRunEnd); !ok {
+			ex.put(key, RecordMapRunEnd, run.Record())
+		}
+	}
 	if o := ex.opts.MapRuns; o != nil {
 		o.MapRunEnded(run)
 	}
+}
+
+// MapRunRecord is a Map Run that ended, as a durable execution keeps it
+// (RecordMapRunEnd): what DescribeMapRun and ListMapRuns show of it.
+type MapRunRecord struct {
+	Arn, ID, ExecutionArn, StateMachineArn, Label, StateName string
+	Express                                                  bool
+	Start                                                    time.Time
+	State                                                    MapRunState
+}
+
+// Record returns the run as a RecordMapRunEnd value.
+func (r *MapRun) Record() []byte {
+	b, err := json.Marshal(MapRunRecord{Arn: r.Arn, ID: r.ID, ExecutionArn: r.ExecutionArn, StateMachineArn: r.StateMachineArn,
+		Label: r.Label, StateName: r.StateName, Express: r.Express, Start: r.Start, State: r.State()})
+	if err != nil {
+		panic("BUG: cannot encode a Map Run: " + err.Error())
+	}
+	return b
+}
+
+// ParseMapRunRecord reads a RecordMapRunEnd value back as the Map Run
+// that ended, ok false when val is not one.
+func ParseMapRunRecord(val []byte) (*MapRun, bool) {
+	var rec MapRunRecord
+	if json.Unmarshal(val, &rec) != nil || rec.Arn == "" {
+		return nil, false
+	}
+	return &MapRun{Arn: rec.Arn, ID: rec.ID, ExecutionArn: rec.ExecutionArn, StateMachineArn: rec.StateMachineArn, Label: rec.Label,
+		StateName: rec.StateName, Express: rec.Express, Start: rec.Start, state: rec.State, wake: make(chan struct{}, 1)}, true
 }
 
 // splitmix is SplitMix64's mixing step: distinct inputs give distinct,

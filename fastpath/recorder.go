@@ -88,9 +88,13 @@ const (
 	// own, which the engine never replays, and applies it again when the
 	// run starts again on a replay.
 	RecordMapRun
+	// RecordMapRunEnd is how one of the execution's Map Runs ended (see
+	// MapRunRecord), recorded where the Map state's children ended, so
+	// that the store keeps it after the execution ends.
+	RecordMapRunEnd
 )
 
-var recordKindNames = [...]string{"", "time", "random", "task", "wake", "event", "token", "await", "claim", "maprun"}
+var recordKindNames = [...]string{"", "time", "random", "task", "wake", "event", "token", "await", "claim", "maprun", "maprunend"}
 
 // String names the kind.
 func (k RecordKind) String() string {
