@@ -31,13 +31,14 @@ func openLeader(t *testing.T, cfg Config) (*Node, context.Context) {
 }
 
 // logImage commits 40 executions whose inputs carry the markers
-// M0000…M0039 on a node with small log segments, closes it, and returns
-// a copy of its data directory without the snapshot taken at close: the
-// node that opens it applies the whole log again, as after kill -9.
-func logImage(t *testing.T) string {
+// M0000…M0039 on a node with log segments of segmentBytes, closes it, and
+// returns a copy of its data directory without the snapshot taken at
+// close: the node that opens it applies the whole log again, as after
+// kill -9.
+func logImage(t *testing.T, segmentBytes int) string {
 	t.Helper()
 	cfg := fastConfig(t, "n1", true)
-	cfg.LogSegmentBytes = 4096 // most entries end up in sealed segments
+	cfg.LogSegmentBytes = segmentBytes
 	n, ctx := openLeader(t, cfg)
 	for i := range 40 {
 		e := testExecution(fmt.Sprintf("e%d", i), fmt.Sprintf(`{"marker":"M%04d"}`, i))
@@ -87,7 +88,7 @@ func flip(t *testing.T, dir, suffix, marker string) string {
 // answers the damage (ErrCorrupt, naming the index) instead of becoming
 // ready, and neither that entry nor any after it is applied.
 func TestCorruptLogEntryIsReported(t *testing.T) {
-	dir := logImage(t)
+	dir := logImage(t, 4096) // most entries end up in sealed segments
 	flip(t, dir, ".wal", "M0007")
 	cfg := fastConfig(t, "n1", true)
 	cfg.DataDir, cfg.LogSegmentBytes = dir, 4096
@@ -145,5 +146,40 @@ func TestDecodeWithoutChecksum(t *testing.T) {
 	}
 	if _, err := decode(enc[:len(enc)-1]); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("a cut entry: %v, want ErrCorrupt", err)
+	}
+}
+
+// TestLostLogTailIsReported: zeros over the second half of the newest
+// log segment (a damaged frame header there looks to raft-wal like the
+// end of a torn write, and it drops what follows) leave the log shorter
+// than the index the node kept of what raft-wal acknowledged: the node
+// does not open, and says what was lost, instead of serving without it.
+func TestLostLogTailIsReported(t *testing.T) {
+	dir := logImage(t, 1<<20) // every entry in the newest segment
+	segments, err := filepath.Glob(filepath.Join(dir, "raft", "wal", "*.wal"))
+	if err != nil || len(segments) == 0 {
+		t.Fatalf("no log segments: %v", err)
+	}
+	tail := segments[len(segments)-1]
+	b, err := os.ReadFile(tail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := len(bytes.TrimRight(b, "\x00"))
+	for i := end / 2 &^ 7; i < end; i++ {
+		b[i] = 0
+	}
+	if err := os.WriteFile(tail, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fastConfig(t, "n1", true)
+	cfg.DataDir, cfg.LogSegmentBytes = dir, 1<<20
+	n, err := Open(cfg)
+	if err == nil {
+		n.Close()
+		t.Fatal("a node opened a log that lost acknowledged entries")
+	}
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "were written and acknowledged") {
+		t.Errorf("error %v, want the loss reported", err)
 	}
 }

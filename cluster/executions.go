@@ -121,16 +121,16 @@ type Execution struct {
 	// started this one and waits for its end (callbacks.go), "" for none.
 	ParentToken string `json:"parentToken,omitempty"`
 	// Status is RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED.
-	Status  string    `json:"status"`
-	Stop    time.Time `json:"stop"`
-	Output  *string   `json:"output,omitempty"`
-	Error   *string   `json:"error,omitempty"`
-	Cause   *string   `json:"cause,omitempty"`
-	Records []Record  `json:"records,omitempty"`
-	// Events are the history events of an execution that SUCCEEDED,
-	// packed (uvarint length, value) once its other records are no
-	// longer needed; Records is then empty. See EachEvent.
-	Events []byte `json:"events,omitempty"`
+	Status string    `json:"status"`
+	Stop   time.Time `json:"stop"`
+	Output *string   `json:"output,omitempty"`
+	Error  *string   `json:"error,omitempty"`
+	Cause  *string   `json:"cause,omitempty"`
+	// Records are what its runs recorded, in commit order. Once it has
+	// SUCCEEDED they are in Packed instead (see shrink): read them with
+	// EachRecord or EachEvent.
+	Records []Record `json:"records,omitempty"`
+	Packed  []byte   `json:"packed,omitempty"`
 	// Redrives are its redrives, oldest first; their count is its
 	// epoch.
 	Redrives []Redrive `json:"redrives,omitempty"`
@@ -303,55 +303,94 @@ func (x *Executions) share(e *Execution) {
 	}
 }
 
-// shrink drops what only a run of e needs once it has SUCCEEDED (no
-// run, no redrive follows) and packs the rest, its history events, which
-// Describe, List and GetExecutionHistory still read, into Events: one
-// allocation instead of a Record and a value each. Readers may hold the
-// old Records slice, which is left as it was.
+// shrink drops what only a run of e needs once it has SUCCEEDED (no run
+// and no redrive follows): its clock readings, random numbers, task
+// outcomes, ended waits, tokens, waits and claims. The rest — its history
+// events, Map Run updates, and any kind it does not know — it packs into
+// Packed: one allocation instead of a Record and a value each. Readers
+// may hold the old Records slice, which is left as it was.
 func (e *Execution) shrink() {
 	if e.Status != "SUCCEEDED" || len(e.Records) == 0 {
 		return
 	}
-	size := len(e.Events)
+	packed := append([]byte(nil), e.Packed...)
 	for i := range e.Records {
-		if r := &e.Records[i]; fastpath.RecordKind(r.Kind) == fastpath.RecordEvent {
-			size += binary.MaxVarintLen32 + len(r.Val)
+		r := &e.Records[i]
+		switch fastpath.RecordKind(r.Kind) {
+		case fastpath.RecordTime, fastpath.RecordRandom, fastpath.RecordTask, fastpath.RecordWake,
+			fastpath.RecordToken, fastpath.RecordAwait, fastpath.RecordClaim:
+			continue
+		}
+		packed = binary.AppendUvarint(packed, uint64(len(r.Scope)))
+		packed = append(packed, r.Scope...)
+		packed = binary.AppendUvarint(packed, uint64(r.Seq))
+		packed = append(packed, r.Kind)
+		packed = binary.AppendUvarint(packed, uint64(r.Epoch))
+		packed = binary.AppendUvarint(packed, uint64(len(r.Val)))
+		packed = append(packed, r.Val...)
+	}
+	e.Packed, e.Records = nil, nil
+	if len(packed) > 0 {
+		e.Packed = packed[:len(packed):len(packed)]
+	}
+}
+
+// EachRecord calls fn with each record of e in the order they were
+// committed, those in Records and then those in Packed, until fn returns
+// an error. r.Val is valid only during the call; fn must not keep r.
+func (e *Execution) EachRecord(fn func(r *Record) error) error {
+	for i := range e.Records {
+		if err := fn(&e.Records[i]); err != nil {
+			return err
 		}
 	}
-	packed := make([]byte, 0, size)
-	packed = append(packed, e.Events...)
-	for i := range e.Records {
-		if r := &e.Records[i]; fastpath.RecordKind(r.Kind) == fastpath.RecordEvent {
-			packed = append(binary.AppendUvarint(packed, uint64(len(r.Val))), r.Val...)
+	var r Record
+	for rest := e.Packed; len(rest) > 0; {
+		var ok bool
+		if r, rest, ok = unpackRecord(rest); !ok {
+			return fmt.Errorf("the packed records of %s are damaged", e.Arn)
+		}
+		if err := fn(&r); err != nil {
+			return err
 		}
 	}
-	e.Events, e.Records = packed[:len(packed):len(packed)], nil
-	if len(packed) == 0 {
-		e.Events = nil // as a snapshot restores it
+	return nil
+}
+
+// unpackRecord decodes the first record of b (see shrink), its value
+// pointing into b.
+func unpackRecord(b []byte) (r Record, rest []byte, ok bool) {
+	n, w := binary.Uvarint(b)
+	if w <= 0 || uint64(len(b)-w) < n {
+		return r, nil, false
 	}
+	r.Scope, b = string(b[w:w+int(n)]), b[w+int(n):]
+	seq, w := binary.Uvarint(b)
+	if w <= 0 || len(b) == w {
+		return r, nil, false
+	}
+	r.Seq, r.Kind, b = int(seq), b[w], b[w+1:]
+	epoch, w := binary.Uvarint(b)
+	if w <= 0 {
+		return r, nil, false
+	}
+	r.Epoch, b = int(epoch), b[w:]
+	if n, w = binary.Uvarint(b); w <= 0 || uint64(len(b)-w) < n {
+		return r, nil, false
+	}
+	r.Val, rest = b[w:w+int(n)], b[w+int(n):]
+	return r, rest, true
 }
 
 // EachEvent calls fn with each history event of e in the order they were
 // committed (fastpath.RecordEvent values), until fn returns an error.
 func (e *Execution) EachEvent(fn func(val []byte) error) error {
-	for i := range e.Records {
-		if r := &e.Records[i]; fastpath.RecordKind(r.Kind) == fastpath.RecordEvent {
-			if err := fn(r.Val); err != nil {
-				return err
-			}
+	return e.EachRecord(func(r *Record) error {
+		if fastpath.RecordKind(r.Kind) != fastpath.RecordEvent {
+			return nil
 		}
-	}
-	for rest := e.Events; len(rest) > 0; {
-		n, w := binary.Uvarint(rest)
-		if w <= 0 || uint64(len(rest)-w) < n {
-			return fmt.Errorf("the packed history events of %s are damaged", e.Arn)
-		}
-		if err := fn(rest[w : w+int(n)]); err != nil {
-			return err
-		}
-		rest = rest[w+int(n):]
-	}
-	return nil
+		return fn(r.Val)
+	})
 }
 
 // StartExecution records a new execution. Starting one that exists is

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"reflect"
 	"strings"
@@ -163,14 +164,16 @@ func TestExecutionsReplicate(t *testing.T) {
 	}
 }
 
-// TestSucceededExecutionShrinks: once an execution SUCCEEDED only its
-// history events are kept, packed, in their order; one that FAILED keeps
-// every record (a redrive replays them); both survive a snapshot.
+// TestSucceededExecutionShrinks: once an execution SUCCEEDED its history
+// events (and what else is not only for a run: here a Map Run update)
+// are kept, packed, in their order, with their scopes; one that FAILED
+// keeps every record (a redrive replays them); both survive a snapshot.
 func TestSucceededExecutionShrinks(t *testing.T) {
 	f := newFSM(nil)
 	recs := []Record{{Seq: 0, Kind: uint8(fastpath.RecordEvent), Val: []byte("started")}, {Seq: 1, Kind: uint8(fastpath.RecordTime), Val: []byte{1, 2, 3, 4, 5, 6, 7, 8}},
 		{Seq: 2, Kind: uint8(fastpath.RecordEvent), Val: []byte("entered")}, {Seq: 3, Kind: uint8(fastpath.RecordTask), Val: []byte("result")}}
-	last := []Record{{Seq: 4, Kind: uint8(fastpath.RecordEvent), Val: []byte("succeeded")}}
+	last := []Record{{Scope: "maprun/1", Seq: 0, Kind: uint8(fastpath.RecordMapRun), Val: []byte("{}")}, {Scope: "redrive/1", Seq: 0, Kind: uint8(fastpath.RecordEvent), Val: []byte("redriven"), Epoch: 1},
+		{Seq: 4, Kind: uint8(fastpath.RecordEvent), Val: []byte("succeeded"), Epoch: 1}}
 	for i, c := range []struct{ name, status string }{{"ok", "SUCCEEDED"}, {"bad", "FAILED"}} {
 		arn := testExecution(c.name, "{}").Arn
 		applyOne(t, f, uint64(3*i+1), &StartExecution{Execution: testExecution(c.name, "{}")})
@@ -184,11 +187,21 @@ func TestSucceededExecutionShrinks(t *testing.T) {
 		if err := ok.EachEvent(func(v []byte) error { events = append(events, string(v)); return nil }); err != nil {
 			t.Fatal(err)
 		}
-		if len(ok.Records) != 0 || strings.Join(events, ",") != "started,entered,succeeded" {
+		if len(ok.Records) != 0 || strings.Join(events, ",") != "started,entered,redriven,succeeded" {
 			t.Errorf("SUCCEEDED: %d records, events %v", len(ok.Records), events)
 		}
-		if bad, _ := x.Get(testExecution("bad", "{}").Arn); len(bad.Records) != 5 || len(bad.Events) != 0 {
-			t.Errorf("FAILED: %d records, %d packed bytes, want every record kept", len(bad.Records), len(bad.Events))
+		var kept []string
+		if err := ok.EachRecord(func(r *Record) error {
+			kept = append(kept, fmt.Sprintf("%s#%d/%d@%d", r.Scope, r.Seq, r.Kind, r.Epoch))
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(kept, " "); got != "#0/5@0 #2/5@0 maprun/1#0/9@0 redrive/1#0/5@1 #4/5@1" {
+			t.Errorf("SUCCEEDED keeps %s", got)
+		}
+		if bad, _ := x.Get(testExecution("bad", "{}").Arn); len(bad.Records) != 7 || len(bad.Packed) != 0 {
+			t.Errorf("FAILED: %d records, %d packed bytes, want every record kept", len(bad.Records), len(bad.Packed))
 		}
 	}
 }

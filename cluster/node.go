@@ -158,11 +158,14 @@ type Node struct {
 	raft   *raft.Raft
 	fsm    *fsm
 	wal    *wal.WAL
-	trans  raft.Transport
-	mux    *mux // nil for a node without a Raft port
-	client *Client
-	fwd    *http.Server
-	fresh  bool // the data directory held no Raft state
+	// tracked is the log store raft uses: wal, checked against the last
+	// index it acknowledged (logtail.go).
+	tracked *trackedLog
+	trans   raft.Transport
+	mux     *mux // nil for a node without a Raft port
+	client  *Client
+	fwd     *http.Server
+	fresh   bool // the data directory held no Raft state
 
 	// readyMu guards readyAt and readyCmd: the commit index to reach
 	// before Ready, taken when a leader is first known, and the last
@@ -243,7 +246,10 @@ func Open(cfg Config) (*Node, error) {
 	rc.Logger = hlog
 	n.fsm = newFSM(cfg.OnChange)
 	n.fsm.onDamage = func(err error) { n.logger.Printf("cluster: %v", err) }
-	var logs raft.LogStore = n.wal
+	if n.tracked, err = openTrackedLog(dir, n.wal); err != nil {
+		return nil, err
+	}
+	var logs raft.LogStore = n.tracked
 	if cfg.WrapLogStore != nil {
 		logs = cfg.WrapLogStore(logs)
 	}
@@ -713,6 +719,9 @@ func (n *Node) closeStores() {
 	}
 	if n.mux != nil {
 		_ = n.mux.close()
+	}
+	if n.tracked != nil {
+		_ = n.tracked.Close()
 	}
 	if n.wal != nil {
 		_ = n.wal.Close()

@@ -239,12 +239,13 @@ func (mr *mapRuns) durableUpdates(run *fastpath.MapRun) []fastpath.MapRunUpdate 
 	}
 	var out []fastpath.MapRunUpdate
 	scope := mapRunScope(run)
-	for _, r := range e.Records {
+	_ = e.EachRecord(func(r *cluster.Record) error {
 		var u fastpath.MapRunUpdate
 		if r.Scope == scope && fastpath.RecordKind(r.Kind) == fastpath.RecordMapRun && json.Unmarshal(r.Val, &u) == nil {
 			out = append(out, u)
 		}
-	}
+		return nil
+	})
 	return out
 }
 

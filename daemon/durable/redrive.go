@@ -265,7 +265,7 @@ func firstFrom(seqs []int, from int) int {
 // MapRunRedrives is how many times the redrives of e resumed the Map Run
 // mapRun, and when last (DescribeMapRun's redriveCount and redriveDate).
 func MapRunRedrives(e *cluster.Execution, mapRun string) (count int, last time.Time) {
-	_ = e.EachEvent(func(val []byte) error { // an ended execution keeps only its events
+	_ = e.EachEvent(func(val []byte) error { // an ended execution keeps its events packed
 		var ev history.Event
 		if _, _, err := history.DecodeEvent(val, &ev); err == nil && ev.Type == fastpath.EventMapRunRedriven && ev.Resource == mapRun {
 			count, last = ev.Index, time.UnixMilli(ev.Timestamp)
