@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/stepd/stepd/cluster"
@@ -217,11 +218,45 @@ func (s *server) withDurable(list []execution, name, status string) []execution 
 }
 
 // durableHistory is the history of a STANDARD execution from the node's
-// durable state; ok is false when arn is not one.
+// durable state, or of a STANDARD child execution of a Map Run from its
+// parent's; ok is false when arn is neither.
 func (s *server) durableHistory(arn string) (*history.Record, bool, *awserr.Error) {
 	h, ok, err := s.durable.History(arn)
+	if !ok && err == nil {
+		h, ok, err = s.childHistory(arn)
+	}
 	if err != nil {
 		return nil, true, awserr.New("InternalFailure", "%v", err)
 	}
 	return h, ok, nil
+}
+
+// childHistory is the history of the STANDARD child execution arn of a
+// Map Run, which its durable parent recorded (durable.ChildHistory): the
+// parent is the one of the run this node keeps or, after a restart, one
+// of the executions of the machine the child's ARN names.
+func (s *server) childHistory(arn string) (*history.Record, bool, error) {
+	execs := s.node.Executions()
+	if c, ok := s.execs.mapRuns.child(arn); ok {
+		if run := s.execs.mapRuns.get(c.MapRunArn); run != nil {
+			if e, ok := execs.Get(run.ExecutionArn); ok {
+				return durable.ChildHistory(&e, arn)
+			}
+		}
+	}
+	rest, ok := cutResourcePrefix(arn, &s.id, ":execution:")
+	machine, _, labelled := strings.Cut(rest, "/")
+	if !ok || !labelled {
+		return nil, false, nil
+	}
+	for _, listed := range execs.List(func(e *cluster.Execution) bool { return e.MachineName == machine }) {
+		e, ok := execs.Get(listed.Arn) // with its records, which List leaves out
+		if !ok {
+			continue
+		}
+		if h, ok, err := durable.ChildHistory(&e, arn); ok || err != nil {
+			return h, ok, err
+		}
+	}
+	return nil, false, nil
 }

@@ -1,23 +1,40 @@
 package durable
 
 import (
+	"strings"
+	"time"
+
 	"github.com/stepd/stepd/cluster"
 	"github.com/stepd/stepd/daemon/history"
 	"github.com/stepd/stepd/fastpath"
 )
 
 // historyOf is the history of e: its summary and its events in the order
-// they were committed, numbered from 1. An event's previous event is the
-// one the engine said (mapped to its place), or the one before it; the
-// first event after an ExecutionRedriven (and its MapRunRedriven) follows
-// it.
+// they were committed, numbered from 1, without those of its child
+// executions (see ChildHistory).
 func historyOf(e *cluster.Execution) (*history.Record, error) {
-	rec := &history.Record{Summary: summaryOf(e)}
+	children, err := childScopes(e)
+	if err != nil {
+		return nil, err
+	}
+	return eventsOf(e, summaryOf(e), func(scope string) bool { return childOf(children, scope) == "" })
+}
+
+// eventsOf is the history of e's events whose key scope keep accepts,
+// with summary sum: in the order they were committed, numbered from 1. An
+// event's previous event is the one the engine said (mapped to its
+// place), or the one before it; the first event after an
+// ExecutionRedriven (and its MapRunRedriven) follows it.
+func eventsOf(e *cluster.Execution, sum history.Summary, keep func(scope string) bool) (*history.Record, error) {
+	rec := &history.Record{Summary: sum}
 	place := map[int]int{} // engine id → place
 	redriven := false
-	err := e.EachEvent(func(val []byte) error {
+	err := e.EachRecord(func(r *cluster.Record) error {
+		if fastpath.RecordKind(r.Kind) != fastpath.RecordEvent || !keep(r.Scope) {
+			return nil
+		}
 		var ev history.Event
-		vmID, vmPrev, err := history.DecodeEvent(val, &ev)
+		vmID, vmPrev, err := history.DecodeEvent(r.Val, &ev)
 		if err != nil {
 			return err
 		}
@@ -37,6 +54,93 @@ func historyOf(e *cluster.Execution) (*history.Record, error) {
 		return nil, err
 	}
 	return rec, nil
+}
+
+// childScopes are the key scopes in which the child executions of e's
+// Distributed Maps recorded their histories, by the ARN of each child:
+// the scopes other than the root whose events include an
+// ExecutionStarted, which names the child (fastpath's beginChild). The
+// scopes nested in one (its Parallel branches) are its too.
+func childScopes(e *cluster.Execution) (map[string]string, error) {
+	children := map[string]string{}
+	err := e.EachRecord(func(r *cluster.Record) error {
+		if r.Scope == "" || fastpath.RecordKind(r.Kind) != fastpath.RecordEvent || len(r.Val) == 0 || r.Val[0] != byte(fastpath.EventExecutionStarted) {
+			return nil
+		}
+		var ev history.Event
+		if _, _, err := history.DecodeEvent(r.Val, &ev); err != nil {
+			return err
+		}
+		children[r.Scope] = ev.Resource
+		return nil
+	})
+	return children, err
+}
+
+// childOf is the ARN of the child execution whose records the key scope
+// holds, "" for the parent's own.
+func childOf(children map[string]string, scope string) string {
+	if len(children) == 0 {
+		return ""
+	}
+	for i := 0; i < len(scope); i++ {
+		if scope[i] == '/' {
+			if arn, ok := children[scope[:i+1]]; ok {
+				return arn
+			}
+		}
+	}
+	return ""
+}
+
+// ChildHistory is the history of the STANDARD child execution arn of one
+// of e's Distributed Maps, which e's records hold: ok is false when they
+// do not. Its summary follows from its events; a child that has not
+// ended while e has was stopped with it (ABORTED).
+func ChildHistory(e *cluster.Execution, arn string) (*history.Record, bool, error) {
+	children, err := childScopes(e)
+	if err != nil {
+		return nil, false, err
+	}
+	var scope string
+	for s, child := range children {
+		if child == arn {
+			scope = s
+		}
+	}
+	if scope == "" {
+		return nil, false, nil
+	}
+	at := strings.LastIndexByte(arn, ':') // a child's ARN: ...:execution:<machine>/<label>:<name>
+	prefix, name := arn[:at], arn[at+1:]
+	sum := history.Summary{ExecutionArn: arn, StateMachineArn: strings.Replace(prefix, ":execution:", ":stateMachine:", 1), Name: name,
+		RoleArn: e.RoleArn, Status: fastpath.Suspended, IncludeData: true}
+	rec, err := eventsOf(e, sum, func(s string) bool { return strings.HasPrefix(s, scope) })
+	if err != nil {
+		return nil, true, err
+	}
+	for i := range rec.Events {
+		ev := &rec.Events[i]
+		at := time.UnixMilli(ev.Timestamp)
+		switch ev.Type {
+		case fastpath.EventExecutionStarted:
+			rec.Start = at
+		case fastpath.EventExecutionSucceeded, fastpath.EventExecutionFailed, fastpath.EventExecutionTimedOut, fastpath.EventExecutionAborted:
+			rec.Status, rec.Stop = statusOf(childStatuses[ev.Type]), at
+			rec.Error, rec.HasError, rec.Cause, rec.HasCause = ev.Error, ev.HasError, ev.Cause, ev.HasCause
+		}
+	}
+	if rec.Status == fastpath.Suspended && e.Status != fastpath.StatusRunning {
+		rec.Status, rec.Stop = fastpath.Aborted, e.Stop
+	}
+	return rec, true, nil
+}
+
+// childStatuses are the statuses of the child executions whose histories
+// end with each event.
+var childStatuses = map[fastpath.EventType]string{
+	fastpath.EventExecutionSucceeded: fastpath.StatusSucceeded, fastpath.EventExecutionFailed: fastpath.StatusFailed,
+	fastpath.EventExecutionTimedOut: fastpath.StatusTimedOut, fastpath.EventExecutionAborted: fastpath.StatusAborted,
 }
 
 // statusOf maps an execution's status name to the engine's Status
