@@ -249,14 +249,14 @@ func (s *server) childHistory(arn string) (*history.Record, bool, error) {
 	if !ok || !labelled {
 		return nil, false, nil
 	}
-	for _, listed := range execs.List(func(e *cluster.Execution) bool { return e.MachineName == machine }) {
-		e, ok := execs.Get(listed.Arn) // with its records, which List leaves out
-		if !ok {
-			continue
-		}
-		if h, ok, err := durable.ChildHistory(&e, arn); ok || err != nil {
-			return h, ok, err
-		}
-	}
-	return nil, false, nil
+	var (
+		h     *history.Record
+		found bool
+		err   error
+	)
+	s.eachDurableOf(machine, func(e *cluster.Execution) bool {
+		h, found, err = durable.ChildHistory(e, arn)
+		return found || err != nil
+	})
+	return h, found, err
 }

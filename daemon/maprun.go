@@ -146,19 +146,27 @@ func (s *server) findMapRun(arn string) *fastpath.MapRun {
 	}
 	rest, _ := cutResourcePrefix(arn, &s.id, ":mapRun:")
 	machine, _, _ := strings.Cut(rest, "/")
-	execs := s.node.Executions()
-	for _, listed := range execs.List(func(e *cluster.Execution) bool { return e.MachineName == machine }) {
-		e, ok := execs.Get(listed.Arn) // with its records, which List leaves out
-		if !ok {
-			continue
-		}
-		for _, run := range recordedMapRuns(&e) {
+	var found *fastpath.MapRun
+	s.eachDurableOf(machine, func(e *cluster.Execution) bool {
+		for _, run := range recordedMapRuns(e) {
 			if run.Arn == arn {
-				return run
+				found = run
 			}
 		}
+		return found != nil
+	})
+	return found
+}
+
+// eachDurableOf calls fn with each durable execution of the machine
+// called machine, with its records, until fn returns true.
+func (s *server) eachDurableOf(machine string, fn func(e *cluster.Execution) bool) {
+	execs := s.node.Executions()
+	for _, listed := range execs.List(func(e *cluster.Execution) bool { return e.MachineName == machine }) {
+		if e, ok := execs.Get(listed.Arn); ok && fn(&e) { // with its records, which List leaves out
+			return
+		}
 	}
-	return nil
 }
 
 // mapRunState is run's state as the API shows it. A run still RUNNING
