@@ -21,7 +21,7 @@ func (s *server) mapRunByArn(arn string) (*fastpath.MapRun, *awserr.Error) {
 	if err := s.id.parseMapRunArn(arn); err != nil {
 		return nil, err
 	}
-	run := s.execs.mapRuns.get(arn)
+	run := s.findMapRun(arn)
 	if run == nil {
 		return nil, awserr.ResourceNotFound(arn)
 	}
@@ -58,7 +58,7 @@ func (s *server) describeMapRun(body, dst []byte) ([]byte, *awserr.Error) {
 	if aerr != nil {
 		return dst, aerr
 	}
-	st := run.State()
+	st := s.mapRunState(run)
 	out := struct {
 		Arn              string       `json:"mapRunArn"`
 		ExecutionArn     string       `json:"executionArn"`
@@ -111,9 +111,9 @@ func (s *server) listMapRuns(body, dst []byte) ([]byte, *awserr.Error) {
 		Stop            *epochTime `json:"stopDate,omitempty"`
 	}
 	var items []item
-	for _, run := range s.execs.mapRuns.ofExecution(req.Arn) {
+	for _, run := range s.mapRunsOf(req.Arn) {
 		it := item{ExecutionArn: run.ExecutionArn, Arn: run.Arn, StateMachineArn: run.StateMachineArn, Start: epochTime(run.Start)}
-		if stop := run.State().Stop; !stop.IsZero() {
+		if stop := s.mapRunState(run).Stop; !stop.IsZero() {
 			e := epochTime(stop)
 			it.Stop = &e
 		}

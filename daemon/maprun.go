@@ -1,11 +1,13 @@
 package daemon
 
 import (
+	"strings"
 	"sync"
 
 	json "github.com/goccy/go-json"
 
 	"github.com/stepd/stepd/cluster"
+	"github.com/stepd/stepd/daemon/history"
 	"github.com/stepd/stepd/fastpath"
 	"github.com/stepd/stepd/internal/awserr"
 )
@@ -134,6 +136,92 @@ func (mm machineMapRuns) MapRunChild(run *fastpath.MapRun, c *fastpath.MapRunChi
 
 // MapRunEnded needs nothing: the run's state says how it ended.
 func (mm machineMapRuns) MapRunEnded(*fastpath.MapRun) {}
+
+// findMapRun returns the Map Run arn names: one this node keeps, or, after
+// a restart, one that a durable execution recorded as it ended; nil when
+// there is none.
+func (s *server) findMapRun(arn string) *fastpath.MapRun {
+	if run := s.execs.mapRuns.get(arn); run != nil {
+		return run
+	}
+	rest, _ := cutResourcePrefix(arn, &s.id, ":mapRun:")
+	machine, _, _ := strings.Cut(rest, "/")
+	execs := s.node.Executions()
+	for _, listed := range execs.List(func(e *cluster.Execution) bool { return e.MachineName == machine }) {
+		e, ok := execs.Get(listed.Arn) // with its records, which List leaves out
+		if !ok {
+			continue
+		}
+		for _, run := range recordedMapRuns(&e) {
+			if run.Arn == arn {
+				return run
+			}
+		}
+	}
+	return nil
+}
+
+// mapRunState is run's state as the API shows it. A run still RUNNING
+// whose durable execution has ended (stopped while it was parked, so that
+// no run of it ends the Map Run) ended with it: ABORTED when it was
+// stopped, FAILED otherwise, its running children aborted.
+func (s *server) mapRunState(run *fastpath.MapRun) fastpath.MapRunState {
+	st := run.State()
+	if st.Status != fastpath.StatusRunning {
+		return st
+	}
+	e, ok := s.node.Executions().Get(run.ExecutionArn)
+	if !ok || e.Status == fastpath.StatusRunning {
+		return st
+	}
+	st.Status, st.Stop = fastpath.StatusFailed, e.Stop
+	if e.Status == fastpath.StatusAborted {
+		st.Status = fastpath.StatusAborted
+	}
+	for _, c := range []*fastpath.MapRunCounts{&st.Items, &st.Executions} {
+		c.Aborted += c.Running
+		c.Running = 0
+	}
+	return st
+}
+
+// mapRunsOf returns the Map Runs the execution arn started, in start
+// order: those this node keeps, or those a durable execution recorded.
+func (s *server) mapRunsOf(arn string) []*fastpath.MapRun {
+	if runs := s.execs.mapRuns.ofExecution(arn); len(runs) > 0 {
+		return runs
+	}
+	if e, ok := s.node.Executions().Get(arn); ok {
+		return recordedMapRuns(&e)
+	}
+	return nil
+}
+
+// recordedMapRuns are the Map Runs e recorded as they ended (the
+// payloads of its MapRunSucceeded and MapRunFailed events), in order, the
+// last record of each run.
+func recordedMapRuns(e *cluster.Execution) []*fastpath.MapRun {
+	var runs []*fastpath.MapRun
+	at := map[string]int{}
+	_ = e.EachEvent(func(val []byte) error {
+		var ev history.Event
+		if _, _, err := history.DecodeEvent(val, &ev); err != nil || ev.Type != fastpath.EventMapRunSucceeded && ev.Type != fastpath.EventMapRunFailed {
+			return nil
+		}
+		run, ok := fastpath.ParseMapRunRecord(ev.Payload)
+		if !ok {
+			return nil
+		}
+		if j, seen := at[run.Arn]; seen {
+			runs[j] = run // a redrive ran it again
+			return nil
+		}
+		at[run.Arn] = len(runs)
+		runs = append(runs, run)
+		return nil
+	})
+	return runs
+}
 
 // mapRunScope is the scope of the records of a durable execution that
 // keep the UpdateMapRuns of its Map Run run.

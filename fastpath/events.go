@@ -151,7 +151,9 @@ type Event struct {
 	Resource string
 	// Payload is the JSON data of the event: the input of
 	// ExecutionStarted, StateEntered and TaskScheduled, the output of
-	// StateExited, TaskSucceeded and ExecutionSucceeded; nil otherwise.
+	// StateExited, TaskSucceeded and ExecutionSucceeded, the Map Run as
+	// it ended of MapRunSucceeded and MapRunFailed (a MapRunRecord);
+	// nil otherwise.
 	Payload []byte
 	// Error and Cause describe failure events; HasError and HasCause say
 	// whether AWS reports each.

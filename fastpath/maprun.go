@@ -1,7 +1,7 @@
 package fastpath
 
 import (
-	"context"
+	"encoding/json"
 	"hash/fnv"
 	"strings"
 	"sync"
@@ -31,10 +31,9 @@ type MapRun struct {
 	machineName string    // the children's $$.StateMachine.Name
 	seed        [2]uint64 // the children's names derive from it and their index
 
-	mu      sync.Mutex
-	wake    chan struct{} // wakes the VM waiting for a free slot (cap 1)
-	state   MapRunState
-	running int // children holding a concurrency slot
+	mu    sync.Mutex
+	wake  chan struct{} // wakes the Map waiting for a free slot (cap 1)
+	state MapRunState
 }
 
 // MapRunState is what DescribeMapRun shows of a Map Run at one moment.
@@ -135,7 +134,7 @@ func (r *MapRun) Update(u MapRunUpdate) {
 // ChildArn is the ARN of the child named name.
 func (r *MapRun) ChildArn(name string) string { return r.childPrefix + name }
 
-// signal wakes the VM if it waits for a slot.
+// signal wakes the Map if it waits for a slot.
 func (r *MapRun) signal() {
 	select {
 	case r.wake <- struct{}{}:
@@ -143,40 +142,16 @@ func (r *MapRun) signal() {
 	}
 }
 
-// acquire waits until fewer children run than MaxConcurrency allows (at
-// most the Distributed Map's ceiling) and takes a slot; false when ctx
-// ended first. Only one goroutine (the Map's) calls it.
-func (r *MapRun) acquire(ctx context.Context) bool {
-	for {
-		r.mu.Lock()
-		limit := r.state.MaxConcurrency
-		if limit <= 0 || limit > maxDistributedMapConcurrency {
-			limit = maxDistributedMapConcurrency
-		}
-		if r.running < limit {
-			r.running++
-			r.mu.Unlock()
-			if ctx.Err() != nil {
-				r.release()
-				return false
-			}
-			return true
-		}
-		r.mu.Unlock()
-		select {
-		case <-r.wake:
-		case <-ctx.Done():
-			return false
-		}
-	}
-}
-
-// release gives back a slot.
-func (r *MapRun) release() {
+// maxConcurrency is how many children may run at once now: its
+// MaxConcurrency, at most the Distributed Map's ceiling.
+func (r *MapRun) maxConcurrency() int {
 	r.mu.Lock()
-	r.running--
+	limit := r.state.MaxConcurrency
 	r.mu.Unlock()
-	r.signal()
+	if limit <= 0 || limit > maxDistributedMapConcurrency {
+		limit = maxDistributedMapConcurrency
+	}
+	return limit
 }
 
 // exceeded reports whether failed items out of total are more than the
@@ -298,6 +273,10 @@ func (r *MapRun) ended(f *Failure, stop time.Time) {
 		s.Status = StatusFailed
 	}
 	s.Stop = stop
+	for _, c := range []*MapRunCounts{&s.Items, &s.Executions} {
+		c.Aborted += c.Running // cut short with the run (parked, or stopped)
+		c.Running = 0
+	}
 	if f == nil {
 		s.Items.ResultsWritten = s.Items.Succeeded + s.Items.Failed + s.Items.TimedOut
 		s.Executions.ResultsWritten = s.Executions.Succeeded + s.Executions.Failed + s.Executions.TimedOut
@@ -385,15 +364,60 @@ func (ex *Execution) mapRunStarted(st *State, children, items int, pol *branchPo
 	return run
 }
 
-// endMapRun closes run with the Map's outcome f.
-func (ex *Execution) endMapRun(run *MapRun, f *Failure) {
-	if run == nil || f == errSuspended {
-		return
+// endMapRun closes run with the Map's outcome f and records
+// MapRunSucceeded or MapRunFailed, whose payload is the run as it ended
+// (see MapRunRecord): a durable execution keeps it with its history, so
+// that the run is described after a restart too.
+func (ex *Execution) endMapRun(st *State, run *MapRun, f *Failure) {
+	if f == errSuspended {
+		return // it goes on when the execution resumes
 	}
 	run.ended(f, ex.clock.Now())
 	if o := ex.opts.MapRuns; o != nil {
 		o.MapRunEnded(run)
 	}
+	if f == nil {
+		ex.events++ // MapRunSucceeded
+	}
+	if ex.sink == nil {
+		return
+	}
+	if f != nil {
+		ex.record(EventMapRunFailed, 0, st, run.Record(), f, 0)
+		return
+	}
+	ex.record(EventMapRunSucceeded, ex.events, st, run.Record(), nil, 0)
+}
+
+// MapRunRecord is a Map Run that ended, as the payload of its
+// MapRunSucceeded or MapRunFailed event keeps it: what DescribeMapRun
+// and ListMapRuns show of it.
+type MapRunRecord struct {
+	Arn, ID, ExecutionArn, StateMachineArn, Label, StateName string
+	Express                                                  bool
+	Start                                                    time.Time
+	State                                                    MapRunState
+}
+
+// Record returns the run as a MapRunRecord in JSON.
+func (r *MapRun) Record() []byte {
+	b, err := json.Marshal(MapRunRecord{Arn: r.Arn, ID: r.ID, ExecutionArn: r.ExecutionArn, StateMachineArn: r.StateMachineArn,
+		Label: r.Label, StateName: r.StateName, Express: r.Express, Start: r.Start, State: r.State()})
+	if err != nil {
+		panic("BUG: cannot encode a Map Run: " + err.Error())
+	}
+	return b
+}
+
+// ParseMapRunRecord reads a MapRunRecord back as the Map Run that ended,
+// ok false when val is not one.
+func ParseMapRunRecord(val []byte) (*MapRun, bool) {
+	var rec MapRunRecord
+	if json.Unmarshal(val, &rec) != nil || rec.Arn == "" {
+		return nil, false
+	}
+	return &MapRun{Arn: rec.Arn, ID: rec.ID, ExecutionArn: rec.ExecutionArn, StateMachineArn: rec.StateMachineArn, Label: rec.Label,
+		StateName: rec.StateName, Express: rec.Express, Start: rec.Start, state: rec.State, wake: make(chan struct{}, 1)}, true
 }
 
 // splitmix is SplitMix64's mixing step: distinct inputs give distinct,

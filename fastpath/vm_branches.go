@@ -355,14 +355,8 @@ func (ex *Execution) runMapRun(st *State, feed branchFeed, pol branchPolicy, chi
 		s.startRun(run)
 	}
 	f := ex.runFeed(st, feed, pol)
-	ex.endMapRun(run, f)
-	if f != nil {
-		ex.emitFailure(EventMapRunFailed, st, f)
-		return run, f
-	}
-	ex.events++ // MapRunSucceeded
-	ex.emit(EventMapRunSucceeded, st, nil)
-	return run, nil
+	ex.endMapRun(st, run, f)
+	return run, f
 }
 
 // mapRunFeed is a branchFeed that learns its Map Run once it starts: one
@@ -377,8 +371,7 @@ type mapRunFeed interface {
 // MapStateStarted (already there), MapRunStarted, MapRunFailed,
 // MapStateFailed.
 func (ex *Execution) readerFailed(st *State, pol branchPolicy, f *Failure) *Failure {
-	ex.endMapRun(ex.mapRunStarted(st, 0, 0, &pol), f)
-	ex.emitFailure(EventMapRunFailed, st, f)
+	ex.endMapRun(st, ex.mapRunStarted(st, 0, 0, &pol), f)
 	ex.emitFailure(EventMapStateFailed, st, f)
 	return f
 }

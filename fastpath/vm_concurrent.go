@@ -116,14 +116,7 @@ func (ex *Execution) runConcurrently(st *State, feed branchFeed, pol branchPolic
 	if joinClock {
 		joined = bc.fork().(branchClock)
 	}
-	var acquire func() bool
-	var release func()
-	if run := pol.run; run != nil {
-		// UpdateMapRun may change the Map Run's concurrency while it runs.
-		acquire, release = func() bool { return run.acquire(ctx) }, run.release
-	} else {
-		acquire, release = semaphore(ctx, limit)
-	}
+	sl := newSlots(ctx, limit, pol.run)
 	var (
 		wg        sync.WaitGroup
 		mu        sync.Mutex // guards what follows, and calls of feed.done
@@ -136,10 +129,10 @@ func (ex *Execution) runConcurrently(st *State, feed branchFeed, pol branchPolic
 		first     *Failure
 		stop      *Failure // a failure of the feed
 	)
-	for i := 0; acquire(); i++ {
+	for i := 0; sl.acquire(); i++ {
 		in, items, ok, f := feed.next(i)
 		if f != nil || !ok {
-			release()
+			sl.release(false)
 			mu.Lock()
 			if f != nil && stop == nil {
 				stop = f
@@ -155,7 +148,8 @@ func (ex *Execution) runConcurrently(st *State, feed branchFeed, pol branchPolic
 		wg.Add(1)
 		go func(i int, in []byte, items int) {
 			defer wg.Done()
-			defer release()
+			parked := false
+			defer func() { sl.release(parked) }()
 			c := AcquireExecution()
 			defer ReleaseExecution(c)
 			c.sink, c.mask, c.concurrent = ex.sink, ex.mask, true
@@ -216,7 +210,9 @@ func (ex *Execution) runConcurrently(st *State, feed branchFeed, pol branchPolic
 				if !suspended || c.until.Before(until) { // zero, as soon as possible, wins
 					until = c.until
 				}
-				suspended = true // the others go on until they end or park too
+				// The others go on until they end or park too; a parked
+				// child of a Distributed Map keeps its slot.
+				suspended, parked = true, st.Distributed
 				return
 			case f == nil:
 				if df := feed.done(i, in, out, nil); df != nil {
@@ -264,19 +260,78 @@ func (ex *Execution) runConcurrently(st *State, feed branchFeed, pol branchPolic
 	return feed.end()
 }
 
-// semaphore returns the acquire and release of limit slots: acquire
-// waits for a free one and reports false, holding none, once ctx ended.
-func semaphore(ctx context.Context, limit int) (acquire func() bool, release func()) {
-	sem := make(chan struct{}, limit)
-	acquire = func() bool {
-		sem <- struct{}{}
-		if ctx.Err() != nil {
-			<-sem
+// slots bounds how many branches of a Parallel or Map state run at once.
+// A child of a Distributed Map that parks (a durable wait) keeps its
+// slot: once every slot is held by a parked child no other starts, and
+// the state suspends until they wake, so that MaxConcurrency holds across
+// long waits too. (The branches of a Parallel or inline Map that park
+// give their slot back, and all of them start before the state suspends.)
+type slots struct {
+	ctx context.Context
+	// run, when not nil, is the Map Run whose MaxConcurrency (which
+	// UpdateMapRun changes) is the limit, and whose wake channel is
+	// signalled by its updates; limit is the fixed one otherwise.
+	run   *MapRun
+	limit int
+	wake  chan struct{} // cap 1: a slot freed, a branch parked, the limit changed
+
+	mu           sync.Mutex
+	held, parked int
+}
+
+func newSlots(ctx context.Context, limit int, run *MapRun) *slots {
+	s := &slots{ctx: ctx, run: run, limit: limit}
+	if run != nil {
+		s.wake = run.wake
+	} else {
+		s.wake = make(chan struct{}, 1)
+	}
+	return s
+}
+
+// acquire waits for a free slot and takes it; false, holding none, once
+// ctx ended or every slot is held by a parked branch. Only the state's
+// goroutine calls it.
+func (s *slots) acquire() bool {
+	for s.ctx.Err() == nil {
+		limit := s.limit
+		if s.run != nil {
+			limit = s.run.maxConcurrency()
+		}
+		s.mu.Lock()
+		free, allParked := s.held < limit, s.parked >= s.held
+		if free {
+			s.held++
+		}
+		s.mu.Unlock()
+		switch {
+		case free:
+			return true
+		case allParked:
 			return false
 		}
-		return true
+		select {
+		case <-s.wake:
+		case <-s.ctx.Done():
+		}
 	}
-	return acquire, func() { <-sem }
+	return false
+}
+
+// release gives back a branch's slot when it ends, or counts it as
+// parked (holding its slot) when it suspended.
+func (s *slots) release(parked bool) {
+	s.mu.Lock()
+	if parked {
+		s.parked++
+	} else {
+		s.held--
+	}
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
 }
 
 // runChild runs one branch for parent on this (fresh) Execution, whose

@@ -35,10 +35,12 @@ type ObjectWriter interface {
 	Abort()
 }
 
-// MaxResultFileBytes is the most bytes one exported result file holds
-// (5 GB, the largest object Amazon S3 takes in one PutObject): the
-// results of one status (SUCCEEDED, FAILED, PENDING) that do not fit go
-// on to the next file, SUCCEEDED_1.json and so on.
+// MaxResultFileBytes is the most bytes one exported result file holds:
+// the results of one status (SUCCEEDED, FAILED, PENDING) that do not fit
+// go on to the next file, SUCCEEDED_1.json and so on. AWS names files so
+// (SUCCEEDED_0.json, …) but the size at which it goes on was not found in
+// its documentation; 5 GB is the largest object Amazon S3 takes in one
+// PutObject.
 const MaxResultFileBytes = 5_000_000_000
 
 // ResultWriterSpec is a Map state's compiled ResultWriter.

@@ -82,7 +82,7 @@ func keyClient(p *stepdProc, base, key, secret string, httpClient aws.HTTPClient
 		}),
 		Retryer:    aws.NopRetryer{},
 		APIOptions: sdkOptions,
-		HTTPClient: httpClient,
+		HTTPClient: sdkHTTP(httpClient),
 	})
 }
 

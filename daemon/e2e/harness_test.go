@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -233,7 +234,54 @@ func newClientIn(p *stepdProc, region string) *sfn.Client {
 		Credentials:  testCredentials,
 		Retryer:      aws.NopRetryer{},
 		APIOptions:   sdkOptions,
+		HTTPClient:   sdkHTTP(nil),
 	})
+}
+
+// sdkHTTP returns an HTTP client for the SDK that sends c's requests (a
+// new client of the SDK's own kind if c is nil) with their bodies copied
+// into a bytes.Reader first. It removes a race inside the client, between
+// smithy-go and net/http, that fails SDK calls whatever the server does
+// (aws-sdk-go-v2 #2737, reproduced against a plain net/http server too).
+// The SDK hands net/http its body in a wrapper that net/http does not
+// know to be in memory, so net/http sends the headers, then the body,
+// and only then reads the body once more (io.Copy to io.Discard, to check
+// its length). The SDK closes its wrapper as soon as the response
+// headers arrive, and the closed wrapper's WriteTo answers io.EOF: when
+// the server answers before that last read (stepd often does on a loaded
+// machine), net/http counts the request's write failed and closes the
+// connection under the reader of the response: "https response error
+// StatusCode: 200, ... deserialization failed, ... use of closed network
+// connection" once the body outgrows the transport's 4 KiB read buffer.
+// With a bytes.Reader body net/http writes the whole request at once,
+// after its last read of the body, so nothing of it can fail once the
+// server has the request. The clients keep aws.NopRetryer: no error is
+// retried away. TestSDKBodyCloseRace forces the race.
+func sdkHTTP(c aws.HTTPClient) aws.HTTPClient {
+	if c == nil {
+		c = awshttp.NewBuildableClient()
+	}
+	return inMemoryBodies{c}
+}
+
+type inMemoryBodies struct{ aws.HTTPClient }
+
+// Do sends req with its body read into memory.
+func (c inMemoryBodies) Do(req *http.Request) (*http.Response, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return c.HTTPClient.Do(req)
+	}
+	b, err := io.ReadAll(req.Body)
+	if cerr := req.Body.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	r := req.Clone(req.Context())
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	r.Body, _ = r.GetBody()
+	return c.HTTPClient.Do(r)
 }
 
 // testContext is a context that ends a little before the test's deadline.

@@ -367,7 +367,7 @@ func TestUnixSocket(t *testing.T) {
 
 	sdk := sfn.New(sfn.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String("http://stepd"), Credentials: testCredentials,
-		Retryer: aws.NopRetryer{}, HTTPClient: c, APIOptions: sdkOptions,
+		Retryer: aws.NopRetryer{}, HTTPClient: sdkHTTP(c), APIOptions: sdkOptions,
 	})
 	out, err := sdk.StartSyncExecution(testContext(t), &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(machineArn("sock")), Input: aws.String(`{}`)})
 	if err != nil || out.Status != types.SyncExecutionStatusSucceeded {

@@ -392,3 +392,60 @@ func TestUpdateMapRunSurvivesKill(t *testing.T) {
 		t.Errorf("after the restart: tolerated %d, max concurrency %d, items %+v", d.ToleratedFailureCount, d.MaxConcurrency, *d.ItemCounts)
 	}
 }
+
+// TestMapRunAfterRestart: the Map Run of a STANDARD execution that ended
+// before its node was killed is still listed and described after the
+// restart, with its counts, from what the execution recorded.
+func TestMapRunAfterRestart(t *testing.T) {
+	n := &e2eNode{id: "n1", raftAddr: freeAddr(t), dataDir: t.TempDir()}
+	n.start(t, "")
+	c := n.sfn
+	m := createStandard(t, c, "dmapdone", dmapMachine("STANDARD", `"ToleratedFailureCount":1,"MaxConcurrency":2,`))
+	exec := *startNamed(t, c, m, "e", dmapItems(4, 0, 3)).ExecutionArn
+	waitExecution(t, c, exec, types.ExecutionStatusSucceeded)
+	runArn := onlyMapRun(t, c, exec)
+	before := describeMapRun(t, c, runArn)
+	n.kill(t)
+	n.start(t, "")
+	c = n.sfn
+	if got := onlyMapRun(t, c, exec); got != runArn {
+		t.Fatalf("after the restart the execution lists %s, want %s", got, runArn)
+	}
+	after := describeMapRun(t, c, runArn)
+	counts := func(d *sfn.DescribeMapRunOutput) [4]int64 {
+		return [4]int64{d.ItemCounts.Succeeded, d.ItemCounts.Failed, d.ItemCounts.Total, d.ExecutionCounts.Total}
+	}
+	if after.Status != types.MapRunStatusSucceeded || counts(after) != counts(before) || counts(after) != [4]int64{3, 1, 4, 4} ||
+		after.MaxConcurrency != 2 || after.ToleratedFailureCount != 1 || !after.StartDate.Equal(*before.StartDate) || !after.StopDate.Equal(*before.StopDate) {
+		t.Errorf("after the restart: %s %v %v–%v, before: %s %v %v–%v", after.Status, counts(after), after.StartDate, after.StopDate,
+			before.Status, counts(before), before.StartDate, before.StopDate)
+	}
+}
+
+// TestMapRunAbortedWithItsExecution: stopping a STANDARD execution while
+// its Map Run's children wait aborts the Map Run and its running
+// children.
+func TestMapRunAbortedWithItsExecution(t *testing.T) {
+	p := startStepd(t)
+	c := newClient(p)
+	m := createStandard(t, c, "dmapstop", dmapMachine("STANDARD", `"MaxConcurrency":2,`))
+	exec := *startNamed(t, c, m, "e", dmapItems(5, 3600)).ExecutionArn
+	runArn := onlyMapRun(t, c, exec)
+	waitFor(t, 30*time.Second, 10*time.Millisecond, func() error {
+		if d := describeMapRun(t, c, runArn); d.ItemCounts.Running != 2 {
+			return fmt.Errorf("%d children running", d.ItemCounts.Running)
+		}
+		return nil
+	})
+	if _, err := c.StopExecution(testContext(t), &sfn.StopExecutionInput{ExecutionArn: aws.String(exec)}); err != nil {
+		t.Fatal(err)
+	}
+	waitExecution(t, c, exec, types.ExecutionStatusAborted)
+	waitFor(t, 30*time.Second, 10*time.Millisecond, func() error {
+		d := describeMapRun(t, c, runArn)
+		if d.Status != types.MapRunStatusAborted || d.StopDate == nil || d.ItemCounts.Running != 0 || d.ItemCounts.Aborted != 2 || d.ItemCounts.Pending != 3 {
+			return fmt.Errorf("map run %s stop %v items %+v", d.Status, d.StopDate, *d.ItemCounts)
+		}
+		return nil
+	})
+}
