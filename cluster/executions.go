@@ -378,7 +378,7 @@ func unpackRecord(b []byte) (r Record, rest []byte, ok bool) {
 	if n, w = binary.Uvarint(b); w <= 0 || uint64(len(b)-w) < n {
 		return r, nil, false
 	}
-	r.Val, rest = b[w:w+int(n)], b[w+int(n):]
+	r.Val, rest = b[w:w+int(n):w+int(n)], b[w+int(n):] // capped: a reader that appends to it must not write over the next record
 	return r, rest, true
 }
 

@@ -282,7 +282,7 @@ func TestUpdateMapRunWhileRunning(t *testing.T) {
 
 	failing := createStandard(t, c, "updfail", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ToleratedFailureCount":0,
 		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"W","States":{
-			"W":{"Type":"Wait","Seconds":2,"Next":"F"},"F":{"Type":"Fail","Error":"Late"}}},"End":true}}}`)
+			"W":{"Type":"Wait","Seconds":5,"Next":"F"},"F":{"Type":"Fail","Error":"Late"}}},"End":true}}}`)
 	exec = *startNamed(t, c, failing, "e", `{"items":[1,2,3]}`).ExecutionArn
 	runArn = onlyMapRun(t, c, exec)
 	if _, err := c.UpdateMapRun(testContext(t), &sfn.UpdateMapRunInput{MapRunArn: aws.String(runArn), ToleratedFailureCount: aws.Int64(10)}); err != nil {
