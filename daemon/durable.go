@@ -3,7 +3,6 @@ package daemon
 import (
 	"context"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/stepd/stepd/cluster"
@@ -244,9 +243,8 @@ func (s *server) childHistory(arn string) (*history.Record, bool, error) {
 			}
 		}
 	}
-	rest, ok := cutResourcePrefix(arn, &s.id, ":execution:")
-	machine, _, labelled := strings.Cut(rest, "/")
-	if !ok || !labelled {
+	machine, ok := s.childMachine(arn)
+	if !ok {
 		return nil, false, nil
 	}
 	var (

@@ -102,38 +102,128 @@ func ChildHistory(e *cluster.Execution, arn string) (*history.Record, bool, erro
 	if err != nil {
 		return nil, false, err
 	}
-	var scope string
-	for s, child := range children {
-		if child == arn {
-			scope = s
-		}
-	}
+	scope := scopeOf(children, arn)
 	if scope == "" {
 		return nil, false, nil
 	}
-	at := strings.LastIndexByte(arn, ':') // a child's ARN: ...:execution:<machine>/<label>:<name>
-	prefix, name := arn[:at], arn[at+1:]
-	sum := history.Summary{ExecutionArn: arn, StateMachineArn: strings.Replace(prefix, ":execution:", ":stateMachine:", 1), Name: name,
-		RoleArn: e.RoleArn, Status: fastpath.Suspended, IncludeData: true}
-	rec, err := eventsOf(e, sum, func(s string) bool { return strings.HasPrefix(s, scope) })
+	rec, err := eventsOf(e, childSummary(e, arn), func(s string) bool { return strings.HasPrefix(s, scope) })
 	if err != nil {
 		return nil, true, err
 	}
 	for i := range rec.Events {
-		ev := &rec.Events[i]
-		at := time.UnixMilli(ev.Timestamp)
-		switch ev.Type {
-		case fastpath.EventExecutionStarted:
-			rec.Start = at
-		case fastpath.EventExecutionSucceeded, fastpath.EventExecutionFailed, fastpath.EventExecutionTimedOut, fastpath.EventExecutionAborted:
-			rec.Status, rec.Stop = statusOf(childStatuses[ev.Type]), at
-			rec.Error, rec.HasError, rec.Cause, rec.HasCause = ev.Error, ev.HasError, ev.Cause, ev.HasCause
+		childEvent(&rec.Summary, &rec.Events[i])
+	}
+	childEnded(&rec.Summary, e)
+	return rec, true, nil
+}
+
+// scopeOf is the scope of the child arn among children, "" for none.
+func scopeOf(children map[string]string, arn string) string {
+	for scope, child := range children {
+		if child == arn {
+			return scope
 		}
 	}
-	if rec.Status == fastpath.Suspended && e.Status != fastpath.StatusRunning {
-		rec.Status, rec.Stop = fastpath.Aborted, e.Stop
+	return ""
+}
+
+// childSummary is the history summary of e's child arn before its events.
+func childSummary(e *cluster.Execution, arn string) history.Summary {
+	at := strings.LastIndexByte(arn, ':') // a child's ARN: ...:execution:<machine>/<label>:<name>
+	prefix, name := arn[:at], arn[at+1:]
+	return history.Summary{ExecutionArn: arn, StateMachineArn: strings.Replace(prefix, ":execution:", ":stateMachine:", 1), Name: name,
+		RoleArn: e.RoleArn, Status: fastpath.Suspended, IncludeData: true}
+}
+
+// childEvent updates a child's summary with one of its events: its
+// start, its end.
+func childEvent(sum *history.Summary, ev *history.Event) {
+	at := time.UnixMilli(ev.Timestamp)
+	if ev.Type == fastpath.EventExecutionStarted {
+		sum.Start = at
+	} else if status, ok := childStatuses[ev.Type]; ok {
+		sum.Status, sum.Stop = statusOf(status), at
+		sum.Error, sum.HasError, sum.Cause, sum.HasCause = ev.Error, ev.HasError, ev.Cause, ev.HasCause
 	}
-	return rec, true, nil
+}
+
+// childEnded ends the summary of a child that has not ended when its
+// parent e has: it was stopped with it (ABORTED).
+func childEnded(sum *history.Summary, e *cluster.Execution) {
+	if sum.Status == fastpath.Suspended && e.Status != fastpath.StatusRunning {
+		sum.Status, sum.Stop = fastpath.Aborted, e.Stop
+	}
+}
+
+// Child is a STANDARD child execution of one of a durable execution's
+// Map Runs as the execution's records hold it (see ChildHistory): its
+// summary, its Map Run, its input and its output (nil unless it
+// succeeded).
+type Child struct {
+	history.Summary
+	MapRun string
+	Input  string
+	Output *string
+}
+
+// Children are the STANDARD children of e's Map Runs in the order they
+// started, read in one pass over e's records. A child belongs to the run
+// whose MapRunStarted is the last one before the place its scope was
+// opened at, in the same scope.
+func Children(e *cluster.Execution) ([]Child, error) {
+	type started struct {
+		seq int
+		run string
+	}
+	runs := map[string][]started{} // by scope, in seq order
+	at := map[string]int{}         // a child's scope → its place in children
+	var children []Child
+	var scopes []string
+	err := e.EachRecord(func(r *cluster.Record) error {
+		if fastpath.RecordKind(r.Kind) != fastpath.RecordEvent || len(r.Val) == 0 {
+			return nil
+		}
+		t := fastpath.EventType(r.Val[0])
+		_, ends := childStatuses[t]
+		if t != fastpath.EventMapRunStarted && t != fastpath.EventExecutionStarted && !ends {
+			return nil
+		}
+		var ev history.Event
+		if _, _, err := history.DecodeEvent(r.Val, &ev); err != nil {
+			return err
+		}
+		switch i, child := at[r.Scope]; {
+		case t == fastpath.EventMapRunStarted:
+			runs[r.Scope] = append(runs[r.Scope], started{r.Seq, ev.Resource})
+		case t == fastpath.EventExecutionStarted && r.Scope != "" && strings.Contains(ev.Resource, ":execution:"):
+			at[r.Scope] = len(children)
+			children = append(children, Child{Summary: childSummary(e, ev.Resource), Input: string(ev.Payload)})
+			scopes = append(scopes, r.Scope)
+			childEvent(&children[len(children)-1].Summary, &ev)
+		case child:
+			c := &children[i]
+			childEvent(&c.Summary, &ev)
+			c.Output = nil
+			if t == fastpath.EventExecutionSucceeded {
+				out := string(ev.Payload)
+				c.Output = &out
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range children {
+		parent, seq, _, ok := childScope(scopes[i])
+		for _, st := range runs[parent] {
+			if ok && st.seq < seq {
+				children[i].MapRun = st.run
+			}
+		}
+		childEnded(&children[i].Summary, e)
+	}
+	return children, nil
 }
 
 // childStatuses are the statuses of the child executions whose histories

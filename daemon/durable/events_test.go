@@ -81,6 +81,33 @@ func TestChildHistories(t *testing.T) {
 	if strings.Join(histories, "\n") != strings.Join(want, "\n") {
 		t.Errorf("child histories\n%s\nwant\n%s", strings.Join(histories, "\n"), strings.Join(want, "\n"))
 	}
+	h, _, _ := rn.History(e.Arn)
+	of := map[string]int{}
+	for _, ev := range h.Events {
+		if ev.Type == fastpath.EventMapRunStarted {
+			of[ev.Resource] = 0
+		}
+	}
+	list, err := Children(&got)
+	if err != nil || len(list) != 4 {
+		t.Fatalf("children %d, %v", len(list), err)
+	}
+	for _, c := range list {
+		of[c.MapRun]++
+		ok := c.Status == fastpath.Succeeded && c.Output != nil || c.Status == fastpath.Failed && c.Error == "Boom" && c.Output == nil
+		if children[scopeOf(children, c.ExecutionArn)] != c.ExecutionArn || c.Start.IsZero() || c.Stop.IsZero() || !ok ||
+			c.Input != `"x"` && c.Input != `"bad"` {
+			t.Errorf("child %+v", c)
+		}
+	}
+	if len(of) != 2 {
+		t.Errorf("children by Map Run %v, want 2 runs of 2", of)
+	}
+	for run, n := range of {
+		if n != 2 {
+			t.Errorf("children by Map Run %v: %s has %d, want 2", of, run, n)
+		}
+	}
 	if _, ok, _ := ChildHistory(&got, e.Arn+"-none"); ok {
 		t.Error("a history for an unknown child")
 	}
