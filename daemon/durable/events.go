@@ -78,19 +78,21 @@ func childScopes(e *cluster.Execution) (map[string]string, error) {
 }
 
 // childOf is the ARN of the child execution whose records the key scope
-// holds, "" for the parent's own.
+// holds, "" for the parent's own: the innermost, when a child's own
+// Distributed Map ran children of its own.
 func childOf(children map[string]string, scope string) string {
 	if len(children) == 0 {
 		return ""
 	}
+	arn := ""
 	for i := 0; i < len(scope); i++ {
 		if scope[i] == '/' {
-			if arn, ok := children[scope[:i+1]]; ok {
-				return arn
+			if child, ok := children[scope[:i+1]]; ok {
+				arn = child
 			}
 		}
 	}
-	return ""
+	return arn
 }
 
 // ChildHistory is the history of the STANDARD child execution arn of one
@@ -106,7 +108,7 @@ func ChildHistory(e *cluster.Execution, arn string) (*history.Record, bool, erro
 	if scope == "" {
 		return nil, false, nil
 	}
-	rec, err := eventsOf(e, childSummary(e, arn), func(s string) bool { return strings.HasPrefix(s, scope) })
+	rec, err := eventsOf(e, childSummary(e, arn), func(s string) bool { return strings.HasPrefix(s, scope) && childOf(children, s) == arn })
 	if err != nil {
 		return nil, true, err
 	}

@@ -112,3 +112,47 @@ func TestChildHistories(t *testing.T) {
 		t.Error("a history for an unknown child")
 	}
 }
+
+// TestNestedChildHistories: a child whose own Distributed Map runs
+// children has a history with its Map Run and none of its children's
+// events, which have histories of their own.
+func TestNestedChildHistories(t *testing.T) {
+	n := openStore(t, t.TempDir())
+	defer n.Close()
+	var f flaky
+	rn := startRunner(t, n, f.invoker())
+	defer rn.Close()
+	proc := `"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"}`
+	def := `{"StartAt":"Outer","States":{"Outer":{"Type":"Map","End":true,"ItemProcessor":{` + proc + `,"StartAt":"Inner","States":{
+		"Inner":{"Type":"Map","End":true,"ItemProcessor":{` + proc + `,"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + fnArn + `ok","End":true}}}}}}}}}`
+	e := execution("nested", def, `[[1,2]]`)
+	if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
+		t.Fatal(err)
+	}
+	got := waitStatus(t, n, e.Arn, "SUCCEEDED")
+	const mapRun = "ExecutionStarted MapStateEntered MapStateStarted MapRunStarted MapRunSucceeded MapStateSucceeded MapStateExited ExecutionSucceeded"
+	if types := eventTypes(t, rn, e.Arn); types != mapRun {
+		t.Errorf("parent history\n%s\nwant\n%s", types, mapRun)
+	}
+	children, err := Children(&got)
+	if err != nil || len(children) != 3 {
+		t.Fatalf("children %d, %v; want 3", len(children), err)
+	}
+	var histories []string
+	for _, c := range children {
+		h, ok, err := ChildHistory(&got, c.ExecutionArn)
+		if !ok || err != nil {
+			t.Fatal(ok, err)
+		}
+		var types []string
+		for _, ev := range h.Events {
+			types = append(types, ev.Type.String())
+		}
+		histories = append(histories, strings.Join(types, " "))
+	}
+	sort.Strings(histories)
+	task := "ExecutionStarted TaskStateEntered TaskScheduled TaskStarted TaskSucceeded TaskStateExited ExecutionSucceeded"
+	if want := []string{mapRun, task, task}; strings.Join(histories, "\n") != strings.Join(want, "\n") {
+		t.Errorf("child histories\n%s\nwant\n%s", strings.Join(histories, "\n"), strings.Join(want, "\n"))
+	}
+}
