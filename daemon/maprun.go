@@ -227,7 +227,7 @@ func (s *server) childMachine(arn string) (machine string, ok bool) {
 // Describe and List show it.
 func (s *server) childOfRecords(parent *cluster.Execution, c *durable.Child) execution {
 	x := executionOf(&c.Summary)
-	x.Input, x.Output, x.MapRunArn = c.Input, c.Output, c.MapRun
+	x.Input, x.Output, x.MapRunArn, x.Redrives = c.Input, c.Output, c.MapRun, c.RedriveCount
 	x.machine, _ = s.machineByArn(parent.MachineArn)
 	setChildRedrive(&x)
 	return x

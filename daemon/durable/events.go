@@ -17,27 +17,21 @@ func historyOf(e *cluster.Execution) (*history.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	return eventsOf(e, summaryOf(e), func(scope string) bool { return childOf(children, scope) == "" })
+	return eventsOf(e, summaryOf(e), func(scope string) bool { return childOf(children, scope) == "" }, false)
 }
 
 // eventsOf is the history of e's events whose key scope keep accepts,
 // with summary sum: in the order they were committed, numbered from 1. An
 // event's previous event is the one the engine said (mapped to its
 // place), or the one before it; the first event after an
-// ExecutionRedriven (and its MapRunRedriven) follows it.
-func eventsOf(e *cluster.Execution, sum history.Summary, keep func(scope string) bool) (*history.Record, error) {
+// ExecutionRedriven (and its MapRunRedriven) follows it. redrives, for
+// a child's history, adds an ExecutionRedriven before the first event
+// each redrive of e recorded in it (the child ran again), and counts them.
+func eventsOf(e *cluster.Execution, sum history.Summary, keep func(scope string) bool, redrives bool) (*history.Record, error) {
 	rec := &history.Record{Summary: sum}
 	place := map[int]int{} // engine id → place
-	redriven := false
-	err := e.EachRecord(func(r *cluster.Record) error {
-		if fastpath.RecordKind(r.Kind) != fastpath.RecordEvent || !keep(r.Scope) {
-			return nil
-		}
-		var ev history.Event
-		vmID, vmPrev, err := history.DecodeEvent(r.Val, &ev)
-		if err != nil {
-			return err
-		}
+	redriven, epoch := false, 0
+	add := func(ev *history.Event, vmID, vmPrev int) {
 		ev.ID = len(rec.Events) + 1
 		ev.Prev = ev.ID - 1
 		if p, ok := place[vmPrev]; ok && vmPrev != 0 && !redriven {
@@ -47,7 +41,27 @@ func eventsOf(e *cluster.Execution, sum history.Summary, keep func(scope string)
 		if vmID != 0 {
 			place[vmID] = ev.ID
 		}
-		rec.Events = append(rec.Events, ev)
+		rec.Events = append(rec.Events, *ev)
+	}
+	err := e.EachRecord(func(r *cluster.Record) error {
+		if fastpath.RecordKind(r.Kind) != fastpath.RecordEvent || !keep(r.Scope) {
+			return nil
+		}
+		var ev history.Event
+		vmID, vmPrev, err := history.DecodeEvent(r.Val, &ev)
+		if err != nil {
+			return err
+		}
+		if len(rec.Events) == 0 {
+			epoch = r.Epoch // a child that the redrive started first
+		}
+		if redrives && r.Epoch > epoch && r.Epoch <= len(e.Redrives) {
+			epoch = r.Epoch
+			rec.RedriveCount++
+			add(&history.Event{Type: fastpath.EventExecutionRedriven, Index: rec.RedriveCount,
+				Timestamp: e.Redrives[epoch-1].Date.UnixMilli(), IncludeData: true}, 0, 0)
+		}
+		add(&ev, vmID, vmPrev)
 		return nil
 	})
 	if err != nil {
@@ -108,7 +122,7 @@ func ChildHistory(e *cluster.Execution, arn string) (*history.Record, bool, erro
 	if scope == "" {
 		return nil, false, nil
 	}
-	rec, err := eventsOf(e, childSummary(e, arn), func(s string) bool { return strings.HasPrefix(s, scope) && childOf(children, s) == arn })
+	rec, err := eventsOf(e, childSummary(e, arn), func(s string) bool { return strings.HasPrefix(s, scope) && childOf(children, s) == arn }, true)
 	if err != nil {
 		return nil, true, err
 	}
@@ -138,11 +152,14 @@ func childSummary(e *cluster.Execution, arn string) history.Summary {
 }
 
 // childEvent updates a child's summary with one of its events: its
-// start, its end.
+// start, its end, a redrive that runs it again.
 func childEvent(sum *history.Summary, ev *history.Event) {
 	at := time.UnixMilli(ev.Timestamp)
 	if ev.Type == fastpath.EventExecutionStarted {
 		sum.Start = at
+	} else if ev.Type == fastpath.EventExecutionRedriven {
+		sum.Status, sum.Stop = fastpath.Suspended, time.Time{}
+		sum.Error, sum.HasError, sum.Cause, sum.HasCause = "", false, "", false
 	} else if status, ok := childStatuses[ev.Type]; ok {
 		sum.Status, sum.Stop = statusOf(status), at
 		sum.Error, sum.HasError, sum.Cause, sum.HasCause = ev.Error, ev.HasError, ev.Cause, ev.HasCause
@@ -181,9 +198,16 @@ func Children(e *cluster.Execution) ([]Child, error) {
 	at := map[string]int{}         // a child's scope → its place in children
 	var children []Child
 	var scopes []string
+	var epochs []int // the last epoch of each child's records
 	err := e.EachRecord(func(r *cluster.Record) error {
 		if fastpath.RecordKind(r.Kind) != fastpath.RecordEvent || len(r.Val) == 0 {
 			return nil
+		}
+		i, child := at[r.Scope]
+		if child && r.Epoch > epochs[i] { // a redrive ran it again
+			epochs[i] = r.Epoch
+			children[i].RedriveCount++
+			childEvent(&children[i].Summary, &history.Event{Type: fastpath.EventExecutionRedriven})
 		}
 		t := fastpath.EventType(r.Val[0])
 		_, ends := childStatuses[t]
@@ -194,11 +218,12 @@ func Children(e *cluster.Execution) ([]Child, error) {
 		if _, _, err := history.DecodeEvent(r.Val, &ev); err != nil {
 			return err
 		}
-		switch i, child := at[r.Scope]; {
+		switch {
 		case t == fastpath.EventMapRunStarted:
 			runs[r.Scope] = append(runs[r.Scope], started{r.Seq, ev.Resource})
 		case t == fastpath.EventExecutionStarted && r.Scope != "" && strings.Contains(ev.Resource, ":execution:"):
 			at[r.Scope] = len(children)
+			epochs = append(epochs, r.Epoch)
 			children = append(children, Child{Summary: childSummary(e, ev.Resource), Input: string(ev.Payload)})
 			scopes = append(scopes, r.Scope)
 			childEvent(&children[len(children)-1].Summary, &ev)
