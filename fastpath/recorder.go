@@ -49,8 +49,11 @@ type Recorder interface {
 // RecordKey names a call site of an execution: Scope is "" for the
 // states outside any concurrently run branch and, for such a branch, its
 // parent's scope followed by "seq.index/" (the parent's sequence number
-// at the Parallel or Map state, and the branch's index); Seq counts the
-// recorded values and events of the scope from 0.
+// at the Parallel or Map state, and the branch's index); a STANDARD child
+// execution of a Distributed Map has a scope of that form even when its
+// children run one after another, since its history is its own (see
+// beginChild). Seq counts the recorded values and events of the scope
+// from 0.
 type RecordKey struct {
 	Scope string
 	Seq   int
