@@ -310,6 +310,9 @@ func (s *server) executionByArn(arn string) (execution, *awserr.Error) {
 	if e, ok := s.execs.mapRuns.child(arn); ok {
 		return e, nil
 	}
+	if e, ok := s.recordedChild(arn); ok {
+		return e, nil
+	}
 	rec := s.execs.recent.get(arn)
 	if rec == nil {
 		return s.executionFromHistory(arn) // ExecutionDoesNotExist without history
@@ -390,7 +393,9 @@ func (s *server) listExecutions(body, dst []byte) ([]byte, *awserr.Error) {
 		}
 		var ok bool
 		if listed, ok = s.execs.mapRuns.childrenOf(byRun.MapRunArn, req.StatusFilter); !ok {
-			return dst, awserr.ResourceNotFound(byRun.MapRunArn)
+			if listed, aerr = s.recordedChildren(byRun.MapRunArn, req.StatusFilter); aerr != nil {
+				return dst, aerr
+			}
 		}
 	default:
 		if req, m, aerr = s.decodeList(body); aerr != nil {
@@ -457,11 +462,13 @@ func (s *server) describeStateMachineForExecution(body, dst []byte) ([]byte, *aw
 		MapRunArn  string    `json:"mapRunArn,omitempty"`
 		Label      string    `json:"label,omitempty"`
 	}{e.MachineArn, m.Name, m.Definition, m.RoleArn, epochTime(m.Updated), m.RevisionID, "", ""}
-	if run := s.execs.mapRuns.get(e.MapRunArn); run != nil {
-		// A child of a Distributed Map runs the state machine of its
-		// Map Run: the Map's ItemProcessor, named <machine>/<label>.
-		out.MapRunArn, out.Label, out.Name = run.Arn, run.Label, m.Name+"/"+run.Label
-		out.Definition = processorDefinition(m.Definition, run.StateName)
+	if e.MapRunArn != "" {
+		if run := s.findMapRun(e.MapRunArn); run != nil {
+			// A child of a Distributed Map runs the state machine of its
+			// Map Run: the Map's ItemProcessor, named <machine>/<label>.
+			out.MapRunArn, out.Label, out.Name = run.Arn, run.Label, m.Name+"/"+run.Label
+			out.Definition = processorDefinition(m.Definition, run.StateName)
+		}
 	}
 	return encode(dst, out)
 }

@@ -217,11 +217,44 @@ func (s *server) withDurable(list []execution, name, status string) []execution 
 }
 
 // durableHistory is the history of a STANDARD execution from the node's
-// durable state; ok is false when arn is not one.
+// durable state, or of a STANDARD child execution of a Map Run from its
+// parent's; ok is false when arn is neither.
 func (s *server) durableHistory(arn string) (*history.Record, bool, *awserr.Error) {
 	h, ok, err := s.durable.History(arn)
+	if !ok && err == nil {
+		h, ok, err = s.childHistory(arn)
+	}
 	if err != nil {
 		return nil, true, awserr.New("InternalFailure", "%v", err)
 	}
 	return h, ok, nil
+}
+
+// childHistory is the history of the STANDARD child execution arn of a
+// Map Run, which its durable parent recorded (durable.ChildHistory): the
+// parent is the one of the run this node keeps or, after a restart, one
+// of the executions of the machine the child's ARN names.
+func (s *server) childHistory(arn string) (*history.Record, bool, error) {
+	execs := s.node.Executions()
+	if c, ok := s.execs.mapRuns.child(arn); ok {
+		if run := s.execs.mapRuns.get(c.MapRunArn); run != nil {
+			if e, ok := execs.Get(run.ExecutionArn); ok {
+				return durable.ChildHistory(&e, arn)
+			}
+		}
+	}
+	machine, ok := s.childMachine(arn)
+	if !ok {
+		return nil, false, nil
+	}
+	var (
+		h     *history.Record
+		found bool
+		err   error
+	)
+	s.eachDurableOf(machine, func(e *cluster.Execution) bool {
+		h, found, err = durable.ChildHistory(e, arn)
+		return found || err != nil
+	})
+	return h, found, err
 }

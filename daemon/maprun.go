@@ -7,6 +7,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/stepd/stepd/cluster"
+	"github.com/stepd/stepd/daemon/durable"
 	"github.com/stepd/stepd/daemon/history"
 	"github.com/stepd/stepd/fastpath"
 	"github.com/stepd/stepd/internal/awserr"
@@ -105,12 +106,8 @@ func (mm machineMapRuns) MapRunStarted(run *fastpath.MapRun) {
 func (mm machineMapRuns) MapRunChild(run *fastpath.MapRun, c *fastpath.MapRunChild) {
 	mr := mm.mapRuns
 	e := execution{Arn: c.Arn, MachineArn: run.StateMachineArn, Name: c.Name, Start: c.Start, Stop: c.Stop,
-		Status: c.Status, Input: string(c.Input), MapRunArn: run.Arn, machine: mm.m, RedriveStatus: "REDRIVABLE_BY_MAP_RUN"}
-	if c.Status == fastpath.StatusRunning || c.Status == fastpath.StatusSucceeded {
-		// A child that did not fail is not run again by a redrive of its
-		// parent either.
-		e.RedriveStatus, e.RedriveReason = "NOT_REDRIVABLE", "Execution is "+c.Status+" and cannot be redriven"
-	}
+		Status: c.Status, Input: string(c.Input), MapRunArn: run.Arn, machine: mm.m}
+	setChildRedrive(&e)
 	if c.Status == fastpath.StatusSucceeded {
 		out := string(c.Output)
 		e.Output = &out
@@ -134,6 +131,16 @@ func (mm machineMapRuns) MapRunChild(run *fastpath.MapRun, c *fastpath.MapRunChi
 	entry.children = append(entry.children, child)
 }
 
+// setChildRedrive sets the redrive status of a child of a Map Run: a
+// child that did not fail is not run again by a redrive of its parent
+// either.
+func setChildRedrive(e *execution) {
+	e.RedriveStatus, e.RedriveReason = "REDRIVABLE_BY_MAP_RUN", ""
+	if e.Status == fastpath.StatusRunning || e.Status == fastpath.StatusSucceeded {
+		e.RedriveStatus, e.RedriveReason = "NOT_REDRIVABLE", "Execution is "+e.Status+" and cannot be redriven"
+	}
+}
+
 // MapRunEnded needs nothing: the run's state says how it ended.
 func (mm machineMapRuns) MapRunEnded(*fastpath.MapRun) {}
 
@@ -146,19 +153,95 @@ func (s *server) findMapRun(arn string) *fastpath.MapRun {
 	}
 	rest, _ := cutResourcePrefix(arn, &s.id, ":mapRun:")
 	machine, _, _ := strings.Cut(rest, "/")
-	execs := s.node.Executions()
-	for _, listed := range execs.List(func(e *cluster.Execution) bool { return e.MachineName == machine }) {
-		e, ok := execs.Get(listed.Arn) // with its records, which List leaves out
-		if !ok {
-			continue
-		}
-		for _, run := range recordedMapRuns(&e) {
+	var found *fastpath.MapRun
+	s.eachDurableOf(machine, func(e *cluster.Execution) bool {
+		for _, run := range recordedMapRuns(e) {
 			if run.Arn == arn {
-				return run
+				found = run
 			}
 		}
+		return found != nil
+	})
+	return found
+}
+
+// recordedChildren are the STANDARD children of the Map Run arn that
+// this node does not keep (it ran before a restart) from what its durable
+// execution recorded, newest first as ListExecutions lists them, with
+// status (all when ""); ResourceNotFound when there is no such run.
+func (s *server) recordedChildren(arn, status string) ([]execution, *awserr.Error) {
+	run := s.findMapRun(arn)
+	if run == nil {
+		return nil, awserr.ResourceNotFound(arn)
 	}
-	return nil
+	e, ok := s.node.Executions().Get(run.ExecutionArn)
+	if !ok {
+		return nil, nil // an EXPRESS parent's: its children are not listed
+	}
+	children, err := durable.Children(&e)
+	if err != nil {
+		return nil, awserr.New("InternalFailure", "%v", err)
+	}
+	var out []execution
+	for i := len(children) - 1; i >= 0; i-- {
+		if c := &children[i]; c.MapRun == arn && (status == "" || c.Status.String() == status) {
+			out = append(out, s.childOfRecords(&e, c))
+		}
+	}
+	return out, nil
+}
+
+// recordedChild is the STANDARD child execution arn of a Map Run that
+// this node does not keep, from what its durable parent recorded: one
+// of the executions of the machine the child's ARN names.
+func (s *server) recordedChild(arn string) (execution, bool) {
+	machine, ok := s.childMachine(arn)
+	if !ok {
+		return execution{}, false
+	}
+	var found execution
+	s.eachDurableOf(machine, func(e *cluster.Execution) bool {
+		children, _ := durable.Children(e)
+		for i := range children {
+			if children[i].ExecutionArn == arn {
+				found, ok = s.childOfRecords(e, &children[i]), true
+				return true
+			}
+		}
+		return false
+	})
+	return found, ok
+}
+
+// childMachine is the name of the machine whose execution's Map Run
+// the child execution arn is of: <machine> in
+// ...:execution:<machine>/<label>:<name>; ok false for the ARN of an
+// execution that is no child.
+func (s *server) childMachine(arn string) (machine string, ok bool) {
+	rest, ok := cutResourcePrefix(arn, &s.id, ":execution:")
+	machine, _, labelled := strings.Cut(rest, "/")
+	return machine, ok && labelled
+}
+
+// childOfRecords is the child c of the durable execution parent as
+// Describe and List show it.
+func (s *server) childOfRecords(parent *cluster.Execution, c *durable.Child) execution {
+	x := executionOf(&c.Summary)
+	x.Input, x.Output, x.MapRunArn, x.Redrives = c.Input, c.Output, c.MapRun, c.RedriveCount
+	x.machine, _ = s.machineByArn(parent.MachineArn)
+	setChildRedrive(&x)
+	return x
+}
+
+// eachDurableOf calls fn with each durable execution of the machine
+// called machine, with its records, until fn returns true.
+func (s *server) eachDurableOf(machine string, fn func(e *cluster.Execution) bool) {
+	execs := s.node.Executions()
+	for _, listed := range execs.List(func(e *cluster.Execution) bool { return e.MachineName == machine }) {
+		if e, ok := execs.Get(listed.Arn); ok && fn(&e) { // with its records, which List leaves out
+			return
+		}
+	}
 }
 
 // mapRunState is run's state as the API shows it. A run still RUNNING

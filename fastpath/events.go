@@ -214,9 +214,11 @@ func (ex *Execution) emitFailure(t EventType, st *State, f *Failure) {
 	}
 }
 
-// emitIteration records a MapIteration event of iteration i.
+// emitIteration records a MapIteration event of iteration i of an
+// inline Map (a Distributed Map's iterations are child executions, with
+// histories of their own).
 func (ex *Execution) emitIteration(t EventType, st *State, i int, f *Failure) {
-	if ex.sink != nil && st.Kind == StateMap {
+	if ex.sink != nil && st.Kind == StateMap && !st.Distributed {
 		ex.record(t, ex.events, st, nil, f, i)
 	}
 }

@@ -445,20 +445,36 @@ type childExecution struct {
 // beginChild makes ex run child index of run on input and, for a
 // STANDARD child, tells the observer (the caller counts it). It returns
 // what ex was before, for endChild.
+//
+// A child of a durable execution (one with a Recorder, which runs it in
+// a key scope of its own) records its own history there, as its parent's
+// records: ExecutionStarted, whose Resource is the child's ARN, its
+// states' events, and the event that ends it. Its parent's history leaves
+// those scopes out; GetExecutionHistory of the child reads them.
 func (ex *Execution) beginChild(run *MapRun, index int, input []byte) childExecution {
 	saved := ex.child
 	ex.child = childExecution{run: run, index: index, input: input}
 	if !run.Express && ex.opts.MapRuns != nil {
 		ex.reportChild(index, StatusRunning, nil, nil)
 	}
+	if ex.rec != nil && ex.sink != nil {
+		ex.evResource = run.ChildArn(string(ex.child.appendName(nil)))
+		ex.emit(EventExecutionStarted, nil, input)
+		ex.evResource = ""
+	}
 	return saved
 }
 
 // endChild tells the observer how a STANDARD child ended, with output
-// or f, and gives ex back what it was before beginChild.
+// or f, records the event that ends its history, and gives ex back what
+// it was before beginChild.
 func (ex *Execution) endChild(index int, output []byte, f *Failure, saved childExecution) {
 	if run := ex.child.run; f != errSuspended && !run.Express && ex.opts.MapRuns != nil {
 		ex.reportChild(index, childStatus(f), output, f)
+	}
+	if ex.rec != nil && f != errSuspended {
+		ex.events++
+		ex.emitEnd(output, f)
 	}
 	ex.child = saved
 }

@@ -215,22 +215,36 @@ func (ex *Execution) Run(ctx context.Context, p *Program, input []byte, opts *Op
 	switch {
 	case f == nil:
 		res.Status, res.Output = Succeeded, out
-		ex.emit(EventExecutionSucceeded, nil, out)
 	case f == errTimedOut:
 		res.Status = TimedOut
-		ex.emit(EventExecutionTimedOut, nil, nil)
 	case f == errAborted:
 		res.Status = Aborted
-		ex.emit(EventExecutionAborted, nil, nil)
 	case f == errSuspended:
 		res.Status, res.Until = Suspended, ex.until
 	default:
 		res.Status, res.Error, res.Cause, res.HasError, res.HasCause = Failed, f.Name, f.Cause, !f.noName, !f.noCause
+	}
+	ex.emitEnd(out, f)
+	return res, nil
+}
+
+// emitEnd records the event that ends the execution, or the child
+// execution ex runs, with output out or failure f; none for a suspended
+// run, which has not ended.
+func (ex *Execution) emitEnd(out []byte, f *Failure) {
+	switch {
+	case f == nil:
+		ex.emit(EventExecutionSucceeded, nil, out)
+	case f == errTimedOut:
+		ex.emit(EventExecutionTimedOut, nil, nil)
+	case f == errAborted:
+		ex.emit(EventExecutionAborted, nil, nil)
+	case f == errSuspended:
+	default:
 		if ex.sink != nil {
 			ex.record(EventExecutionFailed, ex.events, nil, nil, f, 0)
 		}
 	}
-	return res, nil
 }
 
 // begin prepares ex to run p with input (any spacing) and opts (nil for

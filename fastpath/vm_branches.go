@@ -2,6 +2,7 @@ package fastpath
 
 import (
 	"math"
+	"strconv"
 
 	"github.com/stepd/stepd/fastpath/jsonb"
 )
@@ -264,8 +265,12 @@ func (ex *Execution) runFeed(st *State, feed branchFeed, pol branchPolicy) *Fail
 func (ex *Execution) runInline(st *State, feed branchFeed, pol branchPolicy) *Failure {
 	failures, total := 0, 0
 	var counts mapRunDelta
+	var scope string // of the STANDARD children of a durable execution, as runConcurrently names them
 	if st.Distributed {
 		defer pol.run.add(&counts)
+		if ex.rec != nil && !pol.run.Express {
+			scope = ex.scope + strconv.Itoa(ex.nextKey().Seq) + "."
+		}
 	}
 	for i := 0; ; i++ {
 		in, items, ok, f := feed.next(i)
@@ -279,7 +284,7 @@ func (ex *Execution) runInline(st *State, feed branchFeed, pol branchPolicy) *Fa
 		var out []byte
 		if st.Distributed {
 			counts.started(items)
-			out, f = ex.runChildInline(st.Processor, pol.run, i, in)
+			out, f = ex.runChildInline(st.Processor, pol.run, i, in, scope)
 			if counts.ended(items, f); counts.done == inlineBatch {
 				pol.run.add(&counts)
 			}
@@ -315,14 +320,21 @@ func (ex *Execution) runInline(st *State, feed branchFeed, pol branchPolicy) *Fa
 // execution of run. Its events belong to its own history, numbered from
 // its ExecutionStarted, not to its parent's, which shows the Map Run
 // instead; its states count against its own limit of transitions, not
-// its parent's.
-func (ex *Execution) runChildInline(start int, run *MapRun, i int, input []byte) ([]byte, *Failure) {
+// its parent's. scope, when not "", is the prefix of the key scopes of
+// the STANDARD children of a durable execution: the child records there
+// (its scope is scope+"i/"), with its history (see beginChild).
+func (ex *Execution) runChildInline(start int, run *MapRun, i int, input []byte, scope string) ([]byte, *Failure) {
 	events, sink, budget := ex.events, ex.sink, ex.budget
 	ex.events, ex.sink, ex.budget = 1, nil, ex.transitionLimit()
+	parentScope, seq, last, lastExit := ex.scope, ex.seq, ex.lastEvent, ex.lastExit
+	if scope != "" {
+		ex.scope, ex.seq, ex.sink = scope+strconv.Itoa(i)+"/", 0, discardEvents{}
+	}
 	saved := ex.beginChild(run, i, input)
 	out, f := ex.runBranch(start, input)
 	ex.endChild(i, out, f, saved)
 	ex.events, ex.sink, ex.budget = events, sink, budget
+	ex.scope, ex.seq, ex.lastEvent, ex.lastExit = parentScope, seq, last, lastExit
 	return out, f
 }
 

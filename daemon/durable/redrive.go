@@ -41,8 +41,9 @@ func (rn *Runner) NotRedrivable(e *cluster.Execution) string {
 		return reason
 	}
 	events := 0
+	children, _ := childScopes(e) // their events are in their own histories
 	for i := range e.Records {
-		if fastpath.RecordKind(e.Records[i].Kind) == fastpath.RecordEvent {
+		if r := &e.Records[i]; fastpath.RecordKind(r.Kind) == fastpath.RecordEvent && childOf(children, r.Scope) == "" {
 			events++
 		}
 	}

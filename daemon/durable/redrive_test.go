@@ -319,6 +319,38 @@ func TestRedriveDistributedMap(t *testing.T) {
 		runs[fastpath.EventMapRunStarted] == "" || runs[fastpath.EventMapRunStarted] != runs[fastpath.EventMapRunRedriven] {
 		t.Errorf("history counts %v, runs %v", count, runs)
 	}
+	// The child that failed ran again: its history goes on after an
+	// ExecutionRedriven, as AWS's redriven child's does.
+	children, err := Children(&got)
+	if err != nil || len(children) != 3 {
+		t.Fatalf("children %d, %v", len(children), err)
+	}
+	redriven := 0
+	for _, c := range children {
+		h, _, _ := ChildHistory(&got, c.ExecutionArn)
+		if c.Status != fastpath.Succeeded || h.Status != fastpath.Succeeded || c.RedriveCount != h.RedriveCount {
+			t.Errorf("child %s: listed %v (%d redrives), history %v (%d redrives)", c.Input, c.Status, c.RedriveCount, h.Status, h.RedriveCount)
+		}
+		if c.Input != `"bad"` {
+			continue
+		}
+		redriven++
+		var types []string
+		for i, ev := range h.Events {
+			if ev.ID != i+1 {
+				t.Errorf("event %d has id %d", i, ev.ID)
+			}
+			types = append(types, ev.Type.String())
+		}
+		want := "ExecutionStarted TaskStateEntered TaskScheduled TaskStarted TaskFailed ExecutionFailed ExecutionRedriven " +
+			"TaskStateEntered TaskScheduled TaskStarted TaskSucceeded TaskStateExited ExecutionSucceeded"
+		if got := strings.Join(types, " "); got != want || h.RedriveCount != 1 {
+			t.Errorf("history of the redriven child (%d redrives):\n%s\nwant\n%s", h.RedriveCount, got, want)
+		}
+	}
+	if redriven != 1 {
+		t.Errorf("%d children of input \"bad\"", redriven)
+	}
 }
 
 // TestRedriveAbortedWait: an ABORTED execution, stopped at a long Wait,

@@ -11,7 +11,8 @@ import (
 // TestConsoleMapRun drives the console in headless Chromium to a Map Run:
 // the parent execution's page lists it, and its page shows the item and
 // child execution counts and the failed children, each a link to its own
-// page, which leads back to the Map Run.
+// page, which leads back to the Map Run and shows the child's own
+// events and path.
 func TestConsoleMapRun(t *testing.T) {
 	chromium := chromiumPath(t)
 	p := startStepd(t)
@@ -45,5 +46,17 @@ func TestConsoleMapRun(t *testing.T) {
 	b.waitJS("a failed child's page", `document.querySelector('.summary .status')?.textContent === 'FAILED' && !document.querySelector('main[aria-busy]')`)
 	if got := evalJS[string](b, `document.querySelector('.crumbs a:nth-of-type(2)').textContent`); got != "Map Run dmapconsole/items" {
 		t.Errorf("the child's page leads back to %q", got)
+	}
+	// The child's own history: its events, and its path on its graph.
+	events := evalJS[[]string](b, `[...document.querySelectorAll('tr[data-type]')].map((r) => r.dataset.type)`)
+	if got := strings.Join(events, " "); got != "ExecutionStarted ChoiceStateEntered ChoiceStateExited FailStateEntered ExecutionFailed" {
+		t.Errorf("the failed child's page shows the events %q", got)
+	}
+	visited := evalJS[[]string](b, `[...document.querySelectorAll('.visited')].map((el) => el.dataset.state)`)
+	if got := strings.Join(visited, " "); got != "C F" {
+		t.Errorf("the failed child's page shows the path %q, want C F", got)
+	}
+	if evalJS[bool](b, `!!document.querySelector('.note')`) {
+		t.Error("the failed child's page says it has no history")
 	}
 }

@@ -395,7 +395,8 @@ func TestUpdateMapRunSurvivesKill(t *testing.T) {
 
 // TestMapRunAfterRestart: the Map Run of a STANDARD execution that ended
 // before its node was killed is still listed and described after the
-// restart, with its counts, from what the execution recorded.
+// restart, with its counts, from what the execution recorded; so are its
+// STANDARD children, each with its history.
 func TestMapRunAfterRestart(t *testing.T) {
 	n := &e2eNode{id: "n1", raftAddr: freeAddr(t), dataDir: t.TempDir()}
 	n.start(t, "")
@@ -419,6 +420,34 @@ func TestMapRunAfterRestart(t *testing.T) {
 		after.MaxConcurrency != 2 || after.ToleratedFailureCount != 1 || !after.StartDate.Equal(*before.StartDate) || !after.StopDate.Equal(*before.StopDate) {
 		t.Errorf("after the restart: %s %v %v–%v, before: %s %v %v–%v", after.Status, counts(after), after.StartDate, after.StopDate,
 			before.Status, counts(before), before.StartDate, before.StopDate)
+	}
+	children, err := c.ListExecutions(testContext(t), &sfn.ListExecutionsInput{MapRunArn: aws.String(runArn)})
+	if err != nil || len(children.Executions) != 4 {
+		t.Fatalf("children listed after the restart: %v %v, want 4", children, err)
+	}
+	failed, err := c.ListExecutions(testContext(t), &sfn.ListExecutionsInput{MapRunArn: aws.String(runArn), StatusFilter: types.ExecutionStatusFailed})
+	if err != nil || len(failed.Executions) != 1 {
+		t.Fatalf("failed children listed after the restart: %v %v, want 1", failed, err)
+	}
+	for _, it := range children.Executions {
+		if aws.ToString(it.MapRunArn) != runArn || it.StopDate == nil {
+			t.Errorf("child %s after the restart: map run %s, stop %v", aws.ToString(it.ExecutionArn), aws.ToString(it.MapRunArn), it.StopDate)
+		}
+		want := "ExecutionStarted ChoiceStateEntered ChoiceStateExited WaitStateEntered WaitStateExited PassStateEntered PassStateExited ExecutionSucceeded"
+		if it.Status == types.ExecutionStatusFailed {
+			want = "ExecutionStarted ChoiceStateEntered ChoiceStateExited FailStateEntered ExecutionFailed"
+		}
+		d, err := c.DescribeExecution(testContext(t), &sfn.DescribeExecutionInput{ExecutionArn: it.ExecutionArn})
+		if err != nil || d.Status != it.Status || aws.ToString(d.MapRunArn) != runArn || !strings.Contains(aws.ToString(d.Input), `"i":`) {
+			t.Errorf("DescribeExecution of child %s after the restart: %+v %v", aws.ToString(it.ExecutionArn), d, err)
+		}
+		sm, err := c.DescribeStateMachineForExecution(testContext(t), &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: it.ExecutionArn})
+		if err != nil || aws.ToString(sm.MapRunArn) != runArn || !strings.HasPrefix(aws.ToString(sm.Definition), `{"StartAt":"C",`) {
+			t.Errorf("DescribeStateMachineForExecution of child %s after the restart: %+v %v", aws.ToString(it.ExecutionArn), sm, err)
+		}
+		if got := eventTypesOf(historyOf(t, c, aws.ToString(it.ExecutionArn))); got != want {
+			t.Errorf("history of child %s after the restart:\n%s\nwant\n%s", aws.ToString(it.ExecutionArn), got, want)
+		}
 	}
 }
 
