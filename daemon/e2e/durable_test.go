@@ -372,22 +372,8 @@ func TestDurableNamesAndStopAcrossRestart(t *testing.T) {
 // their histories alike.
 func TestDurableSurvivesLeaderLoss(t *testing.T) {
 	nodes := startE2ECluster(t, 3)
-	var leader *e2eNode
-	var survivors []*e2eNode
-	for _, n := range nodes {
-		v, err := n.view()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if v.Node.State == "Leader" {
-			leader = n
-		} else {
-			survivors = append(survivors, n)
-		}
-	}
-	if leader == nil {
-		t.Fatal("no leader")
-	}
+	leader := leaderOf(t, nodes)
+	survivors := others(nodes, leader)
 	m := createStandard(t, survivors[0].sfn, "failover", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":2,"Next":"P"},
 		"P":{"Type":"Pass","Parameters":{"n.$":"$.n","at.$":"$$.State.EnteredTime"},"End":true}}}`)
 	var arns []string

@@ -230,22 +230,8 @@ func TestRedriveAbortedActivity(t *testing.T) {
 func TestRedriveSurvivesLeaderLoss(t *testing.T) {
 	fn, lambdaURL := newFailingLambda(t)
 	nodes := startE2ECluster(t, 3, "-lambda-endpoint", lambdaURL)
-	var leader *e2eNode
-	var survivors []*e2eNode
-	for _, n := range nodes {
-		v, err := n.view()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if v.Node.State == "Leader" {
-			leader = n
-		} else {
-			survivors = append(survivors, n)
-		}
-	}
-	if leader == nil {
-		t.Fatal("no leader")
-	}
+	leader := leaderOf(t, nodes)
+	survivors := others(nodes, leader)
 	c := survivors[0].sfn
 	m := createStandard(t, c, "redrive-failover", `{"StartAt":"A","States":{
 		"A":{"Type":"Task","Resource":"`+stubFunction+`","Parameters":{"step":"bad"},"ResultPath":"$.a","Next":"W"},

@@ -177,22 +177,8 @@ func TestSyncParentAcrossKill(t *testing.T) {
 // resumes the child, whose end answers the parent, on every survivor.
 func TestSyncAcrossLeaderLoss(t *testing.T) {
 	nodes := startE2ECluster(t, 3)
-	var leader *e2eNode
-	var survivors []*e2eNode
-	for _, n := range nodes {
-		v, err := n.view()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if v.Node.State == "Leader" {
-			leader = n
-		} else {
-			survivors = append(survivors, n)
-		}
-	}
-	if leader == nil {
-		t.Fatal("no leader")
-	}
+	leader := leaderOf(t, nodes)
+	survivors := others(nodes, leader)
 	c := survivors[0].sfn
 	createStandard(t, c, "sync-failover", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":2,"Next":"P"},"P":{"Type":"Pass","Parameters":{"done.$":"$.n"},"End":true}}}`)
 	parent := createStandard(t, c, "parent-failover", syncParent("startExecution.sync"))
