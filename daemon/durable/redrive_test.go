@@ -192,11 +192,7 @@ func TestRedriveMapRerunsFailedItems(t *testing.T) {
 	if *got.Output != `["fixed","fixed","fixed","fixed","fixed","fixed"]` {
 		t.Errorf("output %s", *got.Output)
 	}
-	h, _, _ := rn.History(e.Arn)
-	count := map[fastpath.EventType]int{}
-	for _, ev := range h.Events {
-		count[ev.Type]++
-	}
+	count := eventCounts(t, rn, e.Arn)
 	if count[fastpath.EventMapIterationSucceeded] != 6 || count[fastpath.EventExecutionRedriven] != 1 || count[fastpath.EventMapStateEntered] != 2 {
 		t.Errorf("history counts %v", count)
 	}
@@ -230,11 +226,7 @@ func TestRedriveParallelReruns(t *testing.T) {
 	if f.get(`ok {"items":["x","bad"]}`) != 1 || f.get(`bad "x"`) != 1 || f.get(`bad "bad"`) != 2 {
 		t.Errorf("calls %v: want the first branch and item x once, item bad twice", f.calls)
 	}
-	h, _, _ := rn.History(e.Arn)
-	count := map[fastpath.EventType]int{}
-	for _, ev := range h.Events {
-		count[ev.Type]++
-	}
+	count := eventCounts(t, rn, e.Arn)
 	if count[fastpath.EventWaitStateEntered] != 1 || count[fastpath.EventParallelStateEntered] != 2 || count[fastpath.EventMapStateEntered] != 2 {
 		t.Errorf("history counts %v: want the Wait once, the Parallel and the Map entered again", count)
 	}

@@ -236,11 +236,7 @@ func TestMapResumesWhereItStopped(t *testing.T) {
 	if before != 500 || len(calls) != 1000 {
 		t.Errorf("%d items done before the stop, %d after; want 500 and 1000", before, len(calls))
 	}
-	h, _, _ := rn.History(e.Arn)
-	count := map[fastpath.EventType]int{}
-	for _, ev := range h.Events {
-		count[ev.Type]++
-	}
+	count := eventCounts(t, rn, e.Arn)
 	if count[fastpath.EventMapIterationStarted] != 1000 || count[fastpath.EventMapIterationSucceeded] != 1000 || count[fastpath.EventTaskSucceeded] != 1000 {
 		t.Errorf("history counts %v", count)
 	}
@@ -343,4 +339,18 @@ func TestFullDisk(t *testing.T) {
 		}
 		seen[k] = true
 	}
+}
+
+// eventCounts counts the events of each type in the history of arn.
+func eventCounts(t *testing.T, rn *Runner, arn string) map[fastpath.EventType]int {
+	t.Helper()
+	h, _, err := rn.History(arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[fastpath.EventType]int{}
+	for _, ev := range h.Events {
+		count[ev.Type]++
+	}
+	return count
 }
