@@ -177,15 +177,7 @@ func (r *Recorder) Event(e *fastpath.Event) {
 		len(e.Resource) == len(r.lastResource) && unsafe.StringData(e.Resource) == unsafe.StringData(r.lastResource) {
 		flags |= flagSameState
 	}
-	if e.HasError {
-		flags |= flagError
-	}
-	if e.HasCause {
-		flags |= flagCause
-	}
-	if e.Activity != (fastpath.ActivityDetails{}) {
-		flags |= flagActivity
-	}
+	flags |= detailFlags(e)
 	b := append(r.buf, byte(e.Type), flags)
 	b = binary.AppendUvarint(b, uint64(id))
 	b = binary.AppendUvarint(b, uint64(prev))
@@ -210,6 +202,22 @@ func (r *Recorder) Event(e *fastpath.Event) {
 		b = appendActivity(b, &e.Activity)
 	}
 	r.buf = b
+}
+
+// detailFlags are the flags of what follows e's index: flagError,
+// flagCause, flagActivity.
+func detailFlags(e *fastpath.Event) byte {
+	var flags byte
+	if e.HasError {
+		flags |= flagError
+	}
+	if e.HasCause {
+		flags |= flagCause
+	}
+	if e.Activity != (fastpath.ActivityDetails{}) {
+		flags |= flagActivity
+	}
+	return flags
 }
 
 // appendActivity appends the details of an activity event (flagActivity).

@@ -18,18 +18,9 @@ import (
 
 // AppendEvent appends e, stamped at ms, as a single event.
 func AppendEvent(b []byte, e *fastpath.Event, ms int64) []byte {
-	var flags byte
+	flags := detailFlags(e)
 	if e.Payload != nil {
 		flags |= flagPayload
-	}
-	if e.HasError {
-		flags |= flagError
-	}
-	if e.HasCause {
-		flags |= flagCause
-	}
-	if e.Activity != (fastpath.ActivityDetails{}) {
-		flags |= flagActivity
 	}
 	b = append(b, byte(e.Type), flags)
 	b = binary.AppendUvarint(b, uint64(e.ID))
