@@ -26,11 +26,15 @@ import (
 // one uninterrupted run would have.
 
 // lambdaStub is a Lambda Invoke API: it answers {"echo": payload} and
-// counts its calls per payload; while hold is set, calls with the payload
-// holdFor wait for it to be closed (or for the caller to go away).
+// counts its calls per payload. While fails is set and not healed, calls
+// whose payload contains fails raise Boom; while hold is set, calls whose
+// payload contains holdFor wait for it to be closed (or for the caller to
+// go away).
 type lambdaStub struct {
 	mu      sync.Mutex
 	calls   map[string]int
+	fails   string
+	healed  bool
 	hold    chan struct{}
 	holdFor string
 }
@@ -41,9 +45,15 @@ func newLambdaStub(t *testing.T) (*lambdaStub, string) {
 		body, _ := io.ReadAll(r.Body)
 		s.mu.Lock()
 		s.calls[string(body)]++
-		hold := s.hold
+		hold, holdFor := s.hold, s.holdFor
+		fail := s.fails != "" && !s.healed && strings.Contains(string(body), s.fails)
 		s.mu.Unlock()
-		if hold != nil && string(body) == s.holdFor {
+		if fail {
+			w.Header().Set("X-Amz-Function-Error", "Unhandled")
+			fmt.Fprint(w, `{"errorType":"Boom","errorMessage":"not yet"}`)
+			return
+		}
+		if hold != nil && strings.Contains(string(body), holdFor) {
 			select {
 			case <-hold:
 			case <-r.Context().Done():

@@ -3,12 +3,8 @@ package e2e
 import (
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,47 +13,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 )
 
-// failingLambda is a Lambda Invoke API that raises Boom for payloads
-// containing "bad" until healed, then answers {"echo": payload}; it
-// counts its calls per payload, and while hold is set the healed calls
-// wait for it to be closed.
-type failingLambda struct {
-	mu     sync.Mutex
-	calls  map[string]int
-	healed bool
-	hold   chan struct{}
-}
-
-func newFailingLambda(t *testing.T) (*failingLambda, string) {
-	l := &failingLambda{calls: map[string]int{}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		l.mu.Lock()
-		l.calls[string(body)]++
-		healed, hold := l.healed, l.hold
-		l.mu.Unlock()
-		if !healed && strings.Contains(string(body), "bad") {
-			w.Header().Set("X-Amz-Function-Error", "Unhandled")
-			fmt.Fprint(w, `{"errorType":"Boom","errorMessage":"not yet"}`)
-			return
-		}
-		if hold != nil && strings.Contains(string(body), "bad") {
-			select {
-			case <-hold:
-			case <-r.Context().Done():
-				return
-			}
-		}
-		fmt.Fprintf(w, `{"echo":%s}`, body)
-	}))
-	t.Cleanup(srv.Close)
-	return l, srv.URL
-}
-
-func (l *failingLambda) count(payload string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.calls[payload]
+// newFailingLambda is a lambdaStub whose calls with "bad" in their
+// payload raise Boom until healed.
+func newFailingLambda(t *testing.T) (*lambdaStub, string) {
+	s, url := newLambdaStub(t)
+	s.fails = "bad"
+	return s, url
 }
 
 // notRedrivable asserts that redriving arn fails with code and, when
@@ -111,7 +72,7 @@ func TestRedriveAcrossKill(t *testing.T) {
 	notRedrivable(t, c, fast, "ExecutionNotRedrivable", "")
 
 	fn.mu.Lock()
-	fn.healed, fn.hold = true, make(chan struct{})
+	fn.healed, fn.hold, fn.holdFor = true, make(chan struct{}), "bad"
 	fn.mu.Unlock()
 	out, err := c.RedriveExecution(testContext(t), &sfn.RedriveExecutionInput{ExecutionArn: aws.String(arn), ClientToken: aws.String("once")})
 	if err != nil {
