@@ -61,6 +61,22 @@ func (f *flaky) total() int {
 
 // redrive proposes a redrive of arn with token and fails the test on an
 // error.
+// failedRun starts the execution name of def with input on a runner of
+// its own whose tasks fail (flaky), and returns once it FAILED.
+func failedRun(t *testing.T, name, def, input string) (*cluster.Node, *Runner, *flaky, *cluster.Execution, cluster.Execution) {
+	t.Helper()
+	n := openStore(t, t.TempDir())
+	t.Cleanup(func() { n.Close() })
+	f := new(flaky)
+	rn := startRunner(t, n, f.invoker())
+	t.Cleanup(rn.Close)
+	e := execution(name, def, input)
+	if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
+		t.Fatal(err)
+	}
+	return n, rn, f, e, waitStatus(t, n, e.Arn, "FAILED")
+}
+
 func redrive(t *testing.T, n *cluster.Node, rn *Runner, arn, token string) cluster.Result {
 	t.Helper()
 	c, aerr := rn.RedriveCommand(arn, token)
@@ -96,20 +112,11 @@ func eventTypes(t *testing.T, rn *Runner, arn string) string {
 // zero, the history goes on after ExecutionRedriven with the same ids,
 // and the same clientToken again answers the same redrive.
 func TestRedriveAfterTaskFailure(t *testing.T) {
-	n := openStore(t, t.TempDir())
-	defer n.Close()
-	var f flaky
-	rn := startRunner(t, n, f.invoker())
-	defer rn.Close()
 	def := `{"StartAt":"A","States":{
 		"A":{"Type":"Task","Resource":"` + fnArn + `ok","ResultPath":"$.a","Next":"B"},
 		"B":{"Type":"Task","Resource":"` + fnArn + `bad","ResultPath":"$.b","Retry":[{"ErrorEquals":["Boom"],"IntervalSeconds":1,"MaxAttempts":1}],"Next":"C"},
 		"C":{"Type":"Pass","Parameters":{"a.$":"$.a","b.$":"$.b","n.$":"$$.Execution.RedriveCount"},"End":true}}}`
-	e := execution("t", def, `{"bad":1}`)
-	if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
-		t.Fatal(err)
-	}
-	failed := waitStatus(t, n, e.Arn, "FAILED")
+	n, rn, f, e, failed := failedRun(t, "t", def, `{"bad":1}`)
 	if *failed.Error != "Boom" || f.get(`bad {"bad":1,"a":"ok"}`) != 2 {
 		t.Fatalf("first run: %v %v, %v", *failed.Error, *failed.Cause, f.calls)
 	}
@@ -152,19 +159,10 @@ func TestRedriveAfterTaskFailure(t *testing.T) {
 // whose others succeeded, or were cut short) reruns only the items that
 // did not succeed when redriven.
 func TestRedriveMapRerunsFailedItems(t *testing.T) {
-	n := openStore(t, t.TempDir())
-	defer n.Close()
-	var f flaky
-	rn := startRunner(t, n, f.invoker())
-	defer rn.Close()
 	def := `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"ToleratedFailureCount":1,"End":true,
 		"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Task","Resource":"` + fnArn + `ok","ResultPath":null,"Next":"Q"},
 			"Q":{"Type":"Task","Resource":"` + fnArn + `bad","End":true}}}}}}`
-	e := execution("m", def, `["a","bad1","b","bad2","c","d"]`)
-	if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
-		t.Fatal(err)
-	}
-	waitStatus(t, n, e.Arn, "FAILED")
+	n, rn, f, e, _ := failedRun(t, "m", def, `["a","bad1","b","bad2","c","d"]`)
 	// One at a time, tolerating one failure: a, bad1, b, bad2 ran; the
 	// second failure ended the Map before c and d.
 	before := f.total()
@@ -203,20 +201,11 @@ func TestRedriveMapRerunsFailedItems(t *testing.T) {
 // the Map's failed item: the first branch and the succeeded item are not
 // called again.
 func TestRedriveParallelReruns(t *testing.T) {
-	n := openStore(t, t.TempDir())
-	defer n.Close()
-	var f flaky
-	rn := startRunner(t, n, f.invoker())
-	defer rn.Close()
 	def := `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
 		{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + fnArn + `ok","End":true}}},
 		{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"M"},"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":1,"End":true,
 			"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Task","Resource":"` + fnArn + `bad","End":true}}}}}}]}}}`
-	e := execution("p", def, `{"items":["x","bad"]}`)
-	if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
-		t.Fatal(err)
-	}
-	waitStatus(t, n, e.Arn, "FAILED")
+	n, rn, f, e, _ := failedRun(t, "p", def, `{"items":["x","bad"]}`)
 	f.healed.Store(true)
 	redrive(t, n, rn, e.Arn, "")
 	got := waitStatus(t, n, e.Arn, "SUCCEEDED")
@@ -237,19 +226,10 @@ func TestRedriveParallelReruns(t *testing.T) {
 // retries again, that attempt runs every item, as a retry does. A second
 // redrive goes on from the first's records.
 func TestRedriveRetriedMap(t *testing.T) {
-	n := openStore(t, t.TempDir())
-	defer n.Close()
-	var f flaky
-	rn := startRunner(t, n, f.invoker())
-	defer rn.Close()
 	def := `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"End":true,
 		"Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":1,"MaxAttempts":1}],
 		"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Task","Resource":"` + fnArn + `bad","End":true}}}}}}`
-	e := execution("r", def, `["x","bad"]`)
-	if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
-		t.Fatal(err)
-	}
-	waitStatus(t, n, e.Arn, "FAILED")
+	n, rn, f, e, _ := failedRun(t, "r", def, `["x","bad"]`)
 	if f.get(`bad "x"`) != 2 || f.get(`bad "bad"`) != 2 {
 		t.Fatalf("first run calls %v", f.calls)
 	}
@@ -274,18 +254,9 @@ func TestRedriveRetriedMap(t *testing.T) {
 // another: its failed and unstarted children run, its succeeded ones do
 // not.
 func TestRedriveDistributedMap(t *testing.T) {
-	n := openStore(t, t.TempDir())
-	defer n.Close()
-	var f flaky
-	rn := startRunner(t, n, f.invoker())
-	defer rn.Close()
 	def := `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"End":true,"ItemProcessor":{
 		"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"I","States":{"I":{"Type":"Task","Resource":"` + fnArn + `bad","End":true}}}}}}`
-	e := execution("d", def, `["x","bad","y"]`)
-	if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
-		t.Fatal(err)
-	}
-	waitStatus(t, n, e.Arn, "FAILED")
+	n, rn, f, e, _ := failedRun(t, "d", def, `["x","bad","y"]`)
 	f.healed.Store(true)
 	redrive(t, n, rn, e.Arn, "")
 	got := waitStatus(t, n, e.Arn, "SUCCEEDED")
