@@ -1,12 +1,10 @@
 package durable
 
 import (
-	"context"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/stepd/stepd/cluster"
 	"github.com/stepd/stepd/fastpath"
 )
 
@@ -16,20 +14,11 @@ import (
 // records, numbered from 1, and the parent's history has none of their
 // events: only its own, with the Map Runs.
 func TestChildHistories(t *testing.T) {
-	n := openStore(t, t.TempDir())
-	defer n.Close()
-	var f flaky
-	rn := startRunner(t, n, f.invoker())
-	defer rn.Close()
 	proc := `"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"}`
 	def := `{"StartAt":"Inline","States":{
 		"Inline":{"Type":"Map","ResultPath":null,"Next":"Tasks","ItemProcessor":{` + proc + `,"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}},
 		"Tasks":{"Type":"Map","ToleratedFailureCount":1,"End":true,"ItemProcessor":{` + proc + `,"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + fnArn + `bad","End":true}}}}}}`
-	e := execution("children", def, `["x","bad"]`)
-	if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
-		t.Fatal(err)
-	}
-	got := waitStatus(t, n, e.Arn, "SUCCEEDED")
+	_, rn, _, e, got := runUntil(t, "children", def, `["x","bad"]`, "SUCCEEDED")
 	const parent = "ExecutionStarted MapStateEntered MapStateStarted MapRunStarted MapRunSucceeded MapStateSucceeded MapStateExited " +
 		"MapStateEntered MapStateStarted MapRunStarted MapRunSucceeded MapStateSucceeded MapStateExited ExecutionSucceeded"
 	if types := eventTypes(t, rn, e.Arn); types != parent {
@@ -117,19 +106,10 @@ func TestChildHistories(t *testing.T) {
 // children has a history with its Map Run and none of its children's
 // events, which have histories of their own.
 func TestNestedChildHistories(t *testing.T) {
-	n := openStore(t, t.TempDir())
-	defer n.Close()
-	var f flaky
-	rn := startRunner(t, n, f.invoker())
-	defer rn.Close()
 	proc := `"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"}`
 	def := `{"StartAt":"Outer","States":{"Outer":{"Type":"Map","End":true,"ItemProcessor":{` + proc + `,"StartAt":"Inner","States":{
 		"Inner":{"Type":"Map","End":true,"ItemProcessor":{` + proc + `,"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + fnArn + `ok","End":true}}}}}}}}}`
-	e := execution("nested", def, `[[1,2]]`)
-	if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
-		t.Fatal(err)
-	}
-	got := waitStatus(t, n, e.Arn, "SUCCEEDED")
+	_, rn, _, e, got := runUntil(t, "nested", def, `[[1,2]]`, "SUCCEEDED")
 	const mapRun = "ExecutionStarted MapStateEntered MapStateStarted MapRunStarted MapRunSucceeded MapStateSucceeded MapStateExited ExecutionSucceeded"
 	if types := eventTypes(t, rn, e.Arn); types != mapRun {
 		t.Errorf("parent history\n%s\nwant\n%s", types, mapRun)

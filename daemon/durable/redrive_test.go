@@ -61,22 +61,6 @@ func (f *flaky) total() int {
 
 // redrive proposes a redrive of arn with token and fails the test on an
 // error.
-// failedRun starts the execution name of def with input on a runner of
-// its own whose tasks fail (flaky), and returns once it FAILED.
-func failedRun(t *testing.T, name, def, input string) (*cluster.Node, *Runner, *flaky, *cluster.Execution, cluster.Execution) {
-	t.Helper()
-	n := openStore(t, t.TempDir())
-	t.Cleanup(func() { n.Close() })
-	f := new(flaky)
-	rn := startRunner(t, n, f.invoker())
-	t.Cleanup(rn.Close)
-	e := execution(name, def, input)
-	if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
-		t.Fatal(err)
-	}
-	return n, rn, f, e, waitStatus(t, n, e.Arn, "FAILED")
-}
-
 func redrive(t *testing.T, n *cluster.Node, rn *Runner, arn, token string) cluster.Result {
 	t.Helper()
 	c, aerr := rn.RedriveCommand(arn, token)
@@ -116,7 +100,7 @@ func TestRedriveAfterTaskFailure(t *testing.T) {
 		"A":{"Type":"Task","Resource":"` + fnArn + `ok","ResultPath":"$.a","Next":"B"},
 		"B":{"Type":"Task","Resource":"` + fnArn + `bad","ResultPath":"$.b","Retry":[{"ErrorEquals":["Boom"],"IntervalSeconds":1,"MaxAttempts":1}],"Next":"C"},
 		"C":{"Type":"Pass","Parameters":{"a.$":"$.a","b.$":"$.b","n.$":"$$.Execution.RedriveCount"},"End":true}}}`
-	n, rn, f, e, failed := failedRun(t, "t", def, `{"bad":1}`)
+	n, rn, f, e, failed := runUntil(t, "t", def, `{"bad":1}`, "FAILED")
 	if *failed.Error != "Boom" || f.get(`bad {"bad":1,"a":"ok"}`) != 2 {
 		t.Fatalf("first run: %v %v, %v", *failed.Error, *failed.Cause, f.calls)
 	}
@@ -162,7 +146,7 @@ func TestRedriveMapRerunsFailedItems(t *testing.T) {
 	def := `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"ToleratedFailureCount":1,"End":true,
 		"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Task","Resource":"` + fnArn + `ok","ResultPath":null,"Next":"Q"},
 			"Q":{"Type":"Task","Resource":"` + fnArn + `bad","End":true}}}}}}`
-	n, rn, f, e, _ := failedRun(t, "m", def, `["a","bad1","b","bad2","c","d"]`)
+	n, rn, f, e, _ := runUntil(t, "m", def, `["a","bad1","b","bad2","c","d"]`, "FAILED")
 	// One at a time, tolerating one failure: a, bad1, b, bad2 ran; the
 	// second failure ended the Map before c and d.
 	before := f.total()
@@ -205,7 +189,7 @@ func TestRedriveParallelReruns(t *testing.T) {
 		{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + fnArn + `ok","End":true}}},
 		{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"M"},"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":1,"End":true,
 			"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Task","Resource":"` + fnArn + `bad","End":true}}}}}}]}}}`
-	n, rn, f, e, _ := failedRun(t, "p", def, `{"items":["x","bad"]}`)
+	n, rn, f, e, _ := runUntil(t, "p", def, `{"items":["x","bad"]}`, "FAILED")
 	f.healed.Store(true)
 	redrive(t, n, rn, e.Arn, "")
 	got := waitStatus(t, n, e.Arn, "SUCCEEDED")
@@ -229,7 +213,7 @@ func TestRedriveRetriedMap(t *testing.T) {
 	def := `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"End":true,
 		"Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":1,"MaxAttempts":1}],
 		"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Task","Resource":"` + fnArn + `bad","End":true}}}}}}`
-	n, rn, f, e, _ := failedRun(t, "r", def, `["x","bad"]`)
+	n, rn, f, e, _ := runUntil(t, "r", def, `["x","bad"]`, "FAILED")
 	if f.get(`bad "x"`) != 2 || f.get(`bad "bad"`) != 2 {
 		t.Fatalf("first run calls %v", f.calls)
 	}
@@ -256,7 +240,7 @@ func TestRedriveRetriedMap(t *testing.T) {
 func TestRedriveDistributedMap(t *testing.T) {
 	def := `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"End":true,"ItemProcessor":{
 		"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"I","States":{"I":{"Type":"Task","Resource":"` + fnArn + `bad","End":true}}}}}}`
-	n, rn, f, e, _ := failedRun(t, "d", def, `["x","bad","y"]`)
+	n, rn, f, e, _ := runUntil(t, "d", def, `["x","bad","y"]`, "FAILED")
 	f.healed.Store(true)
 	redrive(t, n, rn, e.Arn, "")
 	got := waitStatus(t, n, e.Arn, "SUCCEEDED")

@@ -354,3 +354,19 @@ func eventCounts(t *testing.T, rn *Runner, arn string) map[fastpath.EventType]in
 	}
 	return count
 }
+
+// runUntil starts the execution name of def with input on a runner of
+// its own whose tasks are flaky, and returns once it has status.
+func runUntil(t *testing.T, name, def, input, status string) (*cluster.Node, *Runner, *flaky, *cluster.Execution, cluster.Execution) {
+	t.Helper()
+	n := openStore(t, t.TempDir())
+	t.Cleanup(func() { n.Close() })
+	f := new(flaky)
+	rn := startRunner(t, n, f.invoker())
+	t.Cleanup(rn.Close)
+	e := execution(name, def, input)
+	if _, err := n.Propose(context.Background(), &cluster.StartExecution{Execution: e}); err != nil {
+		t.Fatal(err)
+	}
+	return n, rn, f, e, waitStatus(t, n, e.Arn, status)
+}
