@@ -97,6 +97,15 @@ func (j *JSONArray) add(c byte) error {
 	return nil
 }
 
+// take reads the next byte into j.buf and returns it.
+func (j *JSONArray) take() (byte, error) {
+	c, err := j.r.ReadByte()
+	if err != nil {
+		return 0, err
+	}
+	return c, j.add(c)
+}
+
 // value reads the rest of the value that starts with c into j.buf; it
 // finds the value's end (Compact checks the value itself).
 //
@@ -108,11 +117,8 @@ func (j *JSONArray) value(c byte) error {
 	case '{', '[':
 		depth := 1
 		for depth > 0 {
-			c, err := j.r.ReadByte()
+			c, err := j.take()
 			if err != nil {
-				return err
-			}
-			if err := j.add(c); err != nil {
 				return err
 			}
 			switch c {
@@ -146,22 +152,15 @@ func (j *JSONArray) value(c byte) error {
 // str reads the rest of a string whose opening quote is in j.buf.
 func (j *JSONArray) str() error {
 	for {
-		c, err := j.r.ReadByte()
+		c, err := j.take()
 		if err != nil {
-			return err
-		}
-		if err := j.add(c); err != nil {
 			return err
 		}
 		switch c {
 		case '"':
 			return nil
 		case '\\':
-			c, err := j.r.ReadByte()
-			if err != nil {
-				return err
-			}
-			if err := j.add(c); err != nil {
+			if _, err := j.take(); err != nil {
 				return err
 			}
 		}
