@@ -179,8 +179,14 @@ func (v *validator) task(st *node, loc string, lang queryLanguage) {
 			v.schema(cl, "Expected value of type [OBJECT]")
 		case !c.has("RoleArn") && !c.has("RoleArn.$"):
 			v.schema(cl, "The field 'RoleArn' is required but was missing")
-		case lang == jsonPath:
-			v.template(c, cl)
+		default:
+			if lang == jsonPath {
+				v.template(c, cl)
+			}
+			// stepd calls every service with the node's own credentials:
+			// running the Task without the role it names would look right
+			// and act as someone else.
+			v.schema(cl, "Field 'Credentials' is not supported by stepd: it does not assume the role in 'RoleArn'; remove it to call with the node's own credentials")
 		}
 	}
 }
